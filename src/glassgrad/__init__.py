@@ -1,0 +1,172 @@
+"""glassgrad: reverse-mode autodiff and optimization on NumPy, with the PyTorch API.
+
+``import glassgrad as torch`` and PyTorch programs for gradient descent run unchanged.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from glassgrad import _dtypes, ops  # noqa: I001
+from glassgrad._creation import (
+    arange,
+    as_tensor,
+    asarray,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    scalar_tensor,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from glassgrad._dtypes import (
+    Size,
+    device,
+    dtype,
+    get_default_dtype,
+    set_default_dtype,
+)
+from glassgrad._printing import get_printoptions, set_printoptions
+from glassgrad._random import Generator, default_generator, initial_seed, manual_seed, seed
+from glassgrad.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from glassgrad.ops import elementwise as _ew
+from glassgrad.ops import linalg as _linalg
+from glassgrad.ops import movement as _movement
+from glassgrad.ops import reduce as _reduce
+from glassgrad.tensor import Tensor  # first: tensor.py loads the ops once Tensor exists
+
+__version__ = "0.1.0"
+
+float32 = float = _dtypes.float32  # noqa: A001
+float64 = double = _dtypes.float64
+float16 = half = _dtypes.float16
+int64 = long = _dtypes.int64
+int32 = int = _dtypes.int32  # noqa: A001
+int16 = short = _dtypes.int16
+int8 = _dtypes.int8
+uint8 = _dtypes.uint8
+bool = _dtypes.bool_  # noqa: A001
+
+FloatTensor = DoubleTensor = LongTensor = IntTensor = BoolTensor = Tensor
+
+# Functions that mirror tensor methods: torch.exp(x) is x.exp().
+_FUNCTIONS_FROM_METHODS = (
+    "exp log log2 log10 log1p expm1 sqrt rsqrt reciprocal sin cos tan tanh sigmoid relu abs "
+    "absolute neg negative sign sgn floor ceil trunc round square clamp clip clamp_min clamp_max "
+    "add sub subtract mul multiply div divide true_divide floor_divide remainder maximum minimum "
+    "lerp xlogy eq ne lt le gt ge equal isclose allclose isnan isinf isfinite logical_not "
+    "bitwise_not signbit matmul mm bmm mv dot inner outer ger addmm sum mean prod max min amax "
+    "amin argmax argmin var std norm logsumexp softmax log_softmax cumsum all any count_nonzero "
+    "reshape flatten unflatten transpose swapaxes swapdims t permute unsqueeze squeeze "
+    "broadcast_to split chunk unbind narrow flip repeat_interleave gather index_select "
+    "masked_fill masked_select tril triu nonzero roll"
+).split()
+
+for _name in _FUNCTIONS_FROM_METHODS:
+    if _name in ops.TENSOR_METHODS:
+        globals()[_name] = ops.TENSOR_METHODS[_name]
+
+pow = _ew.pow  # noqa: A001
+where = _ew.where
+cat = concat = concatenate = _movement.cat
+stack = _movement.stack
+hstack = _movement.hstack
+vstack = _movement.vstack
+clone = _movement.clone
+numel = Tensor.numel
+is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
+is_floating_point = Tensor.is_floating_point
+std_mean = lambda input, dim=None, **kw: (  # noqa: E731
+    _reduce.std(input, dim, **kw),
+    _reduce.mean(input, dim, keepdim=kw.get("keepdim", False)),
+)
+var_mean = lambda input, dim=None, **kw: (  # noqa: E731
+    _reduce.var(input, dim, **kw),
+    _reduce.mean(input, dim, keepdim=kw.get("keepdim", False)),
+)
+_ = _linalg
+
+
+def set_default_device(name) -> None:
+    """Only the CPU exists here; anything else is refused with a clear message."""
+    _dtypes.device(name if name is not None else "cpu")
+
+
+def get_default_device():
+    return _dtypes.CPU
+
+
+def promote_types(type1, type2):
+    return _dtypes.promote(type1, type2)
+
+
+def result_type(tensor1, tensor2):
+    return _dtypes.result_dtype(tensor1, tensor2)
+
+
+def save(obj, f) -> None:
+    """Save tensors / state dicts to a data-only file (see ``glassgrad.serialization``)."""
+    from glassgrad.serialization import save as _save
+
+    _save(obj, f)
+
+
+def load(f, map_location=None, weights_only=None, **kwargs):
+    """Load what ``save`` wrote; never executes code from the file."""
+    from glassgrad.serialization import load as _load
+
+    return _load(f, map_location=map_location)
+
+
+_SUBMODULES = {
+    "nn",
+    "optim",
+    "autograd",
+    "utils",
+    "viz",
+    "cuda",
+    "backends",
+    "linalg",
+    "random",
+    "testing",
+    "serialization",
+    "datasets",
+    "functional",
+}
+
+
+def __getattr__(name: str):
+    """Import subpackages lazily, and name unsupported torch APIs clearly."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"glassgrad.{name}")
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(
+        f"torch.{name} is not supported by glassgrad yet (module 'glassgrad' has no attribute "
+        f"'{name}')"
+    )

@@ -1,0 +1,380 @@
+"""Tensor creation functions: ``tensor``, ``zeros``, ``arange``, ``randn``, ``*_like``, ..."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Number
+
+from glassgrad import _dtypes, _random
+from glassgrad._backend import ndarray, xp
+from glassgrad.tensor import Tensor, _check_can_require_grad, _new_tensor
+
+__all__ = [
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "asarray",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "eye",
+    "arange",
+    "linspace",
+    "logspace",
+    "rand",
+    "randn",
+    "randint",
+    "normal",
+    "randperm",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "bernoulli",
+    "multinomial",
+    "scalar_tensor",
+]
+
+
+def _finish(array: ndarray, requires_grad: bool, device=None) -> Tensor:
+    if device is not None:
+        _dtypes.device(device)
+    t = _new_tensor(array)
+    if requires_grad:
+        _check_can_require_grad(array)
+        t._rg = True
+    return t
+
+
+def _infer_np_dtype(data):
+    """PyTorch's inference: Python floats -> default float, ints -> int64, bools -> bool."""
+    array = xp.asarray(data)
+    kind = array.dtype.kind
+    if kind == "f":
+        return _dtypes.DEFAULTS.float_dtype.np
+    if kind in "iu":
+        return xp.int64
+    if kind == "b":
+        return xp.bool_
+    raise TypeError(
+        f"can't build a tensor from {type(data).__name__} data of NumPy kind {array.dtype}; "
+        "use numbers, nested lists of numbers, or NumPy arrays"
+    )
+
+
+def _unwrap(data):
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(d) for d in data]
+    return data
+
+
+def _ragged_check(data, depth=0):
+    if isinstance(data, (list, tuple)) and data:
+        lengths = {len(d) if isinstance(d, (list, tuple)) else -1 for d in data}
+        if len(lengths) > 1:
+            first = (
+                next(d for d in data if isinstance(d, (list, tuple))) if -1 in lengths else data[0]
+            )
+            bad = next(
+                d
+                for d in data
+                if (len(d) if isinstance(d, (list, tuple)) else -1)
+                != (len(first) if isinstance(first, (list, tuple)) else -1)
+            )
+            got = len(bad) if isinstance(bad, (list, tuple)) else "a scalar"
+            want = len(first) if isinstance(first, (list, tuple)) else 1
+            raise ValueError(
+                f"expected sequence of length {want} at dim {depth + 1} (got {got}): nested "
+                "lists must be rectangular"
+            )
+        for d in data:
+            _ragged_check(d, depth + 1)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """Build a tensor from data (copied), inferring the dtype as PyTorch does.
+
+    Example:
+        >>> torch.tensor([1, 2, 3])
+        tensor([1, 2, 3])
+        >>> torch.tensor(2.5, requires_grad=True)
+        tensor(2.5000, requires_grad=True)
+    """
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
+            "rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+        array = data._data
+        np_dtype = array.dtype if dtype is None else _dtypes.to_dtype(dtype).np
+        return _finish(array.astype(np_dtype, copy=True), requires_grad, device)
+    if isinstance(data, (ndarray, xp.generic)):
+        array = xp.asarray(data)
+        if dtype is None:
+            _dtypes.from_numpy_dtype(array.dtype)  # refuse unsupported dtypes clearly
+            np_dtype = (
+                array.dtype if array.dtype.kind != "u" or array.dtype == xp.uint8 else xp.int64
+            )
+        else:
+            np_dtype = _dtypes.to_dtype(dtype).np
+        return _finish(array.astype(np_dtype, copy=True), requires_grad, device)
+    if isinstance(data, (list, tuple)):
+        _ragged_check(data)
+        data = _unwrap(data)
+    elif not isinstance(data, (Number, bool)):
+        raise TypeError(
+            f"Could not infer dtype of {type(data).__name__}: torch.tensor takes a number, a "
+            "(nested) list or tuple of numbers, a NumPy array or a tensor"
+        )
+    np_dtype = _infer_np_dtype(data) if dtype is None else _dtypes.to_dtype(dtype).np
+    try:
+        array = xp.array(data, dtype=np_dtype)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"could not build a tensor from the given data: {exc}") from None
+    return _finish(array, requires_grad, device)
+
+
+def scalar_tensor(value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    d = _dtypes.DEFAULTS.float_dtype if dtype is None else _dtypes.to_dtype(dtype)
+    return _finish(xp.array(value, dtype=d.np), requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array / tensor when the dtype allows."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(_dtypes.to_dtype(dtype))
+    if isinstance(data, ndarray) and (dtype is None or _dtypes.to_dtype(dtype).np == data.dtype):
+        _dtypes.from_numpy_dtype(data.dtype)
+        return _finish(data, False, device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(array: ndarray) -> Tensor:
+    """A tensor sharing memory with the array."""
+    if not isinstance(array, ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    _dtypes.from_numpy_dtype(array.dtype)
+    return _new_tensor(array)
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    try:
+        shape = tuple(int(s) for s in size)
+    except TypeError:
+        raise TypeError(f"size must be ints or a tuple of ints, got {size!r}") from None
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {s}: {list(shape)}"
+            )
+    return shape
+
+
+def _float_dtype(dtype):
+    return (_dtypes.DEFAULTS.float_dtype if dtype is None else _dtypes.to_dtype(dtype)).np
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+    return _finish(xp.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+    return _finish(xp.ones(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            np_dtype = xp.bool_
+        elif isinstance(fill_value, int):
+            np_dtype = xp.int64
+        else:
+            np_dtype = _dtypes.DEFAULTS.float_dtype.np
+    else:
+        np_dtype = _dtypes.to_dtype(dtype).np
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _finish(xp.full(_size((size,)), fill_value, dtype=np_dtype), requires_grad, device)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(xp.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from start to end (exclusive); int64 unless an argument is a float."""
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in values)
+        np_dtype = _dtypes.DEFAULTS.float_dtype.np if is_float else xp.int64
+    else:
+        np_dtype = _dtypes.to_dtype(dtype).np
+    start, end, step = values
+    import math
+
+    count = max(0, math.ceil((end - start) / step))
+    array = (
+        (start + step * xp.arange(count, dtype=xp.float64)).astype(np_dtype)
+        if xp.dtype(np_dtype).kind == "f"
+        else xp.arange(start, end, step, dtype=np_dtype)
+    )
+    return _finish(array, requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(
+        xp.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad, device
+    )
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(
+        xp.logspace(start, end, int(steps), base=base).astype(_float_dtype(dtype)),
+        requires_grad,
+        device,
+    )
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape = _size(size)
+    array = _random.uniform_array(shape, 0.0, 1.0, _float_dtype(dtype), generator)
+    return _finish(array, requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape = _size(size)
+    return _finish(
+        _random.normal_array(shape, 0.0, 1.0, _float_dtype(dtype), generator), requires_grad, device
+    )
+
+
+def randint(
+    low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    np_dtype = xp.int64 if dtype is None else _dtypes.to_dtype(dtype).np
+    return _finish(
+        _random.randint_array(low, high, _size((size,)), np_dtype, generator), requires_grad, device
+    )
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    np_dtype = xp.int64 if dtype is None else _dtypes.to_dtype(dtype).np
+    return _finish(_random.rng(generator).permutation(n).astype(np_dtype), requires_grad, device)
+
+
+def normal(
+    mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """Normal samples: tensor mean/std (elementwise) or numbers with a size."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
+        ref = mean if isinstance(mean, Tensor) else std
+        values = _random.rng(generator).normal(m, s, size=shape).astype(ref._data.dtype)
+        return _finish(values, requires_grad, device)
+    if size is None:
+        raise TypeError("normal() with float mean and std needs a size")
+    shape = _size((size,))
+    return _finish(
+        _random.normal_array(shape, mean, std, _float_dtype(dtype), generator),
+        requires_grad,
+        device,
+    )
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
+    probs = input._data if p is None else xp.full(input.shape, p)
+    draws = _random.rng(generator).random(size=input.shape) < probs
+    return _new_tensor(draws.astype(input._data.dtype))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator=None) -> Tensor:  # noqa: A002
+    probs = input._data.astype(xp.float64)
+    rows = probs.reshape(-1, probs.shape[-1])
+    gen = _random.rng(generator)
+    out = [
+        gen.choice(rows.shape[1], size=num_samples, replace=replacement, p=r / r.sum())
+        for r in rows
+    ]
+    result = xp.array(out, dtype=xp.int64)
+    return _new_tensor(result.reshape(probs.shape[:-1] + (num_samples,)))
+
+
+def _like(fn):
+    def like(
+        input: Tensor,
+        *,
+        dtype=None,
+        device=None,
+        requires_grad=False,  # noqa: A002
+        memory_format=None,
+        **kwargs,
+    ) -> Tensor:
+        d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
+        return fn(*input.shape, dtype=d, device=device, requires_grad=requires_grad, **kwargs)
+
+    like.__name__ = fn.__name__ + "_like"
+    like.__doc__ = f"``{fn.__name__}`` with the shape (and dtype) of ``input``."
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def full_like(
+    input: Tensor,
+    fill_value,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,  # noqa: A002
+    memory_format=None,
+) -> Tensor:
+    d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
+    return full(input.shape, fill_value, dtype=d, device=device, requires_grad=requires_grad)
+
+
+def randint_like(
+    input: Tensor,
+    low=0,
+    high=None,
+    *,
+    dtype=None,
+    device=None,  # noqa: A002
+    requires_grad=False,
+) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
+    return randint(low, high, input.shape, dtype=d, device=device, requires_grad=requires_grad)

@@ -1,0 +1,275 @@
+"""The backward engine: an iterative walk of the graph in PyTorch's execution order."""
+
+from __future__ import annotations
+
+import heapq
+
+from glassgrad._backend import ndarray, xp
+from glassgrad.autograd.grad_mode import STATE
+from glassgrad.autograd.graph import AccumulateGrad, accumulator_of
+
+__all__ = ["run_backward", "sum_to"]
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+def sum_to(grad, shape: tuple):
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the one place this is done)."""
+    gshape = grad.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
+    )
+    if type(grad) is ndarray:
+        out = grad.sum(axis=axes, keepdims=True) if axes else grad
+        return out.reshape(shape)
+    return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
+
+
+def _shape_error(node, index: int, got: tuple, expected: tuple) -> RuntimeError:
+    return RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {index} - got "
+        f"{list(got)} but expected shape compatible with {list(expected)}"
+    )
+
+
+def _collect(roots):
+    """Count, for every node reachable from the roots, how many edges point at it."""
+    dependencies: dict = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            dependencies[nxt] = dependencies.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return dependencies
+
+
+def run_backward(
+    tensors,
+    grad_tensors,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs=None,
+    capture: bool = False,
+):
+    """Propagate ``grad_tensors`` from ``tensors`` back through the graph.
+
+    With ``capture`` (``autograd.grad``), gradients for ``inputs`` are returned instead of
+    accumulated into ``.grad``; with ``inputs`` but no capture (``backward(inputs=...)``),
+    only those leaves accumulate.
+    """
+    from glassgrad.tensor import Tensor, _new_tensor
+
+    roots = []
+    buffers: dict = {}
+    for t, g in zip(tensors, grad_tensors):
+        node = t.grad_fn if t.grad_fn is not None else accumulator_of(t)
+        idx = t._out_idx
+        if node not in buffers:
+            buffers[node] = [None] * node.n_outputs
+            roots.append(node)
+        slot = buffers[node]
+        slot[idx] = g if slot[idx] is None else slot[idx] + g
+
+    # Where gradients are read out: leaves by their AccumulateGrad, others by (grad_fn, index).
+    targets: dict = {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            key = (t.grad_fn, t._out_idx) if t.grad_fn is not None else (accumulator_of(t), 0)
+            targets.setdefault(key, []).append(i)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    dependencies = _collect(roots)
+    ready = [(-n._seq, n) for n in roots if dependencies.get(n, 0) == 0]
+    heapq.heapify(ready)
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        while ready:
+            node = heapq.heappop(ready)[1]
+            grads = buffers.pop(node)
+            if targets:
+                for i, g in enumerate(grads):
+                    for j in targets.get((node, i), ()):
+                        captured[j] = g
+            if type(node) is AccumulateGrad:
+                if node._pre_hooks:
+                    grads = _run_pre_hooks(node, grads, create_graph)
+                if not capture and (inputs is None or (node, 0) in targets):
+                    _accumulate(node.variable, grads[0], create_graph, _new_tensor)
+                continue
+            if node._pre_hooks:
+                grads = _run_pre_hooks(node, grads, create_graph)
+            results = _call_backward(node, grads, create_graph, retain_graph, Tensor)
+            if node._hooks:
+                results = _run_post_hooks(node, results, grads, create_graph)
+            for i, ((nxt, idx), g) in enumerate(zip(node.next_functions, results)):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    meta = node._in_meta[i]
+                    if meta is not None:
+                        shape, dtype = meta
+                        if g.shape != shape:
+                            try:
+                                g = sum_to(g, shape)
+                            except ValueError:
+                                raise _shape_error(node, i, g.shape, shape) from None
+                        if g.dtype != dtype and type(g) is ndarray:
+                            g = g.astype(dtype)
+                    slot = buffers.get(nxt)
+                    if slot is None:
+                        slot = buffers[nxt] = [None] * nxt.n_outputs
+                    slot[idx] = g if slot[idx] is None else slot[idx] + g
+                elif nxt not in buffers:
+                    buffers[nxt] = [None] * nxt.n_outputs
+                left = dependencies[nxt] - 1
+                dependencies[nxt] = left
+                if left == 0:
+                    heapq.heappush(ready, (-nxt._seq, nxt))
+    finally:
+        STATE.enabled = prev_mode
+    return captured
+
+
+def _call_backward(node, grads, create_graph, retain_graph, Tensor):
+    if node._freed:
+        raise RuntimeError(SECOND_BACKWARD)
+    _check_versions(node)
+    if all(g is None for g in grads):
+        if not retain_graph:
+            node._release()
+        return (None,) * len(node.next_functions)
+    if create_graph:
+        grads = [g if g is None or isinstance(g, Tensor) else _const(g) for g in grads]
+        results = node._backward_tensors(grads)
+    else:
+        grads = [g._data if isinstance(g, Tensor) else g for g in grads]
+        results = node._backward_arrays(grads)
+    if not isinstance(results, tuple):
+        results = (results,)
+    if len(results) != len(node.next_functions):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(node.next_functions)}, got {len(results)})"
+        )
+    if not retain_graph:
+        node._release()
+    return results
+
+
+def _const(array):
+    from glassgrad.tensor import _new_tensor
+
+    return _new_tensor(array)
+
+
+def _check_versions(node) -> None:
+    """Refuse to use saved arrays that were modified in place after they were saved."""
+    saved = node.saved
+    if not saved:
+        return
+    for i, t in enumerate(node._inputs):
+        version = getattr(t, "_version", None)
+        if version is not None and version[0] != node._versions[i]:
+            data = t._data
+            if any(s is data for s in saved):
+                _raise_modified(node, t, i, version[0], node._versions[i])
+    counter, at_creation = node._out_version or (None, 0)
+    if counter is not None and counter[0] != at_creation:
+        _raise_modified(node, None, 0, counter[0], at_creation, output=True)
+
+
+def _raise_modified(node, tensor, index, now, expected, output=False):
+    what = f"output {index} of {node.name()}" if output else f"input {index} of {node.name()}"
+    shape = "" if tensor is None else f"[{tensor.dtype.name} {list(tensor.shape)}], which is "
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {shape}{what}, is at version {now}; expected version {expected} instead. "
+        "Hint: make the update out of place (x = x * 2 instead of x *= 2), or clone() the "
+        "tensor before modifying it."
+    )
+
+
+def _accumulate(variable, grad, create_graph, new_tensor) -> None:
+    if grad is None:
+        return
+    _add_to_grad(variable, grad, create_graph, new_tensor)
+    extra = variable._extra
+    if extra and extra.get("post_accumulate_hooks"):
+        for hook in extra["post_accumulate_hooks"]:
+            hook(variable)
+
+
+def _add_to_grad(variable, grad, create_graph, new_tensor) -> None:
+    existing = variable._grad
+    if create_graph:
+        from glassgrad.tensor import Tensor
+
+        g = grad if isinstance(grad, Tensor) else new_tensor(grad)
+        variable._grad = g if existing is None else existing + g
+    else:
+        if not isinstance(grad, ndarray):
+            grad = grad._data if hasattr(grad, "_data") else xp.asarray(grad)
+        if grad.dtype != variable._data.dtype:
+            grad = grad.astype(variable._data.dtype)
+        if existing is None:
+            variable._grad = new_tensor(grad.copy())
+        elif existing.grad_fn is None and existing._data.shape == grad.shape:
+            xp.add(existing._data, grad, out=existing._data)
+            existing._version[0] += 1
+        else:
+            variable._grad = existing.detach() + new_tensor(grad)
+
+
+def _run_pre_hooks(node, grads, create_graph):
+    from glassgrad.tensor import Tensor, _new_tensor
+
+    def wrap(g):
+        return g if g is None or isinstance(g, Tensor) else _new_tensor(g)
+
+    def unwrap(g):
+        return g if g is None or create_graph else g._data
+
+    grads = list(grads)
+    for index, hook in node._pre_hooks:
+        if index is None:  # a node pre-hook sees every output gradient
+            new = hook(tuple(wrap(g) for g in grads))
+            if new is not None:
+                grads = [unwrap(g) for g in new]
+            continue
+        if grads[index] is None:
+            continue
+        new = hook(wrap(grads[index]))
+        if new is not None:
+            grads[index] = unwrap(new)
+    return grads
+
+
+def _run_post_hooks(node, results, grads, create_graph):
+    from glassgrad.tensor import Tensor, _new_tensor
+
+    def wrap(seq):
+        return tuple(
+            None if g is None else (g if isinstance(g, Tensor) else _new_tensor(g)) for g in seq
+        )
+
+    for hook in node._hooks:
+        new = hook(wrap(results), wrap(grads))
+        if new is not None:
+            results = tuple(None if g is None else (g if create_graph else g._data) for g in new)
+    return results

@@ -1,0 +1,168 @@
+"""User-defined differentiable functions: ``class F(torch.autograd.Function)``."""
+
+from __future__ import annotations
+
+from glassgrad.autograd.grad_mode import STATE
+from glassgrad.autograd.graph import Node, accumulator_of
+
+__all__ = ["Function", "FunctionCtx"]
+
+
+class FunctionCtx:
+    """What ``forward`` and ``backward`` of a custom Function receive as ``ctx``."""
+
+    def save_for_backward(self, *tensors) -> None:
+        self._saved = tensors
+        self._saved_versions = tuple(t._version[0] if t is not None else None for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        from glassgrad.autograd.engine import SECOND_BACKWARD
+
+        if getattr(self, "_freed", False):
+            raise RuntimeError(SECOND_BACKWARD)
+        saved = getattr(self, "_saved", ())
+        for i, (t, v) in enumerate(zip(saved, self._saved_versions)):
+            if t is not None and t._version[0] != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: saved tensor {i} of {type(self).__name__} is at "
+                    f"version {t._version[0]}; expected version {v} instead."
+                )
+        return saved
+
+    def mark_dirty(self, *tensors) -> None:
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_differentiable = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize = bool(value)
+
+
+class _FunctionNode(FunctionCtx, Node):
+    """The graph node of one call of a custom Function (its class is ``<Name>Backward``)."""
+
+    _function: type = None
+
+    def _backward_arrays(self, grads):
+        from glassgrad.tensor import Tensor
+
+        results = self._call_user_backward(grads)
+        return tuple(r._data if isinstance(r, Tensor) else r for r in results)
+
+    def _backward_tensors(self, grads):
+        return self._call_user_backward(grads)
+
+    def _call_user_backward(self, grads):
+        from glassgrad.tensor import Tensor, _new_tensor
+
+        wrapped = []
+        for g, meta in zip(grads, self._out_meta):
+            if g is None:
+                if getattr(self, "_materialize", True):
+                    from glassgrad._backend import xp
+
+                    g = xp.zeros(*meta)
+                else:
+                    wrapped.append(None)
+                    continue
+            wrapped.append(g if isinstance(g, Tensor) else _new_tensor(g))
+        results = self._function.backward(self, *wrapped)
+        if not isinstance(results, tuple):
+            results = (results,)
+        n = len(self.next_functions)
+        if len(results) > n and all(r is None for r in results[n:]):
+            results = results[:n]
+        return results
+
+    def _release(self) -> None:
+        if getattr(self, "_saved", ()):
+            self._freed = True
+        self._saved = ()
+
+
+class _FunctionMeta(type):
+    """Gives every Function subclass its own node class, named ``<Name>Backward``."""
+
+    def __init__(cls, name, bases, namespace):
+        super().__init__(name, bases, namespace)
+        if name != "Function":
+            cls._node_class = type(name + "Backward", (_FunctionNode,), {"_function": cls})
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class for custom differentiable operations.
+
+    Example:
+        >>> class Square(torch.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * grad
+        >>> y = Square.apply(torch.tensor(3.0, requires_grad=True))
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement the backward function for custom autograd.Function."
+        )
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from glassgrad.tensor import Tensor
+
+        if cls is Function:
+            raise RuntimeError("Function.apply must be called on a subclass of Function")
+        node = object.__new__(cls._node_class)
+        node._init_node()
+        tensors = [a if isinstance(a, Tensor) else None for a in args]
+        recording = STATE.enabled and any(t is not None and t._rg for t in tensors)
+        node.needs_input_grad = tuple(t is not None and t._rg for t in tensors)
+        prev = STATE.enabled
+        STATE.enabled = False
+        try:
+            outputs = cls.forward(node, *args, **kwargs)
+        finally:
+            STATE.enabled = prev
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if not recording:
+            return outputs
+        edges = []
+        for t in tensors:
+            if t is None or not t._rg:
+                edges.append((None, 0))
+            elif t.grad_fn is not None:
+                edges.append((t.grad_fn, t._out_idx))
+            else:
+                edges.append((accumulator_of(t), 0))
+        node.next_functions = tuple(edges)
+        node._in_meta = [None if t is None else (t._data.shape, t._data.dtype) for t in tensors]
+        node.n_outputs = len(outs)
+        node._out_meta = [
+            (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), float) for o in outs
+        ]
+        non_diff = getattr(node, "_non_differentiable", set())
+        results = []
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor) and id(o) not in non_diff and o._data.dtype.kind == "f":
+                if o.grad_fn is not None or any(o is t for t in tensors):
+                    o = o.detach() if not any(o is d for d in getattr(node, "_dirty", ())) else o
+                o.grad_fn = node
+                o._out_idx = i
+                o._rg = True
+            results.append(o)
+        return results[0] if single else tuple(results)

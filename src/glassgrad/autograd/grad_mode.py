@@ -1,0 +1,109 @@
+"""Grad mode: whether new operations are recorded in the autograd graph."""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "inference_mode",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+]
+
+
+class _GradState:
+    """Module-level flags read by every op; a plain class attribute is the cheapest lookup."""
+
+    enabled = True
+    inference = False
+
+
+STATE = _GradState
+
+
+def is_grad_enabled() -> bool:
+    return STATE.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return STATE.inference
+
+
+class _GradModeContext:
+    """Base for the context managers that also work as decorators."""
+
+    def _target(self) -> bool:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._prev = STATE.enabled
+        STATE.enabled = self._target()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        STATE.enabled = self._prev
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.__class__(*self._args()):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    def _args(self) -> tuple:
+        return ()
+
+
+class no_grad(_GradModeContext):
+    """Disable graph recording: ``with torch.no_grad(): w -= lr * w.grad``."""
+
+    def _target(self) -> bool:
+        return False
+
+
+class enable_grad(_GradModeContext):
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    def _target(self) -> bool:
+        return True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set grad mode to ``mode``; takes effect at once, like PyTorch, and undoes on exit."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._prev = STATE.enabled
+        STATE.enabled = self.mode
+
+    def _target(self) -> bool:
+        return self.mode
+
+    def _args(self) -> tuple:
+        return (self.mode,)
+
+
+class inference_mode(_GradModeContext):
+    """Like ``no_grad`` (glassgrad has no separate inference tensors)."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = bool(mode)
+
+    def _target(self) -> bool:
+        return not self.mode and STATE.enabled
+
+    def __enter__(self):
+        self._prev_inference = STATE.inference
+        STATE.inference = self.mode
+        return super().__enter__()
+
+    def __exit__(self, *exc) -> None:
+        STATE.inference = self._prev_inference
+        super().__exit__(*exc)
+
+    def _args(self) -> tuple:
+        return (self.mode,)

@@ -1,0 +1,120 @@
+"""Autograd graph nodes: what ``tensor.grad_fn`` and ``next_functions`` hold."""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+__all__ = ["Node", "AccumulateGrad"]
+
+_SEQUENCE = itertools.count()
+
+
+class Node:
+    """A backward function in the graph.
+
+    ``next_functions`` holds one ``(node, output_index)`` edge per input of the forward op;
+    the node is ``None`` for inputs that need no gradient, ``AccumulateGrad`` for leaves.
+    Nodes run in decreasing creation order (``_seq``), the order PyTorch's engine uses,
+    so gradient sums are added in the same order.
+    """
+
+    __slots__ = (
+        "next_functions",
+        "saved",
+        "_inputs",
+        "_versions",
+        "_in_meta",
+        "_out_version",
+        "_seq",
+        "_freed",
+        "_pre_hooks",
+        "_hooks",
+        "_trace",
+        "__weakref__",
+    )
+    n_outputs = 1
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        entry = (None, fn)
+        self._pre_hooks.append(entry)
+        return _RemovableHandle(self._pre_hooks, entry)
+
+    def _add_tensor_hook(self, index: int, fn):
+        """A hook of the tensor that is output ``index`` of this node."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        entry = (index, fn)
+        self._pre_hooks.append(entry)
+        return _RemovableHandle(self._pre_hooks, entry)
+
+    def _release(self) -> None:
+        """Free saved values after backward; a node that saved something cannot run again."""
+        if self.saved:
+            self._freed = True
+        self.saved = ()
+        self._inputs = ()
+
+    def _init_node(self) -> None:
+        self.next_functions = ()
+        self.saved = ()
+        self._inputs = ()
+        self._versions = ()
+        self._in_meta = ()
+        self._out_version = None
+        self._seq = next(_SEQUENCE)
+        self._freed = False
+        self._pre_hooks = None
+        self._hooks = None
+        self._trace = None
+
+
+class _RemovableHandle:
+    __slots__ = ("_hooks", "_fn")
+
+    def __init__(self, hooks: list, fn):
+        self._hooks = hooks
+        self._fn = fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor that requires grad: adds incoming gradients to ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self._init_node()
+        self.variable = variable
+
+
+def accumulator_of(tensor) -> AccumulateGrad:
+    """The leaf's AccumulateGrad node, created once and shared by every op that uses the leaf.
+
+    The tensor only holds a weak reference to it, so leaf and node form no reference cycle.
+    """
+    ref = tensor._accum
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(tensor)
+        tensor._accum = weakref.ref(node)
+    return node

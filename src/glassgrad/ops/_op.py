@@ -1,0 +1,171 @@
+"""The primitive-op base class: forward on arrays, vector-Jacobian product beside it.
+
+An op subclass defines ``forward(ctx, *arrays, **params) -> array`` and
+``backward(ctx, grad) -> grad or tuple of grads`` (one per input, ``None`` allowed). The
+class itself is the graph node type, named as PyTorch names it (``MulBackward0``), so
+``tensor.grad_fn`` prints the same. ``backward`` is written with operators and the
+helpers in ``ops._dual`` so it runs on arrays (plain backward) and on tensors
+(``create_graph=True``) alike.
+"""
+
+from __future__ import annotations
+
+from glassgrad._backend import ndarray, xp
+from glassgrad.autograd.grad_mode import STATE
+from glassgrad.autograd.graph import Node, accumulator_of
+
+__all__ = ["Op", "REGISTRY", "NULL_CTX"]
+
+REGISTRY: dict[str, type[Op]] = {}
+
+
+class _NullCtx:
+    """Stands in for the node when no graph is recorded: saves nothing, keeps nothing."""
+
+    __slots__ = ()
+
+    def save(self, *arrays) -> None:
+        pass
+
+    def __setattr__(self, name, value) -> None:
+        pass
+
+    needs_input_grad = (True, True, True, True)
+
+
+NULL_CTX = _NullCtx()
+
+
+class Op(Node):
+    """Base of every differentiable primitive; the subclass is the node type."""
+
+    node_name: str = ""
+    #: output shares memory with input 0 (a view): they share one version counter
+    is_view = False
+    #: the op cannot be differentiated twice (saves intermediates, not inputs/outputs)
+    differentiable_backward = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        op_name = cls.__name__
+        cls.op_name = op_name
+        cls.__name__ = cls.__qualname__ = cls.__dict__.get("node_name") or op_name + "Backward0"
+        if "forward" in cls.__dict__ or op_name not in REGISTRY:
+            REGISTRY[op_name] = cls
+
+    def save(self, *arrays) -> None:
+        """Keep arrays for backward (inputs or the output; they are version-checked)."""
+        self.saved = arrays
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        return tuple(edge[0] is not None for edge in self.next_functions)
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+    def _backward_arrays(self, grads):
+        return type(self).backward(self, grads[0])
+
+    def _backward_tensors(self, grads):
+        """Backward with tensors in place of the saved arrays, so it is itself recorded."""
+        if not self.differentiable_backward:
+            raise RuntimeError(
+                f"double backward (create_graph=True) through {self.name()} is not supported "
+                "by glassgrad yet. Compute the first derivative without create_graph, or "
+                "express the function with other ops."
+            )
+        arrays = self.saved
+        self.saved = tuple(self._saved_as_tensor(a) for a in arrays)
+        try:
+            return type(self).backward(self, grads[0])
+        finally:
+            self.saved = arrays
+
+    def _saved_as_tensor(self, array):
+        if type(array) is not ndarray:
+            return array  # a Python number or other constant
+        for t in self._inputs:
+            if isinstance(t, Tensor) and t._data is array:
+                return t
+        if getattr(self, "_saved_output", None) is array:
+            out = _new_tensor(array)
+            out.grad_fn = self
+            out._rg = True
+            return out
+        if array.dtype.kind == "f":
+            raise RuntimeError(
+                f"double backward (create_graph=True) through {self.name()} is not supported "
+                "by glassgrad yet: it saves an intermediate value. Compute the first "
+                "derivative without create_graph, or express the function with other ops."
+            )
+        return _new_tensor(array)
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run forward on the inputs' arrays; record a node when a gradient is needed.
+
+        ``inputs`` are tensors or Python numbers (numbers never need a gradient).
+        """
+        return cls.run(inputs, [t._data if isinstance(t, Tensor) else t for t in inputs], params)
+
+    @classmethod
+    def run(cls, inputs, arrays, params):
+        """Like ``apply`` with the arrays given (already cast to the op's common dtype)."""
+        if STATE.enabled:
+            for t in inputs:
+                if isinstance(t, Tensor) and t._rg:
+                    return _record(cls, inputs, arrays, params)
+        out = cls.forward(NULL_CTX, *arrays, **params)
+        result = _new_tensor(out if type(out) is ndarray else xp.asarray(out))
+        if cls.is_view:
+            result._version = inputs[0]._version
+        return result
+
+
+def _record(cls, inputs, arrays, params):
+    node = object.__new__(cls)
+    node._init_node()
+    out = cls.forward(node, *arrays, **params)
+    if type(out) is not ndarray:
+        out = xp.asarray(out)
+    edges = []
+    versions = []
+    meta = []
+    for t in inputs:
+        if isinstance(t, Tensor):
+            if t.grad_fn is not None:
+                edges.append((t.grad_fn, t._out_idx))
+            elif t._rg:
+                edges.append((accumulator_of(t), 0))
+            else:
+                edges.append((None, 0))
+            versions.append(t._version[0])
+            meta.append((t._data.shape, t._data.dtype))
+        else:
+            edges.append((None, 0))
+            versions.append(0)
+            meta.append(None)
+    node.next_functions = tuple(edges)
+    node._inputs = inputs
+    node._versions = versions
+    node._in_meta = meta
+    result = _new_tensor(out)
+    if cls.is_view:
+        result._version = inputs[0]._version
+    node._out_version = (result._version, result._version[0])
+    for s in node.saved:
+        if s is out:
+            node._saved_output = out
+    if out.dtype.kind == "f":
+        result.grad_fn = node
+        result._rg = True
+    return result
+
+
+from glassgrad.tensor import Tensor, _new_tensor  # noqa: E402  (tensor.py imports ops after Tensor)

@@ -1,0 +1,833 @@
+"""Elementwise ops: arithmetic with broadcasting and type promotion, and unary math.
+
+Gradient formulas follow PyTorch's ``derivatives.yaml`` term by term (same operation
+order), so float32 gradients agree to the last bit where the forward does.
+"""
+
+from __future__ import annotations
+
+from numbers import Number
+
+from glassgrad import _dtypes
+from glassgrad._backend import ndarray, xp
+from glassgrad.ops import _dual as D
+from glassgrad.ops._op import Op
+from glassgrad.tensor import Tensor, _new_tensor
+
+_FLOAT_KIND = 2
+
+
+# ----------------------------------------------------------------------------- operands
+def as_operand(x, name: str = "other"):
+    """A Tensor or a Python number; NumPy arrays and scalars become tensors."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, bool) or isinstance(x, Number) and not isinstance(x, xp.generic):
+        return x
+    if isinstance(x, (ndarray, xp.generic)):
+        return _new_tensor(xp.asarray(x))
+    raise TypeError(
+        f"unsupported operand type for a tensor op: {type(x).__name__} ({name}); "
+        "use a Tensor or a Python number"
+    )
+
+
+def _cast(x, np_dtype):
+    if isinstance(x, Tensor):
+        d = x._data
+        return d if d.dtype == np_dtype else d.astype(np_dtype)
+    return x
+
+
+def promoted_arrays(a, b, float_result: bool = False):
+    """The arrays of ``a`` and ``b`` cast to PyTorch's result dtype for a binary op.
+
+    Fast paths cover a tensor with a same-dtype tensor or with a Python number of its
+    own category: NumPy then already computes in the right dtype.
+    """
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    if ta and tb:
+        da, db = a._data, b._data
+        if da.dtype == db.dtype and (not float_result or da.dtype.kind == "f"):
+            return da, db
+    elif ta and not float_result:
+        kind = a._data.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(b, float)):
+            if not (isinstance(b, bool) and kind != "f"):
+                return a._data, b
+    elif tb and not float_result:
+        kind = b._data.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(a, float)):
+            if not (isinstance(a, bool) and kind != "f"):
+                return a, b._data
+    result = _dtypes.result_dtype(a, b)
+    if float_result and not result.is_floating_point:
+        result = _dtypes.DEFAULTS.float_dtype
+    np_dtype = result.np
+    return _cast(a, np_dtype), _cast(b, np_dtype)
+
+
+def _binary(cls, a, b, float_result: bool = False):
+    a = as_operand(a, "input")
+    b = as_operand(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        _check_broadcast(cls, a, b)
+    arrays = promoted_arrays(a, b, float_result)
+    return cls.run((a, b), arrays, {})
+
+
+def _check_broadcast(cls, a: Tensor, b: Tensor) -> None:
+    sa, sb = a._data.shape, b._data.shape
+    if sa == sb:
+        return
+    for x, y in zip(reversed(sa), reversed(sb)):
+        if x != y and x != 1 and y != 1:
+            op = cls.op_name.lower()
+            raise RuntimeError(
+                f"{op}: the size of tensor a ({x}) must match the size of tensor b ({y}) at a "
+                f"non-singleton dimension: shapes {list(sa)} and {list(sb)} do not broadcast. "
+                "Reshape one of them (e.g. with .view or .unsqueeze) so every dimension is "
+                "equal or 1."
+            )
+
+
+def _needs(ctx, i: int) -> bool:
+    return ctx.next_functions[i][0] is not None
+
+
+# ----------------------------------------------------------------------------- arithmetic
+class Add(Op):
+    """a + b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Op):
+    """a - b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad
+
+
+class Rsub(Op):
+    """other - a (PyTorch's ``rsub``, used for ``2 - x``)."""
+
+    node_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, a, other):
+        return other - a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad, grad
+
+
+class Mul(Op):
+    """a * b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        return (grad * b if _needs(ctx, 0) else None), (grad * a if _needs(ctx, 1) else None)
+
+
+class Div(Op):
+    """a / b (true division)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        grad_a = grad / b if _needs(ctx, 0) else None
+        grad_b = -grad * ((a / b) / b) if _needs(ctx, 1) else None
+        return grad_a, grad_b
+
+
+class Neg(Op):
+    """-a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Op):
+    """a ** exponent with a number exponent."""
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.save(a)
+        ctx.exponent = exponent
+        if exponent == 2:
+            return a * a
+        return a**exponent
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        e = ctx.exponent
+        if e == 0:
+            return grad * 0, None
+        local = e * a if e == 2 else e * a ** (e - 1)
+        return grad * local, None
+
+
+class PowTensor(Op):
+    """a ** b with a tensor exponent."""
+
+    node_name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved
+        grad_a = grad_b = None
+        if _needs(ctx, 0):
+            grad_a = D.where(_value(b) == 0, 0.0, grad * (b * a ** (b - 1)))
+        if _needs(ctx, 1):
+            av, bv = _value(a), _value(b)
+            grad_b = D.where((av == 0) & (bv >= 0), 0.0, grad * (out * D.log(a)))
+        return grad_a, grad_b
+
+
+class PowScalarBase(Op):
+    """base ** b with a number base."""
+
+    node_name = "PowBackward2"
+
+    @staticmethod
+    def forward(ctx, base, b):
+        out = xp.power(xp.asarray(base, dtype=b.dtype), b)
+        ctx.save(out)
+        ctx.base = base
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        if ctx.base == 0:
+            return None, D.where(_value(out) >= 0, 0.0, grad * (out * float("-inf")))
+        return None, grad * (out * float(xp.log(ctx.base)))
+
+
+def _value(x):
+    """The plain array behind a saved value (tensor in create_graph mode)."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+# ----------------------------------------------------------------------------- unary math
+class Exp(Op):
+    """e ** a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.exp(a)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.saved[0]
+
+
+class Log(Op):
+    """Natural logarithm."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / ctx.saved[0]
+
+
+class Log2(Op):
+    """Base-2 logarithm."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.log2(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (ctx.saved[0] * 0.6931471805599453)
+
+
+class Log10(Op):
+    """Base-10 logarithm."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.log10(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (ctx.saved[0] * 2.302585092994046)
+
+
+class Log1p(Op):
+    """log(1 + a)."""
+
+    node_name = "Log1PBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.log1p(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (ctx.saved[0] + 1)
+
+
+class Expm1(Op):
+    """e ** a - 1."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.expm1(a)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (ctx.saved[0] + 1)
+
+
+class Sqrt(Op):
+    """Square root."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.sqrt(a)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (2 * ctx.saved[0])
+
+
+class Rsqrt(Op):
+    """1 / sqrt(a)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = 1 / xp.sqrt(a)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved[0]
+        return -0.5 * grad * (out * out * out)
+
+
+class Reciprocal(Op):
+    """1 / a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = 1 / a
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved[0]
+        return -grad * (out * out)
+
+
+class Sin(Op):
+    """Sine."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * D.cos(ctx.saved[0])
+
+
+class Cos(Op):
+    """Cosine."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * -D.sin(ctx.saved[0])
+
+
+class Tan(Op):
+    """Tangent."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.tan(a)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved[0]
+        return grad * (1 + out * out)
+
+
+class Tanh(Op):
+    """Hyperbolic tangent."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.tanh(a)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved[0]
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Op):
+    """1 / (1 + e ** -a), computed without overflow."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _sigmoid(a)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved[0]
+        return grad * (1 - out) * out
+
+
+def _sigmoid(a):
+    # e ** -|a| never overflows; the two branches agree where both are finite.
+    z = xp.exp(-xp.abs(a))
+    return xp.where(a >= 0, 1 / (1 + z), z / (1 + z)).astype(a.dtype, copy=False)
+
+
+class Relu(Op):
+    """max(a, 0)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.maximum(a, 0)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return D.mask(grad, _value(ctx.saved[0]) > 0)
+
+
+class Abs(Op):
+    """|a|; its gradient at 0 is 0, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * D.sign(ctx.saved[0])
+
+
+class Sign(Op):
+    """-1, 0 or 1; zero gradient everywhere."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.sign(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Floor(Op):
+    """Round down; zero gradient."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.floor(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Ceil(Op):
+    """Round up; zero gradient."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.ceil(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Round(Op):
+    """Round half to even (as PyTorch); zero gradient."""
+
+    @staticmethod
+    def forward(ctx, a, decimals=0):
+        return xp.round(a, decimals) if decimals else xp.rint(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Trunc(Op):
+    """Round toward zero; zero gradient."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.trunc(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Clamp(Op):
+    """Clip to [min, max]; the gradient passes where min <= a <= max."""
+
+    node_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, a, min=None, max=None):  # noqa: A002
+        ctx.save(a)
+        ctx.bounds = (min, max)
+        out = a
+        if min is not None:
+            out = xp.maximum(out, xp.asarray(min, dtype=a.dtype))
+        if max is not None:
+            out = xp.minimum(out, xp.asarray(max, dtype=a.dtype))
+        return out if out is not a else a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        a = _value(ctx.saved[0])
+        lo, hi = ctx.bounds
+        keep = xp.ones(a.shape, dtype=bool)
+        if lo is not None:
+            keep &= a >= lo
+        if hi is not None:
+            keep &= a <= hi
+        return D.mask(grad, keep)
+
+
+class ClampTensor(Op):
+    """Clip to tensor bounds (``clamp(x, min=t1, max=t2)``)."""
+
+    node_name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save(a, lo, hi)
+        out = a
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, lo, hi = (_value(s) for s in ctx.saved)
+        below = a < lo if lo is not None else False
+        above = a > hi if hi is not None else False
+        inside = ~(below | above)
+        return (
+            D.mask(grad, inside),
+            D.mask(grad, xp.broadcast_to(below & ~above, grad.shape)) if lo is not None else None,
+            D.mask(grad, xp.broadcast_to(above, grad.shape)) if hi is not None else None,
+        )
+
+
+class Maximum(Op):
+    """Elementwise max; ties share the gradient equally (PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _minmax_backward(ctx, grad, xp.greater)
+
+
+class Minimum(Op):
+    """Elementwise min; ties share the gradient equally (PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _minmax_backward(ctx, grad, xp.less)
+
+
+def _minmax_backward(ctx, grad, wins):
+    a, b = (_value(s) for s in ctx.saved)
+    tie = a == b
+    a_share = xp.where(tie, 0.5, wins(a, b)).astype(
+        grad.dtype if D.is_array(grad) else grad._data.dtype
+    )
+    b_share = xp.where(tie, 0.5, wins(b, a)).astype(a_share.dtype)
+    return _scale(grad, a_share), _scale(grad, b_share)
+
+
+def _scale(grad, factor_array):
+    return grad * (factor_array if D.is_array(grad) else _new_tensor(factor_array))
+
+
+class Where(Op):
+    """where(condition, a, b); the condition is not differentiable."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        out = xp.where(cond, a, b)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = grad * 0
+        return None, D.where(ctx.cond, grad, zero), D.where(ctx.cond, zero, grad)
+
+
+# ----------------------------------------------------------------------------- public functions
+def add(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _binary(Add, a, b)
+
+
+def sub(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _binary(Sub, a, b)
+
+
+def rsub(a, other):
+    """``other - a`` for a tensor ``a`` and a number or tensor ``other``."""
+    if isinstance(other, Tensor):
+        return _binary(Sub, other, a)
+    return _binary(Rsub, a, other)
+
+
+def mul(a, b):
+    return _binary(Mul, a, b)
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        return trunc_divide(a, b)
+    return _binary(Div, a, b, float_result=True)
+
+
+def rdiv(a, other):
+    """``other / a``: PyTorch computes it as ``reciprocal(a) * other``."""
+    if isinstance(other, Tensor):
+        return div(other, a)
+    if not a.is_floating_point():
+        a = a.to(_dtypes.DEFAULTS.float_dtype)
+    return mul(Reciprocal.apply(a), other)
+
+
+def pow(a, exponent):  # noqa: A001
+    if isinstance(a, Tensor):
+        if isinstance(exponent, Tensor):
+            if (
+                exponent.ndim == 0
+                and not exponent._rg
+                and exponent.dtype.is_floating_point is False
+            ):
+                exponent = exponent.item()
+            else:
+                return _binary(PowTensor, a, exponent)
+        exponent = as_operand(exponent, "exponent")
+        if isinstance(exponent, Tensor):
+            return _binary(PowTensor, a, exponent)
+        if not a.is_floating_point() and isinstance(exponent, float):
+            a = a.to(_dtypes.DEFAULTS.float_dtype)
+        if not a.is_floating_point() and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return Pow.apply(a, exponent)
+    base = a
+    if not isinstance(base, Number):
+        return _binary(PowTensor, base, exponent)
+    if not exponent.is_floating_point() and isinstance(base, float):
+        exponent = exponent.to(_dtypes.DEFAULTS.float_dtype)
+    return PowScalarBase.apply(base, exponent)
+
+
+def maximum(a, b):
+    return _binary(Maximum, a, b)
+
+
+def minimum(a, b):
+    return _binary(Minimum, a, b)
+
+
+def where(condition, a=None, b=None):
+    if a is None and b is None:
+        return condition.nonzero(as_tuple=True)
+    cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
+    if cond.dtype != bool:
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{_dtypes.from_numpy_dtype(cond.dtype)!r}; compare first, e.g. x > 0"
+        )
+    a, b = as_operand(a, "input"), as_operand(b)
+    da, db = promoted_arrays(a, b)
+    if not isinstance(da, ndarray):
+        da = xp.asarray(da, dtype=db.dtype if isinstance(db, ndarray) else None)
+    if not isinstance(db, ndarray):
+        db = xp.asarray(db, dtype=da.dtype)
+    return Where.run((condition, a, b), (cond, da, db), {})
+
+
+def clamp(a, min=None, max=None):  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = as_operand(min) if min is not None else None
+        hi = as_operand(max) if max is not None else None
+        arrays = [a._data] + [x._data if isinstance(x, Tensor) else x for x in (lo, hi)]
+        return ClampTensor.run((a, lo, hi), arrays, {})
+    return Clamp.apply(a, min=min, max=max)
+
+
+def trunc_divide(a, b):
+    out = div(a, b)
+    return Trunc.apply(out) if out.is_floating_point() else out
+
+
+# ----------------------------------------------------------------------------- not differentiable
+def _plain(a, b):
+    a, b = as_operand(a, "input"), as_operand(b)
+    return promoted_arrays(a, b)
+
+
+def compare(ufunc, a, b) -> Tensor:
+    """Comparison producing a bool tensor (never part of the graph)."""
+    if not isinstance(b, (Tensor, Number, ndarray, xp.generic)):
+        return NotImplemented
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        _check_broadcast(_Compare, a, b)
+    da, db = _plain(a, b)
+    return _new_tensor(xp.asarray(ufunc(da, db)))
+
+
+class _Compare:
+    op_name = "comparison"
+
+
+def floor_divide(a, b) -> Tensor:
+    da, db = _plain(a, b)
+    return _new_tensor(xp.asarray(xp.floor_divide(da, db)))
+
+
+def remainder(a, b) -> Tensor:
+    da, db = _plain(a, b)
+    out = xp.asarray(xp.remainder(da, db))
+    result = _new_tensor(out)
+    if isinstance(a, Tensor) and a._rg and out.dtype.kind == "f":
+        # a - floor(a / b) * b: differentiable in a like PyTorch (gradient 1).
+        return a - (a / b).floor().detach() * b
+    return result
+
+
+def logical_op(ufunc, a, b) -> Tensor:
+    da, db = _plain(a, b)
+    return _new_tensor(xp.asarray(ufunc(da, db)))
+
+
+def bitwise_not(a: Tensor) -> Tensor:
+    if a._data.dtype.kind == "f":
+        raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
+    return _new_tensor(xp.asarray(~a._data))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    da, db = _plain(a, b)
+    return _new_tensor(xp.asarray(xp.isclose(da, db, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    da, db = _plain(a, b)
+    return bool(xp.allclose(da, db, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    return a.shape == b.shape and bool((a._data == b._data).all())
+
+
+def _pred(fn):
+    def predicate(a: Tensor) -> Tensor:
+        return _new_tensor(xp.asarray(fn(a._data)))
+
+    predicate.__name__ = fn.__name__
+    return predicate
+
+
+isnan = _pred(xp.isnan)
+isinf = _pred(xp.isinf)
+isfinite = _pred(xp.isfinite)
+logical_not = _pred(xp.logical_not)
+signbit = _pred(xp.signbit)

@@ -1,0 +1,646 @@
+"""Reductions (sum, mean, max, var, norm, ...) and the normalising ops built on them."""
+
+from __future__ import annotations
+
+from glassgrad import _dtypes
+from glassgrad._backend import xp
+from glassgrad.ops import _dual as D
+from glassgrad.ops._op import Op
+from glassgrad.tensor import Tensor, _new_tensor
+
+
+def norm_dims(dim, ndim: int) -> tuple:
+    """``dim`` (int, sequence or None) as a sorted tuple of non-negative axes, checked."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    n = ndim if ndim > 1 else 1
+    out = []
+    for d in dims:
+        d = int(d)
+        if not -n <= d < n:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
+            )
+        out.append(d % n if ndim else 0)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {list(dims)} appears multiple times in the list of dims")
+    return tuple(sorted(out))
+
+
+def _axes(dims: tuple, ndim: int):
+    return dims if ndim else None
+
+
+def _restore(grad, ctx):
+    """Broadcast a reduced gradient back over the input's shape."""
+    if not ctx.keepdim and ctx.dims and len(ctx.shape):
+        grad = D.unsqueeze_dims(grad, ctx.dims, len(ctx.shape))
+    return D.expand(grad, ctx.shape)
+
+
+def _setup(ctx, a, dims, keepdim):
+    ctx.shape = a.shape
+    ctx.dims = dims
+    ctx.keepdim = keepdim
+
+
+class Sum(Op):
+    """Sum of all elements."""
+
+    @staticmethod
+    def forward(ctx, a, dims=(), keepdim=False, dtype=None):
+        _setup(ctx, a, dims, keepdim)
+        return a.sum(axis=_axes(dims, a.ndim), keepdims=keepdim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _restore(grad, ctx)
+
+
+class SumDim(Sum):
+    """Sum over chosen dimensions."""
+
+    node_name = "SumBackward1"
+
+
+class Mean(Op):
+    """Mean of all elements."""
+
+    @staticmethod
+    def forward(ctx, a, dims=(), keepdim=False, dtype=None):
+        _setup(ctx, a, dims, keepdim)
+        count = 1
+        for d in dims:
+            count *= a.shape[d]
+        ctx.count = count
+        if dtype is not None:
+            a = a.astype(dtype)
+        return a.mean(axis=_axes(dims, a.ndim), keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _restore(grad, ctx) / ctx.count
+
+
+class MeanDim(Mean):
+    """Mean over chosen dimensions."""
+
+    node_name = "MeanBackward1"
+
+
+class Prod(Op):
+    """Product of elements; exact with zeros (products of the other elements)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, dims=(), keepdim=False):
+        _setup(ctx, a, dims, keepdim)
+        ctx.save(a)
+        return a.prod(axis=_axes(dims, a.ndim), keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        g = _restore(grad, ctx)
+        if a.ndim == 0:
+            return g
+        axes = ctx.dims
+        moved = xp.moveaxis(a, axes, tuple(range(-len(axes), 0)))
+        flat = moved.reshape(moved.shape[: a.ndim - len(axes)] + (-1,))
+        ones = xp.ones(flat.shape[:-1] + (1,), dtype=a.dtype)
+        left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = xp.flip(
+            xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1
+        )
+        others = (left * right).reshape(moved.shape)
+        others = xp.moveaxis(others, tuple(range(-len(axes), 0)), axes)
+        return g * others
+
+
+class ProdDim(Prod):
+    """Product over one dimension."""
+
+    node_name = "ProdBackward1"
+
+
+class MaxAll(Op):
+    """Max of all elements; ties share the gradient evenly (PyTorch)."""
+
+    node_name = "MaxBackward1"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = a.max()
+        ctx.save(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _even_backward(ctx, grad)
+
+
+class MinAll(Op):
+    """Min of all elements; ties share the gradient evenly (PyTorch)."""
+
+    node_name = "MinBackward1"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = a.min()
+        ctx.save(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _even_backward(ctx, grad)
+
+
+def _even_backward(ctx, grad):
+    a, out = (s._data if isinstance(s, Tensor) else s for s in ctx.saved)
+    hit = (a == out) | (xp.isnan(a) & xp.isnan(out))
+    share = (hit / hit.sum()).astype(a.dtype)
+    return grad * (share if D.is_array(grad) else _new_tensor(share))
+
+
+class MaxDim(Op):
+    """Max along a dimension (values); the gradient goes to the index PyTorch returns."""
+
+    node_name = "MaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim=0, keepdim=False, reducer=xp.argmax):
+        _setup(ctx, a, (dim,) if a.ndim else (), keepdim)
+        idx = _first_index(reducer, a, dim)
+        ctx.indices = idx
+        values = xp.take_along_axis(a, idx, axis=dim) if a.ndim else a.copy()
+        return values if keepdim or not a.ndim else values.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = (
+            grad
+            if ctx.keepdim or not ctx.dims
+            else D.unsqueeze_dims(grad, ctx.dims, len(ctx.shape))
+        )
+        if not ctx.dims:
+            return g
+        dim = ctx.dims[0]
+        index = _along_axis_index(ctx.indices, dim, ctx.shape)
+        return D.zeros_with(g, index, ctx.shape, accumulate=False)
+
+
+class MinDim(MaxDim):
+    """Min along a dimension (values)."""
+
+    node_name = "MinBackward0"
+
+
+def _first_index(reducer, a, dim):
+    if not a.ndim:
+        return xp.zeros((), dtype=xp.int64)
+    if xp.issubdtype(a.dtype, xp.floating) and xp.isnan(a).any():
+        # PyTorch propagates NaN: the first NaN wins.
+        nan = xp.isnan(a)
+        idx = xp.where(
+            nan.any(axis=dim, keepdims=True),
+            xp.argmax(nan, axis=dim, keepdims=True),
+            reducer(xp.where(nan, 0, a), axis=dim, keepdims=True),
+        )
+        return idx
+    return reducer(a, axis=dim, keepdims=True)
+
+
+def _along_axis_index(idx, dim, shape):
+    grids = list(xp.ogrid[tuple(slice(0, s) for s in idx.shape)])
+    grids[dim] = idx
+    return tuple(grids)
+
+
+class Amax(Op):
+    """Max over dimensions; ties share the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, a, dims=(), keepdim=False):
+        _setup(ctx, a, dims, keepdim)
+        out = a.max(axis=_axes(dims, a.ndim), keepdims=keepdim)
+        ctx.save(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _amax_backward(ctx, grad)
+
+
+class Amin(Amax):
+    """Min over dimensions; ties share the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, a, dims=(), keepdim=False):
+        _setup(ctx, a, dims, keepdim)
+        out = a.min(axis=_axes(dims, a.ndim), keepdims=keepdim)
+        ctx.save(a, out)
+        return out
+
+
+def _amax_backward(ctx, grad):
+    a, out = (s._data if isinstance(s, Tensor) else s for s in ctx.saved)
+    full_out = out if ctx.keepdim or not ctx.dims else xp.expand_dims(out, ctx.dims)
+    hit = a == full_out
+    count = hit.sum(axis=_axes(ctx.dims, a.ndim), keepdims=True)
+    share = (hit / count).astype(a.dtype)
+    return _restore(grad, ctx) * (share if D.is_array(grad) else _new_tensor(share))
+
+
+class Var(Op):
+    """Variance with Bessel's correction by default."""
+
+    @staticmethod
+    def forward(ctx, a, dims=(), correction=1, keepdim=False):
+        _setup(ctx, a, dims, keepdim)
+        ctx.save(a)
+        ctx.correction = correction
+        return a.var(axis=_axes(dims, a.ndim), ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        count = 1
+        for d in ctx.dims:
+            count *= ctx.shape[d]
+        centered = a - D.sum(a, axis=_axes(ctx.dims, len(ctx.shape)), keepdims=True) / count
+        return (2.0 / (count - ctx.correction)) * _restore(grad, ctx) * centered
+
+
+class Std(Op):
+    """Standard deviation with Bessel's correction by default."""
+
+    @staticmethod
+    def forward(ctx, a, dims=(), correction=1, keepdim=False):
+        _setup(ctx, a, dims, keepdim)
+        out = a.std(axis=_axes(dims, a.ndim), ddof=correction, keepdims=keepdim)
+        ctx.save(a, out)
+        ctx.correction = correction
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        count = 1
+        for d in ctx.dims:
+            count *= ctx.shape[d]
+        centered = a - D.sum(a, axis=_axes(ctx.dims, len(ctx.shape)), keepdims=True) / count
+        scaled = _restore(grad / (out * 2), ctx)
+        return (2.0 / (count - ctx.correction)) * scaled * centered
+
+
+class Norm(Op):
+    """Vector p-norm over dimensions (``torch.linalg.vector_norm``)."""
+
+    node_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, p=2.0, dims=(), keepdim=False):
+        _setup(ctx, a, dims, keepdim)
+        axes = _axes(dims, a.ndim)
+        ctx.p = p
+        if p == float("inf"):
+            out = xp.abs(a).max(axis=axes, keepdims=keepdim)
+        elif p == 2:
+            out = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
+        elif p == 1:
+            out = xp.abs(a).sum(axis=axes, keepdims=keepdim)
+        elif p == 0:
+            out = (a != 0).sum(axis=axes, keepdims=keepdim).astype(a.dtype)
+        else:
+            out = (xp.abs(a) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        out = out.astype(a.dtype, copy=False)
+        ctx.save(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        p = ctx.p
+        g = _restore(grad, ctx)
+        o = _restore(out, ctx) if not (ctx.keepdim or not ctx.dims) else D.expand(out, ctx.shape)
+        if p == 2:
+            ratio = g / o
+            ov = o._data if isinstance(o, Tensor) else o
+            return D.where(ov == 0, 0.0, a * ratio)
+        if p == 1:
+            return g * D.sign(a)
+        if p == 0:
+            return g * 0
+        av = a._data if isinstance(a, Tensor) else a
+        if p == float("inf"):
+            ov = o._data if isinstance(o, Tensor) else o
+            hit = (xp.abs(av) == ov).astype(av.dtype)
+            count = hit.sum(axis=_axes(ctx.dims, av.ndim), keepdims=True)
+            return g * D.sign(a) * (hit / count if D.is_array(g) else _new_tensor(hit / count))
+        local = a * D.abs(a) ** (p - 2) / o ** (p - 1)
+        ov = o._data if isinstance(o, Tensor) else o
+        return D.where(ov == 0, 0.0, g * local)
+
+
+class Logsumexp(Op):
+    """log(sum(exp(a))) over dimensions, shifted by the max for stability."""
+
+    @staticmethod
+    def forward(ctx, a, dims=(), keepdim=False):
+        _setup(ctx, a, dims, keepdim)
+        axes = _axes(dims, a.ndim)
+        m = a.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = out.squeeze(axes) if axes is not None else out.reshape(())
+        ctx.save(a, out)
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        return _restore(grad, ctx) * D.exp(a - _restore(out, ctx))
+
+
+class Softmax(Op):
+    """exp(a) / sum(exp(a)) along a dimension."""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        shifted = a - a.max(axis=dim, keepdims=True)
+        e = xp.exp(shifted)
+        out = e / e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return out * (grad - D.sum(grad * out, axis=ctx.dim, keepdims=True))
+
+
+class LogSoftmax(Op):
+    """a - logsumexp(a) along a dimension."""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        shifted = a - a.max(axis=dim, keepdims=True)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad - D.exp(out) * D.sum(grad, axis=ctx.dim, keepdims=True)
+
+
+class Cumsum(Op):
+    """Running sum along a dimension."""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return xp.cumsum(a, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return D.flip(D.cumsum(D.flip(grad, ctx.dim), ctx.dim), ctx.dim)
+
+
+# ----------------------------------------------------------------------------- public functions
+def _int_to_long(a: Tensor, dtype):
+    if dtype is not None:
+        return _dtypes.to_dtype(dtype).np
+    if a._data.dtype.kind in "biu":
+        return xp.int64
+    return None
+
+
+def sum(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001
+    dim = axis if dim is None else dim
+    np_dtype = _int_to_long(a, dtype)
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return Sum.apply(a, dims=tuple(range(a.ndim)), keepdim=False, dtype=np_dtype)
+    return SumDim.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim, dtype=np_dtype)
+
+
+_TYPE_NAMES = {
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+
+
+def _float_only(a: Tensor, what: str, dtype=None):
+    if dtype is None and a._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{what}(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}. "
+            f"Convert first, e.g. x.float().{what}()"
+        )
+
+
+def mean(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):
+    dim = axis if dim is None else dim
+    _float_only(a, "mean", dtype)
+    np_dtype = None if dtype is None else _dtypes.to_dtype(dtype).np
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return Mean.apply(a, dims=tuple(range(a.ndim)), keepdim=False, dtype=np_dtype)
+    return MeanDim.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim, dtype=np_dtype)
+
+
+def prod(a: Tensor, dim=None, keepdim=False, *, dtype=None):
+    if dim is None:
+        return Prod.apply(a, dims=tuple(range(a.ndim)), keepdim=False)
+    return ProdDim.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim)
+
+
+class _MinMaxResult(tuple):
+    """(values, indices) with named fields, as ``torch.return_types.max``."""
+
+    __slots__ = ()
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+class _MaxResult(_MinMaxResult):
+    __slots__ = ()
+    _name = "max"
+
+
+class _MinResult(_MinMaxResult):
+    __slots__ = ()
+    _name = "min"
+
+
+def _empty_check(a: Tensor, what: str):
+    if a.numel() == 0:
+        raise RuntimeError(
+            f"{what}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+            "the reduction dim with the 'dim' argument."
+        )
+
+
+def max(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+    from glassgrad.ops.elementwise import maximum
+
+    if isinstance(dim, Tensor):
+        return maximum(a, dim)
+    if dim is None:
+        _empty_check(a, "max")
+        return MaxAll.apply(a)
+    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    values = MaxDim.apply(a, dim=d, keepdim=keepdim)
+    return _MaxResult((values, _indices(a, d, keepdim, xp.argmax)))
+
+
+def min(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+    from glassgrad.ops.elementwise import minimum
+
+    if isinstance(dim, Tensor):
+        return minimum(a, dim)
+    if dim is None:
+        _empty_check(a, "min")
+        return MinAll.apply(a)
+    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    values = MinDim.apply(a, dim=d, keepdim=keepdim, reducer=xp.argmin)
+    return _MinResult((values, _indices(a, d, keepdim, xp.argmin)))
+
+
+def _indices(a: Tensor, dim: int, keepdim: bool, reducer):
+    if not a.ndim:
+        return _new_tensor(xp.zeros((), dtype=xp.int64))
+    idx = _first_index(reducer, a._data, dim)
+    return _new_tensor(idx if keepdim else idx.squeeze(dim))
+
+
+def argmax(a: Tensor, dim=None, keepdim=False):
+    if dim is None:
+        return _new_tensor(xp.asarray(xp.argmax(a._data.reshape(-1)), dtype=xp.int64))
+    return _indices(a, norm_dims(dim, a.ndim)[0], keepdim, xp.argmax)
+
+
+def argmin(a: Tensor, dim=None, keepdim=False):
+    if dim is None:
+        return _new_tensor(xp.asarray(xp.argmin(a._data.reshape(-1)), dtype=xp.int64))
+    return _indices(a, norm_dims(dim, a.ndim)[0], keepdim, xp.argmin)
+
+
+def amax(a: Tensor, dim=(), keepdim=False):
+    dims = norm_dims(dim if dim != () else None, a.ndim)
+    return Amax.apply(a, dims=dims, keepdim=keepdim)
+
+
+def amin(a: Tensor, dim=(), keepdim=False):
+    dims = norm_dims(dim if dim != () else None, a.ndim)
+    return Amin.apply(a, dims=dims, keepdim=keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    _float_only(a, "var")
+    return Var.apply(
+        a,
+        dims=norm_dims(dim, a.ndim),
+        correction=_correction(unbiased, correction),
+        keepdim=keepdim,
+    )
+
+
+def std(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    _float_only(a, "std")
+    return Std.apply(
+        a,
+        dims=norm_dims(dim, a.ndim),
+        correction=_correction(unbiased, correction),
+        keepdim=keepdim,
+    )
+
+
+def norm(a: Tensor, p="fro", dim=None, keepdim=False, dtype=None):
+    if p == "fro" or p is None:
+        p = 2.0
+    if isinstance(p, str):
+        raise ValueError(f"norm: unsupported p={p!r}; use a number, 'fro' or float('inf')")
+    _float_only(a, "norm")
+    return Norm.apply(a, p=float(p), dims=norm_dims(dim, a.ndim), keepdim=keepdim)
+
+
+def logsumexp(a: Tensor, dim, keepdim=False):
+    return Logsumexp.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim)
+
+
+def _softmax_dim(a: Tensor, dim, what: str) -> int:
+    if dim is None:
+        import warnings
+
+        warnings.warn(
+            f"Implicit dimension choice for {what} has been deprecated. Change the call to "
+            "include dim=X as an argument.",
+            UserWarning,
+            stacklevel=3,
+        )
+        dim = 0 if a.ndim in (0, 1, 3) else 1
+    return norm_dims(dim, a.ndim)[0] if a.ndim else 0
+
+
+def softmax(a: Tensor, dim=None, dtype=None, _stacklevel=3):
+    if dtype is not None:
+        a = a.to(_dtypes.to_dtype(dtype))
+    return Softmax.apply(a, dim=_softmax_dim(a, dim, "softmax") if a.ndim else None)
+
+
+def log_softmax(a: Tensor, dim=None, dtype=None, _stacklevel=3):
+    if dtype is not None:
+        a = a.to(_dtypes.to_dtype(dtype))
+    return LogSoftmax.apply(a, dim=_softmax_dim(a, dim, "log_softmax") if a.ndim else None)
+
+
+def cumsum(a: Tensor, dim, *, dtype=None):
+    if dtype is not None:
+        a = a.to(_dtypes.to_dtype(dtype))
+    elif a._data.dtype.kind in "biu":
+        a = a.to(_dtypes.int64)
+    return Cumsum.apply(a, dim=norm_dims(dim, a.ndim)[0] if a.ndim else None)
+
+
+def all(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+    axes = None if dim is None else norm_dims(dim, a.ndim)
+    return _new_tensor(xp.asarray(a._data.all(axis=axes, keepdims=keepdim)))
+
+
+def any(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+    axes = None if dim is None else norm_dims(dim, a.ndim)
+    return _new_tensor(xp.asarray(a._data.any(axis=axes, keepdims=keepdim)))
+
+
+def count_nonzero(a: Tensor, dim=None):
+    axes = None if dim is None else norm_dims(dim, a.ndim)
+    return _new_tensor(xp.asarray(xp.count_nonzero(a._data, axis=axes), dtype=xp.int64))

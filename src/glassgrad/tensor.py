@@ -1,0 +1,757 @@
+"""The Tensor: an array, its dtype and its place in the autograd graph.
+
+Methods only dispatch: the math of every op lives in ``glassgrad.ops``.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+
+from glassgrad import _dtypes
+from glassgrad._backend import ndarray, xp
+from glassgrad._dtypes import CPU, Size, from_numpy_dtype
+
+__all__ = ["Tensor"]
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead."
+)
+
+
+def _new_tensor(array: ndarray) -> Tensor:
+    """Wrap an array without copying; the fast constructor every op uses."""
+    t = object.__new__(Tensor)
+    t._data = array
+    t._rg = False
+    t.grad_fn = None
+    t._grad = None
+    t._version = [0]
+    t._out_idx = 0
+    t._accum = None
+    t._extra = None
+    return t
+
+
+def _check_can_require_grad(array: ndarray) -> None:
+    if array.dtype.kind != "f":
+        raise RuntimeError(
+            "Only Tensors of floating point and complex dtype can require gradients "
+            f"(got dtype {from_numpy_dtype(array.dtype)!r}); convert first, e.g. x.float()."
+        )
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it.
+
+    Example:
+        >>> import glassgrad as torch
+        >>> w = torch.tensor(1.0, requires_grad=True)
+        >>> loss = (w * 3 - 2) ** 2
+        >>> loss.backward()
+        >>> w.grad
+        tensor(6.)
+    """
+
+    __slots__ = (
+        "_data",
+        "_rg",
+        "grad_fn",
+        "_grad",
+        "_version",
+        "_out_idx",
+        "_accum",
+        "_extra",
+        "__weakref__",
+    )
+    # NumPy must hand mixed expressions (ndarray * Tensor) over to the Tensor.
+    __array_priority__ = 1000
+    __array_ufunc__ = None
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False):
+        """``torch.Tensor(data)`` (float32 copy of data) or ``torch.Tensor(2, 3)`` (sizes)."""
+        d = _dtypes.DEFAULTS.float_dtype if dtype is None else _dtypes.to_dtype(dtype)
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
+            array = xp.array(_to_array_data(args[0]), dtype=d.np)
+        else:
+            shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
+            array = xp.zeros(tuple(int(s) for s in shape), dtype=d.np)
+        _init_from(self, array, requires_grad)
+
+    # ------------------------------------------------------------------ basic attributes
+    @property
+    def data(self) -> Tensor:
+        """The same storage, cut from the graph (changes to it are not tracked)."""
+        t = _new_tensor(self._data)
+        return t
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        value = value._data if isinstance(value, Tensor) else xp.asarray(value)
+        self._data = value
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_norm_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def dtype(self) -> _dtypes.dtype:
+        return from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> _dtypes.device:
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    @property
+    def layout(self) -> str:
+        return "torch.strided"
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def contiguous(self, memory_format=None) -> Tensor:
+        return self if self._data.flags.c_contiguous else self.clone()
+
+    def stride(self, dim: int | None = None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_norm_dim(dim, self.ndim, "stride")]
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    @property
+    def _version_value(self) -> int:
+        return self._version[0]
+
+    # ------------------------------------------------------------------ autograd state
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad:
+            _check_can_require_grad(self._data)
+        self._rg = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got {type(value).__name__}"
+                )
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: grad {list(value.shape)} vs "
+                    f"tensor {list(self.shape)}"
+                )
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return bool(self._extra and self._extra.get("retains_grad"))
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            if not self._rg:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if self.retains_grad:
+            return
+        ref = weakref.ref(self)
+
+        def store(grad: Tensor):
+            owner = ref()
+            if owner is not None:
+                if owner._grad is None:
+                    owner._grad = (
+                        grad if grad.grad_fn is not None else _new_tensor(grad._data.copy())
+                    )
+                else:
+                    owner._grad = owner._grad + grad
+            return None
+
+        self._extras()["retains_grad"] = True
+        self.grad_fn._add_tensor_hook(self._out_idx, store)
+
+    def register_hook(self, hook):
+        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._add_tensor_hook(self._out_idx, hook)
+        from glassgrad.autograd.graph import accumulator_of
+
+        node = accumulator_of(self)
+        self._extras().setdefault("accumulator", node)  # keep the hooked node alive
+        return node._add_tensor_hook(0, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after a gradient is accumulated into this leaf's ``.grad``."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        hooks = self._extras().setdefault("post_accumulate_hooks", [])
+        hooks.append(hook)
+        from glassgrad.autograd.graph import _RemovableHandle
+
+        return _RemovableHandle(hooks, hook)
+
+    def _extras(self) -> dict:
+        if self._extra is None:
+            self._extra = {}
+        return self._extra
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
+        from glassgrad.autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, outside the graph."""
+        t = _new_tensor(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    # ------------------------------------------------------------------ conversions
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
+                f"(shape {list(self.shape)}); index one element first, e.g. t[0].item()"
+            )
+        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force: bool = False) -> ndarray:
+        if self._rg and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(shape {list(self.shape)}); use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __contains__(self, element) -> bool:
+        other = element._data if isinstance(element, Tensor) else element
+        return bool((self._data == other).any())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self) -> str:
+        from glassgrad._printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data.copy(), self._rg))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment. If you were attempting to deepcopy a module, this may "
+                "be because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        new = type(self).__new__(type(self))
+        _init_from(new, self._data.copy(), False)
+        new._rg = self._rg
+        if self._grad is not None:
+            new._grad = _new_tensor(self._grad._data.copy())
+        memo[id(self)] = new
+        return new
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """``.to(dtype)``, ``.to(device)``, ``.to(other)`` or ``.to(device, dtype)``."""
+        dtype = kwargs.get("dtype")
+        copy = kwargs.get("copy", False)
+        for a in args:
+            if isinstance(a, _dtypes.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, _dtypes.device)):
+                _dtypes.device(a)
+        if "device" in kwargs and kwargs["device"] is not None:
+            _dtypes.device(kwargs["device"])
+        if dtype is not None and dtype.np != self._data.dtype:
+            return _ops.ToCopy.apply(self, dtype=dtype.np)
+        return self.clone() if copy else self
+
+    def cpu(self, memory_format=None) -> Tensor:
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
+        _dtypes.device("cuda")
+        return self
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """With no argument, the legacy type name (``torch.FloatTensor``); else ``.to(dtype)``."""
+        names = {
+            "float32": "torch.FloatTensor",
+            "float64": "torch.DoubleTensor",
+            "float16": "torch.HalfTensor",
+            "int64": "torch.LongTensor",
+            "int32": "torch.IntTensor",
+            "int16": "torch.ShortTensor",
+            "int8": "torch.CharTensor",
+            "uint8": "torch.ByteTensor",
+            "bool": "torch.BoolTensor",
+        }
+        if dtype is None:
+            return names[self.dtype.name]
+        if isinstance(dtype, str):
+            by_type_name = {v: k for k, v in names.items()}
+            dtype = _dtypes.to_dtype(by_type_name.get(dtype, dtype))
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        return self.to(_dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dtypes.float64)
+
+    def half(self) -> Tensor:
+        return self.to(_dtypes.float16)
+
+    def long(self) -> Tensor:
+        return self.to(_dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dtypes.int32)
+
+    def short(self) -> Tensor:
+        return self.to(_dtypes.int16)
+
+    def bool(self) -> Tensor:
+        return self.to(_dtypes.bool_)
+
+    def byte(self) -> Tensor:
+        return self.to(_dtypes.uint8)
+
+    def clone(self, *, memory_format=None) -> Tensor:
+        return _ops.Clone.apply(self)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from glassgrad._creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from glassgrad._creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from glassgrad._creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from glassgrad._creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.rsub(self, other)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.rdiv(self, other)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __pow__(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return _ops.pow(base, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.Abs.apply(self)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __and__(self, other):
+        return _ops.logical_op(xp.bitwise_and, self, other)
+
+    def __or__(self, other):
+        return _ops.logical_op(xp.bitwise_or, self, other)
+
+    def __xor__(self, other):
+        return _ops.logical_op(xp.bitwise_xor, self, other)
+
+    __rand__ = __and__
+    __ror__ = __or__
+    __rxor__ = __xor__
+
+    def __eq__(self, other):
+        return _ops.compare(xp.equal, self, other)
+
+    def __ne__(self, other):
+        return _ops.compare(xp.not_equal, self, other)
+
+    def __lt__(self, other):
+        return _ops.compare(xp.less, self, other)
+
+    def __le__(self, other):
+        return _ops.compare(xp.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _ops.compare(xp.greater, self, other)
+
+    def __ge__(self, other):
+        return _ops.compare(xp.greater_equal, self, other)
+
+    def __iadd__(self, other):
+        return _ops.inplace(self, "add", other)
+
+    def __isub__(self, other):
+        return _ops.inplace(self, "sub", other)
+
+    def __imul__(self, other):
+        return _ops.inplace(self, "mul", other)
+
+    def __itruediv__(self, other):
+        return _ops.inplace(self, "div", other)
+
+    def __ipow__(self, other):
+        return _ops.inplace(self, "pow", other)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        _ops.setitem(self, index, value)
+
+    # ------------------------------------------------------------------ in-place methods
+    def add_(self, other, *, alpha=1):
+        return _ops.inplace(self, "add", other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return _ops.inplace(self, "sub", other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return _ops.inplace(self, "mul", other)
+
+    def div_(self, other, *, rounding_mode=None):
+        return _ops.inplace(self, "div", other)
+
+    def pow_(self, exponent):
+        return _ops.inplace(self, "pow", exponent)
+
+    def neg_(self):
+        return _ops.inplace(self, "mul", -1)
+
+    def clamp_(self, min=None, max=None):
+        return _ops.inplace_unary(self, lambda t: t.clamp(min, max))
+
+    clip_ = clamp_
+
+    def exp_(self):
+        return _ops.inplace_unary(self, Tensor.exp)
+
+    def sqrt_(self):
+        return _ops.inplace_unary(self, Tensor.sqrt)
+
+    def abs_(self):
+        return _ops.inplace_unary(self, Tensor.abs)
+
+    def relu_(self):
+        return _ops.inplace_unary(self, Tensor.relu)
+
+    def sigmoid_(self):
+        return _ops.inplace_unary(self, Tensor.sigmoid)
+
+    def tanh_(self):
+        return _ops.inplace_unary(self, Tensor.tanh)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _ops.inplace(
+            self, "add", tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2
+        )
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return _ops.inplace(
+            self, "add", tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2
+        )
+
+    def lerp_(self, end, weight):
+        return _ops.inplace(self, "add", (end - self) * weight)
+
+    def zero_(self):
+        return _ops.fill_(self, 0)
+
+    def fill_(self, value):
+        return _ops.fill_(self, value)
+
+    def copy_(self, src, non_blocking=False):
+        return _ops.copy_(self, src)
+
+    def masked_fill_(self, mask, value):
+        return _ops.inplace_unary(self, lambda t: t.masked_fill(mask, value))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from glassgrad import _random
+
+        return _ops.fill_random(
+            self, _random.uniform_array(self.shape, a, b, self._data.dtype, generator)
+        )
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from glassgrad import _random
+
+        return _ops.fill_random(
+            self, _random.normal_array(self.shape, mean, std, self._data.dtype, generator)
+        )
+
+    def bernoulli_(self, p=0.5, generator=None):
+        from glassgrad import _random
+
+        return _ops.fill_random(
+            self, _random.bernoulli_array(self.shape, p, self._data.dtype, generator)
+        )
+
+    def random_(self, low=0, high=None, generator=None):
+        from glassgrad import _random
+
+        if high is None:
+            low, high = 0, low if low else 2**24
+        return _ops.fill_random(
+            self, _random.randint_array(low, high, self.shape, self._data.dtype, generator)
+        )
+
+    def exponential_(self, lambd=1.0, generator=None):
+        from glassgrad import _random
+
+        return _ops.fill_random(
+            self, _random.exponential_array(self.shape, lambd, self._data.dtype, generator)
+        )
+
+
+def _rebuild(array, requires_grad):
+    t = _new_tensor(array)
+    t._rg = requires_grad
+    return t
+
+
+def _init_from(t: Tensor, array: ndarray, requires_grad: bool) -> None:
+    t._data = array
+    t._rg = False
+    t.grad_fn = None
+    t._grad = None
+    t._version = [0]
+    t._out_idx = 0
+    t._accum = None
+    t._extra = None
+    if requires_grad:
+        _check_can_require_grad(array)
+        t._rg = True
+
+
+def _to_array_data(data):
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_to_array_data(d) for d in data]
+    return data
+
+
+def _norm_dim(dim: int, ndim: int, what: str = "dim") -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def _install_methods(methods: dict, properties: dict) -> None:
+    """Attach the op methods (``x.exp()``, ``x.sum(dim)``, ...); called by ``glassgrad.ops``."""
+    for name, fn in methods.items():
+        if name not in Tensor.__dict__:
+            setattr(Tensor, name, fn)
+    for name, fn in properties.items():
+        setattr(Tensor, name, property(fn))
+
+
+from glassgrad import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
