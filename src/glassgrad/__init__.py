@@ -41,7 +41,9 @@ from glassgrad._dtypes import (
     Size,
     device,
     dtype,
+    finfo,
     get_default_dtype,
+    iinfo,
     set_default_dtype,
 )
 from glassgrad._printing import get_printoptions, set_printoptions
@@ -76,12 +78,14 @@ FloatTensor = DoubleTensor = LongTensor = IntTensor = BoolTensor = Tensor
 
 # Functions that mirror tensor methods: torch.exp(x) is x.exp().
 _FUNCTIONS_FROM_METHODS = (
-    "exp log log2 log10 log1p expm1 sqrt rsqrt reciprocal sin cos tan tanh sigmoid relu abs "
+    "exp log log2 log10 log1p expm1 sqrt rsqrt reciprocal sin cos tan tanh asin arcsin acos "
+    "arccos atan arctan atan2 arctan2 sinh cosh erf sigmoid relu abs "
     "absolute neg negative sign sgn floor ceil trunc round square clamp clip clamp_min clamp_max "
     "add sub subtract mul multiply div divide true_divide floor_divide remainder maximum minimum "
     "lerp xlogy eq ne lt le gt ge equal isclose allclose isnan isinf isfinite logical_not "
     "bitwise_not signbit matmul mm bmm mv dot inner outer ger addmm sum mean prod max min amax "
-    "amin argmax argmin var std norm logsumexp softmax log_softmax cumsum all any count_nonzero "
+    "amin argmax argmin var std norm logsumexp softmax log_softmax cumsum cumprod sort argsort "
+    "topk all any count_nonzero diag trace inverse det scatter scatter_add index_add "
     "reshape flatten unflatten transpose swapaxes swapdims t permute unsqueeze squeeze "
     "broadcast_to split chunk unbind narrow flip repeat_interleave gather index_select "
     "masked_fill masked_select tril triu nonzero roll"
@@ -98,6 +102,7 @@ stack = _movement.stack
 hstack = _movement.hstack
 vstack = _movement.vstack
 clone = _movement.clone
+einsum = _linalg.einsum
 numel = Tensor.numel
 is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
 is_floating_point = Tensor.is_floating_point
@@ -114,7 +119,7 @@ _ = _linalg
 
 def set_default_device(name) -> None:
     """Only the CPU exists here; anything else is refused with a clear message."""
-    _dtypes.device(name if name is not None else "cpu")
+    _dtypes.check_device(name if name is not None else "cpu")
 
 
 def get_default_device():
@@ -164,6 +169,8 @@ def __getattr__(name: str):
     """Import subpackages lazily, and name unsupported torch APIs clearly."""
     if name in _SUBMODULES:
         return importlib.import_module(f"glassgrad.{name}")
+    if name == "explain":  # the chain-rule explainer lives in viz, imported on first use
+        return importlib.import_module("glassgrad.viz").explain
     if name.startswith("__"):
         raise AttributeError(name)
     raise AttributeError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from numbers import Number
 
@@ -42,7 +43,7 @@ __all__ = [
 
 def _finish(array: ndarray, requires_grad: bool, device=None) -> Tensor:
     if device is not None:
-        _dtypes.device(device)
+        _dtypes.check_device(device)
     t = _new_tensor(array)
     if requires_grad:
         _check_can_require_grad(array)
@@ -130,6 +131,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if isinstance(data, (list, tuple)):
         _ragged_check(data)
         data = _unwrap(data)
+    elif data is None:
+        raise RuntimeError(
+            "Could not infer dtype of NoneType: torch.tensor needs a number, a (nested) list of "
+            "numbers, a NumPy array or a tensor"
+        )
     elif not isinstance(data, (Number, bool)):
         raise TypeError(
             f"Could not infer dtype of {type(data).__name__}: torch.tensor takes a number, a "
@@ -188,6 +194,17 @@ def _float_dtype(dtype):
     return (_dtypes.DEFAULTS.float_dtype if dtype is None else _dtypes.to_dtype(dtype)).np
 
 
+def _random_float_dtype(dtype, what: str):
+    """Random floats can only be drawn into floating-point tensors (as in PyTorch)."""
+    d = _dtypes.DEFAULTS.float_dtype if dtype is None else _dtypes.to_dtype(dtype)
+    if not d.is_floating_point:
+        raise NotImplementedError(
+            f"{what} is not implemented for dtype {d!r}: it draws floating-point values; "
+            "use torch.randint for integers, or a float dtype"
+        )
+    return d.np
+
+
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
     return _finish(xp.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
 
@@ -223,24 +240,27 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """Values from start to end (exclusive); int64 unless an argument is a float."""
     if end is None:
         start, end = 0, start
-    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
-        raise RuntimeError("step must be nonzero")
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange: upper bound and lower bound inconsistent with step sign (start={start}, "
+            f"end={end}, step={step})"
+        )
     if dtype is None:
-        is_float = any(isinstance(v, float) for v in values)
-        np_dtype = _dtypes.DEFAULTS.float_dtype.np if is_float else xp.int64
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        d = _dtypes.DEFAULTS.float_dtype if is_float else _dtypes.int64
     else:
-        np_dtype = _dtypes.to_dtype(dtype).np
-    start, end, step = values
-    import math
-
+        d = _dtypes.to_dtype(dtype)
+    if d is _dtypes.int64:  # PyTorch truncates the bounds to integers first for int64
+        start, end, step = int(start), int(end), int(step)
     count = max(0, math.ceil((end - start) / step))
-    array = (
-        (start + step * xp.arange(count, dtype=xp.float64)).astype(np_dtype)
-        if xp.dtype(np_dtype).kind == "f"
-        else xp.arange(start, end, step, dtype=np_dtype)
-    )
-    return _finish(array, requires_grad, device)
+    if d.is_floating_point or d is _dtypes.int64:
+        values = start + step * xp.arange(count, dtype=xp.float64 if d.is_floating_point else None)
+    else:
+        values = xp.trunc(start + step * xp.arange(count, dtype=xp.float64))
+    return _finish(values.astype(d.np), requires_grad, device)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -259,14 +279,16 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape = _size(size)
-    array = _random.uniform_array(shape, 0.0, 1.0, _float_dtype(dtype), generator)
+    array = _random.uniform_array(shape, 0.0, 1.0, _random_float_dtype(dtype, "rand"), generator)
     return _finish(array, requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape = _size(size)
     return _finish(
-        _random.normal_array(shape, 0.0, 1.0, _float_dtype(dtype), generator), requires_grad, device
+        _random.normal_array(shape, 0.0, 1.0, _random_float_dtype(dtype, "randn"), generator),
+        requires_grad,
+        device,
     )
 
 

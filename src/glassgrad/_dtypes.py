@@ -6,6 +6,22 @@ from numbers import Integral
 
 from glassgrad._backend import xp
 
+__all__ = [
+    "dtype",
+    "device",
+    "Size",
+    "finfo",
+    "iinfo",
+    "DeviceUnavailableError",
+    "check_device",
+    "get_default_dtype",
+    "set_default_dtype",
+    "promote",
+    "result_dtype",
+    "to_dtype",
+    "from_numpy_dtype",
+]
+
 
 class dtype:
     """A tensor element type; prints as PyTorch does (``torch.float32``)."""
@@ -65,7 +81,10 @@ def get_default_dtype() -> dtype:
 
 def set_default_dtype(d: dtype) -> None:
     if not isinstance(d, dtype) or not d.is_floating_point or d is float16:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d!r}")
+        raise TypeError(
+            f"only floating-point types are supported as the default type (got {d!r}); use "
+            "torch.float32 or torch.float64"
+        )
     DEFAULTS.float_dtype = d
 
 
@@ -163,21 +182,40 @@ def result_dtype(a, b) -> dtype:
     return result
 
 
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
+
+
+class DeviceUnavailableError(AssertionError, RuntimeError):
+    """A tensor was asked to live on a device other than the CPU.
+
+    PyTorch builds without CUDA raise ``AssertionError`` here; deriving from
+    ``RuntimeError`` too lets code that catches either keep working.
+    """
+
+
 class device:
-    """Where a tensor lives. glassgrad computes on the CPU only; other devices are refused."""
+    """Where a tensor lives (``torch.device``).
+
+    Any PyTorch device type can be named, as in PyTorch, but glassgrad computes on the
+    CPU only: placing a tensor on another device raises ``DeviceUnavailableError``.
+    """
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str = "cpu", index: int | None = None):  # noqa: A002
+    def __init__(self, type: str | int = "cpu", index: int | None = None):  # noqa: A002
         if isinstance(type, device):
             type, index = type.type, type.index
-        if isinstance(type, str) and ":" in type:
+        elif isinstance(type, Integral) and not isinstance(type, bool):
+            type, index = "cuda", int(type)
+        elif isinstance(type, str) and ":" in type:
             type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
-        if type != "cpu":
+        if type not in _DEVICE_TYPES:
             raise RuntimeError(
-                f"device {type!r} is not available: glassgrad runs on the CPU only. "
-                "Use device='cpu' (or guard with torch.cuda.is_available())."
+                f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device "
+                f"string: {type}"
             )
         self.type = type
         self.index = index
@@ -190,12 +228,26 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and other.type == self.type
+        if not isinstance(other, device):
+            return NotImplemented
+        return other.type == self.type and other.index == self.index
 
     def __hash__(self) -> int:
-        return hash(self.type)
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+def check_device(where) -> None:
+    """Refuse, clearly, any device but the CPU (``device=`` arguments, ``.to(...)``)."""
+    d = where if type(where) is device else device(where)
+    if d.type != "cpu":
+        raise DeviceUnavailableError(
+            f"Torch not compiled with CUDA enabled: glassgrad runs on the CPU only, so device "
+            f"'{d}' is not available. Use device='cpu', or pick the device with "
+            "torch.device('cuda' if torch.cuda.is_available() else 'cpu')."
+        )
 
 
 CPU = device("cpu")
@@ -223,3 +275,52 @@ class Size(tuple):
 
     def __add__(self, other):
         return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, times):
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
+
+
+class finfo:
+    """Limits of a floating-point dtype (``torch.finfo``)."""
+
+    def __init__(self, type: dtype | None = None):  # noqa: A002
+        d = DEFAULTS.float_dtype if type is None else to_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"torch.finfo() requires a floating point input type, got {d!r}")
+        info = xp.finfo(d.np)
+        self.dtype = d.name
+        self.bits = info.bits
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = float(info.resolution)
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """Limits of an integer dtype (``torch.iinfo``)."""
+
+    def __init__(self, type: dtype):  # noqa: A002
+        d = to_dtype(type)
+        if d.is_floating_point or d is bool_:
+            raise TypeError(f"{d!r} is not supported by torch.iinfo; pass an integer dtype")
+        info = xp.iinfo(d.np)
+        self.dtype = d.name
+        self.bits = info.bits
+        self.max = int(info.max)
+        self.min = int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

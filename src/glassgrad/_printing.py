@@ -74,19 +74,16 @@ class _Formatter:
         lo, hi = float(absolute.min()), float(absolute.max())
         items = finite.tolist()
         self.int_mode = bool((finite == xp.ceil(finite)).all())
-        if self.int_mode:
-            if hi / lo > 1000.0 or hi > 1.0e8:
-                self.sci_mode = True
-                self.max_width = max(len(f"{v:.{p}e}") for v in items)
-            else:
-                self.max_width = max(len(f"{v:.0f}") + 1 for v in items)
-        elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-            self.sci_mode = True
+        if OPTIONS.sci_mode is None:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        else:
+            self.sci_mode = bool(OPTIONS.sci_mode)
+        if self.sci_mode:
             self.max_width = max(len(f"{v:.{p}e}") for v in items)
+        elif self.int_mode:
+            self.max_width = max(len(f"{v:.0f}") + 1 for v in items)
         else:
             self.max_width = max(len(f"{v:.{p}f}") for v in items)
-        if OPTIONS.sci_mode is not None:
-            self.sci_mode = OPTIONS.sci_mode
 
     def format(self, value) -> str:
         p = OPTIONS.precision
@@ -113,6 +110,8 @@ def _summarized(data):
         if data.shape[0] > 2 * e:
             return xp.concatenate((data[:e], data[-e:]))
         return data
+    if not e:
+        return data[(slice(0, 0),) * data.ndim]
     if data.shape[0] > 2 * e:
         rows = [_summarized(data[i]) for i in range(e)] + [
             _summarized(data[i]) for i in range(len(data) - e, len(data))
@@ -180,7 +179,10 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
     return "".join(parts)
 
 
-def tensor_repr(t, prefix: str = "tensor(") -> str:
+def tensor_repr(t) -> str:
+    """``repr(t)``: subclasses other than Parameter print their class name, as in PyTorch."""
+    name = type(t).__name__
+    prefix = "tensor(" if name in ("Tensor", "Parameter", "Buffer") else name + "("
     data = t._data
     dtype = _dtypes.from_numpy_dtype(data.dtype)
     indent = len(prefix)

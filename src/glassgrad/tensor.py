@@ -247,7 +247,7 @@ class Tensor:
             return None
 
         self._extras()["retains_grad"] = True
-        self.grad_fn._add_tensor_hook(self._out_idx, store)
+        self.grad_fn._add_tensor_hook(self._out_idx, store, retains_grad=True)
 
     def register_hook(self, hook):
         """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed."""
@@ -372,8 +372,6 @@ class Tensor:
 
         return tensor_repr(self)
 
-    __str__ = __repr__
-
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data.copy(), self._rg))
 
@@ -403,9 +401,9 @@ class Tensor:
             elif isinstance(a, Tensor):
                 dtype = a.dtype
             elif isinstance(a, (str, _dtypes.device)):
-                _dtypes.device(a)
+                _dtypes.check_device(a)
         if "device" in kwargs and kwargs["device"] is not None:
-            _dtypes.device(kwargs["device"])
+            _dtypes.check_device(kwargs["device"])
         if dtype is not None and dtype.np != self._data.dtype:
             return _ops.ToCopy.apply(self, dtype=dtype.np)
         return self.clone() if copy else self
@@ -414,7 +412,7 @@ class Tensor:
         return self
 
     def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
-        _dtypes.device("cuda")
+        _dtypes.check_device("cuda" if device is None else _dtypes.device(device))
         return self
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
@@ -659,7 +657,7 @@ class Tensor:
         return _ops.inplace(self, "add", (end - self) * weight)
 
     def zero_(self):
-        return _ops.fill_(self, 0)
+        return _ops.fill_(self, 0, "zero")
 
     def fill_(self, value):
         return _ops.fill_(self, value)
@@ -674,21 +672,21 @@ class Tensor:
         from glassgrad import _random
 
         return _ops.fill_random(
-            self, _random.uniform_array(self.shape, a, b, self._data.dtype, generator)
+            self, _random.uniform_array(self.shape, a, b, self._data.dtype, generator), "uniform"
         )
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from glassgrad import _random
 
         return _ops.fill_random(
-            self, _random.normal_array(self.shape, mean, std, self._data.dtype, generator)
+            self, _random.normal_array(self.shape, mean, std, self._data.dtype, generator), "normal"
         )
 
     def bernoulli_(self, p=0.5, generator=None):
         from glassgrad import _random
 
         return _ops.fill_random(
-            self, _random.bernoulli_array(self.shape, p, self._data.dtype, generator)
+            self, _random.bernoulli_array(self.shape, p, self._data.dtype, generator), "fill"
         )
 
     def random_(self, low=0, high=None, generator=None):
@@ -697,14 +695,14 @@ class Tensor:
         if high is None:
             low, high = 0, low if low else 2**24
         return _ops.fill_random(
-            self, _random.randint_array(low, high, self.shape, self._data.dtype, generator)
+            self, _random.randint_array(low, high, self.shape, self._data.dtype, generator), "fill"
         )
 
     def exponential_(self, lambd=1.0, generator=None):
         from glassgrad import _random
 
         return _ops.fill_random(
-            self, _random.exponential_array(self.shape, lambd, self._data.dtype, generator)
+            self, _random.exponential_array(self.shape, lambd, self._data.dtype, generator), "fill"
         )
 
 

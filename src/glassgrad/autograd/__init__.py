@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+from glassgrad.autograd.anomaly import detect_anomaly, set_detect_anomaly
 from glassgrad.autograd.engine import run_backward
 from glassgrad.autograd.function import Function, FunctionCtx
 from glassgrad.autograd.grad_mode import (
@@ -11,6 +14,7 @@ from glassgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from glassgrad.autograd.gradcheck import gradcheck, gradgradcheck
 from glassgrad.autograd.graph import Node
 
 __all__ = [
@@ -24,7 +28,20 @@ __all__ = [
     "set_grad_enabled",
     "inference_mode",
     "is_grad_enabled",
+    "gradcheck",
+    "gradgradcheck",
+    "detect_anomaly",
+    "set_detect_anomaly",
 ]
+
+
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using "
+    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+    "make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak."
+)
 
 
 def _as_tuple(x):
@@ -80,13 +97,25 @@ def _wrap(array):
     return _new_tensor(array)
 
 
+# Hook for tools that inspect a script's graph afterwards (``glassgrad run --graph/--explain``):
+# while ``remember_last_backward`` is True, ``backward`` keeps its first root tensor in
+# ``last_backward_root`` (a strong reference, so the last loss outlives the script's loop).
+remember_last_backward = False
+last_backward_root = None
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
+    global last_backward_root
     tensors = _as_tuple(tensors)
+    if remember_last_backward:
+        last_backward_root = tensors[0]
     grad_tensors = _as_tuple(grad_tensors)
     inputs = _as_tuple(inputs)
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph and inputs is None:
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
     grads = _root_grads(tensors, grad_tensors, create_graph, "backward")
     if inputs is not None and len(inputs) == 0:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import heapq
+from operator import attrgetter
 
 from glassgrad._backend import ndarray, xp
+from glassgrad.autograd import graph as _graph
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad, accumulator_of
 
 __all__ = ["run_backward", "sum_to"]
+
+_add_reduce = xp.add.reduce  # what ndarray.sum calls, without its Python wrapper
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -24,12 +27,14 @@ def sum_to(grad, shape: tuple):
     gshape = grad.shape
     if gshape == shape:
         return grad
+    if not shape and type(grad) is ndarray:  # a scalar input: sum everything
+        return xp.asarray(_add_reduce(grad, axis=None))
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
     )
     if type(grad) is ndarray:
-        out = grad.sum(axis=axes, keepdims=True) if axes else grad
+        out = _add_reduce(grad, axis=axes, keepdims=True) if axes else grad
         return out.reshape(shape)
     return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
 
@@ -41,21 +46,38 @@ def _shape_error(node, index: int, got: tuple, expected: tuple) -> RuntimeError:
     )
 
 
-def _collect(roots):
-    """Count, for every node reachable from the roots, how many edges point at it."""
-    dependencies: dict = {}
+def _plan(roots):
+    """The op nodes reachable from ``roots`` in execution order, and the leaf sinks' fan-in.
+
+    PyTorch runs, among the nodes whose consumers are all done, the most recently created
+    first, and an ``AccumulateGrad`` as soon as it is ready. Every edge points from a
+    consumer to a node created before it, so the most recent unfinished op node is always
+    ready: a plain sort by decreasing creation number gives the same order as the
+    ready-queue, without one. Sinks run once their fan-in is used up.
+    """
+    nodes = []
+    sinks: dict = {}
     stack = list(roots)
     seen = set(stack)
     while stack:
         node = stack.pop()
+        if type(node) is AccumulateGrad:
+            continue
+        nodes.append(node)
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
-            dependencies[nxt] = dependencies.get(nxt, 0) + 1
+            if type(nxt) is AccumulateGrad:
+                sinks[nxt] = sinks.get(nxt, 0) + 1
             if nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
-    return dependencies
+    if len(nodes) > 1:
+        nodes.sort(key=_SEQ, reverse=True)
+    return nodes, sinks
+
+
+_SEQ = attrgetter("_seq")
 
 
 def run_backward(
@@ -93,37 +115,53 @@ def run_backward(
             targets.setdefault(key, []).append(i)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
-    dependencies = _collect(roots)
-    ready = [(-n._seq, n) for n in roots if dependencies.get(n, 0) == 0]
-    heapq.heapify(ready)
+    def run_sink(sink):
+        grads = buffers.pop(sink, None) or [None]
+        if targets:
+            for j in targets.get((sink, 0), ()):
+                captured[j] = grads[0]
+        if sink._pre_hooks:
+            grads = _run_pre_hooks(sink, grads, create_graph)
+        if not capture and (inputs is None or (sink, 0) in targets):
+            _accumulate(sink.variable, grads[0], create_graph, _new_tensor)
+
+    order, sinks = _plan(roots)
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
-        while ready:
-            node = heapq.heappop(ready)[1]
-            grads = buffers.pop(node)
+        for root in roots:
+            if type(root) is AccumulateGrad and root not in sinks:
+                run_sink(root)
+        for node in order:
+            grads = buffers.pop(node, None)
+            if grads is None:
+                grads = [None] * node.n_outputs
             if targets:
                 for i, g in enumerate(grads):
                     for j in targets.get((node, i), ()):
                         captured[j] = g
-            if type(node) is AccumulateGrad:
-                if node._pre_hooks:
-                    grads = _run_pre_hooks(node, grads, create_graph)
-                if not capture and (inputs is None or (node, 0) in targets):
-                    _accumulate(node.variable, grads[0], create_graph, _new_tensor)
-                continue
             if node._pre_hooks:
                 grads = _run_pre_hooks(node, grads, create_graph)
             results = _call_backward(node, grads, create_graph, retain_graph, Tensor)
             if node._hooks:
                 results = _run_post_hooks(node, results, grads, create_graph)
-            for i, ((nxt, idx), g) in enumerate(zip(node.next_functions, results)):
+            if _graph.DETECT_ANOMALY:
+                from glassgrad.autograd.anomaly import check_gradients
+
+                check_gradients(node, results)
+            edges = node.next_functions
+            meta = node._in_meta
+            for i in range(len(edges)):
+                nxt, idx = edges[i]
                 if nxt is None:
                     continue
+                g = results[i]
                 if g is not None:
-                    meta = node._in_meta[i]
-                    if meta is not None:
-                        shape, dtype = meta
+                    m = meta[i]
+                    if m is not None:
+                        if type(g) is not ndarray and not create_graph:
+                            g = xp.asarray(g)  # 0-d math gives NumPy scalars
+                        shape, dtype = m
                         if g.shape != shape:
                             try:
                                 g = sum_to(g, shape)
@@ -133,14 +171,18 @@ def run_backward(
                             g = g.astype(dtype)
                     slot = buffers.get(nxt)
                     if slot is None:
-                        slot = buffers[nxt] = [None] * nxt.n_outputs
-                    slot[idx] = g if slot[idx] is None else slot[idx] + g
-                elif nxt not in buffers:
-                    buffers[nxt] = [None] * nxt.n_outputs
-                left = dependencies[nxt] - 1
-                dependencies[nxt] = left
-                if left == 0:
-                    heapq.heappush(ready, (-nxt._seq, nxt))
+                        if nxt.n_outputs == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            slot = buffers[nxt] = [None] * nxt.n_outputs
+                            slot[idx] = g
+                    else:
+                        slot[idx] = g if slot[idx] is None else slot[idx] + g
+                left = sinks.get(nxt)
+                if left is not None:
+                    sinks[nxt] = left - 1
+                    if left == 1:
+                        run_sink(nxt)
     finally:
         STATE.enabled = prev_mode
     return captured
@@ -149,18 +191,28 @@ def run_backward(
 def _call_backward(node, grads, create_graph, retain_graph, Tensor):
     if node._freed:
         raise RuntimeError(SECOND_BACKWARD)
-    _check_versions(node)
-    if all(g is None for g in grads):
-        if not retain_graph:
-            node._release()
-        return (None,) * len(node.next_functions)
-    if create_graph:
+    if node.saved:
+        _check_versions(node)
+    if len(grads) == 1:
+        g = grads[0]
+        if g is None:
+            return _skip(node, retain_graph)
+        if create_graph:
+            if not isinstance(g, Tensor):
+                grads = [_const(g)]
+        elif type(g) is not ndarray and isinstance(g, Tensor):
+            grads = [g._data]
+    elif all(g is None for g in grads):
+        return _skip(node, retain_graph)
+    elif create_graph:
         grads = [g if g is None or isinstance(g, Tensor) else _const(g) for g in grads]
-        results = node._backward_tensors(grads)
     else:
         grads = [g._data if isinstance(g, Tensor) else g for g in grads]
+    if create_graph:
+        results = node._backward_tensors(grads)
+    else:
         results = node._backward_arrays(grads)
-    if not isinstance(results, tuple):
+    if type(results) is not tuple:
         results = (results,)
     if len(results) != len(node.next_functions):
         raise RuntimeError(
@@ -170,6 +222,13 @@ def _call_backward(node, grads, create_graph, retain_graph, Tensor):
     if not retain_graph:
         node._release()
     return results
+
+
+def _skip(node, retain_graph):
+    """A node that received no gradient passes none on (and is freed like any other)."""
+    if not retain_graph:
+        node._release()
+    return (None,) * len(node.next_functions)
 
 
 def _const(array):
@@ -190,13 +249,14 @@ def _check_versions(node) -> None:
             if any(s is data for s in saved):
                 _raise_modified(node, t, i, version[0], node._versions[i])
     counter, at_creation = node._out_version or (None, 0)
-    if counter is not None and counter[0] != at_creation:
+    if counter is not None and counter[0] != at_creation and hasattr(node, "_saved_output"):
         _raise_modified(node, None, 0, counter[0], at_creation, output=True)
 
 
 def _raise_modified(node, tensor, index, now, expected, output=False):
     what = f"output {index} of {node.name()}" if output else f"input {index} of {node.name()}"
-    shape = "" if tensor is None else f"[{tensor.dtype.name} {list(tensor.shape)}], which is "
+    array = getattr(node, "_saved_output", None) if tensor is None else tensor._data
+    shape = "" if array is None else f"[{array.dtype} {list(array.shape)}], which is "
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {shape}{what}, is at version {now}; expected version {expected} instead. "

@@ -72,10 +72,22 @@ class _FunctionNode(FunctionCtx, Node):
         results = self._function.backward(self, *wrapped)
         if not isinstance(results, tuple):
             results = (results,)
-        n = len(self.next_functions)
+        positions = self._tensor_positions
+        n = len(self.needs_input_grad)
         if len(results) > n and all(r is None for r in results[n:]):
             results = results[:n]
-        return results
+        if len(results) != n:
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients (expected "
+                f"{n}, got {len(results)}): return one gradient (or None) per forward input"
+            )
+        for i, r in enumerate(results):
+            if r is not None and i not in positions:
+                raise RuntimeError(
+                    f"function {self.name()} returned a gradient for input {i}, which is not a "
+                    "Tensor; return None for it"
+                )
+        return tuple(results[i] for i in positions)
 
     def _release(self) -> None:
         if getattr(self, "_saved", ()):
@@ -143,14 +155,17 @@ class Function(metaclass=_FunctionMeta):
             return outputs
         edges = []
         for t in tensors:
-            if t is None or not t._rg:
+            if t is None:
+                continue
+            if not t._rg:
                 edges.append((None, 0))
             elif t.grad_fn is not None:
                 edges.append((t.grad_fn, t._out_idx))
             else:
                 edges.append((accumulator_of(t), 0))
         node.next_functions = tuple(edges)
-        node._in_meta = [None if t is None else (t._data.shape, t._data.dtype) for t in tensors]
+        node._tensor_positions = tuple(i for i, t in enumerate(tensors) if t is not None)
+        node._in_meta = [(t._data.shape, t._data.dtype) for t in tensors if t is not None]
         node.n_outputs = len(outs)
         node._out_meta = [
             (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), float) for o in outs

@@ -58,14 +58,28 @@ class _GradModeContext:
         return ()
 
 
-class no_grad(_GradModeContext):
+class _BareDecorator(_GradModeContext):
+    """Also usable as a bare decorator: ``@torch.no_grad`` as well as ``@torch.no_grad()``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments, got {orig_func!r}")
+        return cls()(orig_func)
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class no_grad(_BareDecorator):
     """Disable graph recording: ``with torch.no_grad(): w -= lr * w.grad``."""
 
     def _target(self) -> bool:
         return False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_BareDecorator):
     """Re-enable graph recording inside a ``no_grad`` block."""
 
     def _target(self) -> bool:
@@ -80,6 +94,13 @@ class set_grad_enabled(_GradModeContext):
         self._prev = STATE.enabled
         STATE.enabled = self.mode
 
+    def __enter__(self):
+        return self  # the mode was already set by the constructor
+
+    def __call__(self, func):
+        STATE.enabled = self._prev  # used as a decorator: only calls of func change the mode
+        return super().__call__(func)
+
     def _target(self) -> bool:
         return self.mode
 
@@ -90,11 +111,16 @@ class set_grad_enabled(_GradModeContext):
 class inference_mode(_GradModeContext):
     """Like ``no_grad`` (glassgrad has no separate inference tensors)."""
 
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare ``@torch.inference_mode``
+            return cls()(mode)
+        return super().__new__(cls)
+
     def __init__(self, mode: bool = True):
         self.mode = bool(mode)
 
     def _target(self) -> bool:
-        return not self.mode and STATE.enabled
+        return not self.mode  # inference_mode(False) enables grad, as in PyTorch
 
     def __enter__(self):
         self._prev_inference = STATE.inference

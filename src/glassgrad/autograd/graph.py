@@ -5,9 +5,15 @@ from __future__ import annotations
 import itertools
 import weakref
 
-__all__ = ["Node", "AccumulateGrad"]
+__all__ = ["Node", "AccumulateGrad", "node_inputs", "node_params"]
 
 _SEQUENCE = itertools.count()
+
+#: ``hook(node, inputs, output)`` callables run when an op records a node; empty (so free)
+#: unless anomaly mode or ``glassgrad.viz.watch()`` is on.
+RECORD_HOOKS: list = []
+#: set by ``autograd.set_detect_anomaly``; the engine checks each node's gradients when True.
+DETECT_ANOMALY = False
 
 
 class Node:
@@ -56,13 +62,26 @@ class Node:
         self._pre_hooks.append(entry)
         return _RemovableHandle(self._pre_hooks, entry)
 
-    def _add_tensor_hook(self, index: int, fn):
-        """A hook of the tensor that is output ``index`` of this node."""
+    def _add_tensor_hook(self, index: int, fn, retains_grad: bool = False):
+        """A hook of the tensor that is output ``index`` of this node.
+
+        The ``retain_grad`` hook always runs after the tensor's other hooks, so ``.grad``
+        holds the gradient as they left it (as in PyTorch).
+        """
         if self._pre_hooks is None:
             self._pre_hooks = []
         entry = (index, fn)
-        self._pre_hooks.append(entry)
-        return _RemovableHandle(self._pre_hooks, entry)
+        hooks = self._pre_hooks
+        position = len(hooks)
+        if not retains_grad:
+            for i, (other_index, other) in enumerate(hooks):
+                if other_index == index and getattr(other, "_retains_grad", False):
+                    position = i
+                    break
+        else:
+            fn._retains_grad = True
+        hooks.insert(position, entry)
+        return _RemovableHandle(hooks, entry)
 
     def _release(self) -> None:
         """Free saved values after backward; a node that saved something cannot run again."""
@@ -118,3 +137,17 @@ def accumulator_of(tensor) -> AccumulateGrad:
         node = AccumulateGrad(tensor)
         tensor._accum = weakref.ref(node)
     return node
+
+
+def node_inputs(node) -> tuple:
+    """The forward inputs (tensors or numbers) a node keeps for backward; ``()`` once freed.
+
+    A read-only accessor for tools that show values in the graph (``glassgrad.viz``).
+    """
+    return getattr(node, "_inputs", ())
+
+
+def node_params(node) -> dict:
+    """The op's non-tensor forward settings (``exponent``, ``dims``, ...), for display only."""
+    attrs = getattr(node, "__dict__", None) or {}
+    return {k: v for k, v in attrs.items() if not k.startswith("_")}

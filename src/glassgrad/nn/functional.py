@@ -1,33 +1,65 @@
-"""``nn.functional``: the functional form of layers and losses."""
+"""``nn.functional``: the functional form of layers and losses, with PyTorch's checks.
+
+Losses use fused ops where PyTorch fuses them (``NllLossBackward0``, ...) and compose
+primitives where PyTorch composes them, so ``grad_fn`` names and numbers agree.
+"""
 
 from __future__ import annotations
 
+import math
 import warnings
 
+from glassgrad import _random
+from glassgrad._backend import xp
+from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.ops import activation as A
 from glassgrad.ops import elementwise as E
 from glassgrad.ops import linalg as L
 from glassgrad.ops import loss as LS
+from glassgrad.ops import movement as M
+from glassgrad.ops import nn_ops as N
 from glassgrad.ops import reduce as R
-from glassgrad.tensor import Tensor
+from glassgrad.ops.inplace import inplace_unary
+from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
     "linear",
-    "mse_loss",
     "relu",
+    "relu_",
+    "leaky_relu",
     "sigmoid",
     "tanh",
     "softmax",
     "log_softmax",
-    "leaky_relu",
-    "elu",
     "gelu",
+    "elu",
     "softplus",
     "silu",
     "hardtanh",
+    "logsigmoid",
+    "flatten",
+    "unflatten",
+    "dropout",
+    "batch_norm",
+    "layer_norm",
+    "embedding",
+    "one_hot",
+    "pad",
+    "normalize",
+    "cosine_similarity",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "nll_loss",
+    "cross_entropy",
+    "kl_div",
 ]
 
 
+# ----------------------------------------------------------------------------- layers
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """input @ weight.T + bias; a 2-D input goes through the fused addmm (AddmmBackward0)."""
     if input.shape[-1] != weight.shape[-1]:
@@ -38,54 +70,268 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"({input.shape[-1]}) must equal in_features ({weight.shape[-1]}); input shape "
             f"{list(input.shape)}, weight shape {list(weight.shape)}"
         )
-    if input.ndim == 2 and bias is not None:
-        return L.addmm(bias, input, weight.t())
-    out = L.matmul(input, weight.t())
-    return out + bias if bias is not None else out
+    if bias is not None:
+        if input.ndim == 2:
+            return L.addmm(bias, input, weight.t())
+        # like PyTorch: fold the leading dims into one, addmm, view back (ViewBackward0)
+        rows = M.reshape(input, -1, input.shape[-1])
+        out = L.addmm(bias, rows, weight.t())
+        return M.view(out, *input.shape[:-1], weight.shape[0])
+    return L.matmul(input, weight.t())
 
 
-def _reduction(size_average, reduce, reduction: str) -> str:
-    if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = ("mean" if size_average else "sum") if reduce else "none"
-        warnings.warn(
-            "size_average and reduce args will be deprecated, please use reduction='"
-            f"{reduction}' instead.",
-            UserWarning,
-            stacklevel=3,
-        )
-    if reduction not in LS.REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return reduction
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    return M.flatten(input, start_dim, end_dim)
 
 
-def mse_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average=None,
-    reduce=None,  # noqa: A002
-    reduction: str = "mean",
-    weight=None,
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:  # noqa: A002
+    return M.unflatten(input, dim, sizes)
+
+
+def dropout(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
 ) -> Tensor:
-    """Mean squared error; warns, like PyTorch, when the shapes differ and broadcast."""
-    reduction = _reduction(size_average, reduce, reduction)
-    input, target = E.as_operand(input, "input"), E.as_operand(target, "target")  # noqa: A001
-    if target.shape != input.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.",
-            UserWarning,
-            stacklevel=2,
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only).
+
+    The mask comes from glassgrad's seeded generator (``torch.manual_seed``).
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    dtype = input._data.dtype
+    if p == 1.0:
+        scaled = xp.zeros(input._data.shape, dtype=dtype)
+    else:
+        keep = _random.bernoulli_array(input.shape, 1.0 - p, dtype)
+        scaled = keep * dtype.type(1.0 / (1.0 - p))
+    mask = _new_tensor(scaled)
+    if inplace:
+        return inplace_unary(input, lambda t: E.mul(t, mask))
+    return E.mul(input, mask)
+
+
+def _check_bn_input(input: Tensor, features: int, what: str) -> None:  # noqa: A002
+    if input.ndim < 2:
+        raise ValueError(
+            f"expected 2D or 3D input (got {input.ndim}D input) for {what}: batch norm "
+            "needs a (N, C) or (N, C, L) input"
         )
-        E._check_broadcast(LS.MseLoss, input, target)
-    da, db = E.promoted_arrays(input, target)
-    return LS.MseLoss.run((input, target), (da, db), {"reduction": reduction})
 
 
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-05,
+) -> Tensor:
+    """Normalise over all dims but 1; in training, also update the running statistics.
+
+    The running variance is updated with the unbiased batch variance, as in PyTorch.
+    """
+    channels = input.shape[1] if input.ndim > 1 else None
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and (channels is None or t.numel() != channels):
+            raise RuntimeError(
+                f"{name} should contain {channels} elements not {t.numel()} (input shape "
+                f"{list(input.shape)}): the layer's num_features must equal input.shape[1]"
+            )
+    if training:
+        count = input.numel() // max(channels or 1, 1)
+        if count <= 1:
+            raise ValueError(
+                "Expected more than 1 value per channel when training, got input size "
+                f"{input.shape}: use a batch of at least 2 or call .eval()"
+            )
+        out = N.NativeBatchNorm.apply(input, weight, bias, eps=eps)
+        if running_mean is not None or running_var is not None:
+            mean, var = out.grad_fn.batch_stats if out.grad_fn is not None else _stats(input)
+            _update_running(running_mean, running_var, mean, var, count, momentum)
+        return out
+    if running_mean is None or running_var is None:
+        raise RuntimeError(
+            "batch_norm in evaluation mode needs running_mean and running_var; pass "
+            "training=True to use the batch statistics"
+        )
+    return N.NativeBatchNorm.apply(
+        input, weight, bias, mean=running_mean._data, var=running_var._data, eps=eps
+    )
+
+
+def _stats(input: Tensor):  # noqa: A002
+    axes = (0,) + tuple(range(2, input.ndim))
+    return input._data.mean(axis=axes), input._data.var(axis=axes)
+
+
+def _update_running(running_mean, running_var, mean, var, count, momentum) -> None:
+    with no_grad():
+        if running_mean is not None:
+            rm = running_mean._data
+            rm[...] = (1 - momentum) * rm + momentum * mean
+            running_mean._version[0] += 1
+        if running_var is not None:
+            rv = running_var._data
+            rv[...] = (1 - momentum) * rv + momentum * var * (count / (count - 1))
+            running_var._version[0] += 1
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-05,
+) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` dimensions of each sample."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(t.shape)} and normalized_shape = {list(shape)}"
+            )
+    return N.NativeLayerNorm.apply(input, weight, bias, ndims=k, eps=eps)
+
+
+def embedding(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of ``weight`` for integer indices; rows over ``max_norm`` are renormed in place."""
+    if input._data.dtype.kind not in "iu":
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
+            "embedding)"
+        )
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            "embedding: scale_grad_by_freq and sparse gradients are not supported by glassgrad"
+        )
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx = padding_idx % rows
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(
+            f"index out of range in self: embedding index {bad} is outside [0, {rows - 1}] "
+            f"for a table of {rows} rows"
+        )
+    if max_norm is not None:
+        _renorm_rows(weight, idx, max_norm, norm_type)
+    return N.Embedding.apply(weight, indices=idx, padding_idx=padding_idx)
+
+
+def _renorm_rows(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
+    """Scale the looked-up rows whose norm exceeds ``max_norm`` (in place, not recorded)."""
+    rows = xp.unique(idx.reshape(-1))
+    data = weight._data
+    norms = xp.linalg.norm(data[rows].astype(xp.float64), ord=norm_type, axis=1)
+    over = norms > max_norm
+    if over.any():
+        scale = max_norm / (norms[over] + 1e-7)
+        data[rows[over]] = (data[rows[over]] * scale[:, None]).astype(data.dtype)
+        weight._version[0] += 1
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices to a ``(..., num_classes)`` int64 tensor of zeros and ones."""
+    data = tensor._data
+    if data.dtype != xp.int64:
+        raise RuntimeError(
+            "one_hot is only applicable to index tensor of type LongTensor. (got "
+            f"{tensor.dtype}); convert with .long()"
+        )
+    if data.size and data.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if data.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(data.max()) + 1
+    elif data.size and data.max() >= num_classes:
+        raise RuntimeError(
+            f"Class values must be smaller than num_classes. (got {int(data.max())} with "
+            f"num_classes={num_classes})"
+        )
+    return _new_tensor((data[..., None] == xp.arange(num_classes)).astype(xp.int64))
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
+    """Pad trailing dimensions: ``pad = (left_last, right_last, left_prev, right_prev, ...)``."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {input.ndim}"
+        )
+    if mode != "constant":
+        raise NotImplementedError(
+            f"pad mode '{mode}' is not supported by glassgrad yet; only mode='constant'"
+        )
+    for i in range(len(pad) // 2):
+        size = input.shape[input.ndim - 1 - i]
+        if size + pad[2 * i] + pad[2 * i + 1] < 0:
+            raise RuntimeError(
+                f"The input size {size}, plus negative padding {pad[2 * i]} and "
+                f"{pad[2 * i + 1]} resulted in a negative output size, which is invalid. "
+                f"Check dimension {input.ndim - 1 - i} of your input."
+            )
+    return N.ConstantPadNd.apply(input, pad=pad, value=0.0 if value is None else value)
+
+
+def normalize(
+    input: Tensor,  # noqa: A002
+    p: float = 2.0,
+    dim: int = 1,
+    eps: float = 1e-12,
+    out=None,
+) -> Tensor:
+    """input / max(||input||_p along dim, eps)."""
+    if out is not None:
+        raise NotImplementedError("normalize(out=...) is not supported by glassgrad")
+    denom = R.norm(input, p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Sum along ``dim`` of x1/max(||x1||, eps) * x2/max(||x2||, eps), after broadcasting."""
+    shape = xp.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    x1, x2 = x1.expand(*shape), x2.expand(*shape)
+    n1 = R.norm(x1, 2, dim, keepdim=True).clamp_min(eps)
+    n2 = R.norm(x2, 2, dim, keepdim=True).clamp_min(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+# ----------------------------------------------------------------------------- activations
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return input.relu_() if inplace else E.Relu.apply(input)
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    return input.relu_()
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
@@ -104,15 +350,25 @@ def log_softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:  
     return R.log_softmax(input, dim, dtype)
 
 
+def _maybe_inplace(input: Tensor, inplace: bool, fn) -> Tensor:  # noqa: A002
+    return inplace_unary(input, fn) if inplace else fn(input)
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
-    return A.LeakyRelu.apply(input, negative_slope=negative_slope)
+    return _maybe_inplace(
+        input, inplace, lambda t: A.LeakyRelu.apply(t, negative_slope=negative_slope)
+    )
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    return A.Elu.apply(input, alpha=alpha)
+    return _maybe_inplace(input, inplace, lambda t: A.Elu.apply(t, alpha=alpha))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(
+            f"approximate argument must be either none or tanh (got {approximate!r})"
+        )
     return A.Gelu.apply(input, approximate=approximate)
 
 
@@ -121,13 +377,433 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    return A.Silu.apply(input)
+    return _maybe_inplace(input, inplace, A.Silu.apply)
 
 
 def hardtanh(
-    input: Tensor,
+    input: Tensor,  # noqa: A002
     min_val: float = -1.0,
-    max_val: float = 1.0,  # noqa: A002
+    max_val: float = 1.0,
     inplace: bool = False,
 ) -> Tensor:
-    return A.Hardtanh.apply(input, min_val=min_val, max_val=max_val)
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(
+        input, inplace, lambda t: A.Hardtanh.apply(t, min_val=min_val, max_val=max_val)
+    )
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """log(sigmoid(x)) computed as -softplus(-x), finite for large |x|."""
+    return -A.Softplus.apply(-input, beta=1.0, threshold=20.0)
+
+
+# ----------------------------------------------------------------------------- losses
+def _reduction(size_average, reduce, reduction: str) -> str:
+    """The reduction string, honouring the deprecated size_average/reduce flags."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+        warnings.warn(
+            "size_average and reduce args will be deprecated, please use reduction='"
+            f"{reduction}' instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+    if reduction not in LS.REDUCTIONS:
+        raise ValueError(
+            f"{reduction} is not a valid value for reduction (use 'mean', 'sum' or 'none')"
+        )
+    return reduction
+
+
+def _as_tensor(x, name: str) -> Tensor:
+    x = E.as_operand(x, name)
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def _broadcast_pair(input, target, name: str = "loss"):  # noqa: A002
+    """Warn like PyTorch when shapes differ, then broadcast both (an error if they can't)."""
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+        E._check_broadcast(name, input, target)
+    return input, target
+
+
+def _check_weight_shape(weight, input) -> None:  # noqa: A002
+    if weight.shape != input.shape:
+        raise ValueError(
+            f"Weights and input must have the same size. (weight {list(weight.shape)}, input "
+            f"{list(input.shape)})"
+        )
+
+
+def _weighted(loss: Tensor, weight: Tensor, reduction: str, mean_by_weight: bool) -> Tensor:
+    loss = loss * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / weight.sum() if mean_by_weight else loss.mean()
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def mse_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean squared error; warns, like PyTorch, when the shapes differ and broadcast."""
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _broadcast_pair(input, target, "mse_loss")  # noqa: A001
+    if weight is not None:
+        _check_weight_shape(weight, input)
+        return _weighted((input - target) ** 2, weight, reduction, True)
+    da, db = E.promoted_arrays(input, target)
+    return LS.MseLoss.run((input, target), (da, db), {"reduction": reduction})
+
+
+def l1_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean absolute error (composed as in PyTorch: abs, then the reduction)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _broadcast_pair(input, target, "l1_loss")  # noqa: A001
+    if weight is not None:
+        _check_weight_shape(weight, input)
+        return _weighted((input - target).abs(), weight, reduction, True)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """Quadratic below ``beta``, linear above; ``beta=0`` is the L1 loss."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got {beta})")
+    input, target = _broadcast_pair(input, target, "smooth_l1_loss")  # noqa: A001
+    if beta == 0.0:
+        return _reduce((input - target).abs(), reduction)
+    da, db = E.promoted_arrays(input, target)
+    return LS.SmoothL1Loss.run((input, target), (da, db), {"reduction": reduction, "beta": beta})
+
+
+def huber_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Quadratic below ``delta``, ``delta``-scaled linear above."""
+    reduction = _reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError(
+            f"huber_loss does not support non-positive values for delta (got {delta})"
+        )
+    input, target = _broadcast_pair(input, target, "huber_loss")  # noqa: A001
+    da, db = E.promoted_arrays(input, target)
+    if weight is not None:
+        _check_weight_shape(weight, input)
+        loss = LS.HuberLoss.run((input, target), (da, db), {"reduction": "none", "delta": delta})
+        return _weighted(loss, weight, reduction, False)
+    return LS.HuberLoss.run((input, target), (da, db), {"reduction": reduction, "delta": delta})
+
+
+def _const_array(t: Tensor | None, dtype, name: str):
+    if t is None:
+        return None
+    t = _as_tensor(t, name)
+    return t._data.astype(dtype, copy=False)
+
+
+def binary_cross_entropy(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """BCE on probabilities; each log is clamped at -100, so 0 and 1 give finite losses."""
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
+    data = input._data
+    if data.size and not ((data >= 0) & (data <= 1)).all():
+        raise RuntimeError(
+            "all elements of input should be between 0 and 1 (binary_cross_entropy takes "
+            "probabilities; for raw scores use binary_cross_entropy_with_logits)"
+        )
+    da, db = E.promoted_arrays(input, target, float_result=True)
+    w = _const_array(weight, da.dtype, "weight")
+    if w is not None:
+        xp.broadcast_shapes(w.shape, da.shape)
+    return LS.BinaryCrossEntropy.run(
+        (input, target), (da, db), {"weight": w, "reduction": reduction}
+    )
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Sigmoid + BCE in one numerically stable op (finite for logits of any size)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
+    da, db = E.promoted_arrays(input, target, float_result=True)
+    return LS.BinaryCrossEntropyWithLogits.run(
+        (input, target),
+        (da, db),
+        {
+            "weight": _const_array(weight, da.dtype, "weight"),
+            "pos_weight": _const_array(pos_weight, da.dtype, "pos_weight"),
+            "reduction": reduction,
+        },
+    )
+
+
+def _check_class_target(input: Tensor, target: Tensor, weight, what: str) -> None:  # noqa: A002
+    """PyTorch's checks, in its order: batch size, target shape, target dtype, weight."""
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim > 1 and (target.ndim == 0 or target.shape[0] != input.shape[0]):
+        got = target.shape[0] if target.ndim else 0
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({got})."
+        )
+    expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim > 1 else ()
+    if tuple(target.shape) != expected:
+        if input.ndim <= 2:
+            raise RuntimeError(
+                "0D or 1D target tensor expected, multi-target not supported (input shape "
+                f"{list(input.shape)}, target shape {list(target.shape)})"
+            )
+        raise RuntimeError(
+            f"Expected target size {list(expected)}, got {list(target.shape)} (input shape "
+            f"{list(input.shape)})"
+        )
+    kind = target._data.dtype
+    if kind != xp.int64 and kind != xp.uint8:
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_type_word(target)} "
+            f"({what} takes class indices as int64; use target.long(), or pass class "
+            "probabilities as a float tensor of the input's shape to cross_entropy)"
+        )
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != classes):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes "
+            f"but got weight tensor of shape: {list(weight.shape)}"
+        )
+
+
+def _type_word(t: Tensor) -> str:
+    """PyTorch's short scalar-type name (Float, Int, ...) used in dtype errors."""
+    return {
+        "float32": "Float",
+        "float64": "Double",
+        "float16": "Half",
+        "int32": "Int",
+        "int16": "Short",
+        "int8": "Char",
+        "bool": "Bool",
+        "int64": "Long",
+        "uint8": "Byte",
+    }.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _check_target_bounds(target_arr, classes: int, ignore_index: int) -> None:
+    valid = target_arr[target_arr != ignore_index]
+    if valid.size:
+        lo, hi = int(valid.min()), int(valid.max())
+        if lo < 0 or hi >= classes:
+            bad = lo if lo < 0 else hi
+            raise IndexError(
+                f"Target {bad} is out of bounds. (class indices must be in [0, {classes - 1}] "
+                f"for an input with {classes} classes)"
+            )
+
+
+def nll_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices given log-probabilities (class dim 1)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    _check_class_target(input, target, weight, "nll_loss")
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    _check_target_bounds(target._data, classes, ignore_index)
+    w = _const_array(weight, input._data.dtype, "weight")
+    op = LS.NllLoss
+    spatial = input.ndim not in (1, 2, 4)
+    if input.ndim > 2:
+        op = LS.NllLoss2d
+    indices = target._data.astype(xp.int64, copy=False)
+    if spatial:  # PyTorch runs K-d inputs through the 2-D kernel via a view
+        input = M.view(input, input.shape[0], classes, 1, -1)  # noqa: A001
+        indices = indices.reshape(input.shape[:1] + input.shape[2:])
+    out = op.apply(
+        input,
+        target=indices,
+        weight=w,
+        reduction=reduction,
+        ignore_index=ignore_index,
+    )
+    if spatial and reduction == "none":
+        out = M.view(out, *target.shape)
+    return out
+
+
+def _class_shape(weight: Tensor, ndim: int) -> Tensor:
+    """``weight`` (C,) viewed to broadcast along dim 1 of an ``ndim``-d input."""
+    shape = [1] * ndim
+    shape[1 if ndim > 1 else 0] = weight.shape[0]
+    return weight.reshape(*shape)
+
+
+def cross_entropy(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """log_softmax over dim 1 then NLL; the target holds class indices or probabilities."""
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.ndim == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    class_dim = 1 if input.ndim > 1 else 0
+    classes = input.shape[class_dim]
+    logp = R.log_softmax(input, class_dim)
+    if target.is_floating_point() and target.shape == input.shape:
+        return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
+    loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing == 0.0:
+        return loss
+    if weight is not None:
+        smooth = -(logp * _class_shape(weight, input.ndim)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    ignored = target == ignore_index
+    smooth = smooth.masked_fill(ignored, 0.0)
+    if reduction == "mean":
+        kept = target._data[~ignored._data]
+        if weight is not None:
+            denom = _new_tensor(weight._data[kept].sum(dtype=weight._data.dtype))
+        else:
+            denom = _new_tensor(xp.asarray(kept.size, dtype=xp.int64))
+        smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1 - label_smoothing) * loss + smooth * (label_smoothing / classes)
+
+
+def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim):
+    classes = logp.shape[class_dim]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != classes):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes "
+            f"but got weight tensor of shape: {list(weight.shape)}"
+        )
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    prod = logp * target
+    if weight is not None:
+        prod = prod * _class_shape(weight, logp.ndim)
+    if reduction == "none":
+        return -prod.sum(class_dim)
+    if reduction == "sum":
+        return -prod.sum()
+    return -prod.sum() / (logp.numel() // classes if logp.numel() else math.nan)
+
+
+def kl_div(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """KL(target || exp(input)) pointwise: ``input`` holds log-probabilities."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, "mean")
+    elif reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(
+            f"{reduction} is not a valid value for reduction (use 'mean', 'batchmean', 'sum' or "
+            "'none')"
+        )
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            UserWarning,
+            stacklevel=2,
+        )
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = target.xlogy(target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from glassgrad.nn.parameter import Buffer, Parameter
 from glassgrad.tensor import Tensor
@@ -75,13 +75,23 @@ class Module:
             )
         if not d["_forward_pre_hooks"] and not d["_forward_hooks"]:
             return self.forward(*args, **kwargs)
-        for hook in list(d["_forward_pre_hooks"].values()):
+        for hook, with_kwargs in list(d["_forward_pre_hooks"].values()):
+            if with_kwargs:
+                new = hook(self, args, kwargs)
+                if new is not None:
+                    if not (isinstance(new, tuple) and len(new) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook must return None or a tuple of (new_args, "
+                            f"new_kwargs), but got {new}."
+                        )
+                    args, kwargs = new
+                continue
             new = hook(self, args)
             if new is not None:
                 args = new if isinstance(new, tuple) else (new,)
         result = self.forward(*args, **kwargs)
-        for hook in list(d["_forward_hooks"].values()):
-            new = hook(self, args, result)
+        for hook, with_kwargs in list(d["_forward_hooks"].values()):
+            new = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
             if new is not None:
                 result = new
         return result
@@ -96,13 +106,14 @@ class Module:
                     "cannot assign parameters before Module.__init__() call; add "
                     "super().__init__() first"
                 )
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             params[name] = value
         elif params is not None and name in params:
-            if value is not None and not isinstance(value, Tensor):
+            if value is not None:
+                kind = value.type() if isinstance(value, Tensor) else type(value).__name__
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    "(torch.nn.Parameter or None expected)"
+                    f"cannot assign '{kind}' as parameter '{name}' (torch.nn.Parameter or None "
+                    "expected); wrap it with nn.Parameter(...) or assign to .data"
                 )
             params[name] = value
         elif isinstance(value, Module):
@@ -111,7 +122,7 @@ class Module:
                     "cannot assign module before Module.__init__() call; add super().__init__() "
                     "first"
                 )
-            self._forget(name)
+            self._forget(name, keep="_modules")
             d["_modules"][name] = value
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
@@ -132,11 +143,12 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: str) -> None:
+        """Drop ``name`` from every store but ``keep`` (where it is re-assigned in place)."""
         d = self.__dict__
         d.pop(name, None)
         for key in ("_parameters", "_buffers", "_modules"):
-            if name in d[key]:
+            if key != keep and name in d[key]:
                 del d[key][name]
         d["_non_persistent_buffers_set"].discard(name)
 
@@ -328,9 +340,9 @@ class Module:
             elif isinstance(a, Tensor):
                 dtype = a.dtype
             elif isinstance(a, (str, _dtypes.device)):
-                _dtypes.device(a)
+                _dtypes.check_device(a)
         if kwargs.get("device") is not None:
-            _dtypes.device(kwargs["device"])
+            _dtypes.check_device(kwargs["device"])
         if dtype is not None:
             self._convert(dtype)
         return self
@@ -350,7 +362,7 @@ class Module:
     def cuda(self, device=None) -> Module:
         from glassgrad import _dtypes
 
-        _dtypes.device("cuda")
+        _dtypes.check_device("cuda")
         return self
 
     def float(self) -> Module:
@@ -372,11 +384,15 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ hooks
-    def register_forward_pre_hook(self, hook):
-        return _add_hook(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """``hook(module, args)`` runs before ``forward``; a non-None result replaces args."""
+        return _add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
 
-    def register_forward_hook(self, hook):
-        return _add_hook(self._forward_hooks, hook)
+    def register_forward_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
+    ):
+        """``hook(module, args, output)`` runs after ``forward``; a non-None result replaces it."""
+        return _add_hook(self._forward_hooks, (hook, with_kwargs), prepend)
 
     # ------------------------------------------------------------------ state
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
@@ -404,6 +420,8 @@ class Module:
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy values in; with ``strict``, missing or unexpected keys are an error."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -506,7 +524,9 @@ class _HookHandle:
         self.remove()
 
 
-def _add_hook(hooks: OrderedDict, hook) -> _HookHandle:
+def _add_hook(hooks: OrderedDict, hook, prepend: bool = False) -> _HookHandle:
     handle = _HookHandle(hooks)
     hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
     return handle

@@ -6,7 +6,7 @@ gradient test read it). ``TENSOR_METHODS`` lists the functions ``Tensor`` expose
 
 from __future__ import annotations
 
-from glassgrad.ops import activation, elementwise, linalg, loss, movement, reduce
+from glassgrad.ops import activation, elementwise, linalg, loss, movement, nn_ops, reduce
 from glassgrad.ops._op import REGISTRY, Op
 from glassgrad.ops.elementwise import (
     Abs,
@@ -97,14 +97,6 @@ def _square(self):
     return pow(self, 2)
 
 
-def _clamp_min(self, min):  # noqa: A002
-    return clamp(self, min=min)
-
-
-def _clamp_max(self, max):  # noqa: A002
-    return clamp(self, max=max)
-
-
 def _where_method(self, condition, other):
     return where(condition, self, other)
 
@@ -121,22 +113,11 @@ def _round(self, decimals=0):
     return elementwise.Round.apply(self, decimals=decimals)
 
 
-def _lerp(self, end, weight):
-    return self + weight * (end - self)
-
-
 def _cmp(ufunc):
     def method(self, other):
         return compare(ufunc, self, other)
 
     return method
-
-
-def _xlogy(self, other):
-    from glassgrad._backend import xp
-
-    logged = elementwise.Log.apply(other) if hasattr(other, "_data") else xp.log(other)
-    return where(self == 0, 0.0, self * logged)
 
 
 TENSOR_METHODS = {
@@ -154,6 +135,17 @@ TENSOR_METHODS = {
     "cos": _float_unary(elementwise.Cos),
     "tan": _float_unary(elementwise.Tan),
     "tanh": _float_unary(elementwise.Tanh),
+    "asin": _float_unary(elementwise.Asin),
+    "arcsin": _float_unary(elementwise.Asin),
+    "acos": _float_unary(elementwise.Acos),
+    "arccos": _float_unary(elementwise.Acos),
+    "atan": _float_unary(elementwise.Atan),
+    "arctan": _float_unary(elementwise.Atan),
+    "sinh": _float_unary(elementwise.Sinh),
+    "cosh": _float_unary(elementwise.Cosh),
+    "erf": _float_unary(elementwise.Erf),
+    "atan2": elementwise.atan2,
+    "arctan2": elementwise.atan2,
     "sigmoid": _float_unary(elementwise.Sigmoid),
     "relu": _unary(elementwise.Relu),
     "abs": _unary(elementwise.Abs),
@@ -161,7 +153,7 @@ TENSOR_METHODS = {
     "neg": _unary(elementwise.Neg),
     "negative": _unary(elementwise.Neg),
     "sign": _unary(elementwise.Sign),
-    "sgn": _unary(elementwise.Sign),
+    "sgn": _unary(elementwise.Sgn),
     "floor": _unary(elementwise.Floor),
     "ceil": _unary(elementwise.Ceil),
     "trunc": _unary(elementwise.Trunc),
@@ -169,8 +161,8 @@ TENSOR_METHODS = {
     "square": _square,
     "clamp": clamp,
     "clip": clamp,
-    "clamp_min": _clamp_min,
-    "clamp_max": _clamp_max,
+    "clamp_min": elementwise.clamp_min,
+    "clamp_max": elementwise.clamp_max,
     "pow": pow,
     "add": add,
     "sub": sub,
@@ -185,8 +177,8 @@ TENSOR_METHODS = {
     "maximum": maximum,
     "minimum": minimum,
     "where": _where_method,
-    "lerp": _lerp,
-    "xlogy": _xlogy,
+    "lerp": elementwise.lerp,
+    "xlogy": elementwise.xlogy,
     "eq": _cmp(elementwise.xp.equal),
     "ne": _cmp(elementwise.xp.not_equal),
     "lt": _cmp(elementwise.xp.less),
@@ -212,6 +204,10 @@ TENSOR_METHODS = {
     "outer": outer,
     "ger": outer,
     "addmm": addmm,
+    "diag": linalg.diag,
+    "trace": linalg.trace,
+    "inverse": linalg.inverse,
+    "det": linalg.det,
     # reductions
     "sum": reduce.sum,
     "mean": reduce.mean,
@@ -229,6 +225,10 @@ TENSOR_METHODS = {
     "softmax": reduce.softmax,
     "log_softmax": reduce.log_softmax,
     "cumsum": reduce.cumsum,
+    "cumprod": reduce.cumprod,
+    "sort": reduce.sort,
+    "argsort": reduce.argsort,
+    "topk": reduce.topk,
     "all": reduce.all,
     "any": reduce.any,
     "count_nonzero": reduce.count_nonzero,
@@ -255,6 +255,10 @@ TENSOR_METHODS = {
     "narrow": movement.narrow,
     "flip": movement.flip,
     "repeat": movement.repeat,
+    "repeat_interleave": movement.repeat_interleave,
+    "scatter": movement.scatter,
+    "scatter_add": movement.scatter_add,
+    "index_add": movement.index_add,
     "gather": movement.gather,
     "index_select": movement.index_select,
     "masked_fill": movement.masked_fill,
@@ -267,6 +271,6 @@ TENSOR_METHODS = {
 
 TENSOR_PROPERTIES = {"T": movement.T, "mT": movement.mT}
 
-_ = (activation, linalg, loss, Reciprocal)
+_ = (activation, linalg, loss, nn_ops, Reciprocal)
 
 _install_methods(TENSOR_METHODS, TENSOR_PROPERTIES)

@@ -7,43 +7,48 @@ functions here cover the rest with one type check each.
 
 from __future__ import annotations
 
+import math
+
 from glassgrad._backend import ndarray, xp
+
+#: what a plain backward computes with: arrays, and the NumPy scalars 0-d math returns
+ARRAYS = (ndarray, xp.generic)
 
 
 def is_array(x) -> bool:
-    return type(x) is ndarray
+    return isinstance(x, ARRAYS)
 
 
 def exp(x):
-    return xp.exp(x) if type(x) is ndarray else x.exp()
+    return xp.exp(x) if isinstance(x, ARRAYS) else x.exp()
 
 
 def log(x):
-    return xp.log(x) if type(x) is ndarray else x.log()
+    return xp.log(x) if isinstance(x, ARRAYS) else x.log()
 
 
 def sin(x):
-    return xp.sin(x) if type(x) is ndarray else x.sin()
+    return xp.sin(x) if isinstance(x, ARRAYS) else x.sin()
 
 
 def cos(x):
-    return xp.cos(x) if type(x) is ndarray else x.cos()
+    return xp.cos(x) if isinstance(x, ARRAYS) else x.cos()
 
 
 def sqrt(x):
-    return xp.sqrt(x) if type(x) is ndarray else x.sqrt()
+    return xp.sqrt(x) if isinstance(x, ARRAYS) else x.sqrt()
 
 
 def sign(x):
-    return xp.sign(x) if type(x) is ndarray else x.sign()
+    return xp.sign(x) if isinstance(x, ARRAYS) else x.sign()
 
 
 def tanh(x):
-    return xp.tanh(x) if type(x) is ndarray else x.tanh()
+    return xp.tanh(x) if isinstance(x, ARRAYS) else x.tanh()
 
 
 def abs(x):  # noqa: A001
-    return xp.abs(x) if type(x) is ndarray else x.abs()
+    return xp.abs(x) if isinstance(x, ARRAYS) else x.abs()
 
 
 def square(x):
@@ -52,7 +57,7 @@ def square(x):
 
 def where(cond, a, b):
     """``cond`` is a constant bool array; ``a``/``b`` arrays, tensors or numbers."""
-    if type(a) is ndarray or type(b) is ndarray or not (_is_tensor(a) or _is_tensor(b)):
+    if isinstance(a, ARRAYS) or isinstance(b, ARRAYS) or not (_is_tensor(a) or _is_tensor(b)):
         return xp.where(cond, a, b)
     from glassgrad.ops.elementwise import where as twhere
 
@@ -61,13 +66,13 @@ def where(cond, a, b):
 
 def mask(x, cond):
     """``x`` where ``cond`` (a constant bool array) holds, else 0, keeping x's dtype."""
-    if type(x) is ndarray:
+    if isinstance(x, ARRAYS):
         return x * cond
     return x * _const(cond.astype(x._data.dtype))
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001
-    if type(x) is ndarray:
+    if isinstance(x, ARRAYS):
         return x.sum(axis=axis, keepdims=keepdims)
     if axis is None:
         return x.sum()
@@ -75,7 +80,15 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
 
 
 def expand(x, shape):
-    return xp.broadcast_to(x, shape) if type(x) is ndarray else x.expand(*shape)
+    if not isinstance(x, ARRAYS):
+        return x.expand(*shape)
+    if x.shape == shape:
+        return x
+    if x.size == 1 and math.prod(shape) <= 4096:
+        out = xp.empty(shape, dtype=x.dtype)  # a small fill beats broadcast_to's overhead
+        out[...] = x
+        return out
+    return xp.broadcast_to(x, shape)
 
 
 def unsqueeze_dims(x, dims, ndim):
@@ -87,30 +100,30 @@ def unsqueeze_dims(x, dims, ndim):
 
 
 def swap_last(x):
-    if type(x) is ndarray:
+    if isinstance(x, ARRAYS):
         return x.swapaxes(-1, -2)
     return x.transpose(-1, -2)
 
 
 def transpose(x, dim0, dim1):
-    return x.swapaxes(dim0, dim1) if type(x) is ndarray else x.transpose(dim0, dim1)
+    return x.swapaxes(dim0, dim1) if isinstance(x, ARRAYS) else x.transpose(dim0, dim1)
 
 
 def permute(x, axes):
-    return x.transpose(axes) if type(x) is ndarray else x.permute(*axes)
+    return x.transpose(axes) if isinstance(x, ARRAYS) else x.permute(*axes)
 
 
 def cumsum(x, axis):
-    return xp.cumsum(x, axis=axis) if type(x) is ndarray else x.cumsum(axis)
+    return xp.cumsum(x, axis=axis) if isinstance(x, ARRAYS) else x.cumsum(axis)
 
 
 def flip(x, axis):
-    return xp.flip(x, axis=axis) if type(x) is ndarray else x.flip(axis)
+    return xp.flip(x, axis=axis) if isinstance(x, ARRAYS) else x.flip(axis)
 
 
 def zeros_with(x, index, shape, accumulate: bool):
     """Zeros of ``shape`` with ``x`` written (or added, for repeated indices) at ``index``."""
-    if type(x) is ndarray:
+    if isinstance(x, ARRAYS):
         out = xp.zeros(shape, dtype=x.dtype)
         if accumulate:
             xp.add.at(out, index, x)
@@ -130,3 +143,23 @@ def _const(array):
     from glassgrad.tensor import _new_tensor
 
     return _new_tensor(array)
+
+
+def rsqrt(x):
+    return 1 / xp.sqrt(x) if isinstance(x, ARRAYS) else x.rsqrt()
+
+
+def sinh(x):
+    return xp.sinh(x) if isinstance(x, ARRAYS) else x.sinh()
+
+
+def cosh(x):
+    return xp.cosh(x) if isinstance(x, ARRAYS) else x.cosh()
+
+
+def roll(x, shifts, dims):
+    if isinstance(x, ARRAYS):
+        if dims is None:
+            return xp.roll(x.reshape(-1), shifts).reshape(x.shape)
+        return xp.roll(x, shifts, dims)
+    return x.roll(shifts, dims)

@@ -10,9 +10,11 @@ helpers in ``ops._dual`` so it runs on arrays (plain backward) and on tensors
 
 from __future__ import annotations
 
+import weakref
+
 from glassgrad._backend import ndarray, xp
 from glassgrad.autograd.grad_mode import STATE
-from glassgrad.autograd.graph import Node, accumulator_of
+from glassgrad.autograd.graph import RECORD_HOOKS, Node, accumulator_of
 
 __all__ = ["Op", "REGISTRY", "NULL_CTX"]
 
@@ -72,6 +74,16 @@ class Op(Node):
     def _backward_arrays(self, grads):
         return type(self).backward(self, grads[0])
 
+    def _release(self) -> None:
+        """Also free arrays kept as ctx attributes (masks, indices, the saved output)."""
+        Node._release(self)
+        state = self.__dict__
+        if not state:  # most nodes keep nothing beyond ``saved``
+            return
+        for key in [k for k, v in state.items() if _holds_array(v)]:
+            del state[key]
+            self._freed = True
+
     def _backward_tensors(self, grads):
         """Backward with tensors in place of the saved arrays, so it is itself recorded."""
         if not self.differentiable_backward:
@@ -112,6 +124,9 @@ class Op(Node):
 
         ``inputs`` are tensors or Python numbers (numbers never need a gradient).
         """
+        if len(inputs) == 1:  # the common unary case, without building a list
+            t = inputs[0]
+            return cls.run(inputs, (t._data,) if isinstance(t, Tensor) else inputs, params)
         return cls.run(inputs, [t._data if isinstance(t, Tensor) else t for t in inputs], params)
 
     @classmethod
@@ -128,27 +143,40 @@ class Op(Node):
         return result
 
 
+_NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
+
+
+def _holds_array(value) -> bool:
+    if type(value) is ndarray:
+        return True
+    return isinstance(value, (tuple, list)) and any(type(v) is ndarray for v in value)
+
+
 def _record(cls, inputs, arrays, params):
     node = object.__new__(cls)
     node._init_node()
     out = cls.forward(node, *arrays, **params)
     if type(out) is not ndarray:
-        out = xp.asarray(out)
+        scalar, out = out, xp.asarray(out)  # 0-d math gives NumPy scalars
+        if node.saved:
+            node.saved = tuple(out if s is scalar else s for s in node.saved)
     edges = []
     versions = []
     meta = []
     for t in inputs:
         if isinstance(t, Tensor):
-            if t.grad_fn is not None:
-                edges.append((t.grad_fn, t._out_idx))
+            fn = t.grad_fn
+            if fn is not None:
+                edges.append((fn, t._out_idx))
             elif t._rg:
                 edges.append((accumulator_of(t), 0))
             else:
-                edges.append((None, 0))
+                edges.append(_NO_EDGE)
             versions.append(t._version[0])
-            meta.append((t._data.shape, t._data.dtype))
+            data = t._data
+            meta.append((data.shape, data.dtype))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             versions.append(0)
             meta.append(None)
     node.next_functions = tuple(edges)
@@ -157,7 +185,10 @@ def _record(cls, inputs, arrays, params):
     node._in_meta = meta
     result = _new_tensor(out)
     if cls.is_view:
-        result._version = inputs[0]._version
+        base = inputs[0]
+        result._version = base._version
+        if base.grad_fn is not None:  # an in-place op on the base must refresh the view's history
+            base._extras().setdefault("views", []).append(weakref.ref(result))
     node._out_version = (result._version, result._version[0])
     for s in node.saved:
         if s is out:
@@ -165,6 +196,9 @@ def _record(cls, inputs, arrays, params):
     if out.dtype.kind == "f":
         result.grad_fn = node
         result._rg = True
+    if RECORD_HOOKS:  # anomaly mode / viz.watch(): empty list otherwise
+        for hook in RECORD_HOOKS:
+            hook(node, inputs, result)
     return result
 
 

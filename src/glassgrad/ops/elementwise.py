@@ -6,6 +6,7 @@ order), so float32 gradients agree to the last bit where the forward does.
 
 from __future__ import annotations
 
+import math
 from numbers import Number
 
 from glassgrad import _dtypes
@@ -20,7 +21,7 @@ _FLOAT_KIND = 2
 # ----------------------------------------------------------------------------- operands
 def as_operand(x, name: str = "other"):
     """A Tensor or a Python number; NumPy arrays and scalars become tensors."""
-    if isinstance(x, Tensor):
+    if isinstance(x, Tensor) or type(x) is float or type(x) is int:
         return x
     if isinstance(x, bool) or isinstance(x, Number) and not isinstance(x, xp.generic):
         return x
@@ -69,6 +70,23 @@ def promoted_arrays(a, b, float_result: bool = False):
 
 
 def _binary(cls, a, b, float_result: bool = False):
+    # Fast path, most of all calls: a float tensor with a tensor of the same dtype or with a
+    # Python float/int. NumPy then computes in PyTorch's result dtype with no cast.
+    if isinstance(a, Tensor):
+        da = a._data
+        if da.dtype.kind == "f":
+            if isinstance(b, Tensor):
+                db = b._data
+                if db.dtype == da.dtype:
+                    if db.shape != da.shape:
+                        _check_broadcast(cls, a, b)
+                    return cls.run((a, b), (da, db), _NO_PARAMS)
+            elif type(b) is float or type(b) is int:
+                return cls.run((a, b), (da, b), _NO_PARAMS)
+    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor):
+        db = b._data
+        if db.dtype.kind == "f":
+            return cls.run((a, b), (a, db), _NO_PARAMS)
     a = as_operand(a, "input")
     b = as_operand(b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
@@ -77,13 +95,16 @@ def _binary(cls, a, b, float_result: bool = False):
     return cls.run((a, b), arrays, {})
 
 
+_NO_PARAMS: dict = {}  # never mutated: ops take params as keywords
+
+
 def _check_broadcast(cls, a: Tensor, b: Tensor) -> None:
     sa, sb = a._data.shape, b._data.shape
     if sa == sb:
         return
     for x, y in zip(reversed(sa), reversed(sb)):
         if x != y and x != 1 and y != 1:
-            op = cls.op_name.lower()
+            op = cls if isinstance(cls, str) else cls.op_name.lower()
             raise RuntimeError(
                 f"{op}: the size of tensor a ({x}) must match the size of tensor b ({y}) at a "
                 f"non-singleton dimension: shapes {list(sa)} and {list(sb)} do not broadcast. "
@@ -429,6 +450,181 @@ class Tanh(Op):
         return grad * (1 - out * out)
 
 
+class Asin(Op):
+    """Inverse sine."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.arcsin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a = ctx.saved[0]
+        return grad * D.rsqrt(-a * a + 1)
+
+
+class Acos(Op):
+    """Inverse cosine."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.arccos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a = ctx.saved[0]
+        return grad * -D.rsqrt(-a * a + 1)
+
+
+class Atan(Op):
+    """Inverse tangent."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.arctan(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a = ctx.saved[0]
+        return grad / (a * a + 1)
+
+
+class Sinh(Op):
+    """Hyperbolic sine."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.sinh(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * D.cosh(ctx.saved[0])
+
+
+class Cosh(Op):
+    """Hyperbolic cosine."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.cosh(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * D.sinh(ctx.saved[0])
+
+
+class Erf(Op):
+    """The error function (vectorised ``math.erf``: NumPy has no erf ufunc)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return erf_array(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a = ctx.saved[0]
+        return (2.0 / math.sqrt(math.pi)) * D.exp(-(a * a)) * grad
+
+
+def erf_array(a):
+    """erf of an array, in the array's dtype."""
+    return xp.asarray(xp.frompyfunc(math.erf, 1, 1)(a), dtype=a.dtype)
+
+
+class Atan2(Op):
+    """atan2(a, b): the angle of the point (b, a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        return xp.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        recip = 1 / (a * a + b * b)
+        grad_a = grad * b * recip if _needs(ctx, 0) else None
+        grad_b = grad * -a * recip if _needs(ctx, 1) else None
+        return grad_a, grad_b
+
+
+class Lerp(Op):
+    """a + weight * (end - a) with a number weight."""
+
+    @staticmethod
+    def forward(ctx, a, end, weight):
+        ctx.weight = weight
+        # PyTorch's formula: the closer endpoint is the base, for accuracy.
+        if abs(weight) < 0.5:
+            return a + weight * (end - a)
+        return end - (end - a) * (1 - weight)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w = ctx.weight
+        return grad * (1 - w), grad * w
+
+
+class Xlogy(Op):
+    """a * log(b), defined as 0 where a == 0."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        return xp.where(a == 0, xp.zeros((), a.dtype), a * xp.log(xp.where(a == 0, 1, b)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        av = _value(a)
+        grad_a = grad_b = None
+        if _needs(ctx, 0):
+            grad_a = grad * D.where(av == 0, 0.0, D.log(b))
+        if _needs(ctx, 1):
+            grad_b = grad * a / b
+        return grad_a, grad_b
+
+
+class Remainder(Op):
+    """a - floor(a / b) * b (Python's modulo): gradient 1 in a, -floor(a / b) in b."""
+
+    node_name = "RemainderBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        return xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        grad_b = None
+        if _needs(ctx, 1):
+            quotient = xp.floor_divide(_value(a), _value(b))
+            grad_b = -grad * (quotient if D.is_array(grad) else _new_tensor(quotient))
+        return grad, grad_b
+
+
+class RemainderScalar(Op):
+    """a % number: gradient 1."""
+
+    node_name = "RemainderBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
 class Sigmoid(Op):
     """1 / (1 + e ** -a), computed without overflow."""
 
@@ -487,6 +683,10 @@ class Sign(Op):
     @staticmethod
     def backward(ctx, grad):
         return grad * 0
+
+
+class Sgn(Sign):
+    """``sgn``: the sign, under PyTorch's complex-aware name."""
 
 
 class Floor(Op):
@@ -557,16 +757,29 @@ class Clamp(Op):
     def backward(ctx, grad):
         a = _value(ctx.saved[0])
         lo, hi = ctx.bounds
-        keep = xp.ones(a.shape, dtype=bool)
-        if lo is not None:
-            keep &= a >= lo
-        if hi is not None:
-            keep &= a <= hi
-        return D.mask(grad, keep)
+        if lo is None:
+            keep = a <= hi
+        elif hi is None:
+            keep = a >= lo
+        else:
+            keep = (a >= lo) & (a <= hi)
+        return D.where(keep, grad, 0.0)
+
+
+class ClampMin(Clamp):
+    """``clamp_min`` / ``clamp(min=...)``."""
+
+    node_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    """``clamp_max`` / ``clamp(max=...)``."""
+
+    node_name = "ClampMaxBackward0"
 
 
 class ClampTensor(Op):
-    """Clip to tensor bounds (``clamp(x, min=t1, max=t2)``)."""
+    """Clip to tensor bounds (``clamp(x, min=t1, max=t2)``); PyTorch's gradient rules."""
 
     node_name = "ClampBackward0"
 
@@ -583,13 +796,18 @@ class ClampTensor(Op):
     @staticmethod
     def backward(ctx, grad):
         a, lo, hi = (_value(s) for s in ctx.saved)
-        below = a < lo if lo is not None else False
-        above = a > hi if hi is not None else False
-        inside = ~(below | above)
+        if lo is not None and hi is not None:
+            keep = (a >= lo) & (a <= hi)
+            to_lo = (a < lo) & (lo < hi)
+            to_hi = (a > hi) | (hi < lo)
+        elif lo is not None:
+            keep, to_lo, to_hi = a >= lo, a < lo, None
+        else:
+            keep, to_lo, to_hi = a <= hi, None, a > hi
         return (
-            D.mask(grad, inside),
-            D.mask(grad, xp.broadcast_to(below & ~above, grad.shape)) if lo is not None else None,
-            D.mask(grad, xp.broadcast_to(above, grad.shape)) if hi is not None else None,
+            D.where(keep, grad, 0.0),
+            D.where(to_lo, grad, 0.0) if lo is not None and _needs(ctx, 1) else None,
+            D.where(to_hi, grad, 0.0) if hi is not None and _needs(ctx, 2) else None,
         )
 
 
@@ -690,6 +908,9 @@ def rdiv(a, other):
 
 
 def pow(a, exponent):  # noqa: A001
+    if (type(exponent) is int or type(exponent) is float) and isinstance(a, Tensor):
+        if a._data.dtype.kind == "f":  # the common case: float tensor ** Python number
+            return Pow.apply(a, exponent)
     if isinstance(a, Tensor):
         if isinstance(exponent, Tensor):
             if (
@@ -734,6 +955,15 @@ def where(condition, a=None, b=None):
             f"{_dtypes.from_numpy_dtype(cond.dtype)!r}; compare first, e.g. x > 0"
         )
     a, b = as_operand(a, "input"), as_operand(b)
+    shapes = [cond.shape] + [x._data.shape for x in (a, b) if isinstance(x, Tensor)]
+    try:
+        xp.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(
+            f"where: condition, input and other must broadcast together, but got shapes "
+            f"{', '.join(str(list(s)) for s in shapes)}. Reshape them (e.g. with .unsqueeze) "
+            "so every dimension is equal or 1."
+        ) from None
     da, db = promoted_arrays(a, b)
     if not isinstance(da, ndarray):
         da = xp.asarray(da, dtype=db.dtype if isinstance(db, ndarray) else None)
@@ -748,9 +978,56 @@ def clamp(a, min=None, max=None):  # noqa: A002
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         lo = as_operand(min) if min is not None else None
         hi = as_operand(max) if max is not None else None
-        arrays = [a._data] + [x._data if isinstance(x, Tensor) else x for x in (lo, hi)]
+        dtype = a.dtype
+        for bound in (lo, hi):
+            if bound is not None:
+                dtype = _dtypes.promote(dtype, _dtypes.result_dtype(a, bound))
+        arrays = [a._data.astype(dtype.np, copy=False)] + [
+            _cast(x, dtype.np) if x is not None else None for x in (lo, hi)
+        ]
         return ClampTensor.run((a, lo, hi), arrays, {})
-    return Clamp.apply(a, min=min, max=max)
+    return Clamp.apply(_float_if_needed(a, min, max), min=min, max=max)
+
+
+def clamp_min(a, min):  # noqa: A002
+    if isinstance(min, Tensor):
+        return clamp(a, min=min)
+    return ClampMin.apply(_float_if_needed(a, min), min=min)
+
+
+def clamp_max(a, max):  # noqa: A002
+    if isinstance(max, Tensor):
+        return clamp(a, max=max)
+    return ClampMax.apply(_float_if_needed(a, max), max=max)
+
+
+def _float_if_needed(a: Tensor, *bounds) -> Tensor:
+    """An integer tensor clamped to a float bound becomes the default float dtype."""
+    if a._data.dtype.kind != "f" and any(isinstance(b, float) for b in bounds):
+        return a.to(_dtypes.DEFAULTS.float_dtype)
+    return a
+
+
+def lerp(a: Tensor, end: Tensor, weight) -> Tensor:
+    if isinstance(weight, Tensor):
+        return a + weight * (end - a)
+    if isinstance(end, Tensor):
+        _check_broadcast("lerp", a, end)
+    da, de = promoted_arrays(a, end)
+    return Lerp.run((a, end), (da, de), {"weight": weight})
+
+
+def xlogy(a, b) -> Tensor:
+    a, b = as_operand(a, "input"), as_operand(b)
+    if not isinstance(a, Tensor):
+        a = _new_tensor(xp.asarray(a, dtype=b._data.dtype if b.is_floating_point() else None))
+    if not isinstance(b, Tensor):
+        b = _new_tensor(xp.asarray(b, dtype=a._data.dtype if a.is_floating_point() else None))
+    return _binary(Xlogy, a, b, float_result=True)
+
+
+def atan2(a, b) -> Tensor:
+    return _binary(Atan2, a, b, float_result=True)
 
 
 def trunc_divide(a, b):
@@ -759,8 +1036,10 @@ def trunc_divide(a, b):
 
 
 # ----------------------------------------------------------------------------- not differentiable
-def _plain(a, b):
+def _plain(a, b, op: str = "elementwise op"):
     a, b = as_operand(a, "input"), as_operand(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        _check_broadcast(op, a, b)
     return promoted_arrays(a, b)
 
 
@@ -779,22 +1058,23 @@ class _Compare:
 
 
 def floor_divide(a, b) -> Tensor:
-    da, db = _plain(a, b)
+    da, db = _plain(a, b, "floor_divide")
     return _new_tensor(xp.asarray(xp.floor_divide(da, db)))
 
 
 def remainder(a, b) -> Tensor:
-    da, db = _plain(a, b)
-    out = xp.asarray(xp.remainder(da, db))
-    result = _new_tensor(out)
-    if isinstance(a, Tensor) and a._rg and out.dtype.kind == "f":
-        # a - floor(a / b) * b: differentiable in a like PyTorch (gradient 1).
-        return a - (a / b).floor().detach() * b
-    return result
+    a, b = as_operand(a, "input"), as_operand(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        _check_broadcast(Remainder, a, b)
+        return Remainder.run((a, b), promoted_arrays(a, b), {})
+    if isinstance(a, Tensor):
+        return RemainderScalar.run((a, b), promoted_arrays(a, b), {})
+    da, db = promoted_arrays(a, b)
+    return Remainder.run((_new_tensor(xp.asarray(da)), b), (da, db), {})
 
 
 def logical_op(ufunc, a, b) -> Tensor:
-    da, db = _plain(a, b)
+    da, db = _plain(a, b, ufunc.__name__)
     return _new_tensor(xp.asarray(ufunc(da, db)))
 
 

@@ -1,8 +1,11 @@
-"""In-place updates: ``x -= lr * g``, ``add_``, ``zero_``, ``copy_``, ``fill_``.
+"""In-place updates: ``x -= lr * g``, ``add_``, ``zero_``, ``copy_``, ``fill_``, ``x[i] = v``.
 
 Outside the graph (``no_grad``, or tensors that need no gradient) they write into the
-array itself, so views see the change. Inside the graph, the op is recorded out of place
-and the tensor takes the new value and ``grad_fn``, as PyTorch rebases its history.
+array itself. Inside the graph the op is recorded out of place on a private copy of the
+old value, then the result is written into the tensor's memory and the tensor takes the
+new ``grad_fn`` (PyTorch's history rebase). Writing into the same memory keeps views and
+bases in sync; a view modified in place gives its base a ``CopySlices`` node and itself
+an ``AsStridedBackward0`` node, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -10,12 +13,29 @@ from __future__ import annotations
 from glassgrad import _dtypes
 from glassgrad._backend import xp
 from glassgrad.autograd.grad_mode import STATE
+from glassgrad.autograd.graph import AccumulateGrad
 from glassgrad.ops import elementwise as E
-from glassgrad.tensor import Tensor
+from glassgrad.ops._op import Op
+from glassgrad.ops.movement import CopySlices, Index
+from glassgrad.tensor import Tensor, _new_tensor
+
+__all__ = [
+    "check_inplace",
+    "inplace",
+    "inplace_unary",
+    "fill_",
+    "copy_",
+    "fill_random",
+    "assign",
+]
 
 LEAF_INPLACE = (
     "a leaf Variable that requires grad is being used in an in-place operation. Wrap the "
     "update in `with torch.no_grad():` (as optimizers do), or operate on a clone."
+)
+VIEW_OF_LEAF_INPLACE = (
+    "a view of a leaf Variable that requires grad is being used in an in-place operation. "
+    "Wrap the update in `with torch.no_grad():`, or clone() the view first."
 )
 
 _UFUNCS = {
@@ -28,15 +48,71 @@ _UFUNCS = {
 _OUT_OF_PLACE = {"add": E.add, "sub": E.sub, "mul": E.mul, "div": E.div, "pow": E.pow}
 
 
+class Fill(Op):
+    """``t.fill_(v)`` inside the graph: the old value gets a zero gradient."""
+
+    node_name = "FillBackward2"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return xp.full(a.shape, value, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Zero(Fill):
+    node_name = "ZeroBackward0"
+
+
+class Normal(Fill):
+    node_name = "NormalBackward0"
+
+
+class Uniform(Fill):
+    node_name = "UniformBackward0"
+
+
+_FILL_NODES = {"fill": Fill, "zero": Zero, "normal": Normal, "uniform": Uniform}
+
+
+class Copy(Op):
+    """``dst.copy_(src)`` inside the graph: the gradient goes to ``src`` (summed, cast back)."""
+
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        return xp.broadcast_to(src, dst.shape).astype(dst.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_dst = grad * 0 if ctx.next_functions[0][0] is not None else None
+        return grad_dst, grad
+
+
+class AsStrided(Index):
+    """The new history of a view whose base was modified in place: pick its elements.
+
+    It counts as a view op, so a later in-place change of the view reaches the base again.
+    """
+
+    node_name = "AsStridedBackward0"
+    is_view = True
+
+
 def check_inplace(t: Tensor, recording: bool) -> None:
     """Refuse in-place changes PyTorch refuses: to a leaf (or its view) that requires grad."""
-    if recording and t._rg and t.grad_fn is None:
+    if not recording:
+        return
+    if t._rg and t.grad_fn is None:
         raise RuntimeError(LEAF_INPLACE)
-    if recording and t._extra and t._extra.get("view_of_leaf"):
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place "
-            "operation. Wrap it in `with torch.no_grad():` or clone it first."
-        )
+    node = t.grad_fn
+    if node is not None and getattr(node, "is_view", False):
+        base = node.next_functions[0][0]
+        if type(base) is AccumulateGrad:
+            raise RuntimeError(VIEW_OF_LEAF_INPLACE)
 
 
 def _cast_error(t: Tensor, result: _dtypes.dtype, op: str) -> RuntimeError:
@@ -73,13 +149,12 @@ def inplace(t: Tensor, op: str, other) -> Tensor:
             result = _dtypes.DEFAULTS.float_dtype
         if _dtypes.promote(result, t.dtype) is not t.dtype:
             raise _cast_error(t, result, op)
-    if recording:
-        new = _OUT_OF_PLACE[op](t, other)
-        _rebase(t, new)
-        return t
-    o = other._data if isinstance(other, Tensor) else other
     if isinstance(other, Tensor):
         _check_inplace_shape(t, other, op)
+    if recording:
+        assign(t, _OUT_OF_PLACE[op](_old_value(t), other))
+        return t
+    o = other._data if isinstance(other, Tensor) else other
     _UFUNCS[op](t._data, o, out=t._data, casting="unsafe")
     t._version[0] += 1
     return t
@@ -98,21 +173,99 @@ def _check_inplace_shape(t: Tensor, other: Tensor, op: str) -> None:
         )
 
 
-def _rebase(t: Tensor, new: Tensor) -> None:
-    """Give ``t`` the value and history of ``new`` (the out-of-place result)."""
+def _old_value(t: Tensor) -> Tensor:
+    """``t``'s current value in a private copy, at ``t``'s place in the graph.
+
+    The recorded op saves this copy, so writing the result into ``t``'s memory does not
+    corrupt what its own backward needs.
+    """
+    old = _new_tensor(t._data.copy())
+    old.grad_fn = t.grad_fn
+    old._out_idx = t._out_idx
+    old._rg = t._rg
+    old._accum = t._accum
+    return old
+
+
+def _view_base(t: Tensor) -> Tensor | None:
+    """The tensor ``t`` is a view of, when ``t`` was made by a view op inside the graph."""
+    node = t.grad_fn
+    if node is None or not getattr(node, "is_view", False) or t._data.base is None:
+        return None
+    inputs = node._inputs
+    if not inputs or not isinstance(inputs[0], Tensor):
+        return None
+    return inputs[0]
+
+
+def _positions_in(base, view):
+    """Index arrays locating every element of ``view`` (an array view) inside ``base``.
+
+    Works for any strides: the flat index of each of ``base``'s elements is written at
+    that element's address in a scratch buffer, then read back through ``view``'s layout.
+    """
+    item = base.itemsize
+    low, high = xp.lib.array_utils.byte_bounds(base)
+    scratch = xp.full((high - low) // item, -1, dtype=xp.int64)
+
+    def laid_out_like(array):
+        start = (array.__array_interface__["data"][0] - low) // item
+        strides = tuple(s // item * scratch.itemsize for s in array.strides)
+        return xp.lib.stride_tricks.as_strided(scratch[start:], shape=array.shape, strides=strides)
+
+    laid_out_like(base)[...] = xp.arange(base.size).reshape(base.shape)
+    pos = laid_out_like(view).copy()
+    if pos.size and pos.min() < 0:
+        raise RuntimeError(
+            "glassgrad could not locate a view's elements inside its base for an in-place "
+            "update; clone() the view before modifying it"
+        )
+    return xp.unravel_index(pos, base.shape)
+
+
+def _refresh_views(t: Tensor) -> None:
+    """Views of ``t`` made before ``t`` changed in place now read from its new history."""
+    refs = t._extra.get("views") if t._extra else None
+    if not refs:
+        return
+    alive = []
+    for ref in refs:
+        view = ref()
+        if view is None or view._version is not t._version:
+            continue
+        alive.append(ref)
+        picked = AsStrided.apply(t, index=_positions_in(t._data, view._data))
+        view.grad_fn = picked.grad_fn
+        view._out_idx = 0
+        view._rg = picked._rg
+        _refresh_views(view)
+    t._extra["views"] = alive
+
+
+def assign(t: Tensor, new: Tensor) -> None:
+    """Make ``t`` hold ``new``'s value and history, in ``t``'s own memory.
+
+    ``new`` is the out-of-place result of an in-place op on ``t``. When ``t`` is a view,
+    its base is rebased too (``CopySlices``), so both give PyTorch's gradients.
+    """
     data = new._data
-    if data.dtype != t._data.dtype:
-        data = data.astype(t._data.dtype)
     if data.shape != t._data.shape:
         raise RuntimeError(
             f"output with shape {list(t.shape)} doesn't match the broadcast shape "
             f"{list(data.shape)}"
         )
-    t._data = data
+    base = _view_base(t)
+    if base is not None:
+        index = _positions_in(base._data, t._data)
+        value = new if data.dtype == base._data.dtype else new.to(base.dtype)
+        assign(base, CopySlices.apply(base, value, index=index))  # refreshes t's history too
+        return
+    t._data[...] = data
     t.grad_fn = new.grad_fn
     t._out_idx = new._out_idx
     t._rg = new._rg
     t._version[0] += 1
+    _refresh_views(t)
 
 
 def inplace_unary(t: Tensor, fn) -> Tensor:
@@ -120,7 +273,7 @@ def inplace_unary(t: Tensor, fn) -> Tensor:
     recording = STATE.enabled and t._rg
     check_inplace(t, recording)
     if recording:
-        _rebase(t, fn(t))
+        assign(t, fn(_old_value(t)))
         return t
     new = fn(t.detach())._data
     t._data[...] = new
@@ -128,7 +281,8 @@ def inplace_unary(t: Tensor, fn) -> Tensor:
     return t
 
 
-def fill_(t: Tensor, value) -> Tensor:
+def fill_(t: Tensor, value, kind: str = "fill") -> Tensor:
+    """``fill_(value)`` / ``zero_()`` (``kind`` names the node PyTorch records)."""
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(
@@ -136,9 +290,10 @@ def fill_(t: Tensor, value) -> Tensor:
                 f"{value.ndim} dimensions."
             )
         value = value.item()
-    check_inplace(t, STATE.enabled and t._rg)
-    if STATE.enabled and t._rg:
-        _rebase(t, t * 0 + value)
+    recording = STATE.enabled and t._rg
+    check_inplace(t, recording)
+    if recording:
+        assign(t, _FILL_NODES[kind].apply(t, value=value))
         return t
     t._data[...] = value
     t._version[0] += 1
@@ -159,17 +314,20 @@ def copy_(t: Tensor, src) -> Tensor:
             f"destination's shape {list(t.shape)}"
         ) from None
     if recording:
-        _rebase(t, src.to(t.dtype).expand(*t.shape).clone())
+        assign(t, Copy.apply(t, src))
         return t
     t._data[...] = src._data
     t._version[0] += 1
     return t
 
 
-def fill_random(t: Tensor, values) -> Tensor:
-    """Write freshly drawn values (``normal_``, ``uniform_``): never recorded, like PyTorch."""
-    if STATE.enabled and t._rg and t.grad_fn is None:
-        raise RuntimeError(LEAF_INPLACE)
+def fill_random(t: Tensor, values, kind: str = "normal") -> Tensor:
+    """Write freshly drawn values (``normal_``, ``uniform_``): no gradient flows through them."""
+    recording = STATE.enabled and t._rg
+    check_inplace(t, recording)
+    if recording:
+        assign(t, _FILL_NODES[kind].apply(t, value=values))
+        return t
     t._data[...] = values
     t._version[0] += 1
     return t

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import string
+
 from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import promoted_arrays
-from glassgrad.tensor import Tensor
+from glassgrad.tensor import Tensor, _new_tensor
 
 
 def _needs(ctx, i: int) -> bool:
@@ -33,10 +35,37 @@ class Bmm(Mm):
     """Batched (b, n, k) @ (b, k, m)."""
 
 
-class Matmul(Mm):
-    """Broadcast batched matmul (>= 3-D operands)."""
+class Matmul(Op):
+    """Broadcast batched matmul: an operand is >= 3-D, the other maybe 1-D."""
 
     node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        return xp.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        a_vec, b_vec = len(a.shape) == 1, len(b.shape) == 1
+        a2 = a.reshape((1, -1)) if a_vec else a
+        b2 = b.reshape((-1, 1)) if b_vec else b
+        g = grad
+        if b_vec:
+            g = g.reshape(tuple(g.shape) + (1,))
+        if a_vec:
+            g = g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]))
+        grad_a = grad_b = None
+        if _needs(ctx, 0):
+            grad_a = g @ D.swap_last(b2)
+            if a_vec:
+                grad_a = grad_a.reshape(tuple(grad_a.shape[:-2]) + (grad_a.shape[-1],))
+        if _needs(ctx, 1):
+            grad_b = D.swap_last(a2) @ g
+            if b_vec:
+                grad_b = grad_b.reshape(tuple(grad_b.shape[:-1]))
+        return grad_a, grad_b
 
 
 class Mv(Op):
@@ -132,6 +161,152 @@ class Addmm(Op):
         return grad_bias, grad_a, grad_b
 
 
+class MatmulExpanded(Matmul):
+    """matrix @ batch where the matrix needs a gradient: PyTorch ends with an expand + clone."""
+
+    node_name = "CloneBackward0"
+
+
+def _diagonal_where(rows: int, cols: int, offset: int):
+    """Row and column indices of diagonal ``offset`` of a rows x cols matrix."""
+    if offset >= 0:
+        n = max(0, min(rows, cols - offset))
+        return xp.arange(n), xp.arange(n) + offset
+    n = max(0, min(rows + offset, cols))
+    return xp.arange(n) - offset, xp.arange(n)
+
+
+class DiagEmbed(Op):
+    """``diag`` of a vector: a square matrix with the vector on diagonal ``offset``."""
+
+    @staticmethod
+    def forward(ctx, v, offset=0):
+        n = v.shape[0] + abs(offset)
+        ctx.where = _diagonal_where(n, n, offset)
+        return xp.diag(v, offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.where]
+
+
+class Diagonal(Op):
+    """``diag`` of a matrix: its diagonal ``offset`` as a vector (a copy)."""
+
+    node_name = "DiagonalBackward0_copy"
+
+    @staticmethod
+    def forward(ctx, a, offset=0):
+        ctx.shape = a.shape
+        ctx.where = where = _diagonal_where(a.shape[0], a.shape[1], offset)
+        return a[where]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return D.zeros_with(grad, ctx.where, ctx.shape, accumulate=False)
+
+
+class Trace(Op):
+    """Sum of the main diagonal of a matrix."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.shape = a.shape
+        ctx.where = where = _diagonal_where(a.shape[0], a.shape[1], 0)
+        return a[where].sum()
+
+    @staticmethod
+    def backward(ctx, grad):
+        n = ctx.where[0].shape
+        return D.zeros_with(D.expand(grad, n), ctx.where, ctx.shape, accumulate=False)
+
+
+class Einsum(Op):
+    """Einstein summation over explicit subscripts (ellipses already spelled out)."""
+
+    @staticmethod
+    def forward(ctx, *arrays, subs, out):
+        ctx.save(*arrays)
+        ctx.subs, ctx.out = subs, out
+        return xp.einsum(",".join(subs) + "->" + out, *arrays)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved
+        grads = []
+        for i, sub in enumerate(ctx.subs):
+            if ctx.next_functions[i][0] is None:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(ctx.subs) if j != i]
+            unique = "".join(dict.fromkeys(sub))
+            elsewhere = set(ctx.out).union(*others)
+            keep = "".join(c for c in unique if c in elsewhere)
+            rest = [o for j, o in enumerate(operands) if j != i]
+            g = _einsum(",".join([ctx.out, *others]) + "->" + keep, grad, *rest)
+            sizes = dict(zip(sub, operands[i].shape))
+            if keep != unique:  # letters summed only within this operand: broadcast back
+                g = g.reshape(tuple(sizes[c] if c in keep else 1 for c in unique))
+                g = D.expand(g, tuple(sizes[c] for c in unique))
+            if unique != sub:  # repeated letters (a diagonal): place on it
+                grids = xp.ix_(*(xp.arange(sizes[c]) for c in unique))
+                where = tuple(grids[unique.index(c)] for c in sub)
+                g = D.zeros_with(g, where, tuple(operands[i].shape), accumulate=False)
+            grads.append(g)
+        return tuple(grads)
+
+
+def _einsum(equation: str, *operands):
+    if all(D.is_array(o) for o in operands):
+        return xp.einsum(equation, *operands)
+    return einsum(equation, *operands)
+
+
+class Inverse(Op):
+    """Matrix inverse (batched)."""
+
+    node_name = "LinalgInvExBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.linalg.inv(a)
+        ctx.save(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inv,) = ctx.saved
+        inv_t = D.swap_last(inv)
+        return -(inv_t @ (grad @ inv_t))
+
+
+class Det(Op):
+    """Determinant (batched); the gradient is the cofactor matrix, also when singular."""
+
+    node_name = "LinalgDetBackward0"
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return xp.linalg.det(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # det(A) A^-T = det(U) det(V^T) U diag(prod_{j != i} s_j) V^T, with A = U S V^T.
+        (a,) = ctx.saved
+        u, s, vt = xp.linalg.svd(a)
+        ones = xp.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+        left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+        right = xp.flip(
+            xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], axis=-1), axis=-1), -1
+        )
+        sign = xp.linalg.det(u) * xp.linalg.det(vt)
+        cofactor = (u * (left * right)[..., None, :]) @ vt
+        cofactor = cofactor * sign[..., None, None]
+        return xp.asarray(grad)[..., None, None] * cofactor
+
+
 # ----------------------------------------------------------------------------- public functions
 def _shapes_error(what, a: Tensor, b: Tensor, detail: str) -> RuntimeError:
     return RuntimeError(
@@ -186,12 +361,8 @@ def matmul(a, b) -> Tensor:
             f"matmul: batch dimensions {list(a.shape[:-2])} and {list(b.shape[:-2])} do not "
             "broadcast"
         ) from None
-    if na == 3 and nb == 3 and a.shape[0] == b.shape[0]:
-        return Bmm.apply(a, b)
-    if nb == 1:
-        return Matmul.apply(a, b.unsqueeze(-1)).squeeze(-1)
-    if na == 1:
-        return Matmul.apply(a.unsqueeze(0), b).squeeze(-2)
+    if na == 2 and a._rg:
+        return MatmulExpanded.apply(a, b)
     return Matmul.apply(a, b)
 
 
@@ -259,3 +430,120 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
             f"shape {list(out_shape)}"
         ) from None
     return Addmm.apply(bias, a, b, beta=beta, alpha=alpha)
+
+
+def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector's diagonal matrix, or a matrix's diagonal vector."""
+    if a.ndim == 1:
+        return DiagEmbed.apply(a, offset=diagonal)
+    if a.ndim == 2:
+        return Diagonal.apply(a, offset=diagonal)
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")
+
+
+def trace(a: Tensor) -> Tensor:
+    if a.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
+    if not a.is_floating_point():
+        return _new_tensor(xp.asarray(xp.trace(a._data), dtype=xp.int64))
+    return Trace.apply(a)
+
+
+def _einsum_subscripts(equation: str, shapes: list) -> tuple:
+    """Operand and output subscripts with ``...`` spelled out as letters; implicit output."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    subs = lhs.split(",")
+    if len(subs) != len(shapes):
+        raise RuntimeError(
+            f"einsum(): {len(subs)} operands in the equation {equation!r} but {len(shapes)} "
+            "tensors given"
+        )
+    spare = [c for c in string.ascii_letters if c not in eq]
+    ell_dims = 0
+    for sub, shape in zip(subs, shapes):
+        if "..." in sub:
+            ell_dims = max(ell_dims, len(shape) - (len(sub) - 3))
+    ell = "".join(spare[:ell_dims])
+    explicit = []
+    for sub, shape in zip(subs, shapes):
+        if "..." in sub:
+            n = len(shape) - (len(sub) - 3)
+            sub = sub.replace("...", ell[ell_dims - n :])
+        if len(sub) != len(shape) or not all(c.isalpha() for c in sub):
+            raise RuntimeError(
+                f"einsum(): the subscript {sub!r} does not fit an operand of shape {list(shape)} "
+                f"in {equation!r}"
+            )
+        explicit.append(sub)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        letters = "".join(explicit)
+        out = ell + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell)
+        )
+    return explicit, out
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation, e.g. ``einsum("bij,bjk->bik", a, b)``."""
+    from glassgrad.ops.movement import expand
+
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    dtypes = {o.dtype for o in operands}
+    if len(dtypes) > 1:
+        raise RuntimeError(
+            "einsum(): expected all operands to have the same dtype, got "
+            f"{sorted(map(str, dtypes))}; convert them first, e.g. b.to(a.dtype)"
+        )
+    subs, out = _einsum_subscripts(equation, [o.shape for o in operands])
+    sizes: dict = {}
+    for sub, o in zip(subs, operands):
+        for c, n in zip(sub, o.shape):
+            if sizes.get(c, 1) != 1 and n not in (1, sizes[c]):
+                raise RuntimeError(
+                    f"einsum(): operands do not broadcast: subscript {c!r} has size {sizes[c]} "
+                    f"and {n} in {equation!r}"
+                )
+            sizes[c] = max(sizes.get(c, 1), n)
+    missing = set(out) - set("".join(subs))
+    if missing:
+        raise RuntimeError(
+            f"einsum(): output subscript {sorted(missing)[0]!r} does not appear in any operand"
+        )
+    operands = tuple(
+        expand(o, *(sizes[c] for c in sub)) if tuple(o.shape) != tuple(sizes[c] for c in sub) else o
+        for sub, o in zip(subs, operands)
+    )
+    return Einsum.apply(*operands, subs=tuple(subs), out=out)
+
+
+def _square_check(a: Tensor, what: str) -> None:
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(
+            f"linalg.{what}: A must be batches of square matrices, but they are "
+            f"{a.shape[-2] if a.ndim >= 2 else a.numel()} by {a.shape[-1] if a.ndim else 1} "
+            f"matrices (shape {list(a.shape)})"
+        )
+    if not a.is_floating_point():
+        raise RuntimeError(
+            f"linalg.{what}: Expected a floating point tensor as input. Got {a.dtype!r}"
+        )
+
+
+def inverse(a: Tensor) -> Tensor:
+    _square_check(a, "inv")
+    try:
+        return Inverse.apply(a)
+    except xp.linalg.LinAlgError:
+        raise RuntimeError(
+            "linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
+            "because the input matrix is singular."
+        ) from None
+
+
+def det(a: Tensor) -> Tensor:
+    _square_check(a, "det")
+    return Det.apply(a)

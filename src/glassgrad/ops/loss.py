@@ -1,9 +1,26 @@
-"""Loss functions fused into single ops where PyTorch fuses them (same grad_fn names)."""
+"""Loss functions fused into single ops where PyTorch fuses them (same grad_fn names).
+
+Each op takes its reduction (``'mean'``, ``'sum'`` or ``'none'``) as a parameter. Constant
+inputs that PyTorch does not differentiate (class weights, integer targets) travel as
+parameters, not as graph inputs.
+"""
 
 from __future__ import annotations
 
 from glassgrad._backend import xp
+from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
+
+__all__ = [
+    "REDUCTIONS",
+    "MseLoss",
+    "NllLoss",
+    "NllLoss2d",
+    "BinaryCrossEntropy",
+    "BinaryCrossEntropyWithLogits",
+    "SmoothL1Loss",
+    "HuberLoss",
+]
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -14,6 +31,29 @@ def _reduce(x, reduction: str):
     if reduction == "sum":
         return x.sum()
     return x
+
+
+def _numel(x) -> int:
+    n = 1
+    for s in x.shape:
+        n *= s
+    return n
+
+
+def _needs(ctx, i: int) -> bool:
+    return ctx.next_functions[i][0] is not None
+
+
+def _norm(ctx, shape) -> float:
+    """The factor the reduction applied to each element (1/N for a mean)."""
+    return 1.0 / max(_numel_shape(shape), 1) if ctx.reduction == "mean" else 1.0
+
+
+def _numel_shape(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 class MseLoss(Op):
@@ -35,11 +75,195 @@ class MseLoss(Op):
         return g, -g if ctx.next_functions[1][0] is not None else None
 
 
-def _numel(x) -> int:
-    n = 1
-    for s in x.shape:
-        n *= s
-    return n
+class NllLoss(Op):
+    """-weight[t] * logp[n, t] per sample; the mean divides by the summed weights.
+
+    ``logp`` has the class dimension at axis 1 (or is 1-D); ``target`` is an integer
+    array of ``logp``'s shape without that axis. Samples whose target is ``ignore_index``
+    contribute nothing, also to the mean's denominator.
+    """
+
+    @staticmethod
+    def forward(ctx, logp, target, weight=None, reduction="mean", ignore_index=-100):
+        classes = logp.shape[1] if logp.ndim > 1 else logp.shape[0]
+        rows = xp.moveaxis(logp, 1, -1).reshape(-1, classes) if logp.ndim > 1 else logp[None]
+        flat = target.reshape(-1)
+        keep = flat != ignore_index
+        safe = xp.where(keep, flat, 0)
+        if weight is None:
+            w = keep.astype(logp.dtype)
+        else:
+            w = xp.where(keep, weight[safe], 0).astype(logp.dtype)
+        picked = rows[xp.arange(rows.shape[0]), safe]
+        losses = -w * picked
+        ctx.reduction = reduction
+        ctx.layout = (logp.shape, rows.shape, safe, w)
+        if reduction == "none":
+            return losses.reshape(target.shape)
+        total = losses.sum(dtype=logp.dtype)
+        if reduction == "sum":
+            return total
+        total_weight = w.sum(dtype=logp.dtype)
+        ctx.total_weight = total_weight
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            return total / total_weight
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, rows_shape, safe, w = ctx.layout
+        if ctx.reduction == "none":
+            scaled = grad.reshape((-1,)) * (-w)
+        elif ctx.reduction == "sum":
+            scaled = grad * (-w)
+        elif ctx.total_weight != 0:
+            scaled = grad * (-w / ctx.total_weight)
+        else:  # every target ignored: the loss is nan, the gradient zero (as in PyTorch)
+            scaled = grad * xp.zeros_like(w)
+        index = (xp.arange(rows_shape[0]), safe)
+        rows = D.zeros_with(D.expand(scaled, (rows_shape[0],)), index, rows_shape, False)
+        if len(shape) == 1:
+            return rows.reshape(shape)
+        moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
+        order = (0, len(shape) - 1) + tuple(range(1, len(shape) - 1))
+        return D.permute(rows.reshape(moved), order)
 
 
-__all__ = ["MseLoss", "REDUCTIONS", "xp"]
+class NllLoss2d(NllLoss):
+    """The same loss for (N, C, H, W) inputs (PyTorch's separate 2-D kernel and node name)."""
+
+    node_name = "NllLoss2DBackward0"
+
+
+class BinaryCrossEntropy(Op):
+    """-w * (t * log(x) + (1 - t) * log(1 - x)), each log clamped at -100 as in PyTorch."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, input, target, weight=None, reduction="mean"):  # noqa: A002
+        ctx.save(input, target)
+        ctx.reduction = reduction
+        ctx.weight = weight
+        with xp.errstate(divide="ignore"):
+            log_x = xp.maximum(xp.log(input), -100)
+            log_1mx = xp.maximum(xp.log1p(-input), -100)
+        loss = -(target * log_x + (1 - target) * log_1mx)
+        if weight is not None:
+            loss = loss * weight
+        return _reduce(loss.astype(input.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved
+        norm = _norm(ctx, xp.broadcast_shapes(x.shape, t.shape))
+        g = grad * norm
+        if ctx.weight is not None:
+            g = g * ctx.weight
+        grad_x = grad_t = None
+        if _needs(ctx, 0):
+            grad_x = (g * (x - t) / xp.maximum((1 - x) * x, 1e-12)).astype(x.dtype, copy=False)
+        if _needs(ctx, 1):
+            with xp.errstate(divide="ignore"):
+                log_ratio = xp.log1p(-x) - xp.log(x)
+            grad_t = (g * log_ratio).astype(x.dtype, copy=False)
+        return grad_x, grad_t
+
+
+def _log_sigmoid(x):
+    """log(sigmoid(x)) without overflow: min(x, 0) - log1p(exp(-|x|))."""
+    return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """(1 - t) * x - lw * log(sigmoid(x)), lw = 1 + (pos_weight - 1) * t; stable for any x."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, input, target, weight=None, pos_weight=None, reduction="mean"):  # noqa: A002
+        ctx.save(input, target)
+        ctx.reduction = reduction
+        ctx.weights = (weight, pos_weight)
+        log_sig = _log_sigmoid(input)
+        if pos_weight is not None:
+            log_sig = log_sig * ((pos_weight - 1) * target + 1)
+        loss = (1 - target) * input - log_sig
+        if weight is not None:
+            loss = loss * weight
+        return _reduce(loss.astype(input.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from glassgrad.ops.elementwise import _sigmoid
+
+        x, t = ctx.saved
+        weight, pos_weight = ctx.weights
+        shape = xp.broadcast_shapes(x.shape, t.shape)
+        if weight is not None:
+            shape = xp.broadcast_shapes(shape, weight.shape)
+        if pos_weight is not None:
+            shape = xp.broadcast_shapes(shape, pos_weight.shape)
+        g = grad * _norm(ctx, shape)
+        if weight is not None:
+            g = g * weight
+        grad_x = grad_t = None
+        if _needs(ctx, 0):
+            if pos_weight is None:
+                local = _sigmoid(x) - t
+            else:
+                local = ((pos_weight - 1) * t + 1) * _sigmoid(x) - pos_weight * t
+            grad_x = (g * local).astype(x.dtype, copy=False)
+        if _needs(ctx, 1):
+            local = -x if pos_weight is None else -x - (pos_weight - 1) * _log_sigmoid(x)
+            grad_t = (g * local).astype(x.dtype, copy=False)
+        return grad_x, grad_t
+
+
+class SmoothL1Loss(Op):
+    """0.5 * d ** 2 / beta where |d| < beta, else |d| - 0.5 * beta (d = input - target)."""
+
+    @staticmethod
+    def forward(ctx, input, target, reduction="mean", beta=1.0):  # noqa: A002
+        ctx.save(input, target)
+        ctx.reduction = reduction
+        ctx.beta = beta
+        d = input - target
+        ad = xp.abs(d)
+        loss = xp.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta)
+        return _reduce(loss.astype(d.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved
+        d = x - t
+        dv = d if D.is_array(d) else d._data
+        beta = ctx.beta
+        g = grad * _norm(ctx, dv.shape)
+        local = D.where(dv < -beta, -1.0, D.where(dv > beta, 1.0, d / beta))
+        g = g * local
+        return g, -g if _needs(ctx, 1) else None
+
+
+class HuberLoss(Op):
+    """0.5 * d ** 2 where |d| < delta, else delta * (|d| - 0.5 * delta)."""
+
+    @staticmethod
+    def forward(ctx, input, target, reduction="mean", delta=1.0):  # noqa: A002
+        ctx.save(input, target)
+        ctx.reduction = reduction
+        ctx.delta = delta
+        d = input - target
+        ad = xp.abs(d)
+        loss = xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+        return _reduce(loss.astype(d.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved
+        d = x - t
+        dv = d if D.is_array(d) else d._data
+        delta = ctx.delta
+        g = grad * _norm(ctx, dv.shape)
+        local = D.where(dv < -delta, -delta, D.where(dv > delta, delta, d))
+        g = g * local
+        return g, -g if _needs(ctx, 1) else None

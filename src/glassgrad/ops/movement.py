@@ -37,9 +37,9 @@ class View(Op):
 
 
 class Reshape(View):
-    """``reshape``: a view when the layout allows it, else a copy (PyTorch names both View)."""
+    """``reshape`` of a non-contiguous tensor: a copy (PyTorch's clone + _unsafe_view)."""
 
-    node_name = "ViewBackward0"
+    node_name = "UnsafeViewBackward0"
     is_view = False
 
 
@@ -56,6 +56,12 @@ class Transpose(Op):
     @staticmethod
     def backward(ctx, grad):
         return D.transpose(grad, *ctx.dims)
+
+
+class TransposeT(Transpose):
+    """``t()`` of a matrix."""
+
+    node_name = "TBackward0"
 
 
 class Permute(Op):
@@ -107,9 +113,15 @@ class Squeeze(Op):
 
 
 class SqueezeDim(Squeeze):
-    """Drop the given dimension(s) if of size 1."""
+    """Drop the given dimension if of size 1."""
 
     node_name = "SqueezeBackward1"
+
+
+class SqueezeDims(Squeeze):
+    """Drop the given dimensions (a tuple) where of size 1."""
+
+    node_name = "SqueezeBackward2"
 
 
 class Expand(Op):
@@ -168,8 +180,28 @@ class Split(Op):
     @staticmethod
     def forward(ctx, a, dim, start, stop):
         ctx.shape = a.shape
-        ctx.index = (slice(None),) * dim + (slice(start, stop),)
-        return a[ctx.index]
+        ctx.index = index = (slice(None),) * dim + (slice(start, stop),)
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return D.zeros_with(grad, ctx.index, ctx.shape, accumulate=False)
+
+
+class SplitWithSizes(Split):
+    """One piece of ``split`` with a list of sizes."""
+
+
+class Unbind(Op):
+    """One slice of ``unbind``: the ``i``-th entry along a dimension."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape = a.shape
+        ctx.index = index
+        return a[index]
 
     @staticmethod
     def backward(ctx, grad):
@@ -204,10 +236,22 @@ class Slice(Select):
     """Slicing: a view."""
 
 
-class Alias(Select):
-    """Indexing with only None/Ellipsis: a view with new size-1 dimensions."""
+class IndexUnsqueeze(Select):
+    """Indexing whose last effective item is None: a view with a new size-1 dimension."""
 
     node_name = "UnsqueezeBackward0"
+
+
+class Alias(Select):
+    """``x[...]``: the same data."""
+
+
+class IndexSelect(Index):
+    """``index_select``: rows picked by an index vector (repeats accumulate)."""
+
+
+class MaskedSelect(Index):
+    """``masked_select``: the elements where a mask holds, as a vector."""
 
 
 class IndexPutZeros(Op):
@@ -306,10 +350,10 @@ class Repeat(Op):
     @staticmethod
     def forward(ctx, a, repeats):
         lead = len(repeats) - a.ndim
-        ctx.shape = (1,) * lead + a.shape
+        ctx.shape = shape = (1,) * lead + a.shape
         ctx.repeats = repeats
         ctx.in_shape = a.shape
-        return xp.tile(a.reshape(ctx.shape), repeats)
+        return xp.tile(a.reshape(shape), repeats)
 
     @staticmethod
     def backward(ctx, grad):
@@ -326,12 +370,12 @@ class Gather(Op):
     @staticmethod
     def forward(ctx, a, index, dim):
         ctx.shape = a.shape
-        ctx.where = _along_axis(index, dim)
-        return a[ctx.where]
+        ctx.where = where = _along_axis(index, dim)
+        return a[where]
 
     @staticmethod
     def backward(ctx, grad):
-        return D.zeros_with(grad, ctx.where, ctx.shape, accumulate=True), None
+        return D.zeros_with(grad, ctx.where, ctx.shape, accumulate=True)
 
 
 def _along_axis(index: ndarray, dim: int):
@@ -345,12 +389,12 @@ class MaskedFill(Op):
 
     @staticmethod
     def forward(ctx, a, mask, value):
-        ctx.mask = xp.broadcast_to(mask, a.shape) if mask.shape != a.shape else mask
-        return xp.where(ctx.mask, xp.asarray(value, dtype=a.dtype), a)
+        ctx.mask = mask = xp.broadcast_to(mask, a.shape) if mask.shape != a.shape else mask
+        return xp.where(mask, xp.asarray(value, dtype=a.dtype), a)
 
     @staticmethod
     def backward(ctx, grad):
-        return D.mask(grad, ~ctx.mask), None
+        return D.where(ctx.mask, 0.0, grad)
 
 
 class Tril(Op):
@@ -379,6 +423,115 @@ class Triu(Op):
     def backward(ctx, grad):
         n, m = grad.shape[-2:]
         return D.mask(grad, ~xp.tri(n, m, ctx.diagonal - 1, dtype=bool))
+
+
+class Roll(Op):
+    """Shift elements circularly along dimensions (all elements when no dims)."""
+
+    @staticmethod
+    def forward(ctx, a, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        if dims is None:
+            return xp.roll(a.reshape(-1), shifts).reshape(a.shape)
+        return xp.roll(a, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        back = tuple(-s for s in ctx.shifts) if ctx.dims is not None else -ctx.shifts
+        return D.roll(grad, back, ctx.dims)
+
+
+def _scatter_where(index: ndarray, dim: int):
+    """Positions ``scatter`` writes: ``index`` along ``dim``, the element's own index elsewhere."""
+    return _along_axis(index, dim)
+
+
+def _leading(shape: tuple):
+    """The leading block of a source tensor that ``scatter`` reads (index's shape)."""
+    return tuple(slice(0, s) for s in shape)
+
+
+class Scatter(Op):
+    """A copy of ``a`` with ``src`` values written at ``index`` along ``dim``."""
+
+    @staticmethod
+    def forward(ctx, a, src, index, dim):
+        ctx.where = where = _scatter_where(index, dim)
+        ctx.src_shape = src.shape
+        ctx.block = block = _leading(index.shape)
+        out = a.copy()
+        out[where] = src[block]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_a = grad_src = None
+        if ctx.next_functions[0][0] is not None:
+            written = xp.zeros(grad.shape, dtype=bool)
+            written[ctx.where] = True
+            grad_a = D.where(written, 0.0, grad)
+        if ctx.next_functions[1][0] is not None:
+            grad_src = D.zeros_with(grad[ctx.where], ctx.block, ctx.src_shape, accumulate=False)
+        return grad_a, grad_src
+
+
+class ScatterValue(Op):
+    """A copy of ``a`` with one number written at ``index`` along ``dim``."""
+
+    node_name = "ScatterBackward1"
+
+    @staticmethod
+    def forward(ctx, a, value, index, dim):
+        ctx.where = where = _scatter_where(index, dim)
+        out = a.copy()
+        out[where] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        written = xp.zeros(grad.shape, dtype=bool)
+        written[ctx.where] = True
+        return D.where(written, 0.0, grad)
+
+
+class ScatterAdd(Op):
+    """A copy of ``a`` with ``src`` values added at ``index`` along ``dim`` (repeats add up)."""
+
+    @staticmethod
+    def forward(ctx, a, src, index, dim):
+        ctx.where = where = _scatter_where(index, dim)
+        ctx.src_shape = src.shape
+        ctx.block = block = _leading(index.shape)
+        out = a.copy()
+        xp.add.at(out, where, src[block])
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_src = None
+        if ctx.next_functions[1][0] is not None:
+            grad_src = D.zeros_with(grad[ctx.where], ctx.block, ctx.src_shape, accumulate=False)
+        return grad, grad_src
+
+
+class IndexAdd(Op):
+    """A copy of ``a`` with ``alpha * source`` added at rows ``index`` along ``dim``."""
+
+    @staticmethod
+    def forward(ctx, a, source, index, dim, alpha):
+        ctx.where = where = (slice(None),) * dim + (index,)
+        ctx.alpha = alpha
+        out = a.copy()
+        xp.add.at(out, where, source if alpha == 1 else source * alpha)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_source = None
+        if ctx.next_functions[1][0] is not None:
+            picked = grad[ctx.where]
+            grad_source = picked if ctx.alpha == 1 else picked * ctx.alpha
+        return grad, grad_source
 
 
 # ----------------------------------------------------------------------------- public functions
@@ -469,7 +622,9 @@ def transpose(a: Tensor, dim0, dim1) -> Tensor:
 def t(a: Tensor) -> Tensor:
     if a.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
-    return transpose(a, 0, 1) if a.ndim == 2 else a
+    if a.ndim < 2:
+        return View.apply(a, shape=a.shape)
+    return TransposeT.apply(a, dim0=0, dim1=1)
 
 
 def permute(a: Tensor, *dims) -> Tensor:
@@ -480,7 +635,13 @@ def permute(a: Tensor, *dims) -> Tensor:
             f"length of the desired ordering of dimensions i.e. input.dim() = {a.ndim} is not "
             f"equal to len(dims) = {len(dims)}"
         )
-    return Permute.apply(a, dims=tuple(_dim(d, a.ndim) for d in dims))
+    dims = tuple(_dim(d, a.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(
+            f"permute(): duplicate dims are not allowed (got dims {list(dims)} for a tensor of "
+            f"shape {list(a.shape)}); name each dimension exactly once"
+        )
+    return Permute.apply(a, dims=dims)
 
 
 def T(a: Tensor) -> Tensor:
@@ -507,7 +668,8 @@ def unsqueeze(a: Tensor, dim) -> Tensor:
 def squeeze(a: Tensor, dim=None) -> Tensor:
     if dim is None:
         return Squeeze.apply(a)
-    return SqueezeDim.apply(a, dims=norm_dims(dim, a.ndim) if a.ndim else ())
+    op = SqueezeDim if isinstance(dim, int) else SqueezeDims
+    return op.apply(a, dims=norm_dims(dim, a.ndim) if a.ndim else ())
 
 
 def expand(a: Tensor, *sizes) -> Tensor:
@@ -548,7 +710,9 @@ def _joinable(tensors, what: str):
 
     tensors = [as_operand(t) for t in tensors]
     if not tensors:
-        raise RuntimeError(f"{what}(): expected a non-empty list of Tensors")
+        if what == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{what} expects a non-empty TensorList")
     dtype = tensors[0].dtype
     for t in tensors[1:]:
         dtype = _dtypes.promote(dtype, t.dtype)
@@ -604,6 +768,9 @@ def vstack(tensors) -> Tensor:
 def split(a: Tensor, split_size_or_sections, dim=0):
     d = _dim(dim, a.ndim)
     size = a.shape[d]
+    op = Split
+    if isinstance(split_size_or_sections, Tensor):
+        split_size_or_sections = split_size_or_sections.tolist()
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
         if step <= 0:
@@ -618,11 +785,12 @@ def split(a: Tensor, split_size_or_sections, dim=0):
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
                 f"size at dimension {d}), but got split_sizes={sections}"
             )
+        op = SplitWithSizes
         bounds, start = [], 0
         for s in sections:
             bounds.append((start, start + s))
             start += s
-    return tuple(Split.apply(a, dim=d, start=b0, stop=b1) for b0, b1 in bounds)
+    return tuple(op.apply(a, dim=d, start=b0, stop=b1) for b0, b1 in bounds)
 
 
 def chunk(a: Tensor, chunks: int, dim=0):
@@ -634,9 +802,11 @@ def chunk(a: Tensor, chunks: int, dim=0):
 
 
 def unbind(a: Tensor, dim=0):
+    if a.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _dim(dim, a.ndim)
     lead = (slice(None),) * d
-    return tuple(getitem(a, lead + (i,)) for i in range(a.shape[d]))
+    return tuple(Unbind.apply(a, index=lead + (i,)) for i in range(a.shape[d]))
 
 
 def narrow(a: Tensor, dim, start, length) -> Tensor:
@@ -750,21 +920,41 @@ def _check_bounds(a: Tensor, index) -> None:
 
 
 def getitem(a: Tensor, index) -> Tensor:
-    idx, advanced, has_int, has_slice = _convert_index(index)
+    idx, advanced, _, _ = _convert_index(index)
     _check_bounds(a, idx)
     if advanced:
         return Index.apply(a, index=idx)
-    if has_int:
-        return Select.apply(a, index=idx)
-    if has_slice:
-        return Slice.apply(a, index=idx)
-    return Alias.apply(a, index=idx)
+    return _basic_op(a, idx, not isinstance(index, tuple)).apply(a, index=idx)
+
+
+def _basic_op(a: Tensor, idx: tuple, single: bool):
+    """The node PyTorch records for basic indexing: that of the last step that did anything.
+
+    PyTorch applies the items one by one and skips full slices inside a tuple.
+    """
+    op = Alias
+    dim = 0
+    used = sum(_consumed(i) for i in idx)
+    for item in idx:
+        if item is Ellipsis:
+            dim += a.ndim - used
+            continue
+        if item is None:
+            op = IndexUnsqueeze
+            continue
+        if isinstance(item, slice):
+            if single or item.indices(a.shape[dim]) != (0, a.shape[dim], 1):
+                op = Slice
+        else:
+            op = Select
+        dim += 1
+    return op
 
 
 def setitem(a: Tensor, index, value) -> None:
     """``a[index] = value``: in place, or recorded as CopySlices when it joins the graph."""
     from glassgrad.autograd.grad_mode import STATE
-    from glassgrad.ops.inplace import check_inplace
+    from glassgrad.ops.inplace import assign, check_inplace
 
     idx, _, _, _ = _convert_index(index)
     _check_bounds(a, idx)
@@ -786,10 +976,7 @@ def setitem(a: Tensor, index, value) -> None:
         return
     value_t = value if value_is_tensor else _new_tensor(v)
     result = CopySlices.run((a, value_t), (a._data, v), {"index": idx})
-    a._data = result._data
-    a.grad_fn = result.grad_fn
-    a._rg = True
-    a._version[0] += 1
+    assign(a, result)  # into a's memory, so views and bases stay in sync
 
 
 # ----------------------------------------------------------------------------- other copies
@@ -815,12 +1002,28 @@ def repeat(a: Tensor, *repeats) -> Tensor:
 def gather(a: Tensor, dim, index: Tensor) -> Tensor:
     if index._data.dtype.kind not in "iu":
         raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype!r}")
-    return Gather.apply(a, index=index._data, dim=_dim(dim, a.ndim))
+    d = _dim(dim, a.ndim)
+    idx = index._data
+    if idx.size and (idx.min() < 0 or idx.max() >= a.shape[d]):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise RuntimeError(
+            f"index {bad} is out of bounds for dimension {d} with size {a.shape[d]} (gather on "
+            f"a tensor of shape {list(a.shape)}); indices must be in [0, {a.shape[d] - 1}]"
+        )
+    return Gather.apply(a, index=idx, dim=d)
 
 
 def index_select(a: Tensor, dim, index: Tensor) -> Tensor:
     d = _dim(dim, a.ndim)
-    return getitem(a, (slice(None),) * d + (index,))
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.ndim > 1 or idx.dtype.kind not in "iu":
+        raise IndexError(
+            f"index_select(): Index is supposed to be a vector of int64 (got shape "
+            f"{list(idx.shape)}, dtype {_dtypes.from_numpy_dtype(idx.dtype)!r})"
+        )
+    where = (slice(None),) * d + (idx.reshape(-1),)
+    _check_bounds(a, where)
+    return IndexSelect.apply(a, index=where)
 
 
 def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
@@ -852,23 +1055,122 @@ def nonzero(a: Tensor, *, as_tuple=False):
 
 
 def masked_select(a: Tensor, mask: Tensor) -> Tensor:
-    return getitem(a, mask.expand_as(a) if mask.shape != a.shape else mask)
+    m = mask._data
+    if m.dtype != bool:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype!r}")
+    shape = xp.broadcast_shapes(a.shape, m.shape)
+    if shape != a.shape:
+        a = expand(a, *shape)
+    return MaskedSelect.apply(a, index=(xp.broadcast_to(m, shape),))
 
 
 def roll(a: Tensor, shifts, dims=None) -> Tensor:
     if dims is None:
-        flat = flatten(a)
-        n = flat.numel()
-        s = shifts % n if n else 0
-        return cat([flat[n - s :], flat[: n - s]]).reshape(a.shape) if s else flat.reshape(a.shape)
+        if not isinstance(shifts, int):
+            (shifts,) = shifts
+        return Roll.apply(a, shifts=int(shifts), dims=None)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    out = a
-    for s, d in zip(shifts, dims):
-        d = _dim(d, a.ndim)
-        n = a.shape[d]
-        s = s % n if n else 0
-        if s:
-            lead = (slice(None),) * d
-            out = cat([out[lead + (slice(n - s, None),)], out[lead + (slice(0, n - s),)]], d)
-    return out
+    if len(shifts) != len(dims):
+        raise RuntimeError(
+            f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
+    return Roll.apply(a, shifts=shifts, dims=tuple(_dim(d, a.ndim) for d in dims))
+
+
+def _index_tensor(index, what: str) -> ndarray:
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{what}(): Expected dtype int64 for index, got {idx.dtype}")
+    return idx
+
+
+def _check_scatter(a: Tensor, dim: int, idx: ndarray, src_shape, what: str) -> None:
+    if idx.ndim != a.ndim:
+        raise RuntimeError(
+            f"{what}(): Index tensor must have the same number of dimensions as self tensor "
+            f"(index shape {list(idx.shape)}, self shape {list(a.shape)})"
+        )
+    for k in range(idx.ndim):
+        if (k != dim and idx.shape[k] > a.shape[k]) or (
+            src_shape is not None and idx.shape[k] > src_shape[k]
+        ):
+            raise RuntimeError(
+                f"{what}(): Expected index {list(idx.shape)} to be smaller than self "
+                f"{list(a.shape)} apart from dimension {dim}"
+                + (f" and to be smaller size than src {list(src_shape)}" if src_shape else "")
+            )
+    if idx.size and (idx.min() < -a.shape[dim] or idx.max() >= a.shape[dim]):
+        raise RuntimeError(
+            f"{what}(): index {int(idx.max())} is out of bounds for dimension {dim} with size "
+            f"{a.shape[dim]}"
+        )
+
+
+def scatter(a: Tensor, dim, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
+    """Out of place ``scatter``: ``src`` (a tensor or a number) written at ``index``."""
+    from glassgrad.ops.elementwise import as_operand
+
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=...) is not supported by glassgrad yet")
+    src = value if src is None else src
+    d = _dim(dim, a.ndim)
+    idx = _index_tensor(index, "scatter")
+    src = as_operand(src, "src")
+    if isinstance(src, Tensor):
+        _check_scatter(a, d, idx, src.shape, "scatter")
+        s_data = src._data.astype(a._data.dtype, copy=False)
+        return Scatter.run((a, src), (a._data, s_data), {"index": idx, "dim": d})
+    _check_scatter(a, d, idx, None, "scatter")
+    return ScatterValue.apply(a, value=src, index=idx, dim=d)
+
+
+def scatter_add(a: Tensor, dim, index: Tensor, src: Tensor) -> Tensor:
+    d = _dim(dim, a.ndim)
+    idx = _index_tensor(index, "scatter_add")
+    _check_scatter(a, d, idx, src.shape, "scatter_add")
+    s_data = src._data.astype(a._data.dtype, copy=False)
+    return ScatterAdd.run((a, src), (a._data, s_data), {"index": idx, "dim": d})
+
+
+def index_add(a: Tensor, dim, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    d = _dim(dim, a.ndim)
+    idx = _index_tensor(index, "index_add").reshape(-1)
+    expected = a.shape[:d] + (idx.size,) + a.shape[d + 1 :] if a.ndim else ()
+    if tuple(source.shape) != tuple(expected):
+        raise RuntimeError(
+            f"index_add_(): source of shape {list(source.shape)} does not match the expected "
+            f"shape {list(expected)} (self {list(a.shape)} with {idx.size} indices along dim {d})"
+        )
+    _check_bounds(a, (slice(None),) * d + (idx,))
+    s_data = source._data.astype(a._data.dtype, copy=False)
+    return IndexAdd.run((a, source), (a._data, s_data), {"index": idx, "dim": d, "alpha": alpha})
+
+
+def repeat_interleave(a, repeats=None, dim=None, *, output_size=None) -> Tensor:
+    """Repeat each element ``repeats`` times (an int, or one count per element)."""
+    if not isinstance(a, Tensor):  # torch.repeat_interleave(counts): indices repeated
+        counts = a._data if isinstance(a, Tensor) else xp.asarray(a)
+        return _new_tensor(xp.repeat(xp.arange(counts.size), counts).astype(xp.int64))
+    if dim is None:
+        a, d = flatten(a), 0
+    else:
+        d = _dim(dim, a.ndim)
+    if isinstance(repeats, Tensor) and repeats.numel() == 1 and repeats.ndim <= 1:
+        repeats = int(repeats.item())
+    if isinstance(repeats, int):
+        if repeats < 0:
+            raise RuntimeError("repeat_interleave: repeats can not be negative")
+        shape = list(a.shape)
+        wide = unsqueeze(a, d + 1)
+        target = shape[: d + 1] + [repeats] + shape[d + 1 :]
+        shape[d] *= repeats
+        return view(clone(expand(wide, *target)), *shape)
+    counts = repeats._data if isinstance(repeats, Tensor) else xp.asarray(repeats)
+    if counts.shape != (a.shape[d],):
+        raise RuntimeError(
+            f"repeat_interleave: repeats must have the same size as input along dim {d}: got "
+            f"{counts.size} repeats for size {a.shape[d]}"
+        )
+    index = _new_tensor(xp.repeat(xp.arange(a.shape[d]), counts).astype(xp.int64))
+    return index_select(a, d, index)

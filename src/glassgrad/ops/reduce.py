@@ -39,6 +39,15 @@ def _restore(grad, ctx):
     return D.expand(grad, ctx.shape)
 
 
+def _count(shape: tuple, dims: tuple) -> int:
+    """How many elements each output of a reduction over ``dims`` combines."""
+    count = 1
+    for d in dims:
+        if shape:
+            count *= shape[d]
+    return count
+
+
 def _setup(ctx, a, dims, keepdim):
     ctx.shape = a.shape
     ctx.dims = dims
@@ -70,12 +79,13 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
         _setup(ctx, a, dims, keepdim)
-        count = 1
-        for d in dims:
-            count *= a.shape[d]
-        ctx.count = count
+        ctx.count = count = _count(a.shape, dims)
         if dtype is not None:
             a = a.astype(dtype)
+        if 0 < count < 1 << 24 and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
+            # What ndarray.mean computes (sum, then divide; the quotient rounds the same
+            # while the count is exact in float32) without its Python-level overhead.
+            return xp.add.reduce(a, axis=_axes(dims, a.ndim), keepdims=keepdim) / count
         return a.mean(axis=_axes(dims, a.ndim), keepdims=keepdim)
 
     @staticmethod
@@ -266,11 +276,7 @@ class Var(Op):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved
-        count = 1
-        for d in ctx.dims:
-            count *= ctx.shape[d]
-        centered = a - D.sum(a, axis=_axes(ctx.dims, len(ctx.shape)), keepdims=True) / count
-        return (2.0 / (count - ctx.correction)) * _restore(grad, ctx) * centered
+        return _var_backward(ctx, _restore(grad, ctx), a)
 
 
 class Std(Op):
@@ -287,12 +293,19 @@ class Std(Op):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved
-        count = 1
-        for d in ctx.dims:
-            count *= ctx.shape[d]
-        centered = a - D.sum(a, axis=_axes(ctx.dims, len(ctx.shape)), keepdims=True) / count
-        scaled = _restore(grad / (out * 2), ctx)
-        return (2.0 / (count - ctx.correction)) * scaled * centered
+        scaled = D.where(_value(out) == 0, 0.0, grad / (out * 2))
+        return _var_backward(ctx, _restore(scaled, ctx), a)
+
+
+def _var_backward(ctx, grad, a):
+    """PyTorch's ``var_backward``: (2 / (N - correction)) * grad * (a - mean)."""
+    count = _count(ctx.shape, ctx.dims)
+    mean = D.sum(a, axis=_axes(ctx.dims, len(ctx.shape)), keepdims=True) / count
+    return (2.0 / (count - ctx.correction)) * grad * (a - mean)
+
+
+def _value(x):
+    return x._data if isinstance(x, Tensor) else x
 
 
 class Norm(Op):
@@ -307,41 +320,53 @@ class Norm(Op):
         ctx.p = p
         if p == float("inf"):
             out = xp.abs(a).max(axis=axes, keepdims=keepdim)
+        elif p == float("-inf"):
+            out = xp.abs(a).min(axis=axes, keepdims=keepdim)
         elif p == 2:
             out = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
         elif p == 1:
             out = xp.abs(a).sum(axis=axes, keepdims=keepdim)
         elif p == 0:
-            out = (a != 0).sum(axis=axes, keepdims=keepdim).astype(a.dtype)
+            out = (a != 0).sum(axis=axes, keepdims=keepdim)
         else:
             out = (xp.abs(a) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
-        out = out.astype(a.dtype, copy=False)
+        out = xp.asarray(out, dtype=a.dtype)
         ctx.save(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        # PyTorch's norm_backward, term by term.
         a, out = ctx.saved
         p = ctx.p
         g = _restore(grad, ctx)
-        o = _restore(out, ctx) if not (ctx.keepdim or not ctx.dims) else D.expand(out, ctx.shape)
-        if p == 2:
-            ratio = g / o
-            ov = o._data if isinstance(o, Tensor) else o
-            return D.where(ov == 0, 0.0, a * ratio)
-        if p == 1:
-            return g * D.sign(a)
         if p == 0:
             return g * 0
-        av = a._data if isinstance(a, Tensor) else a
-        if p == float("inf"):
-            ov = o._data if isinstance(o, Tensor) else o
-            hit = (xp.abs(av) == ov).astype(av.dtype)
+        if p == 1:
+            return D.sign(a) * g
+        o = _restore(out, ctx)
+        if p in (float("inf"), float("-inf")):
+            av = _value(a)
+            hit = xp.abs(av) == _value(o)
             count = hit.sum(axis=_axes(ctx.dims, av.ndim), keepdims=True)
-            return g * D.sign(a) * (hit / count if D.is_array(g) else _new_tensor(hit / count))
-        local = a * D.abs(a) ** (p - 2) / o ** (p - 1)
-        ov = o._data if isinstance(o, Tensor) else o
-        return D.where(ov == 0, 0.0, g * local)
+            return D.sign(a) * (g / _const_like(count, g)) * _const_like(hit, g)
+        zero = _value(o) == 0
+        if zero.any():  # the gradient at a zero norm is 0; divide by 1 there instead
+            o = D.where(zero, 1.0, o)
+        if p == 2:
+            return a * D.where(zero, 0.0, g / o)
+        if p < 2:
+            scaled = D.sign(a) * D.abs(a) ** (p - 1)
+        else:
+            scaled = a * D.abs(a) ** (p - 2)
+        return scaled * D.where(zero, 0.0, g / o ** (p - 1))
+
+
+def _const_like(array, like):
+    """A constant array (or tensor, in create_graph mode) of ``like``'s dtype."""
+    if D.is_array(like):
+        return array.astype(like.dtype)
+    return _new_tensor(array.astype(like._data.dtype))
 
 
 class Logsumexp(Op):
@@ -406,11 +431,73 @@ class Cumsum(Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return xp.cumsum(a, axis=dim)
+        return xp.cumsum(a, axis=dim) if a.ndim else a.copy()
 
     @staticmethod
     def backward(ctx, grad):
-        return D.flip(D.cumsum(D.flip(grad, ctx.dim), ctx.dim), ctx.dim)
+        if ctx.dim is None:
+            return grad
+        return _reversed_cumsum(grad, ctx.dim)
+
+
+def _reversed_cumsum(x, dim):
+    return D.flip(D.cumsum(D.flip(x, dim), dim), dim)
+
+
+class Cumprod(Op):
+    """Running product along a dimension; exact gradient also where inputs are zero."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        out = xp.cumprod(a, axis=dim) if a.ndim else a.copy()
+        ctx.save(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        dim = ctx.dim
+        if dim is None:
+            return grad
+        if (a != 0).all():
+            return _reversed_cumsum(grad * out, dim) / a
+        # With zeros, d out_j / d a_i is the product of a_k for k <= j, k != i.
+        result = xp.empty_like(a)
+        n = a.shape[dim]
+        for i in range(n):
+            lead = (slice(None),) * dim
+            held = a.copy()
+            held[lead + (i,)] = 1
+            partial = xp.cumprod(held, axis=dim)[lead + (slice(i, n),)]
+            picked = (grad[lead + (slice(i, n),)] * partial).sum(axis=dim)
+            result[lead + (i,)] = picked
+        return result
+
+
+class Sort(Op):
+    """Values of ``sort`` (indices computed by the caller); the gradient goes back by index."""
+
+    @staticmethod
+    def forward(ctx, a, indices, dim):
+        ctx.shape = a.shape
+        if not a.ndim:
+            ctx.where = ()
+            return a.copy()
+        ctx.where = where = _along_axis_index(indices, dim, a.shape)
+        return a[where]
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.where:
+            return grad
+        return D.zeros_with(grad, ctx.where, ctx.shape, accumulate=False)
+
+
+class Topk(Sort):
+    """Values of ``topk``."""
 
 
 # ----------------------------------------------------------------------------- public functions
@@ -629,6 +716,64 @@ def cumsum(a: Tensor, dim, *, dtype=None):
     elif a._data.dtype.kind in "biu":
         a = a.to(_dtypes.int64)
     return Cumsum.apply(a, dim=norm_dims(dim, a.ndim)[0] if a.ndim else None)
+
+
+def cumprod(a: Tensor, dim, *, dtype=None):
+    if dtype is not None:
+        a = a.to(_dtypes.to_dtype(dtype))
+    elif a._data.dtype.kind in "biu":
+        a = a.to(_dtypes.int64)
+    return Cumprod.apply(a, dim=norm_dims(dim, a.ndim)[0] if a.ndim else None)
+
+
+class _SortResult(_MinMaxResult):
+    __slots__ = ()
+    _name = "sort"
+
+
+class _TopkResult(_MinMaxResult):
+    __slots__ = ()
+    _name = "topk"
+
+
+def _sort_indices(data, dim: int, descending: bool):
+    """Stable sort order along ``dim``; NaN counts as the largest value, as in PyTorch."""
+    if not data.ndim:
+        return xp.zeros((), dtype=xp.int64)
+    if descending:
+        key = -data if data.dtype.kind == "f" else -(data.astype(xp.int64))
+        if data.dtype.kind == "f":
+            key = xp.where(xp.isnan(data), -xp.inf, key)
+        elif data.dtype == bool:
+            key = ~data
+        return xp.argsort(key, axis=dim, kind="stable").astype(xp.int64)
+    return xp.argsort(data, axis=dim, kind="stable").astype(xp.int64)
+
+
+def sort(a: Tensor, dim=-1, descending=False, stable=False):
+    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    idx = _sort_indices(a._data, d, descending)
+    values = Sort.apply(a, indices=idx, dim=d)
+    return _SortResult((values, _new_tensor(idx)))
+
+
+def argsort(a: Tensor, dim=-1, descending=False, stable=False) -> Tensor:
+    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    return _new_tensor(_sort_indices(a._data, d, descending))
+
+
+def topk(a: Tensor, k: int, dim=-1, largest=True, sorted=True):  # noqa: A002
+    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    size = a.shape[d] if a.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(
+            f"topk: selected index k={k} out of range for dimension {d} of size {size}"
+        )
+    idx = _sort_indices(a._data, d, largest)
+    if a.ndim:
+        idx = xp.take(idx, xp.arange(k), axis=d)
+    values = Topk.apply(a, indices=idx, dim=d)
+    return _TopkResult((values, _new_tensor(idx)))
 
 
 def all(a: Tensor, dim=None, keepdim=False):  # noqa: A001

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
+from collections.abc import Iterable
 from copy import deepcopy
+from typing import Any
 
-from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.autograd.grad_mode import enable_grad, no_grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -19,15 +22,26 @@ class _Required:
 required = _Required()
 
 
+def _shape(t: Tensor) -> list[int]:
+    return list(t._data.shape)
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (dicts of params + options) and ``state``.
 
-    Subclasses implement ``_update(group, params_with_grad)`` with the math.
+    Built-in subclasses implement ``_update(group, params_with_grad)`` with the math and
+    ``_check_options(options)`` with PyTorch's hyper-parameter checks. A subclass may also
+    override ``step`` directly, as custom PyTorch optimizers do.
+
+    Example:
+        >>> opt = torch.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.1}], lr=0.01)
+        >>> opt.param_groups[1]["lr"]
+        0.1
     """
 
-    def __init__(self, params, defaults: dict):
+    def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
-        self.state: dict = defaultdict(dict)
+        self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []
         if isinstance(params, Tensor):
             raise TypeError(
@@ -42,10 +56,18 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
+    def _check_options(self, options: dict) -> None:
+        """Raise PyTorch's ValueError for an invalid hyper-parameter (subclasses override)."""
+
     def add_param_group(self, param_group: dict) -> None:
-        """Add a group of parameters with its own options (unset options take the defaults)."""
+        """Add a group of parameters with its own options (unset options take the defaults).
+
+        Accepts tensors or ``(name, tensor)`` pairs, as ``model.named_parameters()`` yields.
+        """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("a parameter group needs a 'params' entry: {'params': [w, b]}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
@@ -56,128 +78,207 @@ class Optimizer:
             )
         else:
             params = list(params)
+        tensors, names = [], []
         for p in params:
+            if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
+                names.append(p[0])
+                p = p[1]
+            tensors.append(p)
+        if names and len(names) != len(tensors):
+            raise ValueError("all optimizer params should be either named or unnamed, not mixed")
+        for i, p in enumerate(tensors):
             if not isinstance(p, Tensor):
                 raise TypeError(
-                    f"optimizer can only optimize Tensors, but one of the params is "
+                    f"optimizer can only optimize Tensors, but one of the params (index {i}) is "
                     f"{type(p).__name__}"
                 )
-            if not p.is_leaf:
+            if not self.defaults.get("differentiable") and not (p.is_leaf or p.retains_grad):
                 raise ValueError(
                     "can't optimize a non-leaf Tensor (it was computed from other tensors); "
                     "optimize the leaf it came from, or use x.detach().requires_grad_()"
                 )
-        group = dict(param_group)
-        group["params"] = params
+        param_group["params"] = tensors
+        if names:
+            param_group["param_names"] = names
         for name, default in self.defaults.items():
-            if default is required and name not in group:
+            if default is required and name not in param_group:
                 raise ValueError(
-                    f"parameter group didn't specify a value of required optimization parameter "
+                    "parameter group didn't specify a value of required optimization parameter "
                     f"{name}"
                 )
-            group.setdefault(name, default)
-        if len({id(p) for p in params}) != len(params):
-            import warnings
-
+            param_group.setdefault(name, default)
+        if len({id(p) for p in tensors}) != len(tensors):
             warnings.warn(
                 "optimizer contains a parameter group with duplicate parameters; in future, "
-                "this will cause an error",
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                "information",
                 UserWarning,
                 stacklevel=3,
             )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in seen for p in params):
+        if any(id(p) in seen for p in tensors):
             raise ValueError("some parameters appear in more than one parameter group")
-        self._validate(group)
-        self.param_groups.append(group)
-
-    def _validate(self, group: dict) -> None:
-        """Check a group's hyper-parameters; subclasses raise PyTorch's ValueErrors."""
+        self._check_options(param_group)
+        self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset gradients: to None (default) or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p._grad is None:
+                g = p._grad
+                if g is None:
                     continue
                 if set_to_none:
                     p._grad = None
                 else:
-                    g = p._grad
                     if g.grad_fn is not None:
-                        p._grad = g = g.detach()
+                        g.detach_()
+                    else:
+                        g._rg = False
                     g._data[...] = 0
 
     def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        """Update every parameter that has a gradient; returns ``closure()`` if given.
+
+        All gradients and state shapes are checked before any parameter changes, so an error
+        never leaves a step half-applied.
+        """
         loss = None
         if closure is not None:
-            from glassgrad.autograd.grad_mode import enable_grad
-
             with enable_grad():
                 loss = closure()
+        work = []
+        for gi, group in enumerate(self.param_groups):
+            params = [p for p in group["params"] if p._grad is not None]
+            for p in params:
+                self._check_param(p, gi, group)
+            work.append((group, params))
         with no_grad():
-            for group in self.param_groups:
-                params = [p for p in group["params"] if p._grad is not None]
+            for group, params in work:
                 if params:
                     self._update(group, params)
         return loss
 
-    def _update(self, group: dict, params: list) -> None:
-        raise NotImplementedError
+    def _check_param(self, p: Tensor, group_index: int, group: dict) -> None:
+        where = (
+            f"{type(self).__name__}.step(): parameter {_index_in(group, p)} of group {group_index}"
+        )
+        g = p._grad
+        if g._data.shape != p._data.shape:
+            raise RuntimeError(
+                f"{where} has shape {_shape(p)} but its .grad has shape {_shape(g)}; assign a "
+                "gradient of the parameter's shape"
+            )
+        if g._data.dtype != p._data.dtype:
+            raise RuntimeError(
+                f"{where} has dtype {p.dtype} but its .grad has dtype {g.dtype}; gradients must "
+                "have the parameter's dtype"
+            )
+        if p._data.dtype.kind != "f":
+            raise RuntimeError(f"{where} has dtype {p.dtype}; only floating point can be optimized")
+        for key, value in self.state.get(p, {}).items():
+            if isinstance(value, Tensor) and value.ndim and value._data.shape != p._data.shape:
+                raise RuntimeError(
+                    f"{where}: optimizer state '{key}' has shape {_shape(value)} but the "
+                    f"parameter has shape {_shape(p)} (was a state dict from another model "
+                    "loaded?)"
+                )
+
+    def _update(self, group: dict, params: list[Tensor]) -> None:
+        raise NotImplementedError(
+            f"{type(self).__name__} must override step() (or _update(group, params))"
+        )
+
+    def explain_step(self, param=None):
+        """The update the next ``step()`` makes to ``param``: rule and numbers (a glassgrad
+        extra, see ``glassgrad.viz.explain_step``)."""
+        from glassgrad.viz.optim_explain import explain_step
+
+        return explain_step(self, param)
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict:
-        """Options per group and state per parameter, keyed by parameter index (as PyTorch)."""
-        index = {}
+        """``{'state': {index: {...}}, 'param_groups': [{..options, 'params': [index...]}]}``.
+
+        Parameters are numbered in order across groups, as PyTorch does.
+        """
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
-            ids = []
             for p in group["params"]:
-                if id(p) not in index:
-                    index[id(p)] = len(index)
-                ids.append(index[id(p)])
-            packed["params"] = ids
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
             groups.append(packed)
         state = {}
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p in self.state and self.state[p]:
-                    state[index[id(p)]] = {
-                        k: (v.clone() if isinstance(v, Tensor) else v)
-                        for k, v in self.state[p].items()
-                    }
+        for key, values in self.state.items():
+            packed_key = index[id(key)] if isinstance(key, Tensor) else key
+            state[packed_key] = {
+                k: (_copy_tensor(v) if isinstance(v, Tensor) else v) for k, v in values.items()
+            }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups):
-            raise ValueError("loaded state dict has a different number of parameter groups")
-        for mine, theirs in zip(self.param_groups, groups):
+        """Restore options and state saved by ``state_dict()`` (tensors are copied)."""
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(
+                "optimizer state dict must be a dict with 'state' and 'param_groups' entries "
+                "(as returned by optimizer.state_dict())"
+            )
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                "loaded state dict has a different number of parameter groups "
+                f"({len(saved_groups)} vs {len(self.param_groups)} in this optimizer)"
+            )
+        for mine, theirs in zip(self.param_groups, saved_groups):
             if len(mine["params"]) != len(theirs["params"]):
                 raise ValueError(
                     "loaded state dict contains a parameter group that doesn't match the size "
-                    "of optimizer's group"
+                    f"of optimizer's group ({len(theirs['params'])} vs {len(mine['params'])})"
                 )
         by_index = {}
-        for mine, theirs in zip(self.param_groups, groups):
+        for mine, theirs in zip(self.param_groups, saved_groups):
             for p, i in zip(mine["params"], theirs["params"]):
                 by_index[i] = p
-        self.state = defaultdict(dict)
-        for i, values in state_dict["state"].items():
-            p = by_index[int(i)]
+        state: defaultdict = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            p = by_index.get(key)
+            if p is None:
+                state[key] = deepcopy(values)
+                continue
             restored = {}
             for k, v in values.items():
                 if isinstance(v, Tensor):
-                    v = v.clone()
-                    if k != "step" and v.is_floating_point() and v.dtype != p.dtype:
-                        v = v.to(p.dtype)
+                    v = _copy_tensor(v)
+                    if k != "step" and v._data.dtype.kind == "f" and v.dtype != p.dtype:
+                        v._data = v._data.astype(p._data.dtype)
                 restored[k] = v
-            self.state[p] = restored
-        for mine, theirs in zip(self.param_groups, groups):
-            for k, v in theirs.items():
-                if k != "params":
-                    mine[k] = deepcopy(v)
+            state[p] = restored
+        groups = []
+        for mine, theirs in zip(self.param_groups, saved_groups):
+            group = {k: deepcopy(v) for k, v in theirs.items() if k != "params"}
+            group["params"] = mine["params"]
+            if "param_names" in mine and "param_names" not in group:
+                group["param_names"] = mine["param_names"]
+            groups.append(group)
+        self.__setstate__({"state": state, "param_groups": groups})
+
+    def __getstate__(self) -> dict:
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict) -> None:
+        """Also upgrades old state: missing options take the defaults, float steps -> tensors."""
+        self.__dict__.update(state)
+        from glassgrad.optim._functional import step_tensor
+
+        for group in self.param_groups:
+            for name, default in self.defaults.items():
+                if default is not required:
+                    group.setdefault(name, default)
+        for values in self.state.values():
+            if "step" in values and not isinstance(values["step"], Tensor):
+                values["step"] = step_tensor(float(values["step"]))
 
     def __repr__(self) -> str:
         text = type(self).__name__ + " ("
@@ -188,8 +289,30 @@ class Optimizer:
                     text += f"\n    {key}: {group[key]}"
         return text + "\n)"
 
-    def __getstate__(self):
-        return self.__dict__
 
-    def __setstate__(self, state):
-        self.__dict__.update(state)
+def _index_in(group: dict, p: Tensor) -> int:
+    return next(i for i, q in enumerate(group["params"]) if q is p)
+
+
+def _copy_tensor(t: Tensor) -> Tensor:
+    from glassgrad.tensor import _new_tensor
+
+    return _new_tensor(t._data.copy())
+
+
+def _check_lr_eps_wd(lr, eps, weight_decay) -> None:
+    """The checks most optimizers share, with PyTorch's messages."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= float(lr):
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _check_betas(betas) -> None:
+    for i in (0, 1):
+        if not 0.0 <= float(betas[i]) < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")

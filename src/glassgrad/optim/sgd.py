@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from glassgrad._backend import xp
-from glassgrad.optim.optimizer import Optimizer
+from glassgrad._backend import ndarray
+from glassgrad.optim import _functional as F
+from glassgrad.optim.optimizer import Optimizer, _check_lr_eps_wd
+from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = ["SGD"]
 
@@ -13,10 +15,10 @@ class SGD(Optimizer):
 
     Update rule (g = gradient, μ = momentum, τ = dampening, λ = weight_decay)::
 
-        g ← −g if maximize
-        g ← g + λθ                      (if λ ≠ 0)
-        b ← g on the first step, else μb + (1 − τ)g   (if μ ≠ 0)
-        g ← g + μb if nesterov else b   (if μ ≠ 0)
+        g ← −g                           (if maximize; before anything else)
+        g ← g + λθ                       (if λ ≠ 0)
+        b ← g on the first step, else μb + (1 − τ)g   (if μ ≠ 0; state 'momentum_buffer')
+        g ← g + μb if nesterov else b    (if μ ≠ 0)
         θ ← θ − lr·g
 
     Example:
@@ -27,23 +29,17 @@ class SGD(Optimizer):
     def __init__(
         self,
         params,
-        lr=1e-3,
-        momentum=0,
-        dampening=0,
-        weight_decay=0,
-        nesterov=False,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
         *,
-        maximize=False,
-        foreach=None,
-        differentiable=False,
-        fused=None,
-    ):
-        if isinstance(lr, (int, float)) and lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -55,43 +51,61 @@ class SGD(Optimizer):
             differentiable=differentiable,
             fused=fused,
         )
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        self._check_options(defaults)
         super().__init__(params, defaults)
 
-    def _update(self, group: dict, params: list) -> None:
-        lr = group["lr"]
-        momentum = group["momentum"]
-        dampening = group["dampening"]
-        weight_decay = group["weight_decay"]
-        nesterov = group["nesterov"]
-        maximize = group["maximize"]
+    def _check_options(self, options: dict) -> None:
+        _check_lr_eps_wd(options["lr"], None, options["weight_decay"])
+        if options["momentum"] < 0.0:
+            raise ValueError(f"Invalid momentum value: {options['momentum']}")
+        if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _update(self, group: dict, params: list[Tensor]) -> None:
+        momentum = float(group["momentum"])
         for p in params:
-            param = p._data
-            grad = p._grad._data
-            if maximize:
-                grad = -grad
-            if weight_decay != 0:
-                grad = grad + weight_decay * param
-            if momentum != 0:
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = grad.copy()
-                    state["momentum_buffer"] = _tensor(buf)
-                else:
-                    buf = buf._data
-                    buf *= momentum
-                    buf += (1 - dampening) * grad
-                grad = grad + momentum * buf if nesterov else buf
-            param -= lr * grad
+            state = self.state[p]
+            buf = state.get("momentum_buffer") if momentum != 0 else None
+            new_buf = _sgd(
+                p._data,
+                p._grad._data,
+                None if buf is None else buf._data,
+                lr=float(group["lr"]),
+                momentum=momentum,
+                dampening=float(group["dampening"]),
+                weight_decay=float(group["weight_decay"]),
+                nesterov=group["nesterov"],
+                maximize=group["maximize"],
+            )
+            if new_buf is not None:
+                state["momentum_buffer"] = _new_tensor(new_buf)
             p._version[0] += 1
 
 
-def _tensor(array):
-    from glassgrad.tensor import _new_tensor
-
-    return _new_tensor(array)
-
-
-_ = xp
+def _sgd(
+    param: ndarray,
+    grad: ndarray,
+    buf: ndarray | None,
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+    maximize: bool,
+) -> ndarray | None:
+    """One SGD step in place; returns a newly created momentum buffer (first step) or None."""
+    grad = F.with_weight_decay(F.signed_grad(grad, maximize), param, weight_decay)
+    created = None
+    if momentum != 0:
+        if buf is None:
+            buf = created = grad.copy()
+        else:
+            buf *= momentum
+            buf += grad * (1 - dampening) if dampening != 0 else grad
+        if nesterov:
+            grad = grad + buf * momentum
+        else:
+            grad = buf
+    param += grad * -lr
+    return created

@@ -1,0 +1,145 @@
+"""Fused neural-network primitives: batch / layer normalisation, embedding lookup, padding.
+
+They are single ops in PyTorch too (``NativeBatchNormBackward0``, ...), so ``grad_fn``
+prints the same, and normalisation keeps its statistics from one pass over the input.
+"""
+
+from __future__ import annotations
+
+from glassgrad._backend import xp
+from glassgrad.ops import _dual as D
+from glassgrad.ops._op import Op
+
+__all__ = ["NativeBatchNorm", "NativeLayerNorm", "Embedding", "ConstantPadNd"]
+
+
+def _needs(ctx, i: int) -> bool:
+    return ctx.next_functions[i][0] is not None
+
+
+def _normalise_backward(ctx, grad, axes, param_axes):
+    """Gradients of ``(x - mean) * invstd * w + b`` where mean/invstd came from ``x``.
+
+    ``axes`` are the reduced axes (statistics), ``param_axes`` the axes summed for the
+    weight and bias gradients.
+    """
+    xhat, invstd, w = ctx.saved_norm
+    grad_w = (grad * xhat).sum(axis=param_axes) if _needs(ctx, 1) else None
+    grad_b = grad.sum(axis=param_axes) if _needs(ctx, 2) else None
+    grad_x = None
+    if _needs(ctx, 0):
+        dxhat = grad * w if w is not None else grad
+        mean_d = dxhat.mean(axis=axes, keepdims=True)
+        mean_dx = (dxhat * xhat).mean(axis=axes, keepdims=True)
+        grad_x = (dxhat - mean_d - xhat * mean_dx) * invstd
+    return grad_x, grad_w, grad_b
+
+
+class NativeBatchNorm(Op):
+    """Normalise over every axis but 1 with the batch statistics or the given running ones."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean=None, var=None, eps=1e-5):
+        """``mean``/``var`` given: evaluation with running statistics; else batch statistics."""
+        axes = (0,) + tuple(range(2, x.ndim))
+        shape = [1] * x.ndim
+        shape[1] = x.shape[1]
+        shape = tuple(shape)
+        ctx.training = mean is None
+        if mean is None:
+            mean = x.mean(axis=axes)
+            var = x.var(axis=axes)
+        invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat = (x - mean.reshape(shape).astype(x.dtype)) * invstd.reshape(shape)
+        w = weight.reshape(shape) if weight is not None else None
+        out = xhat * w if w is not None else xhat
+        if bias is not None:
+            out = out + bias.reshape(shape)
+        ctx.saved_norm = (xhat, invstd.reshape(shape), w)
+        ctx.axes = axes
+        ctx.batch_stats = (mean, var)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.training:
+            return _normalise_backward(ctx, grad, ctx.axes, ctx.axes)
+        xhat, invstd, w = ctx.saved_norm
+        grad_w = (grad * xhat).sum(axis=ctx.axes) if _needs(ctx, 1) else None
+        grad_b = grad.sum(axis=ctx.axes) if _needs(ctx, 2) else None
+        grad_x = None
+        if _needs(ctx, 0):
+            grad_x = (grad * w if w is not None else grad) * invstd
+        return grad_x, grad_w, grad_b
+
+
+class NativeLayerNorm(Op):
+    """Normalise over the last ``ndims`` axes; weight and bias have those axes' shape."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, ndims=1, eps=1e-5):
+        axes = tuple(range(x.ndim - ndims, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True)
+        invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat = (x - mean) * invstd
+        out = xhat * weight if weight is not None else xhat
+        if bias is not None:
+            out = out + bias
+        ctx.saved_norm = (xhat, invstd, weight)
+        ctx.axes = axes
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead = tuple(range(grad.ndim - len(ctx.axes)))
+        return _normalise_backward(ctx, grad, ctx.axes, lead)
+
+
+class Embedding(Op):
+    """Rows of ``weight`` picked by integer ``indices``; the ``padding_idx`` row gets no grad."""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx=None):
+        ctx.lookup = (weight.shape, indices, padding_idx)
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, indices, padding_idx = ctx.lookup
+        flat = indices.reshape(-1)
+        rows = grad.reshape((flat.shape[0], shape[1]))
+        if padding_idx is not None:
+            rows = D.mask(rows, (flat != padding_idx)[:, None])
+        return D.zeros_with(rows, flat, shape, True)
+
+
+class ConstantPadNd(Op):
+    """Pad (or, for negative amounts, crop) trailing dimensions with a constant value."""
+
+    @staticmethod
+    def forward(ctx, a, pad=(), value=0.0):
+        out_shape = list(a.shape)
+        src = [slice(None)] * a.ndim
+        dst = [slice(None)] * a.ndim
+        for i in range(len(pad) // 2):
+            axis = a.ndim - 1 - i
+            left, right = pad[2 * i], pad[2 * i + 1]
+            size = a.shape[axis]
+            out_shape[axis] = size + left + right
+            kept = size - max(-left, 0) - max(-right, 0)
+            src[axis] = slice(max(-left, 0), max(-left, 0) + kept)
+            dst[axis] = slice(max(left, 0), max(left, 0) + kept)
+        out = xp.full(tuple(out_shape), value, dtype=a.dtype)
+        out[tuple(dst)] = a[tuple(src)]
+        ctx.slices = (a.shape, tuple(src), tuple(dst))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, src, dst = ctx.slices
+        return D.zeros_with(grad[dst], src, shape, False)

@@ -1,0 +1,79 @@
+"""In-place NumPy kernels with PyTorch's float operation order, shared by the optimizers.
+
+Every helper mutates its first array and keeps its dtype: Python-float scalars are cast to the
+array's dtype first (NumPy's NEP 50 rules do that), so float32 state never becomes float64.
+"""
+
+from __future__ import annotations
+
+from glassgrad import _dtypes
+from glassgrad._backend import ndarray, xp
+from glassgrad.tensor import Tensor, _new_tensor
+
+__all__ = [
+    "lerp_",
+    "addcmul_",
+    "addcdiv_",
+    "signed_grad",
+    "with_weight_decay",
+    "step_tensor",
+    "zeros_like",
+    "increment_step",
+]
+
+
+def lerp_(start: ndarray, end: ndarray, weight: float) -> None:
+    """``start.lerp_(end, weight)``: PyTorch switches formula at weight 0.5 for accuracy."""
+    w = start.dtype.type(weight)
+    diff = end - start
+    if abs(w) < 0.5:
+        diff *= w
+        start += diff
+    else:
+        diff *= 1 - w
+        xp.subtract(end, diff, out=start)
+
+
+def addcmul_(target: ndarray, t1: ndarray, t2: ndarray, value: float = 1.0) -> None:
+    """``target += value * t1 * t2`` evaluated as ``(value * t1) * t2``."""
+    tmp = t1 * value if value != 1 else t1.copy()
+    tmp *= t2
+    target += tmp
+
+
+def addcdiv_(target: ndarray, t1: ndarray, t2: ndarray, value: float = 1.0) -> None:
+    """``target += value * t1 / t2`` evaluated as ``(value * t1) / t2``."""
+    tmp = t1 * value if value != 1 else t1.copy()
+    tmp /= t2
+    target += tmp
+
+
+def signed_grad(grad: ndarray, maximize: bool) -> ndarray:
+    """The gradient to descend along: negated first when maximizing (PyTorch 2.x order)."""
+    return -grad if maximize else grad
+
+
+def with_weight_decay(grad: ndarray, param: ndarray, weight_decay: float) -> ndarray:
+    """``grad + weight_decay * param`` as a new array (coupled L2), or ``grad`` itself."""
+    if weight_decay == 0:
+        return grad
+    out = param * weight_decay
+    out += grad
+    return out
+
+
+def step_tensor(value: float = 0.0) -> Tensor:
+    """A 0-d step counter, float32 (float64 under a float64 default dtype) as in torch 2.x."""
+    dtype = xp.float64 if _dtypes.DEFAULTS.float_dtype.np == xp.float64 else xp.float32
+    return _new_tensor(xp.array(value, dtype=dtype))
+
+
+def zeros_like(param: Tensor) -> Tensor:
+    return _new_tensor(xp.zeros_like(param._data))
+
+
+def increment_step(state: dict) -> float:
+    """Add one to ``state['step']`` in place and return the new count as a Python float."""
+    step = state["step"]._data
+    step += 1
+    return float(step)

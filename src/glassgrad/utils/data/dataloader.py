@@ -1,0 +1,253 @@
+"""DataLoader: batches of samples from a dataset, collated into tensors like PyTorch.
+
+Workers are accepted for compatibility and run in-process (NumPy releases no GIL-bound
+speed-up worth a process pool for the small data glassgrad targets).
+"""
+
+from __future__ import annotations
+
+import collections.abc
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from glassgrad._backend import ndarray, xp
+from glassgrad.tensor import Tensor
+from glassgrad.utils.data.dataset import Dataset, IterableDataset
+from glassgrad.utils.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+)
+
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
+
+_COLLATE_ERROR = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+)
+
+
+def _tensor_from_numpy(array: ndarray) -> Tensor:
+    from glassgrad._creation import as_tensor
+
+    if array.dtype.kind in "OSUV":
+        raise TypeError(_COLLATE_ERROR.format(array.dtype))
+    return as_tensor(array)
+
+
+def default_collate(batch: list) -> Any:
+    """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
+
+    Tensors and NumPy arrays are stacked along a new first dimension; Python floats become a
+    float64 tensor, ints an int64 tensor, bools a bool tensor; strings stay as they are;
+    tuples become lists (as in PyTorch), namedtuples and dicts keep their type.
+
+    Example:
+        >>> default_collate([(torch.tensor([1.0]), 0), (torch.tensor([2.0]), 1)])
+        [tensor([[1.],
+                [2.]]), tensor([0, 1])]
+    """
+    from glassgrad._creation import as_tensor, tensor
+    from glassgrad.ops.movement import stack
+
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        return stack(list(batch), 0)
+    if isinstance(elem, ndarray):
+        return stack([_tensor_from_numpy(b) for b in batch], 0)
+    if isinstance(elem, xp.generic):
+        return as_tensor(xp.asarray(batch))
+    if isinstance(elem, float):
+        return tensor(batch, dtype=_float64())
+    if isinstance(elem, int):
+        return tensor(batch)
+    if isinstance(elem, (str, bytes)):
+        return batch
+    if isinstance(elem, collections.abc.Mapping):
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        try:
+            return type(elem)(collated)
+        except TypeError:
+            return collated
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        size = len(elem)
+        if any(len(e) != size for e in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        columns = [default_collate(s) for s in zip(*batch)]
+        if isinstance(elem, tuple):
+            return columns
+        try:
+            return type(elem)(columns)
+        except TypeError:
+            return columns
+    raise TypeError(_COLLATE_ERROR.format(type(elem)))
+
+
+def _float64():
+    from glassgrad._dtypes import float64
+
+    return float64
+
+
+def default_convert(data: Any) -> Any:
+    """Without batching: NumPy arrays become tensors, containers are converted inside."""
+    if isinstance(data, ndarray) and data.dtype.kind not in "OSUV":
+        return _tensor_from_numpy(data)
+    if isinstance(data, xp.generic):
+        from glassgrad._creation import as_tensor
+
+        return as_tensor(data)
+    if isinstance(data, collections.abc.Mapping):
+        return type(data)({k: default_convert(v) for k, v in data.items()})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        return [default_convert(d) for d in data]
+    return data
+
+
+def get_worker_info() -> None:
+    """Always None: loading happens in the main process."""
+    return None
+
+
+class DataLoader:
+    """Iterate over a dataset in (shuffled) batches.
+
+    Example:
+        >>> ds = TensorDataset(torch.randn(10, 3), torch.arange(10))
+        >>> loader = DataLoader(ds, batch_size=4, shuffle=True,
+        ...                     generator=torch.Generator().manual_seed(0))
+        >>> len(loader)
+        3
+        >>> for x, y in loader: ...
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset | Iterable,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Sampler | Iterable | None = None,
+        batch_sampler: Iterable | None = None,
+        num_workers: int = 0,
+        collate_fn: Callable | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable | None = None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
+    ) -> None:
+        if num_workers < 0:
+            raise ValueError(
+                "num_workers option should be non-negative; use num_workers=0 to disable "
+                "multiprocessing."
+            )
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        self.dataset = dataset
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.generator = generator
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            if shuffle not in (False, None):
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified shuffle option, but "
+                    f"got shuffle={shuffle}"
+                )
+            if sampler is not None:
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified sampler option, but "
+                    f"got sampler={sampler}"
+                )
+            if batch_sampler is not None:
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified batch_sampler "
+                    f"option, but got batch_sampler={batch_sampler}"
+                )
+        shuffle = bool(shuffle)
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                    "sampler, and drop_last"
+                )
+            batch_size = None
+            drop_last = False
+        elif batch_size is None and drop_last:
+            raise ValueError(
+                "batch_size=None option disables auto-batching and is mutually exclusive with "
+                "drop_last"
+            )
+        if sampler is None and not self._iterable:
+            sampler = (
+                RandomSampler(dataset, generator=generator)
+                if shuffle
+                else SequentialSampler(dataset)
+            )
+        if batch_size is not None and batch_sampler is None and not self._iterable:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None or (self._iterable and self.batch_size is not None)
+
+    def __iter__(self) -> Iterator:
+        if self._iterable:
+            return self._iter_stream()
+        if self.batch_sampler is not None:
+            return (self._fetch(indices) for indices in self.batch_sampler)
+        return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+
+    def _fetch(self, indices: list[int]):
+        getitems = getattr(self.dataset, "__getitems__", None)
+        samples = getitems(indices) if getitems else [self.dataset[i] for i in indices]
+        return self.collate_fn(samples)
+
+    def _iter_stream(self) -> Iterator:
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield self.collate_fn(sample)
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
+    def __len__(self) -> int:
+        if self._iterable:
+            n = len(self.dataset)
+            if self.batch_size is not None:
+                n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+            return n
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        return len(self.sampler)

@@ -1,0 +1,746 @@
+"""The chain rule written out: why ``w.grad`` is the number it is.
+
+``explain(loss, wrt=w)`` finds every path from ``loss`` back to ``w``, writes each local
+derivative symbolically and with its numbers, multiplies them along each path and sums
+over paths (and over elements for tensors). For the seed example it reads::
+
+    ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
+
+Local derivatives are computed from the forward values the graph holds, so call
+``explain`` before ``backward()`` (which frees them), with ``retain_graph=True``, or run the
+forward pass inside ``with glassgrad.viz.watch():``.
+"""
+
+from __future__ import annotations
+
+import html as _html
+
+from glassgrad._backend import xp
+from glassgrad.autograd.engine import sum_to
+from glassgrad.autograd.graph import node_inputs
+from glassgrad.viz.graph import Item, caller_frame, format_array, format_number, snapshot
+
+__all__ = ["explain", "Explanation"]
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_ELEMENTWISE = {
+    "Add", "Sub", "Rsub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Sqrt", "Sin", "Cos",
+    "Tanh", "Sigmoid", "Relu", "Abs", "Reciprocal", "Clone", "ToCopy",
+}  # fmt: skip
+_RESHAPES = {"View", "Reshape", "Squeeze", "SqueezeDim", "Unsqueeze", "Alias"}
+
+
+def _op(item: Item) -> str:
+    return getattr(type(item.node), "op_name", "")
+
+
+def _transposed(name: str) -> str:
+    return name[:-1] if name.endswith("ᵀ") else name + "ᵀ"
+
+
+def _factor(text: str) -> str:
+    """A number as a factor: negatives in parentheses, ``2·(−1)``."""
+    return f"({text})" if text.startswith("−") else text
+
+
+class _Local:
+    """The derivative of one op output with respect to one of its inputs.
+
+    ``sym(i)``/``num(k)`` write it for element ``i`` symbolically / at flat element ``k``;
+    ``vjp(G)`` carries a gradient ``G`` of the output back to the input.
+    """
+
+    def __init__(self, sym, num, vjp, elementwise: bool, reduce: bool = False, rule: str = ""):
+        self.sym = sym
+        self.num = num
+        self.vjp = vjp
+        self.elementwise = elementwise
+        self.reduce = reduce
+        self.rule = rule
+
+
+class _Context:
+    """Names and values needed to write local derivatives; ``sub`` marks element indices."""
+
+    def __init__(self, item: Item, out_shape):
+        self.item = item
+        self.out_shape = out_shape
+        self.sub = ""
+
+    def name(self, child: Item) -> str:
+        if child.kind == "number":
+            return format_number(child.value)
+        if child.name is None:
+            return format_array(child.value) if child.value is not None else "c"
+        return child.name + (self.sub if xp.size(child.value) > 1 else "")
+
+    def value(self, child: Item, k: int) -> str:
+        v = xp.broadcast_to(xp.asarray(child.value), self.out_shape).reshape(-1)[k]
+        return _factor(format_number(v))
+
+
+def _const(text: str, value, in_shape):
+    """A local derivative that is the same number everywhere (``1``, ``−1``, ``1/N``)."""
+    return _Local(
+        lambda c: text,
+        lambda c, k: text,
+        lambda g: sum_to(g * value, in_shape),
+        True,
+    )
+
+
+def _local(item: Item, index: int) -> _Local:
+    """The local derivative of ``item``'s output with respect to its input ``index``."""
+    op = _op(item)
+    children = {i: child for child, i in item.inputs}
+    child = children[index]
+    if child.value is None or item.value is None:
+        raise RuntimeError(
+            f"explain: the forward values of {item.title} are no longer available (backward() "
+            "freed them). Call explain() before backward(), use backward(retain_graph=True), "
+            "or run the forward pass inside `with glassgrad.viz.watch():`."
+        )
+    in_shape = xp.shape(child.value)
+    a = children.get(0)
+    b = children.get(1)
+    av = None if a is None else xp.asarray(a.value, dtype=xp.float64)
+    bv = None if b is None else xp.asarray(b.value, dtype=xp.float64)
+
+    def elementwise(sym, num, array) -> _Local:
+        arr = xp.asarray(array, dtype=xp.float64)
+        return _Local(sym, num, lambda g: sum_to(g * arr, in_shape), True)
+
+    if op in ("Add", "Clone", "ToCopy") or (op == "Sub" and index == 0):
+        return _const("1", 1.0, in_shape)
+    if op == "Neg" or (op == "Sub" and index == 1) or (op == "Rsub" and index == 0):
+        return _const("−1", -1.0, in_shape)
+    if op == "Rsub":
+        return _const("1", 1.0, in_shape)
+    if op == "Mul":
+        other = b if index == 0 else a
+        ov = bv if index == 0 else av
+        return elementwise(lambda c: c.name(other), lambda c, k: c.value(other, k), ov)
+    if op == "Div" and index == 0:
+        return elementwise(lambda c: f"1/{c.name(b)}", lambda c, k: f"1/{c.value(b, k)}", 1.0 / bv)
+    if op == "Div":
+        return elementwise(
+            lambda c: f"−{c.name(a)}/{c.name(b)}²",
+            lambda c, k: f"−{c.value(a, k)}/{c.value(b, k)}²",
+            -av / (bv * bv),
+        )
+    if op == "Pow" and b is not None and b.kind == "number":
+        return _pow(b.value, a, av, in_shape)
+    unary = _UNARY.get(op)
+    if unary is not None:
+        sym, num, fn = unary
+        return elementwise(
+            lambda c: sym.format(c.name(a), c.name(item)),
+            lambda c, k: num.format(c.value(a, k).strip("()"), c.value(item, k).strip("()")),
+            fn(av),
+        )
+    if op in ("Sum", "Mean") and xp.size(item.value) == 1:
+        n = int(xp.size(child.value))
+        if op == "Sum":
+            local = _const("1", 1.0, in_shape)
+        else:
+            local = _const("1/N", 1.0 / n, in_shape)
+            local.num = lambda c, k: f"1/{n}"
+        local.reduce = True
+        local.vjp = lambda g, s=in_shape, f=(1.0 if op == "Sum" else 1.0 / n): xp.broadcast_to(
+            xp.asarray(g).reshape(()) * f, s
+        )
+        return local
+    return _general(item, index, child, in_shape)
+
+
+def _pow(e, a: Item, av, in_shape) -> _Local:
+    if e == 1:
+        return _const("1", 1.0, in_shape)
+    head = format_number(e)
+    if e == 2:
+        sym = lambda c: f"{head}{c.name(a)}"  # noqa: E731
+        num = lambda c, k: f"{head}·{c.value(a, k)}"  # noqa: E731
+    elif float(e - 1).is_integer():
+        sup = str(int(e - 1)).translate(_SUPERSCRIPT)
+        sym = lambda c: f"{head}{c.name(a)}{sup}"  # noqa: E731
+        num = lambda c, k: f"{head}·{c.value(a, k)}{sup}"  # noqa: E731
+    else:
+        power = format_number(e - 1)
+        sym = lambda c: f"{head}·{c.name(a)}^({power})"  # noqa: E731
+        num = lambda c, k: f"{head}·{c.value(a, k)}^({power})"  # noqa: E731
+    arr = e * av ** (e - 1)
+    return _Local(sym, num, lambda g: sum_to(g * arr, in_shape), True)
+
+
+_UNARY = {
+    "Exp": ("exp({0})", "exp({0})", xp.exp),
+    "Log": ("1/{0}", "1/{0}", lambda a: 1.0 / a),
+    "Sqrt": ("1/(2√{0})", "1/(2√{0})", lambda a: 0.5 / xp.sqrt(a)),
+    "Sin": ("cos({0})", "cos({0})", xp.cos),
+    "Cos": ("−sin({0})", "−sin({0})", lambda a: -xp.sin(a)),
+    "Tanh": ("1 − {1}²", "1 − {1}²", lambda a: 1.0 - xp.tanh(a) ** 2),
+    "Sigmoid": (
+        "{1}(1 − {1})",
+        "{1}·(1 − {1})",
+        lambda a: (1.0 / (1.0 + xp.exp(-a))) * (1.0 - 1.0 / (1.0 + xp.exp(-a))),
+    ),
+    "Relu": ("[{0} > 0]", "[{0} > 0]", lambda a: (a > 0).astype(xp.float64)),
+    "Abs": ("sign({0})", "sign({0})", xp.sign),
+    "Reciprocal": ("−1/{0}²", "−1/{0}²", lambda a: -1.0 / (a * a)),
+}
+
+
+def _general(item: Item, index: int, child: Item, in_shape) -> _Local:
+    """Non-elementwise ops: a vector-Jacobian rule written with ḡ (the arriving gradient)."""
+    op = _op(item)
+    children = {i: c for c, i in item.inputs}
+    params = item.params
+
+    def name(c: Item) -> str:
+        return c.name or "c"
+
+    def value(i):
+        return xp.asarray(children[i].value, dtype=xp.float64)
+
+    if op in ("Mm", "Matmul", "Addmm", "Mv", "Dot"):
+        first = 1 if op == "Addmm" else 0
+        a, b = children[first], children[first + 1]
+        scale_bias, scale_prod = params.get("scales", (1, 1)) if op == "Addmm" else (1, 1)
+        if op == "Addmm" and index == 0:
+            return _Local(
+                lambda c: "ḡ summed over rows",
+                None,
+                lambda g: sum_to(g * scale_bias, in_shape),
+                False,
+                rule="ḡ summed to the bias shape",
+            )
+        if index == first:
+            rule = f"ḡ @ {_transposed(name(b))}"
+            bv = value(first + 1)
+
+            def vjp(g):
+                g = g * scale_prod
+                if bv.ndim == 1:
+                    return xp.multiply.outer(g, bv) if xp.ndim(g) else g * bv
+                return g @ xp.swapaxes(bv, -1, -2)
+
+        else:
+            rule = f"{_transposed(name(a))} @ ḡ"
+            av = value(first)
+
+            def vjp(g):
+                g = g * scale_prod
+                if av.ndim == 1:
+                    return g * av if xp.ndim(g) == 0 else av @ g if av.ndim == g.ndim else None
+                return xp.swapaxes(av, -1, -2) @ g
+
+        return _Local(lambda c: rule, None, vjp, False, rule=rule)
+    if op in _RESHAPES:
+        return _Local(
+            lambda c: "ḡ reshaped",
+            None,
+            lambda g: xp.reshape(g, in_shape),
+            False,
+            rule=f"ḡ reshaped to {list(in_shape)}",
+        )
+    if op == "TransposeT":
+        return _Local(
+            lambda c: "ḡᵀ",
+            None,
+            lambda g: xp.swapaxes(g, -1, -2) if xp.ndim(g) >= 2 else g,
+            False,
+            rule="ḡᵀ",
+        )
+    if op == "Transpose":
+        d0, d1 = params["dims"]
+        return _Local(lambda c: "ḡᵀ", None, lambda g: xp.swapaxes(g, d0, d1), False, rule="ḡᵀ")
+    if op == "Permute":
+        inverse = params["inverse"]
+        return _Local(
+            lambda c: "ḡ permuted back",
+            None,
+            lambda g: xp.transpose(g, inverse),
+            False,
+            rule="ḡ permuted back",
+        )
+    if op == "Expand":
+        return _Local(
+            lambda c: "ḡ summed",
+            None,
+            lambda g: sum_to(g, in_shape),
+            False,
+            rule=f"ḡ summed to {list(in_shape)}",
+        )
+    if op in ("Sum", "Mean"):
+        out_shape = xp.shape(item.value)
+        count = max(int(xp.size(child.value)) // max(int(xp.size(item.value)), 1), 1)
+        factor = 1.0 if op == "Sum" else 1.0 / count
+        dims = params.get("dims") or tuple(range(len(in_shape)))
+        keepdim = params.get("keepdim", False)
+
+        def vjp(g):
+            g = xp.asarray(g) * factor
+            if not keepdim and xp.ndim(g) != len(in_shape):
+                g = xp.expand_dims(g, tuple(d % len(in_shape) for d in dims))
+            return xp.broadcast_to(g.reshape(g.shape) if g.ndim else g, in_shape)
+
+        rule = "ḡ broadcast back" if op == "Sum" else f"ḡ/{count} broadcast back"
+        _ = out_shape
+        return _Local(lambda c: rule, None, vjp, False, rule=rule)
+    if op == "MseLoss":
+        diff = value(0) - value(1)
+        norm = 2.0 / diff.size if params.get("reduction") == "mean" else 2.0
+        sign = 1.0 if index == 0 else -1.0
+        a, b = children[0], children[1]
+        rule = f"ḡ·{'' if index == 0 else '−'}2({name(a)} − {name(b)})" + (
+            f"/{diff.size}" if params.get("reduction") == "mean" else ""
+        )
+        return _Local(lambda c: rule, None, lambda g: g * sign * norm * diff, False, rule=rule)
+    return _ask_autograd(item, child, in_shape)
+
+
+def _ask_autograd(item: Item, child: Item, in_shape) -> _Local:
+    """Any other op: its vector-Jacobian product from autograd on the live graph."""
+    out_t = item.tensor
+    in_t = child.node.variable if child.kind == "leaf" else child.tensor
+    if out_t is None or in_t is None or not node_inputs(item.node):
+        raise RuntimeError(
+            f"explain: no written-out rule for {item.title}, and the graph was already freed "
+            "by backward(), so autograd cannot be asked for it either. Call explain() before "
+            "backward() or use backward(retain_graph=True)."
+        )
+
+    def vjp(g):
+        from glassgrad.autograd import grad
+        from glassgrad.tensor import _new_tensor
+
+        seed = _new_tensor(
+            xp.asarray(xp.broadcast_to(g, xp.shape(item.value)), dtype=xp.asarray(item.value).dtype)
+        )
+        (result,) = grad(out_t, in_t, grad_outputs=seed, retain_graph=True, allow_unused=True)
+        if result is None:
+            return xp.zeros(in_shape)
+        return result.numpy().astype(xp.float64)
+
+    rule = f"ḡ through {item.title} (vector-Jacobian product by autograd)"
+    return _Local(lambda c: rule, None, vjp, False, rule=rule)
+
+
+# ----------------------------------------------------------------------------- paths
+def _paths(root: Item, target: Item, limit: int | None) -> tuple[list, int]:
+    """Paths from root to target as lists of ``(op_item, input_index)``; and their count."""
+    counts: dict = {}
+
+    def count(item: Item) -> int:
+        if item is target:
+            return 1
+        if id(item) in counts:
+            return counts[id(item)]
+        counts[id(item)] = 0
+        total = sum(count(c) for c, _ in item.inputs if c.kind in ("op", "leaf"))
+        counts[id(item)] = total
+        return total
+
+    n = count(root)
+    found: list = []
+    stack = [(root, [])]
+    while stack and (limit is None or len(found) < limit):
+        item, path = stack.pop()
+        if item is target:
+            found.append(path)
+            continue
+        for child, i in reversed(item.inputs):
+            if child.kind in ("op", "leaf") and count(child):
+                stack.append((child, path + [(item, i)]))
+    return found, n
+
+
+def _propagate(snap, target: Item, locals_: dict) -> object:
+    """Reverse accumulation over the whole graph with the explain rules (the total)."""
+    grads = {id(snap.root): xp.ones(xp.shape(snap.root.value), dtype=xp.float64)}
+    for item in snap.order:
+        g = grads.pop(id(item), None)
+        if item is target:
+            return g
+        if g is None or item.kind != "op":
+            continue
+        for child, i in item.inputs:
+            if child.kind not in ("op", "leaf") or not _reaches(child, target, locals_):
+                continue
+            local = locals_.setdefault((id(item), i), _local(item, i))
+            contribution = local.vjp(g)
+            key = id(child)
+            grads[key] = contribution if key not in grads else grads[key] + contribution
+    return None
+
+
+def _reaches(item: Item, target: Item, memo: dict) -> bool:
+    key = ("reach", id(item))
+    if key not in memo:
+        memo[key] = False
+        memo[key] = item is target or any(_reaches(c, target, memo) for c, _ in item.inputs)
+    return memo[key]
+
+
+class Explanation:
+    """The derivation of ``∂root/∂wrt``: ``str()`` gives text, ``to_html()`` notebook HTML.
+
+    Attributes:
+        value: the gradient the derivation arrives at (a float for one element, else an
+            array); equal to ``wrt.grad`` after ``backward()``.
+        lines: the text lines of the derivation.
+    """
+
+    def __init__(self, lines: list, value, latex: list):
+        self.lines = lines
+        self.value = value
+        self.latex = latex
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+    __repr__ = __str__
+
+    def to_latex(self) -> str:
+        """The derivation as LaTeX ``aligned`` lines (for MathJax/KaTeX)."""
+        return "\\begin{aligned}\n" + " \\\\\n".join(self.latex) + "\n\\end{aligned}"
+
+    def to_html(self) -> str:
+        """HTML: the LaTeX form for MathJax, with the plain text underneath as a fallback."""
+        text = _html.escape(str(self))
+        return (
+            '<div class="glassgrad-explain">'
+            f'<div class="math">$$ {_html.escape(self.to_latex())} $$</div>'
+            f'<pre style="font-family: monospace">{text}</pre></div>'
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+_LATEX = [
+    ("∂", "\\partial "),
+    ("·", " \\cdot "),
+    ("Σᵢ", "\\sum_i "),
+    ("ᵢ", "_i"),
+    ("−", "-"),
+    ("√", "\\sqrt "),
+    ("ᵀ", "^\\top"),
+    ("ḡ", "\\bar g"),
+    ("⋯", "\\cdots"),
+    ("…", "\\ldots"),
+    ("²", "^2"),
+    ("³", "^3"),
+    ("ŷ", "\\hat y"),
+    ("θ", "\\theta "),
+    ("σ", "\\sigma"),
+    ("‖", "\\|"),
+]
+
+
+def _to_latex(line: str) -> str:
+    out = line.strip()
+    for a, b in _LATEX:
+        out = out.replace(a, b)
+    if out.startswith("="):
+        out = "&" + out
+    elif "=" in out:
+        head, tail = out.split("=", 1)
+        out = head + "&=" + tail
+    return out
+
+
+def _join(parts: list, limit: int, expand: bool, sep: str = " · ") -> str:
+    if expand or len(parts) <= limit:
+        return sep.join(parts)
+    return sep.join(parts[:3] + ["⋯"] + parts[-2:])
+
+
+def explain(
+    loss,
+    wrt,
+    *,
+    params=None,
+    expand: bool = False,
+    max_paths: int = 6,
+    max_terms: int = 4,
+    max_factors: int = 8,
+    use_locals: bool = True,
+) -> Explanation:
+    """Write out the chain rule for ``∂loss/∂wrt``, symbolically and with numbers.
+
+    Args:
+        loss: the output tensor (one element, or any shape for a vector-Jacobian product
+            with ones).
+        wrt: a leaf (or intermediate) tensor of the graph.
+        params: names for tensors (dict, Module or pairs); the caller's variable names
+            are used too (``y_hat`` shows as ŷ); unnamed intermediates get s, u, v, ...
+        expand: show every path, element and factor instead of summaries.
+        max_paths, max_terms, max_factors: how much to show before summarising.
+
+    Returns:
+        An :class:`Explanation`; ``str()`` is the derivation, ``.value`` its result.
+
+    Example:
+        >>> y_hat = w * x
+        >>> loss = (y_hat - y) ** 2
+        >>> print(glassgrad.explain(loss, wrt=w))
+        ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
+    """
+    snap = snapshot(loss, params, use_locals, caller_frame(2), hook=False)
+    target = _find(snap, wrt)
+    snap.auto_name()
+    memo: dict = {}
+    total = _propagate(snap, target, memo)
+    if total is None:
+        raise RuntimeError(
+            f"explain: {target.name} is not used in the graph of {snap.root.name}, so its "
+            "gradient is zero/None; check that the loss is computed from it."
+        )
+    shape = xp.shape(target.value)
+    value = float(xp.asarray(total).reshape(-1)[0]) if xp.size(total) == 1 else total
+    paths, n_paths = _paths(snap.root, target, None if expand else max_paths)
+    writer = _Writer(snap, target, memo, expand, max_terms, max_factors)
+    lines = writer.write(paths, n_paths, value, shape)
+    return Explanation(lines, value, [_to_latex(line) for line in lines])
+
+
+def _find(snap, wrt) -> Item:
+    from glassgrad.tensor import Tensor
+
+    if not isinstance(wrt, Tensor):
+        raise TypeError(f"explain: wrt must be a Tensor of the graph, got {type(wrt).__name__}")
+    for item in snap.order:
+        if item.kind == "leaf" and item.node.variable is wrt:
+            return item
+        if item.kind == "op" and wrt.grad_fn is item.node:
+            return item
+    raise RuntimeError(
+        "explain: the tensor passed as wrt does not appear in the graph of the loss (it "
+        "needs requires_grad=True and must be used to compute the loss)."
+    )
+
+
+class _Writer:
+    """Turns paths and local derivatives into the text lines."""
+
+    def __init__(self, snap, target, memo, expand, max_terms, max_factors):
+        self.snap = snap
+        self.target = target
+        self.memo = memo
+        self.expand = expand
+        self.max_terms = max_terms
+        self.max_factors = max_factors
+
+    def local(self, item, index) -> _Local:
+        return self.memo.setdefault((id(item), index), _local(item, index))
+
+    def path_value(self, path):
+        g = xp.ones(xp.shape(self.snap.root.value), dtype=xp.float64)
+        for item, i in path:
+            g = self.local(item, i).vjp(g)
+        return g
+
+    def mode(self, paths) -> str:
+        """ "scalar" (every value one number), "elements" (elementwise + one full
+        reduction), or "vjp" (matrix products, partial reductions, broadcasting)."""
+        items = {id(it): it for path in paths for it, _ in path}
+        items[id(self.target)] = self.target
+        if all(xp.size(it.value) == 1 for it in items.values()) and all(
+            self.local(it, i).elementwise or self.local(it, i).reduce
+            for path in paths
+            for it, i in path
+        ):
+            return "scalar"
+        shapes = set()
+        for path in paths:
+            below = False
+            for item, i in path:
+                local = self.local(item, i)
+                if local.reduce:
+                    if below:
+                        return "vjp"
+                    below = True
+                    child = next(c for c, j in item.inputs if j == i)
+                    shapes.add(xp.shape(child.value))
+                elif not local.elementwise:
+                    return "vjp"
+                elif not below and xp.size(item.value) != 1:
+                    return "vjp"
+            if not below:
+                return "vjp"
+        if len(shapes) != 1:
+            return "vjp"
+        (shape,) = shapes
+        for path in paths:
+            for item, i in path:
+                if self.local(item, i).reduce:
+                    continue
+                child = next(c for c, j in item.inputs if j == i)
+                for it in (item, child):
+                    if xp.size(it.value) > 1 and xp.shape(it.value) != shape:
+                        return "vjp"
+        self.element_shape = shape
+        return "elements"
+
+    def write(self, paths, n_paths, value, shape) -> list:
+        root, target = self.snap.root, self.target
+        head = f"∂{root.name}/∂{target.name}"
+        mode = self.mode(paths)
+        more = n_paths - len(paths)
+        if mode == "vjp":
+            return self.write_vjp(head, paths, n_paths, value, shape)
+        sum_over_elements = mode == "elements" and xp.size(target.value) == 1
+        rows = []
+        for path in paths:
+            rows.append(self.row(path, mode, sum_over_elements))
+        lines = []
+        if len(paths) == 1 and not more:
+            chain, sym, nums, result, _ = rows[0]
+            if mode == "scalar":
+                lines.append(f"{head} = {chain} = {sym} = {nums} = {result}")
+            else:
+                lines.extend(self.element_block(head, chain, sym, nums, result, value))
+            return lines
+        lines.append(f"{head} = sum over {n_paths} paths:")
+        for k, (chain, sym, nums, result, _) in enumerate(rows, 1):
+            if mode == "scalar":
+                lines.append(f"  path {k}: {chain} = {sym} = {nums} = {result}")
+            else:
+                lines.append(f"  path {k}: {chain}")
+                lines.append(f"          = {sym}")
+                lines.append(f"          = {nums} = {result}")
+        if more:
+            rest = value - sum(r[4] for r in rows)
+            lines.append(
+                f"  … {more} more paths contributing {format_array(rest)} "
+                "(explain(..., expand=True) lists them)"
+            )
+        total = " + ".join(format_array(r[4]) for r in rows) + (" + …" if more else "")
+        lines.append(f"  = {total} = {format_array(value)}".replace("+ −", "− "))
+        return lines
+
+    def element_block(self, head, chain, sym, nums, result, value) -> list:
+        n = int(xp.prod(xp.asarray(self.element_shape))) if self.element_shape else 1
+        summed = xp.size(self.target.value) == 1
+        pad = " " * len(head)
+        index = f"(i = 1…{n})"
+        if summed:
+            return [
+                f"{head} = Σᵢ {chain}    {index}",
+                f"{pad} = Σᵢ {sym}",
+                f"{pad} = {nums}",
+                f"{pad} = {result}",
+            ]
+        name = self.target.name
+        return [
+            f"∂{self.snap.root.name}/∂{name}ᵢ = {chain}    {index}",
+            f"{pad} = {sym}",
+            f"{pad} = {nums}",
+            f"{pad} = {format_array(value)}",
+        ]
+
+    def row(self, path, mode, summed):
+        """(chain of ∂'s, symbolic product, numbers, result) for one path."""
+        elements = mode == "elements"
+        root = self.snap.root
+        ctx_sub = "ᵢ" if elements else ""
+        chain_parts = []
+        sym_parts = []
+        locals_ = []
+        for item, i in path:
+            child = next(c for c, j in item.inputs if j == i)
+            local = self.local(item, i)
+            locals_.append((item, child, local))
+            top = item.name if item is root or xp.size(item.value) == 1 else item.name + ctx_sub
+            bottom = child.name + (ctx_sub if xp.size(child.value) > 1 else "")
+            if sum(1 for c, _ in item.inputs if c is child) > 1:
+                bottom += f" [input {i}]"
+            chain_parts.append(f"∂{top}/∂{bottom}")
+            ctx = _Context(item, self.out_shape(item, child, elements))
+            ctx.sub = ctx_sub
+            sym_parts.append(local.sym(ctx))
+        chain = _join(chain_parts, self.max_factors, self.expand)
+        sym = _join(sym_parts, self.max_factors, self.expand)
+        value = self.path_value(path)
+        if not elements:
+            nums = _join(
+                [
+                    local.num(_Context(item, self.out_shape(item, child, False)), 0)
+                    for item, child, local in locals_
+                ],
+                self.max_factors,
+                self.expand,
+            )
+            return chain, sym, nums, format_number(xp.asarray(value).reshape(-1)[0]), value
+        n = int(xp.prod(xp.asarray(self.element_shape))) if self.element_shape else 1
+        shown = n if self.expand else min(n, self.max_terms)
+        terms, term_values = [], []
+        for k in range(shown):
+            factors = []
+            product = 1.0
+            for item, child, local in locals_:
+                ctx = _Context(item, self.out_shape(item, child, True))
+                factors.append(local.num(ctx, k))
+            for item, child, local in locals_:
+                product *= self.element_factor(item, child, local, k)
+            terms.append("·".join(factors))
+            term_values.append(product)
+        if summed:
+            nums = " + ".join(terms)
+            if shown < n:
+                nums += f" + … ({n - shown} more terms)"
+            values = " + ".join(format_number(v) for v in term_values).replace("+ −", "− ")
+            if shown < n:
+                values += " + …"
+            result = f"{values} = {format_number(xp.asarray(value).reshape(-1)[0])}"
+            return chain, sym, nums, result, value
+        nums = ", ".join(terms) + (f", … ({n - shown} more)" if shown < n else "")
+        return chain, sym, nums, format_array(value), value
+
+    def out_shape(self, item, child, elements):
+        return self.element_shape if elements else xp.shape(item.value)
+
+    def element_factor(self, item, child, local, k) -> float:
+        """The number of one factor at element k (for the per-term products)."""
+        shape = self.element_shape
+        unit = xp.zeros(shape, dtype=xp.float64)
+        unit.reshape(-1)[k] = 1.0
+        if local.reduce:
+            return float(local.vjp(xp.ones(xp.shape(item.value))).reshape(-1)[0])
+        out = local.vjp(unit)
+        return float(xp.asarray(out).reshape(-1)[k if xp.size(out) > 1 else 0])
+
+    def write_vjp(self, head, paths, n_paths, value, shape) -> list:
+        root = self.snap.root
+        lines = [
+            f"{head} (shape {list(shape)}) = sum over {n_paths} path(s) of vector-Jacobian "
+            "products; ḡ is the gradient arriving at each node:"
+        ]
+        for k, path in enumerate(paths, 1):
+            names = [root.name] + [next(c for c, j in it.inputs if j == i).name for it, i in path]
+            lines.append(f"  path {k}: " + " ← ".join(names))
+            g = xp.ones(xp.shape(root.value), dtype=xp.float64)
+            lines.append(f"    ḡ({root.name}) = {format_array(g)}")
+            steps = list(path)
+            hidden = 0
+            if not self.expand and len(steps) > self.max_factors:
+                hidden = len(steps) - self.max_factors
+            for n, (item, i) in enumerate(steps):
+                child = next(c for c, j in item.inputs if j == i)
+                local = self.local(item, i)
+                g = local.vjp(g)
+                if hidden and 3 <= n < 3 + hidden:
+                    if n == 3:
+                        lines.append(f"    ⋯ {hidden} more steps")
+                    continue
+                if local.elementwise:
+                    ctx = _Context(item, xp.shape(item.value))
+                    rule = f"ḡ({item.name}) ⊙ {local.sym(ctx)}"
+                else:
+                    rule = local.rule.replace("ḡ", f"ḡ({item.name})")
+                lines.append(f"    ḡ({child.name}) = {rule} = {format_array(g)}")
+        if n_paths > len(paths):
+            lines.append(f"  … {n_paths - len(paths)} more paths (explain(..., expand=True))")
+        lines.append(f"  {head} = {format_array(value)}")
+        return lines

@@ -1,0 +1,617 @@
+"""Pictures of the autograd graph with forward values and the gradients along each edge.
+
+``graph(loss)`` walks ``loss.grad_fn`` and ``next_functions`` and takes a snapshot of what
+the graph holds: op names (``MulBackward0``), shapes, dtypes and forward values. It also
+hooks every op node, so after ``loss.backward()`` the picture shows the gradient flowing
+along each edge. Call it before ``backward`` (backward frees the saved values), or run the
+forward pass inside ``with viz.watch():`` to keep values for pictures drawn later.
+
+Example:
+    >>> w = torch.tensor(1.0, requires_grad=True)
+    >>> loss = (w * x - y) ** 2
+    >>> g = viz.graph(loss)
+    >>> loss.backward()
+    >>> g.render("graph.png")
+"""
+
+from __future__ import annotations
+
+import inspect
+import unicodedata
+import weakref
+from contextlib import contextmanager
+from pathlib import Path
+
+from glassgrad._backend import xp
+from glassgrad.autograd import graph as _autograd_graph
+from glassgrad.autograd.engine import sum_to
+from glassgrad.autograd.graph import AccumulateGrad, node_inputs, node_params
+
+__all__ = ["graph", "Graph", "watch", "format_number", "format_array", "snapshot"]
+
+#: Values and gradients kept per node, by ``watch()`` or by an earlier ``graph()`` call.
+_RECORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+_TRANSPOSES = ("TBackward0", "TransposeBackward0", "PermuteBackward0")
+SMALL = 6  # tensors with at most this many elements are shown number by number
+
+
+class _Record:
+    """What one op node saw: its inputs (tensors/numbers), their values, its output value,
+    and (after backward) the gradient into its output and out along each input edge."""
+
+    __slots__ = ("inputs", "values", "output", "grad_output", "grad_inputs")
+
+    def __init__(self, inputs, output):
+        self.inputs = tuple(inputs)
+        self.values = tuple(_value_of(v) for v in inputs)
+        self.output = output
+        self.grad_output = None
+        self.grad_inputs = None
+
+
+def _value_of(v):
+    from glassgrad.tensor import Tensor
+
+    return v.detach().numpy().copy() if isinstance(v, Tensor) else v
+
+
+def _plain(g):
+    return None if g is None else _value_of(g)
+
+
+def _store_grads(record: _Record, grad_inputs, grad_outputs) -> None:
+    """Node post-hook: keep the gradients that passed through (read-only)."""
+    record.grad_output = _plain(grad_outputs[0])
+    record.grad_inputs = tuple(_plain(g) for g in grad_inputs)
+
+
+def _attach(node, record: _Record) -> None:
+    _RECORDS[node] = record
+    node.register_hook(lambda gi, go: _store_grads(record, gi, go))
+
+
+def _on_record(node, inputs, output) -> None:
+    _attach(node, _Record(inputs, output.detach().numpy().copy()))
+
+
+@contextmanager
+def watch():
+    """Keep forward values and gradients of every op recorded inside the block.
+
+    Pictures and explanations then work even after ``backward()`` freed the graph.
+    """
+    hooks = _autograd_graph.RECORD_HOOKS
+    hooks.append(_on_record)
+    try:
+        yield
+    finally:
+        hooks.remove(_on_record)
+
+
+# ----------------------------------------------------------------------------- formatting
+def format_number(v, digits: int = 4) -> str:
+    """A short number with a real minus sign: ``-2.0`` → ``−2``, ``0.25`` → ``0.25``."""
+    v = float(v)
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return "∞" if v > 0 else "−∞"
+    text = f"{v:.{digits}g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        text = f"{mantissa}e{int(exp)}"
+    if text == "-0":
+        text = "0"
+    return text.replace("-", "−")
+
+
+def format_array(a, small: int = SMALL) -> str:
+    """Numbers for small arrays, ``shape`` + min/mean/max/norm summary for large ones."""
+    a = xp.asarray(a)
+    if a.ndim == 0 or a.size == 1 and a.ndim == 0:
+        return format_number(a)
+    if a.size <= small:
+        return _nested(a.tolist())
+    f = a.astype(xp.float64)
+    return (
+        f"{list(a.shape)}: min {format_number(f.min(), 3)}, mean {format_number(f.mean(), 3)}, "
+        f"max {format_number(f.max(), 3)}, ‖·‖ {format_number(xp.sqrt((f * f).sum()), 3)}"
+    )
+
+
+def _nested(values) -> str:
+    if isinstance(values, list):
+        return "[" + ", ".join(_nested(v) for v in values) + "]"
+    return format_number(values)
+
+
+def pretty_name(name: str) -> str:
+    """``y_hat`` → ``ŷ``: the hat the maths would write."""
+    if name.endswith("_hat") and len(name) > 4:
+        return unicodedata.normalize("NFC", name[:-4] + "\u0302")
+    return name
+
+
+# ----------------------------------------------------------------------------- naming
+def resolve_names(params=None, frame=None, use_locals: bool = True) -> list:
+    """``(name, tensor)`` pairs: explicit ``params`` first, then the caller's variables.
+
+    ``params`` may be a dict ``{name: tensor}``, a Module (its ``named_parameters()``), or
+    an iterable of ``(name, tensor)`` pairs.
+    """
+    from glassgrad.tensor import Tensor
+
+    pairs = []
+    if params is not None:
+        if hasattr(params, "named_parameters"):
+            pairs.extend(params.named_parameters())
+        elif isinstance(params, dict):
+            pairs.extend(params.items())
+        else:
+            pairs.extend(params)
+    if use_locals and frame is not None:
+        for name, value in list(frame.f_locals.items()):
+            if name.startswith("_"):
+                continue
+            if isinstance(value, Tensor):
+                pairs.append((pretty_name(name), value))
+            elif hasattr(value, "named_parameters") and not isinstance(value, type):
+                pairs.extend((f"{name}.{n}", p) for n, p in value.named_parameters())
+    return pairs
+
+
+def caller_frame(depth: int = 2):
+    """The frame of the user code that called a viz function (``depth`` frames up)."""
+    frame = inspect.currentframe()
+    for _ in range(depth):
+        frame = frame.f_back if frame is not None else None
+    return frame
+
+
+class _Names:
+    """Looks up the name of a graph node or constant by tensor identity."""
+
+    def __init__(self, pairs):
+        self.by_leaf = {}
+        self.by_node = {}
+        self.by_id = {}
+        for name, t in pairs:
+            self.by_id.setdefault(id(t), name)
+            if t.grad_fn is not None:
+                self.by_node.setdefault((t.grad_fn, t._out_idx), name)
+
+    def leaf(self, node) -> str | None:
+        return self.by_id.get(id(node.variable))
+
+    def output(self, node, index: int = 0) -> str | None:
+        return self.by_node.get((node, index))
+
+    def const(self, value) -> str | None:
+        return self.by_id.get(id(value))
+
+
+# ----------------------------------------------------------------------------- snapshot
+class Item:
+    """One box of the picture: a leaf, an op, or a constant input.
+
+    Attributes:
+        kind: ``"leaf"``, ``"op"``, ``"const"`` (a tensor without grad) or ``"number"``.
+        title: the op's PyTorch node name (``MulBackward0``) or ``""``.
+        name: the user's name for the tensor this box produces, or None.
+        value: forward value (array or number), None when no longer known.
+        grad: gradient of the root with respect to this box's output, once known.
+        inputs: ``(item, edge_index)`` pairs, one per forward input.
+        node: the autograd node (None for constants).
+        params: the op's non-tensor settings (``exponent`` ...).
+    """
+
+    def __init__(self, kind: str, node=None, title: str = "", name=None, value=None):
+        self.kind = kind
+        self.node = node
+        self.title = title
+        self.name = name
+        self.value = value
+        self.grad = None
+        self.inputs: list = []
+        self.record: _Record | None = None
+        self.params: dict = {}
+        self.tensor = None  # the output tensor itself, while the graph is alive
+
+    @property
+    def shape(self):
+        return None if self.value is None else tuple(xp.shape(self.value))
+
+    @property
+    def dtype(self) -> str:
+        if self.value is None or isinstance(self.value, (int, float)):
+            return ""
+        from glassgrad._dtypes import from_numpy_dtype
+
+        return str(from_numpy_dtype(xp.asarray(self.value).dtype)).replace("torch.", "")
+
+    def edge_grad(self, index: int):
+        """Gradient that flowed out of this op along input edge ``index`` (after backward)."""
+        rec = self.record
+        if rec is None or rec.grad_inputs is None or index >= len(rec.grad_inputs):
+            return None
+        g = rec.grad_inputs[index]
+        child = self.inputs[index][0] if index < len(self.inputs) else None
+        if g is not None and child is not None and child.shape is not None:
+            g = sum_to(xp.asarray(g), child.shape)
+        return g
+
+
+class Snapshot:
+    """The graph behind ``root`` as :class:`Item` boxes, root first (reverse topological)."""
+
+    def __init__(self, root, names: list, hook: bool = True):
+        from glassgrad.tensor import Tensor
+
+        if not isinstance(root, Tensor):
+            raise TypeError(f"expected the Tensor to draw/explain, got {type(root).__name__}")
+        if root.grad_fn is None:
+            raise ValueError(
+                "this tensor has no grad_fn, so there is no graph behind it: compute it from "
+                "tensors created with requires_grad=True (outside torch.no_grad())"
+            )
+        self.root_tensor = root
+        self.names = _Names(names)
+        self.items: dict = {}
+        self.order: list = []
+        self.root = self._op_item(root.grad_fn, root._out_idx, hook)
+        self.root.value = root.detach().numpy().copy()
+        self.root.tensor = root
+        self._walk(hook)
+        self._name_root()
+
+    def _name_root(self) -> None:
+        if self.root.name is None:
+            self.root.name = self.names.const(self.root_tensor)
+
+    def _op_item(self, node, index: int, hook: bool) -> Item:
+        item = self.items.get(node)
+        if item is not None:
+            return item
+        if type(node) is AccumulateGrad:
+            var = node.variable
+            item = Item("leaf", node, "AccumulateGrad", self.names.leaf(node))
+            item.value = var.detach().numpy().copy()
+            item.grad = None if var.grad is None else var.grad.detach().numpy().copy()
+        else:
+            item = Item("op", node, node.name(), self.names.output(node, index))
+            item.params = node_params(node)
+            rec = _RECORDS.get(node)
+            if rec is None:
+                live = node_inputs(node)
+                if live:
+                    rec = _Record(live, None)
+                    if hook:
+                        _attach(node, rec)
+            item.record = rec
+        self.items[node] = item
+        self.order.append(item)
+        return item
+
+    def _walk(self, hook: bool) -> None:
+        stack = [self.root]
+        while stack:
+            item = stack.pop()
+            if item.kind != "op":
+                continue
+            rec = item.record
+            if rec is not None and rec.output is not None and item.value is None:
+                item.value = rec.output
+            for i, (nxt, idx) in enumerate(item.node.next_functions):
+                value = rec.values[i] if rec is not None and i < len(rec.values) else None
+                if nxt is None:
+                    if rec is None or i >= len(rec.inputs):
+                        continue
+                    const = rec.inputs[i]
+                    if isinstance(const, (int, float)):
+                        child = Item("number", value=const)
+                    else:
+                        child = Item("const", name=self.names.const(const), value=value)
+                    item.inputs.append((child, i))
+                    continue
+                known = nxt in self.items
+                child = self._op_item(nxt, idx, hook)
+                if child.kind == "op" and child.value is None and value is not None:
+                    child.value = value
+                if child.kind == "op" and child.tensor is None and rec is not None:
+                    child.tensor = rec.inputs[i]
+                item.inputs.append((child, i))
+                if not known:
+                    stack.append(child)
+        self._sort()
+
+    def _sort(self) -> None:
+        """Root first; every box before the boxes it consumes (reverse topological order)."""
+        done: set = set()
+        post: list = []
+        stack = [(self.root, False)]
+        while stack:
+            item, expanded = stack.pop()
+            if expanded:
+                post.append(item)
+                continue
+            if id(item) in done:
+                continue
+            done.add(id(item))
+            stack.append((item, True))
+            for child, _ in reversed(item.inputs):
+                if child.kind in ("op", "leaf") and id(child) not in done:
+                    stack.append((child, False))
+        self.order = post[::-1]
+
+    def refresh_grads(self) -> None:
+        """Pick up gradients recorded since the snapshot (after ``backward``)."""
+        for item in self.order:
+            if item.kind == "leaf":
+                var = item.node.variable
+                item.grad = None if var.grad is None else var.grad.detach().numpy().copy()
+            elif item.record is not None and item.record.grad_output is not None:
+                item.grad = item.record.grad_output
+
+    def auto_name(self, taken=None) -> None:
+        """Give every unnamed op output a short name (s, u, v, ...), in forward order."""
+        pool = ["s", "u", "v", "z", "h", "q", "r", "p"]
+        used = {it.name for it in self.order if it.name} | set(taken or ())
+        for item in reversed(self.order):
+            tensors = [c for c, _ in item.inputs if c.kind != "number"]
+            if item.kind == "op" and item.name is None and item.title in _TRANSPOSES:
+                if len(tensors) == 1 and tensors[0].name:
+                    item.name = tensors[0].name + "ᵀ"
+            if item.kind == "op" and item.name is None:
+                name = next((n for n in pool if n not in used), None)
+                if name is None:
+                    k = 1
+                    while f"t{k}" in used:
+                        k += 1
+                    name = f"t{k}"
+                item.name = name
+                used.add(name)
+        for item in self.order:
+            if item.kind == "leaf" and item.name is None:
+                k = 1
+                while f"θ{k}" in used:
+                    k += 1
+                item.name = f"θ{k}"
+                used.add(item.name)
+
+
+def snapshot(root, params=None, use_locals: bool = True, frame=None, hook: bool = True):
+    """Build the :class:`Snapshot` of ``root``'s graph (shared by graph and explain)."""
+    names = resolve_names(params, frame, use_locals)
+    return Snapshot(root, names, hook=hook)
+
+
+# ----------------------------------------------------------------------------- pictures
+_SYMBOLS = {
+    "Add": "+",
+    "Sub": "−",
+    "Rsub": "−",
+    "Mul": "×",
+    "Div": "÷",
+    "Neg": "−",
+    "Pow": "**",
+    "Mm": "@",
+    "Matmul": "@",
+    "Addmm": "@ +",
+    "Mv": "@",
+    "Dot": "·",
+}
+
+
+def _op_title(item: Item) -> str:
+    """``MulBackward0 (×)``; number operands join the symbol: ``PowBackward0 (** 2)``."""
+    op = type(item.node).__dict__.get("op_name") or getattr(type(item.node), "op_name", "")
+    symbol = _SYMBOLS.get(op, "")
+    numbers = [format_number(c.value) for c, _ in item.inputs if c.kind == "number"]
+    extra = " ".join(x for x in [symbol, *numbers] if x)
+    return f"{item.title} ({extra})" if extra else item.title
+
+
+def _edge_text(g) -> str:
+    """Edge labels stay short: up to 3 numbers, else the gradient's norm."""
+    g = xp.asarray(g)
+    if g.size <= 3:
+        return format_array(g)
+    f = g.astype(xp.float64)
+    return f"‖·‖ {format_number(xp.sqrt((f * f).sum()), 3)}"
+
+
+def _rows(a) -> str:
+    """Like ``format_array``, but a small matrix gets one line per row (narrower boxes)."""
+    a = xp.asarray(a)
+    if a.ndim == 2 and 1 < a.shape[0] and a.size <= SMALL:
+        return "\n" + "\n".join(format_array(row) for row in a)
+    if a.size > SMALL:
+        f = a.astype(xp.float64)
+        return (
+            f"\nmin {format_number(f.min(), 3)}, max {format_number(f.max(), 3)}\n"
+            f"mean {format_number(f.mean(), 3)}, ‖·‖ {format_number(xp.sqrt((f * f).sum()), 3)}"
+        )
+    return format_array(a)
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class Graph:
+    """A drawable computational graph: ``to_dot()``, ``to_svg()``, ``render(path)``.
+
+    In Jupyter it displays itself as SVG. Gradients appear once ``backward()`` has run.
+    """
+
+    def __init__(self, snap: Snapshot, show_values: bool = True, show_grads: bool = True):
+        self.snapshot = snap
+        self.show_values = show_values
+        self.show_grads = show_grads
+
+    # -- labels
+    def _value_line(self, item: Item) -> str:
+        if not self.show_values or item.value is None:
+            return ""
+        return _rows(item.value)
+
+    def _meta(self, item: Item) -> str:
+        if item.shape is None or item.kind == "number":
+            return ""
+        return f"{item.dtype} {list(item.shape)}"
+
+    def _label(self, item: Item) -> str:
+        lines = []
+        if item.kind == "op":
+            lines.append(_op_title(item))
+            head = item.name + " = " if item.name else ""
+            value = self._value_line(item)
+            if head or value:
+                lines.append((head + value).strip(" ="))
+            lines.append(self._meta(item))
+        elif item.kind == "number":
+            lines.append(format_number(item.value))
+        else:
+            value = self._value_line(item)
+            name = item.name or ("param" if item.kind == "leaf" else "const")
+            lines.append(f"{name} = {value}" if value else name)
+            lines.append(self._meta(item))
+            if item.kind == "leaf" and self.show_grads and item.grad is not None:
+                lines.append(f"grad = {_rows(item.grad)}")
+        return "\n".join(line for line in lines if line)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT text (no dependency needed), forward direction left to right."""
+        snap = self.snapshot
+        snap.refresh_grads()
+        ids: dict = {}
+        out = [
+            "digraph glassgrad {",
+            "  rankdir=LR;",
+            '  graph [fontname="Helvetica", nodesep=0.35, ranksep=0.5];',
+            '  node [fontname="Helvetica", fontsize=11];',
+            '  edge [fontname="Helvetica", fontsize=10, color="#555555"];',
+        ]
+        styles = {
+            "leaf": 'shape=box, style="rounded,filled", fillcolor="#cfe8ff", color="#1d4ed8"',
+            "op": 'shape=box, style="filled", fillcolor="#fff4c2", color="#a16207"',
+            "const": 'shape=box, style="rounded,filled", fillcolor="#eeeeee", color="#777777"',
+            "number": 'shape=plaintext, fontcolor="#444444"',
+        }
+
+        def node_id(item: Item) -> str:
+            if id(item) not in ids:
+                ids[id(item)] = f"n{len(ids)}"
+                label = _dot_escape(self._label(item))
+                out.append(f'  {ids[id(item)]} [{styles[item.kind]}, label="{label}"];')
+            return ids[id(item)]
+
+        for item in reversed(snap.order):
+            node_id(item)
+        for item in reversed(snap.order):
+            if item.kind != "op":
+                continue
+            target = node_id(item)
+            for child, index in item.inputs:
+                if child.kind == "number":
+                    continue
+                source = node_id(child)
+                attrs = []
+                grad = item.edge_grad(index) if self.show_grads else None
+                if grad is not None and child.kind in ("leaf", "op"):
+                    attrs.append(f'label="grad {_dot_escape(_edge_text(grad))}"')
+                    attrs.append('fontcolor="#b91c1c"')
+                out.append(f"  {source} -> {target}" + (f" [{', '.join(attrs)}]" if attrs else ""))
+        root = node_id(snap.root)
+        out_name = snap.root.name or "output"
+        out.append(f'  out [shape=plaintext, label="{_dot_escape(out_name)}"];')
+        grad = snap.root.record.grad_output if snap.root.record is not None else None
+        attrs = ' [label="grad 1", fontcolor="#b91c1c"]' if grad is not None else ""
+        out.append(f"  {root} -> out{attrs}")
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+    # -- rendering
+    def _source(self):
+        try:
+            import graphviz
+        except ImportError:
+            raise ImportError(
+                "rendering a graph needs the graphviz Python package and Graphviz's `dot` "
+                "program: pip install 'glassgrad[viz]' (or pip install graphviz), plus "
+                "apt-get install graphviz / brew install graphviz. to_dot() needs neither."
+            ) from None
+        return graphviz, graphviz.Source(self.to_dot())
+
+    def _pipe(self, fmt: str) -> bytes:
+        graphviz, source = self._source()
+        try:
+            return source.pipe(format=fmt)
+        except graphviz.ExecutableNotFound:
+            raise RuntimeError(
+                "Graphviz's `dot` program was not found on PATH: install it with "
+                "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) or "
+                "conda install graphviz. to_dot() works without it."
+            ) from None
+
+    def to_svg(self) -> str:
+        """The picture as SVG text (needs graphviz); embeddable in HTML."""
+        return self._pipe("svg").decode("utf-8")
+
+    def render(self, path) -> Path:
+        """Write the picture; the format comes from the suffix (.png, .svg, .pdf or .dot)."""
+        path = Path(path)
+        fmt = path.suffix.lstrip(".").lower() or "png"
+        if fmt in ("dot", "gv"):
+            path.write_text(self.to_dot(), encoding="utf-8")
+        else:
+            path.write_bytes(self._pipe(fmt))
+        return path
+
+    def _repr_svg_(self):
+        try:
+            return self.to_svg()
+        except (ImportError, RuntimeError):
+            return None
+
+    def _repr_html_(self) -> str:
+        svg = self._repr_svg_()
+        if svg is not None:
+            return svg
+        import html
+
+        return "<pre>" + html.escape(self.to_dot()) + "</pre>"
+
+    def __repr__(self) -> str:
+        n_ops = sum(1 for it in self.snapshot.order if it.kind == "op")
+        n_leaves = sum(1 for it in self.snapshot.order if it.kind == "leaf")
+        return f"<glassgrad.viz.Graph: {n_ops} ops, {n_leaves} leaves; .to_dot(), .render(path)>"
+
+
+def graph(
+    root,
+    params=None,
+    show_values: bool = True,
+    show_grads: bool = True,
+    *,
+    use_locals: bool = True,
+) -> Graph:
+    """The computational graph that produced ``root``, ready to draw.
+
+    Args:
+        root: the output tensor (usually the loss).
+        params: names for tensors: a dict ``{name: tensor}``, a Module (its
+            ``named_parameters()``) or ``(name, tensor)`` pairs. Intermediate tensors can be
+            named too (``{"ŷ": y_hat}``).
+        show_values: print forward values (numbers when small, a summary when large).
+        show_grads: print, after backward, the gradient along each edge and in each leaf.
+        use_locals: also name tensors after the caller's variables (``y_hat`` shows as ŷ).
+    """
+    snap = snapshot(root, params, use_locals, caller_frame(2))
+    snap.auto_name()
+    return Graph(
+        snap,
+        show_values=show_values,
+        show_grads=show_grads,
+    )

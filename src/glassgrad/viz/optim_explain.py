@@ -1,0 +1,259 @@
+"""What ``optimizer.step()`` is about to do to one parameter, rule and numbers.
+
+``explain_step(opt, w)`` reads the gradient, the hyper-parameters and the optimizer state
+and writes out PyTorch's update rule with the numbers filled in (for Adam: m, v, the bias
+corrections, the step size and the new value), naming the weight-decay variant in effect.
+Nothing is changed: the numbers are what the next ``step()`` will produce.
+
+Example:
+    >>> loss.backward()
+    >>> print(opt.explain_step(w))
+    >>> opt.step()
+"""
+
+from __future__ import annotations
+
+from glassgrad._backend import xp
+from glassgrad.viz.graph import format_array, format_number
+
+__all__ = ["explain_step", "StepExplanation"]
+
+
+class StepExplanation:
+    """The coming update of one parameter.
+
+    Attributes:
+        old_value: the parameter now (array).
+        new_value: the parameter after the next ``step()`` (array).
+        update: ``new_value - old_value``.
+        lines: the text lines; ``str()`` joins them.
+    """
+
+    def __init__(self, lines: list, old, new):
+        self.lines = lines
+        self.old_value = old
+        self.new_value = new
+        self.update = new - old
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+    __repr__ = __str__
+
+
+def _v(x) -> str:
+    return format_array(x)
+
+
+def _f(x) -> str:
+    text = format_number(x, 6)
+    return f"({text})" if text.startswith("−") else text
+
+
+def explain_step(optimizer, param=None, name: str | None = None) -> StepExplanation:
+    """Explain the next ``optimizer.step()`` for ``param`` (default: the first parameter with
+    a gradient). Works for SGD, Adam, AdamW, RMSprop and Adagrad with every option; other
+    optimizers get their update computed (not written out)."""
+    group, param = _find(optimizer, param)
+    if name is None:
+        index = [id(p) for g in optimizer.param_groups for p in g["params"]].index(id(param))
+        name = f"param {index}"
+    if param.grad is None:
+        raise RuntimeError(
+            f"explain_step: {name} has no gradient yet, so step() would leave it unchanged; "
+            "call loss.backward() first."
+        )
+    theta = param.detach().numpy().astype(xp.float64)
+    grad = param.grad.detach().numpy().astype(xp.float64)
+    state = optimizer.state.get(param, {})
+    kind = type(optimizer).__name__
+    writers = {"SGD": _sgd, "Adam": _adam, "AdamW": _adam, "RMSprop": _rmsprop, "Adagrad": _adagrad}
+    writer = writers.get(kind)
+    if writer is None:
+        return _simulated(optimizer, group, param, name)
+    lines, new = writer(group, state, theta, grad, name)
+    options = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params" and v is not None)
+    lines.insert(0, f"{kind} update of {name} ({options}):")
+    return StepExplanation(lines, theta, new)
+
+
+def _find(optimizer, param):
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if param is None and p.grad is not None or p is param:
+                return group, p
+    if param is None:
+        raise RuntimeError(
+            "explain_step: no parameter has a gradient yet; call loss.backward() first."
+        )
+    raise ValueError("explain_step: this tensor is not one of the optimizer's parameters.")
+
+
+def _step_count(state) -> int:
+    step = state.get("step")
+    return 0 if step is None else int(float(step.item() if hasattr(step, "item") else step))
+
+
+def _state(state, key, like):
+    value = state.get(key)
+    if value is None:
+        return None
+    return value.detach().numpy().astype(xp.float64) if hasattr(value, "detach") else like * 0
+
+
+def _gradient_lines(group, theta, grad, name, coupled_decay: bool = True):
+    lines = [f"  g = ∂loss/∂{name} = {_v(grad)}"]
+    g = grad
+    if group.get("maximize"):
+        g = -g
+        lines.append(f"  maximize=True: g ← −g = {_v(g)}")
+    wd = group.get("weight_decay", 0)
+    if wd and coupled_decay:
+        g = g + wd * theta
+        lines.append(
+            f"  weight decay as L2 (added to the gradient): g ← g + λ·θ = g + {_f(wd)}·θ = {_v(g)}"
+        )
+    return lines, g
+
+
+def _sgd(group, state, theta, grad, name):
+    lines, g = _gradient_lines(group, theta, grad, name)
+    lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+    if mu:
+        buf = _state(state, "momentum_buffer", theta)
+        if buf is None:
+            b = g
+            lines.append(f"  momentum buffer, first step: b ← g = {_v(b)}")
+        else:
+            b = mu * buf + (1 - tau) * g
+            lines.append(
+                f"  momentum: b ← μ·b + (1 − τ)·g = {_f(mu)}·{_v(buf)} + {_f(1 - tau)}·g = {_v(b)}"
+            )
+        if group["nesterov"]:
+            g = g + mu * b
+            lines.append(f"  Nesterov: g ← g + μ·b = {_v(g)}")
+        else:
+            g = b
+            lines.append("  g ← b")
+    new = theta - lr * g
+    lines.append(f"  θ ← θ − lr·g = {_v(theta)} − {_f(lr)}·{_v(g)} = {_v(new)}")
+    return lines, new
+
+
+def _adam(group, state, theta, grad, name):
+    decoupled = bool(group.get("decoupled_weight_decay"))
+    lines, g = _gradient_lines(group, theta, grad, name, coupled_decay=not decoupled)
+    lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+    beta1, beta2 = (float(b) for b in group["betas"])
+    if wd and decoupled:
+        before = theta
+        theta = theta * (1 - lr * wd)
+        lines.append(
+            f"  decoupled weight decay (AdamW, not added to g): θ ← θ·(1 − lr·λ) = "
+            f"{_v(before)}·{_f(1 - lr * wd)} = {_v(theta)}"
+        )
+    elif not wd:
+        lines.append("  no weight decay (weight_decay=0)")
+    t = _step_count(state) + 1
+    m0 = _state(state, "exp_avg", theta)
+    v0 = _state(state, "exp_avg_sq", theta)
+    m0 = theta * 0 if m0 is None else m0
+    v0 = theta * 0 if v0 is None else v0
+    m = beta1 * m0 + (1 - beta1) * g
+    v = beta2 * v0 + (1 - beta2) * g * g
+    lines.append(f"  step t = {t}")
+    lines.append(f"  m ← β1·m + (1 − β1)·g = {_f(beta1)}·{_v(m0)} + {_f(1 - beta1)}·g = {_v(m)}")
+    lines.append(f"  v ← β2·v + (1 − β2)·g² = {_f(beta2)}·{_v(v0)} + {_f(1 - beta2)}·g² = {_v(v)}")
+    if group.get("amsgrad"):
+        vmax0 = _state(state, "max_exp_avg_sq", theta)
+        vmax0 = theta * 0 if vmax0 is None else vmax0
+        v = xp.maximum(vmax0, v)
+        lines.append(f"  AMSGrad: v_max ← max(v_max, v) = {_v(v)} (used as v below)")
+    bc1 = 1 - beta1**t
+    bc2 = 1 - beta2**t
+    m_hat = m / bc1
+    v_hat = v / bc2
+    lines.append(f"  bias corrections: 1 − β1ᵗ = {_f(bc1)}, 1 − β2ᵗ = {_f(bc2)}")
+    lines.append(f"  m̂ = m/(1 − β1ᵗ) = {_v(m_hat)},  v̂ = v/(1 − β2ᵗ) = {_v(v_hat)}")
+    step = m_hat / (xp.sqrt(v_hat) + eps)
+    new = theta - lr * step
+    lines.append(f"  step = lr·m̂/(√v̂ + ε) = {_f(lr)}·{_v(step)} = {_v(lr * step)}")
+    lines.append(f"  θ ← θ − step = {_v(new)}")
+    return lines, new
+
+
+def _rmsprop(group, state, theta, grad, name):
+    lines, g = _gradient_lines(group, theta, grad, name)
+    lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
+    v0 = _state(state, "square_avg", theta)
+    v0 = theta * 0 if v0 is None else v0
+    v = alpha * v0 + (1 - alpha) * g * g
+    lines.append(f"  v ← α·v + (1 − α)·g² = {_f(alpha)}·{_v(v0)} + {_f(1 - alpha)}·g² = {_v(v)}")
+    if group.get("centered"):
+        ga0 = _state(state, "grad_avg", theta)
+        ga0 = theta * 0 if ga0 is None else ga0
+        ga = alpha * ga0 + (1 - alpha) * g
+        avg = xp.sqrt(v - ga * ga) + eps
+        lines.append(f"  centered: ḡ ← α·ḡ + (1 − α)·g = {_v(ga)};  √(v − ḡ²) + ε = {_v(avg)}")
+    else:
+        avg = xp.sqrt(v) + eps
+        lines.append(f"  √v + ε = {_v(avg)}  (ε added after the square root)")
+    if mu > 0:
+        b0 = _state(state, "momentum_buffer", theta)
+        b0 = theta * 0 if b0 is None else b0
+        b = mu * b0 + g / avg
+        lines.append(f"  momentum: b ← μ·b + g/(√v + ε) = {_v(b)}")
+        new = theta - lr * b
+        lines.append(f"  θ ← θ − lr·b = {_v(new)}")
+    else:
+        new = theta - lr * g / avg
+        lines.append(f"  θ ← θ − lr·g/(√v + ε) = {_v(theta)} − {_f(lr)}·{_v(g / avg)} = {_v(new)}")
+    return lines, new
+
+
+def _adagrad(group, state, theta, grad, name):
+    lines, g = _gradient_lines(group, theta, grad, name)
+    lr, eta, eps = group["lr"], group["lr_decay"], group["eps"]
+    t = _step_count(state) + 1
+    clr = lr / (1 + (t - 1) * eta)
+    lines.append(f"  step t = {t}; lr decayed: lr/(1 + (t − 1)·lr_decay) = {_f(clr)}")
+    s0 = _state(state, "sum", theta)
+    s0 = theta * 0 + group["initial_accumulator_value"] if s0 is None else s0
+    s = s0 + g * g
+    lines.append(f"  sum ← sum + g² = {_v(s0)} + g² = {_v(s)}")
+    new = theta - clr * g / (xp.sqrt(s) + eps)
+    lines.append(f"  θ ← θ − lr·g/(√sum + ε) = {_v(new)}")
+    return lines, new
+
+
+def _simulated(optimizer, group, param, name) -> StepExplanation:
+    """Optimizers without a written-out rule: run their update on a saved copy, undo it."""
+    from glassgrad.autograd.grad_mode import no_grad
+
+    old = param.detach().numpy().copy()
+    saved_state = {
+        k: (v.clone() if hasattr(v, "clone") else v) for k, v in optimizer.state[param].items()
+    }
+    had_state = bool(saved_state)
+    with no_grad():
+        optimizer._update(group, [param])
+        new = param.detach().numpy().astype(xp.float64)
+        param.copy_(_tensor(old))
+    if had_state:
+        optimizer.state[param] = saved_state
+    else:
+        optimizer.state.pop(param, None)
+    kind = type(optimizer).__name__
+    lines = [
+        f"{kind} update of {name}: the rule is not written out here (see the optimizer's "
+        "docstring); its numbers:",
+        f"  θ = {_v(old)}",
+        f"  θ after step() = {_v(new)}  (change {_v(new - old)})",
+    ]
+    return StepExplanation(lines, old.astype(xp.float64), new)
+
+
+def _tensor(array):
+    from glassgrad.tensor import _new_tensor
+
+    return _new_tensor(array)

@@ -1,0 +1,334 @@
+"""The demo's self-contained HTML report: ``index.html``, SVG figures and ``results.json``.
+
+The directory is built under a temporary name next to its destination and renamed into
+place only when complete, so an interrupted run never leaves a half report that looks done.
+An existing directory is replaced only if it is empty or is itself a glassgrad report.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import tempfile
+
+__all__ = ["ReportDirError", "check_report_dir", "write_report", "SECTIONS"]
+
+# id -> heading; every one is present in index.html (the browser test checks them)
+SECTIONS = {
+    "lessons": "1. Four lessons, one bug",
+    "graph": "2. The seed graph and the chain rule",
+    "race": "3. Optimizer race",
+    "data": "Data sets",
+}
+
+MARKER = "results.json"
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
+       color: #1d2330; background: #f6f7fb; line-height: 1.45; }
+header { background: #1d2330; color: #fff; padding: 18px 32px; }
+header h1 { margin: 0; font-size: 1.6em; } header p { margin: 4px 0 0; color: #c9d1e4; }
+nav { padding: 8px 32px; background: #e6e9f2; font-size: 0.95em; }
+nav a { margin-right: 18px; color: #1d3f8f; text-decoration: none; }
+main { max-width: 1100px; margin: 0 auto; padding: 8px 32px 40px; }
+section { background: #fff; border-radius: 8px; padding: 8px 24px 20px; margin: 18px 0;
+          box-shadow: 0 1px 3px rgba(0,0,0,0.08); }
+h2 { border-bottom: 2px solid #e6e9f2; padding-bottom: 4px; }
+table { border-collapse: collapse; font-size: 0.88em; margin: 10px 0; }
+th, td { border: 1px solid #dde1ec; padding: 3px 9px; text-align: right; }
+th { background: #eef1f8; } td.name, th.name { text-align: left; }
+tr.best td { background: #e9f7ec; font-weight: 600; }
+pre { background: #f3f4f8; padding: 10px 14px; border-radius: 6px; overflow-x: auto;
+      font-size: 0.88em; }
+img.figure { max-width: 100%; display: block; margin: 10px 0; }
+.finding { border-left: 4px solid #d62728; background: #fff4f4; padding: 8px 14px; }
+.agree { border-left: 4px solid #2ca02c; background: #f1fbf3; padding: 8px 14px; }
+.cols { display: flex; gap: 18px; flex-wrap: wrap; align-items: flex-start; }
+footer { color: #667; font-size: 0.85em; text-align: center; padding: 10px; }
+"""
+
+# Records, once the page has loaded, whether every <img> decoded: the browser test reads it.
+IMAGE_CHECK = """
+window.addEventListener("load", function () {
+  var status = Array.prototype.map.call(document.images, function (img) {
+    return {src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0};
+  });
+  var ok = status.every(function (s) { return s.loaded; });
+  document.getElementById("image-status").textContent = JSON.stringify(status);
+  document.body.setAttribute("data-images", ok ? "all-loaded" : "some-missing");
+});
+"""
+
+
+class ReportDirError(ValueError):
+    """The report directory cannot be used (not writable, or not ours to replace)."""
+
+
+def check_report_dir(out: str) -> None:
+    """Fail early, before any work, if ``out`` cannot receive a report."""
+    out = os.path.abspath(out)
+    if os.path.exists(out):
+        if not os.path.isdir(out):
+            raise ReportDirError(f"--out {out} exists and is not a directory")
+        if os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
+            raise ReportDirError(
+                f"--out {out} is a non-empty directory that is not a glassgrad report; "
+                "choose a new or empty directory"
+            )
+    parent = os.path.dirname(out)
+    try:  # really try: permission bits say little for root or on special file systems
+        os.makedirs(parent, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=".glassgrad-probe-", dir=parent))
+    except OSError as exc:
+        raise ReportDirError(f"--out {out}: cannot write there ({exc.strerror})") from None
+
+
+def _e(value) -> str:
+    return html.escape(str(value))
+
+
+def _num(value, spec: str = ".4g") -> str:
+    return "diverged" if value is None else format(value, spec)
+
+
+def _table(header: list[str], rows: list[list[str]], best: int | None = None) -> str:
+    head = "".join(
+        f'<th class="name">{_e(h)}</th>' if i == 0 else f"<th>{_e(h)}</th>"
+        for i, h in enumerate(header)
+    )
+    body = []
+    for index, row in enumerate(rows):
+        cells = "".join(
+            f'<td class="name">{_e(c)}</td>' if i == 0 else f"<td>{_e(c)}</td>"
+            for i, c in enumerate(row)
+        )
+        css = ' class="best"' if index == best else ""
+        body.append(f"<tr{css}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _lessons_table(columns: list[tuple[str, list[dict]]]) -> str:
+    header = ["epoch"] + [title for title, _ in columns]
+    rows = []
+    for index in range(len(columns[0][1])):
+        cells = [str(index + 1)]
+        for _, table in columns:
+            row = table[index]
+            cells.append(f"w={row['w']:.3f}, loss={row['loss']:.3f}")
+        rows.append(cells)
+    return _table(header, rows)
+
+
+def _lessons_html(lessons: dict) -> str:
+    first = lessons["case1_lesson"][0]["w"]
+    auto = lessons["case2_autograd"][0]["w"]
+    as_printed = _lessons_table(
+        [
+            ("Case 1 NumPy (lesson)", lessons["case1_lesson"]),
+            ("Case 2 autograd", lessons["case2_autograd"]),
+            ("Case 3 MSELoss + SGD", lessons["case3_loss_optim"]),
+            ("Case 4 nn.Linear", lessons["case4_linear"]),
+        ]
+    )
+    corrected = _lessons_table(
+        [
+            ("Case 1 NumPy (corrected)", lessons["case1_corrected"]),
+            ("Case 2 autograd", lessons["case2_autograd"]),
+            ("Case 3 MSELoss + SGD", lessons["case3_loss_optim"]),
+        ]
+    )
+    return f"""
+<p>The same problem four ways: learn <code>w</code> in <code>y = w·x</code> from
+X = {_e(lessons["x"])}, Y = {_e(lessons["y"])}, starting at w = 0 with learning rate
+{lessons["lr"]:g} for {lessons["epochs"]} epochs. Case 1 derives the gradient by hand in NumPy,
+Case 2 lets autograd compute it and updates under <code>no_grad()</code>, Case 3 uses
+<code>nn.MSELoss</code> and <code>optim.SGD</code>, Case 4 uses <code>nn.Linear(1, 1)</code>
+(a bias and a random start, so its path differs by design).</p>
+<img class="figure" src="lessons.svg" alt="w and loss per epoch for every case">
+<div class="finding"><p><b>Finding.</b> After one step Case 1 has w = {first:.3f} but
+autograd has w = {auto:.3f}. That is not floating-point precision: the lesson's gradient
+<code>np.dot(2*x, y_pred - y).mean()</code> is a <em>sum</em> over the N = 4 samples
+(<code>.mean()</code> of a scalar does nothing), so it is N times the gradient of the mean
+squared error. The hand-gradient checker, run along the training path:</p>
+<pre>{_e(lessons["check_lesson"]["text"])}</pre></div>
+<div class="agree"><p>With the 1/N restored, <code>np.mean(2*x*(y_pred - y))</code>:</p>
+<pre>{_e(lessons["check_corrected"]["text"])}</pre>
+<p>and Cases 1–3 agree step by step (largest difference in w:
+{lessons["max_w_gap_corrected_vs_case2"]:.2e} between Cases 1 and 2,
+{lessons["max_w_gap_case2_vs_case3"]:.2e} between Cases 2 and 3).</p></div>
+<h3>The lessons' tables, side by side</h3>
+{as_printed}
+<h3>With the corrected gradient</h3>
+{corrected}
+"""
+
+
+def _graph_html(graph: dict, has_picture: bool) -> str:
+    if has_picture:
+        picture = '<img class="figure" src="graph.svg" alt="computational graph of the seed">'
+    else:
+        picture = (
+            "<p>(Graphviz is not installed, so here is the graph as DOT text; "
+            "<code>pip install graphviz</code> and <code>apt-get install graphviz</code> "
+            f"draw it.)</p><pre>{_e(graph['dot'])}</pre>"
+        )
+    return f"""
+<p>The seed example: x = {graph["x"]:g}, w = {graph["w"]:g}, y = {graph["y"]:g};
+ŷ = w·x, s = ŷ − y, loss = s² = {graph["loss"]:g}. Each node shows its forward value and,
+after <code>loss.backward()</code>, the gradient flowing back along each edge.</p>
+{picture}
+<h3>∂loss/∂w by the chain rule</h3>
+<pre class="explanation">{_e(graph["explanation_text"])}</pre>
+<p>autograd's <code>w.grad</code> = {graph["w_grad"]:g}; the explanation's sum =
+{graph["explained_value"]:g}.</p>
+"""
+
+
+def _race_html(race: dict) -> str:
+    problem = race["problem"]
+    racers = list(race["racers"].values())
+    extra = problem == "iris"
+    header = ["optimizer", "lr", "final loss", "best loss", "steps to target"]
+    header += ["train acc", "test acc"] if extra else []
+    header += ["R²"] if problem == "diabetes" else []
+    header += ["w, b"] if problem == "line" else []
+    header += ["final point"] if problem == "rosenbrock" else []
+    header += ["time (s)"]
+    rows = []
+    for r in racers:
+        row = [
+            r["label"],
+            f"{r['lr']:g}",
+            _num(r["final_loss"]),
+            _num(r["best_loss"]),
+            "not reached" if r["steps_to_target"] is None else str(r["steps_to_target"]),
+        ]
+        if extra:
+            row += [f"{r['train_accuracy']:.1%}", f"{r['test_accuracy']:.1%}"]
+        if problem == "diabetes":
+            row += [_num(r["r2"], ".3f")]
+        if problem == "line":
+            row += [f"{_num(r['w'], '.3f')}, {_num(r['b'], '.3f')}"]
+        if problem == "rosenbrock":
+            point = r["final_point"]
+            row += ["diverged" if None in point else f"({point[0]:.3f}, {point[1]:.3f})"]
+        row += [f"{r['wall_time_s']:.2f}"]
+        rows.append(row)
+    finals = [r["final_loss"] for r in racers]
+    valid = [i for i, v in enumerate(finals) if v is not None]
+    best = min(valid, key=lambda i: finals[i]) if valid else None
+    figures = f'<img class="figure" src="race-{problem}.svg" alt="loss curves on {problem}">'
+    if problem == "rosenbrock":
+        figures = (
+            '<div class="cols"><img class="figure" src="rosenbrock-paths.svg" '
+            'alt="optimizer paths over the Rosenbrock contours">'
+            f"{figures}</div>"
+        )
+    return f"""
+<section id="race-{problem}">
+<h3>{_e(race["title"])}</h3>
+<p>{race["steps"]} steps for every optimizer from the same start; target loss
+{race["target"]:g}. The best final loss is highlighted.</p>
+{_table(header, rows, best)}
+{figures}
+</section>
+"""
+
+
+def _data_html() -> str:
+    return """
+<p>Both real data sets ship inside the package (<code>glassgrad/datasets/data/</code>) and
+load with <code>glassgrad.datasets.load_diabetes()</code> / <code>load_iris()</code>.</p>
+<ul>
+<li><b>Diabetes</b> (442 patients × 10 baseline features, disease progression after one
+year): Efron, Hastie, Johnstone &amp; Tibshirani (2004), <i>Least Angle Regression</i>,
+Annals of Statistics 32(2); the copy distributed with scikit-learn (BSD 3-Clause).</li>
+<li><b>Iris</b> (150 flowers × 4 measurements, 3 species): R. A. Fisher (1936), <i>The use of
+multiple measurements in taxonomic problems</i>, Annals of Eugenics 7(2); public domain;
+the copy distributed with scikit-learn.</li>
+</ul>
+"""
+
+
+def _index_html(results: dict, has_picture: bool) -> str:
+    meta = results["meta"]
+    races = "".join(_race_html(race) for race in results["race"].values())
+    nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title in SECTIONS.items())
+    nav += '<a href="results.json">results.json</a>'
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>glassgrad demo report</title>
+<style>{STYLE}</style></head>
+<body>
+<header><h1>glassgrad demo report</h1>
+<p>Gradient descent, seen through. glassgrad {_e(meta["glassgrad_version"])}, Python
+{_e(meta["python"])}, seed {meta["seed"]}, {meta["steps"]} race steps,
+{meta["wall_time_s"]:.1f} s.</p></header>
+<nav>{nav}</nav>
+<main>
+<section id="lessons"><h2>{SECTIONS["lessons"]}</h2>{_lessons_html(results["lessons"])}</section>
+<section id="graph"><h2>{SECTIONS["graph"]}</h2>
+{_graph_html(results["graph"], has_picture)}</section>
+<section id="race"><h2>{SECTIONS["race"]}</h2>
+<p>SGD, SGD with momentum, Nesterov, RMSprop, Adagrad, Adam and AdamW, each with the learning
+rate listed, the same number of steps and the same starting point or initial weights.
+"Steps to target" is the first step whose loss reached the target.</p>
+{races}</section>
+<section id="data"><h2>{SECTIONS["data"]}</h2>{_data_html()}</section>
+</main>
+<footer>Every number on this page is in <a href="results.json">results.json</a>.
+<pre id="image-status" hidden></pre></footer>
+<script>{IMAGE_CHECK}</script>
+</body></html>
+"""
+
+
+def _figures(results: dict, artefacts: dict) -> dict[str, str]:
+    from glassgrad.viz import plots
+
+    figures = {"lessons.svg": plots.lesson_figure(results["lessons"])}
+    if artefacts["graph_svg"] is not None:
+        figures["graph.svg"] = artefacts["graph_svg"]
+    for problem, race in results["race"].items():
+        figures[f"race-{problem}.svg"] = plots.loss_curves_figure(race)
+        if problem == "rosenbrock":
+            figures["rosenbrock-paths.svg"] = plots.rosenbrock_figure(race)
+    return figures
+
+
+def write_report(results: dict, artefacts: dict, out: str) -> str:
+    """Write the report directory atomically; return the path of its ``index.html``.
+
+    ``artefacts`` holds what is not a number: ``graph_svg``, the SVG text of the seed graph
+    (None when Graphviz is missing: the page then shows the graph's DOT text).
+    """
+    out = os.path.abspath(out)
+    check_report_dir(out)
+    figures = _figures(results, artefacts)
+    page = _index_html(results, "graph.svg" in figures)
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.partial-", dir=parent)
+    try:
+        for name, svg in figures.items():
+            with open(os.path.join(staging, name), "w", encoding="utf-8") as fh:
+                fh.write(svg)
+        with open(os.path.join(staging, "index.html"), "w", encoding="utf-8") as fh:
+            fh.write(page)
+        with open(os.path.join(staging, MARKER), "w", encoding="utf-8") as fh:
+            json.dump(results, fh, indent=1, allow_nan=False)
+        os.chmod(staging, 0o755)
+        if os.path.exists(out):
+            retired = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=parent)
+            os.rename(out, os.path.join(retired, "report"))
+            os.rename(staging, out)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return os.path.join(out, "index.html")

@@ -1,0 +1,163 @@
+"""nn.functional helpers against PyTorch 2.13: one_hot, pad, normalize, norms, embedding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from nn_oracle import assert_close
+
+import glassgrad
+import glassgrad.nn.functional as gF
+
+torch = pytest.importorskip("torch")
+tF = torch.nn.functional
+
+
+def _pair(x, requires_grad=True):
+    return glassgrad.tensor(x, requires_grad=requires_grad), torch.tensor(
+        x, requires_grad=requires_grad
+    )
+
+
+def _check(g_out, t_out, g_inputs, t_inputs, dtype=np.float32, names=True):
+    assert_close(g_out, t_out, dtype)
+    if names:
+        assert type(g_out.grad_fn).__name__ == type(t_out.grad_fn).__name__
+    upstream = np.random.default_rng(1).standard_normal(tuple(t_out.shape)).astype(dtype)
+    g_out.backward(glassgrad.tensor(upstream))
+    t_out.backward(torch.tensor(upstream))
+    for g, t in zip(g_inputs, t_inputs):
+        assert_close(g.grad, t.grad, dtype)
+
+
+def _x(*shape, seed=0, dtype=np.float32):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def test_one_hot_matches_torch():
+    idx = np.array([[0, 3], [2, 1]])
+    for kwargs in ({}, {"num_classes": 5}):
+        g = gF.one_hot(glassgrad.tensor(idx), **kwargs)
+        t = tF.one_hot(torch.tensor(idx), **kwargs)
+        assert g.dtype == glassgrad.int64
+        np.testing.assert_array_equal(g.numpy(), t.numpy())
+    with pytest.raises(RuntimeError, match="LongTensor"):
+        gF.one_hot(glassgrad.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="smaller than num_classes"):
+        gF.one_hot(glassgrad.tensor([1, 5]), 3)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        gF.one_hot(glassgrad.tensor([-1, 2]))
+
+
+@pytest.mark.parametrize(
+    "pad, value",
+    [
+        ((1, 1), None),
+        ((2, 0, 1, 3), 0.5),
+        ((0, 1, 0, 0, 1, 1), -2.0),
+        ((-1, 2), None),
+        ((1, -2, -1, 1), 3.0),
+    ],
+)
+def test_constant_pad(pad, value):
+    g, t = _pair(_x(2, 3, 4))
+    _check(gF.pad(g, pad, value=value), tF.pad(t, pad, value=value), [g], [t])
+
+
+def test_pad_errors():
+    x = glassgrad.zeros(4, 3)
+    with pytest.raises(RuntimeError, match="divisible by 2"):
+        gF.pad(x, (1,))
+    with pytest.raises(RuntimeError, match="padding length 6"):
+        gF.pad(x, (1, 1, 1, 1, 1, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kwargs", [{}, {"p": 1.0}, {"dim": 0}, {"p": 3.0, "dim": -1}])
+def test_normalize(kwargs, dtype):
+    x = _x(3, 4, dtype=dtype)
+    x[1] = 0.0  # the eps clamp keeps a zero row at zero
+    g, t = _pair(x)
+    _check(gF.normalize(g, **kwargs), tF.normalize(t, **kwargs), [g], [t], dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shapes, dim", [(((4, 3), (4, 3)), 1), (((4, 3), (1, 3)), 1), (((2, 5), (2, 5)), 0)]
+)
+def test_cosine_similarity(shapes, dim, dtype):
+    g1, t1 = _pair(_x(*shapes[0], seed=1, dtype=dtype))
+    g2, t2 = _pair(_x(*shapes[1], seed=2, dtype=dtype))
+    g_out = gF.cosine_similarity(g1, g2, dim=dim)
+    t_out = tF.cosine_similarity(t1, t2, dim=dim)
+    _check(g_out, t_out, [g1, g2], [t1, t2], dtype, names=False)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_functional_batch_norm_updates_running_stats(training):
+    x = _x(6, 3, 2) * 2 + 1
+    g, t = _pair(x)
+    gw, tw = _pair(_x(3, seed=5))
+    gb, tb = _pair(_x(3, seed=6))
+    g_rm, t_rm = glassgrad.tensor(_x(3, seed=7)), torch.tensor(_x(3, seed=7))
+    g_rv, t_rv = glassgrad.ones(3) * 2, torch.ones(3) * 2
+    g_out = gF.batch_norm(g, g_rm, g_rv, gw, gb, training=training, momentum=0.2)
+    t_out = tF.batch_norm(t, t_rm, t_rv, tw, tb, training=training, momentum=0.2)
+    _check(g_out, t_out, [g, gw, gb], [t, tw, tb])
+    assert_close(g_rm, t_rm)
+    assert_close(g_rv, t_rv)
+
+
+def test_functional_batch_norm_without_running_stats():
+    g, t = _pair(_x(5, 3))
+    _check(
+        gF.batch_norm(g, None, None, training=True),
+        tF.batch_norm(t, None, None, training=True),
+        [g],
+        [t],
+    )
+
+
+def test_functional_layer_norm_and_embedding():
+    g, t = _pair(_x(2, 3, 4))
+    gw, tw = _pair(_x(3, 4, seed=3))
+    _check(gF.layer_norm(g, (3, 4), gw), tF.layer_norm(t, (3, 4), tw), [g, gw], [t, tw])
+    gw, tw = _pair(_x(5, 2))
+    idx = np.array([4, 0, 4, 2])
+    g_out = gF.embedding(glassgrad.tensor(idx), gw, padding_idx=4)
+    t_out = tF.embedding(torch.tensor(idx), tw, padding_idx=4)
+    _check(g_out, t_out, [gw], [tw])
+
+
+def test_functional_dropout_eval_is_identity():
+    x = glassgrad.randn(3, 3)
+    assert gF.dropout(x, 0.5, training=False) is x
+
+
+def test_functional_activations_and_flatten_match_torch():
+    x = _x(2, 3, 4) * 3
+    for name, kwargs in [
+        ("relu", {}),
+        ("leaky_relu", {"negative_slope": 0.3}),
+        ("elu", {"alpha": 2.0}),
+        ("gelu", {"approximate": "tanh"}),
+        ("softplus", {"beta": 0.5}),
+        ("silu", {}),
+        ("hardtanh", {"min_val": -0.5, "max_val": 2.0}),
+        ("sigmoid", {}),
+        ("tanh", {}),
+        ("softmax", {"dim": 2}),
+        ("log_softmax", {"dim": 0}),
+        ("logsigmoid", {}),
+        ("flatten", {"start_dim": 1}),
+    ]:
+        g, t = _pair(x)
+        g_fn = getattr(gF, name) if name != "flatten" else gF.flatten
+        t_fn = getattr(tF, name) if name != "flatten" else torch.flatten
+        _check(
+            g_fn(g, **kwargs),
+            t_fn(t, **kwargs),
+            [g],
+            [t],
+            names=name not in ("logsigmoid", "flatten"),
+        )

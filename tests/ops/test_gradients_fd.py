@@ -1,0 +1,600 @@
+"""Every registered op's gradient against central finite differences (float64, hypothesis).
+
+``CASES`` has one entry per name in ``glassgrad.ops.REGISTRY``; a new op without an entry
+fails ``test_every_op_has_a_case``. Each case builds inputs of random shapes (0-d, size-1
+dimensions, broadcasting partners) away from the op's non-differentiable points, and the
+test checks that the op really is in the recorded graph, that its gradient matches central
+differences, and (for ops with ``differentiable_backward``) that the Hessian-vector product
+through ``autograd.grad(create_graph=True)`` matches differences of the gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import glassgrad as gg
+import glassgrad.nn.functional as F
+from glassgrad.ops import REGISTRY
+
+# A quarter of the profile's examples per op: ~150 ops share the file's time budget.
+EXAMPLES = max(2, settings.default.max_examples // 4)
+EPS = 1e-6
+
+
+# ----------------------------------------------------------------------------- inputs
+def values(rng, shape, kind="any"):
+    """Random float64 values of one kind, each kind avoiding some non-smooth points."""
+    if kind == "any":
+        return rng.uniform(-2, 2, shape)
+    if kind == "pos":
+        return rng.uniform(0.5, 2, shape)
+    if kind == "unit":
+        return rng.uniform(-0.9, 0.9, shape)
+    if kind == "away":  # |x| >= 0.2: away from kinks at 0
+        return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.2, 2, shape)
+    if kind == "distinct":  # values and |values| pairwise >= 0.2 apart, |x| >= 0.1: no ties
+        n = int(np.prod(shape, dtype=int))
+        size = rng.permutation(n) * 0.3 + 0.1 + rng.uniform(0, 0.05, n)
+        return (rng.choice([-1.0, 1.0], n) * size).reshape(shape)
+    if kind == "grid":  # >= 0.05 away from multiples of 0.5 (clamp bounds, kinks)
+        return rng.integers(-4, 4, shape) * 0.5 + 0.25 + rng.uniform(-0.2, 0.2, shape)
+    if kind == "frac":  # away from integers (floor, ceil, trunc)
+        return rng.integers(-3, 3, shape) + rng.uniform(0.1, 0.9, shape)
+    if kind == "half":  # away from half-integers (round)
+        return rng.integers(-3, 3, shape) + rng.uniform(-0.4, 0.4, shape)
+    raise ValueError(kind)
+
+
+SHAPES = st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple)
+MATRIX_SIDE = st.integers(1, 3)
+
+
+@st.composite
+def broadcast_pair(draw):
+    """Two shapes that broadcast together (either may be the smaller)."""
+    big = draw(SHAPES)
+    drop = draw(st.integers(0, len(big)))
+    small = tuple(1 if draw(st.booleans()) else s for s in big[drop:])
+    return (big, small) if draw(st.booleans()) else (small, big)
+
+
+class Fixed:
+    """A float64 input that is a constant (e.g. a loss target), not differentiated."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+class Case:
+    """How to exercise one op: ``build(draw, rng) -> (fn, inputs)``.
+
+    ``inputs`` are arrays: float64 ones are differentiated; other dtypes and ``Fixed``
+    values are constants.
+    """
+
+    def __init__(self, build, eps=EPS, atol=1e-5):
+        self.build, self.eps, self.atol = build, eps, atol
+
+
+def unary(fn, kind="any", shapes=SHAPES):
+    def build(draw, rng):
+        return fn, [values(rng, draw(shapes), kind)]
+
+    return Case(build)
+
+
+def binary(fn, kind_a="any", kind_b="any", gap=None):
+    """A broadcasting binary op; ``gap`` keeps |a - b| (or a custom distance) away from 0."""
+
+    def build(draw, rng):
+        sa, sb = draw(broadcast_pair())
+        a, b = values(rng, sa, kind_a), values(rng, sb, kind_b)
+        if gap is not None:
+            assume(np.all(np.abs(gap(a, b)) > 0.05))
+        return fn, [a, b]
+
+    return Case(build)
+
+
+def with_dim(fn, kind="any", min_dims=0, min_side=1):
+    """A reduction-like op given a drawn dim (valid for the drawn shape) and keepdim."""
+
+    def build(draw, rng):
+        shape = draw(st.lists(st.integers(min_side, 3), min_size=min_dims, max_size=3).map(tuple))
+        dim = draw(st.integers(-max(len(shape), 1), max(len(shape), 1) - 1))
+        keep = draw(st.booleans())
+        return (lambda a: fn(a, dim, keep)), [values(rng, shape, kind)]
+
+    return Case(build)
+
+
+def fixed(fn, *shape_kinds, consts=()):
+    """An op on drawn sizes: ``shape_kinds`` are (shape builder, kind) with n, m, k drawn."""
+
+    def build(draw, rng):
+        n, m, k = draw(MATRIX_SIDE), draw(MATRIX_SIDE), draw(MATRIX_SIDE)
+        arrays = [values(rng, shape(n, m, k), kind) for shape, kind in shape_kinds]
+        return (lambda *xs: fn(n, m, k, *xs)), arrays
+
+    return Case(build)
+
+
+def frac_gap(a, b):
+    q = a / b
+    return np.minimum(q - np.floor(q), np.ceil(q) - q) + (q == np.floor(q))
+
+
+# ----------------------------------------------------------------------------- the table
+def _index_case(fn, kind="any"):
+    """Indexing of a (3, 3)-ish tensor with drawn constant indices."""
+
+    def build(draw, rng):
+        rows, cols = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+        idx = np.asarray(draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=5)))
+        mask = rng.random((rows, cols)) < 0.5
+        return (lambda a: fn(a, idx, mask)), [values(rng, (rows, cols), kind)]
+
+    return Case(build)
+
+
+def _seeded(method):
+    def fn(a):
+        gg.manual_seed(0)
+        return method(a)
+
+    return fn
+
+
+def _scatter_build(op):
+    def build(draw, rng):
+        rows, cols = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+        dim = draw(st.integers(0, 1))
+        idx_shape = (rows, draw(st.integers(1, cols))) if dim == 1 else (rows, cols)
+        size = cols if dim == 1 else rows
+        if op == "add":
+            index = rng.integers(0, size, idx_shape)
+        else:  # scatter: unique positions per row/column so the result is well defined
+            along = np.argsort(rng.random((rows, cols) if dim == 1 else (rows, cols)), axis=dim)
+            index = along[:, : idx_shape[1]] if dim == 1 else along[: idx_shape[0]]
+        src = values(rng, idx_shape, "any")
+        if op == "value":
+            return (lambda a: a.scatter(dim, gg.tensor(index), 1.5)), [values(rng, (rows, cols))]
+        method = gg.Tensor.scatter_add if op == "add" else gg.Tensor.scatter
+        return (lambda a, s: method(a, dim, gg.tensor(index), s)), [values(rng, (rows, cols)), src]
+
+    return Case(build)
+
+
+def _einsum_case():
+    equations = ["ij,jk->ik", "i,i->", "ij->j", "ii->i", "bij,bjk->bik", "ij,ij->", "i,j->ij"]
+
+    def build(draw, rng):
+        eq = draw(st.sampled_from(equations))
+        sizes = {c: draw(MATRIX_SIDE) for c in "bijk"}
+        subs = eq.split("->")[0].split(",")
+        arrays = [values(rng, tuple(sizes[c] for c in s)) for s in subs]
+        return (lambda *xs: gg.einsum(eq, *xs)), arrays
+
+    return Case(build)
+
+
+def _well_conditioned(n, rng):
+    return values(rng, (n, n)) * 0.3 + np.eye(n) * 2
+
+
+def _common(a, b):
+    """Both operands expanded to their broadcast shape (losses want equal shapes)."""
+    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    return a.expand(*shape), b.expand(*shape)
+
+
+def _copy_slices(a, b):
+    out = a * 1
+    out[0] = b
+    return out
+
+
+def _copy(a, b):
+    dst, src = _common(a, b)
+    return REGISTRY["Copy"].apply(dst * 1, b) * src
+
+
+CASES: dict[str, Case] = {
+    # activations
+    "LeakyRelu": unary(lambda a: F.leaky_relu(a, 0.1), "away"),
+    "Elu": unary(F.elu, "away"),
+    "Gelu": unary(F.gelu),
+    "Softplus": unary(lambda a: F.softplus(a, beta=2.0)),
+    "Hardtanh": unary(lambda a: F.hardtanh(a * 3), "away"),
+    "Silu": unary(F.silu),
+    # arithmetic
+    "Add": binary(lambda a, b: a + b),
+    "Sub": binary(lambda a, b: a - b),
+    "Rsub": unary(lambda a: 2 - a),
+    "Mul": binary(lambda a, b: a * b),
+    "Div": binary(lambda a, b: a / b, "any", "away"),
+    "Neg": unary(lambda a: -a),
+    "Pow": unary(lambda a: a**3 + a**2.5 + a**-1),
+    "PowTensor": binary(lambda a, b: a**b, "pos"),
+    "PowScalarBase": unary(lambda a: 2.5**a),
+    "Exp": unary(gg.exp),
+    "Log": unary(gg.log, "pos"),
+    "Log2": unary(gg.log2, "pos"),
+    "Log10": unary(gg.log10, "pos"),
+    "Log1p": unary(gg.log1p, "pos"),
+    "Expm1": unary(gg.expm1),
+    "Sqrt": unary(gg.sqrt, "pos"),
+    "Rsqrt": unary(gg.rsqrt, "pos"),
+    "Reciprocal": unary(gg.reciprocal, "away"),
+    "Sin": unary(gg.sin),
+    "Cos": unary(gg.cos),
+    "Tan": unary(gg.tan, "unit"),
+    "Tanh": unary(gg.tanh),
+    "Asin": unary(gg.asin, "unit"),
+    "Acos": unary(gg.acos, "unit"),
+    "Atan": unary(gg.atan),
+    "Sinh": unary(gg.sinh),
+    "Cosh": unary(gg.cosh),
+    "Erf": unary(gg.erf),
+    "Atan2": binary(gg.atan2, "away", "away"),
+    "Lerp": binary(lambda a, b: gg.lerp(a, b, 0.3) + gg.lerp(a, b, 0.8)),
+    "Xlogy": binary(gg.xlogy, "any", "pos"),
+    "Remainder": binary(lambda a, b: a % b, "pos", "pos", gap=frac_gap),
+    "RemainderScalar": binary(lambda a, b: a % 0.7 + b, "pos", gap=lambda a, b: frac_gap(a, 0.7)),
+    "Sigmoid": unary(gg.sigmoid),
+    "Relu": unary(gg.relu, "away"),
+    "Abs": unary(gg.abs, "away"),
+    "Sign": unary(lambda a: a.sign() * a, "away"),
+    "Sgn": unary(lambda a: a.sgn() * a, "away"),
+    "Floor": unary(lambda a: a.floor() + a, "frac"),
+    "Ceil": unary(lambda a: a.ceil() * a, "frac"),
+    "Round": unary(lambda a: a.round() * a, "half"),
+    "Trunc": unary(lambda a: a.trunc() + a, "frac"),
+    "Clamp": unary(lambda a: a.clamp(-0.5, 0.5), "grid"),
+    "ClampMin": unary(lambda a: a.clamp_min(0.5), "grid"),
+    "ClampMax": unary(lambda a: a.clamp_max(-0.5), "grid"),
+    "ClampTensor": binary(
+        lambda a, b: gg.clamp(a, min=b, max=b + 1),
+        gap=lambda a, b: np.minimum(np.abs(a - b), np.abs(a - b - 1)),
+    ),
+    "Maximum": binary(gg.maximum, gap=lambda a, b: a - b),
+    "Minimum": binary(gg.minimum, gap=lambda a, b: a - b),
+    "Where": binary(lambda a, b: gg.where(a > 0, a, b), "away"),
+    # linear algebra
+    "Mm": fixed(
+        lambda n, m, k, a, b: a.mm(b),
+        (lambda n, m, k: (n, k), "any"),
+        (lambda n, m, k: (k, m), "any"),
+    ),
+    "Bmm": fixed(
+        lambda n, m, k, a, b: gg.bmm(a, b),
+        (lambda n, m, k: (2, n, k), "any"),
+        (lambda n, m, k: (2, k, m), "any"),
+    ),
+    "Matmul": fixed(
+        lambda n, m, k, a, b, c: (a @ b).sum() + (b @ c[0, :, 0]).sum() + (c[0, 0] @ b).sum(),
+        (lambda n, m, k: (2, 1, n, k), "any"),
+        (lambda n, m, k: (3, k, m), "any"),
+        (lambda n, m, k: (2, m, k), "any"),
+    ),
+    "MatmulExpanded": fixed(
+        lambda n, m, k, a, b: a @ b,
+        (lambda n, m, k: (n, k), "any"),
+        (lambda n, m, k: (2, k, m), "any"),
+    ),
+    "Mv": fixed(
+        lambda n, m, k, a, b: a.mv(b),
+        (lambda n, m, k: (n, k), "any"),
+        (lambda n, m, k: (k,), "any"),
+    ),
+    "Vm": fixed(
+        lambda n, m, k, a, b: a @ b, (lambda n, m, k: (k,), "any"), (lambda n, m, k: (k, m), "any")
+    ),
+    "Dot": fixed(
+        lambda n, m, k, a, b: gg.dot(a, b),
+        (lambda n, m, k: (k,), "any"),
+        (lambda n, m, k: (k,), "any"),
+    ),
+    "Outer": fixed(
+        lambda n, m, k, a, b: gg.outer(a, b),
+        (lambda n, m, k: (n,), "any"),
+        (lambda n, m, k: (m,), "any"),
+    ),
+    "Addmm": fixed(
+        lambda n, m, k, c, a, b: gg.addmm(c, a, b, beta=0.5, alpha=2.0),
+        (lambda n, m, k: (m,), "any"),
+        (lambda n, m, k: (n, k), "any"),
+        (lambda n, m, k: (k, m), "any"),
+    ),
+    "DiagEmbed": fixed(lambda n, m, k, a: gg.diag(a, k - 2), (lambda n, m, k: (n,), "any")),
+    "Diagonal": fixed(lambda n, m, k, a: gg.diag(a, k - 2), (lambda n, m, k: (n, m), "any")),
+    "Trace": fixed(lambda n, m, k, a: gg.trace(a), (lambda n, m, k: (n, m), "any")),
+    "Einsum": _einsum_case(),
+    "Inverse": Case(lambda draw, rng: (gg.linalg.inv, [_well_conditioned(draw(MATRIX_SIDE), rng)])),
+    "Det": Case(lambda draw, rng: (gg.linalg.det, [values(rng, (draw(MATRIX_SIDE),) * 2)])),
+    # losses
+    "MseLoss": binary(lambda a, b: F.mse_loss(*_common(a, b))),
+    "NllLoss": fixed(
+        lambda n, m, k, a: F.nll_loss(a.log_softmax(1), gg.tensor(np.arange(n) % (m + 1))),
+        (lambda n, m, k: (n, m + 1), "any"),
+    ),
+    "NllLoss2d": fixed(
+        lambda n, m, k, a: F.nll_loss(
+            a.log_softmax(1), gg.tensor(np.arange(2 * n * k).reshape(2, n, k) % (m + 1))
+        ),
+        (lambda n, m, k: (2, m + 1, n, k), "any"),
+    ),
+    "BinaryCrossEntropy": Case(
+        lambda draw, rng: (
+            lambda p, t: F.binary_cross_entropy(p.sigmoid(), t),
+            [values(rng, (2, 3)), Fixed(rng.uniform(0, 1, (2, 3)))],
+        )
+    ),
+    "BinaryCrossEntropyWithLogits": Case(
+        lambda draw, rng: (
+            F.binary_cross_entropy_with_logits,
+            [values(rng, (2, 3)), Fixed(rng.uniform(0, 1, (2, 3)))],
+        )
+    ),
+    "SmoothL1Loss": binary(
+        lambda a, b: F.smooth_l1_loss(*_common(a, b), beta=0.5),
+        gap=lambda a, b: np.abs(a - b) - 0.5,
+    ),
+    "HuberLoss": binary(
+        lambda a, b: F.huber_loss(*_common(a, b), delta=0.5), gap=lambda a, b: np.abs(a - b) - 0.5
+    ),
+    # reductions
+    "Sum": unary(lambda a: a.sum()),
+    "SumDim": with_dim(lambda a, d, k: a.sum(d, keepdim=k)),
+    "Mean": unary(lambda a: a.mean()),
+    "MeanDim": with_dim(lambda a, d, k: a.mean(d, keepdim=k)),
+    "Prod": unary(lambda a: a.prod(), "away"),
+    "ProdDim": with_dim(lambda a, d, k: a.prod(d, keepdim=k)),
+    "MaxAll": unary(lambda a: a.max(), "distinct"),
+    "MinAll": unary(lambda a: a.min(), "distinct"),
+    "MaxDim": with_dim(lambda a, d, k: a.max(d, keepdim=k).values, "distinct"),
+    "MinDim": with_dim(lambda a, d, k: a.min(d, k)[0], "distinct"),
+    "Amax": with_dim(lambda a, d, k: a.amax(d, keepdim=k), "distinct"),
+    "Amin": with_dim(lambda a, d, k: a.amin(d, keepdim=k), "distinct"),
+    "Var": with_dim(lambda a, d, k: a.var(d, keepdim=k), min_dims=1, min_side=2),
+    "Std": with_dim(
+        lambda a, d, k: a.std(d, keepdim=k, correction=0), "distinct", min_dims=1, min_side=2
+    ),
+    "Norm": with_dim(
+        lambda a, d, k: (
+            a.norm(dim=d, keepdim=k)
+            + a.norm(p=3, dim=d)
+            + a.norm(p=1, dim=d)
+            + a.norm(p=float("inf"))
+        ),
+        "distinct",
+    ),
+    "Logsumexp": with_dim(lambda a, d, k: a.logsumexp(d, keepdim=k)),
+    "Softmax": with_dim(lambda a, d, k: a.softmax(d)),
+    "LogSoftmax": with_dim(lambda a, d, k: a.log_softmax(d)),
+    "Cumsum": with_dim(lambda a, d, k: a.cumsum(d)),
+    "Cumprod": with_dim(lambda a, d, k: a.cumprod(d)),
+    "Sort": with_dim(lambda a, d, k: a.sort(d, descending=k).values, "distinct"),
+    "Topk": with_dim(lambda a, d, k: a.topk(1, d, largest=k).values, "distinct"),
+    # movement
+    "View": unary(lambda a: a.view(-1)),
+    "Reshape": fixed(lambda n, m, k, a: a.t().reshape(-1), (lambda n, m, k: (n + 1, m + 1), "any")),
+    "Transpose": fixed(lambda n, m, k, a: a.transpose(0, -1), (lambda n, m, k: (n, m, k), "any")),
+    "TransposeT": fixed(lambda n, m, k, a: a.t(), (lambda n, m, k: (n, m), "any")),
+    "Permute": fixed(lambda n, m, k, a: a.permute(1, 2, 0), (lambda n, m, k: (n, m, k), "any")),
+    "Unsqueeze": unary(lambda a: a.unsqueeze(0)),
+    "Squeeze": unary(lambda a: a.squeeze()),
+    "SqueezeDim": unary(lambda a: a.unsqueeze(0).squeeze(0)),
+    "SqueezeDims": unary(lambda a: a.unsqueeze(0).unsqueeze(0).squeeze((0, 1))),
+    "Expand": unary(lambda a: a.expand(2, *a.shape)),
+    "Cat": fixed(
+        lambda n, m, k, a, b: gg.cat([a, b], 1),
+        (lambda n, m, k: (n, m), "any"),
+        (lambda n, m, k: (n, k), "any"),
+    ),
+    "Stack": binary(lambda a, b: gg.stack([a * b, a + b], -1)),
+    "Split": fixed(lambda n, m, k, a: a.split(2)[-1], (lambda n, m, k: (n + 1, m), "any")),
+    "SplitWithSizes": fixed(
+        lambda n, m, k, a: a.split([1, n], 0)[1], (lambda n, m, k: (n + 1, m), "any")
+    ),
+    "Unbind": fixed(
+        lambda n, m, k, a: a.unbind(1)[-1] * 2 + a.unbind(1)[0], (lambda n, m, k: (n, m), "any")
+    ),
+    "Index": _index_case(lambda a, idx, mask: a[gg.tensor(idx)] + a[gg.tensor(mask)].sum()),
+    "Select": unary(lambda a: a[0], shapes=SHAPES.filter(len)),
+    "Slice": unary(lambda a: a[1:], shapes=SHAPES.filter(len)),
+    "IndexUnsqueeze": unary(lambda a: a[None]),
+    "Alias": unary(lambda a: a[...]),
+    "IndexSelect": _index_case(lambda a, idx, mask: a.index_select(0, gg.tensor(idx))),
+    "MaskedSelect": _index_case(lambda a, idx, mask: a.masked_select(gg.tensor(mask))),
+    "IndexPutZeros": _index_case(
+        lambda a, idx, mask: REGISTRY["IndexPutZeros"].apply(
+            a, index=(np.arange(a.shape[0]) % 2,), shape=(2, a.shape[1]), accumulate=True
+        )
+    ),
+    "CopySlices": fixed(
+        lambda n, m, k, a, b: _copy_slices(a, b),
+        (lambda n, m, k: (n, m), "any"),
+        (lambda n, m, k: (m,), "any"),
+    ),
+    "Clone": unary(lambda a: a.clone()),
+    "ToCopy": Case(
+        lambda draw, rng: (lambda a: a.to(gg.float32).to(gg.float64), [values(rng, draw(SHAPES))]),
+        eps=1e-2,
+        atol=1e-4,
+    ),
+    "Flip": fixed(lambda n, m, k, a: a.flip(0, 1), (lambda n, m, k: (n, m), "any")),
+    "Repeat": unary(lambda a: a.repeat(2, *([1] * a.ndim))),
+    "Gather": _index_case(
+        lambda a, idx, mask: a.gather(
+            0, gg.tensor(np.broadcast_to(idx[:, None], (idx.size, a.shape[1])))
+        )
+    ),
+    "MaskedFill": _index_case(lambda a, idx, mask: a.masked_fill(gg.tensor(mask), 0.5)),
+    "Tril": fixed(lambda n, m, k, a: a.tril(k - 2), (lambda n, m, k: (n, m), "any")),
+    "Triu": fixed(lambda n, m, k, a: a.triu(k - 2), (lambda n, m, k: (2, n, m), "any")),
+    "Roll": fixed(lambda n, m, k, a: a.roll(k, 1) + a.roll(1), (lambda n, m, k: (n, m), "any")),
+    "Scatter": _scatter_build("src"),
+    "ScatterValue": _scatter_build("value"),
+    "ScatterAdd": _scatter_build("add"),
+    "IndexAdd": _index_case(
+        lambda a, idx, mask: a.index_add(0, gg.tensor(idx), a[:1].expand(idx.size, -1) * 2)
+    ),
+    # fused nn ops
+    "NativeBatchNorm": fixed(
+        lambda n, m, k, x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        (lambda n, m, k: (n + 1, m, k), "any"),
+        (lambda n, m, k: (m,), "any"),
+        (lambda n, m, k: (m,), "any"),
+    ),
+    "NativeLayerNorm": fixed(
+        lambda n, m, k, x, w, b: F.layer_norm(x, (m + 1,), w, b),
+        (lambda n, m, k: (n, m + 1), "any"),
+        (lambda n, m, k: (m + 1,), "any"),
+        (lambda n, m, k: (m + 1,), "any"),
+    ),
+    "Embedding": fixed(
+        lambda n, m, k, w: F.embedding(gg.tensor([[0, n - 1], [0, 0]]), w),
+        (lambda n, m, k: (n, m), "any"),
+    ),
+    "ConstantPadNd": fixed(
+        lambda n, m, k, a: F.pad(a, (1, k - 1)), (lambda n, m, k: (n, m), "any")
+    ),
+    # in-place ops recorded in the graph
+    "Fill": unary(lambda a: REGISTRY["Fill"].apply(a, value=2.0) + a),
+    "Zero": unary(lambda a: REGISTRY["Zero"].apply(a, value=0.0) + a),
+    "Normal": unary(_seeded(lambda a: REGISTRY["Normal"].apply(a, value=0.5) * a)),
+    "Uniform": unary(_seeded(lambda a: REGISTRY["Uniform"].apply(a, value=0.5) * a)),
+    "Copy": binary(_copy),
+    "AsStrided": fixed(
+        lambda n, m, k, a: REGISTRY["AsStrided"].apply(a, index=(slice(0, n),)),
+        (lambda n, m, k: (n + 1, m), "any"),
+    ),
+}
+
+
+# ----------------------------------------------------------------------------- the checks
+def test_every_op_has_a_case():
+    missing = sorted(set(REGISTRY) - set(CASES))
+    assert not missing, (
+        f"ops without a finite-difference case in tests/ops/test_gradients_fd.py: {missing}; "
+        "add an entry to CASES"
+    )
+    stale = sorted(set(CASES) - set(REGISTRY))
+    assert not stale, f"CASES names ops that no longer exist: {stale}"
+
+
+def _graph_ops(t) -> set:
+    seen, stack = set(), [t.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(nxt for nxt, _ in node.next_functions)
+    return {type(n) for n in seen}
+
+
+def _differentiable(x) -> bool:
+    return not isinstance(x, Fixed) and x.dtype == np.float64
+
+
+def _tensor(x, grad=False):
+    if isinstance(x, Fixed):
+        return gg.tensor(x.value)
+    return gg.tensor(x, requires_grad=grad and x.dtype == np.float64)
+
+
+def _loss(fn, arrays, weights=None):
+    """sum(w * fn(inputs)) as a tensor, the float inputs requiring grad."""
+    tensors = [_tensor(a, grad=True) for a in arrays]
+    out = fn(*tensors)
+    w = weights if weights is not None else np.ones(out.shape)
+    return (out * gg.tensor(w)).sum(), tensors, out
+
+
+def _value(fn, arrays, w) -> float:
+    with gg.no_grad():
+        tensors = [_tensor(a) for a in arrays]
+        return float((fn(*tensors) * gg.tensor(w)).sum().item())
+
+
+def _grads(fn, arrays, w) -> list:
+    loss, tensors, _ = _loss(fn, arrays, w)
+    diff = [t for t in tensors if t.requires_grad]
+    return [
+        g._data.copy()
+        for g in gg.autograd.grad(loss, diff, allow_unused=True, materialize_grads=True)
+    ]
+
+
+def _numeric(fn, arrays, w, eps) -> list:
+    grads = []
+    for x in arrays:
+        if not _differentiable(x):
+            continue
+        g = np.zeros_like(x)
+        for idx in np.ndindex(x.shape):
+            orig = x[idx]
+            x[idx] = orig + eps
+            up = _value(fn, arrays, w)
+            x[idx] = orig - eps
+            down = _value(fn, arrays, w)
+            x[idx] = orig
+            g[idx] = (up - down) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@settings(max_examples=EXAMPLES)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_gradient_matches_finite_differences(name, data, seed):
+    case = CASES[name]
+    op = REGISTRY[name]
+    rng = np.random.default_rng(seed)
+    fn, arrays = case.build(data.draw, rng)
+    arrays = [a if isinstance(a, Fixed) else np.array(a) for a in arrays]
+    loss, tensors, out = _loss(fn, arrays)
+    assert op in _graph_ops(loss), f"the case for {name} does not record {op.__name__}"
+    w = rng.uniform(-1, 1, out.shape)
+
+    analytic = _grads(fn, arrays, w)
+    numeric = _numeric(fn, arrays, w, case.eps)
+    for i, (a, n) in enumerate(zip(analytic, numeric)):
+        np.testing.assert_allclose(a, n, rtol=1e-4, atol=case.atol, err_msg=f"{name} input {i}")
+
+    if op.differentiable_backward:
+        _check_second_order(fn, arrays, w, rng, name)
+
+
+def _check_second_order(fn, arrays, w, rng, name):
+    """H v by double backward against (grad(x + eps v) - grad(x - eps v)) / (2 eps)."""
+    loss, tensors, _ = _loss(fn, arrays, w)
+    diff = [t for t in tensors if t.requires_grad]
+    firsts = gg.autograd.grad(
+        loss, diff, create_graph=True, allow_unused=True, materialize_grads=True
+    )
+    vs = [rng.uniform(-1, 1, t.shape) for t in diff]
+    inner = sum((g * gg.tensor(v)).sum() for g, v in zip(firsts, vs))
+    if isinstance(inner, gg.Tensor) and inner.requires_grad:
+        hv = [
+            g._data
+            for g in gg.autograd.grad(inner, diff, allow_unused=True, materialize_grads=True)
+        ]
+    else:  # the gradient does not depend on the inputs: a zero Hessian
+        hv = [np.zeros(t.shape) for t in diff]
+    float_idx = [i for i, a in enumerate(arrays) if _differentiable(a)]
+
+    def shifted(sign):
+        moved = list(arrays)
+        for i, v in zip(float_idx, vs):
+            moved[i] = arrays[i] + sign * EPS * v
+        return _grads(fn, moved, w)
+
+    numeric = [(u - d) / (2 * EPS) for u, d in zip(shifted(1), shifted(-1))]
+    for i, (a, n) in enumerate(zip(hv, numeric)):
+        np.testing.assert_allclose(a, n, rtol=1e-4, atol=1e-4, err_msg=f"{name} H v, input {i}")
