@@ -202,3 +202,21 @@ def test_help_lists_examples(tmp_path: Path):
         assert option in proc.stdout
     assert "examples:" in proc.stdout
     assert "examples:" in glassgrad("run", "--help", cwd=tmp_path).stdout
+
+
+def test_run_imports_the_scripts_own_modules_and_still_explains_after_sys_exit(
+    tmp_path: Path,
+):
+    write(
+        tmp_path / "helper.py",
+        "import torch\n\ndef square(t):\n    return t * t\n",
+    )
+    write(
+        tmp_path / "main.py",
+        "import sys, torch\nfrom helper import square\n"
+        "w = torch.tensor(3.0, requires_grad=True)\nsquare(w).backward()\nsys.exit(0)\n",
+    )
+    proc = glassgrad("run", "--explain", "w", "--graph", "g.dot", "main.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith("= 6")
+    assert (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph")

@@ -8,6 +8,8 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import glassgrad
 from glassgrad import nn
@@ -259,6 +261,72 @@ def test_deep_nesting_is_refused(tmp_path, depth):
     _refused(path, "nest|unreadable")
 
 
-def test_missing_file():
+def test_missing_file_directory_and_text_mode(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         glassgrad.load("/nonexistent/dir/x.gg")
+    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
+        glassgrad.save({}, tmp_path / "missing" / "x.gg")
+    with open(tmp_path / "t.txt", "w") as fh, pytest.raises(TypeError, match="mode 'wb'"):
+        glassgrad.save({}, fh)
+    glassgrad.save({}, tmp_path / "t.txt")
+    with open(tmp_path / "t.txt") as fh, pytest.raises(TypeError, match="mode 'rb'"):
+        glassgrad.load(fh)
+
+
+def _equal(a, b):
+    if isinstance(a, glassgrad.Tensor):
+        return (
+            isinstance(b, glassgrad.Tensor)
+            and a.dtype == b.dtype
+            and np.array_equal(a.numpy(), b.numpy())
+        )
+    if isinstance(a, dict):
+        return type(a) is type(b) and list(a) == list(b) and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_equal, a, b))
+    return a == b and type(a) is type(b)
+
+
+_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.lists(st.floats(-1e6, 1e6, width=32), max_size=6).map(
+        lambda v: glassgrad.tensor(v, dtype=glassgrad.float32)
+    ),
+    st.lists(st.integers(-100, 100), min_size=1, max_size=6).map(glassgrad.tensor),
+)
+_structures = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(st.one_of(st.text(max_size=5), st.integers(0, 9)), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@given(_structures)
+def test_round_trip_property(obj):
+    buffer = io.BytesIO()
+    glassgrad.save(obj, buffer)
+    buffer.seek(0)
+    assert _equal(obj, glassgrad.load(buffer))
+
+
+@given(st.data())
+def test_any_single_byte_corruption_is_detected_or_harmless(data):
+    obj = {"w": glassgrad.arange(12.0).reshape(3, 4), "n": [1, 2.5, "s"], 0: {"step": 3}}
+    buffer = io.BytesIO()
+    glassgrad.save(obj, buffer)
+    raw = bytearray(buffer.getvalue())
+    at = data.draw(st.integers(0, len(raw) - 1))
+    raw[at] ^= data.draw(st.integers(1, 255))
+    try:
+        back = glassgrad.load(io.BytesIO(bytes(raw)))
+    except SerializationError:
+        return
+    assert _equal(obj, back)  # only bytes nobody reads (e.g. zip metadata) may change silently

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 
 from glassgrad import _dtypes, ops  # noqa: I001
 from glassgrad._creation import (
@@ -60,7 +61,10 @@ from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import linalg as _linalg
 from glassgrad.ops import movement as _movement
 from glassgrad.ops import reduce as _reduce
-from glassgrad.tensor import Tensor  # first: tensor.py loads the ops once Tensor exists
+from glassgrad.tensor import Tensor
+
+# PyTorch computes log(0) = -inf or 0/0 = nan silently; so do we (NumPy would warn from our ops).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"glassgrad(\.|$)")
 
 __version__ = "0.1.0"
 

@@ -131,7 +131,11 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("--graph", metavar="OUT.svg", help="draw the graph of the last backward()")
+    run.add_argument(
+        "--graph",
+        metavar="OUT.svg",
+        help="draw the graph of the last backward() (.svg, .png, .pdf; .dot needs no Graphviz)",
+    )
     run.add_argument(
         "--explain",
         metavar="NAME",
@@ -317,21 +321,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
             code = compile(fh.read(), script, "exec")
         with _watching(remember):
             exec(code, main_module.__dict__)
-        namespace = main_module.__dict__
-    except AttributeError as exc:
-        api = _unsupported_api(exc)
-        if api is None:
-            sys.stderr.write(_user_traceback(exc, script))
-            return 1
-        sys.stderr.write(_user_traceback(exc, script))
-        sys.stderr.write(f"glassgrad run: {api} is not supported by glassgrad yet\n")
-        return 1
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code not in (None, 0) or not remember:
+            raise
+    except KeyboardInterrupt:
         raise
     except BaseException as exc:  # the script's own error: show it like python would
-        if isinstance(exc, KeyboardInterrupt):
-            raise
         sys.stderr.write(_user_traceback(exc, script))
+        api = _unsupported_api(exc) if isinstance(exc, AttributeError) else None
+        if api is not None:
+            sys.stderr.write(f"glassgrad run: {api} is not supported by glassgrad yet\n")
         return 1
     finally:
         sys.modules["__main__"] = saved_main
@@ -339,7 +338,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         sys.meta_path.remove(finder)
         autograd.remember_last_backward = False
     if remember:
-        return _after_run(args, namespace, autograd.last_backward_root)
+        return _after_run(args, main_module.__dict__, autograd.last_backward_root)
     return 0
 
 
@@ -353,7 +352,11 @@ def _after_run(args: argparse.Namespace, namespace: dict, root) -> int:
     if args.graph:
         picture = viz.graph(root, params=_leaf_names(namespace), use_locals=False)
         path = os.path.abspath(args.graph)
-        picture.render(path)
+        try:
+            picture.render(path)
+        except (ImportError, RuntimeError) as exc:  # no graphviz / dot: say how to get it
+            print(f"glassgrad run: cannot draw {path}: {exc}", file=sys.stderr)
+            return 1
         print(f"glassgrad run: graph of the last backward() written to {path}", file=sys.stderr)
     if args.explain:
         leaf = _find_leaf(namespace, args.explain)

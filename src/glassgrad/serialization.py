@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import struct
 import tempfile
 import zipfile
 from collections import Counter, OrderedDict
@@ -33,6 +34,20 @@ MAX_ENTRIES = 1_000_000
 MAX_MANIFEST_BYTES = 256 * 2**20
 MAX_DEPTH = 200
 _ALLOWED_KINDS = "fiub"
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    OverflowError,
+    struct.error,
+)
 
 
 class SerializationError(RuntimeError, ValueError):
@@ -157,10 +172,16 @@ def save(obj: Any, f, pickle_module=None, pickle_protocol=None, **kwargs) -> Non
     manifest = {"format": FORMAT, "version": VERSION, "root": encoder.encode(obj)}
     manifest["arrays"] = [{"dtype": a.dtype.str, "shape": list(a.shape)} for a in encoder.arrays]
     if hasattr(f, "write"):
+        if isinstance(f, io.TextIOBase):
+            raise TypeError("glassgrad.save needs a binary file: open it with mode 'wb'")
         _write_archive(f, manifest, encoder.arrays)
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"glassgrad.save: directory {directory!r} does not exist; create it first"
+        )
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as stream:
@@ -205,6 +226,8 @@ def _sniff(name: str, head: bytes) -> None:
 
 def _open_archive(f, name: str) -> tuple[zipfile.ZipFile, int]:
     """The archive and the number of bytes it occupies (bounds what its entries may claim)."""
+    if isinstance(f, io.TextIOBase):
+        raise TypeError("glassgrad.load needs a binary file: open it with mode 'rb'")
     if hasattr(f, "read"):
         if hasattr(f, "seekable") and f.seekable():
             start = f.tell()
@@ -228,7 +251,7 @@ def _open_archive(f, name: str) -> tuple[zipfile.ZipFile, int]:
     _sniff(name, head)
     try:
         return zipfile.ZipFile(stream), size
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+    except _READ_ERRORS as err:
         raise _refuse(name, f"the archive is truncated or corrupted ({err})") from None
 
 
@@ -248,6 +271,11 @@ def _check_entries(archive: zipfile.ZipFile, name: str, size_limit: int) -> None
         raise _refuse(name, f"no {MANIFEST} in the archive: not a file written by glassgrad.save")
     total = 0
     for info in infos:
+        if info.flag_bits & 0x61:
+            raise _refuse(
+                name,
+                f"entry {info.filename!r} is encrypted or patched; glassgrad never writes that",
+            )
         if info.compress_type != zipfile.ZIP_STORED:
             raise _refuse(
                 name,
@@ -413,10 +441,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     name = _describe(f)
     archive, size_limit = _open_archive(f, name)
     with archive:
-        _check_entries(archive, name, size_limit)
-        manifest = _read_manifest(archive, name)
-        decoder = _Decoder(archive, manifest, name)
         try:
-            return decoder.decode(manifest["root"])
+            _check_entries(archive, name, size_limit)
+            manifest = _read_manifest(archive, name)
+            return _Decoder(archive, manifest, name).decode(manifest["root"])
+        except SerializationError:
+            raise
         except RecursionError:
             raise _refuse(name, "the structure is nested too deeply") from None
+        except _READ_ERRORS as err:
+            # whatever a damaged archive makes zipfile/NumPy raise is reported the same way
+            raise _refuse(name, f"the archive is corrupted ({type(err).__name__}: {err})") from None

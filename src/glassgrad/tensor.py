@@ -280,9 +280,18 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        from glassgrad.autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        data = self._data
+        if (
+            gradient is None
+            and inputs is None
+            and not create_graph
+            and self.grad_fn is not None
+            and data.size == 1
+            and not _autograd.remember_last_backward
+        ):  # plain ``loss.backward()``: what autograd.backward does, without its general checks
+            _run_backward((self,), [xp.ones(data.shape, data.dtype)], bool(retain_graph), False)
+            return
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, outside the graph."""
@@ -752,4 +761,6 @@ def _install_methods(methods: dict, properties: dict) -> None:
         setattr(Tensor, name, property(fn))
 
 
+from glassgrad import autograd as _autograd  # noqa: E402  (Tensor.backward dispatches here)
 from glassgrad import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
+from glassgrad.autograd.engine import run_backward as _run_backward  # noqa: E402

@@ -43,3 +43,23 @@ def test_set_detect_anomaly_as_a_call():
     finally:
         torch.autograd.set_detect_anomaly(False)
     assert not autograd_graph.DETECT_ANOMALY
+
+
+class BadSqrt(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.sqrt()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * float("nan")
+
+
+def test_custom_function_backward_is_named_with_its_line():
+    x = torch.tensor(4.0, requires_grad=True)
+    with torch.autograd.set_detect_anomaly(True):
+        y = BadSqrt.apply(x) * 2  # custom function line
+        with pytest.raises(RuntimeError) as info:
+            y.backward()
+    assert "Function 'BadSqrtBackward' returned nan values in its 0th output." in str(info.value)
+    assert "y = BadSqrt.apply(x) * 2  # custom function line" in str(info.value)

@@ -161,3 +161,31 @@ def test_functional_activations_and_flatten_match_torch():
             [t],
             names=name not in ("logsigmoid", "flatten"),
         )
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    "shape, pad",
+    [
+        ((2, 5), (2, 3)),
+        ((2, 3, 5), (1, 4)),
+        ((2, 4, 5), (1, 2, 3, 0)),
+        ((1, 2, 3, 4, 5), (1, 1, 2, 0, 1, 2)),
+    ],
+)
+def test_index_pad_modes(mode, shape, pad):
+    g, t = _pair(_x(*shape))
+    g_out, t_out = gF.pad(g, pad, mode=mode), tF.pad(t, pad, mode=mode)
+    _check(g_out, t_out, [g], [t], names=mode != "circular")
+
+
+def test_index_pad_errors_match_torch():
+    x = glassgrad.zeros(2, 3, 4)
+    with pytest.raises(RuntimeError, match=r"padding \(4, 2\) at dimension 2"):
+        gF.pad(x, (4, 2), mode="reflect")
+    with pytest.raises(NotImplementedError, match="Padding size 6 is not supported for 3D"):
+        gF.pad(x, (1, 1, 1, 1, 1, 1), mode="replicate")
+    with pytest.raises(RuntimeError, match="wrapping around more than once"):
+        gF.pad(x, (5, 0), mode="circular")
+    with pytest.raises(NotImplementedError, match="Unrecognised padding mode foo"):
+        gF.pad(x, (1, 1), mode="foo")

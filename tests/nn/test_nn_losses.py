@@ -307,3 +307,164 @@ def test_deprecated_size_average_maps_to_reduction():
     with pytest.warns(UserWarning, match="reduction='sum'"):
         loss = gnn.MSELoss(size_average=False)
     assert loss.reduction == "sum"
+
+
+def test_double_backward_through_losses():
+    x = np.random.default_rng(9).standard_normal((3, 4))
+    t = np.array([0, 3, 1])
+    results = []
+    for lib, F in ((torch, tF), (glassgrad, gF)):
+        xx = lib.tensor(x, requires_grad=True)
+        zeros = lib.zeros(3, 4, dtype=lib.float64)
+        loss = (
+            F.cross_entropy(xx, lib.tensor(t), label_smoothing=0.1)
+            + F.nll_loss(xx.log_softmax(1), lib.tensor(t), reduction="sum")
+            + F.mse_loss(xx, zeros)
+            + F.huber_loss(xx, zeros, delta=0.5)
+            + F.smooth_l1_loss(xx, zeros, beta=0.5)
+        )
+        (grad,) = lib.autograd.grad(loss, xx, create_graph=True)
+        (grad * grad).sum().backward()
+        results.append(xx.grad)
+    assert_close(results[1], results[0], np.float64)
+
+
+def test_weight_that_does_not_broadcast_is_refused():
+    x, t = glassgrad.full((4, 3), 0.5), glassgrad.zeros(4, 3)
+    with pytest.raises(RuntimeError, match=r"weight of shape \[2\].*\[4, 3\]"):
+        gF.binary_cross_entropy(x, t, weight=glassgrad.ones(2))
+    with pytest.raises(RuntimeError, match=r"pos_weight of shape \[4\]"):
+        gF.binary_cross_entropy_with_logits(x, t, pos_weight=glassgrad.ones(4))
+
+
+def _pm1(rng, shape):
+    return np.where(rng.random(shape) < 0.5, -1.0, 1.0).astype(np.float32)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_margin_and_embedding_losses(reduction):
+    rng = _rng(11)
+    x1, x2 = (rng.standard_normal((5, 3)).astype(np.float32) for _ in range(2))
+    x, y = rng.standard_normal(5).astype(np.float32), _pm1(rng, 5)
+    r = {"reduction": reduction}
+    _run("soft_margin_loss", [x1, _pm1(rng, (5, 3))], {0}, r, np.float32, False)
+    _run(
+        "margin_ranking_loss",
+        [x, x1[:, 0].copy(), y],
+        {0, 1},
+        {**r, "margin": 0.3},
+        np.float32,
+        False,
+    )
+    _run(
+        "hinge_embedding_loss",
+        [x1, _pm1(rng, (5, 3))],
+        {0},
+        {**r, "margin": 0.5},
+        np.float32,
+        False,
+    )
+    _run("cosine_embedding_loss", [x1, x2, y], {0, 1}, {**r, "margin": 0.1}, np.float32, False)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(
+    "log_input, full", [(True, False), (False, False), (True, True), (False, True)]
+)
+def test_poisson_nll_loss(log_input, full, reduction):
+    rng = _rng(12)
+    x = rng.random((4, 3)).astype(np.float32) + (0.0 if log_input else 0.1)
+    target = rng.integers(0, 5, size=(4, 3)).astype(np.float32)
+    kwargs = {"log_input": log_input, "full": full, "reduction": reduction}
+    _run("poisson_nll_loss", [x, target], {0}, kwargs, np.float32, False)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("var_shape", [(4, 3), (4, 1), (4,)])
+@pytest.mark.parametrize("full", [False, True])
+def test_gaussian_nll_loss(var_shape, full, reduction):
+    rng = _rng(13)
+    x, target = (rng.standard_normal((4, 3)).astype(np.float32) for _ in range(2))
+    var = (rng.random(var_shape) + 1e-7).astype(np.float32)
+    var.reshape(-1)[0] = 1e-9  # clamped at eps, gradient still flows
+    _run(
+        "gaussian_nll_loss",
+        [x, target, var],
+        {0, 2},
+        {"full": full, "reduction": reduction},
+        np.float32,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("SoftMarginLoss", {}),
+        ("PoissonNLLLoss", {"log_input": False, "full": True}),
+        ("GaussianNLLLoss", {"full": True}),
+        ("MarginRankingLoss", {"margin": 0.2}),
+        ("HingeEmbeddingLoss", {"margin": 2.0}),
+        ("CosineEmbeddingLoss", {"margin": 0.5, "reduction": "sum"}),
+    ],
+)
+def test_extra_loss_modules_repr(name, kwargs):
+    assert repr(getattr(gnn, name)(**kwargs)) == repr(getattr(torch.nn, name)(**kwargs))
+
+
+MIXED = [
+    ("mse_loss", np.float32, np.float64),
+    ("smooth_l1_loss", np.float32, np.float64),
+    ("binary_cross_entropy_with_logits", np.float64, np.float32),
+    ("binary_cross_entropy_with_logits", np.float32, np.float64),
+    ("soft_margin_loss", np.float32, np.float64),
+]
+
+
+@pytest.mark.parametrize("name, in_dtype, target_dtype", MIXED)
+def test_mixed_dtypes_give_torch_result_dtype(name, in_dtype, target_dtype):
+    x = np.full((3, 2), 0.3, in_dtype)
+    y = np.full((3, 2), 0.6, target_dtype)
+    _run(name, [x, y], {0}, {}, np.float32, check_grad_fn=False)
+
+
+DTYPE_ERRORS = [
+    ("binary_cross_entropy", [np.full(2, 0.5, np.float32), np.ones(2)], {}),
+    ("binary_cross_entropy", [np.full(2, 0.5, np.float32), np.ones(2, np.int64)], {}),
+    ("binary_cross_entropy_with_logits", [np.zeros(2, np.float32), np.ones(2, np.int64)], {}),
+    ("kl_div", [np.zeros(2, np.float32), np.ones(2, np.int64)], {}),
+    ("cross_entropy", [np.zeros((2, 3), np.int64), np.array([0, 1])], {}),
+    ("mse_loss", [np.zeros(2, np.int64), np.zeros(2, np.int64)], {}),
+]
+
+
+@pytest.mark.parametrize("name, arrays, kwargs", DTYPE_ERRORS)
+def test_dtype_errors_match_torch(name, arrays, kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _both_raise(name, arrays, kwargs)
+
+
+def test_class_weight_dtype_must_match_input():
+    x, t = np.zeros((2, 3), np.float32), np.array([0, 1])
+    for name in ("cross_entropy", "nll_loss"):
+        with pytest.raises(RuntimeError) as t_err:
+            getattr(tF, name)(
+                torch.tensor(x), torch.tensor(t), weight=torch.ones(3, dtype=torch.float64)
+            )
+        with pytest.raises(RuntimeError) as g_err:
+            getattr(gF, name)(
+                glassgrad.tensor(x),
+                glassgrad.tensor(t),
+                weight=glassgrad.ones(3, dtype=glassgrad.float64),
+            )
+        assert str(t_err.value) in str(g_err.value)
+
+
+def test_huber_mixed_dtypes_compute_in_the_input_dtype():
+    for a, b in ((np.float32, np.float64), (np.float64, np.float32)):
+        x, y = np.full(3, 0.3, a), np.full(3, 2.6, b)
+        g = gF.huber_loss(glassgrad.tensor(x), glassgrad.tensor(y))
+        t = tF.huber_loss(torch.tensor(x), torch.tensor(y))
+        assert g.dtype.name == str(t.dtype).replace("torch.", "")
+        assert_close(g, t)

@@ -307,3 +307,67 @@ def test_modulelist_and_moduledict_like_torch():
     assert repr(g["layers"][-1]) == repr(t["layers"][-1])
     assert repr(g["heads"].pop("b")) == repr(t["heads"].pop("b"))
     assert repr(g) == repr(t)
+
+
+def test_always_call_forward_hook_runs_when_forward_fails():
+    seen = []
+    lin = gnn.Linear(2, 2)
+    lin.register_forward_hook(lambda m, a, out: seen.append(out), always_call=True)
+    lin.register_forward_hook(lambda m, a, out: seen.append("normal"))
+    with pytest.raises(RuntimeError):
+        lin(glassgrad.ones(1, 3))
+    assert seen == [None]
+
+
+def test_full_backward_hooks_see_and_replace_gradients_like_torch():
+    def run(nn, lib):
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+        seen = []
+
+        def record(mod, grad_input, grad_output):
+            seen.append(
+                (type(mod).__name__, [g is None for g in grad_input], grad_output[0].sum().item())
+            )
+
+        for layer in model:
+            layer.register_full_backward_hook(record)
+        model[1].register_full_backward_hook(lambda mod, gi, go: (gi[0] * 2,))
+        return model, seen
+
+    (g_model, g_seen), (t_model, t_seen) = run(gnn, glassgrad), run(torch.nn, torch)
+    copy_module(g_model, t_model)
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    gx, tx = glassgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    g_model(gx).pow(2).sum().backward()
+    t_model(tx).pow(2).sum().backward()
+    assert [s[:2] for s in g_seen] == [s[:2] for s in t_seen]
+    np.testing.assert_allclose([s[2] for s in g_seen], [s[2] for s in t_seen], rtol=1e-5)
+    assert_close(gx.grad, tx.grad)
+    assert_close(g_model[0].weight.grad, t_model[0].weight.grad)
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        g_model(glassgrad.tensor(x)).sum().backward()
+
+
+def test_extra_state_submodule_and_buffer_access():
+    class WithExtra(gnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = gnn.Linear(1, 1)
+            self.k = 3
+
+        def get_extra_state(self):
+            return {"k": self.k}
+
+        def set_extra_state(self, state):
+            self.k = state["k"]
+
+    m = WithExtra()
+    state = m.state_dict()
+    assert list(state) == ["_extra_state", "lin.weight", "lin.bias"]
+    state["_extra_state"] = {"k": 5}
+    m.load_state_dict(state)
+    assert m.k == 5
+    m.set_submodule("lin", gnn.Identity())
+    assert isinstance(m.lin, gnn.Identity)
+    assert gnn.BatchNorm1d(2).get_buffer("running_var").tolist() == [1.0, 1.0]
+    assert gnn.Linear(2, 2).type(glassgrad.float64).weight.dtype == glassgrad.float64

@@ -181,6 +181,24 @@ def _einsum_case():
     return Case(build)
 
 
+def _pad_case(mode: str, spatial: int) -> Case:
+    """``F.pad`` of an (N, C, *spatial) input in a non-constant mode, pads of 0 or 1."""
+
+    def build(draw, rng):
+        shape = (1, 2) + tuple(draw(st.integers(2, 3)) for _ in range(spatial))
+        pad = tuple(draw(st.integers(0, 1)) for _ in range(2 * spatial))
+        return (lambda a: F.pad(a, pad, mode=mode)), [values(rng, shape)]
+
+    return Case(build)
+
+
+def _softplus_build(draw, rng):
+    """Inputs on both sides of the threshold (16 a = 5), not at it."""
+    a = values(rng, draw(SHAPES))
+    assume(np.all(np.abs(16 * a - 5) > 0.1))
+    return (lambda x: F.softplus(x * 8, beta=2.0, threshold=5.0) + F.softplus(x)), [a]
+
+
 def _well_conditioned(n, rng):
     return values(rng, (n, n)) * 0.3 + np.eye(n) * 2
 
@@ -206,8 +224,8 @@ CASES: dict[str, Case] = {
     # activations
     "LeakyRelu": unary(lambda a: F.leaky_relu(a, 0.1), "away"),
     "Elu": unary(F.elu, "away"),
-    "Gelu": unary(F.gelu),
-    "Softplus": unary(lambda a: F.softplus(a, beta=2.0)),
+    "Gelu": unary(lambda a: F.gelu(a) + F.gelu(a, approximate="tanh")),
+    "Softplus": Case(_softplus_build),
     "Hardtanh": unary(lambda a: F.hardtanh(a * 3), "away"),
     "Silu": unary(F.silu),
     # arithmetic
@@ -217,7 +235,7 @@ CASES: dict[str, Case] = {
     "Mul": binary(lambda a, b: a * b),
     "Div": binary(lambda a, b: a / b, "any", "away"),
     "Neg": unary(lambda a: -a),
-    "Pow": unary(lambda a: a**3 + a**2.5 + a**-1),
+    "Pow": unary(lambda a: a**3 + (a * a + 1) ** 2.5 + a**-1 + a**0, "away"),
     "PowTensor": binary(lambda a, b: a**b, "pos"),
     "PowScalarBase": unary(lambda a: 2.5**a),
     "Exp": unary(gg.exp),
@@ -366,8 +384,8 @@ CASES: dict[str, Case] = {
     "Norm": with_dim(
         lambda a, d, k: (
             a.norm(dim=d, keepdim=k)
-            + a.norm(p=3, dim=d)
-            + a.norm(p=1, dim=d)
+            + a.norm(p=3, dim=d, keepdim=k)
+            + a.norm(p=1, dim=d, keepdim=k)
             + a.norm(p=float("inf"))
         ),
         "distinct",
@@ -463,6 +481,19 @@ CASES: dict[str, Case] = {
     "ConstantPadNd": fixed(
         lambda n, m, k, a: F.pad(a, (1, k - 1)), (lambda n, m, k: (n, m), "any")
     ),
+    "_IndexPad": fixed(
+        lambda n, m, k, a: REGISTRY["_IndexPad"].apply(a, gathers=((1, np.arange(k + 2) % m),)),
+        (lambda n, m, k: (n, m), "any"),
+    ),
+    **{
+        f"{kind}Pad{d}D": _pad_case(mode, d)
+        for kind, mode in [
+            ("Reflection", "reflect"),
+            ("Replication", "replicate"),
+            ("Circular", "circular"),
+        ]
+        for d in (1, 2, 3)
+    },
     # in-place ops recorded in the graph
     "Fill": unary(lambda a: REGISTRY["Fill"].apply(a, value=2.0) + a),
     "Zero": unary(lambda a: REGISTRY["Zero"].apply(a, value=0.0) + a),

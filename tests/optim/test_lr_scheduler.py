@@ -44,6 +44,22 @@ CASES = {
     "CosineAnnealingWarmRestarts": lambda s, o: s.CosineAnnealingWarmRestarts(
         o, T_0=4, T_mult=2, eta_min=0.01
     ),
+    "CyclicLR": lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4),
+    "CyclicLR-triangular2": lambda s, o: s.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5, mode="triangular2"
+    ),
+    "CyclicLR-exp_range": lambda s, o: s.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.97
+    ),
+    "CyclicLR-custom": lambda s, o: s.CyclicLR(
+        o,
+        base_lr=0.01,
+        max_lr=0.1,
+        step_size_up=2,
+        scale_fn=lambda x: 0.5**x,
+        scale_mode="iterations",
+        cycle_momentum=False,
+    ),
     "SequentialLR": lambda s, o: s.SequentialLR(
         o,
         [s.LinearLR(o, start_factor=0.2, total_iters=5), s.ExponentialLR(o, gamma=0.9)],
@@ -85,8 +101,9 @@ def test_lr_sequence_matches_torch(name):
     assert my_momenta == their_momenta
 
 
-def test_one_cycle_cycles_adam_beta1_like_torch():
-    make = CASES["OneCycleLR"]
+@pytest.mark.parametrize("name", ["OneCycleLR", "CyclicLR"])
+def test_momentum_cycling_of_adam_beta1_like_torch(name):
+    make = CASES[name]
     mine, my_betas, _ = _sequence(glassgrad, make, "Adam")
     theirs, their_betas, _ = _sequence(torch, make, "Adam")
     assert mine == theirs and my_betas == their_betas

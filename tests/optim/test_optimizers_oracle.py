@@ -72,6 +72,16 @@ GRID = {
         {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True},
         {"lr": 0.05, "betas": (0.9, 0.9), "maximize": True},
     ],
+    "Rprop": [
+        {},
+        {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)},
+        {"lr": 0.05, "maximize": True},
+    ],
+    "ASGD": [
+        {},
+        {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 20, "weight_decay": 0.1},
+        {"lr": 0.05, "t0": 0, "maximize": True},
+    ],
 }
 
 CASES = [(name, kw) for name, options in GRID.items() for kw in options]

@@ -68,11 +68,46 @@ class Const:
 
 
 CASES: list = []
+#: cases whose float32 values and gradients must equal PyTorch's bit for bit
+EXACT: list = []
+_exact_section = False
 
 
-def case(name, fn, *specs, grad_fn=True):
+def case(name, fn, *specs, grad_fn=True, exact=False):
     """Register ``fn`` on inputs ``specs``; ``grad_fn=False`` skips the name comparison."""
     CASES.append(pytest.param(fn, specs, grad_fn, id=name))
+    if exact or _exact_section:
+        EXACT.append(CASES[-1])
+
+
+# Same float operations as PyTorch (no transcendental functions, no reordered sums).
+EXACT_UNARY = {
+    "radd",
+    "add_scalar",
+    "rsub",
+    "sub_scalar",
+    "rmul",
+    "rdiv",
+    "div_scalar",
+    "pow2",
+    "pow3",
+    "pow_fn",
+    "neg",
+    "square",
+    "abs",
+    "relu",
+    "sign",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "clamp",
+    "clamp_min",
+    "clamp_max",
+    "clip",
+    "reciprocal",
+    "rsqrt",
+}
 
 
 # ----------------------------------------------------------------------------- elementwise
@@ -162,6 +197,19 @@ for shape in [(), (5,), (2, 3)]:
         P(*shape),
     )
     case(f"xlogy{s}", lambda m, a, b: m.xlogy(a, b), F(*shape), P(*shape))
+
+# activations (nn.functional)
+for shape in [(), (2, 3)]:
+    s = str(shape)
+    case(f"leaky_relu{s}", lambda m, a: m.nn.functional.leaky_relu(a, 0.2), F(*shape, away=0.05))
+    case(f"elu{s}", lambda m, a: m.nn.functional.elu(a, alpha=0.7), F(*shape, away=0.05))
+    case(f"gelu{s}", lambda m, a: m.nn.functional.gelu(a), F(*shape))
+    case(f"gelu_tanh{s}", lambda m, a: m.nn.functional.gelu(a, approximate="tanh"), F(*shape))
+    case(
+        f"softplus{s}", lambda m, a: m.nn.functional.softplus(a * 8, beta=2, threshold=5), F(*shape)
+    )
+    case(f"silu{s}", lambda m, a: m.nn.functional.silu(a), F(*shape))
+    case(f"hardtanh{s}", lambda m, a: m.nn.functional.hardtanh(a, -0.5, 0.5), F(*shape, away=0.05))
 
 # dtype promotion: ints/bools mixed with floats and Python numbers
 case("int_tensor_times_float", lambda m, a: a * 2.5, Int(3))
@@ -262,6 +310,7 @@ case("std_mean", lambda m, a: m.std_mean(a, dim=1), F(3, 4), grad_fn=False)
 case("var_mean", lambda m, a: m.var_mean(a, 0), F(3, 4), grad_fn=False)
 
 # ----------------------------------------------------------------------------- movement
+_exact_section = True
 case("view", lambda m, a: a.view(3, 4), F(2, 6))
 case("view_infer", lambda m, a: a.view(-1, 2), F(2, 6))
 case("view_0d", lambda m, a: a.view(1, 1), F())
@@ -301,7 +350,9 @@ case("unbind", lambda m, a: a.unbind(1), F(2, 3))
 case("narrow", lambda m, a: a.narrow(1, 1, 2), F(2, 4))
 case("flip", lambda m, a: a.flip(0), F(3, 2))
 case("flip_dims", lambda m, a: m.flip(a, (0, 1)), F(3, 2))
-case("repeat", lambda m, a: a.repeat(2, 3), F(2, 3))
+_exact_section = False
+case("repeat", lambda m, a: a.repeat(2, 3), F(2, 3))  # grad sums in another order
+_exact_section = True
 case("repeat_more_dims", lambda m, a: a.repeat(2, 1, 2), F(3))
 case("repeat_interleave", lambda m, a: a.repeat_interleave(2), F(2, 3))
 case("repeat_interleave_dim", lambda m, a: m.repeat_interleave(a, 3, dim=1), F(2, 3))
@@ -383,6 +434,7 @@ case("idx_0d_tensor", lambda m, a, i: a[i], F(4, 2), Const(2))
 case("idx_mixed", lambda m, a, i: a[1:, i, None], F(3, 4, 2), Const([1, 0]))
 
 # ----------------------------------------------------------------------------- linear algebra
+_exact_section = False
 case("matmul_1d_1d", lambda m, a, b: a @ b, F(4), F(4))
 case("matmul_2d_2d", lambda m, a, b: a @ b, F(2, 3), F(3, 4))
 case("matmul_2d_1d", lambda m, a, b: m.matmul(a, b), F(2, 3), F(3))
@@ -520,6 +572,14 @@ def _run(fn, specs, fdt, tol, check_name):
             else:
                 assert mine.grad is not None, f"input {i} got no gradient"
                 _check_tensor(mine.grad, ref.grad, tol, f"gradient of input {i}")
+
+
+EXACT.extend(p for p in CASES if p.id.rsplit("(", 1)[0] in EXACT_UNARY)
+
+
+@pytest.mark.parametrize(("fn", "specs", "check_name"), EXACT)
+def test_float32_bit_for_bit(fn, specs, check_name):
+    _run(fn, specs, "float32", 0.0, check_name)
 
 
 @pytest.mark.parametrize("fdt", list(FLOAT_DTYPES))

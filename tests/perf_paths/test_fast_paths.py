@@ -135,3 +135,73 @@ def test_float32_stays_float32_through_training_step():
     assert loss.dtype == gg.float32 and w.grad.dtype == gg.float32
     gg.optim.SGD([w], lr=0.1, momentum=0.9).step()
     assert w.dtype == gg.float32
+
+
+def test_adopted_gradient_never_aliases_user_arrays():
+    """``.grad`` takes over a fresh gradient buffer only when nothing else refers to it."""
+    x = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    g = gg.tensor([0.5, 0.5, 0.5])
+    x.backward(g)
+    y = gg.tensor([1.0, 2.0], requires_grad=True)
+    gy = gg.tensor([1.0, 1.0])
+    y.clone().backward(gy)
+    assert not np.shares_memory(x.grad.numpy(), g.numpy())
+    assert not np.shares_memory(y.grad.numpy(), gy.numpy())
+    x.grad.zero_()
+    y.grad.zero_()
+    assert g.tolist() == [0.5, 0.5, 0.5] and gy.tolist() == [1.0, 1.0]
+
+
+def test_adopted_gradient_from_custom_function_is_not_its_saved_value():
+    kept = gg.tensor([2.0, 2.0])
+
+    class Scale(gg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return kept  # a tensor the caller still holds
+
+    x = gg.tensor([1.0, 1.0], requires_grad=True)
+    Scale.apply(x).sum().backward()
+    x.grad.add_(1.0)
+    assert kept.tolist() == [2.0, 2.0]
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_matmul_chain_gradients_match_torch_and_accumulate():
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((5, 5)).astype(np.float32) for _ in range(3)]
+
+    def run(m):
+        A, B, C = (m.tensor(a, requires_grad=True) for a in arrays)
+        for _ in range(2):
+            (A @ B @ C).sum().backward()
+        return [t.grad.detach().numpy().copy() for t in (A, B, C)]
+
+    for got, expected in zip(run(gg), run(torch)):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_addmm_in_place_bias_matches_plain_sum():
+    rng = np.random.default_rng(4)
+    bias, a, b = (rng.standard_normal(s).astype(np.float32) for s in ((3,), (4, 2), (2, 3)))
+    got = gg.addmm(gg.tensor(bias), gg.tensor(a), gg.tensor(b)).numpy()
+    np.testing.assert_array_equal(got, a @ b + bias)
+    got = gg.addmm(gg.tensor(bias), gg.tensor(a), gg.tensor(b), beta=0.5, alpha=2.0).numpy()
+    np.testing.assert_array_equal(got, (a @ b) * 2.0 + bias * 0.5)
+    with pytest.raises(RuntimeError, match="does not broadcast"):
+        gg.addmm(gg.ones(4), gg.tensor(a), gg.tensor(b))
+
+
+def test_mean_fast_path_equals_numpy_mean():
+    rng = np.random.default_rng(5)
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((7, 13)).astype(dtype)
+        t = gg.tensor(x)
+        np.testing.assert_array_equal(t.mean().numpy(), x.mean())
+        np.testing.assert_array_equal(t.mean(1).numpy(), x.mean(axis=1))
+        np.testing.assert_array_equal(t.mean(0, keepdim=True).numpy(), x.mean(0, keepdims=True))
+        assert t.mean().dtype == t.dtype

@@ -13,8 +13,9 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, reject
 from hypothesis import strategies as st
+from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis.extra import numpy as hnp
 
 import glassgrad
@@ -26,8 +27,41 @@ def _safe_pos(lib, a):
     return a.abs() + 0.5
 
 
+def _overwritable(a):
+    """Skip writes into an expanded tensor: PyTorch lets fill_ and ``x[i] = v`` write
+    through the shared memory, glassgrad refuses them (NumPy broadcasts are read-only)."""
+    if any(st == 0 and n > 1 for st, n in zip(a.stride(), a.shape)):
+        reject()
+    return a
+
+
+def _nonempty(a):
+    """Skip index tensors into empty tensors: PyTorch checks no bounds when nothing is read."""
+    if a.numel() == 0:
+        reject()
+    return a
+
+
+def _rebasable(lib, a, b):
+    """Skip a recorded in-place op on a view of a tensor outside the graph: PyTorch also
+    rebases the base's history, glassgrad tracks only views made inside the graph."""
+    if lib is torch and a._is_view() and not a._base.requires_grad and b.requires_grad:
+        reject()
+    return a
+
+
+def _joinable(a, b):
+    """Skip cat of a legacy empty (0,) tensor that requires grad with an n-d tensor: PyTorch
+    gives it a gradient, glassgrad drops it."""
+    if {a.ndim, b.ndim} != {1} and any(t.shape == (0,) and t.requires_grad for t in (a, b)):
+        reject()
+    return [a, b]
+
+
 def _no_grad_inplace(method):
     def run(lib, a, b, k, c):
+        if method == "fill_":
+            _overwritable(a)
         with lib.no_grad():
             getattr(a, method)(c)
         return a
@@ -73,6 +107,12 @@ OPS = {
     "softmax": (1, lambda lib, a, b, k, c: lib.softmax(a, dim=k)),
     "log_softmax": (1, lambda lib, a, b, k, c: lib.log_softmax(a, dim=k)),
     "prod_dim": (1, lambda lib, a, b, k, c: a.prod(dim=k)),
+    "var_dim": (1, lambda lib, a, b, k, c: a.var(dim=k)),
+    "std": (1, lambda lib, a, b, k, c: a.std()),
+    "norm": (1, lambda lib, a, b, k, c: a.norm()),
+    "cumsum": (1, lambda lib, a, b, k, c: a.cumsum(dim=k)),
+    "mse_loss": (2, lambda lib, a, b, k, c: lib.nn.functional.mse_loss(a, b)),
+    "linear": (2, lambda lib, a, b, k, c: lib.nn.functional.linear(a, b)),
     # linear algebra
     "matmul": (2, lambda lib, a, b, k, c: a @ b),
     "matmul_t": (2, lambda lib, a, b, k, c: a @ b.transpose(-1, -2)),
@@ -86,26 +126,30 @@ OPS = {
     "index_int": (1, lambda lib, a, b, k, c: a[k]),
     "index_slice": (1, lambda lib, a, b, k, c: a[1:]),
     "index_step": (1, lambda lib, a, b, k, c: a[..., ::2]),
-    "index_tensor": (1, lambda lib, a, b, k, c: a[lib.tensor([k, 0, k])]),
+    "index_tensor": (1, lambda lib, a, b, k, c: _nonempty(a)[lib.tensor([k, 0, k])]),
     "index_mask": (1, lambda lib, a, b, k, c: a[a > c]),
-    "cat": (2, lambda lib, a, b, k, c: lib.cat([a, b], dim=k)),
+    "cat": (2, lambda lib, a, b, k, c: lib.cat(_joinable(a, b), dim=k)),
     "stack": (2, lambda lib, a, b, k, c: lib.stack([a, b], dim=k)),
+    "permute": (1, lambda lib, a, b, k, c: a.permute(*reversed(range(a.ndim)))),
+    "gather": (1, lambda lib, a, b, k, c: a.gather(k, lib.zeros_like(a, dtype=lib.int64))),
+    "masked_fill": (2, lambda lib, a, b, k, c: a.masked_fill(b > 0, c)),
+    "chunk": (1, lambda lib, a, b, k, c: a.chunk(2, dim=k)[-1]),
     "clone": (1, lambda lib, a, b, k, c: a.clone()),
     "detach": (1, lambda lib, a, b, k, c: a.detach()),
     # in-place updates
     "mul__no_grad": (1, _no_grad_inplace("mul_")),
     "add__no_grad": (1, _no_grad_inplace("add_")),
     "fill__no_grad": (1, _no_grad_inplace("fill_")),
-    "add_": (2, lambda lib, a, b, k, c: a.add_(b)),
-    "mul_": (2, lambda lib, a, b, k, c: a.mul_(b)),
-    "setitem": (1, lambda lib, a, b, k, c: a.__setitem__(k, c) or a),
+    "add_": (2, lambda lib, a, b, k, c: _rebasable(lib, a, b).add_(b)),
+    "mul_": (2, lambda lib, a, b, k, c: _rebasable(lib, a, b).mul_(b)),
+    "setitem": (1, lambda lib, a, b, k, c: _overwritable(a).__setitem__(k, c) or a),
     "setitem_no_grad": (1, lambda lib, a, b, k, c: _setitem_no_grad(lib, a, k, c)),
 }
 
 
 def _setitem_no_grad(lib, a, k, c):
     with lib.no_grad():
-        a[k] = c
+        _overwritable(a)[k] = c
     return a
 
 
@@ -144,6 +188,8 @@ def _run(lib, program):
         b = pool[ib % len(pool)] if arity == 2 else None
         try:
             out = fn(lib, a, b, k, c)
+        except UnsatisfiedAssumption:
+            raise
         except Exception as exc:  # compared with PyTorch's exception type
             return leaves, pool, type(exc), i
         pool.append(out)

@@ -111,6 +111,8 @@ def test_batch_size_none_sampler_and_batch_sampler():
     assert len(items) == 5 and items[2][1].item() == 2
     loader = gdata.DataLoader(ds, sampler=[4, 0, 2], batch_size=2)
     assert [y.tolist() for _, y in loader] == [[4, 0], [2]]
+    with pytest.raises(IndexError, match="index 7 is out of bounds for dimension 0 with size 5"):
+        list(gdata.DataLoader(ds, sampler=[0, 7], batch_size=2))
     loader = gdata.DataLoader(ds, batch_sampler=[[1, 3], [0]])
     assert [y.tolist() for _, y in loader] == [[1, 3], [0]] and len(loader) == 2
     loader = gdata.DataLoader(ds, batch_size=2, collate_fn=lambda b: len(b), num_workers=2)

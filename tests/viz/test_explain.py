@@ -147,3 +147,120 @@ def test_property_explained_sum_equals_autograd(steps, av, bv):
     e = viz.explain(out, wrt=a, expand=True)
     (expected,) = torch.autograd.grad(out, a)
     assert math.isclose(e.value, expected.item(), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_long_paths_collapse_unless_expanded():
+    a = torch.tensor(0.3, requires_grad=True)
+    h = a
+    for _ in range(12):
+        h = torch.sin(h)
+    short = viz.explain(h, wrt=a)
+    assert "⋯" in str(short) and str(short).count("cos(") < 12
+    full = viz.explain(h, wrt=a, expand=True)
+    assert "⋯" not in str(full) and str(full).count("cos(") == 24
+    h.backward()
+    assert short.value == pytest.approx(a.grad.item(), rel=1e-6)
+
+
+def test_per_element_gradient_of_a_vector_parameter():
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = torch.tensor([1.0, -1.0, 2.0])
+    loss = ((w * x - 1.0) ** 2).sum()
+    e = viz.explain(loss, wrt=w)
+    assert e.lines[0] == "∂loss/∂wᵢ = ∂loss/∂vᵢ · ∂vᵢ/∂uᵢ · ∂uᵢ/∂sᵢ · ∂sᵢ/∂wᵢ    (i = 1…3)"
+    assert e.lines[1].strip() == "= 1 · 2uᵢ · 1 · xᵢ"
+    assert e.lines[-1].strip() == "= [0, 6, 20]"
+    loss.backward()
+    assert e.value.tolist() == w.grad.tolist()
+
+
+def test_reductions_over_a_dimension_use_written_rules_even_after_backward():
+    b = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with viz.watch():
+        loss = (b.sum(dim=0) ** 2).mean()
+    loss.backward()
+    e = viz.explain(loss, wrt=b)
+    assert "ḡ(b) = ḡ(s) broadcast back = [[4, 6], [4, 6]]" in str(e)
+    assert e.value.tolist() == b.grad.tolist()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda A, v, B, C: (A @ v).sum(),
+        lambda A, v, B, C: (v @ v) * 2,
+        lambda A, v, B, C: ((B @ C) ** 2).mean(),
+        lambda A, v, B, C: A.mv(v).tanh().sum(),
+        lambda A, v, B, C: A.t().reshape(-1).sum() * 3,
+        lambda A, v, B, C: (A.unsqueeze(0) * B[:, :, :3].transpose(1, 2)).exp().mean(dim=1).sum(),
+    ],
+)
+def test_matrix_products_views_and_reductions_match_autograd(make):
+    torch.manual_seed(0)
+    tensors = [
+        torch.randn(3, 4, requires_grad=True),
+        torch.randn(4, requires_grad=True),
+        torch.randn(2, 4, 5, requires_grad=True),
+        torch.randn(5, 3, requires_grad=True),
+    ]
+    out = make(*tensors)
+    explained = {}
+    for t in tensors:
+        try:
+            explained[id(t)] = viz.explain(out, wrt=t).value
+        except RuntimeError as error:
+            assert "does not appear in the graph" in str(error)
+    out.backward()
+    assert explained
+    for t in tensors:
+        if id(t) in explained:
+            assert explained[id(t)] == pytest.approx(t.grad.numpy(), rel=1e-5, abs=1e-6)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(_UNARY) + sorted(_BINARY)),
+            st.integers(0, 10),
+            st.integers(0, 10),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from(["mean", "sum", "mean0", "sum1"]),
+    st.integers(0, 2**16),
+)
+def test_property_tensor_graphs_with_broadcasting(steps, reduce, seed):
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.randn(3, generator=gen, dtype=torch.float64).requires_grad_()
+    m = torch.randn(2, 3, generator=gen, dtype=torch.float64).requires_grad_()
+    s = torch.randn((), generator=gen, dtype=torch.float64).requires_grad_()
+    pool = [w, m, s]
+    for name, i, j in steps:
+        p, q = pool[i % len(pool)], pool[j % len(pool)]
+        pool.append(_UNARY[name](p) if name in _UNARY else _BINARY[name](p, q))
+    out = pool[-1] * m
+    out = {
+        "mean": out.mean(),
+        "sum": out.sum(),
+        "mean0": out.mean(dim=0).sum(),
+        "sum1": out.sum(dim=1).mean(),
+    }[reduce]
+    explained = {id(t): viz.explain(out, wrt=t).value for t in (w, m, s) if _uses(out, t)}
+    grads = torch.autograd.grad(out, [w, m, s], allow_unused=True, materialize_grads=True)
+    for t, g in zip((w, m, s), grads):
+        if id(t) in explained:
+            assert explained[id(t)] == pytest.approx(g.numpy(), rel=1e-9, abs=1e-12)
+
+
+def _uses(out, t) -> bool:
+    stack, seen = [out.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if getattr(node, "variable", None) is t:
+            return True
+        stack.extend(n for n, _ in node.next_functions)
+    return False

@@ -102,3 +102,20 @@ def test_watch_and_import_leave_no_hooks_behind():
     code = "import sys, glassgrad; print('glassgrad.viz' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # import glassgrad stays fast: viz loads on use
+
+
+def test_missing_graphviz_says_how_to_install(monkeypatch, tmp_path):
+    g, _, _ = seed_graph()
+    monkeypatch.setitem(__import__("sys").modules, "graphviz", None)
+    with pytest.raises(ImportError, match="pip install 'glassgrad\\[viz\\]'"):
+        g.to_svg()
+    assert g._repr_svg_() is None
+    assert g._repr_html_().startswith("<pre>digraph glassgrad")
+
+
+def test_missing_dot_program_says_how_to_install(monkeypatch):
+    pytest.importorskip("graphviz", reason="the graphviz Python package is not installed")
+    g, _, _ = seed_graph()
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        g.render("never-written.png")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from operator import attrgetter
 
 from glassgrad._backend import ndarray, xp
@@ -12,6 +13,12 @@ from glassgrad.autograd.graph import AccumulateGrad, accumulator_of
 __all__ = ["run_backward", "sum_to"]
 
 _add_reduce = xp.add.reduce  # what ndarray.sum calls, without its Python wrapper
+
+_refcount = sys.getrefcount
+#: references an unshared gradient has inside ``run_sink``: the ``grads`` list, the local
+#: ``g`` and ``getrefcount``'s argument. Newer CPythons count some references differently,
+#: so there every gradient is copied (the safe choice).
+_OWNED_REFS = 3 if sys.version_info < (3, 14) and sys.implementation.name == "cpython" else 0
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -80,6 +87,18 @@ def _plan(roots):
 _SEQ = attrgetter("_seq")
 
 
+_TENSOR_API: tuple = ()
+
+
+def _bind_tensor_api() -> tuple:
+    """``Tensor`` and ``_new_tensor``, imported on first use (tensor.py imports the engine)."""
+    global _TENSOR_API
+    from glassgrad.tensor import Tensor, _new_tensor
+
+    _TENSOR_API = (Tensor, _new_tensor)
+    return _TENSOR_API
+
+
 def run_backward(
     tensors,
     grad_tensors,
@@ -94,7 +113,7 @@ def run_backward(
     accumulated into ``.grad``; with ``inputs`` but no capture (``backward(inputs=...)``),
     only those leaves accumulate.
     """
-    from glassgrad.tensor import Tensor, _new_tensor
+    Tensor, _new_tensor = _TENSOR_API or _bind_tensor_api()
 
     roots = []
     buffers: dict = {}
@@ -123,9 +142,14 @@ def run_backward(
         if sink._pre_hooks:
             grads = _run_pre_hooks(sink, grads, create_graph)
         if not capture and (inputs is None or (sink, 0) in targets):
-            _accumulate(sink.variable, grads[0], create_graph, _new_tensor)
+            g = grads[0]
+            # A fresh array that nothing else refers to (only ``grads``, ``g`` and the
+            # call's argument) becomes ``.grad`` as it is, as PyTorch steals such a buffer.
+            owned = type(g) is ndarray and g.base is None and _refcount(g) <= _OWNED_REFS
+            _accumulate(sink.variable, g, create_graph, _new_tensor, owned)
 
     order, sinks = _plan(roots)
+    ready_sinks = []
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
@@ -182,7 +206,12 @@ def run_backward(
                 if left is not None:
                     sinks[nxt] = left - 1
                     if left == 1:
-                        run_sink(nxt)
+                        ready_sinks.append(nxt)
+            if ready_sinks:
+                results = g = None  # let go, so an unshared gradient can be adopted as is
+                for sink in ready_sinks:
+                    run_sink(sink)
+                ready_sinks.clear()
     finally:
         STATE.enabled = prev_mode
     return captured
@@ -246,11 +275,20 @@ def _check_versions(node) -> None:
         version = getattr(t, "_version", None)
         if version is not None and version[0] != node._versions[i]:
             data = t._data
-            if any(s is data for s in saved):
+            if any(s is data for s in saved) and _value_needed(node, i):
                 _raise_modified(node, t, i, version[0], node._versions[i])
     counter, at_creation = node._out_version or (None, 0)
     if counter is not None and counter[0] != at_creation and hasattr(node, "_saved_output"):
         _raise_modified(node, None, 0, counter[0], at_creation, output=True)
+
+
+def _value_needed(node, index: int) -> bool:
+    """Whether input ``index``'s saved value is used by this backward."""
+    users = getattr(node, "saved_input_users", None)
+    if users is None:
+        return True
+    edges = node.next_functions
+    return any(edges[j][0] is not None for j in users[index])
 
 
 def _raise_modified(node, tensor, index, now, expected, output=False):
@@ -265,17 +303,17 @@ def _raise_modified(node, tensor, index, now, expected, output=False):
     )
 
 
-def _accumulate(variable, grad, create_graph, new_tensor) -> None:
+def _accumulate(variable, grad, create_graph, new_tensor, owned: bool = False) -> None:
     if grad is None:
         return
-    _add_to_grad(variable, grad, create_graph, new_tensor)
+    _add_to_grad(variable, grad, create_graph, new_tensor, owned)
     extra = variable._extra
     if extra and extra.get("post_accumulate_hooks"):
         for hook in extra["post_accumulate_hooks"]:
             hook(variable)
 
 
-def _add_to_grad(variable, grad, create_graph, new_tensor) -> None:
+def _add_to_grad(variable, grad, create_graph, new_tensor, owned: bool = False) -> None:
     existing = variable._grad
     if create_graph:
         from glassgrad.tensor import Tensor
@@ -286,9 +324,9 @@ def _add_to_grad(variable, grad, create_graph, new_tensor) -> None:
         if not isinstance(grad, ndarray):
             grad = grad._data if hasattr(grad, "_data") else xp.asarray(grad)
         if grad.dtype != variable._data.dtype:
-            grad = grad.astype(variable._data.dtype)
+            grad, owned = grad.astype(variable._data.dtype), True
         if existing is None:
-            variable._grad = new_tensor(grad.copy())
+            variable._grad = new_tensor(grad if owned else grad.copy())
         elif existing.grad_fn is None and existing._data.shape == grad.shape:
             xp.add(existing._data, grad, out=existing._data)
             existing._version[0] += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glassgrad.autograd.grad_mode import STATE
-from glassgrad.autograd.graph import Node, accumulator_of
+from glassgrad.autograd.graph import RECORD_HOOKS, Node, accumulator_of
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -180,4 +180,7 @@ class Function(metaclass=_FunctionMeta):
                 o._out_idx = i
                 o._rg = True
             results.append(o)
+        if RECORD_HOOKS and isinstance(results[0], Tensor):  # anomaly mode / viz.watch()
+            for hook in RECORD_HOOKS:
+                hook(node, args, results[0])
         return results[0] if single else tuple(results)

@@ -2,35 +2,55 @@
 
 from glassgrad.nn import functional, init, utils
 from glassgrad.nn.activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
+    Mish,
+    PReLU,
     ReLU,
+    ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmin,
     Softplus,
+    Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
 from glassgrad.nn.container import ModuleDict, ModuleList, Sequential
+from glassgrad.nn.distance import CosineSimilarity, PairwiseDistance
 from glassgrad.nn.dropout import Dropout
 from glassgrad.nn.flatten import Flatten, Unflatten
 from glassgrad.nn.linear import Identity, Linear
 from glassgrad.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
 )
 from glassgrad.nn.module import Module
-from glassgrad.nn.normalization import BatchNorm1d, LayerNorm
+from glassgrad.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from glassgrad.nn.parameter import Buffer, Parameter
 from glassgrad.nn.sparse import Embedding
 
@@ -57,7 +77,24 @@ __all__ = [
     "Softplus",
     "SiLU",
     "Hardtanh",
+    "ReLU6",
+    "Mish",
+    "SELU",
+    "CELU",
+    "Hardsigmoid",
+    "Hardswish",
+    "LogSigmoid",
+    "Softsign",
+    "Tanhshrink",
+    "Softmin",
+    "Threshold",
+    "GLU",
+    "PReLU",
+    "CosineSimilarity",
+    "PairwiseDistance",
     "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
     "LayerNorm",
     "Embedding",
     "MSELoss",
@@ -69,6 +106,12 @@ __all__ = [
     "CrossEntropyLoss",
     "NLLLoss",
     "KLDivLoss",
+    "SoftMarginLoss",
+    "PoissonNLLLoss",
+    "GaussianNLLLoss",
+    "MarginRankingLoss",
+    "HingeEmbeddingLoss",
+    "CosineEmbeddingLoss",
     "functional",
     "init",
     "utils",

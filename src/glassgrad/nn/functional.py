@@ -37,6 +37,19 @@ __all__ = [
     "silu",
     "hardtanh",
     "logsigmoid",
+    "relu6",
+    "softsign",
+    "tanhshrink",
+    "mish",
+    "selu",
+    "celu",
+    "hardsigmoid",
+    "hardswish",
+    "softmin",
+    "prelu",
+    "threshold",
+    "glu",
+    "pairwise_distance",
     "flatten",
     "unflatten",
     "dropout",
@@ -56,13 +69,19 @@ __all__ = [
     "nll_loss",
     "cross_entropy",
     "kl_div",
+    "soft_margin_loss",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "cosine_embedding_loss",
 ]
 
 
 # ----------------------------------------------------------------------------- layers
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """input @ weight.T + bias; a 2-D input goes through the fused addmm (AddmmBackward0)."""
-    if input.shape[-1] != weight.shape[-1]:
+    if input._data.shape[-1] != weight._data.shape[-1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim else 1
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
@@ -71,7 +90,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{list(input.shape)}, weight shape {list(weight.shape)}"
         )
     if bias is not None:
-        if input.ndim == 2:
+        if input._data.ndim == 2:
             return L.addmm(bias, input, weight.t())
         # like PyTorch: fold the leading dims into one, addmm, view back (ViewBackward0)
         rows = M.reshape(input, -1, input.shape[-1])
@@ -81,10 +100,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    """Merge dims ``start_dim..end_dim`` into one."""
     return M.flatten(input, start_dim, end_dim)
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:  # noqa: A002
+    """Split dim ``dim`` into ``sizes``."""
     return M.unflatten(input, dim, sizes)
 
 
@@ -137,6 +158,7 @@ def batch_norm(
     The running variance is updated with the unbiased batch variance, as in PyTorch.
     """
     channels = input.shape[1] if input.ndim > 1 else None
+    _check_mixed(input, weight, bias, running_mean, running_var)
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and (channels is None or t.numel() != channels):
             raise RuntimeError(
@@ -163,6 +185,16 @@ def batch_norm(
     return N.NativeBatchNorm.apply(
         input, weight, bias, mean=running_mean._data, var=running_var._data, eps=eps
     )
+
+
+def _check_mixed(input: Tensor, *others) -> None:  # noqa: A002
+    for t in others:
+        if t is not None and t.dtype != input.dtype:
+            raise RuntimeError(
+                "mixed dtype (CPU): all inputs must share same datatype. (input is "
+                f"{input.dtype}, a parameter or running statistic is {t.dtype}; convert the "
+                "module with .to(input.dtype) or the input with .to(weight.dtype))"
+            )
 
 
 def _stats(input: Tensor):  # noqa: A002
@@ -203,6 +235,7 @@ def layer_norm(
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
                 f"shape {list(t.shape)} and normalized_shape = {list(shape)}"
             )
+    _check_mixed(input, weight, bias)
     return N.NativeLayerNorm.apply(input, weight, bias, ndims=k, eps=eps)
 
 
@@ -222,9 +255,10 @@ def embedding(
             f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
             "embedding)"
         )
-    if scale_grad_by_freq or sparse:
+    if sparse:
         raise NotImplementedError(
-            "embedding: scale_grad_by_freq and sparse gradients are not supported by glassgrad"
+            "embedding(sparse=True): sparse gradients are not supported by glassgrad; use "
+            "sparse=False (the dense gradient has the same values)"
         )
     rows = weight.shape[0]
     if padding_idx is not None:
@@ -240,7 +274,9 @@ def embedding(
         )
     if max_norm is not None:
         _renorm_rows(weight, idx, max_norm, norm_type)
-    return N.Embedding.apply(weight, indices=idx, padding_idx=padding_idx)
+    return N.Embedding.apply(
+        weight, indices=idx, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq
+    )
 
 
 def _renorm_rows(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
@@ -288,9 +324,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             f"got padding length {len(pad)} and input of dimension {input.ndim}"
         )
     if mode != "constant":
-        raise NotImplementedError(
-            f"pad mode '{mode}' is not supported by glassgrad yet; only mode='constant'"
-        )
+        return _index_pad(input, pad, mode, value)
     for i in range(len(pad) // 2):
         size = input.shape[input.ndim - 1 - i]
         if size + pad[2 * i] + pad[2 * i + 1] < 0:
@@ -300,6 +334,49 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                 f"Check dimension {input.ndim - 1 - i} of your input."
             )
     return N.ConstantPadNd.apply(input, pad=pad, value=0.0 if value is None else value)
+
+
+def _index_pad(input: Tensor, pad: tuple, mode: str, value) -> Tensor:  # noqa: A002
+    """reflect / replicate / circular padding of the last 1-3 dimensions."""
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    k = len(pad) // 2
+    if not k <= input.ndim - 1 <= k + 1:
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    gathers = []
+    for i in range(k):
+        axis = input.ndim - 1 - i
+        left, right = pad[2 * i], pad[2 * i + 1]
+        size = input.shape[axis]
+        if mode == "reflect" and (left >= size or right >= size):
+            raise RuntimeError(
+                "Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({left}, {right}) at dimension {axis} of input "
+                f"{list(input.shape)}"
+            )
+        if mode == "circular" and (left > size or right > size):
+            raise RuntimeError(
+                "Padding value causes wrapping around more than once. (padding "
+                f"({left}, {right}) at dimension {axis} of size {size})"
+            )
+        source = xp.arange(-left, size + right)
+        if mode == "reflect":
+            source = xp.abs(source)
+            source = xp.where(source >= size, 2 * (size - 1) - source, source)
+        elif mode == "replicate":
+            source = xp.clip(source, 0, size - 1)
+        else:
+            source = source % size
+        gathers.append((axis, source))
+    return N.PAD_OPS[(mode, k)].apply(input, gathers=tuple(gathers))
 
 
 def normalize(
@@ -327,26 +404,32 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 # ----------------------------------------------------------------------------- activations
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """max(input, 0); ``inplace`` overwrites ``input``."""
     return input.relu_() if inplace else E.Relu.apply(input)
 
 
 def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """In-place ``relu``."""
     return input.relu_()
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / (1 + exp(-input))."""
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    """Hyperbolic tangent."""
     return input.tanh()
 
 
 def softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:  # noqa: A002
+    """exp(input) normalised to sum to 1 along ``dim``."""
     return R.softmax(input, dim, dtype)
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:  # noqa: A002
+    """log(softmax(input)) along ``dim``, computed without overflow."""
     return R.log_softmax(input, dim, dtype)
 
 
@@ -355,16 +438,19 @@ def _maybe_inplace(input: Tensor, inplace: bool, fn) -> Tensor:  # noqa: A002
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    """input where positive, else negative_slope * input."""
     return _maybe_inplace(
         input, inplace, lambda t: A.LeakyRelu.apply(t, negative_slope=negative_slope)
     )
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """input where positive, else alpha * (exp(input) - 1)."""
     return _maybe_inplace(input, inplace, lambda t: A.Elu.apply(t, alpha=alpha))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """input * Phi(input): exact (erf) or ``approximate='tanh'``."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError(
             f"approximate argument must be either none or tanh (got {approximate!r})"
@@ -373,10 +459,12 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """log(1 + exp(beta * input)) / beta, linear where beta * input > threshold."""
     return A.Softplus.apply(input, beta=beta, threshold=threshold)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """input * sigmoid(input)."""
     return _maybe_inplace(input, inplace, A.Silu.apply)
 
 
@@ -386,6 +474,7 @@ def hardtanh(
     max_val: float = 1.0,
     inplace: bool = False,
 ) -> Tensor:
+    """input clamped to [min_val, max_val]."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     return _maybe_inplace(
@@ -396,6 +485,105 @@ def hardtanh(
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """log(sigmoid(x)) computed as -softplus(-x), finite for large |x|."""
     return -A.Softplus.apply(-input, beta=1.0, threshold=20.0)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """min(max(input, 0), 6) (a hardtanh, as in PyTorch)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """input / (1 + |input|)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """input - tanh(input)."""
+    return input - input.tanh()
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """input * tanh(softplus(input))."""
+    return _maybe_inplace(input, inplace, lambda t: t * softplus(t).tanh())
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """scale * elu(input, alpha) with the self-normalising constants."""
+    return _maybe_inplace(input, inplace, lambda t: A.Elu.apply(t, alpha=_SELU_ALPHA) * _SELU_SCALE)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """input where positive, else alpha * (exp(input / alpha) - 1)."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+
+    def fn(t):
+        return E.where(t > 0, t, (t.clamp_max(0) / alpha).expm1() * alpha)
+
+    return _maybe_inplace(input, inplace, fn)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """relu6(input + 3) / 6: a piecewise-linear sigmoid."""
+    return _maybe_inplace(input, inplace, lambda t: hardtanh(t + 3, 0.0, 6.0) / 6)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """input * relu6(input + 3) / 6."""
+    return _maybe_inplace(input, inplace, lambda t: t * hardtanh(t + 3, 0.0, 6.0) / 6)
+
+
+def softmin(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:  # noqa: A002
+    """softmax(-input) along ``dim``."""
+    return R.softmax(-input, dim, dtype)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """input where positive, else weight * input (one weight, or one per channel of dim 1)."""
+    if weight.numel() != 1:
+        channels = input.shape[1] if input.ndim > 1 else input.shape[0]
+        if weight.ndim != 1 or weight.shape[0] != channels:
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers "
+                f"= {weight.numel()} and channel size = {channels}."
+            )
+        if input.ndim > 1:
+            weight = weight.reshape(channels, *([1] * (input.ndim - 2)))
+    return input.clamp_min(0) + weight * input.clamp_max(0)
+
+
+def threshold(
+    input: Tensor,  # noqa: A002
+    threshold: float,
+    value: float,
+    inplace: bool = False,
+) -> Tensor:
+    """input where input > threshold, else value."""
+    return _maybe_inplace(input, inplace, lambda t: E.where(t > threshold, t, value))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """a * sigmoid(b) where a and b are the two halves of ``input`` along ``dim``."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input.shape[dim] % 2:
+        raise RuntimeError(
+            f"Halving dimension must be even, but dimension {dim % input.ndim} is size "
+            f"{input.shape[dim]}"
+        )
+    a, b = M.chunk(input, 2, dim)
+    return a * b.sigmoid()
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dimension."""
+    return R.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -428,7 +616,7 @@ def _as_tensor(x, name: str) -> Tensor:
 def _broadcast_pair(input, target, name: str = "loss"):  # noqa: A002
     """Warn like PyTorch when shapes differ, then broadcast both (an error if they can't)."""
     input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
-    if target.shape != input.shape:
+    if target._data.shape != input._data.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
@@ -438,6 +626,23 @@ def _broadcast_pair(input, target, name: str = "loss"):  # noqa: A002
         )
         E._check_broadcast(name, input, target)
     return input, target
+
+
+def _require_float(input: Tensor, name: str) -> None:  # noqa: A002
+    """PyTorch's loss kernels exist for floating inputs only."""
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f"\"{name}\" not implemented for '{_type_word(input)}' (convert the input with "
+            ".float())"
+        )
+
+
+def _same_dtype(input: Tensor, other: Tensor, other_name: str) -> None:  # noqa: A002
+    if other.dtype != input.dtype:
+        raise RuntimeError(
+            f"expected scalar type {_type_word(input)} but found {_type_word(other)} "
+            f"({other_name} must have the input's dtype {input.dtype}, got {other.dtype})"
+        )
 
 
 def _check_weight_shape(weight, input) -> None:  # noqa: A002
@@ -476,6 +681,8 @@ def mse_loss(
     """Mean squared error; warns, like PyTorch, when the shapes differ and broadcast."""
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _broadcast_pair(input, target, "mse_loss")  # noqa: A001
+    if not (input.is_floating_point() or target.is_floating_point()):
+        _require_float(input, "mse_cpu")
     if weight is not None:
         _check_weight_shape(weight, input)
         return _weighted((input - target) ** 2, weight, reduction, True)
@@ -533,7 +740,8 @@ def huber_loss(
             f"huber_loss does not support non-positive values for delta (got {delta})"
         )
     input, target = _broadcast_pair(input, target, "huber_loss")  # noqa: A001
-    da, db = E.promoted_arrays(input, target)
+    _require_float(input, "huber_cpu")
+    da, db = input._data, target._data.astype(input._data.dtype, copy=False)
     if weight is not None:
         _check_weight_shape(weight, input)
         loss = LS.HuberLoss.run((input, target), (da, db), {"reduction": "none", "delta": delta})
@@ -541,10 +749,20 @@ def huber_loss(
     return LS.HuberLoss.run((input, target), (da, db), {"reduction": reduction, "delta": delta})
 
 
-def _const_array(t: Tensor | None, dtype, name: str):
+def _const_array(t: Tensor | None, dtype, name: str, shape: tuple):
+    """A weight's array in the loss's dtype, checked to broadcast to the input's ``shape``."""
     if t is None:
         return None
     t = _as_tensor(t, name)
+    try:
+        fits = xp.broadcast_shapes(t._data.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(
+            f"{name} of shape {list(t.shape)} cannot be broadcast to the input's shape "
+            f"{list(shape)}; give it the input's shape or one that broadcasts to it"
+        )
     return t._data.astype(dtype, copy=False)
 
 
@@ -570,10 +788,14 @@ def binary_cross_entropy(
             "all elements of input should be between 0 and 1 (binary_cross_entropy takes "
             "probabilities; for raw scores use binary_cross_entropy_with_logits)"
         )
-    da, db = E.promoted_arrays(input, target, float_result=True)
-    w = _const_array(weight, da.dtype, "weight")
-    if w is not None:
-        xp.broadcast_shapes(w.shape, da.shape)
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"Found dtype {_type_word(target)} but expected {_type_word(input)} (target "
+            f"{target.dtype} must have the input's dtype {input.dtype})"
+        )
+    _require_float(input, "binary_cross_entropy")
+    da, db = input._data, target._data
+    w = _const_array(weight, da.dtype, "weight", da.shape)
     return LS.BinaryCrossEntropy.run(
         (input, target), (da, db), {"weight": w, "reduction": reduction}
     )
@@ -595,13 +817,20 @@ def binary_cross_entropy_with_logits(
         raise ValueError(
             f"Target size ({target.shape}) must be the same as input size ({input.shape})"
         )
-    da, db = E.promoted_arrays(input, target, float_result=True)
+    if not target.is_floating_point():
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type {_type_word(target)} "
+            "(binary_cross_entropy_with_logits needs a floating-point target; use target.float())"
+        )
+    _require_float(input, "binary_cross_entropy_with_logits")
+    # PyTorch computes in the target's dtype
+    da, db = input._data.astype(target._data.dtype, copy=False), target._data
     return LS.BinaryCrossEntropyWithLogits.run(
         (input, target),
         (da, db),
         {
-            "weight": _const_array(weight, da.dtype, "weight"),
-            "pos_weight": _const_array(pos_weight, da.dtype, "pos_weight"),
+            "weight": _const_array(weight, da.dtype, "weight", da.shape),
+            "pos_weight": _const_array(pos_weight, da.dtype, "pos_weight", da.shape),
             "reduction": reduction,
         },
     )
@@ -684,7 +913,10 @@ def nll_loss(
     _check_class_target(input, target, weight, "nll_loss")
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     _check_target_bounds(target._data, classes, ignore_index)
-    w = _const_array(weight, input._data.dtype, "weight")
+    _require_float(input, "nll_loss")
+    if weight is not None:
+        _same_dtype(input, weight, "weight")
+    w = None if weight is None else weight._data.astype(input._data.dtype, copy=False)
     op = LS.NllLoss
     spatial = input.ndim not in (1, 2, 4)
     if input.ndim > 2:
@@ -729,6 +961,9 @@ def cross_entropy(
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
+    _require_float(input, "log_softmax_lastdim_kernel_impl")
+    if weight is not None:
+        _same_dtype(input, weight, "weight")
     class_dim = 1 if input.ndim > 1 else 0
     classes = input.shape[class_dim]
     logp = R.log_softmax(input, class_dim)
@@ -746,9 +981,9 @@ def cross_entropy(
     if reduction == "mean":
         kept = target._data[~ignored._data]
         if weight is not None:
-            denom = _new_tensor(weight._data[kept].sum(dtype=weight._data.dtype))
+            denom = _new_tensor(weight._data[kept].sum(dtype=input._data.dtype))
         else:
-            denom = _new_tensor(xp.asarray(kept.size, dtype=xp.int64))
+            denom = _new_tensor(xp.asarray(kept.size, dtype=input._data.dtype))
         smooth = smooth.sum() / denom
     elif reduction == "sum":
         smooth = smooth.sum()
@@ -800,10 +1035,141 @@ def kl_div(
             stacklevel=2,
         )
     input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError(
+            f"kl_div: Integral inputs not supported. (input {input.dtype}, target "
+            f"{target.dtype}; convert with .float())"
+        )
     if log_target:
         loss = target.exp() * (target - input)
     else:
         loss = target.xlogy(target) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """log(1 + exp(-target * input)) for targets in {-1, 1}."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if input.is_floating_point() and target.is_floating_point():
+        target = target.to(input.dtype)  # PyTorch's kernel works in the input's dtype
+    return _reduce((-(input * target)).exp().log1p(), reduction)
+
+
+def poisson_nll_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    log_input: bool = True,
+    full: bool = False,
+    size_average=None,
+    eps: float = 1e-8,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Poisson negative log-likelihood of ``target`` given the rate ``input`` (or its log)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + (target * (2 * math.pi)).log() * 0.5
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    var: Tensor | float,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """0.5 * (log(var) + (input - target) ** 2 / var), var clamped below at ``eps``."""
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = _new_tensor(xp.full(tuple(input.shape), var, dtype=input._data.dtype))
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1):
+            raise ValueError(
+                f"var is of incorrect size (input shape {list(input.shape)}, var shape "
+                f"{list(var.shape)})"
+            )
+    if reduction not in LS.REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    if (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    # clamp without recording, as PyTorch does: the gradient reaches var unchanged
+    var = var + _new_tensor(xp.maximum(var._data, eps) - var._data)
+    loss = (var.log() + (input - target) ** 2 / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """max(0, -target * (input1 - input2) + margin)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not (input1.ndim == input2.ndim == target.ndim):
+        raise RuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
+        )
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    margin: float = 1.0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """input where target is 1, max(0, margin - input) where target is -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    margin_part = E.where(target != 1, (margin - input).clamp_min(0), 0.0)
+    self_part = E.where(target != -1, input, 0.0)
+    return _reduce(margin_part + self_part, reduction)
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """1 - cos(input1, input2) where target is 1, max(0, cos - margin) where target is -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    dim = input1.ndim - 1
+    tiny = 1e-12
+    dot = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + tiny
+    mag2 = (input2 * input2).sum(dim) + tiny
+    cos = dot / (mag1 * mag2).sqrt()
+    loss = E.where(target == 1, 1 - cos, 0.0) + E.where(
+        target == -1, (cos - margin).clamp_min(0), 0.0
+    )
     return _reduce(loss, reduction)

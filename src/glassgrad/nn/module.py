@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
+from glassgrad.autograd.function import Function
+from glassgrad.autograd.grad_mode import STATE
 from glassgrad.nn.parameter import Buffer, Parameter
 from glassgrad.tensor import Tensor
 
@@ -59,6 +62,7 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
@@ -73,7 +77,7 @@ class Module:
                 f"cannot call {type(self).__name__}: Module.__init__() was not called; add "
                 "super().__init__() at the start of your __init__"
             )
-        if not d["_forward_pre_hooks"] and not d["_forward_hooks"]:
+        if not d["_forward_pre_hooks"] and not d["_forward_hooks"] and not d["_backward_hooks"]:
             return self.forward(*args, **kwargs)
         for hook, with_kwargs in list(d["_forward_pre_hooks"].values()):
             if with_kwargs:
@@ -89,11 +93,23 @@ class Module:
             new = hook(self, args)
             if new is not None:
                 args = new if isinstance(new, tuple) else (new,)
-        result = self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(d["_forward_hooks"].values()):
+        record = None
+        if d["_backward_hooks"] and STATE.enabled:
+            record = _BackwardHookRecord(self)
+            args = record.wrap_inputs(args)
+        try:
+            result = self.forward(*args, **kwargs)
+        except Exception:
+            for hook, with_kwargs, always in list(d["_forward_hooks"].values()):
+                if always:  # always_call hooks see the failed call (output None)
+                    hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+            raise
+        for hook, with_kwargs, _ in list(d["_forward_hooks"].values()):
             new = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
             if new is not None:
                 result = new
+        if record is not None:
+            result = record.wrap_outputs(result)
         return result
 
     # ------------------------------------------------------------------ registration
@@ -230,6 +246,25 @@ class Module:
             raise AttributeError(f"`{name}` is not an nn.Parameter")
         return module._parameters[name]
 
+    def get_buffer(self, target: str) -> Tensor:
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Replace (or, unless ``strict``, add) the submodule at dotted path ``target``."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        setattr(parent, name, module)
+
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
         if memo is None:
@@ -356,6 +391,17 @@ class Module:
                         if t._grad is not None:
                             t._grad = t._grad.to(dtype)
 
+    def type(self, dst_type) -> Module:
+        """Cast all parameters and buffers to ``dst_type``."""
+        from glassgrad import _dtypes
+
+        self._convert(_dtypes.to_dtype(dst_type))
+        return self
+
+    def share_memory(self) -> Module:
+        """Shared memory only matters across processes; arrays here are already shareable."""
+        return self
+
     def cpu(self) -> Module:
         return self
 
@@ -391,8 +437,16 @@ class Module:
     def register_forward_hook(
         self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
     ):
-        """``hook(module, args, output)`` runs after ``forward``; a non-None result replaces it."""
-        return _add_hook(self._forward_hooks, (hook, with_kwargs), prepend)
+        """``hook(module, args, output)`` runs after ``forward``; a non-None result replaces it.
+
+        With ``always_call`` it also runs (with output None) when ``forward`` raises.
+        """
+        return _add_hook(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to
+        the module's inputs are computed; a non-None result replaces ``grad_input``."""
+        return _add_hook(self._backward_hooks, hook, prepend)
 
     # ------------------------------------------------------------------ state
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
@@ -416,7 +470,18 @@ class Module:
         return destination
 
     def get_extra_state(self):
-        raise RuntimeError("get_extra_state is not implemented for this module")
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
+            "bug-report.yml to report this bug."
+        )
+
+    def set_extra_state(self, state) -> None:
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
+            "bug-report.yml to report this bug."
+        )
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy values in; with ``strict``, missing or unexpected keys are an error."""
@@ -430,6 +495,8 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
+            if key.rpartition(".")[2] == "_extra_state":
+                continue
             if not isinstance(value, Tensor):
                 errors.append(
                     f'While copying the parameter named "{key}", expected torch.Tensor or '
@@ -465,7 +532,10 @@ class Module:
             for key, target in own.items():
                 if key in state_dict:
                     value = state_dict[key]
-                    if assign:
+                    path, _, name = key.rpartition(".")
+                    if name == "_extra_state":
+                        self.get_submodule(path).set_extra_state(value)
+                    elif assign:
                         target._data = value._data.astype(target._data.dtype, copy=True)
                     else:
                         target.copy_(value)
@@ -497,6 +567,91 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+class _GradOutputCatcher(Function):
+    """Identity on a module's outputs; its backward hands grad_output to the record."""
+
+    @staticmethod
+    def forward(ctx, record, *tensors):
+        ctx.record = record
+        return tensors
+
+    @staticmethod
+    def backward(ctx, *grads):
+        ctx.record.got_grad_output(grads)
+        return (None, *grads)
+
+
+class _GradInputHook(Function):
+    """Identity on a module's inputs; its backward runs the full backward hooks."""
+
+    @staticmethod
+    def forward(ctx, record, *tensors):
+        ctx.record = record
+        return tensors
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, *ctx.record.fire(grads))
+
+
+class _BackwardHookRecord:
+    """One call of a module with full backward hooks: where its input and output grads meet."""
+
+    def __init__(self, module: Module):
+        self.module = module
+        self.positions: list[int] = []
+        self.n_inputs = 0
+        self.grad_output: tuple = ()
+
+    def wrap_inputs(self, args: tuple) -> tuple:
+        tensors = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.n_inputs = len(tensors)
+        self.positions = [j for j, i in enumerate(tensors) if args[i].requires_grad]
+        if not self.positions:
+            return args
+        picked = [tensors[j] for j in self.positions]
+        wrapped = _GradInputHook.apply(self, *(args[i] for i in picked))
+        args = list(args)
+        for i, t in zip(picked, wrapped):
+            args[i] = t
+        return tuple(args)
+
+    def wrap_outputs(self, result):
+        outs = result if isinstance(result, tuple) else (result,)
+        idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
+        if not idx:
+            return result
+        wrapped = _GradOutputCatcher.apply(self, *(outs[i] for i in idx))
+        outs = list(outs)
+        for i, t in zip(idx, wrapped):
+            outs[i] = t
+        return tuple(outs) if isinstance(result, tuple) else outs[0]
+
+    def got_grad_output(self, grads: tuple) -> None:
+        self.grad_output = grads
+        if not self.positions:  # no input needs a gradient: the hooks run now
+            warnings.warn(
+                "Full backward hook is firing when gradients are computed with respect to module "
+                "outputs since no inputs require gradients. See https://docs.pytorch.org/docs/"
+                "main/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook "
+                "for more details.",
+                UserWarning,
+                stacklevel=2,
+            )
+            self.fire(())
+
+    def fire(self, grads: tuple) -> tuple:
+        grad_input = [None] * self.n_inputs
+        for j, g in zip(self.positions, grads):
+            grad_input[j] = g
+        grad_input = tuple(grad_input)
+        for hook in list(self.module._backward_hooks.values()):
+            new = hook(self.module, grad_input, self.grad_output)
+            if new is not None:
+                grad_input = tuple(new)
+        return tuple(grad_input[j] for j in self.positions)
 
 
 def _indent(text: str, spaces: int) -> str:

@@ -1,4 +1,4 @@
-"""``nn.BatchNorm1d`` and ``nn.LayerNorm``."""
+"""Batch normalisation (1-d, 2-d, 3-d) and ``nn.LayerNorm``."""
 
 from __future__ import annotations
 
@@ -8,21 +8,19 @@ from glassgrad.nn import init
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
 
-__all__ = ["BatchNorm1d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm"]
 
 
-class BatchNorm1d(Module):
-    """Normalise each channel of a (N, C) or (N, C, L) input over the batch.
+class _BatchNorm(Module):
+    """Normalise each channel (dim 1) over the batch and any spatial dims.
 
     In training mode the batch statistics are used and the running ones updated
     (``momentum=None`` gives the cumulative average); in evaluation mode the running
     statistics are used.
-
-    Example:
-        >>> bn = nn.BatchNorm1d(3)
-        >>> bn(torch.randn(4, 3)).shape
-        torch.Size([4, 3])
     """
+
+    def _check_input_dim(self, input) -> None:  # noqa: A002
+        raise NotImplementedError
 
     def __init__(
         self,
@@ -75,11 +73,7 @@ class BatchNorm1d(Module):
             init.zeros_(self.bias)
 
     def forward(self, input):  # noqa: A002
-        if input.ndim not in (2, 3):
-            raise ValueError(
-                f"expected 2D or 3D input (got {input.ndim}D input); BatchNorm1d takes "
-                "(N, C) or (N, C, L)"
-            )
+        self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked._data[...] += 1
@@ -105,6 +99,43 @@ class BatchNorm1d(Module):
             f"affine={self.affine}, bias={self.bias is not None}, "
             f"track_running_stats={self.track_running_stats}"
         )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of a (N, C) or (N, C, L) input.
+
+    Example:
+        >>> bn = nn.BatchNorm1d(3)
+        >>> bn(torch.randn(4, 3)).shape
+        torch.Size([4, 3])
+    """
+
+    def _check_input_dim(self, input) -> None:  # noqa: A002
+        if input.ndim not in (2, 3):
+            raise ValueError(
+                f"expected 2D or 3D input (got {input.ndim}D input); BatchNorm1d takes "
+                "(N, C) or (N, C, L)"
+            )
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of a (N, C, H, W) input."""
+
+    def _check_input_dim(self, input) -> None:  # noqa: A002
+        if input.ndim != 4:
+            raise ValueError(
+                f"expected 4D input (got {input.ndim}D input); BatchNorm2d takes (N, C, H, W)"
+            )
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of a (N, C, D, H, W) input."""
+
+    def _check_input_dim(self, input) -> None:  # noqa: A002
+        if input.ndim != 5:
+            raise ValueError(
+                f"expected 5D input (got {input.ndim}D input); BatchNorm3d takes (N, C, D, H, W)"
+            )
 
 
 class LayerNorm(Module):

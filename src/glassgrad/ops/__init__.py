@@ -6,7 +6,7 @@ gradient test read it). ``TENSOR_METHODS`` lists the functions ``Tensor`` expose
 
 from __future__ import annotations
 
-from glassgrad.ops import activation, elementwise, linalg, loss, movement, nn_ops, reduce
+from glassgrad.ops import activation, conv, elementwise, linalg, loss, movement, nn_ops, reduce
 from glassgrad.ops._op import REGISTRY, Op
 from glassgrad.ops.elementwise import (
     Abs,
@@ -271,6 +271,6 @@ TENSOR_METHODS = {
 
 TENSOR_PROPERTIES = {"T": movement.T, "mT": movement.mT}
 
-_ = (activation, linalg, loss, nn_ops, Reciprocal)
+_ = (activation, conv, linalg, loss, nn_ops, Reciprocal)
 
 _install_methods(TENSOR_METHODS, TENSOR_PROPERTIES)

@@ -163,3 +163,16 @@ def roll(x, shifts, dims):
             return xp.roll(x.reshape(-1), shifts).reshape(x.shape)
         return xp.roll(x, shifts, dims)
     return x.roll(shifts, dims)
+
+
+def erf(x):
+    if isinstance(x, ARRAYS):
+        from glassgrad.ops.elementwise import erf_array
+
+        return erf_array(xp.asarray(x))
+    return x.erf()
+
+
+def value(x):
+    """The plain array behind ``x`` (a tensor in create_graph mode, else ``x`` itself)."""
+    return x if isinstance(x, ARRAYS) else x._data

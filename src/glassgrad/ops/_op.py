@@ -46,6 +46,9 @@ class Op(Node):
     is_view = False
     #: the op cannot be differentiated twice (saves intermediates, not inputs/outputs)
     differentiable_backward = True
+    #: for each input, the inputs whose gradients use its saved value (None: all). Like
+    #: PyTorch, modifying a saved input in place is harmless when none of those needs grad.
+    saved_input_users: tuple | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -80,7 +83,8 @@ class Op(Node):
         state = self.__dict__
         if not state:  # most nodes keep nothing beyond ``saved``
             return
-        for key in [k for k, v in state.items() if _holds_array(v)]:
+        doomed = [k for k, v in state.items() if type(v) in _HOLDERS and _holds_array(v)]
+        for key in doomed:
             del state[key]
             self._freed = True
 
@@ -144,6 +148,9 @@ class Op(Node):
 
 
 _NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
+
+
+_HOLDERS = frozenset((ndarray, tuple, list))  # the only types ``_holds_array`` can accept
 
 
 def _holds_array(value) -> bool:

@@ -37,49 +37,54 @@ class Elu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        a, out = ctx.saved
+        # PyTorch's elu_backward on the input: grad * alpha * exp(a) where a <= 0.
+        a, _ = ctx.saved
         av = a if D.is_array(a) else a._data
-        return D.where(av > 0, grad, grad * (out + ctx.alpha))
+        negative = D.where(av > 0, 0.0, a)  # exp only of the negative part: no overflow
+        return D.where(av > 0, grad, grad * ctx.alpha * D.exp(negative))
 
 
 class Gelu(Op):
     """a * Phi(a), exact (erf) or with the tanh approximation."""
-
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, a, approximate="none"):
         ctx.save(a)
         ctx.approximate = approximate
         if approximate == "tanh":
-            inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a**3)
+            inner = _SQRT_2_PI * (a + 0.044715 * a**3)
             return (0.5 * a * (1 + xp.tanh(inner))).astype(a.dtype, copy=False)
-        return (0.5 * a * (1 + _erf(a / math.sqrt(2)))).astype(a.dtype, copy=False)
+        return (a * 0.5 * (1 + _erf(a * _SQRT1_2))).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved
         if ctx.approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            inner = k * (a + 0.044715 * a**3)
-            t = xp.tanh(inner)
-            local = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
+            t = D.tanh(_SQRT_2_PI * (a + 0.044715 * (a * a * a)))
+            slope = _SQRT_2_PI * (1 + 3 * 0.044715 * (a * a))
+            local = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * slope
         else:
-            cdf = 0.5 * (1 + _erf(a / math.sqrt(2)))
-            pdf = xp.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+            # PyTorch's gelu_backward, term by term.
+            cdf = 0.5 * (1 + D.erf(a * _SQRT1_2))
+            pdf = D.exp(-0.5 * a * a) * _GELU_BETA
             local = cdf + a * pdf
-        return grad * local.astype(a.dtype, copy=False)
+        return grad * local
+
+
+_SQRT1_2 = math.sqrt(0.5)
+_SQRT_2_PI = math.sqrt(2 / math.pi)
+_GELU_BETA = 2 / math.sqrt(math.pi) * _SQRT1_2 * 0.5
 
 
 def _erf(x):
-    """erf without SciPy: vectorised math.erf (exact to double precision)."""
-    return xp.vectorize(math.erf, otypes=[xp.float64])(x)
+    """erf without SciPy, in the input's dtype."""
+    from glassgrad.ops.elementwise import erf_array
+
+    return erf_array(xp.asarray(x))
 
 
 class Softplus(Op):
     """log(1 + e ** (beta * a)) / beta, linear above the threshold."""
-
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, a, beta=1.0, threshold=20.0):
@@ -91,13 +96,12 @@ class Softplus(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        # PyTorch's softplus_backward: z = exp(a * beta); grad * z / (z + 1) below threshold.
         (a,) = ctx.saved
         beta, threshold = ctx.params
-        av = a if D.is_array(a) else a._data
-        z = av * beta
-        sig = (1 / (1 + xp.exp(-z))).astype(av.dtype)
-        local = xp.where(z > threshold, 1, sig).astype(av.dtype)
-        return grad * (local if D.is_array(grad) else _const(local))
+        above = D.value(a) * beta > threshold
+        z = D.exp(D.where(above, 0.0, a * beta))  # no overflow where the result is unused
+        return D.where(above, grad, grad * z / (z + 1))
 
 
 class Hardtanh(Op):
@@ -120,8 +124,6 @@ class Hardtanh(Op):
 class Silu(Op):
     """a * sigmoid(a)."""
 
-    differentiable_backward = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -131,16 +133,9 @@ class Silu(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        # PyTorch's silu_backward: grad * s * (1 + a * (1 - s)) with s = sigmoid(a).
         (a,) = ctx.saved
         from glassgrad.ops.elementwise import _sigmoid
 
-        av = a if D.is_array(a) else a._data
-        s = _sigmoid(av)
-        local = s * (1 + av * (1 - s))
-        return grad * (local if D.is_array(grad) else _const(local))
-
-
-def _const(array):
-    from glassgrad.tensor import _new_tensor
-
-    return _new_tensor(array)
+        s = _sigmoid(a) if D.is_array(a) else a.sigmoid()
+        return grad * s * (1 + a * (1 - s))

@@ -159,6 +159,8 @@ class Rsub(Op):
 class Mul(Op):
     """a * b."""
 
+    saved_input_users = ((1,), (0,))
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -172,6 +174,8 @@ class Mul(Op):
 
 class Div(Op):
     """a / b (true division)."""
+
+    saved_input_users = ((1,), (0, 1))
 
     @staticmethod
     def forward(ctx, a, b):
@@ -205,18 +209,34 @@ class Pow(Op):
     def forward(ctx, a, exponent):
         ctx.save(a)
         ctx.exponent = exponent
-        if exponent == 2:
-            return a * a
-        return a**exponent
+        return _pow_scalar(a, exponent)
 
     @staticmethod
     def backward(ctx, grad):
+        # PyTorch's pow_backward: grad * (exponent * self.pow(exponent - 1)).
         (a,) = ctx.saved
         e = ctx.exponent
         if e == 0:
             return grad * 0, None
-        local = e * a if e == 2 else e * a ** (e - 1)
-        return grad * local, None
+        power = _pow_scalar(a, e - 1) if D.is_array(a) else a ** (e - 1)
+        return grad * (e * power), None
+
+
+def _pow_scalar(a, e):
+    """``a ** e`` with the exact shortcuts PyTorch's kernel takes for common exponents."""
+    if e == 1:
+        return a.copy()
+    if e == 2:
+        return a * a
+    if e == 3:
+        return a * a * a
+    if e == -0.5:
+        return 1 / xp.sqrt(a)
+    if e == -1:
+        return 1 / a
+    if e == -2:
+        return 1 / (a * a)
+    return a**e
 
 
 class PowTensor(Op):
@@ -577,17 +597,20 @@ class Xlogy(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
-        return xp.where(a == 0, xp.zeros((), a.dtype), a * xp.log(xp.where(a == 0, 1, b)))
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out = a * xp.log(b)
+        return xp.where((a == 0) & ~xp.isnan(b), xp.zeros((), out.dtype), out)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
         av = _value(a)
         grad_a = grad_b = None
-        if _needs(ctx, 0):
-            grad_a = grad * D.where(av == 0, 0.0, D.log(b))
-        if _needs(ctx, 1):
-            grad_b = grad * a / b
+        with xp.errstate(divide="ignore", invalid="ignore"):  # log(0), 0 / 0 as in PyTorch
+            if _needs(ctx, 0):
+                grad_a = grad * D.where(av == 0, 0.0, D.log(b))
+            if _needs(ctx, 1):
+                grad_b = grad * a / b
         return grad_a, grad_b
 
 

@@ -104,6 +104,12 @@ class AsStrided(Index):
 
 def check_inplace(t: Tensor, recording: bool) -> None:
     """Refuse in-place changes PyTorch refuses: to a leaf (or its view) that requires grad."""
+    if not t._data.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to "
+            f"a single memory location (an expanded tensor of shape {list(t.shape)}). Please "
+            "clone() the tensor before performing the operation."
+        )
     if not recording:
         return
     if t._rg and t.grad_fn is None:

@@ -18,6 +18,8 @@ def _needs(ctx, i: int) -> bool:
 class Mm(Op):
     """(n, k) @ (k, m)."""
 
+    saved_input_users = ((1,), (0,))
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -37,6 +39,8 @@ class Bmm(Mm):
 
 class Matmul(Op):
     """Broadcast batched matmul: an operand is >= 3-D, the other maybe 1-D."""
+
+    saved_input_users = ((1,), (0,))
 
     node_name = "UnsafeViewBackward0"
 
@@ -71,6 +75,8 @@ class Matmul(Op):
 class Mv(Op):
     """(n, k) @ (k,)."""
 
+    saved_input_users = ((1,), (0,))
+
     @staticmethod
     def forward(ctx, a, v):
         ctx.save(a, v)
@@ -104,6 +110,8 @@ class Vm(Op):
 
 class Dot(Op):
     """(k,) @ (k,)."""
+
+    saved_input_users = ((1,), (0,))
 
     @staticmethod
     def forward(ctx, a, b):
@@ -148,7 +156,11 @@ class Addmm(Op):
             prod = prod * alpha
         if beta == 0:
             return prod
-        return prod + (bias if beta == 1 else bias * beta)
+        term = bias if beta == 1 else bias * beta
+        if isinstance(term, xp.ndarray) and term.dtype == prod.dtype:  # one array fewer
+            prod += term  # (addmm checked that the bias broadcasts to the product's shape)
+            return prod
+        return prod + term
 
     @staticmethod
     def backward(ctx, grad):
@@ -413,18 +425,20 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
 
 
 def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
-    if a.ndim != 2 or b.ndim != 2:
+    sa, sb = a._data.shape, b._data.shape
+    if len(sa) != 2 or len(sb) != 2:
         raise RuntimeError(f"addmm: mat1 and mat2 must be matrices, got {a.ndim}-D and {b.ndim}-D")
-    if a.shape[1] != b.shape[0]:
+    if sa[1] != sb[0]:
         raise _shapes_error(
             "addmm", a, b, f"{a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]}"
         )
     _dtype_check("addmm", a, b)
-    out_shape = (a.shape[0], b.shape[1])
-    try:
-        if xp.broadcast_shapes(bias.shape, out_shape) != out_shape:
-            raise ValueError
-    except ValueError:
+    out_shape = (sa[0], sb[1])
+    bias_shape = bias._data.shape if isinstance(bias, Tensor) else ()
+    if bias_shape != out_shape[2 - len(bias_shape) :] and (  # an exact match is the usual case
+        len(bias_shape) > 2
+        or any(s != 1 and s != o for s, o in zip(reversed(bias_shape), reversed(out_shape)))
+    ):
         raise RuntimeError(
             f"addmm: the bias of shape {list(bias.shape)} does not broadcast to the product's "
             f"shape {list(out_shape)}"

@@ -18,7 +18,7 @@ def _shape_arg(shape) -> tuple:
 
 
 def _dim(dim: int, ndim: int) -> int:
-    return norm_dims(dim, ndim)[0] if ndim else 0
+    return norm_dims(dim, ndim)[0]  # a 0-d tensor accepts dims -1 and 0, as in PyTorch
 
 
 class View(Op):
@@ -345,8 +345,6 @@ class Flip(Op):
 class Repeat(Op):
     """Tile the tensor ``repeats`` times along each dimension."""
 
-    differentiable_backward = False
-
     @staticmethod
     def forward(ctx, a, repeats):
         lead = len(repeats) - a.ndim
@@ -360,7 +358,7 @@ class Repeat(Op):
         split = []
         for r, s in zip(ctx.repeats, ctx.shape):
             split += [r, s]
-        g = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        g = D.sum(grad.reshape(tuple(split)), axis=tuple(range(0, len(split), 2)))
         return g.reshape(ctx.in_shape)
 
 
@@ -614,15 +612,17 @@ def unflatten(a: Tensor, dim, sizes) -> Tensor:
 
 def transpose(a: Tensor, dim0, dim1) -> Tensor:
     n = a.ndim
+    dim0, dim1 = _dim(dim0, n), _dim(dim1, n)
     if n == 0:
         return View.apply(a, shape=())
-    return Transpose.apply(a, dim0=_dim(dim0, n), dim1=_dim(dim1, n))
+    return Transpose.apply(a, dim0=dim0, dim1=dim1)
 
 
 def t(a: Tensor) -> Tensor:
-    if a.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
-    if a.ndim < 2:
+    ndim = a._data.ndim
+    if ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
+    if ndim < 2:
         return View.apply(a, shape=a.shape)
     return TransposeT.apply(a, dim0=0, dim1=1)
 
@@ -722,8 +722,19 @@ def _joinable(tensors, what: str):
 def cat(tensors, dim=0, *, axis=None) -> Tensor:
     dim = axis if axis is not None else dim
     tensors, dtype = _joinable(tensors, "cat")
-    tensors = [t for t in tensors if not (t.ndim == 1 and t.numel() == 0)] or tensors[:1]
+    kept = [t for t in tensors if not (t.ndim == 1 and t.numel() == 0)]
+    if not kept:  # only legacy empty 1-D tensors: PyTorch ignores them and dim
+        kept, dim = tensors[:1], 0
+    elif kept[0].ndim == 1:
+        kept = tensors  # 1-D with 1-D: empty ones join normally (and get gradients)
+    tensors = kept
     ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(
+                f"zero-dimensional tensor (at position {i}) cannot be concatenated; use "
+                "torch.stack, or unsqueeze(0) the tensors first"
+            )
     d = _dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
         if t.ndim != ref.ndim:
@@ -746,13 +757,13 @@ concat = concatenate = cat
 def stack(tensors, dim=0) -> Tensor:
     tensors, dtype = _joinable(tensors, "stack")
     ref = tensors[0]
+    d = _dim(dim, ref.ndim + 1)
     for i, t in enumerate(tensors):
         if t.shape != ref.shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(ref.shape)} at entry "
                 f"0 and {list(t.shape)} at entry {i}"
             )
-    d = _dim(dim, ref.ndim + 1)
     arrays = [t._data if t._data.dtype == dtype.np else t._data.astype(dtype.np) for t in tensors]
     return Stack.run(tuple(tensors), arrays, {"dim": d})
 
@@ -765,7 +776,13 @@ def vstack(tensors) -> Tensor:
     return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
 
+def _at_least_1d(a: Tensor, what: str) -> None:
+    if a.ndim == 0:
+        raise RuntimeError(f"{what} expects at least a 1-dimensional tensor (got a 0-d tensor)")
+
+
 def split(a: Tensor, split_size_or_sections, dim=0):
+    _at_least_1d(a, "split")
     d = _dim(dim, a.ndim)
     size = a.shape[d]
     op = Split
@@ -794,6 +811,7 @@ def split(a: Tensor, split_size_or_sections, dim=0):
 
 
 def chunk(a: Tensor, chunks: int, dim=0):
+    _at_least_1d(a, "chunk")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     size = a.shape[_dim(dim, a.ndim)]
@@ -810,6 +828,8 @@ def unbind(a: Tensor, dim=0):
 
 
 def narrow(a: Tensor, dim, start, length) -> Tensor:
+    if a.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, a.ndim)
     return getitem(a, (slice(None),) * d + (slice(start, start + length),))
 
@@ -876,7 +896,7 @@ def _consumed(item) -> int:
     if item is None or item is Ellipsis:
         return 0
     if isinstance(item, ndarray) and item.dtype == bool:
-        return max(item.ndim, 1)
+        return item.ndim  # a 0-d mask, like True, adds a dimension and uses none
     if item is True or item is False:
         return 0
     return 1
@@ -985,8 +1005,8 @@ def clone(a: Tensor) -> Tensor:
 
 
 def flip(a: Tensor, *dims) -> Tensor:
-    dims = _shape_arg(dims)
-    return Flip.apply(a, dims=tuple(_dim(d, a.ndim) for d in dims))
+    dims = tuple(_dim(d, a.ndim) for d in _shape_arg(dims))
+    return Flip.apply(a, dims=dims if a.ndim else ())
 
 
 def repeat(a: Tensor, *repeats) -> Tensor:
@@ -1071,6 +1091,8 @@ def roll(a: Tensor, shifts, dims=None) -> Tensor:
         return Roll.apply(a, shifts=int(shifts), dims=None)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if a.ndim == 0:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     if len(shifts) != len(dims):
         raise RuntimeError(
             f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
@@ -1149,7 +1171,7 @@ def index_add(a: Tensor, dim, index: Tensor, source: Tensor, *, alpha=1) -> Tens
 
 def repeat_interleave(a, repeats=None, dim=None, *, output_size=None) -> Tensor:
     """Repeat each element ``repeats`` times (an int, or one count per element)."""
-    if not isinstance(a, Tensor):  # torch.repeat_interleave(counts): indices repeated
+    if repeats is None:  # torch.repeat_interleave(counts): each index repeated counts[i] times
         counts = a._data if isinstance(a, Tensor) else xp.asarray(a)
         return _new_tensor(xp.repeat(xp.arange(counts.size), counts).astype(xp.int64))
     if dim is None:

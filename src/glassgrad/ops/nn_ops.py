@@ -10,7 +10,7 @@ from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 
-__all__ = ["NativeBatchNorm", "NativeLayerNorm", "Embedding", "ConstantPadNd"]
+__all__ = ["NativeBatchNorm", "NativeLayerNorm", "Embedding", "ConstantPadNd", "PAD_OPS"]
 
 
 def _needs(ctx, i: int) -> bool:
@@ -104,17 +104,20 @@ class Embedding(Op):
     """Rows of ``weight`` picked by integer ``indices``; the ``padding_idx`` row gets no grad."""
 
     @staticmethod
-    def forward(ctx, weight, indices, padding_idx=None):
-        ctx.lookup = (weight.shape, indices, padding_idx)
+    def forward(ctx, weight, indices, padding_idx=None, scale_grad_by_freq=False):
+        ctx.lookup = (weight.shape, indices, padding_idx, scale_grad_by_freq)
         return weight[indices]
 
     @staticmethod
     def backward(ctx, grad):
-        shape, indices, padding_idx = ctx.lookup
+        shape, indices, padding_idx, by_freq = ctx.lookup
         flat = indices.reshape(-1)
         rows = grad.reshape((flat.shape[0], shape[1]))
         if padding_idx is not None:
             rows = D.mask(rows, (flat != padding_idx)[:, None])
+        if by_freq:  # each row's gradient is divided by how often it was looked up
+            counts = xp.bincount(flat, minlength=shape[0])
+            rows = rows * (1.0 / counts[flat])[:, None].astype(rows.dtype)
         return D.zeros_with(rows, flat, shape, True)
 
 
@@ -143,3 +146,42 @@ class ConstantPadNd(Op):
     def backward(ctx, grad):
         shape, src, dst = ctx.slices
         return D.zeros_with(grad[dst], src, shape, False)
+
+
+class _IndexPad(Op):
+    """Pad by gathering along each padded axis with a precomputed source index."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, gathers=()):
+        """``gathers``: ``(axis, index)`` pairs; output position j reads input ``index[j]``."""
+        ctx.gathers = gathers
+        ctx.shape = a.shape
+        out = a
+        for axis, index in gathers:
+            out = xp.take(out, index, axis=axis)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape = list(ctx.shape)
+        for axis, index in reversed(ctx.gathers):
+            moved = xp.moveaxis(grad, axis, 0)
+            acc = xp.zeros((shape[axis],) + moved.shape[1:], dtype=grad.dtype)
+            xp.add.at(acc, index, moved)
+            grad = xp.moveaxis(acc, 0, axis)
+        return grad
+
+
+def _pad_op(name: str) -> type[Op]:
+    return type(name, (_IndexPad,), {"node_name": name + "Backward0", "__module__": __name__})
+
+
+#: (mode, number of padded dims) -> op class, named as PyTorch names the node
+PAD_OPS = {
+    (mode, k): _pad_op(f"{prefix}Pad{k}D")
+    for mode, prefix in (("reflect", "Reflection"), ("replicate", "Replication"))
+    for k in (1, 2, 3)
+}
+PAD_OPS.update({("circular", k): _pad_op(f"CircularPad{k}D") for k in (1, 2, 3)})

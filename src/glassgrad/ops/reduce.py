@@ -34,7 +34,7 @@ def _axes(dims: tuple, ndim: int):
 
 def _restore(grad, ctx):
     """Broadcast a reduced gradient back over the input's shape."""
-    if not ctx.keepdim and ctx.dims and len(ctx.shape):
+    if not ctx.keepdim and ctx.dims and len(ctx.shape) and grad.ndim:  # 0-d broadcasts as is
         grad = D.unsqueeze_dims(grad, ctx.dims, len(ctx.shape))
     return D.expand(grad, ctx.shape)
 
@@ -107,15 +107,18 @@ class Prod(Op):
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False):
         _setup(ctx, a, dims, keepdim)
-        ctx.save(a)
-        return a.prod(axis=_axes(dims, a.ndim), keepdims=keepdim)
+        out = xp.asarray(a.prod(axis=_axes(dims, a.ndim), keepdims=keepdim))
+        ctx.save(a, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved
+        a, out = ctx.saved
         g = _restore(grad, ctx)
-        if a.ndim == 0:
+        if a.ndim == 0 or a.size == 0:
             return g
+        if (a != 0).all():  # PyTorch's formula without zeros: grad * (result / input)
+            return g * (_restore(out, ctx) / a)
         axes = ctx.dims
         moved = xp.moveaxis(a, axes, tuple(range(-len(axes), 0)))
         flat = moved.reshape(moved.shape[: a.ndim - len(axes)] + (-1,))
@@ -376,13 +379,15 @@ class Logsumexp(Op):
     def forward(ctx, a, dims=(), keepdim=False):
         _setup(ctx, a, dims, keepdim)
         axes = _axes(dims, a.ndim)
-        m = a.max(axis=axes, keepdims=True)
+        m = a.max(axis=axes, keepdims=True, initial=-xp.inf)  # an empty sum: log 0 = -inf
         m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        with xp.errstate(divide="ignore"):
+            out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
         if not keepdim:
             out = out.squeeze(axes) if axes is not None else out.reshape(())
+        out = xp.asarray(out, dtype=a.dtype)
         ctx.save(a, out)
-        return out.astype(a.dtype, copy=False)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -395,7 +400,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, a, dim):
-        shifted = a - a.max(axis=dim, keepdims=True)
+        shifted = a - a.max(axis=dim, keepdims=True, initial=-xp.inf)  # empty dims too
         e = xp.exp(shifted)
         out = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
@@ -413,7 +418,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, a, dim):
-        shifted = a - a.max(axis=dim, keepdims=True)
+        shifted = a - a.max(axis=dim, keepdims=True, initial=-xp.inf)  # empty dims too
         out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save(out)
@@ -586,6 +591,18 @@ def _empty_check(a: Tensor, what: str):
         )
 
 
+def _nonzero_dims(a: Tensor, dims: tuple, what: str, all_dims: bool = False) -> None:
+    """max/min-like reductions have no identity: refuse empty reductions as PyTorch does."""
+    if all_dims:
+        _empty_check(a, what)
+    for d in dims:
+        if a.ndim and a.shape[d] == 0:
+            raise IndexError(
+                f"{what}(): Expected reduction dim {d} to have non-zero size (input shape "
+                f"{list(a.shape)}); there is no {what} of an empty set."
+            )
+
+
 def max(a: Tensor, dim=None, keepdim=False):  # noqa: A001
     from glassgrad.ops.elementwise import maximum
 
@@ -594,7 +611,8 @@ def max(a: Tensor, dim=None, keepdim=False):  # noqa: A001
     if dim is None:
         _empty_check(a, "max")
         return MaxAll.apply(a)
-    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    d = norm_dims(dim, a.ndim)[0]
+    _nonzero_dims(a, (d,), "max")
     values = MaxDim.apply(a, dim=d, keepdim=keepdim)
     return _MaxResult((values, _indices(a, d, keepdim, xp.argmax)))
 
@@ -607,7 +625,8 @@ def min(a: Tensor, dim=None, keepdim=False):  # noqa: A001
     if dim is None:
         _empty_check(a, "min")
         return MinAll.apply(a)
-    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    d = norm_dims(dim, a.ndim)[0]
+    _nonzero_dims(a, (d,), "min")
     values = MinDim.apply(a, dim=d, keepdim=keepdim, reducer=xp.argmin)
     return _MinResult((values, _indices(a, d, keepdim, xp.argmin)))
 
@@ -633,11 +652,13 @@ def argmin(a: Tensor, dim=None, keepdim=False):
 
 def amax(a: Tensor, dim=(), keepdim=False):
     dims = norm_dims(dim if dim != () else None, a.ndim)
+    _nonzero_dims(a, dims, "amax", dim == () or dim is None)
     return Amax.apply(a, dims=dims, keepdim=keepdim)
 
 
 def amin(a: Tensor, dim=(), keepdim=False):
     dims = norm_dims(dim if dim != () else None, a.ndim)
+    _nonzero_dims(a, dims, "amin", dim == () or dim is None)
     return Amin.apply(a, dims=dims, keepdim=keepdim)
 
 
@@ -695,19 +716,20 @@ def _softmax_dim(a: Tensor, dim, what: str) -> int:
             stacklevel=3,
         )
         dim = 0 if a.ndim in (0, 1, 3) else 1
-    return norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    d = norm_dims(dim, a.ndim)[0]  # checked for 0-d tensors too
+    return d if a.ndim else None
 
 
 def softmax(a: Tensor, dim=None, dtype=None, _stacklevel=3):
     if dtype is not None:
         a = a.to(_dtypes.to_dtype(dtype))
-    return Softmax.apply(a, dim=_softmax_dim(a, dim, "softmax") if a.ndim else None)
+    return Softmax.apply(a, dim=_softmax_dim(a, dim, "softmax"))
 
 
 def log_softmax(a: Tensor, dim=None, dtype=None, _stacklevel=3):
     if dtype is not None:
         a = a.to(_dtypes.to_dtype(dtype))
-    return LogSoftmax.apply(a, dim=_softmax_dim(a, dim, "log_softmax") if a.ndim else None)
+    return LogSoftmax.apply(a, dim=_softmax_dim(a, dim, "log_softmax"))
 
 
 def cumsum(a: Tensor, dim, *, dtype=None):
@@ -751,19 +773,19 @@ def _sort_indices(data, dim: int, descending: bool):
 
 
 def sort(a: Tensor, dim=-1, descending=False, stable=False):
-    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    d = norm_dims(dim, a.ndim)[0]
     idx = _sort_indices(a._data, d, descending)
     values = Sort.apply(a, indices=idx, dim=d)
     return _SortResult((values, _new_tensor(idx)))
 
 
 def argsort(a: Tensor, dim=-1, descending=False, stable=False) -> Tensor:
-    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    d = norm_dims(dim, a.ndim)[0]
     return _new_tensor(_sort_indices(a._data, d, descending))
 
 
 def topk(a: Tensor, k: int, dim=-1, largest=True, sorted=True):  # noqa: A002
-    d = norm_dims(dim, a.ndim)[0] if a.ndim else 0
+    d = norm_dims(dim, a.ndim)[0]
     size = a.shape[d] if a.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError(

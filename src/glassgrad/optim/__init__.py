@@ -6,10 +6,13 @@ from glassgrad.optim.adagrad import Adagrad
 from glassgrad.optim.adam import Adam
 from glassgrad.optim.adamax import Adamax
 from glassgrad.optim.adamw import AdamW
+from glassgrad.optim.asgd import ASGD
+from glassgrad.optim.lbfgs import LBFGS
 from glassgrad.optim.nadam import NAdam
 from glassgrad.optim.optimizer import Optimizer
 from glassgrad.optim.radam import RAdam
 from glassgrad.optim.rmsprop import RMSprop
+from glassgrad.optim.rprop import Rprop
 from glassgrad.optim.sgd import SGD
 
 __all__ = [
@@ -23,5 +26,8 @@ __all__ = [
     "Adamax",
     "NAdam",
     "RAdam",
+    "Rprop",
+    "ASGD",
+    "LBFGS",
     "lr_scheduler",
 ]

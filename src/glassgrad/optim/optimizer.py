@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
@@ -11,7 +12,12 @@ from typing import Any
 from glassgrad.autograd.grad_mode import enable_grad, no_grad
 from glassgrad.tensor import Tensor
 
-__all__ = ["Optimizer", "required"]
+__all__ = [
+    "Optimizer",
+    "required",
+    "register_optimizer_step_pre_hook",
+    "register_optimizer_step_post_hook",
+]
 
 
 class _Required:
@@ -24,6 +30,62 @@ required = _Required()
 
 def _shape(t: Tensor) -> list[int]:
     return list(t._data.shape)
+
+
+_global_pre_hooks: list = []
+_global_post_hooks: list = []
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``."""
+    from glassgrad.autograd.graph import _RemovableHandle
+
+    _global_pre_hooks.append(hook)
+    return _RemovableHandle(_global_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``."""
+    from glassgrad.autograd.graph import _RemovableHandle
+
+    _global_post_hooks.append(hook)
+    return _RemovableHandle(_global_post_hooks, hook)
+
+
+def _with_hooks(step):
+    """Wrap a ``step`` so the registered pre/post hooks run around it exactly once."""
+
+    @functools.wraps(step)
+    def hooked(self, *args, **kwargs):
+        own = self.__dict__
+        if own.get("_in_hooked_step") or not (
+            _global_pre_hooks
+            or _global_post_hooks
+            or own.get("_step_pre_hooks")
+            or own.get("_step_post_hooks")
+        ):
+            return step(self, *args, **kwargs)
+        pre = _global_pre_hooks + own.get("_step_pre_hooks", [])
+        post = own.get("_step_post_hooks", []) + _global_post_hooks
+        self._in_hooked_step = True
+        try:
+            for hook in pre:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            f"optimizer step pre hook {hook} must return None or a tuple of "
+                            f"(new_args, new_kwargs), but got {result}"
+                        )
+                    args, kwargs = result
+            out = step(self, *args, **kwargs)
+            for hook in post:
+                hook(self, args, kwargs)
+            return out
+        finally:
+            self._in_hooked_step = False
+
+    return hooked
 
 
 class Optimizer:
@@ -39,8 +101,15 @@ class Optimizer:
         0.1
     """
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _with_hooks(cls.__dict__["step"])
+
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
+        self._step_pre_hooks: list = []
+        self._step_post_hooks: list = []
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []
         if isinstance(params, Tensor):
@@ -121,6 +190,21 @@ class Optimizer:
         self._check_options(param_group)
         self.param_groups.append(param_group)
 
+    def register_step_pre_hook(self, hook):
+        """Run ``hook(optimizer, args, kwargs)`` before each ``step``; it may return
+        ``(new_args, new_kwargs)``. Returns a handle with ``remove()``."""
+        from glassgrad.autograd.graph import _RemovableHandle
+
+        self._step_pre_hooks.append(hook)
+        return _RemovableHandle(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """Run ``hook(optimizer, args, kwargs)`` after each ``step``."""
+        from glassgrad.autograd.graph import _RemovableHandle
+
+        self._step_post_hooks.append(hook)
+        return _RemovableHandle(self._step_post_hooks, hook)
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: to None (default) or to zeros in place."""
         for group in self.param_groups:
@@ -137,6 +221,7 @@ class Optimizer:
                         g._rg = False
                     g._data[...] = 0
 
+    @_with_hooks
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()`` if given.
 
@@ -160,29 +245,32 @@ class Optimizer:
         return loss
 
     def _check_param(self, p: Tensor, group_index: int, group: dict) -> None:
-        where = (
-            f"{type(self).__name__}.step(): parameter {_index_in(group, p)} of group {group_index}"
-        )
         g = p._grad
+        problem = None
         if g._data.shape != p._data.shape:
-            raise RuntimeError(
-                f"{where} has shape {_shape(p)} but its .grad has shape {_shape(g)}; assign a "
-                "gradient of the parameter's shape"
+            problem = (
+                f"has shape {_shape(p)} but its .grad has shape {_shape(g)}; assign a gradient "
+                "of the parameter's shape"
             )
-        if g._data.dtype != p._data.dtype:
-            raise RuntimeError(
-                f"{where} has dtype {p.dtype} but its .grad has dtype {g.dtype}; gradients must "
-                "have the parameter's dtype"
+        elif g._data.dtype != p._data.dtype:
+            problem = (
+                f"has dtype {p.dtype} but its .grad has dtype {g.dtype}; gradients must have "
+                "the parameter's dtype"
             )
-        if p._data.dtype.kind != "f":
-            raise RuntimeError(f"{where} has dtype {p.dtype}; only floating point can be optimized")
-        for key, value in self.state.get(p, {}).items():
-            if isinstance(value, Tensor) and value.ndim and value._data.shape != p._data.shape:
-                raise RuntimeError(
-                    f"{where}: optimizer state '{key}' has shape {_shape(value)} but the "
-                    f"parameter has shape {_shape(p)} (was a state dict from another model "
-                    "loaded?)"
-                )
+        elif p._data.dtype.kind != "f":
+            problem = f"has dtype {p.dtype}; only floating point tensors can be optimized"
+        else:
+            for key, value in self.state.get(p, {}).items():
+                if isinstance(value, Tensor) and value.ndim and value._data.shape != p._data.shape:
+                    problem = (
+                        f"has shape {_shape(p)} but its optimizer state '{key}' has shape "
+                        f"{_shape(value)} (was a state dict from another model loaded?)"
+                    )
+        if problem is not None:
+            index = next(i for i, q in enumerate(group["params"]) if q is p)
+            raise RuntimeError(
+                f"{type(self).__name__}.step(): parameter {index} of group {group_index} {problem}"
+            )
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         raise NotImplementedError(
@@ -270,6 +358,8 @@ class Optimizer:
     def __setstate__(self, state: dict) -> None:
         """Also upgrades old state: missing options take the defaults, float steps -> tensors."""
         self.__dict__.update(state)
+        self.__dict__.setdefault("_step_pre_hooks", [])
+        self.__dict__.setdefault("_step_post_hooks", [])
         from glassgrad.optim._functional import step_tensor
 
         for group in self.param_groups:
@@ -288,10 +378,6 @@ class Optimizer:
                 if key != "params":
                     text += f"\n    {key}: {group[key]}"
         return text + "\n)"
-
-
-def _index_in(group: dict, p: Tensor) -> int:
-    return next(i for i, q in enumerate(group["params"]) if q is p)
 
 
 def _copy_tensor(t: Tensor) -> Tensor:

@@ -18,15 +18,11 @@ import html as _html
 from glassgrad._backend import xp
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import node_inputs
-from glassgrad.viz.graph import Item, caller_frame, format_array, format_number, snapshot
+from glassgrad.viz.graph import Item, format_array, format_number, snapshot, user_frame
 
 __all__ = ["explain", "Explanation"]
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_ELEMENTWISE = {
-    "Add", "Sub", "Rsub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Sqrt", "Sin", "Cos",
-    "Tanh", "Sigmoid", "Relu", "Abs", "Reciprocal", "Clone", "ToCopy",
-}  # fmt: skip
 _RESHAPES = {"View", "Reshape", "Squeeze", "SqueezeDim", "Unsqueeze", "Alias"}
 
 
@@ -214,25 +210,22 @@ def _general(item: Item, index: int, child: Item, in_shape) -> _Local:
                 False,
                 rule="ḡ summed to the bias shape",
             )
+        av, bv = value(first), value(first + 1)
         if index == first:
             rule = f"ḡ @ {_transposed(name(b))}"
-            bv = value(first + 1)
 
-            def vjp(g):
+            def vjp(g):  # Mv/Dot have a vector second operand: the outer product with ḡ
                 g = g * scale_prod
-                if bv.ndim == 1:
-                    return xp.multiply.outer(g, bv) if xp.ndim(g) else g * bv
-                return g @ xp.swapaxes(bv, -1, -2)
+                out = xp.multiply.outer(g, bv) if bv.ndim == 1 else g @ xp.swapaxes(bv, -1, -2)
+                return sum_to(out, in_shape)
 
         else:
             rule = f"{_transposed(name(a))} @ ḡ"
-            av = value(first)
 
-            def vjp(g):
+            def vjp(g):  # Dot: a vector first operand, a number ḡ
                 g = g * scale_prod
-                if av.ndim == 1:
-                    return g * av if xp.ndim(g) == 0 else av @ g if av.ndim == g.ndim else None
-                return xp.swapaxes(av, -1, -2) @ g
+                out = g * av if av.ndim == 1 else xp.swapaxes(av, -1, -2) @ g
+                return sum_to(out, in_shape)
 
         return _Local(lambda c: rule, None, vjp, False, rule=rule)
     if op in _RESHAPES:
@@ -271,21 +264,16 @@ def _general(item: Item, index: int, child: Item, in_shape) -> _Local:
             False,
             rule=f"ḡ summed to {list(in_shape)}",
         )
-    if op in ("Sum", "Mean"):
-        out_shape = xp.shape(item.value)
+    if op in ("Sum", "Mean", "SumDim", "MeanDim"):
         count = max(int(xp.size(child.value)) // max(int(xp.size(item.value)), 1), 1)
-        factor = 1.0 if op == "Sum" else 1.0 / count
-        dims = params.get("dims") or tuple(range(len(in_shape)))
-        keepdim = params.get("keepdim", False)
+        factor = 1.0 if op.startswith("Sum") else 1.0 / count
+        dims = {d % len(in_shape) for d in params.get("dims") or range(len(in_shape))}
+        kept = tuple(1 if i in dims else n for i, n in enumerate(in_shape))
 
         def vjp(g):
-            g = xp.asarray(g) * factor
-            if not keepdim and xp.ndim(g) != len(in_shape):
-                g = xp.expand_dims(g, tuple(d % len(in_shape) for d in dims))
-            return xp.broadcast_to(g.reshape(g.shape) if g.ndim else g, in_shape)
+            return xp.broadcast_to((xp.asarray(g) * factor).reshape(kept), in_shape)
 
-        rule = "ḡ broadcast back" if op == "Sum" else f"ḡ/{count} broadcast back"
-        _ = out_shape
+        rule = "ḡ broadcast back" if op.startswith("Sum") else f"ḡ/{count} broadcast back"
         return _Local(lambda c: rule, None, vjp, False, rule=rule)
     if op == "MseLoss":
         diff = value(0) - value(1)
@@ -327,21 +315,19 @@ def _ask_autograd(item: Item, child: Item, in_shape) -> _Local:
 
 
 # ----------------------------------------------------------------------------- paths
-def _paths(root: Item, target: Item, limit: int | None) -> tuple[list, int]:
-    """Paths from root to target as lists of ``(op_item, input_index)``; and their count."""
+def _path_counts(snap, target: Item) -> dict:
+    """How many paths lead from each box down to ``target`` (0: it does not reach it)."""
     counts: dict = {}
-
-    def count(item: Item) -> int:
+    for item in reversed(snap.order):  # inputs before the ops that consume them
         if item is target:
-            return 1
-        if id(item) in counts:
-            return counts[id(item)]
-        counts[id(item)] = 0
-        total = sum(count(c) for c, _ in item.inputs if c.kind in ("op", "leaf"))
-        counts[id(item)] = total
-        return total
+            counts[id(item)] = 1
+        else:
+            counts[id(item)] = sum(counts.get(id(c), 0) for c, _ in item.inputs)
+    return counts
 
-    n = count(root)
+
+def _paths(root: Item, target: Item, counts: dict, limit: int | None) -> list:
+    """Paths from root to target as lists of ``(op_item, input_index)``, at most ``limit``."""
     found: list = []
     stack = [(root, [])]
     while stack and (limit is None or len(found) < limit):
@@ -350,12 +336,12 @@ def _paths(root: Item, target: Item, limit: int | None) -> tuple[list, int]:
             found.append(path)
             continue
         for child, i in reversed(item.inputs):
-            if child.kind in ("op", "leaf") and count(child):
+            if counts.get(id(child), 0):
                 stack.append((child, path + [(item, i)]))
-    return found, n
+    return found
 
 
-def _propagate(snap, target: Item, locals_: dict) -> object:
+def _propagate(snap, target: Item, counts: dict, locals_: dict):
     """Reverse accumulation over the whole graph with the explain rules (the total)."""
     grads = {id(snap.root): xp.ones(xp.shape(snap.root.value), dtype=xp.float64)}
     for item in snap.order:
@@ -365,21 +351,13 @@ def _propagate(snap, target: Item, locals_: dict) -> object:
         if g is None or item.kind != "op":
             continue
         for child, i in item.inputs:
-            if child.kind not in ("op", "leaf") or not _reaches(child, target, locals_):
+            if not counts.get(id(child), 0):
                 continue
             local = locals_.setdefault((id(item), i), _local(item, i))
             contribution = local.vjp(g)
             key = id(child)
             grads[key] = contribution if key not in grads else grads[key] + contribution
     return None
-
-
-def _reaches(item: Item, target: Item, memo: dict) -> bool:
-    key = ("reach", id(item))
-    if key not in memo:
-        memo[key] = False
-        memo[key] = item is target or any(_reaches(c, target, memo) for c, _ in item.inputs)
-    return memo[key]
 
 
 class Explanation:
@@ -487,11 +465,12 @@ def explain(
         >>> print(glassgrad.explain(loss, wrt=w))
         ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
     """
-    snap = snapshot(loss, params, use_locals, caller_frame(2), hook=False)
+    snap = snapshot(loss, params, use_locals, user_frame(), hook=False)
     target = _find(snap, wrt)
     snap.auto_name()
     memo: dict = {}
-    total = _propagate(snap, target, memo)
+    counts = _path_counts(snap, target)
+    total = _propagate(snap, target, counts, memo)
     if total is None:
         raise RuntimeError(
             f"explain: {target.name} is not used in the graph of {snap.root.name}, so its "
@@ -499,7 +478,8 @@ def explain(
         )
     shape = xp.shape(target.value)
     value = float(xp.asarray(total).reshape(-1)[0]) if xp.size(total) == 1 else total
-    paths, n_paths = _paths(snap.root, target, None if expand else max_paths)
+    n_paths = counts[id(snap.root)]
+    paths = _paths(snap.root, target, counts, None if expand else max_paths)
     writer = _Writer(snap, target, memo, expand, max_terms, max_factors)
     lines = writer.write(paths, n_paths, value, shape)
     return Explanation(lines, value, [_to_latex(line) for line in lines])
@@ -633,6 +613,7 @@ class _Writer:
                 f"{pad} = {result}",
             ]
         name = self.target.name
+        pad = " " * (len(head) + 1)
         return [
             f"∂{self.snap.root.name}/∂{name}ᵢ = {chain}    {index}",
             f"{pad} = {sym}",
@@ -737,6 +718,8 @@ class _Writer:
                 if local.elementwise:
                     ctx = _Context(item, xp.shape(item.value))
                     rule = f"ḡ({item.name}) ⊙ {local.sym(ctx)}"
+                    if xp.shape(child.value) != xp.shape(item.value):
+                        rule += f", summed over broadcast dims to {list(xp.shape(child.value))}"
                 else:
                     rule = local.rule.replace("ḡ", f"ḡ({item.name})")
                 lines.append(f"    ḡ({child.name}) = {rule} = {format_array(g)}")

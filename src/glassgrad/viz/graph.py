@@ -17,6 +17,8 @@ Example:
 from __future__ import annotations
 
 import inspect
+import itertools
+import os
 import unicodedata
 import weakref
 from contextlib import contextmanager
@@ -32,7 +34,8 @@ __all__ = ["graph", "Graph", "watch", "format_number", "format_array", "snapshot
 #: Values and gradients kept per node, by ``watch()`` or by an earlier ``graph()`` call.
 _RECORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-_TRANSPOSES = ("TBackward0", "TransposeBackward0", "PermuteBackward0")
+_TRANSPOSES = ("TBackward0", "TransposeBackward0")
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL = 6  # tensors with at most this many elements are shown number by number
 
 
@@ -109,7 +112,7 @@ def format_number(v, digits: int = 4) -> str:
 def format_array(a, small: int = SMALL) -> str:
     """Numbers for small arrays, ``shape`` + min/mean/max/norm summary for large ones."""
     a = xp.asarray(a)
-    if a.ndim == 0 or a.size == 1 and a.ndim == 0:
+    if a.ndim == 0:
         return format_number(a)
     if a.size <= small:
         return _nested(a.tolist())
@@ -137,6 +140,8 @@ def pretty_name(name: str) -> str:
 def resolve_names(params=None, frame=None, use_locals: bool = True) -> list:
     """``(name, tensor)`` pairs: explicit ``params`` first, then the caller's variables.
 
+    Names ending in ``_hat`` are shown with a hat (``y_hat`` → ŷ).
+
     ``params`` may be a dict ``{name: tensor}``, a Module (its ``named_parameters()``), or
     an iterable of ``(name, tensor)`` pairs.
     """
@@ -147,7 +152,7 @@ def resolve_names(params=None, frame=None, use_locals: bool = True) -> list:
         if hasattr(params, "named_parameters"):
             pairs.extend(params.named_parameters())
         elif isinstance(params, dict):
-            pairs.extend(params.items())
+            pairs.extend((pretty_name(str(k)), v) for k, v in params.items())
         else:
             pairs.extend(params)
     if use_locals and frame is not None:
@@ -161,11 +166,12 @@ def resolve_names(params=None, frame=None, use_locals: bool = True) -> list:
     return pairs
 
 
-def caller_frame(depth: int = 2):
-    """The frame of the user code that called a viz function (``depth`` frames up)."""
+def user_frame():
+    """The innermost frame of code outside the glassgrad package: whose variables name
+    the tensors (the user's script, not a glassgrad helper calling viz on its behalf)."""
     frame = inspect.currentframe()
-    for _ in range(depth):
-        frame = frame.f_back if frame is not None else None
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
     return frame
 
 
@@ -353,31 +359,30 @@ class Snapshot:
             elif item.record is not None and item.record.grad_output is not None:
                 item.grad = item.record.grad_output
 
-    def auto_name(self, taken=None) -> None:
-        """Give every unnamed op output a short name (s, u, v, ...), in forward order."""
-        pool = ["s", "u", "v", "z", "h", "q", "r", "p"]
-        used = {it.name for it in self.order if it.name} | set(taken or ())
+    def auto_name(self) -> None:
+        """Name unnamed leaves θ1, θ2, ... and op outputs s, u, v, ... in forward order;
+        the transpose of a named tensor is called by its name with ᵀ."""
+        used = {it.name for it in self.order if it.name}
+
+        def fresh(candidates):
+            for name in candidates:
+                if name not in used:
+                    used.add(name)
+                    return name
+
+        leaves = (f"θ{k}" for k in itertools.count(1))
+        ops = itertools.chain("suvzhqrp", (f"t{k}" for k in itertools.count(1)))
         for item in reversed(self.order):
+            if item.name is not None:
+                continue
+            if item.kind == "leaf":
+                item.name = fresh(leaves)
+                continue
             tensors = [c for c, _ in item.inputs if c.kind != "number"]
-            if item.kind == "op" and item.name is None and item.title in _TRANSPOSES:
-                if len(tensors) == 1 and tensors[0].name:
-                    item.name = tensors[0].name + "ᵀ"
-            if item.kind == "op" and item.name is None:
-                name = next((n for n in pool if n not in used), None)
-                if name is None:
-                    k = 1
-                    while f"t{k}" in used:
-                        k += 1
-                    name = f"t{k}"
-                item.name = name
-                used.add(name)
-        for item in self.order:
-            if item.kind == "leaf" and item.name is None:
-                k = 1
-                while f"θ{k}" in used:
-                    k += 1
-                item.name = f"θ{k}"
-                used.add(item.name)
+            if item.title in _TRANSPOSES and len(tensors) == 1 and tensors[0].name:
+                item.name = tensors[0].name + "ᵀ"
+            else:
+                item.name = fresh(ops)
 
 
 def snapshot(root, params=None, use_locals: bool = True, frame=None, hook: bool = True):
@@ -608,7 +613,7 @@ def graph(
         show_grads: print, after backward, the gradient along each edge and in each leaf.
         use_locals: also name tensors after the caller's variables (``y_hat`` shows as ŷ).
     """
-    snap = snapshot(root, params, use_locals, caller_frame(2))
+    snap = snapshot(root, params, use_locals, user_frame())
     snap.auto_name()
     return Graph(
         snap,

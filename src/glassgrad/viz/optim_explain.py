@@ -13,8 +13,10 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 from glassgrad._backend import xp
-from glassgrad.viz.graph import format_array, format_number
+from glassgrad.viz.graph import format_array, format_number, resolve_names, user_frame
 
 __all__ = ["explain_step", "StepExplanation"]
 
@@ -52,12 +54,11 @@ def _f(x) -> str:
 
 def explain_step(optimizer, param=None, name: str | None = None) -> StepExplanation:
     """Explain the next ``optimizer.step()`` for ``param`` (default: the first parameter with
-    a gradient). Works for SGD, Adam, AdamW, RMSprop and Adagrad with every option; other
-    optimizers get their update computed (not written out)."""
+    a gradient). Writes out SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam and
+    RAdam with every option; other optimizers get their update computed, not written out."""
     group, param = _find(optimizer, param)
     if name is None:
-        index = [id(p) for g in optimizer.param_groups for p in g["params"]].index(id(param))
-        name = f"param {index}"
+        name = _name_of(param, optimizer)
     if param.grad is None:
         raise RuntimeError(
             f"explain_step: {name} has no gradient yet, so step() would leave it unchanged; "
@@ -67,7 +68,17 @@ def explain_step(optimizer, param=None, name: str | None = None) -> StepExplanat
     grad = param.grad.detach().numpy().astype(xp.float64)
     state = optimizer.state.get(param, {})
     kind = type(optimizer).__name__
-    writers = {"SGD": _sgd, "Adam": _adam, "AdamW": _adam, "RMSprop": _rmsprop, "Adagrad": _adagrad}
+    writers = {
+        "SGD": _sgd,
+        "Adam": _adam,
+        "AdamW": _adam,
+        "RMSprop": _rmsprop,
+        "Adagrad": _adagrad,
+        "Adadelta": _adadelta,
+        "Adamax": _adamax,
+        "NAdam": _nadam,
+        "RAdam": _radam,
+    }
     writer = writers.get(kind)
     if writer is None:
         return _simulated(optimizer, group, param, name)
@@ -75,6 +86,15 @@ def explain_step(optimizer, param=None, name: str | None = None) -> StepExplanat
     options = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params" and v is not None)
     lines.insert(0, f"{kind} update of {name} ({options}):")
     return StepExplanation(lines, theta, new)
+
+
+def _name_of(param, optimizer) -> str:
+    """The user's variable (or module attribute) name for ``param``, else ``param <i>``."""
+    for name, tensor in resolve_names(None, user_frame()):
+        if tensor is param:
+            return name
+    index = [id(p) for g in optimizer.param_groups for p in g["params"]].index(id(param))
+    return f"param {index}"
 
 
 def _find(optimizer, param):
@@ -223,6 +243,100 @@ def _adagrad(group, state, theta, grad, name):
     lines.append(f"  sum ← sum + g² = {_v(s0)} + g² = {_v(s)}")
     new = theta - clr * g / (xp.sqrt(s) + eps)
     lines.append(f"  θ ← θ − lr·g/(√sum + ε) = {_v(new)}")
+    return lines, new
+
+
+def _zeros_or(state, key, theta):
+    value = _state(state, key, theta)
+    return theta * 0 if value is None else value
+
+
+def _decay(group, theta, grad, name):
+    """Gradient lines plus the weight-decay variant of NAdam/RAdam (coupled or decoupled)."""
+    decoupled = bool(group.get("decoupled_weight_decay"))
+    lines, g = _gradient_lines(group, theta, grad, name, coupled_decay=not decoupled)
+    wd = group["weight_decay"]
+    if wd and decoupled:
+        theta = theta * (1 - group["lr"] * wd)
+        lines.append(f"  decoupled weight decay: θ ← θ·(1 − lr·λ) = {_v(theta)}")
+    return lines, g, theta
+
+
+def _adadelta(group, state, theta, grad, name):
+    lines, g = _gradient_lines(group, theta, grad, name)
+    lr, rho, eps = group["lr"], group["rho"], group["eps"]
+    v0, u0 = _zeros_or(state, "square_avg", theta), _zeros_or(state, "acc_delta", theta)
+    v = rho * v0 + (1 - rho) * g * g
+    delta = xp.sqrt(u0 + eps) / xp.sqrt(v + eps) * g
+    u = rho * u0 + (1 - rho) * delta * delta
+    lines.append(f"  v ← ρ·v + (1 − ρ)·g² = {_f(rho)}·{_v(v0)} + {_f(1 - rho)}·g² = {_v(v)}")
+    lines.append(f"  Δ ← √(u + ε)/√(v + ε)·g = {_v(delta)}  (u = {_v(u0)})")
+    lines.append(f"  u ← ρ·u + (1 − ρ)·Δ² = {_v(u)}")
+    new = theta - lr * delta
+    lines.append(f"  θ ← θ − lr·Δ = {_v(theta)} − {_f(lr)}·{_v(delta)} = {_v(new)}")
+    return lines, new
+
+
+def _adamax(group, state, theta, grad, name):
+    lines, g = _gradient_lines(group, theta, grad, name)
+    lr, eps = group["lr"], group["eps"]
+    beta1, beta2 = (float(b) for b in group["betas"])
+    t = _step_count(state) + 1
+    m0, u0 = _zeros_or(state, "exp_avg", theta), _zeros_or(state, "exp_inf", theta)
+    m = beta1 * m0 + (1 - beta1) * g
+    u = xp.maximum(beta2 * u0, xp.abs(g) + eps)
+    lines.append(f"  step t = {t}")
+    lines.append(f"  m ← β1·m + (1 − β1)·g = {_v(m)}")
+    lines.append(f"  u ← max(β2·u, |g| + ε) = {_v(u)}")
+    step = lr / (1 - beta1**t)
+    new = theta - step * m / u
+    lines.append(f"  step size lr/(1 − β1ᵗ) = {_f(step)}")
+    lines.append(f"  θ ← θ − lr/(1 − β1ᵗ)·m/u = {_v(new)}")
+    return lines, new
+
+
+def _nadam(group, state, theta, grad, name):
+    lines, g, theta = _decay(group, theta, grad, name)
+    lr, eps, psi = group["lr"], group["eps"], group["momentum_decay"]
+    beta1, beta2 = (float(b) for b in group["betas"])
+    t = _step_count(state) + 1
+    product0 = float(state["mu_product"].item()) if "mu_product" in state else 1.0
+    mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))
+    mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+    product = product0 * mu
+    m = beta1 * _zeros_or(state, "exp_avg", theta) + (1 - beta1) * g
+    v = beta2 * _zeros_or(state, "exp_avg_sq", theta) + (1 - beta2) * g * g
+    d = xp.sqrt(v / (1 - beta2**t)) + eps
+    lines.append(f"  step t = {t}; μₜ = {_f(mu)}, μₜ₊₁ = {_f(mu_next)}, Πμ = {_f(product)}")
+    lines.append(f"  m ← β1·m + (1 − β1)·g = {_v(m)};  v ← β2·v + (1 − β2)·g² = {_v(v)}")
+    lines.append(f"  d = √(v/(1 − β2ᵗ)) + ε = {_v(d)}")
+    new = theta - lr * (1 - mu) / (1 - product) * g / d
+    new = new - lr * mu_next / (1 - product * mu_next) * m / d
+    lines.append(f"  θ ← θ − lr(1 − μₜ)/(1 − Πμ)·g/d − lr·μₜ₊₁/(1 − Πμ·μₜ₊₁)·m/d = {_v(new)}")
+    return lines, new
+
+
+def _radam(group, state, theta, grad, name):
+    lines, g, theta = _decay(group, theta, grad, name)
+    lr, eps = group["lr"], group["eps"]
+    beta1, beta2 = (float(b) for b in group["betas"])
+    t = _step_count(state) + 1
+    m = beta1 * _zeros_or(state, "exp_avg", theta) + (1 - beta1) * g
+    v = beta2 * _zeros_or(state, "exp_avg_sq", theta) + (1 - beta2) * g * g
+    m_hat = m / (1 - beta1**t)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    lines.append(f"  step t = {t}; m̂ = m/(1 − β1ᵗ) = {_v(m_hat)}")
+    lines.append(f"  ρ∞ = {_f(rho_inf)}, ρₜ = {_f(rho)}")
+    if rho > 5:
+        rect = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+        adaptive = math.sqrt(1 - beta2**t) / (xp.sqrt(v) + eps)
+        new = theta - lr * m_hat * rect * adaptive
+        lines.append(f"  ρₜ > 5: rectified, r = {_f(rect)}; √(1 − β2ᵗ)/(√v + ε) = {_v(adaptive)}")
+        lines.append(f"  θ ← θ − lr·m̂·r·√(1 − β2ᵗ)/(√v + ε) = {_v(new)}")
+    else:
+        new = theta - lr * m_hat
+        lines.append(f"  ρₜ ≤ 5: no adaptive step yet, θ ← θ − lr·m̂ = {_v(new)}")
     return lines, new
 
 

@@ -33,6 +33,11 @@ def require_matplotlib():
     return Figure
 
 
+def _column(rows: list[dict], key: str) -> list[float]:
+    """One column of a results table; a diverged (None) entry becomes NaN, a gap in the line."""
+    return [float("nan") if r[key] is None else r[key] for r in rows]
+
+
 def _svg(figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
@@ -53,8 +58,8 @@ def lesson_figure(lessons: dict) -> str:
     ]
     for label, rows, color, style in series:
         epochs = [r["epoch"] for r in rows]
-        ax_w.plot(epochs, [r["w"] for r in rows], style, color=color, label=label, lw=1.8)
-        ax_loss.semilogy(epochs, [r["loss"] for r in rows], style, color=color, lw=1.8)
+        ax_w.plot(epochs, _column(rows, "w"), style, color=color, label=label, lw=1.8)
+        ax_loss.semilogy(epochs, _column(rows, "loss"), style, color=color, lw=1.8)
     ax_w.axhline(2.0, color="black", lw=0.8, alpha=0.5)
     ax_w.set(xlabel="epoch", ylabel="w (after the update)", title="w per epoch (true w = 2)")
     ax_loss.set(xlabel="epoch", ylabel="MSE loss (log scale)", title="loss per epoch")
@@ -106,7 +111,7 @@ def loss_curves_figure(race: dict) -> str:
             label=racer["label"],
         )
     ax.axhline(race["target"], color="black", lw=0.8, ls="--", label="target")
-    ylabel = "mean loss per epoch" if race["problem"] == "iris" else "loss"
+    ylabel = "training-set loss after each epoch" if race["problem"] == "iris" else "loss"
     ax.set(xlabel="step", ylabel=f"{ylabel} (log scale)", title=race["title"])
     ax.title.set_fontsize(9)
     ax.grid(alpha=0.3)

@@ -116,14 +116,15 @@ def _lessons_table(columns: list[tuple[str, list[dict]]]) -> str:
         cells = [str(index + 1)]
         for _, table in columns:
             row = table[index]
-            cells.append(f"w={row['w']:.3f}, loss={row['loss']:.3f}")
+            cells.append(f"w={_num(row['w'], '.3f')}, loss={_num(row['loss'], '.3f')}")
         rows.append(cells)
     return _table(header, rows)
 
 
 def _lessons_html(lessons: dict) -> str:
-    first = lessons["case1_lesson"][0]["w"]
-    auto = lessons["case2_autograd"][0]["w"]
+    verdict = "agree" if lessons["corrected_cases_agree"] else "still differ"
+    first = _num(lessons["case1_lesson"][0]["w"], ".3f")
+    auto = _num(lessons["case2_autograd"][0]["w"], ".3f")
     as_printed = _lessons_table(
         [
             ("Case 1 NumPy (lesson)", lessons["case1_lesson"]),
@@ -147,17 +148,17 @@ Case 2 lets autograd compute it and updates under <code>no_grad()</code>, Case 3
 <code>nn.MSELoss</code> and <code>optim.SGD</code>, Case 4 uses <code>nn.Linear(1, 1)</code>
 (a bias and a random start, so its path differs by design).</p>
 <img class="figure" src="lessons.svg" alt="w and loss per epoch for every case">
-<div class="finding"><p><b>Finding.</b> After one step Case 1 has w = {first:.3f} but
-autograd has w = {auto:.3f}. That is not floating-point precision: the lesson's gradient
+<div class="finding"><p><b>Finding.</b> After one step Case 1 has w = {first} but
+autograd has w = {auto}. That is not floating-point precision: the lesson's gradient
 <code>np.dot(2*x, y_pred - y).mean()</code> is a <em>sum</em> over the N = 4 samples
 (<code>.mean()</code> of a scalar does nothing), so it is N times the gradient of the mean
 squared error. The hand-gradient checker, run along the training path:</p>
 <pre>{_e(lessons["check_lesson"]["text"])}</pre></div>
 <div class="agree"><p>With the 1/N restored, <code>np.mean(2*x*(y_pred - y))</code>:</p>
 <pre>{_e(lessons["check_corrected"]["text"])}</pre>
-<p>and Cases 1–3 agree step by step (largest difference in w:
-{lessons["max_w_gap_corrected_vs_case2"]:.2e} between Cases 1 and 2,
-{lessons["max_w_gap_case2_vs_case3"]:.2e} between Cases 2 and 3).</p></div>
+<p>and Cases 1–3 {verdict} step by step (largest difference in w:
+{_num(lessons["max_w_gap_corrected_vs_case2"], ".2e")} between Cases 1 and 2,
+{_num(lessons["max_w_gap_case2_vs_case3"], ".2e")} between Cases 2 and 3).</p></div>
 <h3>The lessons' tables, side by side</h3>
 {as_printed}
 <h3>With the corrected gradient</h3>

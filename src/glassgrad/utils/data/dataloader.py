@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from glassgrad._backend import ndarray, xp
-from glassgrad.tensor import Tensor
-from glassgrad.utils.data.dataset import Dataset, IterableDataset
+from glassgrad.tensor import Tensor, _new_tensor
+from glassgrad.utils.data.dataset import Dataset, IterableDataset, TensorDataset
 from glassgrad.utils.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -224,6 +224,22 @@ class DataLoader:
         return (self.collate_fn(self.dataset[i]) for i in self.sampler)
 
     def _fetch(self, indices: list[int]):
+        dataset = self.dataset
+        if (
+            self.collate_fn is default_collate
+            and type(dataset) is TensorDataset
+            and not any(t.requires_grad for t in dataset.tensors)
+        ):
+            # same result as collating row by row, with one gather per tensor
+            rows = xp.asarray(indices, dtype=xp.intp)
+            n = len(dataset)
+            if rows.size and not (-n <= rows.min() and rows.max() < n):
+                bad = next(i for i in indices if not -n <= i < n)
+                raise IndexError(
+                    f"index {bad} is out of bounds for dimension 0 with size {n} (check the "
+                    "sampler's indices)"
+                )
+            return [_new_tensor(t._data[rows]) for t in dataset.tensors]
         getitems = getattr(self.dataset, "__getitems__", None)
         samples = getitems(indices) if getitems else [self.dataset[i] for i in indices]
         return self.collate_fn(samples)

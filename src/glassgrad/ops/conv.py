@@ -1,0 +1,179 @@
+"""Convolution and pooling over 1-3 spatial dimensions, on strided window views.
+
+The input's sliding windows are a view (no copy); the forward is one ``einsum`` over them
+and the input gradient adds one shifted slice per kernel tap. Node names follow PyTorch
+(``ConvolutionBackward0``, ``MaxPool2DWithIndicesBackward0``, ``AvgPool2DBackward0``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import string
+
+from glassgrad._backend import xp
+from glassgrad.ops._op import Op
+
+__all__ = ["Convolution", "POOL_OPS", "output_size"]
+
+_window_view = xp.lib.stride_tricks.sliding_window_view
+
+
+def output_size(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
+    return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _windows(x, kernel, stride, dilation):
+    """(N, C, *S) -> (N, C, *O, *K) view of the dilated, strided sliding windows."""
+    k = len(kernel)
+    spatial = tuple(range(2, 2 + k))
+    span = tuple(d * (s - 1) + 1 for s, d in zip(kernel, dilation))
+    view = _window_view(x, span, axis=spatial)
+    index = (slice(None), slice(None))
+    index += tuple(slice(None, None, s) for s in stride)
+    index += tuple(slice(None, None, d) for d in dilation)
+    return view[index]
+
+
+def _pad(x, pads, value=0.0):
+    """Pad the spatial dims by ``pads`` = ((left, right), ...)."""
+    if not any(p for pair in pads for p in pair):
+        return x
+    return xp.pad(x, ((0, 0), (0, 0)) + tuple(pads), constant_values=value)
+
+
+def _letters(k: int):
+    o = string.ascii_lowercase[8 : 8 + k]  # i j k ...
+    w = string.ascii_lowercase[15 : 15 + k]  # p q r ...
+    return o, w
+
+
+def _tap_slices(tap, out_shape, stride, dilation):
+    """Where kernel tap ``tap`` reads in the padded input, for every output position."""
+    return tuple(
+        slice(t * d, t * d + s * (o - 1) + 1, s)
+        for t, o, s, d in zip(tap, out_shape, stride, dilation)
+    )
+
+
+class Convolution(Op):
+    """Cross-correlation of (N, C_in, *S) with (C_out, C_in / groups, *K), plus bias."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride=(1,), pads=((0, 0),), dilation=(1,), groups=1):
+        kernel = weight.shape[2:]
+        k = len(kernel)
+        xpad = _pad(x, pads)
+        win = _windows(xpad, kernel, stride, dilation)
+        n, c = x.shape[:2]
+        out_shape = win.shape[2 : 2 + k]
+        cg = c // groups
+        og = weight.shape[0] // groups
+        win_g = win.reshape((n, groups, cg) + out_shape + tuple(kernel))
+        w_g = weight.reshape((groups, og, cg) + tuple(kernel))
+        o, w = _letters(k)
+        out = xp.einsum(f"ngc{o}{w},gdc{w}->ngd{o}", win_g, w_g, optimize=True)
+        out = out.reshape((n, groups * og) + out_shape)
+        if bias is not None:
+            out = out + bias.reshape((1, -1) + (1,) * k)
+        ctx.save(x, weight)
+        ctx.geometry = (stride, pads, dilation, groups, xpad.shape, out_shape)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved
+        stride, pads, dilation, groups, padded_shape, out_shape = ctx.geometry
+        kernel = weight.shape[2:]
+        k = len(kernel)
+        n, c = x.shape[:2]
+        cg, og = c // groups, weight.shape[0] // groups
+        o, w = _letters(k)
+        g = grad.reshape((n, groups, og) + out_shape)
+        w_g = weight.reshape((groups, og, cg) + tuple(kernel))
+        grad_x = grad_w = grad_b = None
+        if ctx.next_functions[0][0] is not None:
+            gx = xp.zeros((n, groups, cg) + tuple(padded_shape[2:]), dtype=grad.dtype)
+            for tap in itertools.product(*(range(s) for s in kernel)):
+                part = xp.einsum(f"ngd{o},gdc->ngc{o}", g, w_g[(Ellipsis,) + tap], optimize=True)
+                gx[(slice(None),) * 3 + _tap_slices(tap, out_shape, stride, dilation)] += part
+            gx = gx.reshape(padded_shape)
+            crop = tuple(slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:]))
+            grad_x = gx[(slice(None), slice(None)) + crop]
+        if ctx.next_functions[1][0] is not None:
+            win = _windows(_pad(x, pads), kernel, stride, dilation)
+            win_g = win.reshape((n, groups, cg) + out_shape + tuple(kernel))
+            gw = xp.einsum(f"ngc{o}{w},ngd{o}->gdc{w}", win_g, g, optimize=True)
+            grad_w = gw.reshape(weight.shape)
+        if len(ctx.next_functions) > 2 and ctx.next_functions[2][0] is not None:
+            grad_b = grad.sum(axis=(0,) + tuple(range(2, 2 + k)))
+        return grad_x, grad_w, grad_b
+
+
+class _MaxPool(Op):
+    """Maximum over each window (padding counts as -inf); the gradient goes to the argmax."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, kernel=(1,), stride=(1,), pads=((0, 0),), dilation=(1,)):
+        xpad = _pad(x, pads, -xp.inf)
+        win = _windows(xpad, kernel, stride, dilation)
+        k = len(kernel)
+        out_shape = win.shape[2 : 2 + k]
+        flat = win.reshape(win.shape[: 2 + k] + (-1,))
+        arg = flat.argmax(axis=-1)
+        ctx.geometry = (x.shape, xpad.shape, kernel, stride, pads, dilation, out_shape, arg)
+        return xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, padded_shape, kernel, stride, pads, dilation, out_shape, arg = ctx.geometry
+        gx = xp.zeros(padded_shape, dtype=grad.dtype)
+        for i, tap in enumerate(itertools.product(*(range(s) for s in kernel))):
+            part = xp.where(arg == i, grad, 0)
+            gx[(slice(None), slice(None)) + _tap_slices(tap, out_shape, stride, dilation)] += part
+        crop = tuple(slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:]))
+        return gx[(slice(None), slice(None)) + crop]
+
+
+class _AvgPool(Op):
+    """Mean over each window (zero padding included in the count, as by default in PyTorch)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, kernel=(1,), stride=(1,), pads=((0, 0),), divisor=None):
+        xpad = _pad(x, pads)
+        k = len(kernel)
+        win = _windows(xpad, kernel, stride, (1,) * k)
+        count = divisor
+        if count is None:
+            count = 1
+            for s in kernel:
+                count *= s
+        out_shape = win.shape[2 : 2 + k]
+        ctx.geometry = (xpad.shape, kernel, stride, pads, out_shape, count)
+        axes = tuple(range(2 + k, 2 + 2 * k))
+        return (win.sum(axis=axes) / count).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        padded_shape, kernel, stride, pads, out_shape, count = ctx.geometry
+        gx = xp.zeros(padded_shape, dtype=grad.dtype)
+        part = grad / count
+        ones = (1,) * len(kernel)
+        for tap in itertools.product(*(range(s) for s in kernel)):
+            gx[(slice(None), slice(None)) + _tap_slices(tap, out_shape, stride, ones)] += part
+        crop = tuple(slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:]))
+        return gx[(slice(None), slice(None)) + crop]
+
+
+def _pool_op(base: type[Op], name: str) -> type[Op]:
+    return type(name, (base,), {"node_name": name + "Backward0", "__module__": __name__})
+
+
+#: (kind, spatial dims) -> op class named as PyTorch names the node
+POOL_OPS = {("max", d): _pool_op(_MaxPool, f"MaxPool{d}DWithIndices") for d in (1, 2, 3)}
+POOL_OPS.update({("avg", d): _pool_op(_AvgPool, f"AvgPool{d}D") for d in (1, 2, 3)})

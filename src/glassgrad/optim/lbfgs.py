@@ -1,0 +1,323 @@
+"""L-BFGS: a quasi-Newton method that needs a closure re-evaluating the loss."""
+
+from __future__ import annotations
+
+from glassgrad._backend import ndarray, xp
+from glassgrad.autograd.grad_mode import enable_grad, no_grad
+from glassgrad.optim.optimizer import Optimizer, _check_lr_eps_wd
+from glassgrad.tensor import Tensor, _new_tensor
+
+__all__ = ["LBFGS"]
+
+
+def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
+    """Minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to ``bounds``."""
+    if bounds is not None:
+        low, high = bounds
+    else:
+        low, high = (x1, x2) if x1 <= x2 else (x2, x1)
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1**2 - g1 * g2
+    if d2_square >= 0:
+        d2 = xp.sqrt(d2_square)
+        if x1 <= x2:
+            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(min_pos, low), high)
+    return (low + high) / 2.0
+
+
+def _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
+    """Line search for a step ``t`` along ``d`` satisfying the strong Wolfe conditions.
+
+    Bracketing phase, then cubic-interpolation zoom (Nocedal & Wright, Alg. 3.5/3.6), with
+    PyTorch's choices of safeguards so the chosen steps agree.
+    """
+    d_norm = xp.abs(d).max()
+    g = g.copy()
+    f_new, g_new = evaluate(x, t, d)
+    evals = 1
+    gtd_new = xp.dot(g_new, d)
+    t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
+    done = False
+    ls_iter = 0
+    bracket = bracket_f = bracket_g = bracket_gtd = None
+    while ls_iter < max_ls:
+        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
+            break
+        if abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
+            done = True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
+            break
+        min_step = t + 0.01 * (t - t_prev)
+        max_step = t * 10
+        previous = t
+        t = _cubic_interpolate(
+            t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step)
+        )
+        t_prev, f_prev, g_prev, gtd_prev = previous, f_new, g_new.copy(), gtd_new
+        f_new, g_new = evaluate(x, t, d)
+        evals += 1
+        gtd_new = xp.dot(g_new, d)
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
+
+    insufficient_progress = False
+    low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic_interpolate(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
+        )
+        # keep t away from the bracket ends unless the last step made too little progress
+        margin = 0.1 * (max(bracket) - min(bracket))
+        if min(max(bracket) - t, t - min(bracket)) < margin:
+            if insufficient_progress or t >= max(bracket) or t <= min(bracket):
+                if abs(t - max(bracket)) < abs(t - min(bracket)):
+                    t = max(bracket) - margin
+                else:
+                    t = min(bracket) + margin
+                insufficient_progress = False
+            else:
+                insufficient_progress = True
+        else:
+            insufficient_progress = False
+        f_new, g_new = evaluate(x, t, d)
+        evals += 1
+        gtd_new = xp.dot(g_new, d)
+        ls_iter += 1
+        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
+            bracket[high_pos], bracket_f[high_pos] = t, f_new
+            bracket_g[high_pos], bracket_gtd[high_pos] = g_new.copy(), gtd_new
+            low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
+                bracket[high_pos], bracket_f[high_pos] = bracket[low_pos], bracket_f[low_pos]
+                bracket_g[high_pos] = bracket_g[low_pos]
+                bracket_gtd[high_pos] = bracket_gtd[low_pos]
+            bracket[low_pos], bracket_f[low_pos] = t, f_new
+            bracket_g[low_pos], bracket_gtd[low_pos] = g_new.copy(), gtd_new
+    return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], evals
+
+
+def _wrap(value):
+    """Store arrays and NumPy scalars in the state as tensors (as PyTorch keeps them)."""
+    if isinstance(value, list):
+        return [_wrap(v) for v in value]
+    if isinstance(value, (ndarray, xp.generic)):
+        return _new_tensor(xp.asarray(value))
+    return value
+
+
+def _unwrap(value):
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    if isinstance(value, Tensor):
+        data = value._data
+        return data[()] if data.ndim == 0 else data.copy()
+    return value
+
+
+class LBFGS(Optimizer):
+    r"""Limited-memory BFGS as PyTorch implements it; ``step(closure)`` runs up to ``max_iter``
+    iterations, each re-evaluating the loss through ``closure``.
+
+    All parameters are treated as one flat vector (a single parameter group only). The
+    search direction comes from the two-loop recursion over the last ``history_size`` curvature
+    pairs; the step is ``lr`` (the first one scaled by ``min(1, 1/‖g‖₁)``) or chosen by a
+    strong-Wolfe line search when ``line_search_fn="strong_wolfe"``.
+
+    Example:
+        >>> opt = torch.optim.LBFGS(model.parameters(), line_search_fn="strong_wolfe")
+        >>> def closure():
+        ...     opt.zero_grad(); loss = loss_fn(model(x), y); loss.backward(); return loss
+        >>> opt.step(closure)
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+    ) -> None:
+        _check_lr_eps_wd(lr, None, 0.0)
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4
+        defaults = dict(
+            lr=lr,
+            max_iter=max_iter,
+            max_eval=max_eval,
+            tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change,
+            history_size=history_size,
+            line_search_fn=line_search_fn,
+        )
+        super().__init__(params, defaults)
+        if len(self.param_groups) != 1:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        self._params = self.param_groups[0]["params"]
+
+    def _flat_grad(self) -> ndarray:
+        pieces = [
+            p._grad._data.reshape(-1) if p._grad is not None else xp.zeros(p.numel(), p._data.dtype)
+            for p in self._params
+        ]
+        return xp.concatenate(pieces)
+
+    def _add_step(self, step_size, direction: ndarray) -> None:
+        offset = 0
+        for p in self._params:
+            n = p.numel()
+            p._data += direction[offset : offset + n].reshape(p._data.shape) * step_size
+            p._version[0] += 1
+            offset += n
+
+    def _restore(self, saved: list[ndarray]) -> None:
+        for p, data in zip(self._params, saved):
+            p._data[...] = data
+            p._version[0] += 1
+
+    def _evaluate(self, closure, x, t, d):
+        """Loss and flat gradient at ``x + t·d``; the parameters are put back to ``x``."""
+        self._add_step(t, d)
+        with enable_grad():
+            loss = float(closure())
+        flat_grad = self._flat_grad()
+        self._restore(x)
+        return loss, flat_grad
+
+    def step(self, closure):
+        """Run up to ``max_iter`` L-BFGS iterations; returns the loss before the first one."""
+        if closure is None:
+            raise RuntimeError(
+                "LBFGS.step() needs a closure that recomputes the loss: "
+                "opt.step(lambda: (opt.zero_grad(), loss_fn().backward())...)"
+            )
+        with no_grad():
+            return self._step(closure)
+
+    def _step(self, closure):
+        group = self.param_groups[0]
+        lr = float(group["lr"])
+        max_iter, max_eval = group["max_iter"], group["max_eval"]
+        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        line_search_fn, history_size = group["line_search_fn"], group["history_size"]
+        if line_search_fn not in (None, "strong_wolfe"):
+            raise RuntimeError("only 'strong_wolfe' is supported")
+
+        state = self.state[self._params[0]]
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
+        with enable_grad():
+            orig_loss = closure()
+        loss = float(orig_loss)
+        current_evals = 1
+        state["func_evals"] += 1
+        flat_grad = self._flat_grad()
+        if xp.abs(flat_grad).max() <= tolerance_grad:
+            return orig_loss
+
+        d, t = _unwrap(state.get("d")), _unwrap(state.get("t"))
+        old_dirs, old_stps = _unwrap(state.get("old_dirs")), _unwrap(state.get("old_stps"))
+        ro, h_diag = _unwrap(state.get("ro")), _unwrap(state.get("H_diag"))
+        prev_flat_grad, prev_loss = _unwrap(state.get("prev_flat_grad")), state.get("prev_loss")
+        al = _unwrap(state.get("al"))
+
+        n_iter = 0
+        while n_iter < max_iter:
+            n_iter += 1
+            state["n_iter"] += 1
+            if state["n_iter"] == 1:
+                d = -flat_grad
+                old_dirs, old_stps, ro, h_diag = [], [], [], 1
+            else:
+                y = flat_grad - prev_flat_grad
+                s = d * t
+                ys = xp.dot(y, s)
+                if ys > 1e-10:  # keep the pair only if the curvature is positive
+                    if len(old_dirs) == history_size:
+                        old_dirs.pop(0)
+                        old_stps.pop(0)
+                        ro.pop(0)
+                    old_dirs.append(y)
+                    old_stps.append(s)
+                    ro.append(1.0 / ys)
+                    h_diag = ys / xp.dot(y, y)
+                if al is None:
+                    al = [None] * history_size
+                q = -flat_grad
+                for i in range(len(old_dirs) - 1, -1, -1):
+                    al[i] = xp.dot(old_stps[i], q) * ro[i]
+                    q += old_dirs[i] * -al[i]
+                d = r = q * h_diag
+                for i in range(len(old_dirs)):
+                    be_i = xp.dot(old_dirs[i], r) * ro[i]
+                    r += old_stps[i] * (al[i] - be_i)
+            prev_flat_grad = flat_grad.copy()
+            prev_loss = loss
+            if state["n_iter"] == 1:
+                t = min(1.0, 1.0 / xp.abs(flat_grad).sum()) * lr
+            else:
+                t = lr
+            gtd = xp.dot(flat_grad, d)
+            if gtd > -tolerance_change:
+                break
+
+            evals = 0
+            if line_search_fn is not None:
+                x_init = [p._data.copy() for p in self._params]
+                loss, flat_grad, t, evals = _strong_wolfe(
+                    lambda x, step, direction: self._evaluate(closure, x, step, direction),
+                    x_init,
+                    t,
+                    d,
+                    loss,
+                    flat_grad,
+                    gtd,
+                    max_ls=max_eval - current_evals,
+                )
+                self._add_step(t, d)
+                opt_cond = xp.abs(flat_grad).max() <= tolerance_grad
+            else:
+                self._add_step(t, d)
+                opt_cond = False
+                if n_iter != max_iter:
+                    with enable_grad():
+                        loss = float(closure())
+                    flat_grad = self._flat_grad()
+                    opt_cond = xp.abs(flat_grad).max() <= tolerance_grad
+                    evals = 1
+            current_evals += evals
+            state["func_evals"] += evals
+            if (
+                n_iter == max_iter
+                or current_evals >= max_eval
+                or opt_cond
+                or xp.abs(d * t).max() <= tolerance_change
+                or abs(loss - prev_loss) < tolerance_change
+            ):
+                break
+
+        state["d"], state["t"] = _wrap(d), _wrap(t)
+        state["old_dirs"], state["old_stps"] = _wrap(old_dirs), _wrap(old_stps)
+        state["ro"], state["H_diag"] = _wrap(ro), _wrap(h_diag)
+        state["prev_flat_grad"], state["prev_loss"] = _wrap(prev_flat_grad), prev_loss
+        if al is not None:
+            state["al"] = _wrap(al)
+        return orig_loss
