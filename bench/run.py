@@ -60,13 +60,16 @@ def _maker(workload, backend: str):
     return workload.extra.get(backend)
 
 
-def _time_once(make, data, steps: int) -> tuple[float, float]:
+TIMERS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def _time_once(make, data, steps: int, timer=time.process_time) -> tuple[float, float]:
     """Seconds per step of one fresh run, and the final loss it computed."""
     run = make(data)
     gc.collect()
-    start = time.perf_counter()
+    start = timer()
     loss = run(steps)
-    return (time.perf_counter() - start) / steps, loss
+    return (timer() - start) / steps, loss
 
 
 def _peak_memory(make, data, steps: int) -> int:
@@ -86,7 +89,7 @@ def _close(a: float, b: float, rtol: float, atol: float) -> bool:
     return abs(a - b) <= atol + rtol * abs(b)
 
 
-def run_workload(workload, backends, repeats: int, quick: bool, memory: bool) -> dict:
+def run_workload(workload, backends, repeats: int, quick: bool, memory: bool, timer) -> dict:
     data = workload.data()
     steps = workload.quick_steps if quick else workload.steps
     makers, errors = {}, {}
@@ -113,7 +116,7 @@ def run_workload(workload, backends, repeats: int, quick: bool, memory: bool) ->
     times = {b: [] for b in makers}
     for _ in range(repeats):
         for backend, (make, _) in makers.items():
-            times[backend].append(_time_once(make, data, steps)[0])
+            times[backend].append(_time_once(make, data, steps, timer)[0])
 
     peaks = {}
     if memory:
@@ -225,6 +228,13 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     parser.add_argument("--profile", action="store_true", help="cProfile glassgrad on W1/W2")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument(
+        "--timer",
+        choices=TIMERS,
+        default="cpu",
+        help="cpu: process time, immune to other processes taking the cores (run with "
+        "OMP_NUM_THREADS=1, or BLAS threads add up); wall: elapsed time",
+    )
     parser.add_argument("--json", default=str(HERE / "results.json"), help="output file")
     args = parser.parse_args(argv)
 
@@ -232,6 +242,8 @@ def main(argv=None) -> int:
     skipped = sorted(set(args.backends) - set(backends))
     repeats = args.repeats or (3 if args.quick else 7)
     facts = machine_facts()
+    facts["timer"] = args.timer
+    facts["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS")
     print("machine:", json.dumps(facts))
     if skipped:
         print("not installed, skipped:", ", ".join(skipped))
@@ -239,7 +251,9 @@ def main(argv=None) -> int:
     all_results = {}
     for name in args.workloads:
         workload = WORKLOADS[name]
-        result = run_workload(workload, backends, repeats, args.quick, not args.no_memory)
+        result = run_workload(
+            workload, backends, repeats, args.quick, not args.no_memory, TIMERS[args.timer]
+        )
         all_results[name] = result
         line = ", ".join(
             f"{b} {_fmt_time(t, result['unit'])}" for b, t in result["median_s"].items()

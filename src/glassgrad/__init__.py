@@ -89,7 +89,7 @@ _FUNCTIONS_FROM_METHODS = (
     "lerp xlogy eq ne lt le gt ge equal isclose allclose isnan isinf isfinite logical_not "
     "bitwise_not signbit matmul mm bmm mv dot inner outer ger addmm sum mean prod max min amax "
     "amin argmax argmin var std norm logsumexp softmax log_softmax cumsum cumprod sort argsort "
-    "topk all any count_nonzero diag trace inverse det scatter scatter_add index_add "
+    "topk median all any count_nonzero diag trace inverse det scatter scatter_add index_add "
     "reshape flatten unflatten transpose swapaxes swapdims t permute unsqueeze squeeze "
     "broadcast_to split chunk unbind narrow flip repeat_interleave gather index_select "
     "masked_fill masked_select tril triu nonzero roll"

@@ -104,8 +104,6 @@ COMPOSED = (
     "CELU",
     "Hardsigmoid",
     "Hardswish",
-    "LogSigmoid",
-    "Softmin",
     "PReLU",
     "Threshold",
     "GLU",
@@ -374,3 +372,25 @@ def test_batchnorm_2d_3d(cls, shape):
     _compare(g, t, _x(*shape, seed=5))
     with pytest.raises(ValueError, match="expected"):
         g(glassgrad.zeros(2, 3))
+
+
+@pytest.mark.parametrize(
+    "name, shape, lead",
+    [
+        ("Dropout1d", (4, 6, 5), 2),
+        ("Dropout1d", (6, 5), 1),
+        ("Dropout2d", (4, 6, 3, 3), 2),
+        ("Dropout3d", (2, 6, 2, 2, 2), 2),
+    ],
+)
+def test_channel_dropout_zeroes_whole_channels(name, shape, lead):
+    assert repr(getattr(gnn, name)(0.3)) == repr(getattr(torch.nn, name)(0.3))
+    glassgrad.manual_seed(1)
+    layer = getattr(gnn, name)(0.5)
+    x = glassgrad.ones(*shape, requires_grad=True)
+    out = layer(x).detach().numpy()
+    per_channel = out.reshape(shape[:lead] + (-1,))
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 2.0).all(-1))
+    assert 0 < (per_channel == 0).all(-1).sum() < per_channel[..., 0].size
+    layer.eval()
+    assert layer(x) is x

@@ -126,6 +126,9 @@ def test_loader_option_errors_match_torch():
         ({"batch_sampler": [[0]], "batch_size": 2}, "batch_sampler option is mutually exclusive"),
         ({"batch_size": None, "drop_last": True}, "batch_size=None option disables"),
         ({"num_workers": -1}, "num_workers option should be non-negative"),
+        ({"prefetch_factor": 2}, "prefetch_factor option could only be specified"),
+        ({"persistent_workers": True}, "persistent_workers option needs num_workers > 0"),
+        ({"multiprocessing_context": "spawn"}, "multiprocessing_context can only be used"),
     ]:
         with pytest.raises(ValueError, match=match):
             gdata.DataLoader(ds, **kwargs)

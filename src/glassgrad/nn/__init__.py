@@ -28,8 +28,9 @@ from glassgrad.nn.activation import (
     Threshold,
 )
 from glassgrad.nn.container import ModuleDict, ModuleList, Sequential
+from glassgrad.nn.conv import Conv1d, Conv2d, Conv3d
 from glassgrad.nn.distance import CosineSimilarity, PairwiseDistance
-from glassgrad.nn.dropout import Dropout
+from glassgrad.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from glassgrad.nn.flatten import Flatten, Unflatten
 from glassgrad.nn.linear import Identity, Linear
 from glassgrad.nn.loss import (
@@ -52,6 +53,16 @@ from glassgrad.nn.loss import (
 from glassgrad.nn.module import Module
 from glassgrad.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from glassgrad.nn.parameter import Buffer, Parameter
+from glassgrad.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+)
 from glassgrad.nn.sparse import Embedding
 
 __all__ = [
@@ -63,9 +74,23 @@ __all__ = [
     "ModuleDict",
     "Linear",
     "Identity",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
     "Flatten",
     "Unflatten",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
     "ReLU",
     "LeakyReLU",
     "Sigmoid",

@@ -13,6 +13,7 @@ from glassgrad import _random
 from glassgrad._backend import xp
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.ops import activation as A
+from glassgrad.ops import conv as C
 from glassgrad.ops import elementwise as E
 from glassgrad.ops import linalg as L
 from glassgrad.ops import loss as LS
@@ -24,6 +25,17 @@ from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
     "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
     "relu",
     "relu_",
     "leaky_relu",
@@ -53,6 +65,9 @@ __all__ = [
     "flatten",
     "unflatten",
     "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
     "batch_norm",
     "layer_norm",
     "embedding",
@@ -135,12 +150,74 @@ def dropout(
     return E.mul(input, mask)
 
 
-def _check_bn_input(input: Tensor, features: int, what: str) -> None:  # noqa: A002
-    if input.ndim < 2:
-        raise ValueError(
-            f"expected 2D or 3D input (got {input.ndim}D input) for {what}: batch norm "
-            "needs a (N, C) or (N, C, L) input"
+def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, batched: bool):  # noqa: A002
+    """Zero whole channels: one mask value per (sample, channel), broadcast over the rest."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    lead = 2 if batched else 1
+    shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
+    dtype = input._data.dtype
+    if p == 1.0:
+        scaled = xp.zeros(shape, dtype=dtype)
+    else:
+        scaled = _random.bernoulli_array(shape, 1.0 - p, dtype) * dtype.type(1.0 / (1.0 - p))
+    mask = _new_tensor(scaled)
+    if inplace:
+        return inplace_unary(input, lambda t: E.mul(t, mask))
+    return E.mul(input, mask)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Channel-wise dropout of (N, C, L) or (C, L) inputs."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+            "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs)."
         )
+    return _channel_dropout(input, p, training, inplace, input.ndim == 3)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Channel-wise dropout of (N, C, H, W) or (C, H, W) inputs (3-D read as (N, C, L))."""
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 3D or 4D inputs).",
+            UserWarning,
+            stacklevel=2,
+        )
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _channel_dropout(input, p, training, inplace, input.ndim >= 3)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Channel-wise dropout of (N, C, D, H, W) or (C, D, H, W) inputs."""
+    if input.ndim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout3d exists to provide "
+            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 4D or 5D inputs).",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _channel_dropout(input, p, training, inplace, input.ndim == 5)
 
 
 def batch_norm(
@@ -402,6 +479,234 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
+# ----------------------------------------------------------------------------- conv / pool
+def _ntuple(value, n: int, name: str) -> tuple:
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values")
+    return value
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, dims: int) -> Tensor:  # noqa: A002
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to conv{dims}d, "
+            f"but got input of size: {list(input.shape)}"
+        )
+    if input.ndim == dims + 1:
+        out = _conv(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups, dims)
+        return out.squeeze(0)
+    stride = _ntuple(stride, dims, "stride")
+    dilation = _ntuple(dilation, dims, "dilation")
+    kernel = tuple(weight.shape[2:])
+    channels = input.shape[1]
+    if weight.ndim != dims + 2 or channels != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+            f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+            f"{channels} channels instead"
+        )
+    if weight.shape[0] % groups:
+        raise RuntimeError("out_channels must be divisible by groups")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * dims
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            pads = tuple((t // 2, t - t // 2) for t in totals)
+        else:
+            raise RuntimeError(
+                f"Invalid padding string '{padding}', should be one of ['valid', 'same']"
+            )
+    else:
+        pads = tuple((p, p) for p in _ntuple(padding, dims, "padding"))
+    for size, (left, right), k, d in zip(input.shape[2:], pads, kernel, dilation):
+        if size + left + right < d * (k - 1) + 1:
+            raise RuntimeError(
+                f"Calculated padded input size per channel: ({size + left + right}). Kernel "
+                f"size: ({d * (k - 1) + 1}). Kernel size can't be greater than actual input size"
+            )
+    _check_mixed(input, weight, bias)
+    return C.Convolution.apply(
+        input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups
+    )
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+    """1-D cross-correlation of (N, C_in, L) with (C_out, C_in / groups, K)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+    """2-D cross-correlation of (N, C_in, H, W) with (C_out, C_in / groups, kH, kW)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+    """3-D cross-correlation of (N, C_in, D, H, W) with (C_out, C_in / groups, kD, kH, kW)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
+def _pool(kind, input, kernel_size, stride, padding, dims, extra) -> Tensor:  # noqa: A002
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"{kind}_pool{dims}d: Expected {dims + 1}D or {dims + 2}D input, but got input of "
+            f"size: {list(input.shape)}"
+        )
+    if input.ndim == dims + 1:
+        return _pool(kind, input.unsqueeze(0), kernel_size, stride, padding, dims, extra).squeeze(0)
+    kernel = _ntuple(kernel_size, dims, "kernel_size")
+    stride = kernel if stride is None or stride == [] or stride == () else stride
+    stride = _ntuple(stride, dims, "stride")
+    padding = _ntuple(padding, dims, "padding")
+    for p, k in zip(padding, kernel):
+        if p > k // 2:
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation=1"
+            )
+    pads = tuple((p, p) for p in padding)
+    return C.POOL_OPS[(kind, dims)].apply(input, kernel=kernel, stride=stride, pads=pads, **extra)
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):  # noqa: A002
+    if ceil_mode or return_indices:
+        raise NotImplementedError(
+            "max_pool: ceil_mode=True and return_indices=True are not supported by glassgrad yet"
+        )
+    dilation = _ntuple(dilation, dims, "dilation")
+    return _pool("max", input, kernel_size, stride, padding, dims, {"dilation": dilation})
+
+
+def max_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,  # noqa: A002
+) -> Tensor:
+    """Maximum over sliding windows of the last dimension."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,  # noqa: A002
+) -> Tensor:
+    """Maximum over sliding windows of the last two dimensions."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def max_pool3d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,  # noqa: A002
+) -> Tensor:
+    """Maximum over sliding windows of the last three dimensions."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor, dims):  # noqa: A002
+    if ceil_mode or not count_include_pad:
+        raise NotImplementedError(
+            "avg_pool: ceil_mode=True and count_include_pad=False are not supported by "
+            "glassgrad yet"
+        )
+    return _pool("avg", input, kernel_size, stride, padding, dims, {"divisor": divisor})
+
+
+def avg_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,  # noqa: A002
+) -> Tensor:
+    """Mean over sliding windows of the last dimension."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+
+
+def avg_pool2d(
+    input,  # noqa: A002
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+) -> Tensor:
+    """Mean over sliding windows of the last two dimensions."""
+    return _avg_pool(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2
+    )
+
+
+def avg_pool3d(
+    input,  # noqa: A002
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+) -> Tensor:
+    """Mean over sliding windows of the last three dimensions."""
+    return _avg_pool(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3
+    )
+
+
+def _adaptive_avg_pool(input: Tensor, output_size, dims: int) -> Tensor:  # noqa: A002
+    """Mean over PyTorch's adaptive bins: [floor(i*S/O), ceil((i+1)*S/O)) per output i."""
+    out = _ntuple(output_size, dims, "output_size")
+    lead = input.ndim - dims
+    if lead not in (1, 2):
+        raise RuntimeError(
+            f"adaptive_avg_pool{dims}d(): Expected {dims + 1}D or {dims + 2}D tensor, but got "
+            f"{list(input.shape)}"
+        )
+    result = input
+    for axis_offset, size_out in enumerate(out):
+        axis = lead + axis_offset
+        if size_out is None:
+            continue
+        size = input.shape[axis]
+        bins = []
+        for i in range(size_out):
+            start, end = (i * size) // size_out, -((-(i + 1) * size) // size_out)
+            bins.append(M.narrow(result, axis, start, end - start).mean(axis, keepdim=True))
+        result = M.cat(bins, axis)
+    return result
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:  # noqa: A002
+    """Average-pool the last dimension to ``output_size``."""
+    return _adaptive_avg_pool(input, output_size, 1)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:  # noqa: A002
+    """Average-pool the last two dimensions to ``output_size``."""
+    return _adaptive_avg_pool(input, output_size, 2)
+
+
 # ----------------------------------------------------------------------------- activations
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(input, 0); ``inplace`` overwrites ``input``."""
@@ -483,8 +788,8 @@ def hardtanh(
 
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    """log(sigmoid(x)) computed as -softplus(-x), finite for large |x|."""
-    return -A.Softplus.apply(-input, beta=1.0, threshold=20.0)
+    """log(sigmoid(x)), finite for large |x|."""
+    return N.LogSigmoid.apply(input)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002

@@ -229,6 +229,7 @@ TENSOR_METHODS = {
     "sort": reduce.sort,
     "argsort": reduce.argsort,
     "topk": reduce.topk,
+    "median": reduce.median,
     "all": reduce.all,
     "any": reduce.any,
     "count_nonzero": reduce.count_nonzero,

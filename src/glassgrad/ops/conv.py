@@ -99,7 +99,9 @@ class Convolution(Op):
                 part = xp.einsum(f"ngd{o},gdc->ngc{o}", g, w_g[(Ellipsis,) + tap], optimize=True)
                 gx[(slice(None),) * 3 + _tap_slices(tap, out_shape, stride, dilation)] += part
             gx = gx.reshape(padded_shape)
-            crop = tuple(slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:]))
+            crop = tuple(
+                slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:])
+            )
             grad_x = gx[(slice(None), slice(None)) + crop]
         if ctx.next_functions[1][0] is not None:
             win = _windows(_pad(x, pads), kernel, stride, dilation)
@@ -134,7 +136,9 @@ class _MaxPool(Op):
         for i, tap in enumerate(itertools.product(*(range(s) for s in kernel))):
             part = xp.where(arg == i, grad, 0)
             gx[(slice(None), slice(None)) + _tap_slices(tap, out_shape, stride, dilation)] += part
-        crop = tuple(slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:]))
+        crop = tuple(
+            slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:])
+        )
         return gx[(slice(None), slice(None)) + crop]
 
 
@@ -166,7 +170,9 @@ class _AvgPool(Op):
         ones = (1,) * len(kernel)
         for tap in itertools.product(*(range(s) for s in kernel)):
             gx[(slice(None), slice(None)) + _tap_slices(tap, out_shape, stride, ones)] += part
-        crop = tuple(slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:]))
+        crop = tuple(
+            slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:])
+        )
         return gx[(slice(None), slice(None)) + crop]
 
 

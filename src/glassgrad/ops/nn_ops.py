@@ -10,7 +10,14 @@ from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 
-__all__ = ["NativeBatchNorm", "NativeLayerNorm", "Embedding", "ConstantPadNd", "PAD_OPS"]
+__all__ = [
+    "NativeBatchNorm",
+    "NativeLayerNorm",
+    "Embedding",
+    "ConstantPadNd",
+    "PAD_OPS",
+    "LogSigmoid",
+]
 
 
 def _needs(ctx, i: int) -> bool:
@@ -185,3 +192,24 @@ PAD_OPS = {
     for k in (1, 2, 3)
 }
 PAD_OPS.update({("circular", k): _pad_op(f"CircularPad{k}D") for k in (1, 2, 3)})
+
+
+class LogSigmoid(Op):
+    """log(sigmoid(a)) = min(a, 0) - log1p(exp(-|a|)), finite for any a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        return (xp.minimum(a, 0) - xp.log1p(xp.exp(-xp.abs(a)))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        # d/da log(sigmoid(a)) = sigmoid(-a) = 1 - sigmoid(a)
+        return grad * (1 - a.sigmoid()) if not D.is_array(a) else grad * _sigmoid_neg(a)
+
+
+def _sigmoid_neg(a):
+    """sigmoid(-a) without overflow."""
+    z = xp.exp(-xp.abs(a))
+    return xp.where(a >= 0, z / (1 + z), 1 / (1 + z)).astype(a.dtype, copy=False)

@@ -505,6 +505,36 @@ class Topk(Sort):
     """Values of ``topk``."""
 
 
+class MedianAll(Sort):
+    """The median of all elements; the gradient goes to the element picked."""
+
+    node_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape, ctx.where = a.shape, index
+        return xp.asarray(a[index]).copy()
+
+
+class Median(Sort):
+    """Values of ``median`` along a dimension (indices computed by the caller)."""
+
+    node_name = "MedianBackward1"
+
+    @staticmethod
+    def forward(ctx, a, indices, dim, keepdim):
+        squeezed = (dim,) if a.ndim and not keepdim else ()
+        ctx.squeezed = squeezed
+        out = Sort.forward(ctx, a, indices, dim)
+        return out.squeeze(squeezed) if squeezed else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.squeezed:
+            grad = D.unsqueeze_dims(grad, ctx.squeezed, len(ctx.shape))
+        return Sort.backward(ctx, grad)
+
+
 # ----------------------------------------------------------------------------- public functions
 def _int_to_long(a: Tensor, dtype):
     if dtype is not None:
@@ -796,6 +826,41 @@ def topk(a: Tensor, k: int, dim=-1, largest=True, sorted=True):  # noqa: A002
         idx = xp.take(idx, xp.arange(k), axis=d)
     values = Topk.apply(a, indices=idx, dim=d)
     return _TopkResult((values, _new_tensor(idx)))
+
+
+class _MedianResult(_MinMaxResult):
+    __slots__ = ()
+    _name = "median"
+
+
+def _median_index(data, dim: int):
+    """Index (keepdim) of the lower middle value along ``dim``; the first NaN if any (PyTorch)."""
+    if not data.ndim:
+        return xp.zeros((), dtype=xp.int64)
+    order = _sort_indices(data, dim, False)
+    idx = xp.take(order, [(data.shape[dim] - 1) // 2], axis=dim)
+    if data.dtype.kind == "f":
+        nan = xp.isnan(data)
+        idx = xp.where(
+            nan.any(axis=dim, keepdims=True), xp.argmax(nan, axis=dim, keepdims=True), idx
+        )
+    return idx.astype(xp.int64)
+
+
+def median(a: Tensor, dim=None, keepdim=False):
+    """The lower of the two middle values (no averaging), as PyTorch; NaN if any is NaN."""
+    if dim is None:
+        _empty_check(a, "median")
+        flat = a._data.reshape(-1)
+        index = xp.unravel_index(int(_median_index(flat, 0)[0]), a.shape)
+        return MedianAll.apply(a, index=index)
+    d = norm_dims(dim, a.ndim)[0]
+    _nonzero_dims(a, (d,), "median")
+    idx = _median_index(a._data, d)
+    values = Median.apply(a, indices=idx, dim=d, keepdim=keepdim)
+    if a.ndim and not keepdim:
+        idx = idx.squeeze(d)
+    return _MedianResult((values, _new_tensor(idx)))
 
 
 def all(a: Tensor, dim=None, keepdim=False):  # noqa: A001

@@ -202,7 +202,7 @@ class LBFGS(Optimizer):
         self._restore(x)
         return loss, flat_grad
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Run up to ``max_iter`` L-BFGS iterations; returns the loss before the first one."""
         if closure is None:
             raise RuntimeError(
