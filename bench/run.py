@@ -5,12 +5,18 @@
     python bench/run.py --workloads W1 W2 --backends glassgrad numpy --profile
 
 Each workload (``bench/workloads.py``) is written once against the PyTorch API and run with
-``torch`` or ``glassgrad`` as the module; a NumPy-by-hand twin is the floor. Before any time
-counts, every backend's final loss must agree with the reference (torch when installed).
-Repeats are interleaved across backends so machine load drifts hit all of them alike; the
-table shows medians and the ratios glassgrad/torch and glassgrad/NumPy. Peak memory is the
-tracemalloc peak of one extra run (NumPy reports its array allocations to tracemalloc; torch's
-do not show there). Results also go to ``bench/results.json``.
+``torch`` or ``glassgrad`` as the module; a NumPy-by-hand twin is the floor, and micrograd,
+MyGrad and HIPS autograd run the workloads they can express when they are installed. Before
+any time counts, every backend's final loss must agree with the reference (torch when
+installed). Repeats are interleaved across backends so machine load drifts hit all of them
+alike; the table shows medians and the ratios glassgrad/torch and glassgrad/NumPy.
+
+Time is process CPU time by default (``--timer cpu``): on a machine shared with other jobs,
+elapsed time mostly measures how long the process waited for a core. Run with
+``OMP_NUM_THREADS=1`` so that BLAS threads do not add their CPU time up (``--timer wall``
+measures elapsed time instead). Peak memory is the tracemalloc peak of one extra run (NumPy
+reports its array allocations to tracemalloc; torch's do not show there). Results also go
+to ``bench/results.json``.
 """
 
 from __future__ import annotations
@@ -155,6 +161,10 @@ def _fmt_time(seconds: float, unit: str) -> str:
     return f"{seconds * 1e3:.1f} ms" if unit == "ms" else f"{seconds * 1e6:.1f} µs"
 
 
+def _fmt_bytes(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.1f} KiB"
+
+
 def _ratio(results: dict, a: str, b: str) -> str:
     med = results["median_s"]
     return f"{med[a] / med[b]:.2f}×" if a in med and b in med else "—"
@@ -173,7 +183,7 @@ def format_table(all_results: dict, backends) -> str:
         if peaks.get("glassgrad") and peaks.get("numpy"):
             cells.append(
                 f"{peaks['glassgrad'] / peaks['numpy']:.2f}× "
-                f"({peaks['glassgrad'] / 2**20:.1f}/{peaks['numpy'] / 2**20:.1f} MiB)"
+                f"({_fmt_bytes(peaks['glassgrad'])} / {_fmt_bytes(peaks['numpy'])})"
             )
         else:
             cells.append("—")
@@ -211,13 +221,15 @@ def machine_facts() -> dict:
 
 
 def _cpu_model() -> str:
+    """The CPU's model name with its family/model numbers (a VM may show a generic name)."""
     try:
+        fields = {}
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+        return f"{fields['model name']} (family {fields['cpu family']}, model {fields['model']})"
+    except (OSError, KeyError):
+        return platform.processor() or "unknown"
 
 
 def main(argv=None) -> int:

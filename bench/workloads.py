@@ -273,6 +273,45 @@ def w3_numpy(data):
     return run
 
 
+def w3_micrograd(data):
+    from micrograd.engine import Value
+
+    X = [float(x) for x in data["X"][:, 0]]
+    Y = [float(y) for y in data["Y"][:, 0]]
+    w, b = Value(float(data["weight"][0, 0])), Value(float(data["bias"][0]))
+    lr = data["lr"]
+
+    def run(steps):
+        for _ in range(steps):
+            loss = sum(((w * x + b - y) ** 2 for x, y in zip(X, Y)), Value(0.0)) * (1 / len(X))
+            w.grad = b.grad = 0.0
+            loss.backward()
+            w.data -= lr * w.grad
+            b.data -= lr * b.grad
+        return loss.data
+
+    return run
+
+
+def w3_autograd(data):
+    import autograd.numpy as anp
+    from autograd import value_and_grad
+
+    X, Y, lr = data["X"], data["Y"], np.float32(data["lr"])
+    step = value_and_grad(lambda W, b: anp.mean((anp.dot(X, W.T) + b - Y) ** 2), (0, 1))
+    W, b = data["weight"].copy(), data["bias"].copy()
+
+    def run(steps):
+        nonlocal W, b
+        for _ in range(steps):
+            loss, (grad_W, grad_b) = step(W, b)
+            W = W - lr * grad_W
+            b = b - lr * grad_b
+        return float(loss)
+
+    return run
+
+
 # ----------------------------------------------------------------------------- W4
 def w4_data():
     rng = np.random.default_rng(0)
@@ -373,6 +412,54 @@ def w4_numpy(data):
             gb1 = gh.sum(0)
             adam.step([gW1, gb1, gW2, gb2])
         return float(loss)
+
+    return run
+
+
+def w4_autograd(data):
+    import autograd.numpy as anp
+    from autograd import value_and_grad
+
+    X, labels = data["X"], data["labels"]
+    params = [data[k].copy() for k in ("W1", "b1", "W2", "b2")]
+    rows = np.arange(X.shape[0])
+
+    def loss_fn(params):
+        W1, b1, W2, b2 = params
+        h = anp.maximum(anp.dot(X, W1.T) + b1, 0.0)
+        logits = anp.dot(h, W2.T) + b2
+        shifted = logits - anp.max(logits, axis=1, keepdims=True)
+        log_sum = anp.log(anp.sum(anp.exp(shifted), axis=1))
+        return anp.mean(log_sum - shifted[rows, labels])
+
+    step = value_and_grad(loss_fn)
+    adam = _NumpyAdam(params, lr=data["lr"])
+
+    def run(steps):
+        for _ in range(steps):
+            loss, grads = step(params)
+            adam.step(grads)
+        return float(loss)
+
+    return run
+
+
+def w4_mygrad(data):
+    import mygrad as mg
+    from mygrad.nnet.losses import softmax_crossentropy
+
+    X, labels = data["X"], data["labels"]
+    arrays = [data[k].copy() for k in ("W1", "b1", "W2", "b2")]
+    adam = _NumpyAdam(arrays, lr=data["lr"])
+
+    def run(steps):
+        for _ in range(steps):
+            W1, b1, W2, b2 = (mg.tensor(a, copy=False) for a in arrays)
+            h = mg.nnet.relu(mg.matmul(X, W1.T) + b1)
+            loss = softmax_crossentropy(mg.matmul(h, W2.T) + b2, labels)
+            loss.backward()
+            adam.step([t.grad for t in (W1, b1, W2, b2)])
+        return float(loss.data)
 
     return run
 
@@ -515,6 +602,7 @@ WORKLOADS = {
             w3_data,
             steps=1000,
             quick_steps=200,
+            extra={"micrograd": w3_micrograd, "autograd": w3_autograd},
         ),
         Workload(
             "W4",
@@ -524,6 +612,7 @@ WORKLOADS = {
             w4_data,
             steps=50,
             quick_steps=10,
+            extra={"mygrad": w4_mygrad, "autograd": w4_autograd},
         ),
         Workload(
             "W5",

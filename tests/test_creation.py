@@ -107,7 +107,10 @@ CREATION = {
     "randperm": lambda m: (sorted(m.randperm(5).tolist()), m.randperm(3).dtype),
     "normal_tensor_mean": lambda m: (m.normal(m.zeros(3), 1.0).shape,),
     "normal_tensor_std": lambda m: (m.normal(0.0, m.ones(3)).shape,),
-    "normal_size": lambda m: (m.normal(2.0, 3.0, size=(2, 3)).shape, m.normal(0.0, 1.0, (2,)).dtype),
+    "normal_size": lambda m: (
+        m.normal(2.0, 3.0, size=(2, 3)).shape,
+        m.normal(0.0, 1.0, (2,)).dtype,
+    ),
     "scalar_tensor": lambda m: m.scalar_tensor(3),
     "finfo_iinfo": lambda m: (m.finfo(m.float32).eps, m.finfo().max, m.iinfo(m.int64).max),
 }
@@ -142,6 +145,16 @@ ERRORS = {
     "iter_0d": (lambda m: iter(m.tensor(1.0)), TypeError),
     "index_float": (lambda m: [1, 2][m.tensor(1.0)], TypeError),
     "finfo_int": (lambda m: m.finfo(m.int64), TypeError),
+    "contains_string": (lambda m: "a" in m.ones(2), RuntimeError),
+    "bool_empty": (lambda m: bool(m.ones(0)), RuntimeError),
+    "grad_wrong_dtype": (
+        lambda m: setattr(m.ones(2, requires_grad=True), "grad", m.ones(2, dtype=m.float64)),
+        RuntimeError,
+    ),
+    "grad_wrong_shape": (
+        lambda m: setattr(m.ones(2, requires_grad=True), "grad", m.ones(3)),
+        RuntimeError,
+    ),
 }
 
 
@@ -173,6 +186,11 @@ def test_devices():
     assert gg.ones(2, device=gg.device("cpu")).is_cpu
     assert gg.device("cuda:1").index == 1
     assert pickle.loads(pickle.dumps(gg.device("cpu"))) == gg.device("cpu")
+    with gg.device("cpu"):
+        assert gg.zeros(1).device.type == "cpu"
+    assert gg.ones(1).new_zeros(2, device="cpu").shape == (2,)
+    with pytest.raises(AssertionError):
+        gg.ones(1).new_ones(2, device="cuda")
 
 
 def test_set_default_device():
@@ -231,7 +249,11 @@ CONVERSIONS = {
     "tolist_0d": lambda m: m.tensor(1.5).tolist(),
     "float_int_bool": lambda m: (float(m.tensor([2.5])), int(m.tensor(3.9)), bool(m.tensor([0]))),
     "len_iter": lambda m: (len(m.ones(3, 2)), [t.shape for t in m.ones(3, 2)]),
-    "contains": lambda m: (2 in m.tensor([1, 2]), 5 in m.tensor([1, 2])),
+    "contains": lambda m: (2 in m.tensor([1, 2]), 5 in m.tensor([1, 2]), m.tensor(1) in m.ones(2)),
+    "iteration_unbinds": lambda m: [
+        type(t.grad_fn).__name__ for t in m.ones(2, 3, requires_grad=True)
+    ],
+    "bool_one_element": lambda m: (bool(m.ones(1, 1)), bool(m.tensor([0.0]))),
     "index": lambda m: [10, 20, 30][m.tensor(1)],
     "new_tensor": lambda m: m.ones(1, dtype=m.float64).new_tensor([1, 2]),
     "new_zeros": lambda m: m.ones(1, dtype=m.int32).new_zeros(2, 3),
@@ -244,7 +266,10 @@ CONVERSIONS = {
     "contiguity": lambda m: (m.ones(2, 3).is_contiguous(), m.ones(2, 3).t().is_contiguous()),
     "sizes": lambda m: (m.ones(2, 3).size(), m.ones(2, 3).size(-1), m.ones(2, 3).numel()),
     "dims": lambda m: (m.ones(2, 3).dim(), m.ones(2, 3).ndim, m.ones(2).element_size()),
-    "is_floating_point": lambda m: (m.ones(1).is_floating_point(), m.ones(1).long().is_floating_point()),
+    "is_floating_point": lambda m: (
+        m.ones(1).is_floating_point(),
+        m.ones(1).long().is_floating_point(),
+    ),
 }
 
 
@@ -319,6 +344,16 @@ def test_legacy_constructor():
     assert gg.Tensor(gg.Size([2])).shape == (2,)
     assert gg.Tensor().shape == torch.Tensor().shape
     assert gg.FloatTensor([1]).dtype is gg.float32
+    source = gg.tensor([1, 2])
+    alias = gg.Tensor(source)
+    assert alias.dtype is gg.int64 and alias._version is source._version
+    alias.add_(1)
+    assert source.tolist() == [2, 3]
+    for m in (torch, gg):
+        with pytest.raises(TypeError, match="must be a sequence"):
+            m.Tensor(3.5)
+        with pytest.raises(ValueError, match="invalid type"):
+            m.ones(1).type("torch.NotAType")
 
 
 def test_deepcopy_and_pickle():

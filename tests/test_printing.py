@@ -182,8 +182,6 @@ OTHER_REPRS = {
     "device_cuda_object": lambda m: repr(m.device("cuda:1")) + str(m.device("cuda")),
     "tensor_device": lambda m: repr(m.zeros(2).device),
     "format_0d": lambda m: f"{m.tensor(3.14159):.3f}",
-    "format_one_element": lambda m: f"{m.tensor([3.14159]):.3f}",
-    "format_one_element_2d": lambda m: f"{m.tensor([[3.14159]]):.2f}",
     "format_int": lambda m: f"{m.tensor(3):5d}",
     "format_requires_grad": lambda m: f"{m.tensor(3.14159, requires_grad=True):.3f}",
     "format_empty_spec": lambda m: f"{m.tensor(3.5)}",
@@ -197,6 +195,13 @@ OTHER_REPRS = {
 @pytest.mark.parametrize("name", sorted(OTHER_REPRS))
 def test_other_reprs_match_torch(name):
     assert OTHER_REPRS[name](gg) == OTHER_REPRS[name](torch)
+
+
+def test_format_spec_on_one_element_tensors_is_a_superset_of_torch():
+    assert f"{gg.tensor([3.14159]):.3f}" == "3.142"
+    assert f"{gg.tensor([[3.14159]]):.2f}" == "3.14"
+    assert f"{gg.nn.Parameter(gg.tensor(2.0)):.1f}" == "2.0"
+    assert f"{gg.tensor([3.5])}" == str(torch.tensor([3.5]))
 
 
 def test_format_spec_on_many_elements_raises_like_torch():

@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+import builtins as _builtins
 import importlib
 import warnings
 
-from glassgrad import _dtypes, ops  # noqa: I001
+from glassgrad import _dtypes, _legacy, ops  # noqa: I001
 from glassgrad._creation import (
     arange,
     as_tensor,
@@ -61,6 +62,7 @@ from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import linalg as _linalg
 from glassgrad.ops import movement as _movement
 from glassgrad.ops import reduce as _reduce
+from glassgrad.ops.inplace import _type_name
 from glassgrad.tensor import Tensor
 
 # PyTorch computes log(0) = -inf or 0/0 = nan silently; so do we (NumPy would warn from our ops).
@@ -78,7 +80,15 @@ int8 = _dtypes.int8
 uint8 = _dtypes.uint8
 bool = _dtypes.bool_  # noqa: A001
 
-FloatTensor = DoubleTensor = LongTensor = IntTensor = BoolTensor = Tensor
+FloatTensor = _legacy.LEGACY_TYPES["FloatTensor"]
+DoubleTensor = _legacy.LEGACY_TYPES["DoubleTensor"]
+HalfTensor = _legacy.LEGACY_TYPES["HalfTensor"]
+LongTensor = _legacy.LEGACY_TYPES["LongTensor"]
+IntTensor = _legacy.LEGACY_TYPES["IntTensor"]
+ShortTensor = _legacy.LEGACY_TYPES["ShortTensor"]
+CharTensor = _legacy.LEGACY_TYPES["CharTensor"]
+ByteTensor = _legacy.LEGACY_TYPES["ByteTensor"]
+BoolTensor = _legacy.LEGACY_TYPES["BoolTensor"]
 
 # Functions that mirror tensor methods: torch.exp(x) is x.exp().
 _FUNCTIONS_FROM_METHODS = (
@@ -89,20 +99,64 @@ _FUNCTIONS_FROM_METHODS = (
     "lerp xlogy eq ne lt le gt ge equal isclose allclose isnan isinf isfinite logical_not "
     "bitwise_not signbit matmul mm bmm mv dot inner outer ger addmm sum mean prod max min amax "
     "amin argmax argmin var std norm logsumexp softmax log_softmax cumsum cumprod sort argsort "
-    "topk median all any count_nonzero diag trace inverse det scatter scatter_add index_add "
+    "topk median bincount unique all any count_nonzero diag trace inverse det scatter "
+    "scatter_add index_add "
     "reshape flatten unflatten transpose swapaxes swapdims t permute unsqueeze squeeze "
     "broadcast_to split chunk unbind narrow flip repeat_interleave gather index_select "
     "masked_fill masked_select tril triu nonzero roll"
 ).split()
 
+
+def _with_out(fn, name: str):
+    """``torch.f(..., out=t)``: compute ``f``, then write the result into ``t`` as PyTorch does."""
+
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        if isinstance(args[0], (list, tuple)):
+            tensors += [a for a in args[0] if isinstance(a, Tensor)]
+        if is_grad_enabled() and [t for t in (*tensors, out) if t.requires_grad]:
+            raise RuntimeError(
+                f"{name}(): functions with out=... arguments don't support automatic "
+                "differentiation, but one of the arguments requires grad."
+            )
+        result = fn(*args, **kwargs)
+        if not isinstance(result, Tensor) or not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): out= takes one tensor here, got {type(out).__name__}")
+        if _dtypes.promote(result.dtype, out.dtype) is not out.dtype:
+            raise RuntimeError(
+                f"result type {_type_name(result.dtype)} can't be cast to the desired "
+                f"output type {_type_name(out.dtype)}"
+            )
+        if out.shape != result.shape:
+            if out.numel():
+                warnings.warn(
+                    f"An output with one or more elements was resized since it had shape "
+                    f"{list(out.shape)}, which does not match the required output shape "
+                    f"{list(result.shape)}.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            out._data = result._data.astype(out._data.dtype)
+        else:
+            out._data[...] = result._data
+        out._version[0] += 1
+        return out
+
+    wrapper.__name__ = name
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
 for _name in _FUNCTIONS_FROM_METHODS:
     if _name in ops.TENSOR_METHODS:
-        globals()[_name] = ops.TENSOR_METHODS[_name]
+        globals()[_name] = _with_out(ops.TENSOR_METHODS[_name], _name)
 
-pow = _ew.pow  # noqa: A001
+pow = _with_out(_ew.pow, "pow")  # noqa: A001
 where = _ew.where
-cat = concat = concatenate = _movement.cat
-stack = _movement.stack
+cat = concat = concatenate = _with_out(ops.accept_axis(_movement.cat), "cat")
+stack = _with_out(ops.accept_axis(_movement.stack), "stack")
 hstack = _movement.hstack
 vstack = _movement.vstack
 clone = _movement.clone
@@ -136,6 +190,25 @@ def promote_types(type1, type2):
 
 def result_type(tensor1, tensor2):
     return _dtypes.result_dtype(tensor1, tensor2)
+
+
+def broadcast_shapes(*shapes) -> Size:
+    """The shape tensors of the given shapes broadcast to (an int counts as a 1-D shape)."""
+    result: list = []
+    for index, shape in enumerate(shapes):
+        shape = (shape,) if isinstance(shape, _builtins.int) else tuple(shape)
+        if len(shape) > len(result):
+            result = [1] * (len(shape) - len(result)) + result
+        for k in range(1, len(shape) + 1):
+            if shape[-k] != 1 and result[-k] not in (1, shape[-k]):
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {shape[-k]} at {-k}! "
+                    f"Mismatching argument at index {index} had {shape}; but expected shape "
+                    f"should be broadcastable to {result}"
+                )
+            if shape[-k] != 1:
+                result[-k] = shape[-k]
+    return Size(result)
 
 
 def save(obj, f) -> None:

@@ -264,9 +264,25 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(
-        xp.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad, device
-    )
+    np_dtype = xp.dtype(_float_dtype(dtype))
+    if np_dtype.kind != "f" or int(steps) < 2:
+        array = xp.linspace(start, end, int(steps)).astype(np_dtype)
+    else:
+        array = _linspace_like_torch(start, end, int(steps), np_dtype)
+    return _finish(array, requires_grad, device)
+
+
+def _linspace_like_torch(start, end, steps: int, np_dtype):
+    """PyTorch's CPU linspace, bit for bit: a step in the tensor's dtype, the first half
+    counted up from ``start`` and the rest down from ``end``, each as one fused multiply-add
+    (emulated by computing in a wider float and rounding once)."""
+    lo, hi = np_dtype.type(start), np_dtype.type(end)
+    step = (hi - lo) / np_dtype.type(steps - 1)
+    wide = xp.float64 if np_dtype.itemsize < 8 else xp.longdouble
+    i = xp.arange(steps)
+    up = wide(lo) + wide(step) * i.astype(wide)
+    down = wide(hi) - wide(step) * (steps - 1 - i).astype(wide)
+    return xp.where(i < steps // 2, up, down).astype(np_dtype)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False) -> Tensor:

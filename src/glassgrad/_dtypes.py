@@ -62,6 +62,20 @@ _BY_NP = {d.np: d for d in ALL_DTYPES}
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 
 
+#: PyTorch's legacy tensor type names (``x.type()``, error messages), by dtype name.
+LEGACY_TYPE_NAMES = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "float16": "torch.HalfTensor",
+    "int64": "torch.LongTensor",
+    "int32": "torch.IntTensor",
+    "int16": "torch.ShortTensor",
+    "int8": "torch.CharTensor",
+    "uint8": "torch.ByteTensor",
+    "bool": "torch.BoolTensor",
+}
+
+
 def _dtype_by_name(name: str) -> dtype:
     return _BY_NAME[name]
 
@@ -238,6 +252,14 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self) -> device:
+        """``with torch.device('cpu'):`` (the only device there is) changes nothing."""
+        check_device(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
 
 def check_device(where) -> None:
     """Refuse, clearly, any device but the CPU (``device=`` arguments, ``.to(...)``)."""
@@ -299,7 +321,7 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -int(info.precision)
 
     def __repr__(self) -> str:
         return (

@@ -13,7 +13,7 @@ from glassgrad.ops import linalg as _L
 from glassgrad.ops import reduce as _R
 from glassgrad.tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "inv", "det"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "inv", "det", "solve"]
 
 _INF = float("inf")
 
@@ -80,3 +80,8 @@ def inv(A: Tensor) -> Tensor:
 def det(A: Tensor) -> Tensor:
     """The determinant of a square matrix (or of each in a batch)."""
     return _L.det(A)
+
+
+def solve(A: Tensor, B: Tensor) -> Tensor:
+    """X with A @ X = B, for square A (B a vector or a matrix of right-hand sides)."""
+    return _L.solve(A, B)

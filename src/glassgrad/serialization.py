@@ -341,6 +341,8 @@ class _Decoder:
             raise self.fail(f"array {index} has unsupported dtype {dtype}")
         try:
             with self.archive.open(entry) as stream:
+                self.check_header(stream, entry)
+            with self.archive.open(entry) as stream:
                 data = xp.lib.format.read_array(stream, allow_pickle=False)
         except KeyError:
             raise self.fail(f"entry {entry!r} is missing") from None
@@ -353,6 +355,25 @@ class _Decoder:
             )
         self.arrays[index] = data
         return data
+
+    def check_header(self, stream, entry: str) -> None:
+        """Refuse a .npy header claiming more bytes than its entry holds, before NumPy
+        allocates the array it describes (a 200-byte entry could ask for terabytes)."""
+        fmt = xp.lib.format
+        version = fmt.read_magic(stream)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"unsupported .npy format version {version}")
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, _, dtype = read_header(stream)
+        claimed = dtype.itemsize
+        for s in shape:
+            claimed *= s
+        size = self.archive.getinfo(entry).file_size
+        if claimed > size:
+            raise self.fail(
+                f"entry {entry!r} claims a {dtype} array of shape {list(shape)} ({claimed} bytes) "
+                f"but holds only {size} bytes"
+            )
 
     def decode(self, node, depth: int = 0):
         if depth > MAX_DEPTH:

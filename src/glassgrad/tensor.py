@@ -45,7 +45,19 @@ def _check_can_require_grad(array: ndarray) -> None:
         )
 
 
-class Tensor:
+class _TensorType(type):
+    """Shows glassgrad's tensor classes under their PyTorch names: ``<class 'torch.Tensor'>``."""
+
+    def __repr__(cls) -> str:
+        module = cls.__module__
+        if module == "glassgrad.tensor":
+            module = "torch"
+        elif module.startswith("glassgrad."):
+            module = "torch" + module[len("glassgrad") :]
+        return f"<class '{module}.{cls.__qualname__}'>"
+
+
+class Tensor(metaclass=_TensorType):
     """A multi-dimensional array that records the operations applied to it.
 
     Example:
@@ -76,12 +88,24 @@ class Tensor:
         return object.__new__(cls)
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False):
-        """``torch.Tensor(data)`` (float32 copy of data) or ``torch.Tensor(2, 3)`` (sizes)."""
+        """``torch.Tensor(data)`` (float32 copy of data) or ``torch.Tensor(2, 3)`` (sizes).
+
+        ``torch.Tensor(t)`` of a tensor is an alias of ``t`` (same memory, dtype and version).
+        """
+        if len(args) == 1 and isinstance(args[0], Tensor) and dtype is None:
+            _init_from(self, args[0]._data, requires_grad)
+            self._version = args[0]._version
+            return
         d = _dtypes.DEFAULTS.float_dtype if dtype is None else _dtypes.to_dtype(dtype)
+        if len(args) == 1 and isinstance(args[0], (float, bool)):
+            raise TypeError(
+                f"new(): data must be a sequence (got {type(args[0]).__name__}); use "
+                "torch.tensor(value) for a 0-d tensor"
+            )
         if len(args) == 1 and not isinstance(args[0], (int, Size)):
             array = xp.array(_to_array_data(args[0]), dtype=d.np)
         else:
-            shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
+            shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
             array = xp.zeros(tuple(int(s) for s in shape), dtype=d.np)
         _init_from(self, array, requires_grad)
 
@@ -216,8 +240,14 @@ class Tensor:
                 )
             if value.shape != self.shape:
                 raise RuntimeError(
-                    f"assigned grad has data of a different size: grad {list(value.shape)} vs "
-                    f"tensor {list(self.shape)}"
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype {value.dtype!r} to a tensor "
+                    f"with dtype {self.dtype!r}; convert it first, e.g. grad.to(x.dtype)"
                 )
         self._grad = value
 
@@ -289,7 +319,10 @@ class Tensor:
             and data.size == 1
             and not _autograd.remember_last_backward
         ):  # plain ``loss.backward()``: what autograd.backward does, without its general checks
-            _run_backward((self,), [xp.ones(data.shape, data.dtype)], bool(retain_graph), False)
+            one = (
+                xp.array(1, dtype=data.dtype) if not data.ndim else xp.ones(data.shape, data.dtype)
+            )
+            _run_backward((self,), [one], bool(retain_graph), False)
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -344,6 +377,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
@@ -362,9 +397,14 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))
 
     def __contains__(self, element) -> bool:
+        if not isinstance(element, (Tensor, int, float, bool)):
+            raise RuntimeError(
+                "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
         other = element._data if isinstance(element, Tensor) else element
         return bool((self._data == other).any())
 
@@ -372,7 +412,11 @@ class Tensor:
         return id(self)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0:
+        """0-d tensors format as their number; so do one-element tensors given a spec.
+
+        PyTorch refuses a spec on one-element n-d tensors; accepting it is a superset.
+        """
+        if self._data.ndim == 0 or (spec and self._data.size == 1):
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
@@ -426,22 +470,15 @@ class Tensor:
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
         """With no argument, the legacy type name (``torch.FloatTensor``); else ``.to(dtype)``."""
-        names = {
-            "float32": "torch.FloatTensor",
-            "float64": "torch.DoubleTensor",
-            "float16": "torch.HalfTensor",
-            "int64": "torch.LongTensor",
-            "int32": "torch.IntTensor",
-            "int16": "torch.ShortTensor",
-            "int8": "torch.CharTensor",
-            "uint8": "torch.ByteTensor",
-            "bool": "torch.BoolTensor",
-        }
+        names = _dtypes.LEGACY_TYPE_NAMES
         if dtype is None:
             return names[self.dtype.name]
+        dtype = getattr(dtype, "_legacy_dtype", dtype)  # torch.FloatTensor and friends
         if isinstance(dtype, str):
             by_type_name = {v: k for k, v in names.items()}
-            dtype = _dtypes.to_dtype(by_type_name.get(dtype, dtype))
+            if dtype not in by_type_name:
+                raise ValueError(f"invalid type: '{dtype}' (expected e.g. 'torch.DoubleTensor')")
+            dtype = _dtypes.to_dtype(by_type_name[dtype])
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -477,32 +514,34 @@ class Tensor:
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
         from glassgrad._creation import tensor
 
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
         from glassgrad._creation import zeros
 
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
         from glassgrad._creation import ones
 
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
         from glassgrad._creation import full
 
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return full(
+            size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad
+        )
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
         return _ops.add(self, other)
 
     def __radd__(self, other):
-        return _ops.add(other, self)
+        return _ops.add(self, other)  # PyTorch's order: the tensor is the node's first input
 
     def __sub__(self, other):
         return _ops.sub(self, other)
@@ -514,7 +553,7 @@ class Tensor:
         return _ops.mul(self, other)
 
     def __rmul__(self, other):
-        return _ops.mul(other, self)
+        return _ops.mul(self, other)  # PyTorch's order: the tensor is the node's first input
 
     def __truediv__(self, other):
         return _ops.div(self, other)

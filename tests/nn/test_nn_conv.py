@@ -49,6 +49,12 @@ CONVS = [
     (lambda nn: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"), (1, 2, 5, 4)),
     (lambda nn: nn.Conv2d(2, 3, 3), (2, 6, 6)),  # unbatched input
     (lambda nn: nn.Conv3d(2, 2, 2, stride=(1, 2, 1), padding=1), (1, 2, 3, 4, 3)),
+    (lambda nn: nn.ConvTranspose1d(2, 3, 3), (2, 2, 5)),
+    (lambda nn: nn.ConvTranspose1d(4, 2, 3, stride=2, padding=1, groups=2, dilation=2), (1, 4, 6)),
+    (lambda nn: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1), (2, 3, 4, 5)),
+    (lambda nn: nn.ConvTranspose2d(4, 4, (2, 3), stride=(2, 1), bias=False), (1, 4, 3, 3)),
+    (lambda nn: nn.ConvTranspose2d(2, 3, 2), (2, 4, 4)),  # unbatched
+    (lambda nn: nn.ConvTranspose3d(2, 2, 2, stride=2), (1, 2, 2, 3, 2)),
 ]
 
 
@@ -68,6 +74,9 @@ POOLS = [
     (lambda nn: nn.MaxPool2d((2, 3), dilation=(1, 2)), (1, 1, 6, 9), True),
     (lambda nn: nn.MaxPool1d(3, stride=1), (2, 3, 7), False),
     (lambda nn: nn.MaxPool3d(2), (1, 2, 4, 4, 4), True),
+    (lambda nn: nn.MaxPool2d(2, ceil_mode=True), (1, 2, 5, 7), True),
+    (lambda nn: nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), (1, 1, 6, 8), True),
+    (lambda nn: nn.MaxPool2d(2), (2, 6, 6), False),  # unbatched
     (lambda nn: nn.AvgPool2d(2), (2, 3, 6, 4), True),
     (lambda nn: nn.AvgPool2d(3, stride=2, padding=1), (1, 2, 7, 6), True),
     (lambda nn: nn.AvgPool2d(2, divisor_override=3), (1, 1, 4, 4), True),
@@ -76,6 +85,10 @@ POOLS = [
     (lambda nn: nn.AdaptiveAvgPool2d((1, 1)), (2, 3, 5, 5), False),
     (lambda nn: nn.AdaptiveAvgPool2d((3, 2)), (2, 3, 7, 5), False),
     (lambda nn: nn.AdaptiveAvgPool1d(4), (2, 3, 10), False),
+    (lambda nn: nn.AdaptiveAvgPool3d((1, 2, 2)), (1, 2, 3, 4, 5), False),
+    (lambda nn: nn.AdaptiveMaxPool2d((2, 3)), (2, 2, 5, 7), False),
+    (lambda nn: nn.AdaptiveMaxPool2d(1), (2, 3, 4, 4), False),
+    (lambda nn: nn.AdaptiveMaxPool1d(3), (2, 3, 8), False),
 ]
 
 
@@ -130,3 +143,59 @@ def test_conv_errors_match_torch():
         gnn.Conv2d(3, 4, 3, stride=2, padding="same")
     with pytest.raises(RuntimeError, match="pad should be at most half"):
         gF.max_pool2d(glassgrad.zeros(1, 1, 4, 4), 2, padding=2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, shape",
+    [
+        ({"kernel_size": 2}, (2, 3, 6, 6)),
+        ({"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 1}, (1, 2, 7, 5)),
+        ({"kernel_size": 2, "dilation": 2, "ceil_mode": True}, (1, 1, 7, 9)),
+    ],
+)
+def test_max_pool_return_indices(kwargs, shape):
+    x = _x(*shape)
+    g_out, g_idx = gF.max_pool2d(glassgrad.tensor(x), return_indices=True, **kwargs)
+    t_out, t_idx = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
+    assert_close(g_out, t_out)
+    assert g_idx.dtype == glassgrad.int64
+    np.testing.assert_array_equal(g_idx.numpy(), t_idx.numpy())
+
+
+def test_conv_transpose_output_size_argument():
+    t = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    g = gnn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    copy_module(g, t)
+    x = _x(1, 2, 4, 4)
+    g_out = g(glassgrad.tensor(x), output_size=[8, 8])
+    t_out = t(torch.tensor(x), output_size=[8, 8])
+    assert tuple(g_out.shape) == (1, 3, 8, 8)
+    assert_close(g_out, t_out)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda nn: nn.Upsample(scale_factor=2), (1, 2, 3, 4)),
+        (lambda nn: nn.Upsample(size=(5, 7)), (2, 1, 3, 4)),
+        (lambda nn: nn.Upsample(scale_factor=1.5, mode="bilinear"), (1, 2, 4, 4)),
+        (lambda nn: nn.Upsample(size=(5, 3), mode="bilinear", align_corners=True), (1, 2, 3, 4)),
+        (lambda nn: nn.Upsample(scale_factor=3, mode="linear"), (2, 2, 5)),
+        (lambda nn: nn.Upsample(size=4, mode="trilinear"), (1, 1, 2, 3, 2)),
+        (lambda nn: nn.Upsample(scale_factor=(2, 1)), (1, 1, 3, 3)),
+    ],
+)
+def test_upsample(make, shape):
+    _compare(make, _x(*shape), check_name=False)
+
+
+def test_interpolate_errors_match_torch():
+    x = glassgrad.zeros(1, 2, 3, 4)
+    with pytest.raises(ValueError, match="either size or scale_factor should be defined"):
+        gF.interpolate(x)
+    with pytest.raises(ValueError, match="only one of size or scale_factor"):
+        gF.interpolate(x, size=3, scale_factor=2)
+    with pytest.raises(NotImplementedError, match="Got 4D input, but linear mode needs 3D input"):
+        gF.interpolate(x, scale_factor=2, mode="linear")
+    with pytest.raises(ValueError, match="align_corners option can only be set"):
+        gF.interpolate(x, size=3, align_corners=True)

@@ -189,3 +189,39 @@ def test_index_pad_errors_match_torch():
         gF.pad(x, (5, 0), mode="circular")
     with pytest.raises(NotImplementedError, match="Unrecognised padding mode foo"):
         gF.pad(x, (1, 1), mode="foo")
+
+
+@pytest.mark.parametrize("mask", ["none", "bool", "float", "causal"])
+def test_scaled_dot_product_attention(mask):
+    q, k, v = _x(2, 3, 5, 4, seed=1), _x(2, 3, 6, 4, seed=2), _x(2, 3, 6, 4, seed=3)
+    kwargs_np = {}
+    if mask == "bool":
+        kwargs_np["attn_mask"] = np.random.default_rng(0).random((5, 6)) < 0.8
+        kwargs_np["attn_mask"][:, 0] = True
+    elif mask == "float":
+        kwargs_np["attn_mask"] = _x(5, 6, seed=4)
+    extra = {"is_causal": True} if mask == "causal" else {}
+    gs = [glassgrad.tensor(a, requires_grad=True) for a in (q, k, v)]
+    ts = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    g_kw = {k_: glassgrad.tensor(a) for k_, a in kwargs_np.items()}
+    t_kw = {k_: torch.tensor(a) for k_, a in kwargs_np.items()}
+    g_out = gF.scaled_dot_product_attention(*gs, **g_kw, **extra)
+    t_out = tF.scaled_dot_product_attention(*ts, **t_kw, **extra)
+    _check(g_out, t_out, gs, ts, names=False)
+
+
+def test_inplace_functional_variants():
+    x = _x(3, 4) * 2
+    for name, args in [
+        ("elu_", ()),
+        ("leaky_relu_", (0.2,)),
+        ("hardtanh_", (-0.5, 0.5)),
+        ("celu_", (0.7,)),
+        ("selu_", ()),
+        ("threshold_", (0.1, -1.0)),
+    ]:
+        g, t = glassgrad.tensor(x), torch.tensor(x)
+        g_out = getattr(gF, name)(g, *args)
+        getattr(tF, name)(t, *args)
+        assert g_out is g
+        assert_close(g, t)

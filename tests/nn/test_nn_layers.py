@@ -95,6 +95,8 @@ ACTIVATIONS = [
     lambda nn: nn.GLU(dim=0),
     lambda nn: nn.PReLU(),
     lambda nn: nn.PReLU(4, init=0.1),
+    lambda nn: nn.Hardshrink(),
+    lambda nn: nn.Softshrink(0.3),
 ]
 
 #: composed in glassgrad where PyTorch has a fused kernel: same numbers, other grad_fn
@@ -107,6 +109,8 @@ COMPOSED = (
     "PReLU",
     "Threshold",
     "GLU",
+    "Hardshrink",
+    "Softshrink",
 )
 
 
@@ -394,3 +398,89 @@ def test_channel_dropout_zeroes_whole_channels(name, shape, lead):
     assert 0 < (per_channel == 0).all(-1).sum() < per_channel[..., 0].size
     layer.eval()
     assert layer(x) is x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda nn: nn.GroupNorm(2, 4), (3, 4, 5)),
+        (lambda nn: nn.GroupNorm(1, 6, eps=1e-3), (2, 6)),
+        (lambda nn: nn.GroupNorm(3, 6, affine=False), (2, 6, 2, 2)),
+        (lambda nn: nn.GroupNorm(2, 4, bias=False), (2, 4, 3)),
+    ],
+)
+def test_groupnorm(make, shape, dtype):
+    tname = np.dtype(dtype).name
+    t = make(torch.nn).to(getattr(torch, tname))
+    g = make(gnn).to(getattr(glassgrad, tname))
+    assert repr(g) == repr(t)
+    if t.weight is not None:
+        with torch.no_grad():
+            t.weight.uniform_(0.5, 1.5)
+    copy_module(g, t)
+    _compare(g, t, _x(*shape, scale=2.0, dtype=dtype) + 1, dtype, check_name=False)
+    with pytest.raises(ValueError, match="must be divisible by num_groups"):
+        gnn.GroupNorm(3, 4)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda nn: nn.Softmax2d(), (2, 3, 4, 5)),
+        (lambda nn: nn.PixelShuffle(2), (2, 8, 3, 2)),
+        (lambda nn: nn.PixelUnshuffle(2), (1, 2, 4, 6)),
+        (lambda nn: nn.ZeroPad2d((1, 2, 0, 1)), (1, 2, 3, 3)),
+        (lambda nn: nn.ConstantPad1d(2, 3.5), (2, 3, 4)),
+        (lambda nn: nn.ConstantPad3d((1, 0, 0, 1, 1, 1), -1.0), (1, 1, 2, 2, 2)),
+        (lambda nn: nn.ReflectionPad1d((2, 1)), (2, 3, 4)),
+        (lambda nn: nn.ReflectionPad2d(1), (1, 2, 3, 3)),
+        (lambda nn: nn.ReplicationPad2d((1, 0, 2, 1)), (1, 2, 3, 3)),
+        (lambda nn: nn.CircularPad1d(1), (2, 2, 3)),
+        (lambda nn: nn.RMSNorm(4), (3, 4)),
+        (lambda nn: nn.RMSNorm((2, 3), eps=1e-3, elementwise_affine=False), (4, 2, 3)),
+    ],
+)
+def test_shape_and_norm_layers(make, shape):
+    g, t = _pair(make)
+    assert repr(g) == repr(t)
+    _compare(g, t, _x(*shape, scale=2.0), check_name=False)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda nn: nn.InstanceNorm1d(3), (2, 3, 5)),
+        (lambda nn: nn.InstanceNorm1d(3, affine=True), (3, 6)),
+        (
+            lambda nn: nn.InstanceNorm2d(2, affine=True, track_running_stats=True, momentum=0.3),
+            (4, 2, 3, 3),
+        ),
+        (lambda nn: nn.InstanceNorm3d(2, track_running_stats=True), (2, 2, 2, 3, 2)),
+    ],
+)
+def test_instancenorm_train_then_eval(make, shape):
+    g, t = _pair(make)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+    if t.weight is not None:
+        with torch.no_grad():
+            t.weight.uniform_(0.5, 1.5)
+        copy_module(g, t)
+    for step in range(2):
+        _compare(g, t, _x(*shape, seed=step, scale=2.0) + 1, check_name=False)
+    for key, value in t.state_dict().items():
+        assert_close(g.state_dict()[key], value)
+    g.eval()
+    t.eval()
+    _compare(g, t, _x(*shape, seed=7), check_name=False)
+
+
+def test_linear_errors_match_torch():
+    lin = gnn.Linear(1, 1)
+    with pytest.raises(RuntimeError, match="both arguments to linear need to be at least 1D"):
+        lin(glassgrad.tensor(2.0))
+    with pytest.raises(
+        RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(4x5 and 1x1\)"
+    ):
+        lin(glassgrad.zeros(4, 5))

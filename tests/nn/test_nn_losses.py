@@ -468,3 +468,47 @@ def test_huber_mixed_dtypes_compute_in_the_input_dtype():
         t = tF.huber_loss(torch.tensor(x), torch.tensor(y))
         assert g.dtype.name == str(t.dtype).replace("torch.", "")
         assert_close(g, t)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_triplet_multilabel_and_multi_margin_losses(reduction):
+    rng = _rng(14)
+    a, pos, neg = (rng.standard_normal((5, 4)).astype(np.float32) for _ in range(3))
+    r = {"reduction": reduction}
+    _run("triplet_margin_loss", [a, pos, neg], {0, 1, 2}, {**r, "margin": 0.7}, np.float32, False)
+    _run(
+        "triplet_margin_loss",
+        [a, pos, neg],
+        {0, 1, 2},
+        {**r, "p": 1, "swap": True},
+        np.float32,
+        False,
+    )
+    labels = (rng.random((5, 4)) < 0.5).astype(np.float32)
+    weight = rng.random(4).astype(np.float32)
+    _run("multilabel_soft_margin_loss", [a, labels], {0}, r, np.float32, False)
+    _run(
+        "multilabel_soft_margin_loss", [a, labels], {0}, {**r, "weight": weight}, np.float32, False
+    )
+    target = np.array([0, 3, 1, 1, 2])
+    _run("multi_margin_loss", [a, target], {0}, r, np.float32, False)
+    _run(
+        "multi_margin_loss",
+        [a, target],
+        {0},
+        {**r, "p": 2, "margin": 0.5, "weight": weight},
+        np.float32,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("TripletMarginLoss", {"margin": 2.0}),
+        ("MultiLabelSoftMarginLoss", {}),
+        ("MultiMarginLoss", {"p": 2}),
+    ],
+)
+def test_more_loss_module_reprs(name, kwargs):
+    assert repr(getattr(gnn, name)(**kwargs)) == repr(getattr(torch.nn, name)(**kwargs))

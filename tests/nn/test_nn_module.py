@@ -371,3 +371,28 @@ def test_extra_state_submodule_and_buffer_access():
     assert isinstance(m.lin, gnn.Identity)
     assert gnn.BatchNorm1d(2).get_buffer("running_var").tolist() == [1.0, 1.0]
     assert gnn.Linear(2, 2).type(glassgrad.float64).weight.dtype == glassgrad.float64
+
+
+def test_parameter_list_and_dict_like_torch():
+    def build(nn, lib):
+        class Holder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.plist = nn.ParameterList([nn.Parameter(lib.ones(2)), lib.zeros(3, 2)])
+                self.plist.append(nn.Parameter(lib.ones(1)))
+                self.pdict = nn.ParameterDict({"a": nn.Parameter(lib.ones(2))})
+                self.pdict["b"] = nn.Parameter(lib.zeros(3, dtype=lib.float64))
+                self.single = nn.ParameterList([nn.Parameter(lib.ones(1))])
+
+        return Holder()
+
+    g, t = build(gnn, glassgrad), build(torch.nn, torch)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+    assert [n for n, _ in g.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert isinstance(g.plist[1], gnn.Parameter) and g.plist[1].requires_grad
+    assert len(g.plist) == 3 and len(g.pdict) == 2 and "b" in g.pdict
+    assert repr(g.plist[1:]) == repr(t.plist[1:])
+    assert list(g.pdict.keys()) == ["a", "b"]
+    g.pdict.pop("a")
+    assert [n for n, _ in g.pdict.named_parameters()] == ["b"]

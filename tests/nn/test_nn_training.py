@@ -79,23 +79,28 @@ def test_mlp_cross_entropy_training_matches_torch(optimizer, kwargs, dtype):
         )
 
 
-def test_regression_mlp_with_batchnorm_and_mse_matches_torch():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_regression_mlp_with_batchnorm_and_mse_matches_torch(dtype):
     def build(nn):
         return nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 1))
 
-    t_model, g_model = build(torch.nn), build(gnn)
+    tname = np.dtype(dtype).name
+    t_model = build(torch.nn).to(getattr(torch, tname))
+    g_model = build(gnn).to(getattr(glassgrad, tname))
     copy_module(g_model, t_model)
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((16, 3)).astype(np.float32)
-    y = (x.sum(1, keepdims=True) ** 2).astype(np.float32)
-    t_losses = _train(torch, t_model, torch.nn.MSELoss(), torch.optim.SGD, x, y, 10, lr=0.05)
-    g_losses = _train(glassgrad, g_model, gnn.MSELoss(), glassgrad.optim.SGD, x, y, 10, lr=0.05)
-    np.testing.assert_allclose(g_losses, t_losses, rtol=1e-5, atol=1e-5)
+    x = rng.standard_normal((16, 3)).astype(dtype)
+    y = np.sin(x.sum(1, keepdims=True)).astype(dtype)
+    t_losses = _train(torch, t_model, torch.nn.MSELoss(), torch.optim.SGD, x, y, 10, lr=0.1)
+    g_losses = _train(glassgrad, g_model, gnn.MSELoss(), glassgrad.optim.SGD, x, y, 10, lr=0.1)
+    tol = 1e-5 if dtype == np.float32 else 1e-6
+    np.testing.assert_allclose(g_losses, t_losses, rtol=tol, atol=tol)
+    assert g_losses[-1] < g_losses[0]
     g_model.eval()
     t_model.eval()
     np.testing.assert_allclose(
         g_model(glassgrad.tensor(x)).detach().numpy(),
         t_model(torch.tensor(x)).detach().numpy(),
-        rtol=1e-5,
-        atol=1e-5,
+        rtol=tol,
+        atol=tol,
     )

@@ -214,6 +214,19 @@ def _conv_build(draw, rng):
     ), [x, w, b]
 
 
+def _conv_transpose_build(draw, rng):
+    """A 1-, 2- or 3-d transposed convolution with drawn stride, padding and groups."""
+    d = draw(st.integers(1, 3))
+    groups = draw(st.integers(1, 2))
+    stride, padding = draw(st.integers(1, 2)), draw(st.integers(0, 1))
+    size = 3 if d < 3 else 2
+    x = values(rng, (1, 2 * groups) + (size,) * d)
+    w = values(rng, (2 * groups, 2) + (2,) * d)
+    b = values(rng, (2 * groups,))
+    conv = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[d]
+    return (lambda *t: conv(*t, stride=stride, padding=padding, groups=groups)), [x, w, b]
+
+
 def _pool_case(kind: str, d: int | None = None) -> Case:
     """``{max,avg}_pool{d}d`` on distinct values; ``d=None`` draws the dimension."""
 
@@ -240,6 +253,13 @@ def _common(a, b):
 def _copy_slices(a, b):
     out = a * 1
     out[0] = b
+    return out
+
+
+def _index_put(a, b):
+    """Rows 0 and -1 (distinct: with repeats PyTorch's value gradient ignores overwrites)."""
+    out = a * 1
+    out[np.array([0, -1])] = b.expand(2, *b.shape)
     return out
 
 
@@ -299,6 +319,7 @@ CASES: dict[str, Case] = {
     "Floor": unary(lambda a: a.floor() + a, "frac"),
     "Ceil": unary(lambda a: a.ceil() * a, "frac"),
     "Round": unary(lambda a: a.round() * a, "half"),
+    "RoundDecimals": unary(lambda a: (a / 10).round(decimals=1) * a, "half"),
     "Trunc": unary(lambda a: a.trunc() + a, "frac"),
     "Clamp": unary(lambda a: a.clamp(-0.5, 0.5), "grid"),
     "ClampMin": unary(lambda a: a.clamp_min(0.5), "grid"),
@@ -362,6 +383,16 @@ CASES: dict[str, Case] = {
     "Einsum": _einsum_case(),
     "Inverse": Case(lambda draw, rng: (gg.linalg.inv, [_well_conditioned(draw(MATRIX_SIDE), rng)])),
     "Det": Case(lambda draw, rng: (gg.linalg.det, [values(rng, (draw(MATRIX_SIDE),) * 2)])),
+    "Solve": Case(
+        lambda draw, rng: (
+            lambda a, b, c: gg.linalg.solve(a, b) + gg.linalg.solve(a, c).sum(-1),
+            [
+                _well_conditioned(n := draw(MATRIX_SIDE), rng),
+                values(rng, (n,)),
+                values(rng, (n, 2)),
+            ],
+        )
+    ),
     # losses
     "MseLoss": binary(lambda a, b: F.mse_loss(*_common(a, b))),
     "NllLoss": fixed(
@@ -428,13 +459,12 @@ CASES: dict[str, Case] = {
     "Topk": with_dim(lambda a, d, k: a.topk(1, d, largest=k).values, "distinct"),
     "MedianAll": unary(lambda a: a.median(), "distinct"),
     "Median": with_dim(lambda a, d, k: a.median(d, keepdim=k).values, "distinct"),
-    "MedianAll": unary(lambda a: a.median(), "distinct"),
-    "Median": with_dim(lambda a, d, k: a.median(d, keepdim=k).values, "distinct"),
     # movement
     "View": unary(lambda a: a.view(-1)),
     "Reshape": fixed(lambda n, m, k, a: a.t().reshape(-1), (lambda n, m, k: (n + 1, m + 1), "any")),
     "Transpose": fixed(lambda n, m, k, a: a.transpose(0, -1), (lambda n, m, k: (n, m, k), "any")),
     "TransposeT": fixed(lambda n, m, k, a: a.t(), (lambda n, m, k: (n, m), "any")),
+    "TView": unary(lambda a: a.t(), shapes=SHAPES.filter(lambda s: len(s) < 2)),
     "Permute": fixed(lambda n, m, k, a: a.permute(1, 2, 0), (lambda n, m, k: (n, m, k), "any")),
     "Unsqueeze": unary(lambda a: a.unsqueeze(0)),
     "Squeeze": unary(lambda a: a.squeeze()),
@@ -469,6 +499,11 @@ CASES: dict[str, Case] = {
     "CopySlices": fixed(
         lambda n, m, k, a, b: _copy_slices(a, b),
         (lambda n, m, k: (n, m), "any"),
+        (lambda n, m, k: (m,), "any"),
+    ),
+    "IndexPut": fixed(
+        lambda n, m, k, a, b: _index_put(a, b),
+        (lambda n, m, k: (n + 1, m), "any"),
         (lambda n, m, k: (m,), "any"),
     ),
     "Clone": unary(lambda a: a.clone()),
@@ -528,6 +563,7 @@ CASES: dict[str, Case] = {
         for d in (1, 2, 3)
     },
     "Convolution": Case(_conv_build),
+    "ConvolutionTranspose": Case(_conv_transpose_build),
     "_MaxPool": _pool_case("max"),
     "_AvgPool": _pool_case("avg"),
     **{f"MaxPool{d}DWithIndices": _pool_case("max", d) for d in (1, 2, 3)},

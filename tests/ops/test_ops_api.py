@@ -120,3 +120,15 @@ def test_second_derivative_of_cube_and_hessian_vector_product_match_torch():
         results.append((h.tolist(), hv.detach().numpy().copy()))
     assert results[0][0] == results[1][0]
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+
+
+def test_var_std_warn_on_too_few_elements_and_give_nan():
+    for what in ("var", "std"):
+        with pytest.warns(UserWarning, match=f"{what}\\(\\): degrees of freedom is <= 0"):
+            out = getattr(gg.tensor([2.0]), what)()
+        assert np.isnan(out.item())
+
+
+def test_T_on_a_vector_warns_like_torch():
+    with pytest.warns(UserWarning, match="The use of `x.T` on tensors of dimension other than 2"):
+        assert gg.ones(3).T.shape == (3,)

@@ -196,12 +196,43 @@ def test_addmm_in_place_bias_matches_plain_sum():
         gg.addmm(gg.ones(4), gg.tensor(a), gg.tensor(b))
 
 
-def test_mean_fast_path_equals_numpy_mean():
+def test_mean_fast_path_equals_torch_mean_bit_for_bit():
     rng = np.random.default_rng(5)
     for dtype in (np.float32, np.float64):
         x = rng.standard_normal((7, 13)).astype(dtype)
-        t = gg.tensor(x)
-        np.testing.assert_array_equal(t.mean().numpy(), x.mean())
-        np.testing.assert_array_equal(t.mean(1).numpy(), x.mean(axis=1))
-        np.testing.assert_array_equal(t.mean(0, keepdim=True).numpy(), x.mean(0, keepdims=True))
+        t, ref = gg.tensor(x), torch.from_numpy(x)
+        np.testing.assert_array_equal(t.mean().numpy(), ref.mean().numpy())
+        np.testing.assert_array_equal(t.mean(1).numpy(), ref.mean(1).numpy())
+        np.testing.assert_array_equal(
+            t.mean(0, keepdim=True).numpy(), ref.mean(0, keepdim=True).numpy()
+        )
         assert t.mean().dtype == t.dtype
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_relu_backward_reusing_the_gradient_buffer_matches_torch(shared):
+    """ReLU may write into an unshared incoming gradient; a shared one must stay intact."""
+    rng = np.random.default_rng(6)
+    arrays = [rng.standard_normal((8, 5)).astype(np.float32) for _ in range(3)]
+
+    def run(m):
+        x, y, w = (m.tensor(a, requires_grad=True) for a in arrays)
+        h = x @ w.t() if not shared else x * w
+        z = m.relu(h) + y if shared else m.relu(h)
+        out = (z * z).sum() + (h * 0.5).sum()
+        out.backward()
+        return [t.grad.detach().numpy().copy() for t in (x, y, w) if t.grad is not None]
+
+    for got, expected in zip(run(gg), run(torch)):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_buffer_is_not_reused_when_hooks_see_it():
+    x = gg.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    seen = []
+    r = h.relu()
+    r.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append(grad_outputs[0] * 1))
+    (r * gg.tensor([1.0, 1.0, 1.0])).sum().backward()
+    assert seen[0].tolist() == [1.0, 1.0, 1.0]
+    assert x.grad.tolist() == [0.0, 2.0, 2.0]

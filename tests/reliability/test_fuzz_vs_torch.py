@@ -35,6 +35,14 @@ def _overwritable(a):
     return a
 
 
+def _not_scalar(a):
+    """Skip 0-d logits: PyTorch's errors for them vary with the target (IndexError or
+    RuntimeError); glassgrad always raises ValueError("Expected 1 or more dimensions")."""
+    if a.ndim == 0:
+        reject()
+    return a
+
+
 def _nonempty(a):
     """Skip index tensors into empty tensors: PyTorch checks no bounds when nothing is read."""
     if a.numel() == 0:
@@ -113,7 +121,22 @@ OPS = {
     "cumsum": (1, lambda lib, a, b, k, c: a.cumsum(dim=k)),
     "mse_loss": (2, lambda lib, a, b, k, c: lib.nn.functional.mse_loss(a, b)),
     "linear": (2, lambda lib, a, b, k, c: lib.nn.functional.linear(a, b)),
+    "gelu": (1, lambda lib, a, b, k, c: lib.nn.functional.gelu(a)),
+    "silu": (1, lambda lib, a, b, k, c: lib.nn.functional.silu(a)),
+    "softplus": (1, lambda lib, a, b, k, c: lib.nn.functional.softplus(a)),
+    "leaky_relu": (1, lambda lib, a, b, k, c: lib.nn.functional.leaky_relu(a, 0.1)),
+    "elu": (1, lambda lib, a, b, k, c: lib.nn.functional.elu(a)),
+    "hardtanh": (1, lambda lib, a, b, k, c: lib.nn.functional.hardtanh(a)),
+    "clamp_tensor": (2, lambda lib, a, b, k, c: a.clamp(min=b)),
+    "cross_entropy": (
+        1,
+        lambda lib, a, b, k, c: lib.nn.functional.cross_entropy(
+            _not_scalar(a), lib.zeros(a.shape[:1] + a.shape[2:], dtype=lib.int64)
+        ),
+    ),
     # linear algebra
+    "bmm": (2, lambda lib, a, b, k, c: lib.bmm(a.unsqueeze(0), b.unsqueeze(0))),
+    "addmm": (2, lambda lib, a, b, k, c: lib.addmm(a, a, b)),
     "matmul": (2, lambda lib, a, b, k, c: a @ b),
     "matmul_t": (2, lambda lib, a, b, k, c: a @ b.transpose(-1, -2)),
     # movement and indexing
@@ -133,8 +156,16 @@ OPS = {
     "permute": (1, lambda lib, a, b, k, c: a.permute(*reversed(range(a.ndim)))),
     "gather": (1, lambda lib, a, b, k, c: a.gather(k, lib.zeros_like(a, dtype=lib.int64))),
     "masked_fill": (2, lambda lib, a, b, k, c: a.masked_fill(b > 0, c)),
-    "chunk": (1, lambda lib, a, b, k, c: a.chunk(2, dim=k)[-1]),
+    # PyTorch refuses to use a split's view after its base changed in place; glassgrad
+    # allows it, so the piece is consumed at once
+    "chunk": (1, lambda lib, a, b, k, c: a.chunk(2, dim=k)[-1] + 0.0),
     "clone": (1, lambda lib, a, b, k, c: a.clone()),
+    "sort": (1, lambda lib, a, b, k, c: a.sort(dim=k).values),
+    "topk": (1, lambda lib, a, b, k, c: a.topk(1, dim=k).values),
+    "roll": (1, lambda lib, a, b, k, c: a.roll(1, dims=k)),
+    "repeat": (1, lambda lib, a, b, k, c: a.repeat(2, *([1] * a.ndim))),
+    "tril": (1, lambda lib, a, b, k, c: a.tril(k)),
+    "index_select": (1, lambda lib, a, b, k, c: a.index_select(k, lib.tensor([0, 0]))),
     "detach": (1, lambda lib, a, b, k, c: a.detach()),
     # in-place updates
     "mul__no_grad": (1, _no_grad_inplace("mul_")),
@@ -144,7 +175,15 @@ OPS = {
     "mul_": (2, lambda lib, a, b, k, c: _rebasable(lib, a, b).mul_(b)),
     "setitem": (1, lambda lib, a, b, k, c: _overwritable(a).__setitem__(k, c) or a),
     "setitem_no_grad": (1, lambda lib, a, b, k, c: _setitem_no_grad(lib, a, k, c)),
+    "setitem_tensor": (2, lambda lib, a, b, k, c: _overwritable(a).__setitem__(k, b) or a),
+    "view_mul_": (2, lambda lib, a, b, k, c: _view_mul_(lib, a, b, k)),
 }
+
+
+def _view_mul_(lib, a, b, k):
+    """Multiply a row of ``a`` in place through a view: ``a``'s history is rebased."""
+    _rebasable(lib, _overwritable(a)[k], b).mul_(b)
+    return a
 
 
 def _setitem_no_grad(lib, a, k, c):
@@ -155,7 +194,9 @@ def _setitem_no_grad(lib, a, k, c):
 
 SHAPES = [(), (1,), (3,), (2, 3), (1, 3), (2, 1), (3, 3), (2, 1, 3), (0,), (2, 0)]
 
-values = st.floats(-3, 3, allow_nan=False, width=64)
+# Magnitudes below 1e-100 become 0: their squares underflow, and PyTorch's norm rescales
+# to avoid that while glassgrad's does not (a known, documented difference).
+values = st.floats(-3, 3, allow_nan=False, width=64).map(lambda v: 0.0 if abs(v) < 1e-100 else v)
 
 
 @st.composite
@@ -168,10 +209,10 @@ def programs(draw):
         requires_grad = True if i == 0 else draw(st.booleans())
         leaves.append((data, requires_grad))
     steps = []
-    for _ in range(draw(st.integers(1, 6))):
+    for _ in range(draw(st.integers(1, 8))):
         name = draw(st.sampled_from(sorted(OPS)))
         operands = (draw(st.integers(0, 20)), draw(st.integers(0, 20)))
-        k = draw(st.integers(-3, 3))
+        k = draw(st.one_of(st.integers(-1, 1), st.integers(-3, 3)))  # mostly valid dims
         c = draw(st.sampled_from([0.0, 0.5, -1.0, 2.0]))
         steps.append((name, operands, k, c))
     return leaves, steps
@@ -197,10 +238,10 @@ def _run(lib, program):
 
 
 def _backward(lib, pool):
-    terms = [t.sum() * (1.0 / (i + 1)) for i, t in enumerate(pool) if t.requires_grad]
-    if not terms:
-        return None
     try:
+        terms = [t.sum() * (1.0 / (i + 1)) for i, t in enumerate(pool) if t.requires_grad]
+        if not terms:
+            return None
         sum(terms[1:], terms[0]).backward()
     except Exception as exc:  # compared with PyTorch's exception type
         return type(exc)
@@ -254,5 +295,91 @@ def test_every_op_runs_and_agrees_on_a_valid_input() -> None:
                 [("mul_self", (0, 0), 0, 0.0), (name, (2, 1), 0, 0.5)],
             )
             check_program(program)
-            valid += _run(torch, program)[2] is None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                valid += _run(torch, program)[2] is None
         assert valid, f"{name} failed in PyTorch for every candidate operand"
+
+
+def _leaf(shape_or_value, requires_grad=True):
+    data = np.asarray(shape_or_value, dtype=np.float64)
+    return (data, requires_grad)
+
+
+def _range(*shape):
+    return np.arange(float(np.prod(shape))).reshape(shape) / 5 - 0.4
+
+
+# Shrunk programs on which glassgrad once disagreed with PyTorch (kept as regressions).
+REGRESSIONS = {
+    "flip of a 0-d tensor": ([_leaf(1.5)], [("flip", (0, 0), -1, 0.0)]),
+    "flip of a 0-d tensor, dim out of range": ([_leaf(1.5)], [("flip", (0, 0), -2, 0.0)]),
+    "transpose of a 0-d tensor, dim out of range": ([_leaf(2.0)], [("matmul_t", (0, 0), 0, 0.0)]),
+    "softmax of a 0-d tensor, dim out of range": ([_leaf(2.0)], [("softmax", (0, 0), -3, 0.0)]),
+    "log_softmax of a 0-d tensor, dim 1": ([_leaf(2.0)], [("log_softmax", (0, 0), 1, 0.0)]),
+    "amax over an empty dim": ([_leaf(np.ones(0))], [("amax_dim", (0, 0), 0, 0.0)]),
+    "max over an empty dim": ([_leaf(np.ones((2, 0)))], [("max_dim", (0, 0), 1, 0.0)]),
+    "bool mask of a 0-d tensor": ([_leaf(-1.5)], [("index_mask", (0, 0), 0, -2.0)]),
+    "empty bool mask of a 0-d tensor": ([_leaf(-1.5)], [("index_mask", (0, 0), 0, 0.5)]),
+    "logsumexp over an empty dim": ([_leaf(np.ones((2, 0)))], [("logsumexp", (0, 0), -1, 0.0)]),
+    "softmax over an empty dim": ([_leaf(np.ones((2, 0)))], [("softmax", (0, 0), -1, 0.0)]),
+    "prod over an empty dim, backward": ([_leaf(np.ones((2, 0)))], [("prod_dim", (0, 0), 1, 0.0)]),
+    "stack checks dim before shapes": (
+        [_leaf(2.0), _leaf(np.ones((1, 3)))],
+        [("stack", (0, 1), 2, 0.0)],
+    ),
+    "cat of 0-d tensors": ([_leaf(1.0), _leaf(2.0)], [("cat", (0, 1), 0, 0.0)]),
+    "cat of an empty 1-D tensor that requires grad": (
+        [_leaf(np.ones(0)), _leaf(np.ones(3), False)],
+        [("cat", (0, 1), 0, 0.0)],
+    ),
+    "cat of legacy empty tensors ignores dim": (
+        [_leaf(np.ones(0)), _leaf(np.ones(0))],
+        [("cat", (0, 1), 2, 0.0)],
+    ),
+    "mul: modifying the input whose value is not needed": (
+        [_leaf(_range(2, 3), False), _leaf(_range(2, 1))],
+        [("mul", (0, 1), 0, 0.0), ("add__no_grad", (1, 0), 0, 0.5)],
+    ),
+    "div: modifying the numerator that no gradient needs": (
+        [_leaf(_range(3)), _leaf(0.7, False)],
+        [("div", (0, 1), 0, 0.0), ("add__no_grad", (0, 0), 0, 0.5)],
+    ),
+    "mul: modifying an input whose value is needed": (
+        [_leaf(_range(2, 3)), _leaf(_range(2, 1))],
+        [("mul", (0, 1), 0, 0.0), ("add__no_grad", (1, 0), 0, 0.5)],
+    ),
+    "in-place update of an expanded tensor": (
+        [_leaf(_range(3))],
+        [("expand", (0, 0), 0, 0.0), ("mul__no_grad", (1, 0), 0, 2.0)],
+    ),
+    "variance over a dim of size 1": ([_leaf(_range(1, 3))], [("var_dim", (0, 0), 0, 0.0)]),
+    "mse_loss of empty tensors": (
+        [_leaf(0.0), _leaf(np.ones(0), False)],
+        [("mse_loss", (0, 1), 0, 0.0)],
+    ),
+    "masked_fill with a mask larger than the tensor": (
+        [_leaf(_range(3)), _leaf(_range(2, 1, 3))],
+        [("masked_fill", (0, 1), 0, 2.0)],
+    ),
+    "masked_fill with an incompatible mask": (
+        [_leaf(_range(2, 1, 3)), _leaf(_range(3, 3))],
+        [("masked_fill", (0, 1), 0, 2.0)],
+    ),
+    "cumsum of a 0-d tensor, dim out of range": ([_leaf(1.0)], [("cumsum", (0, 0), 3, 0.0)]),
+    "linear of 0-d tensors": ([_leaf(0.0)], [("linear", (0, 0), 0, 0.0)]),
+    "permute of a 0-d tensor without dims": ([_leaf(1.0)], [("permute", (0, 0), 0, 0.0)]),
+    "setitem of a tensor that does not fit": (
+        [_leaf(_range(2, 3)), _leaf(_range(3, 3))],
+        [("mul_self", (0, 0), 0, 0.0), ("setitem_tensor", (2, 1), 0, 0.0)],
+    ),
+    "linear with a 1-D weight of the wrong size": (
+        [_leaf(_range(3)), _leaf(np.ones(1))],
+        [("linear", (0, 1), 0, 0.0)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REGRESSIONS))
+def test_regression(name: str) -> None:
+    check_program(REGRESSIONS[name])

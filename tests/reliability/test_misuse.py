@@ -126,6 +126,12 @@ def _anomaly_nan(lib):
         lib.sqrt(x).sum().backward()
 
 
+def _anomaly_zero_times_inf(lib):
+    x = lib.tensor([0.0, 4.0], dtype=lib.float64, requires_grad=True)
+    with lib.autograd.detect_anomaly():
+        (lib.sqrt(x) * 0).sum().backward()
+
+
 BROADCAST = ("must match", "[2, 3]", "[4]", "broadcast")
 
 CASES = [
@@ -207,6 +213,12 @@ CASES = [
         ("sqrtbackward0", "nan"),
         needs="autograd.detect_anomaly",
     ),
+    Misuse(
+        "0 * inf gradient under detect_anomaly",
+        _anomaly_zero_times_inf,
+        ("sqrtbackward0", "nan", "0th output"),
+        needs="autograd.detect_anomaly",
+    ),
     # ------------------------------------------------------------------ conversions
     Misuse(
         ".numpy() on a tensor requiring grad",
@@ -251,6 +263,16 @@ CASES = [
         "in-place op that would broadcast self",
         lambda lib: lib.ones(3).add_(lib.ones(2, 3)),
         ("[3]", "[2, 3]", "in-place"),
+    ),
+    Misuse(
+        "masked_fill_ with a mask larger than the tensor",
+        lambda lib: lib.ones(3).masked_fill_(lib.ones(2, 3, dtype=lib.bool), 0.0),
+        ("[3]", "[2, 3]", "in-place"),
+    ),
+    Misuse(
+        "in-place update of an expanded tensor",
+        lambda lib: lib.ones(3).expand(2, 3).mul_(2.0),
+        ("single memory location", "[2, 3]", "clone()"),
     ),
     Misuse(
         "in-place float result into an int tensor",
@@ -389,6 +411,43 @@ CASES = [
         _loss("nll_loss", (2, 3), [0, -2]),
         ("target -2", "out of bounds", "3"),
         needs="nn.functional.nll_loss",
+    ),
+    Misuse(
+        "kl_div shape mismatch",
+        _loss("kl_div", (3,), ((4,), "float64"), reduction="batchmean"),
+        ("[3]", "[4]", "broadcast"),
+        needs="nn.functional.kl_div",
+    ),
+    Misuse(
+        "binary_cross_entropy input outside [0, 1]",
+        lambda lib: lib.nn.functional.binary_cross_entropy(
+            lib.tensor([0.5, 1.5], dtype=lib.float64), lib.ones(2, dtype=lib.float64)
+        ),
+        ("between 0 and 1", "probabilities", "binary_cross_entropy_with_logits"),
+        needs="nn.functional.binary_cross_entropy",
+    ),
+    Misuse(
+        "cross_entropy with a 2-D class-index target",
+        _loss("cross_entropy", (4, 3), ((4, 2), "int64")),
+        ("1d target", "[4, 2]"),
+        needs="nn.functional.cross_entropy",
+    ),
+    Misuse(
+        "cross_entropy class weight of the wrong length",
+        lambda lib: lib.nn.functional.cross_entropy(
+            lib.ones(4, 3), lib.tensor([0, 1, 2, 0]), weight=lib.ones(4)
+        ),
+        ("weight", "3 classes", "[4]"),
+        needs="nn.functional.cross_entropy",
+    ),
+    *(
+        Misuse(
+            f"{name} shape mismatch",
+            _loss_module(name, (2, 3), (2, 4)),
+            ("[2, 3]", "[2, 4]"),
+            needs=f"nn.{name}",
+        )
+        for name in ("L1Loss", "SmoothL1Loss", "HuberLoss", "BCEWithLogitsLoss", "BCELoss")
     ),
     # ------------------------------------------------------------------ shapes and indexing
     Misuse(
@@ -568,21 +627,38 @@ def test_duplicate_parameter_warns_like_torch() -> None:
             lib.optim.SGD([p, p], lr=0.1)
 
 
-def test_failed_step_updates_no_parameter() -> None:
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+
+
+def _snapshot(opt, params) -> list:
+    state = [
+        {k: v.clone() if isinstance(v, glassgrad.Tensor) else v for k, v in opt.state[p].items()}
+        for p in params
+    ]
+    return [p.detach().clone() for p in params], state
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_failed_step_updates_no_parameter(name: str) -> None:
     """A bad gradient on one parameter must not leave the others stepped (PyTorch does)."""
     params = [glassgrad.ones(3, requires_grad=True) for _ in range(3)]
-    opt = glassgrad.optim.SGD(params, lr=0.1, momentum=0.9)
+    kwargs = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
+    opt = getattr(glassgrad.optim, name)(params, lr=0.1, **kwargs)
     for p in params:
-        p.grad = glassgrad.ones(3)
+        p.grad = glassgrad.full((3,), 0.5)
     opt.step()
-    before = [p.detach().clone() for p in params]
-    buffers = [opt.state[p]["momentum_buffer"].clone() for p in params]
+    values, state = _snapshot(opt, params)
     params[1].grad.data = glassgrad.ones(5)  # bypasses the .grad setter's shape check
     with pytest.raises(RuntimeError, match=r"parameter 1 of group 0 .*\[3\].*\[5\]"):
         opt.step()
-    for p, old, buf in zip(params, before, buffers):
-        assert glassgrad.equal(p.detach(), old)
-        assert glassgrad.equal(opt.state[p]["momentum_buffer"], buf)
+    new_values, new_state = _snapshot(opt, params)
+    for old, new in zip(values, new_values):
+        assert glassgrad.equal(old, new)
+    for old, new in zip(state, new_state):
+        assert old.keys() == new.keys()
+        for key in old:
+            same = old[key] == new[key]
+            assert same.all() if isinstance(same, glassgrad.Tensor) else same, key
 
 
 def test_failed_step_in_a_later_group_leaves_earlier_groups_alone() -> None:
@@ -607,3 +683,11 @@ def test_failed_backward_leaves_grads_untouched() -> None:
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             loss.backward()
         assert w.grad.tolist() == [1.0, 1.0, 1.0], lib.__name__
+
+
+def test_nan_input_with_finite_gradient_passes_detect_anomaly_like_torch() -> None:
+    for lib in (torch, glassgrad):
+        x = lib.tensor([float("nan"), 4.0], dtype=lib.float64, requires_grad=True)
+        with lib.autograd.detect_anomaly():
+            (x * 2).sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0]

@@ -16,6 +16,7 @@ from glassgrad.autograd.grad_mode import (
 )
 from glassgrad.autograd.gradcheck import gradcheck, gradgradcheck
 from glassgrad.autograd.graph import Node
+from glassgrad.autograd.variable import Variable
 
 __all__ = [
     "backward",
@@ -23,6 +24,7 @@ __all__ = [
     "Function",
     "FunctionCtx",
     "Node",
+    "Variable",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -42,6 +44,7 @@ CREATE_GRAPH_WARNING = (
     "make sure to reset the .grad fields of your parameters to None after use to break the "
     "cycle and avoid the leak."
 )
+_warned_create_graph = False
 
 
 def _as_tuple(x):
@@ -114,12 +117,28 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     inputs = _as_tuple(inputs)
     if retain_graph is None:
         retain_graph = create_graph
-    if create_graph and inputs is None:
+    global _warned_create_graph
+    if create_graph and inputs is None and not _warned_create_graph:
+        _warned_create_graph = True  # PyTorch warns once per process
         warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
     grads = _root_grads(tensors, grad_tensors, create_graph, "backward")
     if inputs is not None and len(inputs) == 0:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    captured = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
+    if inputs is not None:  # non-leaf inputs get their gradient in .grad too, as in PyTorch
+        for t, g in zip(inputs, captured):
+            if t.grad_fn is not None and g is not None and not t.retains_grad:
+                _accumulate_non_leaf(t, g, create_graph)
+
+
+def _accumulate_non_leaf(t, g, create_graph: bool) -> None:
+    from glassgrad.tensor import Tensor
+
+    if not isinstance(g, Tensor):
+        g = _wrap(g.astype(t._data.dtype, copy=True))
+    elif not create_graph:
+        g = g.detach()
+    t._grad = g if t._grad is None else t._grad + g
 
 
 def grad(

@@ -6,15 +6,25 @@ import sys
 from operator import attrgetter
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._sumorder import torch_order_sum
 from glassgrad.autograd import graph as _graph
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad, accumulator_of
 
-__all__ = ["run_backward", "sum_to"]
+__all__ = ["run_backward", "sum_to", "owns_gradient"]
 
-_add_reduce = xp.add.reduce  # what ndarray.sum calls, without its Python wrapper
 
 _refcount = sys.getrefcount
+#: ``[array]`` while a node runs whose incoming gradient nothing but the engine holds, so its
+#: backward may overwrite it instead of allocating (see ``owns_gradient``); ``[None]`` otherwise.
+_owned: list = [None]
+
+
+def owns_gradient(grad) -> bool:
+    """Whether a backward may write its result into ``grad``, its incoming gradient array."""
+    return grad is _owned[0]
+
+
 #: references an unshared gradient has inside ``run_sink``: the ``grads`` list, the local
 #: ``g`` and ``getrefcount``'s argument. Newer CPythons count some references differently,
 #: so there every gradient is copied (the safe choice).
@@ -35,13 +45,13 @@ def sum_to(grad, shape: tuple):
     if gshape == shape:
         return grad
     if not shape and type(grad) is ndarray:  # a scalar input: sum everything
-        return xp.asarray(_add_reduce(grad, axis=None))
+        return xp.asarray(torch_order_sum(grad, None))
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
     )
     if type(grad) is ndarray:
-        out = _add_reduce(grad, axis=axes, keepdims=True) if axes else grad
+        out = torch_order_sum(grad, axes, keepdims=True) if axes else grad
         return out.reshape(shape)
     return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
 
@@ -166,14 +176,36 @@ def run_backward(
                         captured[j] = g
             if node._pre_hooks:
                 grads = _run_pre_hooks(node, grads, create_graph)
-            results = _call_backward(node, grads, create_graph, retain_graph, Tensor)
+            edges = node.next_functions
+            if (
+                len(grads) == 1
+                and type(grads[0]) is ndarray
+                and not create_graph
+                and not node._hooks
+                and not node._freed
+            ):  # the common case, inline: one array gradient in, arrays out
+                g = grads[0]  # unshared (only ``grads``, ``g`` and the argument hold it)?
+                if g.base is None and _refcount(g) <= _OWNED_REFS:
+                    _owned[0] = g  # the op's backward may then write its result into it
+                g = None
+                if node.saved:
+                    _check_versions(node)
+                results = node._backward_arrays(grads)
+                _owned[0] = None
+                if type(results) is not tuple:
+                    results = (results,)
+                if len(results) != len(edges):
+                    raise _count_error(node, results)
+                if not retain_graph:
+                    node._release()
+            else:
+                results = _call_backward(node, grads, create_graph, retain_graph, Tensor)
             if node._hooks:
                 results = _run_post_hooks(node, results, grads, create_graph)
             if _graph.DETECT_ANOMALY:
                 from glassgrad.autograd.anomaly import check_gradients
 
                 check_gradients(node, results)
-            edges = node.next_functions
             meta = node._in_meta
             for i in range(len(edges)):
                 nxt, idx = edges[i]
@@ -207,13 +239,14 @@ def run_backward(
                     sinks[nxt] = left - 1
                     if left == 1:
                         ready_sinks.append(nxt)
+            results = g = None  # let go, so unshared gradients can be reused or adopted
             if ready_sinks:
-                results = g = None  # let go, so an unshared gradient can be adopted as is
                 for sink in ready_sinks:
                     run_sink(sink)
                 ready_sinks.clear()
     finally:
         STATE.enabled = prev_mode
+        _owned[0] = None
     return captured
 
 
@@ -244,13 +277,17 @@ def _call_backward(node, grads, create_graph, retain_graph, Tensor):
     if type(results) is not tuple:
         results = (results,)
     if len(results) != len(node.next_functions):
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {len(node.next_functions)}, got {len(results)})"
-        )
+        raise _count_error(node, results)
     if not retain_graph:
         node._release()
     return results
+
+
+def _count_error(node, results) -> RuntimeError:
+    return RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients "
+        f"(expected {len(node.next_functions)}, got {len(results)})"
+    )
 
 
 def _skip(node, retain_graph):
@@ -294,7 +331,13 @@ def _value_needed(node, index: int) -> bool:
 def _raise_modified(node, tensor, index, now, expected, output=False):
     what = f"output {index} of {node.name()}" if output else f"input {index} of {node.name()}"
     array = getattr(node, "_saved_output", None) if tensor is None else tensor._data
-    shape = "" if array is None else f"[{array.dtype} {list(array.shape)}], which is "
+    if array is not None:
+        from glassgrad._dtypes import LEGACY_TYPE_NAMES
+
+        kind = LEGACY_TYPE_NAMES.get(array.dtype.name, array.dtype.name)
+        shape = f"[{kind} {list(array.shape)}], which is "
+    else:
+        shape = ""
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {shape}{what}, is at version {now}; expected version {expected} instead. "

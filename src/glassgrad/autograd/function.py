@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import RECORD_HOOKS, Node, accumulator_of
 
-__all__ = ["Function", "FunctionCtx"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
 
 class FunctionCtx:
@@ -132,6 +134,11 @@ class Function(metaclass=_FunctionMeta):
             "You must implement the backward function for custom autograd.Function."
         )
 
+    @staticmethod
+    def setup_context(ctx, inputs: tuple, output) -> None:
+        """Override to write ``forward(*args)`` without ``ctx`` and save state here instead."""
+        raise NotImplementedError("setup_context is not overridden by this Function")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         from glassgrad.tensor import Tensor
@@ -146,7 +153,11 @@ class Function(metaclass=_FunctionMeta):
         prev = STATE.enabled
         STATE.enabled = False
         try:
-            outputs = cls.forward(node, *args, **kwargs)
+            if cls.setup_context is Function.setup_context:
+                outputs = cls.forward(node, *args, **kwargs)
+            else:  # PyTorch 2 style: forward(*args) then setup_context(ctx, inputs, output)
+                outputs = cls.forward(*args, **kwargs)
+                cls.setup_context(node, args, outputs)
         finally:
             STATE.enabled = prev
         single = not isinstance(outputs, tuple)
@@ -184,3 +195,18 @@ class Function(metaclass=_FunctionMeta):
             for hook in RECORD_HOOKS:
                 hook(node, args, results[0])
         return results[0] if single else tuple(results)
+
+
+def once_differentiable(backward):
+    """Mark a custom ``backward`` as not differentiable again: it runs without recording."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        prev = STATE.enabled
+        STATE.enabled = False
+        try:
+            return backward(ctx, *grads)
+        finally:
+            STATE.enabled = prev
+
+    return wrapper

@@ -1,4 +1,4 @@
-"""``nn.Conv1d``, ``nn.Conv2d``, ``nn.Conv3d``: cross-correlation layers."""
+"""Convolution layers: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from glassgrad.nn import init
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 class _ConvNd(Module):
@@ -31,6 +31,8 @@ class _ConvNd(Module):
         padding_mode: str = "zeros",
         device=None,
         dtype=None,
+        transposed: bool = False,
+        output_padding=0,
     ):
         super().__init__()
         n = self._dims
@@ -60,13 +62,16 @@ class _ConvNd(Module):
         else:
             self.padding = F._ntuple(padding, n, "padding")
         self.dilation = F._ntuple(dilation, n, "dilation")
-        self.transposed = False
-        self.output_padding = (0,) * n
+        self.transposed = transposed
+        self.output_padding = F._ntuple(output_padding, n, "output_padding")
         self.groups = groups
         self.padding_mode = padding_mode
-        self.weight = Parameter(
-            _creation.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype)
+        shape = (
+            (in_channels, out_channels // groups)
+            if transposed
+            else (out_channels, in_channels // groups)
         )
+        self.weight = Parameter(_creation.empty(*shape, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(_creation.empty(out_channels, dtype=dtype))
         else:
@@ -116,6 +121,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -151,5 +158,92 @@ class Conv2d(_ConvNd):
 
 class Conv3d(_ConvNd):
     """3-D convolution over (N, C_in, D, H, W)."""
+
+    _dims = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Transposed convolution: the input-gradient of a convolution, used to upsample."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            dtype=dtype,
+            transposed=True,
+            output_padding=output_padding,
+        )
+
+    def forward(self, input, output_size=None):  # noqa: A002
+        output_padding = self.output_padding
+        if output_size is not None:
+            wanted = list(output_size)[-self._dims :]
+            output_padding = tuple(
+                w - ((s_in - 1) * s - 2 * p + d * (k - 1) + 1)
+                for w, s_in, s, p, d, k in zip(
+                    wanted,
+                    input.shape[-self._dims :],
+                    self.stride,
+                    self.padding,
+                    self.dilation,
+                    self.kernel_size,
+                )
+            )
+        return F._conv_transpose(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+            self._dims,
+        )
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution over (N, C_in, L)."""
+
+    _dims = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution over (N, C_in, H, W).
+
+    Example:
+        >>> up = nn.ConvTranspose2d(4, 2, kernel_size=2, stride=2)
+        >>> up(torch.randn(1, 4, 5, 5)).shape
+        torch.Size([1, 2, 10, 10])
+    """
+
+    _dims = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution over (N, C_in, D, H, W)."""
 
     _dims = 3

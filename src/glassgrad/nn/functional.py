@@ -28,6 +28,9 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -36,6 +39,10 @@ __all__ = [
     "avg_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "interpolate",
     "relu",
     "relu_",
     "leaky_relu",
@@ -49,6 +56,18 @@ __all__ = [
     "silu",
     "hardtanh",
     "logsigmoid",
+    "hardshrink",
+    "softshrink",
+    "elu_",
+    "leaky_relu_",
+    "hardtanh_",
+    "celu_",
+    "selu_",
+    "threshold_",
+    "rms_norm",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "scaled_dot_product_attention",
     "relu6",
     "softsign",
     "tanhshrink",
@@ -70,6 +89,8 @@ __all__ = [
     "dropout3d",
     "batch_norm",
     "layer_norm",
+    "group_norm",
+    "instance_norm",
     "embedding",
     "one_hot",
     "pad",
@@ -90,17 +111,26 @@ __all__ = [
     "margin_ranking_loss",
     "hinge_embedding_loss",
     "cosine_embedding_loss",
+    "triplet_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multi_margin_loss",
 ]
 
 
 # ----------------------------------------------------------------------------- layers
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """input @ weight.T + bias; a 2-D input goes through the fused addmm (AddmmBackward0)."""
+    if input._data.ndim == 0 or weight._data.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+            f"{weight.ndim}D; give the input a feature dimension, e.g. x.reshape(-1, 1)"
+        )
     if input._data.shape[-1] != weight._data.shape[-1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim else 1
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-            f"{weight.shape[1]}x{weight.shape[0]}): the input's last dimension "
+            f"{weight.shape[-1]}x{weight.shape[0] if weight.ndim > 1 else 1}): the input's last "
+            "dimension "
             f"({input.shape[-1]}) must equal in_features ({weight.shape[-1]}); input shape "
             f"{list(input.shape)}, weight shape {list(weight.shape)}"
         )
@@ -314,6 +344,61 @@ def layer_norm(
             )
     _check_mixed(input, weight, bias)
     return N.NativeLayerNorm.apply(input, weight, bias, ndims=k, eps=eps)
+
+
+def instance_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-05,
+) -> Tensor:
+    """Normalise each channel of each sample over its spatial dims (batch norm per sample)."""
+    if input.ndim < 3:
+        raise ValueError(f"Expected input with at least 3 dimensions, got {input.ndim}")
+    n, c = input.shape[0], input.shape[1]
+    folded = M.reshape(input, 1, n * c, -1)
+
+    def tiled(t):
+        return None if t is None else t.repeat(n)
+
+    rm = None if running_mean is None else _new_tensor(xp.tile(running_mean._data, n))
+    rv = None if running_var is None else _new_tensor(xp.tile(running_var._data, n))
+    out = batch_norm(folded, rm, rv, tiled(weight), tiled(bias), use_input_stats, momentum, eps)
+    with no_grad():  # the per-sample running statistics average back into the buffers
+        for buffer, tiled_stats in ((running_mean, rm), (running_var, rv)):
+            if buffer is not None and use_input_stats:
+                buffer._data[...] = tiled_stats._data.reshape(n, c).mean(0)
+                buffer._version[0] += 1
+    return M.view(out, *input.shape)
+
+
+def group_norm(
+    input: Tensor,  # noqa: A002
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-05,
+) -> Tensor:
+    """Normalise each group of channels of each sample, then scale and shift per channel."""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(input.shape)} and num_groups={num_groups}"
+        )
+    _check_mixed(input, weight, bias)
+    n, c = input.shape[0], input.shape[1]
+    grouped = M.reshape(input, n, num_groups, -1)
+    out = M.reshape(N.NativeLayerNorm.apply(grouped, None, None, ndims=1, eps=eps), *input.shape)
+    view = (c,) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(*view)
+    if bias is not None:
+        out = out + bias.reshape(*view)
+    return out
 
 
 def embedding(
@@ -553,35 +638,247 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
 
 
-def _pool(kind, input, kernel_size, stride, padding, dims, extra) -> Tensor:  # noqa: A002
+def _conv_transpose(
+    input,
+    weight,
+    bias,
+    stride,
+    padding,
+    output_padding,
+    groups,
+    dilation,
+    dims: int,  # noqa: A002
+) -> Tensor:
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(
-            f"{kind}_pool{dims}d: Expected {dims + 1}D or {dims + 2}D input, but got input of "
-            f"size: {list(input.shape)}"
+            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+            f"conv_transpose{dims}d, but got input of size: {list(input.shape)}"
         )
     if input.ndim == dims + 1:
-        return _pool(kind, input.unsqueeze(0), kernel_size, stride, padding, dims, extra).squeeze(0)
+        out = _conv_transpose(
+            input.unsqueeze(0),
+            weight,
+            bias,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            dilation,
+            dims,
+        )
+        return out.squeeze(0)
+    stride = _ntuple(stride, dims, "stride")
+    padding = _ntuple(padding, dims, "padding")
+    output_padding = _ntuple(output_padding, dims, "output_padding")
+    dilation = _ntuple(dilation, dims, "dilation")
+    if weight.ndim != dims + 2 or input.shape[1] != weight.shape[0]:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
+            f"{list(input.shape)} to have {weight.shape[0]} channels, but got {input.shape[1]} "
+            "channels instead"
+        )
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= s and op >= d:
+            raise RuntimeError(
+                "output padding must be smaller than either stride or dilation, but got "
+                f"output_padding={output_padding}, stride={stride}, dilation={dilation}"
+            )
+    _check_mixed(input, weight, bias)
+    return C.ConvolutionTranspose.apply(
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+    )
+
+
+def conv_transpose1d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,  # noqa: A002
+) -> Tensor:
+    """Transposed 1-D convolution (the gradient of conv1d with respect to its input)."""
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 1
+    )
+
+
+def conv_transpose2d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,  # noqa: A002
+) -> Tensor:
+    """Transposed 2-D convolution (the gradient of conv2d with respect to its input)."""
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 2
+    )
+
+
+def conv_transpose3d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,  # noqa: A002
+) -> Tensor:
+    """Transposed 3-D convolution (the gradient of conv3d with respect to its input)."""
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 3
+    )
+
+
+_LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+def interpolate(
+    input: Tensor,  # noqa: A002
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resize the spatial dims (all but N, C) with 'nearest' or (bi/tri)linear sampling."""
+    dims = input.ndim - 2
+    if mode not in ("nearest", *_LINEAR_MODES):
+        raise NotImplementedError(f"interpolate mode '{mode}' is not supported by glassgrad yet")
+    if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != dims:
+        raise NotImplementedError(
+            f"Got {input.ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input"
+        )
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError(
+            "align_corners option can only be set with the interpolating modes: linear | "
+            "bilinear | bicubic | trilinear"
+        )
+    if (size is None) == (scale_factor is None):
+        raise ValueError(
+            "either size or scale_factor should be defined"
+            if size is None
+            else "only one of size or scale_factor should be defined"
+        )
+    if antialias:
+        raise NotImplementedError("interpolate(antialias=True) is not supported by glassgrad")
+    in_sizes = input.shape[2:]
+    if size is not None:
+        out_sizes = _ntuple(size, dims, "size")
+        scales = [i / o for i, o in zip(in_sizes, out_sizes)]
+    else:
+        factors = [float(f) for f in _float_tuple(scale_factor, dims)]
+        out_sizes = tuple(int(i * f) for i, f in zip(in_sizes, factors))
+        if recompute_scale_factor:
+            scales = [i / o for i, o in zip(in_sizes, out_sizes)]
+        else:
+            scales = [1.0 / f for f in factors]
+    out = input
+    for axis_offset, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
+        axis = 2 + axis_offset
+        dst = xp.arange(n_out, dtype=xp.float64)
+        if mode == "nearest":
+            src = xp.minimum(xp.floor(dst * scale).astype(xp.int64), n_in - 1)
+            out = M.index_select(out, axis, _new_tensor(src))
+            continue
+        if align_corners:
+            src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+        else:
+            src = xp.maximum((dst + 0.5) * scale - 0.5, 0.0)
+        low = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
+        high = xp.minimum(low + 1, n_in - 1)
+        shape = [1] * out.ndim
+        shape[axis] = n_out
+        frac = _new_tensor((src - low).astype(out._data.dtype).reshape(shape))
+        lo = M.index_select(out, axis, _new_tensor(low))
+        hi = M.index_select(out, axis, _new_tensor(high))
+        out = lo + (hi - lo) * frac
+    return out
+
+
+def _float_tuple(value, n: int):
+    if isinstance(value, (int, float)):
+        return (value,) * n
+    value = tuple(value)
+    if len(value) != n:
+        raise ValueError(
+            f"Input and scale_factor must have the same number of spatial dimensions, but got "
+            f"input with spatial dimensions of {n} and scale_factor of shape {list(value)}."
+        )
+    return value
+
+
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims):  # noqa: A002
+    """kernel, stride, dilation and per-side pads (ceil_mode widens the right side)."""
     kernel = _ntuple(kernel_size, dims, "kernel_size")
     stride = kernel if stride is None or stride == [] or stride == () else stride
     stride = _ntuple(stride, dims, "stride")
     padding = _ntuple(padding, dims, "padding")
-    for p, k in zip(padding, kernel):
+    dilation = _ntuple(dilation, dims, "dilation")
+    pads = []
+    for size, k, s, p, d in zip(input.shape[2:], kernel, stride, padding, dilation):
         if p > k // 2:
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={p}, "
-                f"kernel_size={k} and dilation=1"
+                f"kernel_size={k} and dilation={d}"
             )
-    pads = tuple((p, p) for p in padding)
-    return C.POOL_OPS[(kind, dims)].apply(input, kernel=kernel, stride=stride, pads=pads, **extra)
+        span = d * (k - 1) + 1
+        if size + 2 * p < span:
+            raise RuntimeError(
+                f"Given input size: {list(input.shape)}. Calculated output size is too small "
+                f"for kernel_size={kernel}, stride={stride}, padding={padding}"
+            )
+        extra = 0
+        if ceil_mode:
+            out = -(-(size + 2 * p - span) // s) + 1
+            if (out - 1) * s >= size + p:  # the last window must start inside the input
+                out -= 1
+            extra = max(0, (out - 1) * s + span - (size + 2 * p))
+        pads.append((p, p + extra))
+    return kernel, stride, dilation, tuple(pads)
+
+
+def _unbatched(fn, input, dims):  # noqa: A002
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"Expected {dims + 1}D or {dims + 2}D input, but got input of size: {list(input.shape)}"
+        )
+    if input.ndim == dims + 2:
+        return fn(input)
+    out = fn(input.unsqueeze(0))
+    if isinstance(out, tuple):
+        return tuple(o.squeeze(0) for o in out)
+    return out.squeeze(0)
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):  # noqa: A002
-    if ceil_mode or return_indices:
-        raise NotImplementedError(
-            "max_pool: ceil_mode=True and return_indices=True are not supported by glassgrad yet"
+    def run(x):
+        kernel, strides, dil, pads = _pool_geometry(
+            x, kernel_size, stride, padding, dilation, ceil_mode, dims
         )
-    dilation = _ntuple(dilation, dims, "dilation")
-    return _pool("max", input, kernel_size, stride, padding, dims, {"dilation": dilation})
+        out = C.POOL_OPS[("max", dims)].apply(
+            x, kernel=kernel, stride=strides, pads=pads, dilation=dil
+        )
+        if not return_indices:
+            return out
+        return out, _new_tensor(C.max_pool_indices(x._data, kernel, strides, pads, dil))
+
+    return _unbatched(run, input, dims)
 
 
 def max_pool1d(
@@ -629,7 +926,14 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
             "avg_pool: ceil_mode=True and count_include_pad=False are not supported by "
             "glassgrad yet"
         )
-    return _pool("avg", input, kernel_size, stride, padding, dims, {"divisor": divisor})
+
+    def run(x):
+        kernel, strides, _, pads = _pool_geometry(x, kernel_size, stride, padding, 1, False, dims)
+        return C.POOL_OPS[("avg", dims)].apply(
+            x, kernel=kernel, stride=strides, pads=pads, divisor=divisor
+        )
+
+    return _unbatched(run, input, dims)
 
 
 def avg_pool1d(
@@ -674,8 +978,8 @@ def avg_pool3d(
     )
 
 
-def _adaptive_avg_pool(input: Tensor, output_size, dims: int) -> Tensor:  # noqa: A002
-    """Mean over PyTorch's adaptive bins: [floor(i*S/O), ceil((i+1)*S/O)) per output i."""
+def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg") -> Tensor:  # noqa: A002
+    """Mean (or max) over PyTorch's adaptive bins [floor(i*S/O), ceil((i+1)*S/O))."""
     out = _ntuple(output_size, dims, "output_size")
     lead = input.ndim - dims
     if lead not in (1, 2):
@@ -692,19 +996,46 @@ def _adaptive_avg_pool(input: Tensor, output_size, dims: int) -> Tensor:  # noqa
         bins = []
         for i in range(size_out):
             start, end = (i * size) // size_out, -((-(i + 1) * size) // size_out)
-            bins.append(M.narrow(result, axis, start, end - start).mean(axis, keepdim=True))
+            part = M.narrow(result, axis, start, end - start)
+            if kind == "avg":
+                bins.append(part.mean(axis, keepdim=True))
+            else:
+                bins.append(part.amax(axis, keepdim=True))
         result = M.cat(bins, axis)
     return result
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:  # noqa: A002
     """Average-pool the last dimension to ``output_size``."""
-    return _adaptive_avg_pool(input, output_size, 1)
+    return _adaptive_pool(input, output_size, 1)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:  # noqa: A002
     """Average-pool the last two dimensions to ``output_size``."""
-    return _adaptive_avg_pool(input, output_size, 2)
+    return _adaptive_pool(input, output_size, 2)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:  # noqa: A002
+    """Average-pool the last three dimensions to ``output_size``."""
+    return _adaptive_pool(input, output_size, 3)
+
+
+def _adaptive_max(input, output_size, return_indices, dims):  # noqa: A002
+    if return_indices:
+        raise NotImplementedError(
+            "adaptive_max_pool(return_indices=True) is not supported by glassgrad yet"
+        )
+    return _adaptive_pool(input, output_size, dims, "max")
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:  # noqa: A002
+    """Max-pool the last dimension to ``output_size``."""
+    return _adaptive_max(input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:  # noqa: A002
+    """Max-pool the last two dimensions to ``output_size``."""
+    return _adaptive_max(input, output_size, return_indices, 2)
 
 
 # ----------------------------------------------------------------------------- activations
@@ -889,6 +1220,129 @@ def pairwise_distance(
 ) -> Tensor:
     """||x1 - x2 + eps||_p along the last dimension."""
     return R.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """input where |input| > lambd, else 0."""
+    return E.where(input.abs() > lambd, input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """input -/+ lambd outside [-lambd, lambd], 0 inside."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return E.where(input > lambd, input - lambd, E.where(input < -lambd, input + lambd, 0.0))
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place ``elu``."""
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """In-place ``leaky_relu``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place ``hardtanh``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place ``celu``."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """In-place ``selu``."""
+    return selu(input, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """In-place ``threshold``."""
+    return inplace_unary(input, lambda t: E.where(t > threshold, t, value))
+
+
+def rms_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape,
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """input / sqrt(mean(input ** 2) + eps) over the trailing ``normalized_shape`` dims."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
+        )
+    if eps is None:
+        eps = float(xp.finfo(input._data.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
+    """(*, C * r ** 2, H, W) -> (*, C, H * r, W * r)."""
+    r = upscale_factor
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+            f"square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    n = len(lead)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
+    """(*, C, H * r, W * r) -> (*, C * r ** 2, H, W)."""
+    r = downscale_factor
+    *lead, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(
+            "pixel_unshuffle expects height and width to be divisible by downscale_factor, but "
+            f"got height={h}, width={w} and downscale_factor={r}"
+        )
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    n = len(lead)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """softmax(q k^T * scale + mask) v; a boolean mask marks the positions that may attend."""
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention(enable_gqa=True) is not supported")
+    length, source = query.shape[-2], key.shape[-2]
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = L.matmul(query, key.transpose(-2, -1)) * scale
+    if is_causal:
+        allowed = xp.tril(xp.ones((length, source), dtype=bool))
+        scores = scores.masked_fill(_new_tensor(~allowed), -math.inf)
+    if attn_mask is not None:
+        if attn_mask.dtype.name == "bool":
+            scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
+        else:
+            scores = scores + attn_mask
+    weights = softmax(scores, dim=-1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return L.matmul(weights, value)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -1477,4 +1931,71 @@ def cosine_embedding_loss(
     loss = E.where(target == 1, 1 - cos, 0.0) + E.where(
         target == -1, (cos - margin).clamp_min(0), 0.0
     )
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance."""
+    reduction = _reduction(size_average, reduce, reduction)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = E.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def multilabel_soft_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Per-class logistic loss averaged over the classes (last dim), for 0/1 targets."""
+    reduction = _reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=input.ndim - 1) / input.shape[-1]
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-class hinge: sum over j != y of max(0, margin - x[y] + x[j]) ** p, over C."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x = input if input.ndim == 2 else input.unsqueeze(0)
+    y = target.reshape(-1, 1)
+    picked = x.gather(1, y)
+    hinge = (margin - picked + x).clamp_min(0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * weight[y._data]
+    others = _new_tensor(xp.arange(x.shape[1])[None, :] != y._data)
+    loss = (hinge * others.to(hinge.dtype)).sum(1) / x.shape[1]
+    if input.ndim != 2:
+        loss = loss.squeeze(0)
     return _reduce(loss, reduction)

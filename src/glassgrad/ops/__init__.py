@@ -109,8 +109,10 @@ def _reshape_as(self, other):
     return movement.reshape(self, *other.shape)
 
 
-def _round(self, decimals=0):
-    return elementwise.Round.apply(self, decimals=decimals)
+def _round(self, decimals=None):
+    if decimals is not None:
+        return elementwise.RoundDecimals.apply(self, decimals=decimals)
+    return elementwise.Round.apply(self)
 
 
 def _cmp(ufunc):
@@ -230,6 +232,8 @@ TENSOR_METHODS = {
     "argsort": reduce.argsort,
     "topk": reduce.topk,
     "median": reduce.median,
+    "bincount": reduce.bincount,
+    "unique": reduce.unique,
     "all": reduce.all,
     "any": reduce.any,
     "count_nonzero": reduce.count_nonzero,
@@ -274,4 +278,25 @@ TENSOR_PROPERTIES = {"T": movement.T, "mT": movement.mT}
 
 _ = (activation, conv, linalg, loss, nn_ops, Reciprocal)
 
+
+def accept_axis(fn):
+    """``fn`` that also takes NumPy's ``axis=`` for ``dim=``, as every PyTorch function does."""
+    code = getattr(fn, "__code__", None)
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount] if code else ()
+    if "dim" not in names or "axis" in names:
+        return fn
+
+    def method(*args, axis=None, **kwargs):
+        if axis is not None:
+            if "dim" in kwargs:
+                raise TypeError(f"{fn.__name__}() got both 'dim' and its alias 'axis'")
+            kwargs["dim"] = axis
+        return fn(*args, **kwargs)
+
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+TENSOR_METHODS = {name: accept_axis(fn) for name, fn in TENSOR_METHODS.items()}
 _install_methods(TENSOR_METHODS, TENSOR_PROPERTIES)

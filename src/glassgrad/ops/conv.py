@@ -13,13 +13,9 @@ import string
 from glassgrad._backend import xp
 from glassgrad.ops._op import Op
 
-__all__ = ["Convolution", "POOL_OPS", "output_size"]
+__all__ = ["Convolution", "ConvolutionTranspose", "POOL_OPS", "max_pool_indices"]
 
 _window_view = xp.lib.stride_tricks.sliding_window_view
-
-
-def output_size(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
-    return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def _windows(x, kernel, stride, dilation):
@@ -113,6 +109,79 @@ class Convolution(Op):
         return grad_x, grad_w, grad_b
 
 
+class ConvolutionTranspose(Op):
+    """The adjoint of ``Convolution``: (N, C_in, *S) with (C_in, C_out / groups, *K)."""
+
+    node_name = "ConvolutionBackward0"
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(
+        ctx,
+        x,
+        weight,
+        bias,
+        stride=(1,),
+        padding=(0,),
+        output_padding=(0,),
+        dilation=(1,),
+        groups=1,
+    ):
+        kernel = weight.shape[2:]
+        k = len(kernel)
+        n, c = x.shape[:2]
+        cg, og = c // groups, weight.shape[1]
+        in_shape = x.shape[2:]
+        full = tuple(
+            (s_in - 1) * s + d * (kk - 1) + 1 + op
+            for s_in, s, d, kk, op in zip(in_shape, stride, dilation, kernel, output_padding)
+        )
+        x_g = x.reshape((n, groups, cg) + in_shape)
+        w_g = weight.reshape((groups, cg, og) + tuple(kernel))
+        o, _ = _letters(k)
+        out = xp.zeros((n, groups, og) + full, dtype=x.dtype)
+        for tap in itertools.product(*(range(s) for s in kernel)):
+            part = xp.einsum(f"ngc{o},gcd->ngd{o}", x_g, w_g[(Ellipsis,) + tap], optimize=True)
+            out[(slice(None),) * 3 + _tap_slices(tap, in_shape, stride, dilation)] += part
+        out = out.reshape((n, groups * og) + full)
+        crop = tuple(slice(p, f - p) for p, f in zip(padding, full))  # output = full - 2 * pad
+        out = out[(slice(None), slice(None)) + crop]
+        if bias is not None:
+            out = out + bias.reshape((1, -1) + (1,) * k)
+        ctx.save(x, weight)
+        ctx.geometry = (stride, padding, dilation, groups, full)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved
+        stride, padding, dilation, groups, full = ctx.geometry
+        kernel = weight.shape[2:]
+        k = len(kernel)
+        n, c = x.shape[:2]
+        cg, og = c // groups, weight.shape[1]
+        in_shape = x.shape[2:]
+        gfull = xp.zeros(grad.shape[:2] + full, dtype=grad.dtype)
+        place = tuple(slice(p, p + s) for p, s in zip(padding, grad.shape[2:]))
+        gfull[(slice(None), slice(None)) + place] = grad
+        win = _windows(gfull, kernel, stride, dilation)
+        win = win[(slice(None), slice(None)) + tuple(slice(0, s) for s in in_shape)]
+        win_g = win.reshape((n, groups, og) + tuple(in_shape) + tuple(kernel))
+        w_g = weight.reshape((groups, cg, og) + tuple(kernel))
+        x_g = x.reshape((n, groups, cg) + in_shape)
+        o, w = _letters(k)
+        grad_x = grad_w = grad_b = None
+        if ctx.next_functions[0][0] is not None:
+            gx = xp.einsum(f"ngd{o}{w},gcd{w}->ngc{o}", win_g, w_g, optimize=True)
+            grad_x = gx.reshape(x.shape)
+        if ctx.next_functions[1][0] is not None:
+            gw = xp.einsum(f"ngc{o},ngd{o}{w}->gcd{w}", x_g, win_g, optimize=True)
+            grad_w = gw.reshape(weight.shape)
+        if len(ctx.next_functions) > 2 and ctx.next_functions[2][0] is not None:
+            grad_b = grad.sum(axis=(0,) + tuple(range(2, 2 + k)))
+        return grad_x, grad_w, grad_b
+
+
 class _MaxPool(Op):
     """Maximum over each window (padding counts as -inf); the gradient goes to the argmax."""
 
@@ -140,6 +209,22 @@ class _MaxPool(Op):
             slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:])
         )
         return gx[(slice(None), slice(None)) + crop]
+
+
+def max_pool_indices(x, kernel, stride, pads, dilation):
+    """Where each window's maximum sits, as a flat index into the input's spatial plane."""
+    win = _windows(_pad(x, pads, -xp.inf), kernel, stride, dilation)
+    k = len(kernel)
+    out_shape = win.shape[2 : 2 + k]
+    arg = win.reshape(win.shape[: 2 + k] + (-1,)).argmax(axis=-1)
+    taps = xp.unravel_index(arg, tuple(kernel))
+    flat = xp.zeros(arg.shape, dtype=xp.int64)
+    for axis in range(k):
+        shape = [1] * (2 + k)
+        shape[2 + axis] = out_shape[axis]
+        start = (xp.arange(out_shape[axis]) * stride[axis] - pads[axis][0]).reshape(shape)
+        flat = flat * x.shape[2 + axis] + start + taps[axis] * dilation[axis]
+    return flat
 
 
 class _AvgPool(Op):

@@ -11,6 +11,7 @@ from numbers import Number
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad.autograd.engine import owns_gradient
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 from glassgrad.tensor import Tensor, _new_tensor
@@ -254,11 +255,12 @@ class PowTensor(Op):
     def backward(ctx, grad):
         a, b, out = ctx.saved
         grad_a = grad_b = None
-        if _needs(ctx, 0):
-            grad_a = D.where(_value(b) == 0, 0.0, grad * (b * a ** (b - 1)))
-        if _needs(ctx, 1):
-            av, bv = _value(a), _value(b)
-            grad_b = D.where((av == 0) & (bv >= 0), 0.0, grad * (out * D.log(a)))
+        with xp.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1, log(0): masked below
+            if _needs(ctx, 0):
+                grad_a = D.where(_value(b) == 0, 0.0, grad * (b * a ** (b - 1)))
+            if _needs(ctx, 1):
+                av, bv = _value(a), _value(b)
+                grad_b = D.where((av == 0) & (bv >= 0), 0.0, grad * (out * D.log(a)))
         return grad_a, grad_b
 
 
@@ -278,7 +280,8 @@ class PowScalarBase(Op):
     def backward(ctx, grad):
         (out,) = ctx.saved
         if ctx.base == 0:
-            return None, D.where(_value(out) >= 0, 0.0, grad * (out * float("-inf")))
+            with xp.errstate(invalid="ignore"):  # 0 * -inf where masked
+                return None, D.where(_value(out) >= 0, 0.0, grad * (out * float("-inf")))
         return None, grad * (out * float(xp.log(ctx.base)))
 
 
@@ -288,12 +291,23 @@ def _value(x):
 
 
 # ----------------------------------------------------------------------------- unary math
+def _via_float64(ufunc, a):
+    """``ufunc(a)``, for float32 computed in float64 and rounded once.
+
+    PyTorch's float32 exp and tanh are nearly always correctly rounded; NumPy's are off by
+    one ulp for about a third of inputs, which training loops amplify into printed digits.
+    """
+    if a.dtype == xp.float32:
+        return ufunc(a.astype(xp.float64)).astype(xp.float32)
+    return ufunc(a)
+
+
 class Exp(Op):
     """e ** a."""
 
     @staticmethod
     def forward(ctx, a):
-        out = xp.exp(a)
+        out = _via_float64(xp.exp, a)
         ctx.save(out)
         return out
 
@@ -460,13 +474,16 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = xp.tanh(a)
+        out = _via_float64(xp.tanh, a)
         ctx.save(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         out = ctx.saved[0]
+        if D.is_array(out) and out.dtype == xp.float32:
+            # PyTorch's kernel rounds 1 - out * out once (a fused multiply-add); so does float64.
+            return grad * (1 - xp.square(out, dtype=xp.float64)).astype(xp.float32)
         return grad * (1 - out * out)
 
 
@@ -664,6 +681,10 @@ class Sigmoid(Op):
 
 
 def _sigmoid(a):
+    if a.dtype == xp.float32:
+        # PyTorch's float32 kernel: 1 / (1 + e ** -a), e ** -a rounded once; inf gives 0.
+        with xp.errstate(over="ignore"):
+            return 1 / (1 + _via_float64(xp.exp, -a))
     # e ** -|a| never overflows; the two branches agree where both are finite.
     z = xp.exp(-xp.abs(a))
     return xp.where(a >= 0, 1 / (1 + z), z / (1 + z)).astype(a.dtype, copy=False)
@@ -680,7 +701,10 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return D.mask(grad, _value(ctx.saved[0]) > 0)
+        keep = _value(ctx.saved[0]) > 0
+        if owns_gradient(grad):  # write into the engine's spare buffer: one array fewer
+            return xp.multiply(grad, keep, out=grad)
+        return D.mask(grad, keep)
 
 
 class Abs(Op):
@@ -746,6 +770,12 @@ class Round(Op):
     @staticmethod
     def backward(ctx, grad):
         return grad * 0
+
+
+class RoundDecimals(Round):
+    """``round(decimals=n)``, a separate overload (and node name) in PyTorch."""
+
+    node_name = "RoundBackward1"
 
 
 class Trunc(Op):
@@ -1003,6 +1033,8 @@ def clamp(a, min=None, max=None):  # noqa: A002
         hi = as_operand(max) if max is not None else None
         dtype = a.dtype
         for bound in (lo, hi):
+            if isinstance(bound, Tensor):
+                _check_broadcast("clamp", a, bound)
             if bound is not None:
                 dtype = _dtypes.promote(dtype, _dtypes.result_dtype(a, bound))
         arrays = [a._data.astype(dtype.np, copy=False)] + [

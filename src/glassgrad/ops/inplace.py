@@ -235,7 +235,7 @@ def _refresh_views(t: Tensor) -> None:
     if not refs:
         return
     alive = []
-    for ref in refs:
+    for ref in tuple(refs):  # AsStrided below is a view op too: it appends to ``refs``
         view = ref()
         if view is None or view._version is not t._version:
             continue
@@ -282,6 +282,11 @@ def inplace_unary(t: Tensor, fn) -> Tensor:
         assign(t, fn(_old_value(t)))
         return t
     new = fn(t.detach())._data
+    if new.shape != t._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(t.shape)} doesn't match the broadcast shape "
+            f"{list(new.shape)}; an in-place op cannot change the tensor's shape"
+        )
     t._data[...] = new
     t._version[0] += 1
     return t

@@ -292,22 +292,47 @@ class Inverse(Op):
         return -(inv_t @ (grad @ inv_t))
 
 
+class Solve(Op):
+    """X with A @ X = B; a vector B is solved as a one-column matrix."""
+
+    node_name = "LinalgSolveExBackward0"
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, b, vector=False):
+        out = xp.linalg.solve(a, b[..., None] if vector else b)
+        ctx.save(a, out)
+        ctx.vector = vector
+        return out[..., 0] if vector else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        grad_b = xp.linalg.solve(D.swap_last(a), grad[..., None] if ctx.vector else grad)
+        grad_a = -(grad_b @ D.swap_last(out))
+        return grad_a, grad_b[..., 0] if ctx.vector else grad_b
+
+
 class Det(Op):
     """Determinant (batched); the gradient is the cofactor matrix, also when singular."""
 
     node_name = "LinalgDetBackward0"
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save(a)
-        return xp.linalg.det(a)
+        out = xp.asarray(xp.linalg.det(a))
+        ctx.save(a, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
+        a, out = ctx.saved
+        if not D.is_array(a):  # create_graph: det(A) A^-T with recorded ops (A invertible)
+            scaled = (grad * out).reshape(tuple(grad.shape) + (1, 1))
+            return scaled * D.swap_last(inverse(a))
         # det(A) A^-T = det(U) det(V^T) U diag(prod_{j != i} s_j) V^T, with A = U S V^T.
-        (a,) = ctx.saved
-        u, s, vt = xp.linalg.svd(a)
+        # In float64, so float32 results round like PyTorch's LU-based ones (3.0, not 2.9999995).
+        u, s, vt = xp.linalg.svd(a.astype(xp.promote_types(a.dtype, xp.float64)))
         ones = xp.ones(s.shape[:-1] + (1,), dtype=s.dtype)
         left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
         right = xp.flip(
@@ -315,7 +340,7 @@ class Det(Op):
         )
         sign = xp.linalg.det(u) * xp.linalg.det(vt)
         cofactor = (u * (left * right)[..., None, :]) @ vt
-        cofactor = cofactor * sign[..., None, None]
+        cofactor = (cofactor * sign[..., None, None]).astype(a.dtype)
         return xp.asarray(grad)[..., None, None] * cofactor
 
 
@@ -516,12 +541,13 @@ def einsum(equation: str, *operands) -> Tensor:
     sizes: dict = {}
     for sub, o in zip(subs, operands):
         for c, n in zip(sub, o.shape):
-            if sizes.get(c, 1) != 1 and n not in (1, sizes[c]):
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+            elif n not in (1, sizes[c]):
                 raise RuntimeError(
                     f"einsum(): operands do not broadcast: subscript {c!r} has size {sizes[c]} "
                     f"and {n} in {equation!r}"
                 )
-            sizes[c] = max(sizes.get(c, 1), n)
     missing = set(out) - set("".join(subs))
     if missing:
         raise RuntimeError(
@@ -555,6 +581,28 @@ def inverse(a: Tensor) -> Tensor:
         raise RuntimeError(
             "linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
             "because the input matrix is singular."
+        ) from None
+
+
+def solve(a: Tensor, b: Tensor) -> Tensor:
+    """``torch.linalg.solve``: b is a vector when 1-D or shaped like A without its last dim."""
+    _square_check(a, "solve")
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    if b.ndim == 0 or b.shape[-1 if vector else -2] != a.shape[-1]:
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+            f"(A is {list(a.shape)}, B is {list(b.shape)})"
+        )
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{a.dtype} and B of type {b.dtype} instead; convert one with .to()"
+        )
+    try:
+        return Solve.apply(a, b, vector=vector)
+    except xp.linalg.LinAlgError:
+        raise RuntimeError(
+            "torch.linalg.solve: The solver failed because the input matrix is singular."
         ) from None
 
 

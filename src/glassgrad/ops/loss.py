@@ -70,7 +70,7 @@ class MseLoss(Op):
     def backward(ctx, grad):
         input, target = ctx.saved  # noqa: A001
         diff = input - target
-        norm = 2.0 / _numel(diff) if ctx.reduction == "mean" else 2.0
+        norm = 2.0 / (_numel(diff) or 1) if ctx.reduction == "mean" else 2.0  # empty: no grad
         g = norm * diff * grad
         return g, -g if ctx.next_functions[1][0] is not None else None
 
@@ -86,7 +86,10 @@ class NllLoss(Op):
     @staticmethod
     def forward(ctx, logp, target, weight=None, reduction="mean", ignore_index=-100):
         classes = logp.shape[1] if logp.ndim > 1 else logp.shape[0]
-        rows = xp.moveaxis(logp, 1, -1).reshape(-1, classes) if logp.ndim > 1 else logp[None]
+        if logp.ndim == 2:
+            rows = logp  # already (samples, classes)
+        else:
+            rows = xp.moveaxis(logp, 1, -1).reshape(-1, classes) if logp.ndim > 1 else logp[None]
         flat = target.reshape(-1)
         keep = flat != ignore_index
         safe = xp.where(keep, flat, 0)
@@ -105,6 +108,8 @@ class NllLoss(Op):
             return total
         total_weight = w.sum(dtype=logp.dtype)
         ctx.total_weight = total_weight
+        if total_weight != 0:
+            return total / total_weight
         with xp.errstate(invalid="ignore", divide="ignore"):
             return total / total_weight
 

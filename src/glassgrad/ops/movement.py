@@ -64,6 +64,12 @@ class TransposeT(Transpose):
     node_name = "TBackward0"
 
 
+class TView(View):
+    """``t()`` of a vector or scalar: the same data, recorded under PyTorch's name."""
+
+    node_name = "TBackward0"
+
+
 class Permute(Op):
     """Reorder dimensions."""
 
@@ -295,6 +301,12 @@ class CopySlices(Op):
         return grad_a, grad_value
 
 
+class IndexPut(CopySlices):
+    """``x[mask_or_int_array] = value`` recorded in the graph (PyTorch's ``index_put_``)."""
+
+    node_name = "IndexPutBackward0"
+
+
 def _written_mask(ctx):
     shape = ctx._in_meta[0][0]
     mask = xp.zeros(shape, dtype=bool)
@@ -377,6 +389,8 @@ class Gather(Op):
 
 
 def _along_axis(index: ndarray, dim: int):
+    if index.ndim == 0:  # a 0-d tensor: the one element
+        return ()
     grids = list(xp.ogrid[tuple(slice(0, s) for s in index.shape)])
     grids[dim] = index
     return tuple(grids)
@@ -623,11 +637,13 @@ def t(a: Tensor) -> Tensor:
     if ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
     if ndim < 2:
-        return View.apply(a, shape=a.shape)
+        return TView.apply(a, shape=a.shape)
     return TransposeT.apply(a, dim0=0, dim1=1)
 
 
 def permute(a: Tensor, *dims) -> Tensor:
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = _shape_arg(dims)
     if len(dims) != a.ndim:
         raise RuntimeError(
@@ -645,6 +661,19 @@ def permute(a: Tensor, *dims) -> Tensor:
 
 
 def T(a: Tensor) -> Tensor:
+    if a.ndim != 2:
+        import warnings
+
+        warnings.warn(
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+            if a.ndim == 0
+            else "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+            "reverse the dimensions of a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
     return Permute.apply(a, dims=tuple(reversed(range(a.ndim))))
 
 
@@ -857,9 +886,10 @@ def _convert_index(index):
                 continue
             advanced = True
             out.append(arr)
-        elif isinstance(item, (list, ndarray)):
+        elif isinstance(item, (list, ndarray, range)):
             advanced = True
-            arr = xp.asarray(item)
+            arr = xp.arange(item.start, item.stop, item.step) if type(item) is range else item
+            arr = xp.asarray(arr)
             if arr.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(arr)
@@ -976,7 +1006,7 @@ def setitem(a: Tensor, index, value) -> None:
     from glassgrad.autograd.grad_mode import STATE
     from glassgrad.ops.inplace import assign, check_inplace
 
-    idx, _, _, _ = _convert_index(index)
+    idx, advanced, _, _ = _convert_index(index)
     _check_bounds(a, idx)
     value_is_tensor = isinstance(value, Tensor)
     v = value._data if value_is_tensor else xp.asarray(value)
@@ -995,7 +1025,14 @@ def setitem(a: Tensor, index, value) -> None:
         a._version[0] += 1
         return
     value_t = value if value_is_tensor else _new_tensor(v)
-    result = CopySlices.run((a, value_t), (a._data, v), {"index": idx})
+    op = IndexPut if advanced else CopySlices
+    try:
+        result = op.run((a, value_t), (a._data, v), {"index": idx})
+    except ValueError as exc:
+        raise RuntimeError(
+            f"could not assign a value of shape {list(v.shape)} to tensor{list(a.shape)}"
+            f"[{index!r}]: {exc}"
+        ) from None
     assign(a, result)  # into a's memory, so views and bases stay in sync
 
 
@@ -1004,8 +1041,8 @@ def clone(a: Tensor) -> Tensor:
     return Clone.apply(a)
 
 
-def flip(a: Tensor, *dims) -> Tensor:
-    dims = tuple(_dim(d, a.ndim) for d in _shape_arg(dims))
+def flip(a: Tensor, *args, dims=None) -> Tensor:
+    dims = tuple(_dim(d, a.ndim) for d in _shape_arg(args if dims is None else (dims,)))
     return Flip.apply(a, dims=dims if a.ndim else ())
 
 
@@ -1024,11 +1061,12 @@ def gather(a: Tensor, dim, index: Tensor) -> Tensor:
         raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype!r}")
     d = _dim(dim, a.ndim)
     idx = index._data
-    if idx.size and (idx.min() < 0 or idx.max() >= a.shape[d]):
+    size = a.shape[d] if a.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(
-            f"index {bad} is out of bounds for dimension {d} with size {a.shape[d]} (gather on "
-            f"a tensor of shape {list(a.shape)}); indices must be in [0, {a.shape[d] - 1}]"
+            f"index {bad} is out of bounds for dimension {d} with size {size} (gather on "
+            f"a tensor of shape {list(a.shape)}); indices must be in [0, {size - 1}]"
         )
     return Gather.apply(a, index=idx, dim=d)
 
@@ -1054,6 +1092,16 @@ def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
         )
     if isinstance(value, Tensor):
         value = value.item()
+    try:
+        shape = xp.broadcast_shapes(m.shape, a._data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_fill: the mask of shape {list(m.shape)} does not broadcast with the tensor "
+            f"of shape {list(a.shape)}; the size of tensor a must match the size of tensor b at "
+            "every non-singleton dimension"
+        ) from None
+    if shape != a._data.shape:
+        a = expand(a, *shape)  # out of place, the result takes the broadcast shape
     return MaskedFill.apply(a, mask=m, value=value)
 
 

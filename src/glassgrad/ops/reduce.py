@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import xp
+from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 from glassgrad.tensor import Tensor, _new_tensor
@@ -60,6 +61,8 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
         _setup(ctx, a, dims, keepdim)
+        if dtype is None or xp.dtype(dtype) == a.dtype:
+            return torch_order_sum(a, _axes(dims, a.ndim), keepdim)
         return a.sum(axis=_axes(dims, a.ndim), keepdims=keepdim, dtype=dtype)
 
     @staticmethod
@@ -83,9 +86,8 @@ class Mean(Op):
         if dtype is not None:
             a = a.astype(dtype)
         if 0 < count < 1 << 24 and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
-            # What ndarray.mean computes (sum, then divide; the quotient rounds the same
-            # while the count is exact in float32) without its Python-level overhead.
-            return xp.add.reduce(a, axis=_axes(dims, a.ndim), keepdims=keepdim) / count
+            # Sum (in PyTorch's order), then divide, as PyTorch's CPU mean does.
+            return torch_order_sum(a, _axes(dims, a.ndim), keepdim) / count
         return a.mean(axis=_axes(dims, a.ndim), keepdims=keepdim)
 
     @staticmethod
@@ -102,8 +104,6 @@ class MeanDim(Mean):
 class Prod(Op):
     """Product of elements; exact with zeros (products of the other elements)."""
 
-    differentiable_backward = False
-
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False):
         _setup(ctx, a, dims, keepdim)
@@ -117,8 +117,9 @@ class Prod(Op):
         g = _restore(grad, ctx)
         if a.ndim == 0 or a.size == 0:
             return g
-        if (a != 0).all():  # PyTorch's formula without zeros: grad * (result / input)
+        if (_value(a) != 0).all():  # PyTorch's formula without zeros: grad * (result / input)
             return g * (_restore(out, ctx) / a)
+        _no_double_backward_with_zeros(a, "prod")
         axes = ctx.dims
         moved = xp.moveaxis(a, axes, tuple(range(-len(axes), 0)))
         flat = moved.reshape(moved.shape[: a.ndim - len(axes)] + (-1,))
@@ -304,7 +305,10 @@ def _var_backward(ctx, grad, a):
     """PyTorch's ``var_backward``: (2 / (N - correction)) * grad * (a - mean)."""
     count = _count(ctx.shape, ctx.dims)
     mean = D.sum(a, axis=_axes(ctx.dims, len(ctx.shape)), keepdims=True) / count
-    return (2.0 / (count - ctx.correction)) * grad * (a - mean)
+    dof = count - ctx.correction
+    scale = 2.0 / dof if dof else float("inf")  # as C++'s 2.0 / 0: NaN gradients follow
+    with xp.errstate(invalid="ignore"):
+        return scale * grad * (a - mean)
 
 
 def _value(x):
@@ -445,14 +449,20 @@ class Cumsum(Op):
         return _reversed_cumsum(grad, ctx.dim)
 
 
+def _no_double_backward_with_zeros(a, what: str) -> None:
+    if not D.is_array(a):
+        raise RuntimeError(
+            f"double backward (create_graph=True) through {what} of a tensor containing zeros is "
+            "not supported by glassgrad yet; compute the first derivative without create_graph"
+        )
+
+
 def _reversed_cumsum(x, dim):
     return D.flip(D.cumsum(D.flip(x, dim), dim), dim)
 
 
 class Cumprod(Op):
     """Running product along a dimension; exact gradient also where inputs are zero."""
-
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -467,8 +477,9 @@ class Cumprod(Op):
         dim = ctx.dim
         if dim is None:
             return grad
-        if (a != 0).all():
+        if (_value(a) != 0).all():
             return _reversed_cumsum(grad * out, dim) / a
+        _no_double_backward_with_zeros(a, "cumprod")
         # With zeros, d out_j / d a_i is the product of a_k for k <= j, k != i.
         result = xp.empty_like(a)
         n = a.shape[dim]
@@ -698,28 +709,34 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
-def var(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def _spread(op, what: str, a: Tensor, dim, unbiased, keepdim, correction):
+    """var / std: PyTorch warns (and gives NaN or inf) when there are too few elements."""
+    import warnings
+
     if isinstance(dim, bool):
         unbiased, dim = dim, None
-    _float_only(a, "var")
-    return Var.apply(
-        a,
-        dims=norm_dims(dim, a.ndim),
-        correction=_correction(unbiased, correction),
-        keepdim=keepdim,
+    _float_only(a, what)
+    dims = norm_dims(dim, a.ndim)
+    correction = _correction(unbiased, correction)
+    if _count(a.shape, dims) - correction > 0:
+        return op.apply(a, dims=dims, correction=correction, keepdim=keepdim)
+    warnings.warn(
+        f"{what}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+        "reduction factor (input numel divided by output numel).",
+        UserWarning,
+        stacklevel=3,
     )
+    with warnings.catch_warnings(), xp.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own DoF warning: said above
+        return op.apply(a, dims=dims, correction=correction, keepdim=keepdim)
+
+
+def var(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _spread(Var, "var", a, dim, unbiased, keepdim, correction)
 
 
 def std(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    _float_only(a, "std")
-    return Std.apply(
-        a,
-        dims=norm_dims(dim, a.ndim),
-        correction=_correction(unbiased, correction),
-        keepdim=keepdim,
-    )
+    return _spread(Std, "std", a, dim, unbiased, keepdim, correction)
 
 
 def norm(a: Tensor, p="fro", dim=None, keepdim=False, dtype=None):
@@ -762,12 +779,17 @@ def log_softmax(a: Tensor, dim=None, dtype=None, _stacklevel=3):
     return LogSoftmax.apply(a, dim=_softmax_dim(a, dim, "log_softmax"))
 
 
+def _dim_or_none(dim, ndim: int):
+    d = norm_dims(dim, ndim)[0]  # checked for 0-d tensors too
+    return d if ndim else None
+
+
 def cumsum(a: Tensor, dim, *, dtype=None):
     if dtype is not None:
         a = a.to(_dtypes.to_dtype(dtype))
     elif a._data.dtype.kind in "biu":
         a = a.to(_dtypes.int64)
-    return Cumsum.apply(a, dim=norm_dims(dim, a.ndim)[0] if a.ndim else None)
+    return Cumsum.apply(a, dim=_dim_or_none(dim, a.ndim))
 
 
 def cumprod(a: Tensor, dim, *, dtype=None):
@@ -775,7 +797,7 @@ def cumprod(a: Tensor, dim, *, dtype=None):
         a = a.to(_dtypes.to_dtype(dtype))
     elif a._data.dtype.kind in "biu":
         a = a.to(_dtypes.int64)
-    return Cumprod.apply(a, dim=norm_dims(dim, a.ndim)[0] if a.ndim else None)
+    return Cumprod.apply(a, dim=_dim_or_none(dim, a.ndim))
 
 
 class _SortResult(_MinMaxResult):
@@ -861,6 +883,39 @@ def median(a: Tensor, dim=None, keepdim=False):
     if a.ndim and not keepdim:
         idx = idx.squeeze(d)
     return _MedianResult((values, _new_tensor(idx)))
+
+
+def bincount(a: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value 0, 1, 2, ... occurs in a 1-D non-negative integer tensor."""
+    data = a._data
+    if data.dtype.kind not in "biu":
+        raise NotImplementedError(f'"bincount_cpu" not implemented for {a.dtype!r}')
+    if data.ndim != 1 or (data.size and data.min() < 0):
+        raise RuntimeError(
+            f"bincount only supports 1-d non-negative integral inputs (got shape {list(a.shape)})."
+        )
+    w = None if weights is None else weights._data
+    out = xp.bincount(data, weights=w, minlength=minlength)
+    return _new_tensor(out.astype(xp.int64 if w is None else w.dtype))
+
+
+def unique(
+    a: Tensor,
+    sorted: bool = True,
+    return_inverse=False,
+    return_counts=False,
+    dim=None,  # noqa: A002
+):
+    """The distinct values (sorted), optionally with inverse indices and counts."""
+    axis = None if dim is None else norm_dims(dim, a.ndim)[0]
+    values, inverse, counts = xp.unique(a._data, return_inverse=True, return_counts=True, axis=axis)
+    out = [_new_tensor(values)]
+    if return_inverse:
+        shape = a.shape if axis is None else (a.shape[axis],)
+        out.append(_new_tensor(inverse.reshape(shape).astype(xp.int64)))
+    if return_counts:
+        out.append(_new_tensor(counts.astype(xp.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
 
 
 def all(a: Tensor, dim=None, keepdim=False):  # noqa: A001

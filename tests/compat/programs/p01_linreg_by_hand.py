@@ -1,4 +1,5 @@
 """Linear regression y = 2x + 1 fitted by hand with autograd."""
+
 import torch
 
 X = torch.tensor([[1.0], [2.0], [3.0], [4.0], [5.0]])

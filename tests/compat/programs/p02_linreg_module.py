@@ -1,4 +1,5 @@
 """Linear regression with nn.Linear, MSELoss and SGD."""
+
 import torch
 import torch.nn as nn
 

@@ -1,4 +1,5 @@
 """Logistic regression with sigmoid + BCELoss."""
+
 import torch
 import torch.nn as nn
 

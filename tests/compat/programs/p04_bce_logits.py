@@ -1,4 +1,5 @@
 """BCEWithLogitsLoss with pos_weight and reductions; functional forms."""
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -1,4 +1,5 @@
 """Two-layer MLP with nn.Sequential(ReLU) trained with Adam on XOR."""
+
 import torch
 import torch.nn as nn
 

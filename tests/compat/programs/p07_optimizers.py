@@ -1,4 +1,5 @@
 """Same tiny problem with several optimizers."""
+
 import torch
 import torch.nn as nn
 
@@ -32,7 +33,7 @@ for name, make in makers.items():
     model = make_model()
     opt = make(model.parameters())
     losses = []
-    for step in range(25):
+    for _step in range(25):
         opt.zero_grad()
         loss = nn.functional.mse_loss(model(X), y)
         loss.backward()

@@ -1,4 +1,5 @@
 """Printing tensors of many dtypes and shapes."""
+
 import torch
 
 x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -36,7 +37,9 @@ print(torch.tensor([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]))
 print(repr(torch.tensor([0.1, 0.2], requires_grad=True)))
 print(torch.tensor([2.0], requires_grad=True) * 2)
 print(torch.tensor([1, 2], dtype=torch.int8), torch.tensor([1.0], dtype=torch.float16))
-print(torch.tensor([1.0, 2.0]).double(), torch.tensor([1.7, -1.7]).long(), torch.tensor([0, 2]).bool())
+print(
+    torch.tensor([1.0, 2.0]).double(), torch.tensor([1.7, -1.7]).long(), torch.tensor([0, 2]).bool()
+)
 print(x.numpy())
 print(x.tolist(), x.sum().item(), type(x.sum().item()), type(torch.tensor(3).item()))
 print(str(x.shape), list(x.shape), tuple(x.shape))

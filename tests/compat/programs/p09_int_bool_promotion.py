@@ -1,4 +1,5 @@
 """Integer / bool tensor arithmetic and type promotion."""
+
 import torch
 
 a = torch.tensor([1, 2, 3])
@@ -11,8 +12,8 @@ print(a * 2.5, (a * 2.5).dtype)
 print(a / 2, (a / 2).dtype)
 print(a // 2, a % 2)
 print(a + f, (a + f).dtype)
-print(a ** 2, (a ** 2).dtype)
-print(a ** 0.5)
+print(a**2, (a**2).dtype)
+print(a**0.5)
 print(m + m, (m + m).dtype)
 print(m * a, (m * a).dtype)
 print(m.sum(), m.sum().dtype)

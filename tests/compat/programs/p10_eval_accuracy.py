@@ -1,4 +1,5 @@
 """Evaluation under torch.no_grad: argmax accuracy, train/eval modes, Dropout."""
+
 import torch
 import torch.nn as nn
 

@@ -1,4 +1,5 @@
 """Mini-batch training with DataLoader over TensorDataset (shuffle=False)."""
+
 import torch
 from torch import nn, optim
 from torch.utils.data import DataLoader, TensorDataset

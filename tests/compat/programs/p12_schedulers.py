@@ -1,4 +1,5 @@
 """Learning-rate schedulers: StepLR, ExponentialLR, MultiStepLR."""
+
 import torch
 from torch.optim.lr_scheduler import ExponentialLR, MultiStepLR, StepLR
 
@@ -8,7 +9,7 @@ sched = StepLR(opt, step_size=3, gamma=0.5)
 print(sched.get_last_lr())
 for epoch in range(8):
     opt.zero_grad()
-    loss = (w ** 2).sum()
+    loss = (w**2).sum()
     loss.backward()
     opt.step()
     sched.step()
@@ -17,9 +18,9 @@ print(w)
 w2 = torch.tensor([3.0], requires_grad=True)
 opt2 = torch.optim.Adam([w2], lr=0.5)
 sched2 = ExponentialLR(opt2, gamma=0.9)
-for epoch in range(5):
+for _epoch in range(5):
     opt2.zero_grad()
-    (w2 ** 2).sum().backward()
+    (w2**2).sum().backward()
     opt2.step()
     sched2.step()
     print(f"{sched2.get_last_lr()[0]:.6f}", f"{w2.item():.6f}")

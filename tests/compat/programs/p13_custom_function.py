@@ -1,4 +1,5 @@
 """A custom autograd.Function with ctx.save_for_backward."""
+
 import torch
 
 
@@ -21,12 +22,12 @@ class Cube(torch.autograd.Function):
     def forward(ctx, x, scale):
         ctx.save_for_backward(x)
         ctx.scale = scale
-        return scale * x ** 3
+        return scale * x**3
 
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * 3 * ctx.scale * x ** 2, None
+        return grad_output * 3 * ctx.scale * x**2, None
 
 
 x = torch.tensor([-2.0, -0.5, 0.0, 1.0, 3.0], requires_grad=True)

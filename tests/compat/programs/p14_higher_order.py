@@ -1,8 +1,9 @@
 """torch.autograd.grad with create_graph for higher-order derivatives."""
+
 import torch
 
 x = torch.tensor(2.0, requires_grad=True)
-y = x ** 3 + 2 * x ** 2 - x
+y = x**3 + 2 * x**2 - x
 (dy,) = torch.autograd.grad(y, x, create_graph=True)
 print(dy)
 (d2y,) = torch.autograd.grad(dy, x, create_graph=True)
@@ -11,7 +12,7 @@ print(d2y)
 print(d3y)
 a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 b = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
-f = (a * b).sum() + (a ** 2).sum()
+f = (a * b).sum() + (a**2).sum()
 ga, gb = torch.autograd.grad(f, [a, b])
 print(ga, gb)
 g = torch.sin(a).sum()
@@ -32,6 +33,6 @@ print(x.grad)
 u = torch.tensor([0.3, 0.7], requires_grad=True)
 out = torch.tanh(u).pow(2).sum()
 (g1,) = torch.autograd.grad(out, u, create_graph=True)
-penalty = (g1 ** 2).sum()
+penalty = (g1**2).sum()
 penalty.backward()
 print(g1, u.grad)

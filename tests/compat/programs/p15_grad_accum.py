@@ -1,4 +1,5 @@
 """Gradient accumulation across backward calls and zero_grad variants."""
+
 import torch
 import torch.nn as nn
 

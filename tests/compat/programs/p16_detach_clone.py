@@ -1,4 +1,5 @@
 """detach, clone, requires_grad_, in-place updates under no_grad."""
+
 import torch
 
 a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)

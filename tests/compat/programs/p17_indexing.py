@@ -1,4 +1,5 @@
 """Indexing, slicing, masking, gather and friends."""
+
 import torch
 
 x = torch.arange(1.0, 13.0).reshape(3, 4)

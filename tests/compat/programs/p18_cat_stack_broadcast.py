@@ -1,4 +1,5 @@
 """cat, stack, matmul and broadcasting arithmetic."""
+
 import torch
 
 a = torch.tensor([[1.0, 2.0], [3.0, 4.0]])

@@ -1,4 +1,5 @@
 """Reductions with dim / keepdim."""
+
 import torch
 
 x = torch.tensor([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]])

@@ -1,4 +1,5 @@
 """torch.manual_seed + randn used only for shapes and structure."""
+
 # COMPAT: random-init
 import torch
 import torch.nn as nn
@@ -19,7 +20,7 @@ loss.backward()
 print([p.grad.shape for p in model.parameters()])
 print(torch.randperm(6).sort().values)
 layer = nn.Linear(10, 10)
-print(bool((layer.weight.abs() <= 10 ** -0.5).all()))
+print(bool((layer.weight.abs() <= 10**-0.5).all()))
 g = torch.Generator().manual_seed(1)
 print(torch.randn(2, generator=g).shape)
 nn.init.zeros_(layer.bias)

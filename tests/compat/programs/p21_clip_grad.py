@@ -1,4 +1,5 @@
 """clip_grad_norm_ and clip_grad_value_ in a training loop."""
+
 import torch
 import torch.nn as nn
 

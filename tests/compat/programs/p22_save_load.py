@@ -1,4 +1,5 @@
 """Saving and loading a state_dict with torch.save / torch.load."""
+
 import os
 import tempfile
 

@@ -1,4 +1,5 @@
 """BatchNorm1d in eval mode with set running stats, and train mode forward."""
+
 import torch
 import torch.nn as nn
 

@@ -1,4 +1,5 @@
 """Misuse cases: only the exception type is printed."""
+
 import torch
 import torch.nn as nn
 

@@ -1,4 +1,5 @@
 """A custom nn.Module with nn.Parameter, registered buffer and a training loop."""
+
 import torch
 import torch.nn as nn
 
@@ -19,7 +20,7 @@ print(list(model.named_parameters()))
 print(list(model.named_buffers()))
 print(model.state_dict())
 x = torch.linspace(-1, 1, 9)
-y = 0.5 - x + 2 * x ** 2
+y = 0.5 - x + 2 * x**2
 opt = torch.optim.SGD(model.parameters(), lr=0.3, momentum=0.5)
 for epoch in range(50):
     opt.zero_grad()

@@ -1,4 +1,5 @@
 """Activation functions and losses, values and gradients."""
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

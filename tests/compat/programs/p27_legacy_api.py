@@ -1,4 +1,5 @@
 """Older-lesson idioms: Variable, torch.Tensor / FloatTensor constructors, .data access."""
+
 import numpy as np
 import torch
 from torch.autograd import Variable

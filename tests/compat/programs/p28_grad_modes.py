@@ -1,4 +1,5 @@
 """no_grad as decorator, set_grad_enabled, inference_mode, requires_grad propagation."""
+
 import torch
 
 

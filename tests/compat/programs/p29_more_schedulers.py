@@ -1,10 +1,10 @@
 """LambdaLR, CosineAnnealingLR, ReduceLROnPlateau, manual lr change via param_groups."""
-import torch
+
 from torch import nn, optim
 
 model = nn.Linear(1, 1)
 opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-lam = optim.lr_scheduler.LambdaLR(opt, lr_lambda=lambda epoch: 0.95 ** epoch)
+lam = optim.lr_scheduler.LambdaLR(opt, lr_lambda=lambda epoch: 0.95**epoch)
 for _ in range(4):
     opt.step()
     lam.step()

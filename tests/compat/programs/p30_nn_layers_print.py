@@ -1,7 +1,9 @@
 """Printing models built from many layer types; layer forward on fixed inputs."""
+
+from collections import OrderedDict
+
 import torch
 import torch.nn as nn
-from collections import OrderedDict
 
 model = nn.Sequential(
     OrderedDict(

@@ -1,4 +1,5 @@
 """A two-layer network written with raw tensors, trained with manual updates."""
+
 import torch
 
 X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -1,0 +1,137 @@
+"""Floating-point sums added up in PyTorch's CPU order, so printed results match to the bit.
+
+Rounding makes a float sum depend on the order of its additions. PyTorch's CPU kernel adds
+eight float32 (four float64) lanes side by side, four interleaved accumulators per lane and a
+cascade of partial sums every few rows; NumPy sums pairwise. Over a lesson's
+``loss.item()`` prints the two drift apart in the last digits, so ``torch_order_sum``
+reproduces PyTorch's order for the reductions lessons do: everything, the last dimension of a
+contiguous tensor, or the first dimension of a contiguous matrix. Other reductions, and tensors
+large enough for PyTorch to split the work between threads, use NumPy's sum.
+"""
+
+from __future__ import annotations
+
+from glassgrad._backend import xp
+
+__all__ = ["torch_order_sum"]
+
+_LEVELS = 4  # partial-sum levels of the cascade
+_ILP = 4  # interleaved accumulators per lane
+_SERIAL_LIMIT = 32768  # PyTorch's grain size: larger reductions may be split between threads
+
+
+def _cascade(rows):
+    """Sum ``rows`` over axis 0 as PyTorch's cascade does: blocks of ``step`` rows added in
+    order, each block's sum carried up a level; a level is carried on every ``step`` blocks."""
+    size = rows.shape[0]
+    power = max(4, (size - 1).bit_length() // _LEVELS) if size > 1 else 4
+    step, mask = 1 << power, (1 << power) - 1
+    blocks = size // step
+    zero = xp.zeros(rows.shape[1:], dtype=rows.dtype)
+    levels = [zero] * _LEVELS
+    if blocks:
+        grouped = rows[: blocks * step].reshape((blocks, step) + rows.shape[1:])
+        block_sums = grouped[:, 0] + zero
+        for j in range(1, step):
+            block_sums = block_sums + grouped[:, j]
+        for b in range(blocks):
+            carry, done = block_sums[b], (b + 1) * step
+            for j in range(1, _LEVELS):
+                levels[j] = levels[j] + carry
+                if j == _LEVELS - 1 or done & (mask << (j * power)):
+                    break
+                carry, levels[j] = levels[j], zero
+    total = zero
+    for row in rows[blocks * step :]:
+        total = total + row
+    for j in range(1, _LEVELS):
+        total = total + levels[j]
+    return total
+
+
+def _row_sum(rows):
+    """Sum over axis 0 with four interleaved accumulators (PyTorch's ``row_sum``)."""
+    groups = rows.shape[0] // _ILP
+    partial = _cascade(rows[: groups * _ILP].reshape((groups, _ILP) + rows.shape[1:]))
+    total = partial[0]
+    for row in rows[groups * _ILP :]:
+        total = total + row
+    for k in range(1, _ILP):
+        total = total + partial[k]
+    return total
+
+
+def _inner_sum(matrix, lanes: int):
+    """Sum each row of a C-contiguous (rows, n) matrix."""
+    n = matrix.shape[1]
+    if n < lanes:
+        return _row_sum(matrix.T)
+    vectors = n // lanes
+    lane_sums = _row_sum(matrix[:, : vectors * lanes].reshape(-1, vectors, lanes).swapaxes(0, 1))
+    total = xp.zeros(matrix.shape[0], dtype=matrix.dtype)
+    for k in range(vectors * lanes, n):
+        total = total + matrix[:, k]
+    for k in range(lanes):
+        total = total + lane_sums[:, k]
+    return total
+
+
+def _outer_sum(matrix, lanes: int):
+    """Sum each column of a C-contiguous (n, cols) matrix."""
+    cols = matrix.shape[1]
+    width = _ILP * lanes if cols >= lanes else _ILP
+    split = cols // width * width
+    parts = []
+    if split:
+        parts.append(_cascade(matrix[:, :split]))
+    if split < cols:
+        parts.append(_row_sum(matrix[:, split:]))
+    return parts[0] if len(parts) == 1 else xp.concatenate(parts)
+
+
+def _prod(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def torch_order_sum(a, axes, keepdims: bool = False):
+    """``a.sum(axis=axes, keepdims=keepdims)`` for a float32/float64 array, in PyTorch's order
+    where it is known (see the module docstring), else NumPy's."""
+    if a.dtype not in (xp.float32, xp.float64) or not 1 < a.size <= _SERIAL_LIMIT:
+        return a.sum(axis=axes, keepdims=keepdims)
+    ndim = a.ndim
+    reduced = (
+        set(range(ndim))
+        if axes is None
+        else {ax % ndim for ax in (axes if isinstance(axes, tuple) else (axes,))}
+    )
+    lanes = 32 // a.dtype.itemsize
+    big = [d for d in range(ndim) if a.shape[d] != 1]
+    big_reduced = [d for d in big if d in reduced]
+    if not big_reduced:
+        return a.sum(axis=axes, keepdims=keepdims)
+    out_shape = tuple(1 if d in reduced else a.shape[d] for d in range(ndim))
+    # PyTorch walks memory in order: view a transposed array in its memory layout first.
+    order = sorted(big, key=lambda d: -a.strides[d])
+    b = a.transpose(order + [d for d in range(ndim) if d not in order])
+    memory_reduced = [k for k, d in enumerate(order) if d in reduced]
+    if len(big_reduced) == len(big):
+        out = _inner_sum(a.ravel(order="K").reshape(1, -1), lanes).reshape(())
+    elif not b.flags.c_contiguous:
+        return a.sum(axis=axes, keepdims=keepdims)
+    elif memory_reduced == list(range(len(order) - len(memory_reduced), len(order))):
+        # trailing dimensions: one contiguous run per output element
+        out = _inner_sum(b.reshape(-1, _prod(b.shape[len(order) - len(memory_reduced) :])), lanes)
+    elif memory_reduced == list(range(len(memory_reduced))):
+        # leading dimensions: whole rows added together
+        out = _outer_sum(b.reshape(_prod(b.shape[: len(memory_reduced)]), -1), lanes)
+    else:
+        return a.sum(axis=axes, keepdims=keepdims)
+    kept = [d for d in order if d not in reduced]
+    out = out.reshape([a.shape[d] for d in kept]).transpose([kept.index(d) for d in sorted(kept)])
+    out = out.reshape(out_shape)
+    if not keepdims:
+        out = out.reshape(tuple(a.shape[d] for d in range(ndim) if d not in reduced))
+    return out

@@ -1,0 +1,418 @@
+"""Recurrent layers (``RNN``, ``LSTM``, ``GRU``) and their single-step cells.
+
+Built from differentiable primitives (one input projection for the whole sequence, then
+one step per time index), with PyTorch's parameter names, gate order (LSTM: i, f, g, o;
+GRU: r, z, n), initialisation and shapes, so weights copied across give the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from glassgrad import _creation
+from glassgrad.nn import functional as F
+from glassgrad.nn import init
+from glassgrad.nn.module import Module
+from glassgrad.nn.parameter import Parameter
+from glassgrad.ops import movement as M
+from glassgrad.tensor import Tensor
+
+__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _step(mode: str, x_proj: Tensor, h, w_hh: Tensor, b_hh: Tensor | None):
+    """One time step given the input projection x @ W_ih.T + b_ih; returns the new state."""
+    if mode == "LSTM":
+        h, c = h
+        gates = x_proj + F.linear(h, w_hh, b_hh)
+        i, f, g, o = M.chunk(gates, 4, -1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        return o.sigmoid() * c.tanh(), c
+    hidden = F.linear(h, w_hh, b_hh)
+    if mode == "GRU":
+        xr, xz, xn = M.chunk(x_proj, 3, -1)
+        hr, hz, hn = M.chunk(hidden, 3, -1)
+        r = (xr + hr).sigmoid()
+        z = (xz + hz).sigmoid()
+        n = (xn + r * hn).tanh()
+        return (1 - z) * n + z * h
+    pre = x_proj + hidden
+    return pre.tanh() if mode == "RNN_TANH" else pre.relu()
+
+
+class RNNBase(Module):
+    """Shared parameters, checks and the layer/direction loop of RNN, LSTM and GRU."""
+
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if not 0 <= dropout <= 1 or isinstance(dropout, bool):
+            raise ValueError(
+                "dropout should be a number in range [0, 1] representing the probability of an "
+                "element being zeroed"
+            )
+        if hidden_size <= 0:
+            raise ValueError("hidden_size must be greater than zero")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
+        if proj_size != 0:
+            raise NotImplementedError("LSTM proj_size is not supported by glassgrad yet")
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        gate_size = _GATES[mode] * hidden_size
+        directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                shapes = [
+                    ("weight_ih", (gate_size, layer_input)),
+                    ("weight_hh", (gate_size, hidden_size)),
+                ]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                for name, shape in shapes:
+                    setattr(self, name + suffix, Parameter(_creation.empty(*shape, dtype=dtype)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _layer_weights(self, layer: int, direction: int):
+        suffix = f"_l{layer}" + ("_reverse" if direction else "")
+        get = self._parameters.get
+        return (
+            get("weight_ih" + suffix),
+            get("weight_hh" + suffix),
+            get("bias_ih" + suffix),
+            get("bias_hh" + suffix),
+        )
+
+    def _check_input(self, input: Tensor) -> bool:  # noqa: A002
+        """Validate the input; return whether it is batched."""
+        if input.ndim not in (2, 3):
+            raise ValueError(
+                f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D instead"
+            )
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                f"{input.shape[-1]}"
+            )
+        return input.ndim == 3
+
+    def _initial(self, hx, batch: int, dtype, batched: bool, name: str = "hx") -> Tensor:
+        directions = 2 if self.bidirectional else 1
+        shape = (self.num_layers * directions, batch, self.hidden_size)
+        if hx is None:
+            return _creation.zeros(*shape, dtype=dtype)
+        if not batched:
+            if hx.ndim != 2:
+                raise RuntimeError(
+                    f"For unbatched 2-D input, {name} should also be 2-D but got {hx.ndim}-D tensor"
+                )
+            hx = hx.unsqueeze(1)
+        if tuple(hx.shape) != shape:
+            raise RuntimeError(f"Expected hidden size {shape}, got {list(hx.shape)}")
+        return hx
+
+    def forward(self, input, hx=None):  # noqa: A002
+        batched = self._check_input(input)
+        x = input if batched else input.unsqueeze(1)
+        if self.batch_first and batched:
+            x = x.transpose(0, 1)
+        steps, batch = x.shape[0], x.shape[1]
+        if self.mode == "LSTM":
+            h0, c0 = (None, None) if hx is None else hx
+            h0 = self._initial(h0, batch, x.dtype, batched)
+            c0 = self._initial(c0, batch, x.dtype, batched, "cx")
+        else:
+            h0 = self._initial(hx, batch, x.dtype, batched)
+        directions = 2 if self.bidirectional else 1
+        last_h, last_c = [], []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
+                k = layer * directions + direction
+                state = (h0[k], c0[k]) if self.mode == "LSTM" else h0[k]
+                projected = F.linear(layer_input, w_ih, b_ih)
+                order = range(steps - 1, -1, -1) if direction else range(steps)
+                seq = [None] * steps
+                for t in order:
+                    state = _step(self.mode, projected[t], state, w_hh, b_hh)
+                    seq[t] = state[0] if self.mode == "LSTM" else state
+                outputs.append(M.stack(seq, 0))
+                if self.mode == "LSTM":
+                    last_h.append(state[0])
+                    last_c.append(state[1])
+                else:
+                    last_h.append(state)
+            layer_input = outputs[0] if directions == 1 else M.cat(outputs, 2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        output = layer_input
+        if self.batch_first and batched:
+            output = output.transpose(0, 1)
+        h_n = M.stack(last_h, 0)
+        if not batched:
+            output, h_n = output.squeeze(1), h_n.squeeze(1)
+        if self.mode == "LSTM":
+            c_n = M.stack(last_c, 0)
+            return output, (h_n, c_n if batched else c_n.squeeze(1))
+        return output, h_n
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+
+    Example:
+        >>> rnn = nn.RNN(3, 5, batch_first=True)
+        >>> out, h = rnn(torch.randn(2, 7, 3))
+        >>> out.shape, h.shape
+        (torch.Size([2, 7, 5]), torch.Size([1, 2, 5]))
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device=None,
+        dtype=None,
+    ):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
+        self.nonlinearity = nonlinearity
+        super().__init__(
+            "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+        )
+
+
+class LSTM(RNNBase):
+    """Long short-term memory; returns ``output, (h_n, c_n)``."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            dtype=dtype,
+        )
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit; returns ``output, h_n``."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+        )
+
+
+class RNNCellBase(Module):
+    """One recurrent step with parameters weight_ih, weight_hh, bias_ih, bias_hh."""
+
+    _mode = ""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        gate_size = _GATES[self._mode] * hidden_size
+        self.weight_ih = Parameter(_creation.empty(gate_size, input_size, dtype=dtype))
+        self.weight_hh = Parameter(_creation.empty(gate_size, hidden_size, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(_creation.empty(gate_size, dtype=dtype))
+            self.bias_hh = Parameter(_creation.empty(gate_size, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _prepare(self, input: Tensor) -> bool:  # noqa: A002
+        """Validate the input; return whether it is batched."""
+        if input.ndim not in (1, 2):
+            raise ValueError(
+                f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.ndim}D instead"
+            )
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"input has inconsistent input_size: got {input.shape[-1]} expected "
+                f"{self.input_size}"
+            )
+        return input.ndim == 2
+
+    def _zeros(self, input: Tensor, batched: bool) -> Tensor:  # noqa: A002
+        shape = (input.shape[0], self.hidden_size) if batched else (self.hidden_size,)
+        return _creation.zeros(*shape, dtype=input.dtype)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        nonlinearity = getattr(self, "nonlinearity", "tanh")
+        if nonlinearity != "tanh":
+            s += f", nonlinearity={nonlinearity}"
+        return s
+
+
+class RNNCell(RNNCellBase):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device=None,
+        dtype=None,
+    ):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):  # noqa: A002
+        batched = self._prepare(input)
+        h = self._zeros(input, batched) if hx is None else hx
+        return _step(
+            self._mode,
+            F.linear(input, self.weight_ih, self.bias_ih),
+            h,
+            self.weight_hh,
+            self.bias_hh,
+        )
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step: returns ``(h', c')``."""
+
+    _mode = "LSTM"
+
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
+    ):
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, input, hx=None):  # noqa: A002
+        batched = self._prepare(input)
+        if hx is None:
+            hx = (self._zeros(input, batched), self._zeros(input, batched))
+        projected = F.linear(input, self.weight_ih, self.bias_ih)
+        return _step("LSTM", projected, hx, self.weight_hh, self.bias_hh)
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step: returns ``h'``."""
+
+    _mode = "GRU"
+
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
+    ):
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, input, hx=None):  # noqa: A002
+        batched = self._prepare(input)
+        h = self._zeros(input, batched) if hx is None else hx
+        projected = F.linear(input, self.weight_ih, self.bias_ih)
+        return _step("GRU", projected, h, self.weight_hh, self.bias_hh)

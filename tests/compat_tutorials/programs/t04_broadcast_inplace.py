@@ -1,0 +1,41 @@
+"""Tensor arithmetic: broadcasting, in-place ops and dtype promotion."""
+
+import torch
+
+a = torch.tensor([[1.0], [2.0], [3.0]])
+b = torch.tensor([10.0, 20.0])
+print(a + b)
+print((a * b).shape)
+print(a - 1, 2 * b, b / 4, b // 3, b % 3, b**2, 2**b)
+print(-a.T)
+x = torch.arange(6).reshape(2, 3)
+print(x)
+print(x + 0.5)
+print(x / 2)
+print(x * True)
+print((x > 2), (x > 2).dtype)
+print(x.float().mean(), x.sum(dim=0), x.sum(dim=1, keepdim=True))
+print(x.max(), x.argmax(), x.min(dim=1))
+y = torch.zeros(3)
+y += 1
+y *= torch.tensor([1.0, 2.0, 3.0])
+print(y)
+y.clamp_(max=2.5)
+print(y)
+y.pow_(2)
+print(y)
+y.fill_(0.25)
+print(y)
+z = torch.tensor([1, 2, 3])
+z.add_(torch.tensor([1, 1, 1]))
+print(z, z.dtype)
+try:
+    z.add_(0.5)
+except RuntimeError as exc:
+    print(type(exc).__name__)
+print(torch.tensor([1, 2]) + torch.tensor([0.5, 0.5], dtype=torch.float64))
+print(torch.tensor([1, 2], dtype=torch.int32) * 2.5)
+print(torch.abs(torch.tensor([-1.5, 2.0])), torch.sqrt(torch.tensor([4.0, 9.0])))
+print(torch.exp(torch.tensor([0.0, 1.0])), torch.log(torch.tensor([1.0, 10.0])))
+print(torch.sin(torch.tensor([0.0, 1.0])), torch.tensor([3.7, -3.7]).round())
+print(torch.where(x > 2, x, torch.zeros_like(x)))

@@ -1,0 +1,28 @@
+"""A tour of tensor operations a lesson uses: gather, where, sort, cumsum, comparisons."""
+
+import torch
+
+t = torch.tensor([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]])
+print(t.sort(dim=1))
+print(t.argsort(dim=1, descending=True))
+print(t.cumsum(dim=1), t.cumprod(dim=0))
+print(t.gather(1, torch.tensor([[0], [1]])))
+print(t.index_select(1, torch.tensor([2, 0])))
+print(torch.where(t > 1, t, -t))
+print(t.clamp(min=0, max=2.5))
+print(t.mean(dim=0), t.std(dim=1), t.var(), t.prod())
+print(t.norm(), t.norm(dim=1), t.abs().sum(1))
+print(t.eq(1.0), t.ne(1.0).sum(), (t >= 2).any(), (t >= -1).all())
+print(t.masked_fill(t < 1, 0.0))
+print(t.nonzero().shape, torch.count_nonzero(t > 1))
+print(t.unique() if hasattr(t, "unique") else None)
+print(torch.einsum("ij,kj->ik", t, t))
+print(torch.outer(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0, 5.0])))
+print(torch.dot(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])))
+print(torch.mm(t, t.T), torch.mv(t, torch.ones(3)))
+print(torch.bmm(t.unsqueeze(0), t.T.unsqueeze(0)).shape)
+print(t.max(dim=1).values, t.max(dim=1).indices, t.min(), t.amax(dim=0))
+print(torch.diag(torch.tensor([1.0, 2.0])), torch.tril(torch.ones(3, 3)))
+print(t.softmax(dim=-1))
+print(t.exp().log(), t.square(), t.rsqrt().isnan())
+print(torch.logsumexp(t, dim=1))
