@@ -49,7 +49,15 @@ from glassgrad._dtypes import (
     set_default_dtype,
 )
 from glassgrad._printing import get_printoptions, set_printoptions
-from glassgrad._random import Generator, default_generator, initial_seed, manual_seed, seed
+from glassgrad._random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from glassgrad.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -244,6 +252,8 @@ _SUBMODULES = {
 
 def __getattr__(name: str):
     """Import subpackages lazily, and name unsupported torch APIs clearly."""
+    if name == "random":  # torch.random: manual_seed, get_rng_state, ... live in _random
+        return importlib.import_module("glassgrad._random")
     if name in _SUBMODULES:
         return importlib.import_module(f"glassgrad.{name}")
     if name == "explain":  # the chain-rule explainer lives in viz, imported on first use

@@ -14,6 +14,7 @@ __all__ = [
     "iinfo",
     "DeviceUnavailableError",
     "check_device",
+    "unavailable",
     "get_default_dtype",
     "set_default_dtype",
     "promote",
@@ -265,11 +266,16 @@ def check_device(where) -> None:
     """Refuse, clearly, any device but the CPU (``device=`` arguments, ``.to(...)``)."""
     d = where if type(where) is device else device(where)
     if d.type != "cpu":
-        raise DeviceUnavailableError(
-            f"Torch not compiled with CUDA enabled: glassgrad runs on the CPU only, so device "
-            f"'{d}' is not available. Use device='cpu', or pick the device with "
-            "torch.device('cuda' if torch.cuda.is_available() else 'cpu')."
-        )
+        raise unavailable(d)
+
+
+def unavailable(where) -> DeviceUnavailableError:
+    """The error for asking for a device glassgrad does not have."""
+    return DeviceUnavailableError(
+        f"Torch not compiled with CUDA enabled: glassgrad runs on the CPU only, so device "
+        f"'{where}' is not available. Use device='cpu', or pick the device with "
+        "torch.device('cuda' if torch.cuda.is_available() else 'cpu')."
+    )
 
 
 CPU = device("cpu")

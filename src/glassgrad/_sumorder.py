@@ -89,6 +89,23 @@ def _outer_sum(matrix, lanes: int):
     return parts[0] if len(parts) == 1 else xp.concatenate(parts)
 
 
+def _short_sum(x):
+    """The full sum of fewer elements than one SIMD vector holds, in the order ``_inner_sum``
+    adds them (four accumulators seeded from zero, the tail, then accumulators 1-3), with
+    scalar arithmetic: the same roundings at a fraction of the array calls."""
+    zero = x.dtype.type(0)
+    if x.shape[0] < _ILP:
+        total = zero
+        for value in x:
+            total = total + value
+        return total + zero + zero + zero
+    head = [zero + x[0], zero + x[1], zero + x[2], zero + x[3]]
+    total = head[0]
+    for value in x[_ILP:]:
+        total = total + value
+    return total + head[1] + head[2] + head[3]
+
+
 def _prod(shape) -> int:
     n = 1
     for s in shape:
@@ -102,6 +119,16 @@ def torch_order_sum(a, axes, keepdims: bool = False):
     if a.dtype not in (xp.float32, xp.float64) or not 1 < a.size <= _SERIAL_LIMIT:
         return a.sum(axis=axes, keepdims=keepdims)
     ndim = a.ndim
+    if a.size < 32 // a.dtype.itemsize and a.flags.c_contiguous:
+        # fewer elements than one vector: a scalar loop, if every dimension longer than 1 goes
+        reduced = (
+            range(ndim)
+            if axes is None
+            else {ax % ndim for ax in (axes if isinstance(axes, tuple) else (axes,))}
+        )
+        if all(a.shape[d] == 1 for d in range(ndim) if d not in reduced):
+            total = xp.asarray(_short_sum(a.reshape(-1)))
+            return total.reshape((1,) * (ndim if keepdims else ndim - len(reduced)))
     reduced = (
         set(range(ndim))
         if axes is None

@@ -1,6 +1,25 @@
-"""``torch.cuda``: glassgrad runs on the CPU, so no CUDA device is ever available."""
+"""``torch.cuda``: glassgrad runs on the CPU, so no CUDA device is ever available.
+
+The queries answer like a PyTorch build without CUDA; the calls that need a device raise
+the same error (an ``AssertionError``, also a ``RuntimeError`` here) with a hint.
+"""
 
 from __future__ import annotations
+
+from glassgrad._dtypes import unavailable
+
+__all__ = [
+    "is_available",
+    "device_count",
+    "is_initialized",
+    "current_device",
+    "get_device_name",
+    "set_device",
+    "manual_seed",
+    "manual_seed_all",
+    "synchronize",
+    "empty_cache",
+]
 
 
 def is_available() -> bool:
@@ -9,6 +28,22 @@ def is_available() -> bool:
 
 def device_count() -> int:
     return 0
+
+
+def is_initialized() -> bool:
+    return False
+
+
+def current_device() -> int:
+    raise unavailable("cuda")
+
+
+def get_device_name(device=None) -> str:
+    raise unavailable("cuda")
+
+
+def set_device(device) -> None:
+    raise unavailable(device)
 
 
 def manual_seed(seed: int) -> None:

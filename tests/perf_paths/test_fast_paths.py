@@ -236,3 +236,37 @@ def test_gradient_buffer_is_not_reused_when_hooks_see_it():
     (r * gg.tensor([1.0, 1.0, 1.0])).sum().backward()
     assert seen[0].tolist() == [1.0, 1.0, 1.0]
     assert x.grad.tolist() == [0.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_short_sum_adds_in_the_same_order_as_the_general_path(dtype):
+    from glassgrad import _sumorder
+
+    rng = np.random.default_rng(7)
+    lanes = 32 // np.dtype(dtype).itemsize
+    specials = [0.0, -0.0, np.inf, -np.inf, np.nan]
+    for n in range(2, lanes):
+        for trial in range(300):
+            x = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, n)).astype(dtype)
+            if trial % 10 == 0:
+                x[rng.integers(0, n)] = specials[trial // 10 % len(specials)]
+            fast = _sumorder.torch_order_sum(x, None)
+            general = _sumorder._inner_sum(x.reshape(1, -1), lanes).reshape(())
+            np.testing.assert_array_equal(fast, general)
+            assert np.signbit(fast) == np.signbit(general)
+            assert fast.dtype == x.dtype and fast.shape == ()
+    kept = _sumorder.torch_order_sum(np.ones(3, dtype), (0,), keepdims=True)
+    assert kept.shape == (1,) and kept[0] == 3
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_short_sum_over_axes_matches_numpy_shapes_and_general_order(keepdims):
+    from glassgrad import _sumorder
+
+    rng = np.random.default_rng(8)
+    for shape, axes in [((4, 1), (0,)), ((1, 5), (1,)), ((3, 1, 2), (0, 2)), ((6,), 0)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        fast = _sumorder.torch_order_sum(x, axes, keepdims)
+        assert fast.shape == x.sum(axis=axes, keepdims=keepdims).shape
+        general = _sumorder._inner_sum(x.reshape(1, -1), 8).reshape(())
+        np.testing.assert_array_equal(fast.reshape(()), general)

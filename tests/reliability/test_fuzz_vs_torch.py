@@ -368,6 +368,7 @@ REGRESSIONS = {
     ),
     "cumsum of a 0-d tensor, dim out of range": ([_leaf(1.0)], [("cumsum", (0, 0), 3, 0.0)]),
     "linear of 0-d tensors": ([_leaf(0.0)], [("linear", (0, 0), 0, 0.0)]),
+    "tril of a vector": ([_leaf(_range(3))], [("tril", (0, 0), 0, 0.0)]),
     "permute of a 0-d tensor without dims": ([_leaf(1.0)], [("permute", (0, 0), 0, 0.0)]),
     "setitem of a tensor that does not fit": (
         [_leaf(_range(2, 3)), _leaf(_range(3, 3))],

@@ -193,3 +193,6 @@ def grad(
                 g = sum_to(g, t._data.shape)
             results.append(_wrap(g.copy()))
     return tuple(results)
+
+
+from glassgrad.autograd import functional  # noqa: E402 - it builds on grad above

@@ -128,9 +128,17 @@ class Op(Node):
 
         ``inputs`` are tensors or Python numbers (numbers never need a gradient).
         """
-        if len(inputs) == 1:  # the common unary case, without building a list
+        n = len(inputs)
+        if n == 1:  # the common cases without a list comprehension's frame
             t = inputs[0]
             return cls.run(inputs, (t._data,) if isinstance(t, Tensor) else inputs, params)
+        if n == 2:
+            a, b = inputs
+            arrays = (
+                a._data if isinstance(a, Tensor) else a,
+                b._data if isinstance(b, Tensor) else b,
+            )
+            return cls.run(inputs, arrays, params)
         return cls.run(inputs, [t._data if isinstance(t, Tensor) else t for t in inputs], params)
 
     @classmethod

@@ -1079,6 +1079,16 @@ def index_select(a: Tensor, dim, index: Tensor) -> Tensor:
             f"index_select(): Index is supposed to be a vector of int64 (got shape "
             f"{list(idx.shape)}, dtype {_dtypes.from_numpy_dtype(idx.dtype)!r})"
         )
+    if a.ndim == 0:  # a scalar: its one element, picked by one index 0
+        if idx.size != 1:
+            raise RuntimeError(
+                f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)"
+            )
+        if int(idx.reshape(-1)[0]) != 0:
+            raise IndexError("index out of range in self")
+        return IndexSelect.apply(a, index=())
+    if a.shape[d] == 0 and idx.size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     where = (slice(None),) * d + (idx.reshape(-1),)
     _check_bounds(a, where)
     return IndexSelect.apply(a, index=where)
@@ -1105,11 +1115,20 @@ def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
     return MaskedFill.apply(a, mask=m, value=value)
 
 
+def _check_matrix(a: Tensor, what: str) -> None:
+    if a.ndim < 2:
+        raise RuntimeError(
+            f"{what}: input tensor must have at least 2 dimensions (got shape {list(a.shape)})"
+        )
+
+
 def tril(a: Tensor, diagonal=0) -> Tensor:
+    _check_matrix(a, "tril")
     return Tril.apply(a, diagonal=diagonal)
 
 
 def triu(a: Tensor, diagonal=0) -> Tensor:
+    _check_matrix(a, "triu")
     return Triu.apply(a, diagonal=diagonal)
 
 
