@@ -651,10 +651,14 @@ class Tensor(metaclass=_TensorType):
 
     # ------------------------------------------------------------------ in-place methods
     def add_(self, other, *, alpha=1):
-        return _ops.inplace(self, "add", other if alpha == 1 else other * alpha)
+        if alpha == 1:
+            return _ops.inplace(self, "add", other)
+        return _ops.inplace_fused_add(self, other, alpha)
 
     def sub_(self, other, *, alpha=1):
-        return _ops.inplace(self, "sub", other if alpha == 1 else other * alpha)
+        if alpha == 1:
+            return _ops.inplace(self, "sub", other)
+        return _ops.inplace_fused_add(self, other, -alpha)
 
     def mul_(self, other):
         return _ops.inplace(self, "mul", other)
@@ -692,13 +696,13 @@ class Tensor(metaclass=_TensorType):
         return _ops.inplace_unary(self, Tensor.tanh)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
-        return _ops.inplace(
-            self, "add", tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2
-        )
+        """``self += (value * tensor1) * tensor2``, the last step fused as in PyTorch."""
+        return _ops.inplace_fused_add(self, tensor1 * value if value != 1 else tensor1, tensor2)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """``self += (value * tensor1) / tensor2``, PyTorch's order of operations."""
         return _ops.inplace(
-            self, "add", tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2
+            self, "add", tensor1 * value / tensor2 if value != 1 else tensor1 / tensor2
         )
 
     def lerp_(self, end, weight):

@@ -28,8 +28,6 @@ KNOWN_DIFFERENCES = {
     "NumPy's BLAS; near-zero outputs after Adam converges differ in the 4th digit",
     "p14_higher_order": "grad_fn of a create_graph=True gradient is named after glassgrad's "
     "composed backward (MulBackward0), not PyTorch's fused op (TanhBackwardBackward0)",
-    "p25_custom_module_train": "float32 sum order: PyTorch's vectorised cascade sum vs NumPy's "
-    "pairwise sum, last-bit differences in full-precision tolist() prints",
     "p41_polyfit_adam": "float32 matmul rounding (MKL vs NumPy BLAS) leaves 2.4e-7 instead of "
     "0.0 in a gradient; Adam turns that noise into a full lr step",
 }

@@ -44,7 +44,7 @@ def _not_scalar(a):
 
 
 def _nonempty(a):
-    """Skip index tensors into empty tensors: PyTorch checks no bounds when nothing is read."""
+    """Skip empty tensors where PyTorch checks no index or dim when nothing is read."""
     if a.numel() == 0:
         reject()
     return a
@@ -162,7 +162,7 @@ OPS = {
     "clone": (1, lambda lib, a, b, k, c: a.clone()),
     "sort": (1, lambda lib, a, b, k, c: a.sort(dim=k).values),
     "topk": (1, lambda lib, a, b, k, c: a.topk(1, dim=k).values),
-    "roll": (1, lambda lib, a, b, k, c: a.roll(1, dims=k)),
+    "roll": (1, lambda lib, a, b, k, c: _nonempty(a).roll(1, dims=k)),
     "repeat": (1, lambda lib, a, b, k, c: a.repeat(2, *([1] * a.ndim))),
     "tril": (1, lambda lib, a, b, k, c: a.tril(k)),
     "index_select": (1, lambda lib, a, b, k, c: a.index_select(k, lib.tensor([0, 0]))),
@@ -368,6 +368,10 @@ REGRESSIONS = {
     ),
     "cumsum of a 0-d tensor, dim out of range": ([_leaf(1.0)], [("cumsum", (0, 0), 3, 0.0)]),
     "linear of 0-d tensors": ([_leaf(0.0)], [("linear", (0, 0), 0, 0.0)]),
+    "index_select from an empty vector": (
+        [_leaf(np.ones(0))],
+        [("index_select", (0, 0), 0, 0.0)],
+    ),
     "tril of a vector": ([_leaf(_range(3))], [("tril", (0, 0), 0, 0.0)]),
     "permute of a 0-d tensor without dims": ([_leaf(1.0)], [("permute", (0, 0), 0, 0.0)]),
     "setitem of a tensor that does not fit": (

@@ -306,3 +306,27 @@ def test_save_of_an_unsaveable_object_leaves_the_previous_file_intact(tmp_path) 
         glassgrad.save({"epoch": 2, "callback": lambda: None}, path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["checkpoint.gg"]
+
+
+class _Pipe(io.RawIOBase):
+    """A non-seekable reader, like a socket or a pipe."""
+
+    def __init__(self, data: bytes) -> None:
+        self._inner = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readinto(self, buffer) -> int:
+        chunk = self._inner.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_non_seekable_streams_load_and_refuse_like_files() -> None:
+    assert glassgrad.load(_Pipe(VALID))["epoch"] == 3
+    with pytest.raises(SerializationError):
+        glassgrad.load(_Pipe(VALID[: len(VALID) // 2]))

@@ -48,6 +48,10 @@ class _FunctionNode(FunctionCtx, Node):
 
     _function: type = None
 
+    def __repr__(self) -> str:
+        # A Python class in PyTorch, so printed with its module, unlike built-in nodes.
+        return f"<torch.autograd.function.{self.name()} object at {hex(id(self))}>"
+
     def _backward_arrays(self, grads):
         from glassgrad.tensor import Tensor
 

@@ -104,7 +104,7 @@ def hessian(
         return _grads((out.reshape(()),), xs, (None,), create_graph=True)
 
     result = jacobian(gradient, inputs, create_graph=create_graph)
-    return result if in_tuple else result[0]
+    return result if in_tuple else result[0][0]
 
 
 def _check_v(v, inputs: tuple, what: str) -> tuple:

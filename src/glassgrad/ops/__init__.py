@@ -32,7 +32,14 @@ from glassgrad.ops.elementwise import (
     sub,
     where,
 )
-from glassgrad.ops.inplace import copy_, fill_, fill_random, inplace, inplace_unary
+from glassgrad.ops.inplace import (
+    copy_,
+    fill_,
+    fill_random,
+    inplace,
+    inplace_fused_add,
+    inplace_unary,
+)
 from glassgrad.ops.linalg import addmm, bmm, dot, matmul, mm, mv, outer
 from glassgrad.ops.movement import Clone, ToCopy, getitem, setitem
 from glassgrad.tensor import _install_methods
@@ -61,6 +68,7 @@ __all__ = [
     "bitwise_not",
     "inplace",
     "inplace_unary",
+    "inplace_fused_add",
     "fill_",
     "copy_",
     "fill_random",

@@ -154,7 +154,7 @@ class Rsub(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return -grad, grad
+        return -grad
 
 
 class Mul(Op):
@@ -218,9 +218,9 @@ class Pow(Op):
         (a,) = ctx.saved
         e = ctx.exponent
         if e == 0:
-            return grad * 0, None
+            return grad * 0
         power = _pow_scalar(a, e - 1) if D.is_array(a) else a ** (e - 1)
-        return grad * (e * power), None
+        return grad * (e * power)
 
 
 def _pow_scalar(a, e):
@@ -270,7 +270,7 @@ class PowScalarBase(Op):
     node_name = "PowBackward2"
 
     @staticmethod
-    def forward(ctx, base, b):
+    def forward(ctx, b, base):
         out = xp.power(xp.asarray(base, dtype=b.dtype), b)
         ctx.save(out)
         ctx.base = base
@@ -281,8 +281,8 @@ class PowScalarBase(Op):
         (out,) = ctx.saved
         if ctx.base == 0:
             with xp.errstate(invalid="ignore"):  # 0 * -inf where masked
-                return None, D.where(_value(out) >= 0, 0.0, grad * (out * float("-inf")))
-        return None, grad * (out * float(xp.log(ctx.base)))
+                return D.where(_value(out) >= 0, 0.0, grad * (out * float("-inf")))
+        return grad * (out * float(xp.log(ctx.base)))
 
 
 def _value(x):
@@ -291,23 +291,12 @@ def _value(x):
 
 
 # ----------------------------------------------------------------------------- unary math
-def _via_float64(ufunc, a):
-    """``ufunc(a)``, for float32 computed in float64 and rounded once.
-
-    PyTorch's float32 exp and tanh are nearly always correctly rounded; NumPy's are off by
-    one ulp for about a third of inputs, which training loops amplify into printed digits.
-    """
-    if a.dtype == xp.float32:
-        return ufunc(a.astype(xp.float64)).astype(xp.float32)
-    return ufunc(a)
-
-
 class Exp(Op):
     """e ** a."""
 
     @staticmethod
     def forward(ctx, a):
-        out = _via_float64(xp.exp, a)
+        out = xp.exp(a)
         ctx.save(out)
         return out
 
@@ -474,7 +463,7 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _via_float64(xp.tanh, a)
+        out = xp.tanh(a)
         ctx.save(out)
         return out
 
@@ -682,9 +671,9 @@ class Sigmoid(Op):
 
 def _sigmoid(a):
     if a.dtype == xp.float32:
-        # PyTorch's float32 kernel: 1 / (1 + e ** -a), e ** -a rounded once; inf gives 0.
+        # PyTorch's float32 kernel computes 1 / (1 + e ** -a) (e ** -a = inf gives 0).
         with xp.errstate(over="ignore"):
-            return 1 / (1 + _via_float64(xp.exp, -a))
+            return 1 / (1 + xp.exp(-a))
     # e ** -|a| never overflows; the two branches agree where both are finite.
     z = xp.exp(-xp.abs(a))
     return xp.where(a >= 0, 1 / (1 + z), z / (1 + z)).astype(a.dtype, copy=False)
@@ -936,7 +925,12 @@ def rsub(a, other):
     """``other - a`` for a tensor ``a`` and a number or tensor ``other``."""
     if isinstance(other, Tensor):
         return _binary(Sub, other, a)
-    return _binary(Rsub, a, other)
+    a = as_operand(a, "input")
+    other = as_operand(other)
+    if isinstance(other, Tensor):
+        return _binary(Sub, other, a)
+    da, _ = promoted_arrays(a, other)
+    return Rsub.run((a,), (da,), {"other": other})
 
 
 def mul(a, b):
@@ -963,7 +957,7 @@ def rdiv(a, other):
 def pow(a, exponent):  # noqa: A001
     if (type(exponent) is int or type(exponent) is float) and isinstance(a, Tensor):
         if a._data.dtype.kind == "f":  # the common case: float tensor ** Python number
-            return Pow.apply(a, exponent)
+            return Pow.apply(a, exponent=exponent)
     if isinstance(a, Tensor):
         if isinstance(exponent, Tensor):
             if (
@@ -981,13 +975,13 @@ def pow(a, exponent):  # noqa: A001
             a = a.to(_dtypes.DEFAULTS.float_dtype)
         if not a.is_floating_point() and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        return Pow.apply(a, exponent)
+        return Pow.apply(a, exponent=exponent)
     base = a
     if not isinstance(base, Number):
         return _binary(PowTensor, base, exponent)
     if not exponent.is_floating_point() and isinstance(base, float):
         exponent = exponent.to(_dtypes.DEFAULTS.float_dtype)
-    return PowScalarBase.apply(base, exponent)
+    return PowScalarBase.apply(exponent, base=base)
 
 
 def maximum(a, b):

@@ -23,6 +23,7 @@ __all__ = [
     "check_inplace",
     "inplace",
     "inplace_unary",
+    "inplace_fused_add",
     "fill_",
     "copy_",
     "fill_random",
@@ -153,7 +154,7 @@ def inplace(t: Tensor, op: str, other) -> Tensor:
         result = _dtypes.result_dtype(t, other)
         if op == "div" and not result.is_floating_point:
             result = _dtypes.DEFAULTS.float_dtype
-        if _dtypes.promote(result, t.dtype) is not t.dtype:
+        if result._kind > t.dtype._kind:  # a narrower float or int is fine, as in PyTorch
             raise _cast_error(t, result, op)
     if isinstance(other, Tensor):
         _check_inplace_shape(t, other, op)
@@ -162,6 +163,25 @@ def inplace(t: Tensor, op: str, other) -> Tensor:
         return t
     o = other._data if isinstance(other, Tensor) else other
     _UFUNCS[op](t._data, o, out=t._data, casting="unsafe")
+    t._version[0] += 1
+    return t
+
+
+def inplace_fused_add(t: Tensor, x, y) -> Tensor:
+    """``t += x * y`` as ``add_(x, alpha=y)`` / ``addcmul_`` do: rounded once (a fused
+    multiply-add, as in PyTorch's CPU kernels) when nothing is recorded and the operands are
+    tensors or numbers of ``t``'s float dtype; otherwise the plain recorded product and sum."""
+    operands = [v for v in (x, y) if isinstance(v, Tensor)]
+    recording = STATE.enabled and (t._rg or any(v._rg for v in operands))
+    dtype = t._data.dtype
+    if recording or dtype.kind != "f" or any(v._data.dtype != dtype for v in operands):
+        return inplace(t, "add", x * y)
+    check_inplace(t, False)
+    for v in operands:
+        _check_inplace_shape(t, v, "add")
+    wide = xp.float64 if dtype.itemsize < 8 else xp.longdouble
+    x_, y_ = (xp.asarray(v._data if isinstance(v, Tensor) else v, dtype=dtype) for v in (x, y))
+    t._data[...] = t._data.astype(wide) + x_.astype(wide) * y_.astype(wide)
     t._version[0] += 1
     return t
 
@@ -209,9 +229,14 @@ def _positions_in(base, view):
 
     Works for any strides: the flat index of each of ``base``'s elements is written at
     that element's address in a scratch buffer, then read back through ``view``'s layout.
+    ``None`` when ``view`` does not lie in ``base``'s memory (a copy, not a view).
     """
     item = base.itemsize
-    low, high = xp.lib.array_utils.byte_bounds(base)
+    byte_bounds = xp.lib.array_utils.byte_bounds
+    low, high = byte_bounds(base)
+    view_low, view_high = byte_bounds(view)
+    if not view.size or view_low < low or view_high > high or view.itemsize != item:
+        return None
     scratch = xp.full((high - low) // item, -1, dtype=xp.int64)
 
     def laid_out_like(array):
@@ -221,11 +246,8 @@ def _positions_in(base, view):
 
     laid_out_like(base)[...] = xp.arange(base.size).reshape(base.shape)
     pos = laid_out_like(view).copy()
-    if pos.size and pos.min() < 0:
-        raise RuntimeError(
-            "glassgrad could not locate a view's elements inside its base for an in-place "
-            "update; clone() the view before modifying it"
-        )
+    if pos.min() < 0:  # in base's memory span but not on its elements
+        return None
     return xp.unravel_index(pos, base.shape)
 
 
@@ -239,8 +261,11 @@ def _refresh_views(t: Tensor) -> None:
         view = ref()
         if view is None or view._version is not t._version:
             continue
+        index = _positions_in(t._data, view._data)
+        if index is None:
+            continue
         alive.append(ref)
-        picked = AsStrided.apply(t, index=_positions_in(t._data, view._data))
+        picked = AsStrided.apply(t, index=index)
         view.grad_fn = picked.grad_fn
         view._out_idx = 0
         view._rg = picked._rg
@@ -261,8 +286,8 @@ def assign(t: Tensor, new: Tensor) -> None:
             f"{list(data.shape)}"
         )
     base = _view_base(t)
-    if base is not None:
-        index = _positions_in(base._data, t._data)
+    index = None if base is None else _positions_in(base._data, t._data)
+    if index is not None:
         value = new if data.dtype == base._data.dtype else new.to(base.dtype)
         assign(base, CopySlices.apply(base, value, index=index))  # refreshes t's history too
         return

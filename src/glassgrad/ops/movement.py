@@ -1088,6 +1088,10 @@ def index_select(a: Tensor, dim, index: Tensor) -> Tensor:
             raise IndexError("index out of range in self")
         return IndexSelect.apply(a, index=())
     if a.shape[d] == 0 and idx.size:
+        if a.ndim == 1:  # PyTorch's error type differs for vectors
+            raise IndexError(
+                f"index out of range in self (indexing an empty tensor {list(a.shape)})"
+            )
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     where = (slice(None),) * d + (idx.reshape(-1),)
     _check_bounds(a, where)

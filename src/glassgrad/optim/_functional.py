@@ -12,6 +12,7 @@ from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
     "lerp_",
+    "add_scaled_",
     "addcmul_",
     "addcdiv_",
     "signed_grad",
@@ -34,11 +35,28 @@ def lerp_(start: ndarray, end: ndarray, weight: float) -> None:
         xp.subtract(end, diff, out=start)
 
 
+def _fused_add_(target: ndarray, a: ndarray, b) -> None:
+    """``target += a * b`` rounded once, like the fused multiply-add PyTorch's CPU kernels use
+    (computed in a wider float: exact for float32 products)."""
+    wide = xp.float64 if target.dtype.itemsize < 8 else xp.longdouble
+    exact = target.astype(wide) + xp.asarray(a, dtype=target.dtype).astype(wide) * xp.asarray(
+        b, dtype=target.dtype
+    ).astype(wide)
+    target[...] = exact
+
+
+def add_scaled_(target: ndarray, other: ndarray, alpha: float) -> None:
+    """``target.add_(other, alpha=alpha)``: one fused multiply-add, as in PyTorch."""
+    if alpha == 1:
+        target += other
+    else:
+        _fused_add_(target, other, alpha)
+
+
 def addcmul_(target: ndarray, t1: ndarray, t2: ndarray, value: float = 1.0) -> None:
-    """``target += value * t1 * t2`` evaluated as ``(value * t1) * t2``."""
-    tmp = t1 * value if value != 1 else t1.copy()
-    tmp *= t2
-    target += tmp
+    """``target += value * t1 * t2`` evaluated as ``(value * t1) * t2``, then fused."""
+    tmp = t1 * value if value != 1 else t1
+    _fused_add_(target, tmp, t2)
 
 
 def addcdiv_(target: ndarray, t1: ndarray, t2: ndarray, value: float = 1.0) -> None:
@@ -57,8 +75,8 @@ def with_weight_decay(grad: ndarray, param: ndarray, weight_decay: float) -> nda
     """``grad + weight_decay * param`` as a new array (coupled L2), or ``grad`` itself."""
     if weight_decay == 0:
         return grad
-    out = param * weight_decay
-    out += grad
+    out = grad.copy()
+    add_scaled_(out, param, weight_decay)
     return out
 
 

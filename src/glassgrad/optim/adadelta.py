@@ -102,4 +102,4 @@ def _adadelta(
     delta *= grad
     acc_delta *= rho
     F.addcmul_(acc_delta, delta, delta, 1 - rho)
-    param += delta * -lr
+    F.add_scaled_(param, delta, -lr)

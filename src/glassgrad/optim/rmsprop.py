@@ -110,7 +110,8 @@ def _rmsprop(
     F.addcmul_(square_avg, grad, grad, 1 - alpha)
     if grad_avg is not None:
         F.lerp_(grad_avg, grad, 1 - alpha)
-        avg = square_avg - grad_avg * grad_avg
+        avg = square_avg.copy()
+        F.addcmul_(avg, grad_avg, grad_avg, -1)
         xp.sqrt(avg, out=avg)
     else:
         avg = xp.sqrt(square_avg)
@@ -118,6 +119,6 @@ def _rmsprop(
     if buf is not None:
         buf *= momentum
         F.addcdiv_(buf, grad, avg)
-        param += buf * -lr
+        F.add_scaled_(param, buf, -lr)
     else:
         F.addcdiv_(param, grad, avg, -lr)

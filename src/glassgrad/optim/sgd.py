@@ -102,10 +102,11 @@ def _sgd(
             buf = created = grad.copy()
         else:
             buf *= momentum
-            buf += grad * (1 - dampening) if dampening != 0 else grad
+            F.add_scaled_(buf, grad, 1 - dampening)
         if nesterov:
-            grad = grad + buf * momentum
+            grad = grad.copy()
+            F.add_scaled_(grad, buf, momentum)
         else:
             grad = buf
-    param += grad * -lr
+    F.add_scaled_(param, grad, -lr)
     return created

@@ -329,6 +329,9 @@ class Snapshot:
                 item.inputs.append((child, i))
                 if not known:
                     stack.append(child)
+            exponent = item.params.get("exponent") if item.params else None
+            if isinstance(exponent, (int, float)):  # x ** 2 keeps its exponent as a setting
+                item.inputs.append((Item("number", value=exponent), 1))
         self._sort()
 
     def _sort(self) -> None:

@@ -14,7 +14,7 @@ print(repr(model.bias), str(model.bias))
 opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5, weight_decay=1e-4)
 print(opt.state_dict())
 loss = model(torch.tensor([[1.0, 2.0]])).pow(2).sum()
-print(loss, f"{loss:.4f}", "%.3f" % loss, "{}".format(loss), str(loss.item()))
+print(loss, f"{loss:.4f}", "%.3f" % loss, "{}".format(loss), str(loss.item()))  # noqa: UP031, UP032
 loss.backward()
 opt.step()
 print(opt.state_dict()["state"])

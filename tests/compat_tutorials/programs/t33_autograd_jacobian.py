@@ -33,7 +33,7 @@ print(a.grad)
 c = torch.tensor(2.0, requires_grad=True)
 d = c**3
 d.backward(create_graph=True)
-print(c.grad)
+print(c.grad.detach(), c.grad.requires_grad)
 g1 = c.grad.clone()
 c.grad = None
 g1.backward()
