@@ -10,6 +10,7 @@ import importlib
 import warnings
 
 from glassgrad import _dtypes, _legacy, ops  # noqa: I001
+from glassgrad._composite import meshgrid
 from glassgrad._creation import (
     arange,
     as_tensor,
@@ -111,7 +112,8 @@ _FUNCTIONS_FROM_METHODS = (
     "scatter_add index_add "
     "reshape flatten unflatten transpose swapaxes swapdims t permute unsqueeze squeeze "
     "broadcast_to split chunk unbind narrow flip repeat_interleave gather index_select "
-    "masked_fill masked_select tril triu nonzero roll"
+    "masked_fill masked_select tril triu nonzero roll tile movedim moveaxis diff logit nan_to_num "
+    "addcmul addcdiv"
 ).split()
 
 
@@ -234,6 +236,7 @@ def load(f, map_location=None, weights_only=None, **kwargs):
 
 
 _SUBMODULES = {
+    "accelerator",
     "nn",
     "optim",
     "autograd",

@@ -20,6 +20,13 @@ _ILP = 4  # interleaved accumulators per lane
 _SERIAL_LIMIT = 32768  # PyTorch's grain size: larger reductions may be split between threads
 
 
+def _in_order(parts, axis: int = 0):
+    """Add ``parts`` (stacked along ``axis``) strictly one after another, starting from zero:
+    a cumulative sum never reorders, unlike NumPy's pairwise ``sum``."""
+    total = xp.add.accumulate(parts, axis=axis).take(-1, axis=axis)
+    return total + 0.0  # PyTorch starts from +0.0, so an all-zero sum is never -0.0
+
+
 def _cascade(rows):
     """Sum ``rows`` over axis 0 as PyTorch's cascade does: blocks of ``step`` rows added in
     order, each block's sum carried up a level; a level is carried on every ``step`` blocks."""
@@ -27,38 +34,29 @@ def _cascade(rows):
     power = max(4, (size - 1).bit_length() // _LEVELS) if size > 1 else 4
     step, mask = 1 << power, (1 << power) - 1
     blocks = size // step
+    tail = rows[blocks * step :]
+    if not blocks:
+        return _in_order(tail) if size else xp.zeros(rows.shape[1:], dtype=rows.dtype)
+    block_sums = _in_order(rows[: blocks * step].reshape((blocks, step) + rows.shape[1:]), 1)
+    if blocks < step:  # no carry beyond level 1: it simply adds the block sums in order
+        return _in_order(xp.concatenate([tail, _in_order(block_sums)[None]]))
     zero = xp.zeros(rows.shape[1:], dtype=rows.dtype)
     levels = [zero] * _LEVELS
-    if blocks:
-        grouped = rows[: blocks * step].reshape((blocks, step) + rows.shape[1:])
-        block_sums = grouped[:, 0] + zero
-        for j in range(1, step):
-            block_sums = block_sums + grouped[:, j]
-        for b in range(blocks):
-            carry, done = block_sums[b], (b + 1) * step
-            for j in range(1, _LEVELS):
-                levels[j] = levels[j] + carry
-                if j == _LEVELS - 1 or done & (mask << (j * power)):
-                    break
-                carry, levels[j] = levels[j], zero
-    total = zero
-    for row in rows[blocks * step :]:
-        total = total + row
-    for j in range(1, _LEVELS):
-        total = total + levels[j]
-    return total
+    for b in range(blocks):
+        carry, done = block_sums[b], (b + 1) * step
+        for j in range(1, _LEVELS):
+            levels[j] = levels[j] + carry
+            if j == _LEVELS - 1 or done & (mask << (j * power)):
+                break
+            carry, levels[j] = levels[j], zero
+    return _in_order(xp.concatenate([zero[None], tail, xp.stack(levels[1:])]))
 
 
 def _row_sum(rows):
     """Sum over axis 0 with four interleaved accumulators (PyTorch's ``row_sum``)."""
     groups = rows.shape[0] // _ILP
     partial = _cascade(rows[: groups * _ILP].reshape((groups, _ILP) + rows.shape[1:]))
-    total = partial[0]
-    for row in rows[groups * _ILP :]:
-        total = total + row
-    for k in range(1, _ILP):
-        total = total + partial[k]
-    return total
+    return _in_order(xp.concatenate([partial[:1], rows[groups * _ILP :], partial[1:]]))
 
 
 def _inner_sum(matrix, lanes: int):
@@ -68,12 +66,7 @@ def _inner_sum(matrix, lanes: int):
         return _row_sum(matrix.T)
     vectors = n // lanes
     lane_sums = _row_sum(matrix[:, : vectors * lanes].reshape(-1, vectors, lanes).swapaxes(0, 1))
-    total = xp.zeros(matrix.shape[0], dtype=matrix.dtype)
-    for k in range(vectors * lanes, n):
-        total = total + matrix[:, k]
-    for k in range(lanes):
-        total = total + lane_sums[:, k]
-    return total
+    return _in_order(xp.concatenate([matrix[:, vectors * lanes :], lane_sums], axis=1), 1)
 
 
 def _outer_sum(matrix, lanes: int):
@@ -116,8 +109,9 @@ def _prod(shape) -> int:
 def torch_order_sum(a, axes, keepdims: bool = False):
     """``a.sum(axis=axes, keepdims=keepdims)`` for a float32/float64 array, in PyTorch's order
     where it is known (see the module docstring), else NumPy's."""
-    if a.dtype not in (xp.float32, xp.float64) or not 1 < a.size <= _SERIAL_LIMIT:
-        return a.sum(axis=axes, keepdims=keepdims)
+    dtype = a.dtype
+    if dtype.kind != "f" or dtype.itemsize not in (4, 8) or not 1 < a.size <= _SERIAL_LIMIT:
+        return a.sum(axis=axes, keepdims=keepdims)  # (float32 and float64 are summed below)
     ndim = a.ndim
     if a.size < 32 // a.dtype.itemsize and a.flags.c_contiguous:
         # fewer elements than one vector: a scalar loop, if every dimension longer than 1 goes
@@ -126,7 +120,7 @@ def torch_order_sum(a, axes, keepdims: bool = False):
             if axes is None
             else {ax % ndim for ax in (axes if isinstance(axes, tuple) else (axes,))}
         )
-        if all(a.shape[d] == 1 for d in range(ndim) if d not in reduced):
+        if axes is None or all(a.shape[d] == 1 for d in range(ndim) if d not in reduced):
             total = xp.asarray(_short_sum(a.reshape(-1)))
             return total.reshape((1,) * (ndim if keepdims else ndim - len(reduced)))
     reduced = (

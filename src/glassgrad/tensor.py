@@ -695,6 +695,36 @@ class Tensor(metaclass=_TensorType):
     def tanh_(self):
         return _ops.inplace_unary(self, Tensor.tanh)
 
+    def log_(self):
+        return _ops.inplace_unary(self, Tensor.log)
+
+    def reciprocal_(self):
+        return _ops.inplace_unary(self, Tensor.reciprocal)
+
+    def square_(self):
+        return _ops.inplace_unary(self, Tensor.square)
+
+    def floor_(self):
+        return _ops.inplace_unary(self, Tensor.floor)
+
+    def round_(self, decimals=None):
+        return _ops.inplace_unary(self, lambda t: t.round(decimals=decimals))
+
+    def sign_(self):
+        return _ops.inplace_unary(self, Tensor.sign)
+
+    def clamp_min_(self, min):  # noqa: A002
+        return _ops.inplace_unary(self, lambda t: t.clamp_min(min))
+
+    def clamp_max_(self, max):  # noqa: A002
+        return _ops.inplace_unary(self, lambda t: t.clamp_max(max))
+
+    def tril_(self, diagonal=0):
+        return _ops.inplace_unary(self, lambda t: t.tril(diagonal))
+
+    def triu_(self, diagonal=0):
+        return _ops.inplace_unary(self, lambda t: t.triu(diagonal))
+
     def addcmul_(self, tensor1, tensor2, *, value=1):
         """``self += (value * tensor1) * tensor2``, the last step fused as in PyTorch."""
         return _ops.inplace_fused_add(self, tensor1 * value if value != 1 else tensor1, tensor2)
@@ -719,6 +749,14 @@ class Tensor(metaclass=_TensorType):
 
     def masked_fill_(self, mask, value):
         return _ops.inplace_unary(self, lambda t: t.masked_fill(mask, value))
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return _ops.inplace_unary(
+            self, lambda t: t.scatter(dim, index, src, value=value, reduce=reduce)
+        )
+
+    def scatter_add_(self, dim, index, src):
+        return _ops.inplace_unary(self, lambda t: t.scatter_add(dim, index, src))
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from glassgrad import _random

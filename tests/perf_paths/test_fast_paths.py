@@ -270,3 +270,45 @@ def test_short_sum_over_axes_matches_numpy_shapes_and_general_order(keepdims):
         assert fast.shape == x.sum(axis=axes, keepdims=keepdims).shape
         general = _sumorder._inner_sum(x.reshape(1, -1), 8).reshape(())
         np.testing.assert_array_equal(fast.reshape(()), general)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_add_matches_the_widened_formula(dtype):
+    from glassgrad.optim import _functional as F
+
+    rng = np.random.default_rng(9)
+    wide = np.float64 if np.dtype(dtype).itemsize < 8 else np.longdouble
+    for b_kind in ("array", "scalar"):
+        target = rng.standard_normal(50).astype(dtype)
+        a = rng.standard_normal(50).astype(dtype)
+        b = rng.standard_normal(50).astype(dtype) if b_kind == "array" else -0.1234567
+        expected = (
+            target.astype(wide) + a.astype(wide) * np.asarray(b, dtype=dtype).astype(wide)
+        ).astype(dtype)
+        F._fused_add_(target, a, b)
+        np.testing.assert_array_equal(target, expected)
+
+
+def test_plain_sgd_shortcut_matches_the_general_update():
+    from glassgrad.optim.sgd import _sgd
+
+    rng = np.random.default_rng(10)
+    start = rng.standard_normal((3, 4)).astype(np.float32)
+    grad = rng.standard_normal((3, 4)).astype(np.float32)
+    p = gg.tensor(start.copy(), requires_grad=True)
+    p.grad = gg.tensor(grad)
+    gg.optim.SGD([p], lr=0.037).step()
+    expected = start.copy()
+    _sgd(
+        expected,
+        grad,
+        None,
+        lr=0.037,
+        momentum=0.0,
+        dampening=0.0,
+        weight_decay=0.0,
+        nesterov=False,
+        maximize=False,
+    )
+    np.testing.assert_array_equal(p.detach().numpy(), expected)
+    assert p._version[0] == 1

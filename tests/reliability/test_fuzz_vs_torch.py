@@ -372,6 +372,22 @@ REGRESSIONS = {
         [_leaf(np.ones(0))],
         [("index_select", (0, 0), 0, 0.0)],
     ),
+    "an element picked by x[i] is a view that sees later in-place updates": (
+        [_leaf(_range(3))],
+        [("index_int", (0, 0), 0, 0.0), ("fill__no_grad", (0, 0), 0, 0.5)],
+    ),
+    "NaN gradient into max reaches only the maximum": (
+        [_leaf(_range(2, 3))],
+        [("max", (0, 0), 0, 0.0), ("var_dim", (1, 0), 0, 0.0)],
+    ),
+    "NaN gradient into relu stays out of the inactive entries": (
+        [_leaf(_range(2, 3))],
+        [("relu", (0, 0), 0, 0.0), ("sum", (1, 0), 0, 0.0), ("var_dim", (2, 0), 0, 0.0)],
+    ),
+    "gather's input modified in place before backward": (
+        [_leaf(0.0)],
+        [("gather", (0, 0), 0, 0.0), ("abs", (1, 0), 0, 0.0), ("mul__no_grad", (0, 0), 0, 0.0)],
+    ),
     "tril of a vector": ([_leaf(_range(3))], [("tril", (0, 0), 0, 0.0)]),
     "permute of a 0-d tensor without dims": ([_leaf(1.0)], [("permute", (0, 0), 0, 0.0)]),
     "setitem of a tensor that does not fit": (

@@ -6,6 +6,7 @@ gradient test read it). ``TENSOR_METHODS`` lists the functions ``Tensor`` expose
 
 from __future__ import annotations
 
+from glassgrad import _composite
 from glassgrad.ops import activation, conv, elementwise, linalg, loss, movement, nn_ops, reduce
 from glassgrad.ops._op import REGISTRY, Op
 from glassgrad.ops.elementwise import (
@@ -280,6 +281,15 @@ TENSOR_METHODS = {
     "triu": movement.triu,
     "nonzero": movement.nonzero,
     "roll": movement.roll,
+    # compositions of the ops above
+    "tile": _composite.tile,
+    "movedim": _composite.movedim,
+    "moveaxis": _composite.movedim,
+    "diff": _composite.diff,
+    "logit": _composite.logit,
+    "nan_to_num": _composite.nan_to_num,
+    "addcmul": _composite.addcmul,
+    "addcdiv": _composite.addcdiv,
 }
 
 TENSOR_PROPERTIES = {"T": movement.T, "mT": movement.mT}

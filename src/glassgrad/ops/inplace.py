@@ -306,7 +306,11 @@ def inplace_unary(t: Tensor, fn) -> Tensor:
     if recording:
         assign(t, fn(_old_value(t)))
         return t
-    new = fn(t.detach())._data
+    new = fn(t.detach())
+    if STATE.enabled and new._rg:  # the written values need a gradient (a src or value that does)
+        assign(t, fn(_old_value(t)))
+        return t
+    new = new._data
     if new.shape != t._data.shape:
         raise RuntimeError(
             f"output with shape {list(t.shape)} doesn't match the broadcast shape "

@@ -8,6 +8,7 @@ parameters, not as graph inputs.
 from __future__ import annotations
 
 from glassgrad._backend import xp
+from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 
@@ -26,10 +27,11 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _reduce(x, reduction: str):
+    """The loss's 'mean' / 'sum', added up in PyTorch's order (so values print identically)."""
     if reduction == "mean":
-        return x.mean()
+        return torch_order_sum(x, None) / x.size if x.size else x.mean()
     if reduction == "sum":
-        return x.sum()
+        return torch_order_sum(x, None)
     return x
 
 
@@ -75,6 +77,49 @@ class MseLoss(Op):
         return g, -g if ctx.next_functions[1][0] is not None else None
 
 
+_NLL_LEVELS = 8
+
+
+def _nll_cascade_sum(values, keep):
+    """Sum per-sample values in the order of PyTorch's CPU nll_loss: a running partial sum,
+    carried up one of eight levels at every sample index that is a multiple of a block
+    length (all levels at index 0); ignored samples are skipped, carries included."""
+    n = values.shape[0]
+    power = max(4, (n - 1).bit_length() // _NLL_LEVELS) if n > 1 else 4
+    step, mask = 1 << power, (1 << power) - 1
+    zero = values.dtype.type(0)
+    levels = [zero] * _NLL_LEVELS
+    if keep.all():
+        full = (n - 1) // step if n else 0
+        head = [values[:1]] if n else []
+        blocks = values[1 : full * step + 1].reshape(full, step)
+        sums = list(head) + list(xp.cumsum(blocks, axis=1)[:, -1] + zero) if n else []
+        boundaries = [0] + [k * step for k in range(1, full + 1)] if n else []
+        rest = values[full * step + 1 :]
+    else:  # the rare ignore_index case: walk the samples as the kernel does
+        sums, boundaries, running = [], [], zero
+        for b in range(n):
+            if keep[b]:
+                running = running + values[b]
+                if not b & mask:
+                    sums.append(running)
+                    boundaries.append(b)
+                    running = zero
+        rest = xp.asarray([running], dtype=values.dtype)
+    for total, b in zip(sums, boundaries):
+        levels[0] = levels[0] + xp.asarray(total).reshape(-1)[0]
+        for j in range(_NLL_LEVELS - 1):
+            if b & (mask << (j * power)):
+                break
+            levels[j + 1], levels[j] = levels[j + 1] + levels[j], zero
+    tail = xp.cumsum(rest)[-1] + zero if rest.size else zero
+    levels[0] = levels[0] + tail
+    total = zero
+    for level in levels:
+        total = total + level
+    return total
+
+
 class NllLoss(Op):
     """-weight[t] * logp[n, t] per sample; the mean divides by the summed weights.
 
@@ -103,10 +148,11 @@ class NllLoss(Op):
         ctx.layout = (logp.shape, rows.shape, safe, w)
         if reduction == "none":
             return losses.reshape(target.shape)
-        total = losses.sum(dtype=logp.dtype)
+        batched = logp.ndim <= 2  # PyTorch's per-sample kernel; nll_loss2d sums differently
+        total = _nll_cascade_sum(losses, keep) if batched else losses.sum(dtype=logp.dtype)
         if reduction == "sum":
             return total
-        total_weight = w.sum(dtype=logp.dtype)
+        total_weight = _nll_cascade_sum(w, keep) if batched else w.sum(dtype=logp.dtype)
         ctx.total_weight = total_weight
         if total_weight != 0:
             return total / total_weight

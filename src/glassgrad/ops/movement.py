@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 from glassgrad.ops.reduce import norm_dims
@@ -234,6 +235,14 @@ class Select(Index):
     is_view = True
 
     @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape = a.shape
+        ctx.index = index
+        out = a[index]
+        # x[0] of a vector is a NumPy scalar, a copy: index with ... too for a 0-d view
+        return out if type(out) is ndarray else a[tuple(index) + (Ellipsis,)]
+
+    @staticmethod
     def backward(ctx, grad):
         return D.zeros_with(grad, ctx.index, ctx.shape, accumulate=False)
 
@@ -379,6 +388,7 @@ class Gather(Op):
 
     @staticmethod
     def forward(ctx, a, index, dim):
+        ctx.save(a)  # PyTorch saves the input too: changing it in place breaks backward
         ctx.shape = a.shape
         ctx.where = where = _along_axis(index, dim)
         return a[where]
@@ -1105,6 +1115,15 @@ def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
             f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype!r}"
         )
     if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
+        if value.requires_grad and is_grad_enabled():  # the filled entries' gradient reaches it
+            from glassgrad.ops.elementwise import where
+
+            return where(mask, value.to(a.dtype), a)
         value = value.item()
     try:
         shape = xp.broadcast_shapes(m.shape, a._data.shape)

@@ -7,6 +7,7 @@ from glassgrad._backend import xp
 from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
+from glassgrad.ops.elementwise import _rounded_once
 from glassgrad.tensor import Tensor, _new_tensor
 
 
@@ -175,7 +176,7 @@ def _even_backward(ctx, grad):
     a, out = (s._data if isinstance(s, Tensor) else s for s in ctx.saved)
     hit = (a == out) | (xp.isnan(a) & xp.isnan(out))
     share = (hit / hit.sum()).astype(a.dtype)
-    return grad * (share if D.is_array(grad) else _new_tensor(share))
+    return D.mask(grad * (share if D.is_array(grad) else _new_tensor(share)), hit)
 
 
 class MaxDim(Op):
@@ -386,7 +387,10 @@ class Logsumexp(Op):
         m = a.max(axis=axes, keepdims=True, initial=-xp.inf)  # an empty sum: log 0 = -inf
         m = xp.where(xp.isfinite(m), m, 0)
         with xp.errstate(divide="ignore"):
-            out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+            out = (
+                _rounded_once(xp.log, _rounded_once(xp.exp, a - m).sum(axis=axes, keepdims=True))
+                + m
+            )
         if not keepdim:
             out = out.squeeze(axes) if axes is not None else out.reshape(())
         out = xp.asarray(out, dtype=a.dtype)
@@ -405,8 +409,10 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, a, dim):
         shifted = a - a.max(axis=dim, keepdims=True, initial=-xp.inf)  # empty dims too
-        e = xp.exp(shifted)
-        out = e / e.sum(axis=dim, keepdims=True)
+        e = _rounded_once(xp.exp, shifted)
+        total = e.sum(axis=dim, keepdims=True)
+        # PyTorch's last-dimension kernel multiplies by the reciprocal of the sum.
+        out = e * (1 / total) if dim in (-1, a.ndim - 1) else e / total
         ctx.dim = dim
         ctx.save(out)
         return out
@@ -423,7 +429,8 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, a, dim):
         shifted = a - a.max(axis=dim, keepdims=True, initial=-xp.inf)  # empty dims too
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        total = _rounded_once(xp.exp, shifted).sum(axis=dim, keepdims=True)
+        out = shifted - _rounded_once(xp.log, total)
         ctx.dim = dim
         ctx.save(out)
         return out

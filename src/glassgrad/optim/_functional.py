@@ -39,9 +39,11 @@ def _fused_add_(target: ndarray, a: ndarray, b) -> None:
     """``target += a * b`` rounded once, like the fused multiply-add PyTorch's CPU kernels use
     (computed in a wider float: exact for float32 products)."""
     wide = xp.float64 if target.dtype.itemsize < 8 else xp.longdouble
-    exact = target.astype(wide) + xp.asarray(a, dtype=target.dtype).astype(wide) * xp.asarray(
-        b, dtype=target.dtype
-    ).astype(wide)
+    dtype = target.dtype
+    a = a if type(a) is ndarray and a.dtype == dtype else xp.asarray(a, dtype=dtype)
+    b = b if type(b) is ndarray and b.dtype == dtype else xp.asarray(b, dtype=dtype)
+    exact = xp.multiply(a, b, dtype=wide)  # the operands widened first: an exact product
+    exact += target  # (one wide temporary instead of three; the sum is the same)
     target[...] = exact
 
 

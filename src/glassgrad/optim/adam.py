@@ -65,6 +65,8 @@ class Adam(Optimizer):
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         beta1, beta2 = (float(b) for b in group["betas"])
+        lr, eps = float(group["lr"]), float(group["eps"])
+        weight_decay = float(group["weight_decay"])
         for p in params:
             state = self.state[p]
             if not state:
@@ -81,11 +83,11 @@ class Adam(Optimizer):
                 state["exp_avg_sq"]._data,
                 None if max_sq is None else max_sq._data,
                 F.increment_step(state),
-                lr=float(group["lr"]),
+                lr=lr,
                 beta1=beta1,
                 beta2=beta2,
-                eps=float(group["eps"]),
-                weight_decay=float(group["weight_decay"]),
+                eps=eps,
+                weight_decay=weight_decay,
                 maximize=group["maximize"],
                 decoupled=group["decoupled_weight_decay"],
             )

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from copy import deepcopy
 from typing import Any
 
-from glassgrad.autograd.grad_mode import enable_grad, no_grad
+from glassgrad.autograd.grad_mode import STATE, enable_grad
 from glassgrad.tensor import Tensor
 
 __all__ = [
@@ -238,10 +238,14 @@ class Optimizer:
             for p in params:
                 self._check_param(p, gi, group)
             work.append((group, params))
-        with no_grad():
+        prev = STATE.enabled  # no_grad(), without a context-manager object per step
+        STATE.enabled = False
+        try:
             for group, params in work:
                 if params:
                     self._update(group, params)
+        finally:
+            STATE.enabled = prev
         return loss
 
     def _check_param(self, p: Tensor, group_index: int, group: dict) -> None:

@@ -63,6 +63,13 @@ class SGD(Optimizer):
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         momentum = float(group["momentum"])
+        if momentum == 0 and group["weight_decay"] == 0 and not group["maximize"]:
+            # plain SGD: exactly what ``_sgd`` does for these options, minus its per-call set-up
+            neg_lr = -float(group["lr"])
+            for p in params:
+                F.add_scaled_(p._data, p._grad._data, neg_lr)
+                p._version[0] += 1
+            return
         for p in params:
             state = self.state[p]
             buf = state.get("momentum_buffer") if momentum != 0 else None

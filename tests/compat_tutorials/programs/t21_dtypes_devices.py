@@ -30,3 +30,9 @@ print(torch.tensor([1.23456, 2.5]))
 torch.set_printoptions(precision=4)
 print(torch.arange(2000.0))
 print(torch.zeros(3, 0).shape, torch.zeros(3, 0))
+print(torch.accelerator.is_available(), torch.accelerator.current_accelerator())
+print(torch.accelerator.device_count(), torch.backends.mps.is_available())
+try:
+    torch.accelerator.current_device_index()
+except RuntimeError as exc:
+    print("RuntimeError:", exc)

@@ -11,7 +11,7 @@ z = y * y * 3
 out = z.mean()
 print(z, out)
 a = torch.tensor([[1.0, -2.0], [0.5, 3.0]])
-a = ((a * 3) / (a - 1))
+a = (a * 3) / (a - 1)
 print(a.requires_grad)
 a.requires_grad_(True)
 print(a.requires_grad)

@@ -1,4 +1,4 @@
-"""The older 'with examples' lesson: a two-layer ReLU net with hand-written backprop, then MyReLU."""
+"""The older lesson with examples: a two-layer ReLU net, hand-written backprop, then MyReLU."""
 
 import torch
 

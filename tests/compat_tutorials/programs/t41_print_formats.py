@@ -1,0 +1,30 @@
+"""Tensor printing corner cases lessons run into: wrapping, summarizing, sci mode, options."""
+
+import torch
+
+print(torch.linspace(-3, 3, 25))
+print(torch.arange(30).reshape(3, 10) * 1000)
+print(torch.linspace(0, 1, 12).reshape(2, 2, 3))
+print(torch.arange(2000).reshape(40, 50))
+print(torch.tensor([1e-4, 1.0, 1e4]), torch.tensor([1e-5, 1.0]), torch.tensor([123456789.0]))
+print(torch.tensor([0.1, -0.0001, 3.0], dtype=torch.float64))
+print(torch.tensor([[-1.5, 2.25], [1e3, -4e-2]], requires_grad=True))
+print(torch.tensor([True, False, True]), torch.tensor([-3, 10, 200], dtype=torch.int32))
+print(torch.zeros(2, 0, 3), torch.ones(1, 1, 1))
+print(torch.full((2, 3), float("nan")), torch.tensor([float("inf"), 1.5]))
+torch.set_printoptions(sci_mode=False)
+print(torch.tensor([1e-6, 1.0, 12345.678]))
+torch.set_printoptions(sci_mode=None, precision=6)
+print(torch.tensor([1.0 / 3, 2.0 / 3]))
+torch.set_printoptions(linewidth=40)
+print(torch.linspace(0, 1, 15))
+torch.set_printoptions(threshold=5, edgeitems=2)
+print(torch.arange(10.0), torch.arange(12).view(3, 4))
+torch.set_printoptions(profile="default")
+print(torch.arange(10.0) / 7)
+print(
+    torch.tensor(1 / 3), torch.tensor(-2.0), torch.tensor(1e20), torch.tensor(12, dtype=torch.int8)
+)
+print(torch.tensor([1.0, 2.0], dtype=torch.float16) / 3)
+w = torch.tensor([[0.5, -0.25]], requires_grad=True)
+print(w.T, w.view(2), w[0], w.sum(dim=1, keepdim=True), w.squeeze(), w * 1)
