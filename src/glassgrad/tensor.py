@@ -408,8 +408,8 @@ class Tensor(metaclass=_TensorType):
         other = element._data if isinstance(element, Tensor) else element
         return bool((self._data == other).any())
 
-    def __hash__(self) -> int:
-        return id(self)
+    # Identity hash (``==`` is elementwise), in C: tensors key optimizer state and graph sets.
+    __hash__ = object.__hash__
 
     def __format__(self, spec: str) -> str:
         """0-d tensors format as their number; so do one-element tensors given a spec.

@@ -312,3 +312,36 @@ def test_plain_sgd_shortcut_matches_the_general_update():
     )
     np.testing.assert_array_equal(p.detach().numpy(), expected)
     assert p._version[0] == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_masked_bits_is_an_exact_masked_select(dtype):
+    from glassgrad.ops import _dual as D
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((6, 7)).astype(dtype)
+    x[0, :5] = [np.nan, -0.0, np.inf, -np.inf, -1.0]
+    cond = rng.random((6, 7)) > 0.5
+    cond[0, :5] = [False, True, False, True, False]
+    expected = np.where(cond, x, np.zeros((), dtype))
+    for got in (D.mask(x, cond), D.masked_bits(x.copy(), cond, out=None)):
+        np.testing.assert_array_equal(got, expected)
+        assert (np.signbit(got) == np.signbit(expected)).all() and got.dtype == x.dtype
+    inplace = x.copy()
+    assert D.masked_bits(inplace, cond, out=inplace) is inplace
+    np.testing.assert_array_equal(inplace, expected)
+    row = D.mask(x[:1], cond)  # broadcasting, as np.where does
+    np.testing.assert_array_equal(row, np.where(cond, x[:1], np.zeros((), dtype)))
+    scalar = D.mask(dtype(-2.5), np.bool_(False))
+    assert scalar == 0 and not np.signbit(scalar)
+
+
+def test_relu_gradient_is_zero_where_masked_even_for_nan():
+    def run(m):
+        x = m.tensor([-1.0, 2.0, -3.0, 4.0], requires_grad=True)
+        y = m.relu(x * 1.0)
+        y.backward(m.tensor([float("nan"), -0.0, float("inf"), 1.0]))
+        return x.grad.tolist()
+
+    got, expected = run(gg), run(torch)
+    assert str(got) == str(expected)

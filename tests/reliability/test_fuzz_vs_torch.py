@@ -337,6 +337,10 @@ REGRESSIONS = {
         [_leaf(np.ones(0)), _leaf(np.ones(0))],
         [("cat", (0, 1), 2, 0.0)],
     ),
+    "cat of legacy empty tensors keeps requires_grad": (
+        [_leaf(np.ones(0), False), _leaf(np.ones(0))],
+        [("cat", (0, 1), 0, 0.0)],
+    ),
     "mul: modifying the input whose value is not needed": (
         [_leaf(_range(2, 3), False), _leaf(_range(2, 1))],
         [("mul", (0, 1), 0, 0.0), ("add__no_grad", (1, 0), 0, 0.5)],

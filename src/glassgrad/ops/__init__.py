@@ -232,6 +232,7 @@ TENSOR_METHODS = {
     "var": reduce.var,
     "std": reduce.std,
     "norm": reduce.norm,
+    "dist": reduce.dist,
     "logsumexp": reduce.logsumexp,
     "softmax": reduce.softmax,
     "log_softmax": reduce.log_softmax,

@@ -763,7 +763,7 @@ def cat(tensors, dim=0, *, axis=None) -> Tensor:
     tensors, dtype = _joinable(tensors, "cat")
     kept = [t for t in tensors if not (t.ndim == 1 and t.numel() == 0)]
     if not kept:  # only legacy empty 1-D tensors: PyTorch ignores them and dim
-        kept, dim = tensors[:1], 0
+        kept, dim = tensors, 0
     elif kept[0].ndim == 1:
         kept = tensors  # 1-D with 1-D: empty ones join normally (and get gradients)
     tensors = kept

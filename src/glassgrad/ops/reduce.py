@@ -755,6 +755,11 @@ def norm(a: Tensor, p="fro", dim=None, keepdim=False, dtype=None):
     return Norm.apply(a, p=float(p), dims=norm_dims(dim, a.ndim), keepdim=keepdim)
 
 
+def dist(a: Tensor, other, p=2.0) -> Tensor:
+    """The ``p``-norm of ``a - other`` (broadcast)."""
+    return norm(a - other, p)
+
+
 def logsumexp(a: Tensor, dim, keepdim=False):
     return Logsumexp.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim)
 

@@ -265,7 +265,11 @@ class Optimizer:
             problem = f"has dtype {p.dtype}; only floating point tensors can be optimized"
         else:
             for key, value in self.state.get(p, {}).items():
-                if isinstance(value, Tensor) and value.ndim and value._data.shape != p._data.shape:
+                if (
+                    isinstance(value, Tensor)
+                    and value._data.ndim
+                    and value._data.shape != p._data.shape
+                ):
                     problem = (
                         f"has shape {_shape(p)} but its optimizer state '{key}' has shape "
                         f"{_shape(value)} (was a state dict from another model loaded?)"
