@@ -345,3 +345,20 @@ def test_relu_gradient_is_zero_where_masked_even_for_nan():
 
     got, expected = run(gg), run(torch)
     assert str(got) == str(expected)
+
+
+def test_nll_weight_count_equals_the_ordered_sum():
+    from glassgrad.ops.loss import _nll_cascade_sum
+
+    rng = np.random.default_rng(12)
+    for n in (1, 7, 256, 5000):
+        keep = rng.random(n) > 0.2
+        w = keep.astype(np.float32)
+        counted = w.dtype.type(np.count_nonzero(keep))
+        assert counted == _nll_cascade_sum(w, keep) and type(counted) is np.float32
+    logits = gg.tensor(rng.standard_normal((6, 4)).astype(np.float32))
+    target = gg.tensor(np.array([0, 3, -100, 1, 2, -100]))
+    ref = torch.nn.functional.cross_entropy(
+        torch.from_numpy(logits.numpy()), torch.tensor(target.numpy())
+    )
+    assert gg.nn.functional.cross_entropy(logits, target).item() == ref.item()

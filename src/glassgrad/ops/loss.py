@@ -152,7 +152,11 @@ class NllLoss(Op):
         total = _nll_cascade_sum(losses, keep) if batched else losses.sum(dtype=logp.dtype)
         if reduction == "sum":
             return total
-        total_weight = _nll_cascade_sum(w, keep) if batched else w.sum(dtype=logp.dtype)
+        if weight is None and batched and w.size < 1 << 24:
+            # a sum of ones and zeros: exact in any order below 2**24, so just count
+            total_weight = w.dtype.type(xp.count_nonzero(keep))
+        else:
+            total_weight = _nll_cascade_sum(w, keep) if batched else w.sum(dtype=logp.dtype)
         ctx.total_weight = total_weight
         if total_weight != 0:
             return total / total_weight
