@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 PROGRAMS = sorted((HERE / "programs").glob("*.py"))
 SRC = HERE.parents[1] / "src"
 ACCEPTANCE = HERE.parents[2] / "shared" / "acceptance"
+DRIVER = HERE.parent / "compat" / "_driver.py"  # shared with the training-loop sweep
 RANDOM_MARK = "# COMPAT: random-init"
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 
@@ -30,7 +31,7 @@ ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 def _start(backend: str) -> subprocess.Popen:
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
-    cmd = [sys.executable, str(HERE / "_driver.py"), backend, *map(str, PROGRAMS)]
+    cmd = [sys.executable, str(DRIVER), backend, *map(str, PROGRAMS)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
 
 
