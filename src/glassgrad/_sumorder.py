@@ -87,16 +87,16 @@ def _short_sum(x):
     adds them (four accumulators seeded from zero, the tail, then accumulators 1-3), with
     scalar arithmetic: the same roundings at a fraction of the array calls."""
     zero = x.dtype.type(0)
-    if x.shape[0] < _ILP:
+    values = list(x)  # NumPy scalars, unpacked in one C call
+    if len(values) < _ILP:
         total = zero
-        for value in x:
+        for value in values:
             total = total + value
         return total + zero + zero + zero
-    head = [zero + x[0], zero + x[1], zero + x[2], zero + x[3]]
-    total = head[0]
-    for value in x[_ILP:]:
+    total = zero + values[0]
+    for value in values[_ILP:]:
         total = total + value
-    return total + head[1] + head[2] + head[3]
+    return total + (zero + values[1]) + (zero + values[2]) + (zero + values[3])
 
 
 def _prod(shape) -> int:
@@ -113,14 +113,27 @@ def torch_order_sum(a, axes, keepdims: bool = False):
     if dtype.kind != "f" or dtype.itemsize not in (4, 8) or not 1 < a.size <= _SERIAL_LIMIT:
         return a.sum(axis=axes, keepdims=keepdims)  # (float32 and float64 are summed below)
     ndim = a.ndim
+    if (
+        ndim == 1
+        and (axes is None or axes == (0,) or axes == (-1,))
+        and a.size < 32 // dtype.itemsize
+        and a.strides[0] == dtype.itemsize
+    ):  # the commonest tiny case (a short contiguous vector, summed whole), straight through
+        total = xp.asarray(_short_sum(a))
+        return total.reshape((1,) if keepdims else ())
     if a.size < 32 // a.dtype.itemsize and a.flags.c_contiguous:
         # fewer elements than one vector: a scalar loop, if every dimension longer than 1 goes
-        reduced = (
-            range(ndim)
-            if axes is None
-            else {ax % ndim for ax in (axes if isinstance(axes, tuple) else (axes,))}
-        )
-        if axes is None or all(a.shape[d] == 1 for d in range(ndim) if d not in reduced):
+        # (plain loops: comprehensions cost more than the sum itself at this size)
+        reduced = range(ndim) if axes is None else set()
+        whole = True
+        if axes is not None:
+            for ax in axes if isinstance(axes, tuple) else (axes,):
+                reduced.add(ax % ndim)
+            for d, size in enumerate(a.shape):
+                if size != 1 and d not in reduced:
+                    whole = False
+                    break
+        if whole:
             total = xp.asarray(_short_sum(a.reshape(-1)))
             return total.reshape((1,) * (ndim if keepdims else ndim - len(reduced)))
     reduced = (

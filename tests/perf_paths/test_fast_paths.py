@@ -289,6 +289,31 @@ def test_fused_add_matches_the_widened_formula(dtype):
         np.testing.assert_array_equal(target, expected)
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_fused_add_one_element_shortcut_matches_the_array_formula(shape):
+    """A one-element float32 update is done on Python floats: same bits, overflow included."""
+    from glassgrad.optim import _functional as F
+
+    rng = np.random.default_rng(10)
+    values = np.concatenate(
+        [
+            (rng.standard_normal(300) * 10.0 ** rng.integers(-30, 30, 300)).astype(np.float32),
+            np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 3.4e38, -3.4e38], np.float32),
+        ]
+    )
+    for i, value in enumerate(values):
+        for alpha in (-0.01, 0.5, -2.0, 1e-7):
+            target = np.full(shape, value, np.float32)
+            a = np.full(shape, values[(7 * i + 3) % len(values)], np.float32)
+            with np.errstate(all="ignore"):
+                wide = np.multiply(a, np.asarray(alpha, dtype=np.float32), dtype=np.float64)
+                wide += target
+                expected = wide.astype(np.float32)
+                F._fused_add_(target, a, alpha)
+            assert target.shape == shape
+            assert target.tobytes() == expected.tobytes()
+
+
 def test_plain_sgd_shortcut_matches_the_general_update():
     from glassgrad.optim.sgd import _sgd
 

@@ -78,15 +78,15 @@ def _plan(roots):
     seen = set(stack)
     while stack:
         node = stack.pop()
-        if type(node) is AccumulateGrad:
+        if type(node) is AccumulateGrad:  # a root sink
             continue
         nodes.append(node)
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
-            if type(nxt) is AccumulateGrad:
+            if type(nxt) is AccumulateGrad:  # a sink: counted, never walked
                 sinks[nxt] = sinks.get(nxt, 0) + 1
-            if nxt not in seen:
+            elif nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
     if len(nodes) > 1:
@@ -101,11 +101,15 @@ _TENSOR_API: tuple = ()
 
 
 def _bind_tensor_api() -> tuple:
-    """``Tensor`` and ``_new_tensor``, imported on first use (tensor.py imports the engine)."""
+    """``Tensor``, ``_new_tensor`` and the plain op backward, bound on first use.
+
+    (tensor.py imports the engine, so they cannot be imported at module level.)
+    """
     global _TENSOR_API
+    from glassgrad.ops._op import Op
     from glassgrad.tensor import Tensor, _new_tensor
 
-    _TENSOR_API = (Tensor, _new_tensor)
+    _TENSOR_API = (Tensor, _new_tensor, Op._backward_arrays)
     return _TENSOR_API
 
 
@@ -123,7 +127,7 @@ def run_backward(
     accumulated into ``.grad``; with ``inputs`` but no capture (``backward(inputs=...)``),
     only those leaves accumulate.
     """
-    Tensor, _new_tensor = _TENSOR_API or _bind_tensor_api()
+    Tensor, _new_tensor, plain_backward = _TENSOR_API or _bind_tensor_api()
 
     roots = []
     buffers: dict = {}
@@ -156,7 +160,17 @@ def run_backward(
             # A fresh array that nothing else refers to (only ``grads``, ``g`` and the
             # call's argument) becomes ``.grad`` as it is, as PyTorch steals such a buffer.
             owned = type(g) is ndarray and g.base is None and _refcount(g) <= _OWNED_REFS
-            _accumulate(sink.variable, g, create_graph, _new_tensor, owned)
+            variable = sink.variable
+            if (
+                owned
+                and variable._grad is None
+                and not variable._extra
+                and not create_graph
+                and g.dtype == variable._data.dtype
+            ):  # the common first accumulation, inline: adopt the fresh array
+                variable._grad = _new_tensor(g)
+            else:
+                _accumulate(variable, g, create_graph, _new_tensor, owned)
 
     order, sinks = _plan(roots)
     ready_sinks = []
@@ -190,7 +204,11 @@ def run_backward(
                 g = None
                 if node.saved:
                     _check_versions(node)
-                results = node._backward_arrays(grads)
+                cls = type(node)
+                if cls._backward_arrays is plain_backward:  # skip one call frame
+                    results = cls.backward(node, grads[0])
+                else:
+                    results = node._backward_arrays(grads)
                 _owned[0] = None
                 if type(results) is not tuple:
                     results = (results,)
@@ -206,14 +224,12 @@ def run_backward(
                 from glassgrad.autograd.anomaly import check_gradients
 
                 check_gradients(node, results)
-            meta = node._in_meta
-            for i in range(len(edges)):
-                nxt, idx = edges[i]
+            i = -1
+            for (nxt, idx), g, m in zip(edges, results, node._in_meta):
+                i += 1
                 if nxt is None:
                     continue
-                g = results[i]
                 if g is not None:
-                    m = meta[i]
                     if m is not None:
                         if type(g) is not ndarray and not create_graph:
                             g = xp.asarray(g)  # 0-d math gives NumPy scalars
@@ -223,7 +239,7 @@ def run_backward(
                                 g = sum_to(g, shape)
                             except ValueError:
                                 raise _shape_error(node, i, g.shape, shape) from None
-                        if g.dtype != dtype and type(g) is ndarray:
+                        if g.dtype is not dtype and g.dtype != dtype and type(g) is ndarray:
                             g = g.astype(dtype)
                     slot = buffers.get(nxt)
                     if slot is None:

@@ -79,13 +79,23 @@ class Op(Node):
 
     def _release(self) -> None:
         """Also free arrays kept as ctx attributes (masks, indices, the saved output)."""
-        Node._release(self)
+        if self.saved:  # ``Node._release``, inline
+            self._freed = True
+        self.saved = ()
+        self._inputs = ()
         state = self.__dict__
         if not state:  # most nodes keep nothing beyond ``saved``
             return
-        doomed = [k for k, v in state.items() if type(v) in _HOLDERS and _holds_array(v)]
-        for key in doomed:
-            del state[key]
+        doomed = None
+        for key, value in state.items():
+            if type(value) in _HOLDERS and _holds_array(value):
+                if doomed is None:
+                    doomed = [key]
+                else:
+                    doomed.append(key)
+        if doomed is not None:
+            for key in doomed:
+                del state[key]
             self._freed = True
 
     def _backward_tensors(self, grads):
@@ -162,9 +172,13 @@ _HOLDERS = frozenset((ndarray, tuple, list))  # the only types ``_holds_array`` 
 
 
 def _holds_array(value) -> bool:
+    """Whether ``value`` (an array, tuple or list: see ``_HOLDERS``) is or holds an array."""
     if type(value) is ndarray:
         return True
-    return isinstance(value, (tuple, list)) and any(type(v) is ndarray for v in value)
+    for item in value:  # a loop, not ``any(...)``: shapes and dims are short tuples
+        if type(item) is ndarray:
+            return True
+    return False
 
 
 def _record(cls, inputs, arrays, params):
@@ -173,8 +187,10 @@ def _record(cls, inputs, arrays, params):
     out = cls.forward(node, *arrays, **params)
     if type(out) is not ndarray:
         scalar, out = out, xp.asarray(out)  # 0-d math gives NumPy scalars
-        if node.saved:
-            node.saved = tuple(out if s is scalar else s for s in node.saved)
+        for s in node.saved:  # (rebuilt only if the output was saved)
+            if s is scalar:
+                node.saved = tuple(out if s is scalar else s for s in node.saved)
+                break
     edges = []
     versions = []
     meta = []

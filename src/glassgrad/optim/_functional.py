@@ -35,11 +35,28 @@ def lerp_(start: ndarray, end: ndarray, weight: float) -> None:
         xp.subtract(end, diff, out=start)
 
 
+_FLOAT32 = xp.dtype("float32")
+_F32 = xp.float32
+
+
 def _fused_add_(target: ndarray, a: ndarray, b) -> None:
     """``target += a * b`` rounded once, like the fused multiply-add PyTorch's CPU kernels use
     (computed in a wider float: exact for float32 products)."""
-    wide = xp.float64 if target.dtype.itemsize < 8 else xp.longdouble
     dtype = target.dtype
+    if (
+        dtype is _FLOAT32
+        and type(b) is float
+        and -3e38 < b < 3e38
+        and type(a) is ndarray
+        and a.dtype is _FLOAT32
+        and target.size == 1
+        and a.size == 1
+    ):  # one element (a scalar parameter): the same float64 arithmetic on Python floats
+        value = a.item() * float(_F32(b)) + target.item()
+        if -3e38 < value < 3e38:  # finite and no overflow (else NumPy's path and warnings)
+            target[...] = value
+            return
+    wide = xp.float64 if target.dtype.itemsize < 8 else xp.longdouble
     a = a if type(a) is ndarray and a.dtype == dtype else xp.asarray(a, dtype=dtype)
     b = b if type(b) is ndarray and b.dtype == dtype else xp.asarray(b, dtype=dtype)
     exact = xp.multiply(a, b, dtype=wide)  # the operands widened first: an exact product
