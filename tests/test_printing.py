@@ -216,4 +216,4 @@ def test_printing_does_not_record_or_modify():
     y = x * 2
     repr(y)
     assert y.grad_fn.name() == "MulBackward0"
-    assert x._version_value == 0
+    assert x._version == 0

@@ -66,7 +66,7 @@ def test_legacy_constructor():
     assert gg.FloatTensor([1]).dtype is gg.float32
     source = gg.tensor([1, 2])
     alias = gg.Tensor(source)
-    assert alias.dtype is gg.int64 and alias._version is source._version
+    assert alias.dtype is gg.int64 and alias._version_counter is source._version_counter
     alias.add_(1)
     assert source.tolist() == [2, 3]
     for m in (torch, gg):

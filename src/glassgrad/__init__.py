@@ -151,7 +151,7 @@ def _with_out(fn, name: str):
             out._data = result._data.astype(out._data.dtype)
         else:
             out._data[...] = result._data
-        out._version[0] += 1
+        out._version_counter[0] += 1
         return out
 
     wrapper.__name__ = name

@@ -30,7 +30,7 @@ def _new_tensor(array: ndarray) -> Tensor:
     t._rg = False
     t.grad_fn = None
     t._grad = None
-    t._version = [0]
+    t._version_counter = [0]
     t._out_idx = 0
     t._accum = None
     t._extra = None
@@ -74,7 +74,7 @@ class Tensor(metaclass=_TensorType):
         "_rg",
         "grad_fn",
         "_grad",
-        "_version",
+        "_version_counter",
         "_out_idx",
         "_accum",
         "_extra",
@@ -94,7 +94,7 @@ class Tensor(metaclass=_TensorType):
         """
         if len(args) == 1 and isinstance(args[0], Tensor) and dtype is None:
             _init_from(self, args[0]._data, requires_grad)
-            self._version = args[0]._version
+            self._version_counter = args[0]._version_counter
             return
         d = _dtypes.DEFAULTS.float_dtype if dtype is None else _dtypes.to_dtype(dtype)
         if len(args) == 1 and isinstance(args[0], (float, bool)):
@@ -195,8 +195,9 @@ class Tensor(metaclass=_TensorType):
         return self._data.__array_interface__["data"][0]
 
     @property
-    def _version_value(self) -> int:
-        return self._version[0]
+    def _version(self) -> int:
+        """In-place changes so far to this tensor's storage (shared with its views), as PyTorch."""
+        return self._version_counter[0]
 
     # ------------------------------------------------------------------ autograd state
     @property
@@ -329,7 +330,7 @@ class Tensor(metaclass=_TensorType):
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, outside the graph."""
         t = _new_tensor(self._data)
-        t._version = self._version
+        t._version_counter = self._version_counter
         return t
 
     def detach_(self) -> Tensor:
@@ -807,7 +808,7 @@ def _init_from(t: Tensor, array: ndarray, requires_grad: bool) -> None:
     t._rg = False
     t.grad_fn = None
     t._grad = None
-    t._version = [0]
+    t._version_counter = [0]
     t._out_idx = 0
     t._accum = None
     t._extra = None

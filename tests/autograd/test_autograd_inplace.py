@@ -228,13 +228,13 @@ def test_leaf_inplace_message_names_the_fix():
 def test_version_counter():
     x = gg.ones(3)
     v = x[1:]
-    assert x._version_value == 0
+    assert x._version == 0
     x.add_(1)
     v.mul_(2)
     x[0] = 5
-    assert x._version_value == v._version_value == 3
+    assert x._version == v._version == 3
     assert x.tolist() == [5.0, 4.0, 4.0]
-    assert x.detach()._version is x._version
+    assert x.detach()._version_counter is x._version_counter
 
 
 def test_views_share_data_with_base():

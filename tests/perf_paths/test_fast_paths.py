@@ -336,7 +336,7 @@ def test_plain_sgd_shortcut_matches_the_general_update():
         maximize=False,
     )
     np.testing.assert_array_equal(p.detach().numpy(), expected)
-    assert p._version[0] == 1
+    assert p._version_counter[0] == 1
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])

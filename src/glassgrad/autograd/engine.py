@@ -325,7 +325,7 @@ def _check_versions(node) -> None:
     if not saved:
         return
     for i, t in enumerate(node._inputs):
-        version = getattr(t, "_version", None)
+        version = getattr(t, "_version_counter", None)
         if version is not None and version[0] != node._versions[i]:
             data = t._data
             if any(s is data for s in saved) and _value_needed(node, i):
@@ -388,7 +388,7 @@ def _add_to_grad(variable, grad, create_graph, new_tensor, owned: bool = False) 
             variable._grad = new_tensor(grad if owned else grad.copy())
         elif existing.grad_fn is None and existing._data.shape == grad.shape:
             xp.add(existing._data, grad, out=existing._data)
-            existing._version[0] += 1
+            existing._version_counter[0] += 1
         else:
             variable._grad = existing.detach() + new_tensor(grad)
 

@@ -15,7 +15,9 @@ class FunctionCtx:
 
     def save_for_backward(self, *tensors) -> None:
         self._saved = tensors
-        self._saved_versions = tuple(t._version[0] if t is not None else None for t in tensors)
+        self._saved_versions = tuple(
+            t._version_counter[0] if t is not None else None for t in tensors
+        )
 
     @property
     def saved_tensors(self) -> tuple:
@@ -25,11 +27,11 @@ class FunctionCtx:
             raise RuntimeError(SECOND_BACKWARD)
         saved = getattr(self, "_saved", ())
         for i, (t, v) in enumerate(zip(saved, self._saved_versions)):
-            if t is not None and t._version[0] != v:
+            if t is not None and t._version_counter[0] != v:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: saved tensor {i} of {type(self).__name__} is at "
-                    f"version {t._version[0]}; expected version {v} instead."
+                    f"version {t._version_counter[0]}; expected version {v} instead."
                 )
         return saved
 

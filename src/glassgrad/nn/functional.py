@@ -314,11 +314,11 @@ def _update_running(running_mean, running_var, mean, var, count, momentum) -> No
         if running_mean is not None:
             rm = running_mean._data
             rm[...] = (1 - momentum) * rm + momentum * mean
-            running_mean._version[0] += 1
+            running_mean._version_counter[0] += 1
         if running_var is not None:
             rv = running_var._data
             rv[...] = (1 - momentum) * rv + momentum * var * (count / (count - 1))
-            running_var._version[0] += 1
+            running_var._version_counter[0] += 1
 
 
 def layer_norm(
@@ -372,7 +372,7 @@ def instance_norm(
         for buffer, tiled_stats in ((running_mean, rm), (running_var, rv)):
             if buffer is not None and use_input_stats:
                 buffer._data[...] = tiled_stats._data.reshape(n, c).mean(0)
-                buffer._version[0] += 1
+                buffer._version_counter[0] += 1
     return M.view(out, *input.shape)
 
 
@@ -450,7 +450,7 @@ def _renorm_rows(weight: Tensor, idx, max_norm: float, norm_type: float) -> None
     if over.any():
         scale = max_norm / (norms[over] + 1e-7)
         data[rows[over]] = (data[rows[over]] * scale[:, None]).astype(data.dtype)
-        weight._version[0] += 1
+        weight._version_counter[0] += 1
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

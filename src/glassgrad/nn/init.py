@@ -64,7 +64,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 def _fill(tensor: Tensor, values) -> Tensor:
     with no_grad():
         tensor._data[...] = values
-        tensor._version[0] += 1
+        tensor._version_counter[0] += 1
     return tensor
 
 

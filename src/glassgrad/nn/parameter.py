@@ -30,7 +30,7 @@ class Parameter(Tensor):
         if requires_grad:
             self.requires_grad_(True)
         if isinstance(data, Tensor):
-            self._version = data._version
+            self._version_counter = data._version_counter
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

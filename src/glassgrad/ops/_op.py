@@ -161,7 +161,7 @@ class Op(Node):
         out = cls.forward(NULL_CTX, *arrays, **params)
         result = _new_tensor(out if type(out) is ndarray else xp.asarray(out))
         if cls.is_view:
-            result._version = inputs[0]._version
+            result._version_counter = inputs[0]._version_counter
         return result
 
 
@@ -203,7 +203,7 @@ def _record(cls, inputs, arrays, params):
                 edges.append((accumulator_of(t), 0))
             else:
                 edges.append(_NO_EDGE)
-            versions.append(t._version[0])
+            versions.append(t._version_counter[0])
             data = t._data
             meta.append((data.shape, data.dtype))
         else:
@@ -217,10 +217,10 @@ def _record(cls, inputs, arrays, params):
     result = _new_tensor(out)
     if cls.is_view:
         base = inputs[0]
-        result._version = base._version
+        result._version_counter = base._version_counter
         if base.grad_fn is not None:  # an in-place op on the base must refresh the view's history
             base._extras().setdefault("views", []).append(weakref.ref(result))
-    node._out_version = (result._version, result._version[0])
+    node._out_version = (result._version_counter, result._version_counter[0])
     for s in node.saved:
         if s is out:
             node._saved_output = out

@@ -163,7 +163,7 @@ def inplace(t: Tensor, op: str, other) -> Tensor:
         return t
     o = other._data if isinstance(other, Tensor) else other
     _UFUNCS[op](t._data, o, out=t._data, casting="unsafe")
-    t._version[0] += 1
+    t._version_counter[0] += 1
     return t
 
 
@@ -182,7 +182,7 @@ def inplace_fused_add(t: Tensor, x, y) -> Tensor:
     wide = xp.float64 if dtype.itemsize < 8 else xp.longdouble
     x_, y_ = (xp.asarray(v._data if isinstance(v, Tensor) else v, dtype=dtype) for v in (x, y))
     t._data[...] = t._data.astype(wide) + x_.astype(wide) * y_.astype(wide)
-    t._version[0] += 1
+    t._version_counter[0] += 1
     return t
 
 
@@ -259,7 +259,7 @@ def _refresh_views(t: Tensor) -> None:
     alive = []
     for ref in tuple(refs):  # AsStrided below is a view op too: it appends to ``refs``
         view = ref()
-        if view is None or view._version is not t._version:
+        if view is None or view._version_counter is not t._version_counter:
             continue
         index = _positions_in(t._data, view._data)
         if index is None:
@@ -295,7 +295,7 @@ def assign(t: Tensor, new: Tensor) -> None:
     t.grad_fn = new.grad_fn
     t._out_idx = new._out_idx
     t._rg = new._rg
-    t._version[0] += 1
+    t._version_counter[0] += 1
     _refresh_views(t)
 
 
@@ -317,7 +317,7 @@ def inplace_unary(t: Tensor, fn) -> Tensor:
             f"{list(new.shape)}; an in-place op cannot change the tensor's shape"
         )
     t._data[...] = new
-    t._version[0] += 1
+    t._version_counter[0] += 1
     return t
 
 
@@ -336,7 +336,7 @@ def fill_(t: Tensor, value, kind: str = "fill") -> Tensor:
         assign(t, _FILL_NODES[kind].apply(t, value=value))
         return t
     t._data[...] = value
-    t._version[0] += 1
+    t._version_counter[0] += 1
     return t
 
 
@@ -357,7 +357,7 @@ def copy_(t: Tensor, src) -> Tensor:
         assign(t, Copy.apply(t, src))
         return t
     t._data[...] = src._data
-    t._version[0] += 1
+    t._version_counter[0] += 1
     return t
 
 
@@ -369,5 +369,5 @@ def fill_random(t: Tensor, values, kind: str = "normal") -> Tensor:
         assign(t, _FILL_NODES[kind].apply(t, value=values))
         return t
     t._data[...] = values
-    t._version[0] += 1
+    t._version_counter[0] += 1
     return t

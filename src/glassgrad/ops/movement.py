@@ -1032,7 +1032,7 @@ def setitem(a: Tensor, index, value) -> None:
                 f"could not assign a value of shape {list(v.shape)} to tensor{list(a.shape)}"
                 f"[{index!r}]: {exc}"
             ) from None
-        a._version[0] += 1
+        a._version_counter[0] += 1
         return
     value_t = value if value_is_tensor else _new_tensor(v)
     op = IndexPut if advanced else CopySlices

@@ -87,7 +87,7 @@ class Adagrad(Optimizer):
                 weight_decay=float(group["weight_decay"]),
                 maximize=group["maximize"],
             )
-            p._version[0] += 1
+            p._version_counter[0] += 1
 
 
 def _adagrad(

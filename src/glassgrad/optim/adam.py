@@ -91,7 +91,7 @@ class Adam(Optimizer):
                 maximize=group["maximize"],
                 decoupled=group["decoupled_weight_decay"],
             )
-            p._version[0] += 1
+            p._version_counter[0] += 1
 
 
 def _adam(

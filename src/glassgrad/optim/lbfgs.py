@@ -185,13 +185,13 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.numel()
             p._data += direction[offset : offset + n].reshape(p._data.shape) * step_size
-            p._version[0] += 1
+            p._version_counter[0] += 1
             offset += n
 
     def _restore(self, saved: list[ndarray]) -> None:
         for p, data in zip(self._params, saved):
             p._data[...] = data
-            p._version[0] += 1
+            p._version_counter[0] += 1
 
     def _evaluate(self, closure, x, t, d):
         """Loss and flat gradient at ``x + t·d``; the parameters are put back to ``x``."""

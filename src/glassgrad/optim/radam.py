@@ -80,7 +80,7 @@ class RAdam(Optimizer):
                 decoupled=group["decoupled_weight_decay"],
                 maximize=group["maximize"],
             )
-            p._version[0] += 1
+            p._version_counter[0] += 1
 
 
 def _radam(

@@ -87,7 +87,7 @@ class RMSprop(Optimizer):
                 momentum=momentum,
                 maximize=group["maximize"],
             )
-            p._version[0] += 1
+            p._version_counter[0] += 1
 
 
 def _rmsprop(

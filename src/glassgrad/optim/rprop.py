@@ -76,7 +76,7 @@ class Rprop(Optimizer):
                 step_size_max=high,
                 maximize=group["maximize"],
             )
-            p._version[0] += 1
+            p._version_counter[0] += 1
 
 
 def _rprop(

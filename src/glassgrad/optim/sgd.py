@@ -68,7 +68,7 @@ class SGD(Optimizer):
             neg_lr = -float(group["lr"])
             for p in params:
                 F.add_scaled_(p._data, p._grad._data, neg_lr)
-                p._version[0] += 1
+                p._version_counter[0] += 1
             return
         for p in params:
             state = self.state[p]
@@ -86,7 +86,7 @@ class SGD(Optimizer):
             )
             if new_buf is not None:
                 state["momentum_buffer"] = _new_tensor(new_buf)
-            p._version[0] += 1
+            p._version_counter[0] += 1
 
 
 def _sgd(

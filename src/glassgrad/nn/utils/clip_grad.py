@@ -80,7 +80,7 @@ def clip_grads_with_norm_(
     coef = xp.minimum(total.dtype.type(max_norm) / (total + total.dtype.type(1e-6)), 1.0)
     for g in grads:
         g._data *= coef.astype(g._data.dtype)
-        g._version[0] += 1
+        g._version_counter[0] += 1
 
 
 def clip_grad_norm_(
@@ -119,7 +119,7 @@ def clip_grad_value_(
         g = p._grad
         if g is not None:
             xp.clip(g._data, -clip_value, clip_value, out=g._data)
-            g._version[0] += 1
+            g._version_counter[0] += 1
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
