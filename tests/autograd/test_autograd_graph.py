@@ -320,3 +320,12 @@ def test_backward_frees_saved_values_unless_retained():
     assert node.saved
     y.backward()
     assert not node.saved
+
+
+def test_view_made_under_no_grad_keeps_requires_grad_like_torch():
+    for lib in (torch, gg):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        with lib.no_grad():
+            view, product = w[0], w * 2
+        assert (view.requires_grad, view.grad_fn, product.requires_grad) == (True, None, False)
+        assert repr(view) == "tensor(1., requires_grad=True)"

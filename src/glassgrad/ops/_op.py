@@ -161,7 +161,10 @@ class Op(Node):
         out = cls.forward(NULL_CTX, *arrays, **params)
         result = _new_tensor(out if type(out) is ndarray else xp.asarray(out))
         if cls.is_view:
-            result._version_counter = inputs[0]._version_counter
+            base = inputs[0]
+            result._version_counter = base._version_counter
+            # A view made with grad mode off still requires grad when its base does (PyTorch).
+            result._rg = base._rg
         return result
 
 
