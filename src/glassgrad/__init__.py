@@ -182,7 +182,6 @@ var_mean = lambda input, dim=None, **kw: (  # noqa: E731
     _reduce.var(input, dim, **kw),
     _reduce.mean(input, dim, keepdim=kw.get("keepdim", False)),
 )
-_ = _linalg
 
 
 def set_default_device(name) -> None:

@@ -7,12 +7,13 @@ gradient test read it). ``TENSOR_METHODS`` lists the functions ``Tensor`` expose
 from __future__ import annotations
 
 from glassgrad import _composite
+
+# Importing every op module registers its ops in REGISTRY.
 from glassgrad.ops import activation, conv, elementwise, linalg, loss, movement, nn_ops, reduce
 from glassgrad.ops._op import REGISTRY, Op
 from glassgrad.ops.elementwise import (
     Abs,
     Neg,
-    Reciprocal,
     add,
     allclose,
     bitwise_not,
@@ -294,8 +295,6 @@ TENSOR_METHODS = {
 }
 
 TENSOR_PROPERTIES = {"T": movement.T, "mT": movement.mT}
-
-_ = (activation, conv, linalg, loss, nn_ops, Reciprocal)
 
 
 def accept_axis(fn):
