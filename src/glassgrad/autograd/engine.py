@@ -180,30 +180,24 @@ def run_backward(
         for root in roots:
             if type(root) is AccumulateGrad and root not in sinks:
                 run_sink(root)
+        # Nothing to capture, no double backward, no anomaly checks: then a node without
+        # hooks (not ``_special``) that received one array goes the short way.
+        plain = not targets and not create_graph and not _graph.DETECT_ANOMALY
         for node in order:
             grads = buffers.pop(node, None)
-            if grads is None:
-                grads = [None] * node.n_outputs
-            if targets:
-                for i, g in enumerate(grads):
-                    for j in targets.get((node, i), ()):
-                        captured[j] = g
-            if node._pre_hooks:
-                grads = _run_pre_hooks(node, grads, create_graph)
             edges = node.next_functions
-            if (
-                len(grads) == 1
-                and type(grads[0]) is ndarray
-                and not create_graph
-                and not node._hooks
-                and not node._freed
-            ):  # the common case, inline: one array gradient in, arrays out
+            if plain and grads is not None and not node._special and type(grads[0]) is ndarray:
                 g = grads[0]  # unshared (only ``grads``, ``g`` and the argument hold it)?
                 if g.base is None and _refcount(g) <= _OWNED_REFS:
                     _owned[0] = g  # the op's backward may then write its result into it
                 g = None
-                if node.saved:
-                    _check_versions(node)
+                if node.saved:  # were saved inputs or the output modified in place since?
+                    for t, version in zip(node._inputs, node._versions):
+                        if version is not None and t._version_counter[0] != version:
+                            _check_versions(node)  # raises if the modified value is used
+                    version = node._out_version
+                    if version is not None and version[0][0] != version[1]:
+                        _check_versions(node)
                 cls = type(node)
                 if cls._backward_arrays is plain_backward:  # skip one call frame
                     results = cls.backward(node, grads[0])
@@ -217,13 +211,7 @@ def run_backward(
                 if not retain_graph:
                     node._release()
             else:
-                results = _call_backward(node, grads, create_graph, retain_graph, Tensor)
-            if node._hooks:
-                results = _run_post_hooks(node, results, grads, create_graph)
-            if _graph.DETECT_ANOMALY:
-                from glassgrad.autograd.anomaly import check_gradients
-
-                check_gradients(node, results)
+                results = _general_node(node, grads, targets, captured, create_graph, retain_graph)
             i = -1
             for (nxt, idx), g, m in zip(edges, results, node._in_meta):
                 i += 1
@@ -264,6 +252,27 @@ def run_backward(
         STATE.enabled = prev_mode
         _owned[0] = None
     return captured
+
+
+def _general_node(node, grads, targets, captured, create_graph, retain_graph):
+    """One node with whatever is special about it: captured gradients, hooks, no gradient
+    received, double backward, anomaly checks."""
+    if grads is None:
+        grads = [None] * node.n_outputs
+    if targets:
+        for i, g in enumerate(grads):
+            for j in targets.get((node, i), ()):
+                captured[j] = g
+    if node._pre_hooks:
+        grads = _run_pre_hooks(node, grads, create_graph)
+    results = _call_backward(node, grads, create_graph, retain_graph, _TENSOR_API[0])
+    if node._hooks:
+        results = _run_post_hooks(node, results, grads, create_graph)
+    if _graph.DETECT_ANOMALY:
+        from glassgrad.autograd.anomaly import check_gradients
+
+        check_gradients(node, results)
+    return results
 
 
 def _call_backward(node, grads, create_graph, retain_graph, Tensor):
@@ -324,15 +333,16 @@ def _check_versions(node) -> None:
     saved = node.saved
     if not saved:
         return
-    for i, t in enumerate(node._inputs):
-        version = getattr(t, "_version_counter", None)
-        if version is not None and version[0] != node._versions[i]:
+    i = -1
+    for t, expected in zip(node._inputs, node._versions):  # (``None``: not a tensor)
+        i += 1
+        if expected is not None and t._version_counter[0] != expected:
             data = t._data
             if any(s is data for s in saved) and _value_needed(node, i):
-                _raise_modified(node, t, i, version[0], node._versions[i])
-    counter, at_creation = node._out_version or (None, 0)
-    if counter is not None and counter[0] != at_creation and hasattr(node, "_saved_output"):
-        _raise_modified(node, None, 0, counter[0], at_creation, output=True)
+                _raise_modified(node, t, i, t._version_counter[0], expected)
+    out_version = node._out_version
+    if out_version is not None and out_version[0][0] != out_version[1]:
+        _raise_modified(node, None, 0, out_version[0][0], out_version[1], output=True)
 
 
 def _value_needed(node, index: int) -> bool:

@@ -184,6 +184,7 @@ class Function(metaclass=_FunctionMeta):
         node._tensor_positions = tuple(i for i, t in enumerate(tensors) if t is not None)
         node._in_meta = [(t._data.shape, t._data.dtype) for t in tensors if t is not None]
         node.n_outputs = len(outs)
+        node._special = True  # the engine's general path: user code, several outputs
         node._out_meta = [
             (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), float) for o in outs
         ]

@@ -23,6 +23,13 @@ class Node:
     the node is ``None`` for inputs that need no gradient, ``AccumulateGrad`` for leaves.
     Nodes run in decreasing creation order (``_seq``), the order PyTorch's engine uses,
     so gradient sums are added in the same order.
+
+    ``_in_meta`` holds each input's ``(shape, dtype)`` (``None`` for a number): what the
+    engine needs to sum a broadcast gradient back and cast it to the input's dtype. Only
+    what every node needs is a slot; the rarely set attributes (hooks, anomaly trace, the
+    freed flag, ...) are class-level defaults, so recording a node sets six attributes.
+    ``_special`` turns True once any of them is set (or the node has several outputs): the
+    engine then takes its general path for the node, and otherwise skips their checks.
     """
 
     __slots__ = (
@@ -31,15 +38,17 @@ class Node:
         "_inputs",
         "_versions",
         "_in_meta",
-        "_out_version",
         "_seq",
-        "_freed",
-        "_pre_hooks",
-        "_hooks",
-        "_trace",
         "__weakref__",
     )
     n_outputs = 1
+    #: ``(version counter, version)`` of the output when the op saved its output
+    _out_version = None
+    _special = False
+    _freed = False
+    _pre_hooks = None
+    _hooks = None
+    _trace = None  # (file, line, function) of the forward call, in anomaly mode
 
     def name(self) -> str:
         return type(self).__name__
@@ -51,6 +60,7 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
         if self._hooks is None:
             self._hooks = []
+        self._special = True
         self._hooks.append(fn)
         return _RemovableHandle(self._hooks, fn)
 
@@ -58,6 +68,7 @@ class Node:
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = []
+        self._special = True
         entry = (None, fn)
         self._pre_hooks.append(entry)
         return _RemovableHandle(self._pre_hooks, entry)
@@ -70,6 +81,7 @@ class Node:
         """
         if self._pre_hooks is None:
             self._pre_hooks = []
+        self._special = True
         entry = (index, fn)
         hooks = self._pre_hooks
         position = len(hooks)
@@ -86,7 +98,7 @@ class Node:
     def _release(self) -> None:
         """Free saved values after backward; a node that saved something cannot run again."""
         if self.saved:
-            self._freed = True
+            self._freed = self._special = True
         self.saved = ()
         self._inputs = ()
 
@@ -96,12 +108,7 @@ class Node:
         self._inputs = ()
         self._versions = ()
         self._in_meta = ()
-        self._out_version = None
         self._seq = next(_SEQUENCE)
-        self._freed = False
-        self._pre_hooks = None
-        self._hooks = None
-        self._trace = None
 
 
 class _RemovableHandle:
@@ -119,11 +126,13 @@ class _RemovableHandle:
 class AccumulateGrad(Node):
     """The sink of a leaf tensor that requires grad: adds incoming gradients to ``.grad``."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "_pre_hooks", "_hooks", "_freed", "_trace", "_special")
 
     def __init__(self, variable):
         self._init_node()
         self.variable = variable
+        self._pre_hooks = self._hooks = self._trace = None
+        self._freed = self._special = False
 
 
 def accumulator_of(tensor) -> AccumulateGrad:

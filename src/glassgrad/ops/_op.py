@@ -14,7 +14,7 @@ import weakref
 
 from glassgrad._backend import ndarray, xp
 from glassgrad.autograd.grad_mode import STATE
-from glassgrad.autograd.graph import RECORD_HOOKS, Node, accumulator_of
+from glassgrad.autograd.graph import _SEQUENCE, RECORD_HOOKS, Node, accumulator_of
 
 __all__ = ["Op", "REGISTRY", "NULL_CTX"]
 
@@ -79,24 +79,24 @@ class Op(Node):
 
     def _release(self) -> None:
         """Also free arrays kept as ctx attributes (masks, indices, the saved output)."""
-        if self.saved:  # ``Node._release``, inline
-            self._freed = True
+        freed = bool(self.saved)  # ``Node._release``, inline
         self.saved = ()
         self._inputs = ()
         state = self.__dict__
-        if not state:  # most nodes keep nothing beyond ``saved``
-            return
-        doomed = None
-        for key, value in state.items():
-            if type(value) in _HOLDERS and _holds_array(value):
-                if doomed is None:
-                    doomed = [key]
-                else:
-                    doomed.append(key)
-        if doomed is not None:
-            for key in doomed:
-                del state[key]
-            self._freed = True
+        if state:  # most nodes keep nothing beyond ``saved``
+            doomed = None
+            for key, value in state.items():
+                if type(value) in _HOLDERS and _holds_array(value):
+                    if doomed is None:
+                        doomed = [key]
+                    else:
+                        doomed.append(key)
+            if doomed is not None:
+                for key in doomed:
+                    del state[key]
+                freed = True
+        if freed:
+            self._freed = self._special = True
 
     def _backward_tensors(self, grads):
         """Backward with tensors in place of the saved arrays, so it is itself recorded."""
@@ -158,7 +158,7 @@ class Op(Node):
             for t in inputs:
                 if isinstance(t, Tensor) and t._rg:
                     return _record(cls, inputs, arrays, params)
-        out = cls.forward(NULL_CTX, *arrays, **params)
+        out = cls.forward(NULL_CTX, *arrays, **params) if params else cls.forward(NULL_CTX, *arrays)
         result = _new_tensor(out if type(out) is ndarray else xp.asarray(out))
         if cls.is_view:
             base = inputs[0]
@@ -184,49 +184,79 @@ def _holds_array(value) -> bool:
     return False
 
 
+def _edge(t):
+    """The graph edge of a forward input that is a tensor."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out_idx)
+    if t._rg:
+        ref = t._accum  # ``accumulator_of``, inline: the leaf's sink is usually made already
+        node = ref() if ref is not None else None
+        return (node if node is not None else accumulator_of(t), 0)
+    return _NO_EDGE
+
+
 def _record(cls, inputs, arrays, params):
     node = object.__new__(cls)
-    node._init_node()
-    out = cls.forward(node, *arrays, **params)
+    node.saved = ()
+    out = cls.forward(node, *arrays, **params) if params else cls.forward(node, *arrays)
     if type(out) is not ndarray:
         scalar, out = out, xp.asarray(out)  # 0-d math gives NumPy scalars
         for s in node.saved:  # (rebuilt only if the output was saved)
             if s is scalar:
                 node.saved = tuple(out if s is scalar else s for s in node.saved)
                 break
-    edges = []
-    versions = []
-    meta = []
-    for t in inputs:
-        if isinstance(t, Tensor):
-            fn = t.grad_fn
-            if fn is not None:
-                edges.append((fn, t._out_idx))
-            elif t._rg:
-                edges.append((accumulator_of(t), 0))
+    if len(inputs) == 2:  # most ops: unrolled
+        a, b = inputs
+        if isinstance(a, Tensor):
+            data = a._data
+            edge_a, version_a, meta_a = _edge(a), a._version_counter[0], (data.shape, data.dtype)
+        else:
+            edge_a, version_a, meta_a = _NO_EDGE, None, None
+        if isinstance(b, Tensor):
+            data = b._data
+            node.next_functions = (edge_a, _edge(b))
+            node._versions = (version_a, b._version_counter[0])
+            node._in_meta = (meta_a, (data.shape, data.dtype))
+        else:
+            node.next_functions = (edge_a, _NO_EDGE)
+            node._versions = (version_a, None)
+            node._in_meta = (meta_a, None)
+    elif len(inputs) == 1 and isinstance(inputs[0], Tensor):  # unary ops: unrolled
+        t = inputs[0]
+        data = t._data
+        node.next_functions = (_edge(t),)
+        node._versions = (t._version_counter[0],)
+        node._in_meta = ((data.shape, data.dtype),)
+    else:
+        edges = []
+        versions = []
+        meta = []
+        for t in inputs:
+            if isinstance(t, Tensor):
+                data = t._data
+                edges.append(_edge(t))
+                versions.append(t._version_counter[0])
+                meta.append((data.shape, data.dtype))
             else:
                 edges.append(_NO_EDGE)
-            versions.append(t._version_counter[0])
-            data = t._data
-            meta.append((data.shape, data.dtype))
-        else:
-            edges.append(_NO_EDGE)
-            versions.append(0)
-            meta.append(None)
-    node.next_functions = tuple(edges)
+                versions.append(None)
+                meta.append(None)
+        node.next_functions = tuple(edges)
+        node._versions = versions
+        node._in_meta = meta
     node._inputs = inputs
-    node._versions = versions
-    node._in_meta = meta
+    node._seq = next(_SEQUENCE)
     result = _new_tensor(out)
     if cls.is_view:
         base = inputs[0]
         result._version_counter = base._version_counter
         if base.grad_fn is not None:  # an in-place op on the base must refresh the view's history
             base._extras().setdefault("views", []).append(weakref.ref(result))
-    node._out_version = (result._version_counter, result._version_counter[0])
     for s in node.saved:
         if s is out:
             node._saved_output = out
+            node._out_version = (result._version_counter, result._version_counter[0])
     if out.dtype.kind == "f":
         result.grad_fn = node
         result._rg = True

@@ -12,8 +12,9 @@ from numbers import Number
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad.autograd.engine import owns_gradient
+from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops import _dual as D
-from glassgrad.ops._op import Op
+from glassgrad.ops._op import Op, _record
 from glassgrad.tensor import Tensor, _new_tensor
 
 _FLOAT_KIND = 2
@@ -79,10 +80,14 @@ def _binary(cls, a, b, float_result: bool = False):
             if isinstance(b, Tensor):
                 db = b._data
                 if db.dtype == da.dtype:
-                    if db.shape != da.shape:
+                    if db.shape != da.shape and da.ndim and db.ndim:  # (0-d goes with any)
                         _check_broadcast(cls, a, b)
+                    if (a._rg or b._rg) and STATE.enabled:
+                        return _record(cls, (a, b), (da, db), _NO_PARAMS)
                     return cls.run((a, b), (da, db), _NO_PARAMS)
             elif type(b) is float or type(b) is int:
+                if a._rg and STATE.enabled:
+                    return _record(cls, (a, b), (da, b), _NO_PARAMS)
                 return cls.run((a, b), (da, b), _NO_PARAMS)
     elif (type(a) is float or type(a) is int) and isinstance(b, Tensor):
         db = b._data
@@ -170,7 +175,8 @@ class Mul(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        return (grad * b if _needs(ctx, 0) else None), (grad * a if _needs(ctx, 1) else None)
+        (to_a, _), (to_b, _) = ctx.next_functions
+        return (grad * b if to_a is not None else None), (grad * a if to_b is not None else None)
 
 
 class Div(Op):
@@ -219,6 +225,8 @@ class Pow(Op):
         e = ctx.exponent
         if e == 0:
             return grad * 0
+        if e == 2:  # a ** 1 is a itself
+            return grad * (2 * a)
         power = _pow_scalar(a, e - 1) if D.is_array(a) else a ** (e - 1)
         return grad * (e * power)
 
@@ -702,9 +710,14 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         keep = _value(ctx.saved[0]) > 0
+        if type(grad) is ndarray and grad.size <= _SMALL:  # one call beats the bit trick
+            return xp.where(keep, grad, 0)  # 0 even where grad is NaN, as PyTorch
         if owns_gradient(grad):  # write into the engine's spare buffer: one array fewer
-            return D.masked_bits(grad, keep, out=grad)  # 0 even where grad is NaN, as PyTorch
+            return D.masked_bits(grad, keep, out=grad)
         return D.mask(grad, keep)
+
+
+_SMALL = 64  # elements: below this, ``where`` is cheaper than ``masked_bits``
 
 
 class Abs(Op):
