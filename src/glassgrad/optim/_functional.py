@@ -37,6 +37,7 @@ def lerp_(start: ndarray, end: ndarray, weight: float) -> None:
 
 _FLOAT32 = xp.dtype("float32")
 _F32 = xp.float32
+_LAST_ROUNDED = (0.0, 0.0)  # (b, b rounded to float32) of the last one-element _fused_add_
 
 
 def _fused_add_(target: ndarray, a: ndarray, b) -> None:
@@ -52,7 +53,11 @@ def _fused_add_(target: ndarray, a: ndarray, b) -> None:
         and target.size == 1
         and a.size == 1
     ):  # one element (a scalar parameter): the same float64 arithmetic on Python floats
-        value = a.item() * float(_F32(b)) + target.item()
+        global _LAST_ROUNDED
+        last = _LAST_ROUNDED
+        if last[0] != b or b == 0:  # the same lr comes back step after step (zeros: signed)
+            last = _LAST_ROUNDED = (b, float(_F32(b)))
+        value = a.item() * last[1] + target.item()
         if -3e38 < value < 3e38:  # finite and no overflow (else NumPy's path and warnings)
             target[...] = value
             return
@@ -86,8 +91,11 @@ def addcdiv_(target: ndarray, t1: ndarray, t2: ndarray, value: float = 1.0) -> N
 
 
 def signed_grad(grad: ndarray, maximize: bool) -> ndarray:
-    """The gradient to descend along: negated first when maximizing (PyTorch 2.x order)."""
-    return -grad if maximize else grad
+    """The gradient to descend along: negated first when maximizing (PyTorch 2.x order).
+
+    Always an array (``-a`` of a 0-d array would be a NumPy scalar, which in-place helpers
+    cannot write to)."""
+    return xp.negative(grad, out=xp.empty_like(grad)) if maximize else grad
 
 
 def with_weight_decay(grad: ndarray, param: ndarray, weight_decay: float) -> ndarray:

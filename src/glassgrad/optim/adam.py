@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from glassgrad._backend import ndarray, xp
 from glassgrad.optim import _functional as F
+from glassgrad.optim._flat import FlatPlan, Scratch
 from glassgrad.optim.optimizer import Optimizer, _check_betas, _check_lr_eps_wd
 from glassgrad.tensor import Tensor
 
@@ -22,6 +23,10 @@ class Adam(Optimizer):
         m ← lerp(m, g, 1 − β1);  v ← β2·v + (1 − β2)·g²
         v_max ← max(v_max, v)  and use v_max for v below  (if amsgrad; uncorrected max)
         θ ← θ − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+
+    A step usually updates a whole group with a few array calls: the state of its parameters
+    lives in shared flat buffers (``optim/_flat.py``) of which the tensors in ``self.state``
+    are views; the numbers are exactly those of the one-parameter path.
 
     Example:
         >>> opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -63,6 +68,23 @@ class Adam(Optimizer):
         _check_lr_eps_wd(options["lr"], options["eps"], options["weight_decay"])
         _check_betas(options["betas"])
 
+    def _check_group(self, group_index: int, group: dict, params: list[Tensor]):
+        """Most steps: the group's flat plan is still valid and updates it in a few calls."""
+        keys = _KEYS_AMSGRAD if group["amsgrad"] else _KEYS
+        plans = self._flat_plans
+        plan = plans.get(group_index)
+        if plan is not None and plan.keys is keys and plan.matches(self.state, group, params):
+            return plan
+        super()._check_group(group_index, group, params)
+        plan = FlatPlan.build(self.state, group, params, keys)
+        if plan is None:
+            plans.pop(group_index, None)
+            return None
+        plan.update = _adam_flat
+        plan.collect_grads()
+        plans[group_index] = plan
+        return plan
+
     def _update(self, group: dict, params: list[Tensor]) -> None:
         beta1, beta2 = (float(b) for b in group["betas"])
         lr, eps = float(group["lr"]), float(group["eps"])
@@ -92,6 +114,110 @@ class Adam(Optimizer):
                 decoupled=group["decoupled_weight_decay"],
             )
             p._version_counter[0] += 1
+
+
+_KEYS = ("exp_avg", "exp_avg_sq")
+_KEYS_AMSGRAD = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
+class _Constants:
+    """One step's scalars, in the array dtype where the one-parameter path casts them."""
+
+    __slots__ = (
+        "maximize",
+        "decay",
+        "decay_wide",
+        "decay_factor",
+        "lerp_small",
+        "lerp_weight",
+        "beta2",
+        "addcmul_value",
+        "bias2_sqrt",
+        "eps",
+        "addcdiv_value",
+    )
+
+    def __init__(self, group: dict, step: float, dtype) -> None:
+        to = dtype.type
+        betas = group["betas"]
+        beta1, beta2 = float(betas[0]), float(betas[1])
+        lr = float(group["lr"])
+        weight_decay = float(group["weight_decay"])
+        self.maximize = group["maximize"]
+        self.decay = self.decay_wide = self.decay_factor = None
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                self.decay_factor = to(1 - lr * weight_decay)
+            else:
+                self.decay = to(weight_decay)
+                wide = xp.float64 if dtype.itemsize < 8 else xp.longdouble
+                self.decay_wide = None if weight_decay == 1 else wide(self.decay)
+        w = to(1 - beta1)
+        self.lerp_small = abs(w) < 0.5
+        self.lerp_weight = w if self.lerp_small else 1 - w
+        self.beta2 = to(beta2)
+        value = 1 - beta2
+        self.addcmul_value = None if value == 1 else to(value)
+        self.bias2_sqrt = to((1 - beta2**step) ** 0.5)
+        self.eps = to(float(group["eps"]))
+        self.addcdiv_value = to(-(lr / (1 - beta1**step)))
+
+
+def _fused_into(target: ndarray, a: ndarray, b, wide: ndarray) -> None:
+    """``target += a * b`` rounded once, computed in the wider ``wide`` buffer (the same
+    numbers as ``F._fused_add_``)."""
+    xp.copyto(wide, a)
+    xp.multiply(wide, b, out=wide)
+    xp.add(wide, target, out=wide)
+    xp.copyto(target, wide, casting="unsafe")
+
+
+def _adam_kernel(param, grad, buffers: tuple, s: Scratch, c: _Constants) -> None:
+    """``_adam`` on 1-D slices, with the same operations in the same order (see FlatPlan)."""
+    exp_avg, exp_avg_sq = buffers[0], buffers[1]
+    if c.maximize:
+        xp.negative(grad, out=s.grad)
+        grad = s.grad
+    if c.decay is not None:
+        if grad is not s.grad:
+            xp.copyto(s.grad, grad)
+            grad = s.grad
+        if c.decay_wide is None:
+            grad += param
+        else:
+            _fused_into(grad, param, c.decay_wide, s.wide)
+    diff = s.a
+    xp.subtract(grad, exp_avg, out=diff)
+    xp.multiply(diff, c.lerp_weight, out=diff)
+    if c.lerp_small:
+        exp_avg += diff
+    else:
+        xp.subtract(grad, diff, out=exp_avg)
+    xp.multiply(exp_avg_sq, c.beta2, out=exp_avg_sq)
+    scaled = grad
+    if c.addcmul_value is not None:
+        scaled = xp.multiply(grad, c.addcmul_value, out=s.update)
+    _fused_into(exp_avg_sq, scaled, grad, s.wide)
+    if len(buffers) == 3:
+        xp.maximum(buffers[2], exp_avg_sq, out=buffers[2])
+        exp_avg_sq = buffers[2]
+    denom = xp.sqrt(exp_avg_sq, out=s.a)
+    xp.divide(denom, c.bias2_sqrt, out=denom)
+    xp.add(denom, c.eps, out=denom)
+    update = xp.multiply(exp_avg, c.addcdiv_value, out=s.update)
+    xp.divide(update, denom, out=update)
+    if param is not None:
+        if c.decay_factor is not None:
+            param *= c.decay_factor
+        param += update
+
+
+def _adam_flat(plan: FlatPlan, group: dict) -> None:
+    """One Adam step of a whole group through its flat plan."""
+    step = plan.advance()
+    constants = _Constants(group, step, plan.dtype)
+    uses_param = constants.decay is not None or constants.decay_factor is not None
+    plan.run(_adam_kernel, constants, uses_param)
 
 
 def _adam(

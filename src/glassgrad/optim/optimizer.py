@@ -52,21 +52,36 @@ def register_optimizer_step_post_hook(hook):
     return _RemovableHandle(_global_post_hooks, hook)
 
 
+def _hooks_of(opt) -> tuple[list, list] | None:
+    """The pre and post hooks a ``step`` of ``opt`` must run now, or None when there are none
+    (or when this ``step`` is called from inside an already hooked one)."""
+    own = opt.__dict__
+    if own.get("_in_hooked_step") or not (
+        _global_pre_hooks
+        or _global_post_hooks
+        or own.get("_step_pre_hooks")
+        or own.get("_step_post_hooks")
+    ):
+        return None
+    return _global_pre_hooks + own.get("_step_pre_hooks", []), own.get(
+        "_step_post_hooks", []
+    ) + _global_post_hooks
+
+
 def _with_hooks(step):
-    """Wrap a ``step`` so the registered pre/post hooks run around it exactly once."""
+    """Wrap a ``step`` so the registered pre/post hooks run around it exactly once.
+
+    As in PyTorch, hooks get ``(optimizer, args, kwargs)`` with ``args`` as ``step`` got them
+    (the optimizer first); a pre hook may return new ``(args, kwargs)``.
+    """
 
     @functools.wraps(step)
-    def hooked(self, *args, **kwargs):
-        own = self.__dict__
-        if own.get("_in_hooked_step") or not (
-            _global_pre_hooks
-            or _global_post_hooks
-            or own.get("_step_pre_hooks")
-            or own.get("_step_post_hooks")
-        ):
-            return step(self, *args, **kwargs)
-        pre = _global_pre_hooks + own.get("_step_pre_hooks", [])
-        post = own.get("_step_post_hooks", []) + _global_post_hooks
+    def hooked(*args, **kwargs):
+        self = args[0]
+        hooks = _hooks_of(self)
+        if hooks is None:
+            return step(*args, **kwargs)
+        pre, post = hooks
         self._in_hooked_step = True
         try:
             for hook in pre:
@@ -78,7 +93,7 @@ def _with_hooks(step):
                             f"(new_args, new_kwargs), but got {result}"
                         )
                     args, kwargs = result
-            out = step(self, *args, **kwargs)
+            out = step(*args, **kwargs)
             for hook in post:
                 hook(self, args, kwargs)
             return out
@@ -110,6 +125,7 @@ class Optimizer:
         self.defaults = defaults
         self._step_pre_hooks: list = []
         self._step_post_hooks: list = []
+        self._flat_plans: dict = {}  # group index -> FlatPlan (a cache, never saved)
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []
         if isinstance(params, Tensor):
@@ -208,13 +224,13 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: to None (default) or to zeros in place."""
         for group in self.param_groups:
+            if set_to_none:
+                for p in group["params"]:
+                    p._grad = None
+                continue
             for p in group["params"]:
                 g = p._grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                else:
+                if g is not None:
                     if g.grad_fn is not None:
                         g.detach_()
                     else:
@@ -235,45 +251,63 @@ class Optimizer:
         work = []
         for gi, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p._grad is not None]
-            for p in params:
-                self._check_param(p, gi, group)
-            work.append((group, params))
+            if params:
+                work.append((group, params, self._check_group(gi, group, params)))
         prev = STATE.enabled  # no_grad(), without a context-manager object per step
         STATE.enabled = False
         try:
-            for group, params in work:
-                if params:
+            for group, params, fast in work:
+                if fast is None:
                     self._update(group, params)
+                else:
+                    fast(group, params)
         finally:
             STATE.enabled = prev
         return loss
 
+    def _check_group(self, group_index: int, group: dict, params: list[Tensor]):
+        """Check a group's gradients and state; may return a callable ``fast(group, params)``
+        that updates the group in place of ``_update`` (a subclass's faster path)."""
+        state = self.state
+        for p in params:
+            data, grad = p._data, p._grad._data
+            if (
+                grad.shape != data.shape
+                or grad.dtype != data.dtype
+                or data.dtype.kind != "f"
+                or state.get(p)
+            ):
+                self._check_param(p, group_index, group)
+        return None
+
     def _check_param(self, p: Tensor, group_index: int, group: dict) -> None:
         g = p._grad
+        data = p._data
         problem = None
-        if g._data.shape != p._data.shape:
+        if g._data.shape != data.shape:
             problem = (
                 f"has shape {_shape(p)} but its .grad has shape {_shape(g)}; assign a gradient "
                 "of the parameter's shape"
             )
-        elif g._data.dtype != p._data.dtype:
+        elif g._data.dtype != data.dtype:
             problem = (
                 f"has dtype {p.dtype} but its .grad has dtype {g.dtype}; gradients must have "
                 "the parameter's dtype"
             )
-        elif p._data.dtype.kind != "f":
+        elif data.dtype.kind != "f":
             problem = f"has dtype {p.dtype}; only floating point tensors can be optimized"
         else:
             for key, value in self.state.get(p, {}).items():
                 if (
                     isinstance(value, Tensor)
                     and value._data.ndim
-                    and value._data.shape != p._data.shape
+                    and value._data.shape != data.shape
                 ):
                     problem = (
                         f"has shape {_shape(p)} but its optimizer state '{key}' has shape "
                         f"{_shape(value)} (was a state dict from another model loaded?)"
                     )
+                    break
         if problem is not None:
             index = next(i for i, q in enumerate(group["params"]) if q is p)
             raise RuntimeError(
@@ -368,6 +402,7 @@ class Optimizer:
         self.__dict__.update(state)
         self.__dict__.setdefault("_step_pre_hooks", [])
         self.__dict__.setdefault("_step_post_hooks", [])
+        self._flat_plans = {}
         from glassgrad.optim._functional import step_tensor
 
         for group in self.param_groups:

@@ -61,15 +61,15 @@ class SGD(Optimizer):
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
+    def _check_group(self, group_index: int, group: dict, params: list[Tensor]):
+        """Plain SGD (no momentum, decay or maximize) skips ``_sgd``'s per-call set-up."""
+        super()._check_group(group_index, group, params)
+        if group["momentum"] == 0 and group["weight_decay"] == 0 and not group["maximize"]:
+            return _plain_sgd
+        return None
+
     def _update(self, group: dict, params: list[Tensor]) -> None:
         momentum = float(group["momentum"])
-        if momentum == 0 and group["weight_decay"] == 0 and not group["maximize"]:
-            # plain SGD: exactly what ``_sgd`` does for these options, minus its per-call set-up
-            neg_lr = -float(group["lr"])
-            for p in params:
-                F.add_scaled_(p._data, p._grad._data, neg_lr)
-                p._version_counter[0] += 1
-            return
         for p in params:
             state = self.state[p]
             buf = state.get("momentum_buffer") if momentum != 0 else None
@@ -87,6 +87,14 @@ class SGD(Optimizer):
             if new_buf is not None:
                 state["momentum_buffer"] = _new_tensor(new_buf)
             p._version_counter[0] += 1
+
+
+def _plain_sgd(group: dict, params: list[Tensor]) -> None:
+    """``θ ← θ − lr·g`` for every parameter: exactly what ``_sgd`` does for these options."""
+    neg_lr = -float(group["lr"])
+    for p in params:
+        F.add_scaled_(p._data, p._grad._data, neg_lr)
+        p._version_counter[0] += 1
 
 
 def _sgd(
