@@ -4,168 +4,244 @@ Rounding makes a float sum depend on the order of its additions. PyTorch's CPU k
 eight float32 (four float64) lanes side by side, four interleaved accumulators per lane and a
 cascade of partial sums every few rows; NumPy sums pairwise. Over a lesson's
 ``loss.item()`` prints the two drift apart in the last digits, so ``torch_order_sum``
-reproduces PyTorch's order for the reductions lessons do: everything, the last dimension of a
-contiguous tensor, or the first dimension of a contiguous matrix. Other reductions, and tensors
-large enough for PyTorch to split the work between threads, use NumPy's sum.
+reproduces PyTorch's order for the reductions lessons do: everything, the trailing dimensions
+of a tensor, or its leading dimensions (each read in memory order). Other reductions, and
+whole-tensor sums large enough for PyTorch to split them between threads, use NumPy's sum.
+
+Every step below is a NumPy reduction over an axis that is not the innermost one in memory:
+NumPy then adds whole slices one after another (``out += slice``), which is PyTorch's order
+for each element, at NumPy's speed. ``ordered_sum`` checks that layout and falls back to a
+loop where it does not hold.
 """
 
 from __future__ import annotations
 
 from glassgrad._backend import xp
 
-__all__ = ["torch_order_sum"]
+__all__ = ["ordered_sum", "torch_order_sum"]
 
 _LEVELS = 4  # partial-sum levels of the cascade
 _ILP = 4  # interleaved accumulators per lane
-_SERIAL_LIMIT = 32768  # PyTorch's grain size: larger reductions may be split between threads
+_SERIAL_LIMIT = 32768  # PyTorch's grain size: a larger whole-tensor sum is split between threads
 
 
-def _in_order(parts, axis: int = 0):
-    """Add ``parts`` (stacked along ``axis``) strictly one after another, starting from zero:
-    a cumulative sum never reorders, unlike NumPy's pairwise ``sum``."""
-    total = xp.add.accumulate(parts, axis=axis).take(-1, axis=axis)
-    return total + 0.0  # PyTorch starts from +0.0, so an all-zero sum is never -0.0
+def _slices_in_turn(stack, axis: int) -> bool:
+    """Whether ``xp.add.reduce`` over ``axis`` of ``stack`` adds its slices one after another.
+
+    NumPy walks a reduction with the smallest-stride axis innermost. When that is another axis
+    (of length > 1), each step adds a whole slice in index order; when ``axis`` itself is
+    innermost, NumPy sums it pairwise instead, which is a different order."""
+    step = stack.strides[axis]
+    if axis < stack.ndim - 1 and stack.shape[-1] > 1 and 0 < stack.strides[-1] < step:
+        return True  # the usual layout: a contiguous last axis
+    for d, (n, s) in enumerate(zip(stack.shape, stack.strides)):
+        if d != axis and n > 1 and 0 < s < step:
+            return True
+    return False
+
+
+def ordered_sum(stack, start: float = 0.0):
+    """``start + stack[0] + stack[1] + ...`` over axis 0, strictly in turn. PyTorch seeds most
+    of its sums with +0.0 (so an all-zero sum is never -0.0); a start of -0.0 leaves the first
+    element as it is, for sums that start from it."""
+    if _slices_in_turn(stack, 0):
+        return xp.add.reduce(stack, axis=0, initial=start)
+    total = xp.full(stack.shape[1:], start, dtype=stack.dtype)
+    for part in stack:
+        total = total + part
+    return total
+
+
+def _block_sums(items, step: int):
+    """The ordered sum of each run of ``step`` items (``len(items)`` is a multiple of it)."""
+    blocks = items.reshape((items.shape[0] // step, step) + items.shape[1:])
+    if _slices_in_turn(blocks, 1):
+        return xp.add.reduce(blocks, axis=1, initial=0)
+    return ordered_sum(blocks.swapaxes(0, 1))
 
 
 def _cascade(rows):
-    """Sum ``rows`` over axis 0 as PyTorch's cascade does: blocks of ``step`` rows added in
-    order, each block's sum carried up a level; a level is carried on every ``step`` blocks."""
+    """Sum ``rows`` over axis 0 as PyTorch's ``multi_row_sum`` does.
+
+    It keeps one accumulator per level. Level 0 adds the rows; after every ``step`` rows its
+    total is carried into level 1 (and reset), after every ``step`` such carries level 1's total
+    goes on into level 2, and so on; the top level keeps all it gets. At the end level 0 adds
+    the others in turn. So each level sums, in order, the block sums of the level below that
+    arrived after its last carry."""
     size = rows.shape[0]
-    power = max(4, (size - 1).bit_length() // _LEVELS) if size > 1 else 4
-    step, mask = 1 << power, (1 << power) - 1
-    blocks = size // step
-    tail = rows[blocks * step :]
-    if not blocks:
-        return _in_order(tail) if size else xp.zeros(rows.shape[1:], dtype=rows.dtype)
-    block_sums = _in_order(rows[: blocks * step].reshape((blocks, step) + rows.shape[1:]), 1)
-    if blocks < step:  # no carry beyond level 1: it simply adds the block sums in order
-        return _in_order(xp.concatenate([tail, _in_order(block_sums)[None]]))
-    zero = xp.zeros(rows.shape[1:], dtype=rows.dtype)
-    levels = [zero] * _LEVELS
-    for b in range(blocks):
-        carry, done = block_sums[b], (b + 1) * step
-        for j in range(1, _LEVELS):
-            levels[j] = levels[j] + carry
-            if j == _LEVELS - 1 or done & (mask << (j * power)):
-                break
-            carry, levels[j] = levels[j], zero
-    return _in_order(xp.concatenate([zero[None], tail, xp.stack(levels[1:])]))
+    step = 1 << max(4, (size - 1).bit_length() // _LEVELS)
+    total = None
+    items = rows
+    for level in range(_LEVELS):
+        full = items.shape[0] // step * step if level < _LEVELS - 1 else 0
+        if full < items.shape[0]:
+            # (a lone block sum needs no adding: it was seeded with +0.0 already)
+            left = (
+                items[full] if level and full + 1 == items.shape[0] else ordered_sum(items[full:])
+            )
+            # an empty level 0 holds +0.0, and 0 + x is x for a sum seeded with +0.0
+            total = left if total is None else total + left
+        if not full:
+            break
+        items = _block_sums(items[:full], step)
+    return xp.zeros(rows.shape[1:], dtype=rows.dtype) if total is None else total
 
 
 def _row_sum(rows):
-    """Sum over axis 0 with four interleaved accumulators (PyTorch's ``row_sum``)."""
+    """Sum over axis 0 with four interleaved accumulators (PyTorch's ``row_sum``): row ``i``
+    goes to accumulator ``i % 4``, each a cascade; the rows past the last group of four go to
+    accumulator 0, which then adds accumulators 1-3."""
     groups = rows.shape[0] // _ILP
+    tail = rows[groups * _ILP :]
+    if not groups:
+        return ordered_sum(tail)
     partial = _cascade(rows[: groups * _ILP].reshape((groups, _ILP) + rows.shape[1:]))
-    return _in_order(xp.concatenate([partial[:1], rows[groups * _ILP :], partial[1:]]))
+    if tail.shape[0]:
+        partial = xp.concatenate((partial[:1], tail, partial[1:]))
+    return ordered_sum(partial)
+
+
+def _scalar_sum(values, zero):
+    """``zero + values[0] + values[1] + ...`` on NumPy scalars: the same roundings as arrays,
+    without an array call per addition."""
+    total = zero
+    for value in values:
+        total = total + value
+    return total
 
 
 def _inner_sum(matrix, lanes: int):
-    """Sum each row of a C-contiguous (rows, n) matrix."""
-    n = matrix.shape[1]
-    if n < lanes:
-        return _row_sum(matrix.T)
+    """Sum each row of a (rows, n) matrix whose rows are contiguous (``vectorized_inner_sum``):
+    ``lanes`` columns side by side through ``_row_sum``, then, per row, the leftover columns
+    and the lane totals in turn."""
+    rows, n = matrix.shape
+    if n < lanes:  # shorter than one vector: a scalar row_sum per row
+        return _row_sum(xp.ascontiguousarray(matrix.T))
     vectors = n // lanes
-    lane_sums = _row_sum(matrix[:, : vectors * lanes].reshape(-1, vectors, lanes).swapaxes(0, 1))
-    return _in_order(xp.concatenate([matrix[:, vectors * lanes :], lane_sums], axis=1), 1)
+    lane_sums = _row_sum(matrix[:, : vectors * lanes].reshape(rows, vectors, lanes).swapaxes(0, 1))
+    tail = matrix[:, vectors * lanes :]
+    if rows == 1:
+        total = _scalar_sum(list(tail[0]) + list(lane_sums[0]), matrix.dtype.type(0))
+        return xp.asarray(total).reshape(1)
+    return ordered_sum(xp.concatenate((tail.T, lane_sums.T)))
 
 
 def _outer_sum(matrix, lanes: int):
-    """Sum each column of a C-contiguous (n, cols) matrix."""
-    cols = matrix.shape[1]
+    """Sum each column of an (n, ..., cols) array whose last axis is contiguous over axis 0
+    (``vectorized_outer_sum`` and ``scalar_outer_sum``): groups of four vectors (of four
+    columns, for fewer columns than a vector) through one cascade, the columns left over each
+    through ``_row_sum``. Middle axes are independent (separate calls in PyTorch)."""
+    cols = matrix.shape[-1]
     width = _ILP * lanes if cols >= lanes else _ILP
     split = cols // width * width
-    parts = []
-    if split:
-        parts.append(_cascade(matrix[:, :split]))
-    if split < cols:
-        parts.append(_row_sum(matrix[:, split:]))
-    return parts[0] if len(parts) == 1 else xp.concatenate(parts)
+    if split == cols:
+        return _cascade(matrix)
+    if not split:
+        return _row_sum(matrix)
+    parts = (_cascade(matrix[..., :split]), _row_sum(matrix[..., split:]))
+    return xp.concatenate(parts, axis=-1)
 
 
 def _short_sum(x):
-    """The full sum of fewer elements than one SIMD vector holds, in the order ``_inner_sum``
-    adds them (four accumulators seeded from zero, the tail, then accumulators 1-3), with
-    scalar arithmetic: the same roundings at a fraction of the array calls."""
-    zero = x.dtype.type(0)
-    values = list(x)  # NumPy scalars, unpacked in one C call
+    """The full sum of a vector shorter than one SIMD vector, in ``row_sum``'s order: the first
+    four elements each seed an accumulator, the rest go to the first, which then adds the other
+    three. Seeding with +0.0 only matters for an all-zero sum, so it is done once, at the end."""
+    values = list(x)  # NumPy scalars, unpacked in one C call: their arithmetic rounds as arrays do
+    total = values[0]
     if len(values) < _ILP:
-        total = zero
-        for value in values:
+        for value in values[1:]:
             total = total + value
-        return total + zero + zero + zero
-    total = zero + values[0]
-    for value in values[_ILP:]:
-        total = total + value
-    return total + (zero + values[1]) + (zero + values[2]) + (zero + values[3])
+    else:
+        for value in values[_ILP:]:
+            total = total + value
+        total = total + values[1] + values[2] + values[3]
+    return total + 0.0
 
 
-def _prod(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+_WHOLE_VECTOR = (0, -1, (0,), (-1,))  # the axes that sum all of a 1-D array
+
+
+def _reduced_axes(axes, ndim: int) -> set:
+    if axes is None:
+        return set(range(ndim))
+    return {ax % ndim for ax in (axes if isinstance(axes, tuple) else (axes,))}
+
+
+def _outer_count(shape, dims, reduced) -> int:
+    """The number of elements of the kept dimensions before the first summed one (in ``dims``
+    order)."""
+    count = 1
+    for d in dims:
+        if d in reduced and shape[d] != 1:
+            break
+        count *= shape[d]
+    return count
 
 
 def torch_order_sum(a, axes, keepdims: bool = False):
     """``a.sum(axis=axes, keepdims=keepdims)`` for a float32/float64 array, in PyTorch's order
-    where it is known (see the module docstring), else NumPy's."""
+    where it is known (see the module docstring), else NumPy's. Like NumPy's, a full sum may
+    come back as a NumPy scalar."""
     dtype = a.dtype
-    if dtype.kind != "f" or dtype.itemsize not in (4, 8) or not 1 < a.size <= _SERIAL_LIMIT:
-        return a.sum(axis=axes, keepdims=keepdims)  # (float32 and float64 are summed below)
+    size = a.size
+    if dtype.kind != "f" or dtype.itemsize not in (4, 8) or size < 2:
+        return a.sum(axis=axes, keepdims=keepdims)
+    lanes = 32 // dtype.itemsize
     ndim = a.ndim
-    if (
-        ndim == 1
-        and (axes is None or axes == (0,) or axes == (-1,))
-        and a.size < 32 // dtype.itemsize
-        and a.strides[0] == dtype.itemsize
-    ):  # the commonest tiny case (a short contiguous vector, summed whole), straight through
-        total = xp.asarray(_short_sum(a))
-        return total.reshape((1,) if keepdims else ())
-    if a.size < 32 // a.dtype.itemsize and a.flags.c_contiguous:
+    if size < lanes and a.flags.c_contiguous:
         # fewer elements than one vector: a scalar loop, if every dimension longer than 1 goes
-        # (plain loops: comprehensions cost more than the sum itself at this size)
-        reduced = range(ndim) if axes is None else set()
-        whole = True
-        if axes is not None:
-            for ax in axes if isinstance(axes, tuple) else (axes,):
-                reduced.add(ax % ndim)
-            for d, size in enumerate(a.shape):
-                if size != 1 and d not in reduced:
-                    whole = False
+        if ndim == 1:
+            if axes is None or axes in _WHOLE_VECTOR:
+                total = _short_sum(a)  # a NumPy scalar: cheaper to divide, as a mean does
+                return xp.asarray(total).reshape(1) if keepdims else total
+        else:
+            listed = () if axes is None else axes if type(axes) is tuple else (axes,)
+            for d, n in enumerate(a.shape):  # (a plain loop: cheaper than sets at this size)
+                if n != 1 and axes is not None and d not in listed and d - ndim not in listed:
                     break
-        if whole:
-            total = xp.asarray(_short_sum(a.reshape(-1)))
-            return total.reshape((1,) * (ndim if keepdims else ndim - len(reduced)))
-    reduced = (
-        set(range(ndim))
-        if axes is None
-        else {ax % ndim for ax in (axes if isinstance(axes, tuple) else (axes,))}
-    )
-    lanes = 32 // a.dtype.itemsize
-    big = [d for d in range(ndim) if a.shape[d] != 1]
-    big_reduced = [d for d in big if d in reduced]
-    if not big_reduced:
-        return a.sum(axis=axes, keepdims=keepdims)
-    out_shape = tuple(1 if d in reduced else a.shape[d] for d in range(ndim))
-    # PyTorch walks memory in order: view a transposed array in its memory layout first.
-    order = sorted(big, key=lambda d: -a.strides[d])
-    b = a.transpose(order + [d for d in range(ndim) if d not in order])
-    memory_reduced = [k for k, d in enumerate(order) if d in reduced]
-    if len(big_reduced) == len(big):
-        out = _inner_sum(a.ravel(order="K").reshape(1, -1), lanes).reshape(())
-    elif not b.flags.c_contiguous:
-        return a.sum(axis=axes, keepdims=keepdims)
-    elif memory_reduced == list(range(len(order) - len(memory_reduced), len(order))):
-        # trailing dimensions: one contiguous run per output element
-        out = _inner_sum(b.reshape(-1, _prod(b.shape[len(order) - len(memory_reduced) :])), lanes)
-    elif memory_reduced == list(range(len(memory_reduced))):
-        # leading dimensions: whole rows added together
-        out = _outer_sum(b.reshape(_prod(b.shape[: len(memory_reduced)]), -1), lanes)
+            else:
+                total = _short_sum(a.reshape(-1))
+                if keepdims:
+                    return xp.asarray(total).reshape((1,) * ndim)
+                kept = 0 if axes is None else ndim - len(_reduced_axes(axes, ndim))
+                return xp.asarray(total).reshape((1,) * kept) if kept else total
+    reduced = _reduced_axes(axes, ndim)
+    shape = a.shape
+    # PyTorch walks memory in order: read a transposed array in its memory layout
+    contiguous = a.flags.c_contiguous
+    dims = range(ndim) if contiguous else sorted(range(ndim), key=lambda d: -a.strides[d])
+    # the dimensions longer than 1, in memory order, as runs of summed ("r") and kept ("k") ones
+    runs, summed, kept = "", 1, []
+    for d in dims:
+        if shape[d] != 1:
+            tag = "r" if d in reduced else "k"
+            if tag == "r":
+                summed *= shape[d]
+            else:
+                kept.append(d)
+            if not runs.endswith(tag):
+                runs += tag
+    if "r" not in runs:  # nothing longer than 1 is summed: 0 + x, element by element
+        return a.sum(axis=axes, keepdims=keepdims) + dtype.type(0)
+    if runs == "r":
+        if size > _SERIAL_LIMIT:
+            return a.sum(axis=axes, keepdims=keepdims)
+        out = _inner_sum((a if contiguous else a.ravel(order="K")).reshape(1, -1), lanes)
     else:
-        return a.sum(axis=axes, keepdims=keepdims)
-    kept = [d for d in order if d not in reduced]
-    out = out.reshape([a.shape[d] for d in kept]).transpose([kept.index(d) for d in sorted(kept)])
-    out = out.reshape(out_shape)
-    if not keepdims:
-        out = out.reshape(tuple(a.shape[d] for d in range(ndim) if d not in reduced))
-    return out
+        b = a if contiguous else a.transpose(dims)
+        if runs not in ("kr", "rk", "krk") or not b.flags.c_contiguous:
+            return a.sum(axis=axes, keepdims=keepdims)
+        if runs == "kr":  # trailing: a contiguous run per output
+            out = _inner_sum(b.reshape(-1, summed), lanes)
+        elif runs == "rk":  # leading: whole rows added together
+            out = _outer_sum(b.reshape(summed, -1), lanes)
+        else:  # in the middle: rows added together within each outer slice
+            inner = size // summed // _outer_count(shape, dims, reduced)
+            out = _outer_sum(b.reshape(-1, summed, inner).swapaxes(0, 1), lanes).reshape(-1)
+        if not contiguous and kept != sorted(kept):
+            out = out.reshape([shape[d] for d in kept]).transpose(
+                [kept.index(d) for d in sorted(kept)]
+            )
+    if keepdims:
+        return out.reshape(tuple(1 if d in reduced else n for d, n in enumerate(shape)))
+    return out.reshape(tuple(n for d, n in enumerate(shape) if d not in reduced))

@@ -75,19 +75,21 @@ def mask(x, cond):
 
 
 def masked_bits(x, cond, out=None):
-    """``where(cond, x, +0.0)`` for a float array by clearing bits: exact (NaN, -0.0 and inf
-    kept where ``cond``) and about ten times faster than NumPy's masked select on a random
-    mask. ``out`` may be ``x`` itself."""
+    """``where(cond, x, +0.0)`` for a float array, exact (NaN, -0.0 and inf kept where ``cond``)
+    and several times faster than NumPy's masked select on a random mask: the bits of ``x``
+    times 1 or 0 as unsigned integers. The mask, widened to those integers, becomes the result,
+    so there is one temporary in all. ``out`` may be ``x`` itself."""
     itemsize = x.dtype.itemsize
     if x.dtype.kind != "f" or itemsize > 8:
         return xp.where(cond, x, xp.zeros((), dtype=x.dtype))
     uint = _UINTS[itemsize]
-    bits = xp.asarray(cond).astype(uint)
-    xp.negative(bits, out=bits)  # True -> all ones, False -> 0
-    if out is None:
-        return xp.bitwise_and(x.view(uint), bits).view(x.dtype)
-    xp.bitwise_and(x.view(uint), bits, out=out.view(uint))
-    return out
+    bits = xp.asarray(cond).astype(uint)  # 1 where kept, 0 where masked
+    if out is not None:
+        xp.multiply(x.view(uint), bits, out=out.view(uint))
+        return out
+    if bits.shape == x.shape:
+        return xp.multiply(x.view(uint), bits, out=bits).view(x.dtype)
+    return xp.multiply(x.view(uint), bits).view(x.dtype)
 
 
 _UINTS = {2: xp.dtype(xp.uint16), 4: xp.dtype(xp.uint32), 8: xp.dtype(xp.uint64)}

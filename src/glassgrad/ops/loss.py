@@ -74,50 +74,79 @@ class MseLoss(Op):
         diff = input - target
         norm = 2.0 / (_numel(diff) or 1) if ctx.reduction == "mean" else 2.0  # empty: no grad
         g = norm * diff * grad
-        return g, -g if ctx.next_functions[1][0] is not None else None
+        if ctx.next_functions[1][0] is None:
+            return g, None
+        # PyTorch computes the target's side from (target - input), not as -g: the two differ
+        # where input == target, whose zero difference is +0.0 either way round
+        return g, norm * (target - input) * grad
 
 
 _NLL_LEVELS = 8
 
 
-def _nll_cascade_sum(values, keep):
-    """Sum per-sample values in the order of PyTorch's CPU nll_loss: a running partial sum,
-    carried up one of eight levels at every sample index that is a multiple of a block
-    length (all levels at index 0); ignored samples are skipped, carries included."""
+def _running_total(values):
+    """``values[0] + values[1] + ...`` of a 1-D array, one after another: a cumulative sum never
+    reorders, unlike NumPy's pairwise ``sum``. (Unseeded: the caller's total is.)"""
+    return xp.add.accumulate(values)[-1]
+
+
+def _nll_cascade_sum(values, keep=None):
+    """Sum per-sample values in the order of PyTorch's CPU nll_loss.
+
+    The kernel keeps a running partial sum per level (eight levels). After adding sample ``b``
+    it carries level 0 into level 1 when ``b`` is a multiple of the block length ``step``, on
+    into level 2 when it is a multiple of ``step ** 2``, and so on: sample 0 goes straight to
+    the top level. The result adds the levels in turn, starting from +0.0. Ignored samples
+    (``keep`` False) are skipped, their carries included. Returns a NumPy scalar."""
     n = values.shape[0]
-    power = max(4, (n - 1).bit_length() // _NLL_LEVELS) if n > 1 else 4
-    step, mask = 1 << power, (1 << power) - 1
     zero = values.dtype.type(0)
-    levels = [zero] * _NLL_LEVELS
-    if keep.all():
-        full = (n - 1) // step if n else 0
-        head = [values[:1]] if n else []
-        blocks = values[1 : full * step + 1].reshape(full, step)
-        sums = list(head) + list(xp.cumsum(blocks, axis=1)[:, -1] + zero) if n else []
-        boundaries = [0] + [k * step for k in range(1, full + 1)] if n else []
-        rest = values[full * step + 1 :]
-    else:  # the rare ignore_index case: walk the samples as the kernel does
-        sums, boundaries, running = [], [], zero
-        for b in range(n):
-            if keep[b]:
-                running = running + values[b]
-                if not b & mask:
-                    sums.append(running)
-                    boundaries.append(b)
-                    running = zero
-        rest = xp.asarray([running], dtype=values.dtype)
-    for total, b in zip(sums, boundaries):
-        levels[0] = levels[0] + xp.asarray(total).reshape(-1)[0]
-        for j in range(_NLL_LEVELS - 1):
-            if b & (mask << (j * power)):
-                break
-            levels[j + 1], levels[j] = levels[j + 1] + levels[j], zero
-    tail = xp.cumsum(rest)[-1] + zero if rest.size else zero
-    levels[0] = levels[0] + tail
+    if not n:
+        return zero
+    step = 1 << max(4, (n - 1).bit_length() // _NLL_LEVELS)
+    if keep is not None and not keep.all():
+        return _nll_cascade_sum_skipping(values, keep, step)
+    # Without skips the carries are regular: each level adds, in order, the block sums of the
+    # level below that arrived after its last carry; the top level starts with sample 0.
+    levels = []
+    items = values[1:]
+    for _ in range(_NLL_LEVELS - 1):
+        full = items.shape[0] // step * step
+        if full < items.shape[0]:
+            levels.append(_running_total(items[full:]))
+        if not full:
+            items = items[:0]
+            break
+        items = xp.add.accumulate(items[:full].reshape(-1, step), axis=1)[:, -1]
+    levels.append(_running_total(xp.concatenate((values[:1], items))) if items.size else values[0])
     total = zero
     for level in levels:
         total = total + level
     return total
+
+
+def _nll_cascade_sum_skipping(values, keep, step: int):
+    """``_nll_cascade_sum`` with ignored samples: walk the kept ones as the kernel does."""
+    mask = step - 1
+    zero = values.dtype.type(0)
+    levels = [zero] * _NLL_LEVELS
+    for b in xp.flatnonzero(keep).tolist():
+        levels[0] = levels[0] + values[b]
+        for j in range(_NLL_LEVELS - 1):
+            if b & (mask << (j * mask.bit_length())):
+                break
+            levels[j + 1], levels[j] = levels[j + 1] + levels[j], zero
+    total = zero
+    for level in levels:
+        total = total + level
+    return total
+
+
+def _pick(rows, target):
+    """``rows[i, target[i]]`` for each row; a flat ``take`` where the rows are contiguous."""
+    n, classes = rows.shape
+    if rows.flags.c_contiguous:
+        return rows.reshape(-1).take(xp.arange(0, n * classes, classes) + target)
+    return rows[xp.arange(n), target]
 
 
 class NllLoss(Op):
@@ -137,26 +166,36 @@ class NllLoss(Op):
             rows = xp.moveaxis(logp, 1, -1).reshape(-1, classes) if logp.ndim > 1 else logp[None]
         flat = target.reshape(-1)
         keep = flat != ignore_index
-        safe = xp.where(keep, flat, 0)
-        if weight is None:
-            w = keep.astype(logp.dtype)
+        kept = int(xp.count_nonzero(keep))
+        if kept == keep.size:
+            keep, safe = None, flat  # every sample counts: no masking anywhere
         else:
-            w = xp.where(keep, weight[safe], 0).astype(logp.dtype)
-        picked = rows[xp.arange(rows.shape[0]), safe]
-        losses = -w * picked
+            safe = xp.where(keep, flat, 0)
+        w = None if weight is None else weight.take(safe)  # per-sample weights
+        picked = _pick(rows, safe)
+        terms = picked if w is None else w * picked  # PyTorch subtracts these: loss -= w * logp
         ctx.reduction = reduction
-        ctx.layout = (logp.shape, rows.shape, safe, w)
+        ctx.layout = (logp.shape, rows.shape, safe, w, keep)
         if reduction == "none":
+            losses = -terms
+            if keep is not None:
+                losses = D.masked_bits(losses, keep, out=losses)  # ignored samples: +0.0
             return losses.reshape(target.shape)
         batched = logp.ndim <= 2  # PyTorch's per-sample kernel; nll_loss2d sums differently
-        total = _nll_cascade_sum(losses, keep) if batched else losses.sum(dtype=logp.dtype)
+        dtype = logp.dtype
+        if batched:
+            # the kernel's running sums of -terms are exactly the negated sums of the terms
+            total = -_nll_cascade_sum(terms, keep) + dtype.type(0)
+        else:
+            total = xp.negative(terms if keep is None else D.masked_bits(terms, keep)).sum()
         if reduction == "sum":
             return total
-        if weight is None and batched and w.size < 1 << 24:
-            # a sum of ones and zeros: exact in any order below 2**24, so just count
-            total_weight = w.dtype.type(xp.count_nonzero(keep))
+        if w is None:  # PyTorch counts the kept samples
+            total_weight = dtype.type(kept)
+        elif batched:
+            total_weight = _nll_cascade_sum(w, keep)
         else:
-            total_weight = _nll_cascade_sum(w, keep) if batched else w.sum(dtype=logp.dtype)
+            total_weight = (w if keep is None else D.masked_bits(w, keep)).sum()
         ctx.total_weight = total_weight
         if total_weight != 0:
             return total / total_weight
@@ -165,19 +204,28 @@ class NllLoss(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        shape, rows_shape, safe, w = ctx.layout
+        # PyTorch: -w * grad[i] per sample ('none'), else w * -(grad / total_weight) for the
+        # mean and w * -grad for the sum; ignored samples keep a zero gradient.
+        shape, rows_shape, safe, w, keep = ctx.layout
+        n, classes = rows_shape
         if ctx.reduction == "none":
-            scaled = grad.reshape((-1,)) * (-w)
-        elif ctx.reduction == "sum":
-            scaled = grad * (-w)
-        elif ctx.total_weight != 0:
-            scaled = grad * (-w / ctx.total_weight)
-        else:  # every target ignored: the loss is nan, the gradient zero (as in PyTorch)
-            scaled = grad * xp.zeros_like(w)
-        index = (xp.arange(rows_shape[0]), safe)
-        rows = D.zeros_with(D.expand(scaled, (rows_shape[0],)), index, rows_shape, False)
+            scaled = -grad.reshape((-1,)) if w is None else grad.reshape((-1,)) * -w
+        else:
+            if ctx.reduction == "sum":
+                scalar = -grad
+            elif ctx.total_weight != 0:
+                scalar = -(grad / ctx.total_weight)
+            else:  # every target ignored: the loss is nan, the gradient zero (as in PyTorch)
+                scalar = grad * 0
+            scaled = D.expand(scalar, (n,)) if w is None else scalar * w
+        if keep is not None:
+            scaled = D.mask(scaled, keep)
+        flat_index = (xp.arange(0, n * classes, classes) + safe,)
+        rows = D.zeros_with(scaled, flat_index, (n * classes,), False).reshape(rows_shape)
         if len(shape) == 1:
             return rows.reshape(shape)
+        if len(shape) == 2:
+            return rows
         moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
         order = (0, len(shape) - 1) + tuple(range(1, len(shape) - 1))
         return D.permute(rows.reshape(moved), order)

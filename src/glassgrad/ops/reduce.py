@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import xp
-from glassgrad._sumorder import torch_order_sum
+from glassgrad._sumorder import ordered_sum, torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import _rounded_once
@@ -93,6 +93,9 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        if D.is_array(grad) and not grad.ndim:
+            # every element is grad / count: one scalar division (same rounding), then a fill
+            return D.expand(grad[()] / ctx.count, ctx.shape)
         return _restore(grad, ctx) / ctx.count
 
 
@@ -403,16 +406,123 @@ class Logsumexp(Op):
         return _restore(grad, ctx) * D.exp(a - _restore(out, ctx))
 
 
+def _short_rows(a, dim) -> bool:
+    """Whether ``a`` is many short contiguous rows along ``dim``: NumPy reduces those one row at
+    a time (a loop per row), while a transposed copy is reduced in a few vector operations."""
+    return (
+        D.is_array(a)
+        and dim is not None
+        and dim == a.ndim - 1
+        and 0 < a.shape[-1] <= 16
+        and a.size >= 32 * a.shape[-1]
+        and a.flags.c_contiguous
+    )
+
+
+def _columns(a):
+    """The short rows of ``a`` (see ``_short_rows``) as the columns of a contiguous matrix."""
+    return a.reshape(-1, a.shape[-1]).T.copy()
+
+
+def _max_keepdim(a, dim):
+    """``a.max(axis=dim, keepdims=True)``, ``-inf`` for an empty dimension. A maximum does not
+    depend on the order it is taken in, so the transposed form gives the same values."""
+    if _short_rows(a, dim):
+        return xp.maximum.reduce(_columns(a), axis=0).reshape(a.shape[:-1] + (1,))
+    return a.max(axis=dim, keepdims=True, initial=-xp.inf)
+
+
+def _row_sums(a, dim):
+    """``a.sum(axis=dim, keepdims=True)``, along the last dimension in the order of PyTorch's
+    softmax kernels (see ``_vector_sum``), else NumPy's."""
+    if D.is_array(a) and dim is not None and dim == a.ndim - 1 and a.shape[-1]:
+        lanes = _softmax_lanes(a.dtype)
+        if lanes:
+            columns = xp.ascontiguousarray(a.reshape(-1, a.shape[-1]).T)
+            return _vector_sum(columns, lanes).reshape(a.shape[:-1] + (1,))
+    return D.sum(a, axis=dim, keepdims=True)
+
+
+def _vector_sum(columns, lanes: int):
+    """Each column's sum as PyTorch's ``vec::reduce_all`` adds a row (of ``columns.T``).
+
+    A row shorter than one vector is added element by element. Otherwise each of the
+    ``lanes`` accumulators adds its element of every vector in turn, the leftover elements go
+    to the first lanes, and the lanes are combined: float32 halves the vector again and again
+    (lane i plus lane i + half), float64 adds them in turn. Sums start from the first element,
+    as there (a start of -0.0 changes nothing)."""
+    size = columns.shape[0]
+    if size < lanes:
+        return ordered_sum(columns, -0.0)
+    full = size // lanes * lanes
+    acc = ordered_sum(columns[:full].reshape((-1, lanes) + columns.shape[1:]), -0.0)
+    if full < size:
+        acc[: size - full] += columns[full:]
+    if columns.dtype.itemsize == 8:
+        return ordered_sum(acc, -0.0)
+    half = lanes // 2
+    while half:
+        acc = acc[:half] + acc[half : 2 * half]
+        half //= 2
+    return acc[0]
+
+
+_LANES: dict = {}
+
+
+def _softmax_lanes(dtype) -> int:
+    """Elements per SIMD vector of PyTorch's softmax kernels for ``dtype`` on this machine (0
+    where unknown). PyTorch runs them with AVX-512 where the CPU has it, else AVX2, unless the
+    ``ATEN_CPU_CAPABILITY`` environment variable picks one."""
+    if dtype not in _SOFTMAX_FLOATS:
+        return 0
+    if not _LANES:
+        _LANES["bytes"] = _vector_bytes()
+    return _LANES["bytes"] // dtype.itemsize
+
+
+def _vector_bytes() -> int:
+    """The bytes in one SIMD vector of PyTorch's CPU kernels here: 64 for AVX-512, 32 for AVX2,
+    0 where unknown (PyTorch's own test: AVX-512 VL, BW and DQ with FMA, else AVX2 with FMA)."""
+    import os
+
+    chosen = os.environ.get("ATEN_CPU_CAPABILITY", "").lower()
+    if chosen:
+        return {"avx512": 64, "avx2": 32}.get(chosen, 0)
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+            else:
+                return 0
+    except OSError:
+        return 0
+    if {"avx512vl", "avx512bw", "avx512dq", "fma"} <= flags:
+        return 64
+    return 32 if {"avx2", "fma"} <= flags else 0
+
+
+_SOFTMAX_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+
+
 class Softmax(Op):
     """exp(a) / sum(exp(a)) along a dimension."""
 
     @staticmethod
     def forward(ctx, a, dim):
-        shifted = a - a.max(axis=dim, keepdims=True, initial=-xp.inf)  # empty dims too
-        e = _rounded_once(xp.exp, shifted)
-        total = e.sum(axis=dim, keepdims=True)
-        # PyTorch's last-dimension kernel multiplies by the reciprocal of the sum.
-        out = e * (1 / total) if dim in (-1, a.ndim - 1) else e / total
+        lanes = _softmax_lanes(a.dtype) if _short_rows(a, dim) else 0
+        if lanes:  # the same arithmetic on the rows as columns of one contiguous copy
+            columns = _columns(a)
+            e = _rounded_once(xp.exp, columns - xp.maximum.reduce(columns, axis=0))
+            scale = 1 / _vector_sum(e, lanes)
+            out = xp.multiply(e.T, scale[:, None], order="C").reshape(a.shape)
+        else:
+            e = _rounded_once(xp.exp, a - _max_keepdim(a, dim))
+            total = _row_sums(e, dim)
+            # PyTorch's last-dimension kernel multiplies by the reciprocal of the sum.
+            out = e * (1 / total) if dim in (-1, a.ndim - 1) else e / total
         ctx.dim = dim
         ctx.save(out)
         return out
@@ -420,7 +530,7 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return out * (grad - D.sum(grad * out, axis=ctx.dim, keepdims=True))
+        return out * (grad - _row_sums(grad * out, ctx.dim))
 
 
 class LogSoftmax(Op):
@@ -428,9 +538,15 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, a, dim):
-        shifted = a - a.max(axis=dim, keepdims=True, initial=-xp.inf)  # empty dims too
-        total = _rounded_once(xp.exp, shifted).sum(axis=dim, keepdims=True)
-        out = shifted - _rounded_once(xp.log, total)
+        lanes = _softmax_lanes(a.dtype) if _short_rows(a, dim) else 0
+        if lanes:  # the same arithmetic on the rows as columns of one contiguous copy
+            columns = _columns(a)
+            shifted = columns - xp.maximum.reduce(columns, axis=0)
+            log_total = _rounded_once(xp.log, _vector_sum(_rounded_once(xp.exp, shifted), lanes))
+            out = xp.subtract(shifted.T, log_total[:, None], order="C").reshape(a.shape)
+        else:
+            shifted = a - _max_keepdim(a, dim)
+            out = shifted - _rounded_once(xp.log, _row_sums(_rounded_once(xp.exp, shifted), dim))
         ctx.dim = dim
         ctx.save(out)
         return out
@@ -438,7 +554,7 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad - D.exp(out) * D.sum(grad, axis=ctx.dim, keepdims=True)
+        return grad - D.exp(out) * _row_sums(grad, ctx.dim)
 
 
 class Cumsum(Op):
