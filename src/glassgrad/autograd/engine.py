@@ -56,6 +56,21 @@ def sum_to(grad, shape: tuple):
     return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
 
 
+def _unshared(base, view) -> bool:
+    """Whether a gradient array (``view``, with NumPy's ``base``) owns its memory alone: it has
+    no base, or it is a row-major view of all of a base only it refers to (a reshaped sum, a
+    transposed product) that is no view itself."""
+    if base is None:
+        return True
+    return (
+        _refcount(base) <= 3  # the view's reference, ``base`` and the argument
+        and base.base is None
+        and base.size == view.size
+        and view.flags.c_contiguous
+        and view.flags.writeable
+    )
+
+
 def _shape_error(node, index: int, got: tuple, expected: tuple) -> RuntimeError:
     return RuntimeError(
         f"Function {node.name()} returned an invalid gradient at index {index} - got "
@@ -159,7 +174,7 @@ def run_backward(
             g = grads[0]
             # A fresh array that nothing else refers to (only ``grads``, ``g`` and the
             # call's argument) becomes ``.grad`` as it is, as PyTorch steals such a buffer.
-            owned = type(g) is ndarray and g.base is None and _refcount(g) <= _OWNED_REFS
+            owned = type(g) is ndarray and _refcount(g) <= _OWNED_REFS and _unshared(g.base, g)
             variable = sink.variable
             if (
                 owned
@@ -243,7 +258,7 @@ def run_backward(
                     sinks[nxt] = left - 1
                     if left == 1:
                         ready_sinks.append(nxt)
-            results = g = None  # let go, so unshared gradients can be reused or adopted
+            grads = results = g = None  # let go, so unshared gradients can be reused or adopted
             if ready_sinks:
                 for sink in ready_sinks:
                     run_sink(sink)

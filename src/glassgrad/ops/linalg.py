@@ -15,6 +15,26 @@ def _needs(ctx, i: int) -> bool:
     return ctx.next_functions[i][0] is not None
 
 
+def _transposed(x) -> bool:
+    """A 2-D array laid out column by column (such as ``weight.t()``)."""
+    return D.is_array(x) and x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous
+
+
+def _mat1_grad(grad, b, a):
+    """d(a @ b)/da: ``grad @ b.T``, computed in ``a``'s layout as PyTorch's mm backward does."""
+    if _transposed(a):
+        return (b @ grad.T).T
+    return grad @ D.swap_last(b)
+
+
+def _mat2_grad(a, grad, b):
+    """d(a @ b)/db: ``a.T @ grad``, computed in ``b``'s layout as PyTorch's mm backward does,
+    so the gradient of a ``Linear`` weight (``b`` is ``weight.t()``) comes out row-major."""
+    if _transposed(b):
+        return (grad.T @ a).T
+    return D.swap_last(a) @ grad
+
+
 class Mm(Op):
     """(n, k) @ (k, m)."""
 
@@ -28,8 +48,8 @@ class Mm(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        grad_a = grad @ D.swap_last(b) if _needs(ctx, 0) else None
-        grad_b = D.swap_last(a) @ grad if _needs(ctx, 1) else None
+        grad_a = _mat1_grad(grad, b, a) if _needs(ctx, 0) else None
+        grad_b = _mat2_grad(a, grad, b) if _needs(ctx, 1) else None
         return grad_a, grad_b
 
 
@@ -168,8 +188,8 @@ class Addmm(Op):
         beta, alpha = ctx.scales
         grad_bias = (grad if beta == 1 else grad * beta) if _needs(ctx, 0) else None
         g = grad if alpha == 1 else grad * alpha
-        grad_a = g @ D.swap_last(b) if _needs(ctx, 1) else None
-        grad_b = D.swap_last(a) @ g if _needs(ctx, 2) else None
+        grad_a = _mat1_grad(g, b, a) if _needs(ctx, 1) else None
+        grad_b = _mat2_grad(a, g, b) if _needs(ctx, 2) else None
         return grad_bias, grad_a, grad_b
 
 
