@@ -146,7 +146,8 @@ def _short_sum(x):
     """The full sum of a vector shorter than one SIMD vector, in ``row_sum``'s order: the first
     four elements each seed an accumulator, the rest go to the first, which then adds the other
     three. Seeding with +0.0 only matters for an all-zero sum, so it is done once, at the end."""
-    values = list(x)  # NumPy scalars, unpacked in one C call: their arithmetic rounds as arrays do
+    values = list(x.flat)  # NumPy scalars (their arithmetic rounds as arrays do); ``.flat``
+    # iterates without the IndexError that ends iteration over the array itself
     total = values[0]
     if len(values) < _ILP:
         for value in values[1:]:

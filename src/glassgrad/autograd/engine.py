@@ -71,11 +71,16 @@ def _unshared(base, view) -> bool:
     )
 
 
-def _shape_error(node, index: int, got: tuple, expected: tuple) -> RuntimeError:
-    return RuntimeError(
-        f"Function {node.name()} returned an invalid gradient at index {index} - got "
-        f"{list(got)} but expected shape compatible with {list(expected)}"
-    )
+def _unbroadcast(grad, shape: tuple, node, results):
+    """``sum_to`` a gradient a node returned, or the error naming the node and its output."""
+    try:
+        return sum_to(grad, shape)
+    except ValueError:
+        index = next((i for i, r in enumerate(results) if r is grad), 0)
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {index} - got "
+            f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+        ) from None
 
 
 def _plan(roots):
@@ -116,15 +121,14 @@ _TENSOR_API: tuple = ()
 
 
 def _bind_tensor_api() -> tuple:
-    """``Tensor``, ``_new_tensor`` and the plain op backward, bound on first use.
+    """``Tensor`` and ``_new_tensor``, bound on first use.
 
     (tensor.py imports the engine, so they cannot be imported at module level.)
     """
     global _TENSOR_API
-    from glassgrad.ops._op import Op
     from glassgrad.tensor import Tensor, _new_tensor
 
-    _TENSOR_API = (Tensor, _new_tensor, Op._backward_arrays)
+    _TENSOR_API = (Tensor, _new_tensor)
     return _TENSOR_API
 
 
@@ -142,7 +146,7 @@ def run_backward(
     accumulated into ``.grad``; with ``inputs`` but no capture (``backward(inputs=...)``),
     only those leaves accumulate.
     """
-    Tensor, _new_tensor, plain_backward = _TENSOR_API or _bind_tensor_api()
+    _new_tensor = (_TENSOR_API or _bind_tensor_api())[1]
 
     roots = []
     buffers: dict = {}
@@ -202,6 +206,7 @@ def run_backward(
             grads = buffers.pop(node, None)
             edges = node.next_functions
             if plain and grads is not None and not node._special and type(grads[0]) is ndarray:
+                # (not ``_special``: an ``Op``, one output, no hooks, not freed)
                 g = grads[0]  # unshared (only ``grads``, ``g`` and the argument hold it)?
                 if g.base is None and _refcount(g) <= _OWNED_REFS:
                     _owned[0] = g  # the op's backward may then write its result into it
@@ -213,11 +218,7 @@ def run_backward(
                     version = node._out_version
                     if version is not None and version[0][0] != version[1]:
                         _check_versions(node)
-                cls = type(node)
-                if cls._backward_arrays is plain_backward:  # skip one call frame
-                    results = cls.backward(node, grads[0])
-                else:
-                    results = node._backward_arrays(grads)
+                results = type(node).backward(node, grads[0])
                 _owned[0] = None
                 if type(results) is not tuple:
                     results = (results,)
@@ -227,23 +228,17 @@ def run_backward(
                     node._release()
             else:
                 results = _general_node(node, grads, targets, captured, create_graph, retain_graph)
-            i = -1
             for (nxt, idx), g, m in zip(edges, results, node._in_meta):
-                i += 1
                 if nxt is None:
                     continue
                 if g is not None:
-                    if m is not None:
-                        if type(g) is not ndarray and not create_graph:
-                            g = xp.asarray(g)  # 0-d math gives NumPy scalars
-                        shape, dtype = m
-                        if g.shape != shape:
-                            try:
-                                g = sum_to(g, shape)
-                            except ValueError:
-                                raise _shape_error(node, i, g.shape, shape) from None
-                        if g.dtype is not dtype and g.dtype != dtype and type(g) is ndarray:
-                            g = g.astype(dtype)
+                    if type(g) is not ndarray and not create_graph:
+                        g = xp.asarray(g)  # 0-d math gives NumPy scalars
+                    shape, dtype = m
+                    if g.shape != shape:
+                        g = _unbroadcast(g, shape, node, results)
+                    if g.dtype is not dtype and g.dtype != dtype and type(g) is ndarray:
+                        g = g.astype(dtype)
                     slot = buffers.get(nxt)
                     if slot is None:
                         if nxt.n_outputs == 1:
@@ -253,10 +248,10 @@ def run_backward(
                             slot[idx] = g
                     else:
                         slot[idx] = g if slot[idx] is None else slot[idx] + g
-                left = sinks.get(nxt)
-                if left is not None:
-                    sinks[nxt] = left - 1
-                    if left == 1:
+                if type(nxt) is AccumulateGrad:
+                    left = sinks[nxt] - 1
+                    sinks[nxt] = left
+                    if not left:
                         ready_sinks.append(nxt)
             grads = results = g = None  # let go, so unshared gradients can be reused or adopted
             if ready_sinks:
