@@ -145,7 +145,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, -grad
+        return grad, (-grad if ctx.next_functions[1][0] is not None else None)
 
 
 class Rsub(Op):
