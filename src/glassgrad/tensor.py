@@ -23,12 +23,13 @@ NON_LEAF_GRAD_WARNING = (
 )
 
 
-def _new_tensor(array: ndarray) -> Tensor:
-    """Wrap an array without copying; the fast constructor every op uses."""
+def _new_tensor(array: ndarray, grad_fn=None) -> Tensor:
+    """Wrap an array without copying; the fast constructor every op uses (with the node that
+    made it, for an op's recorded output)."""
     t = object.__new__(Tensor)
     t._data = array
-    t._rg = False
-    t.grad_fn = None
+    t._rg = grad_fn is not None
+    t.grad_fn = grad_fn
     t._grad = None
     t._version_counter = [0]
     t._out_idx = 0

@@ -247,7 +247,7 @@ def _record(cls, inputs, arrays, params):
         node._in_meta = meta
     node._inputs = inputs
     node._seq = next(_SEQUENCE)
-    result = _new_tensor(out)
+    result = _new_tensor(out, node if out.dtype.kind == "f" else None)
     if cls.is_view:
         base = inputs[0]
         result._version_counter = base._version_counter
@@ -257,9 +257,6 @@ def _record(cls, inputs, arrays, params):
         if s is out:
             node._saved_output = out
             node._out_version = (result._version_counter, result._version_counter[0])
-    if out.dtype.kind == "f":
-        result.grad_fn = node
-        result._rg = True
     if RECORD_HOOKS:  # anomaly mode / viz.watch(): empty list otherwise
         for hook in RECORD_HOOKS:
             hook(node, inputs, result)
