@@ -26,10 +26,11 @@ class Node:
 
     ``_in_meta`` holds each input's ``(shape, dtype)`` (``None`` for a number): what the
     engine needs to sum a broadcast gradient back and cast it to the input's dtype. Only
-    what every node needs is a slot; the rarely set attributes (hooks, anomaly trace, the
-    freed flag, ...) are class-level defaults, so recording a node sets six attributes.
-    ``_special`` turns True once any of them is set (or the node has several outputs): the
-    engine then takes its general path for the node, and otherwise skips their checks.
+    what every node needs is a slot (the flags too: an instance dict made only to hold them
+    would outlive backward); the rarely set attributes (hooks, anomaly trace, ...) are
+    class-level defaults. ``_special`` turns True once any of those is set, the node is freed
+    or has several outputs: the engine then takes its general path for the node, and
+    otherwise skips their checks.
     """
 
     __slots__ = (
@@ -39,13 +40,13 @@ class Node:
         "_versions",
         "_in_meta",
         "_seq",
+        "_special",
+        "_freed",
         "__weakref__",
     )
     n_outputs = 1
     #: ``(version counter, version)`` of the output when the op saved its output
     _out_version = None
-    _special = False
-    _freed = False
     _pre_hooks = None
     _hooks = None
     _trace = None  # (file, line, function) of the forward call, in anomaly mode
@@ -109,6 +110,7 @@ class Node:
         self._versions = ()
         self._in_meta = ()
         self._seq = next(_SEQUENCE)
+        self._special = self._freed = False
 
 
 class _RemovableHandle:
@@ -126,13 +128,12 @@ class _RemovableHandle:
 class AccumulateGrad(Node):
     """The sink of a leaf tensor that requires grad: adds incoming gradients to ``.grad``."""
 
-    __slots__ = ("variable", "_pre_hooks", "_hooks", "_freed", "_trace", "_special")
+    __slots__ = ("variable", "_pre_hooks", "_hooks", "_trace")
 
     def __init__(self, variable):
         self._init_node()
         self.variable = variable
         self._pre_hooks = self._hooks = self._trace = None
-        self._freed = self._special = False
 
 
 def accumulator_of(tensor) -> AccumulateGrad:

@@ -199,6 +199,7 @@ def _edge(t):
 def _record(cls, inputs, arrays, params):
     node = object.__new__(cls)
     node.saved = ()
+    node._special = node._freed = False
     out = cls.forward(node, *arrays, **params) if params else cls.forward(node, *arrays)
     if type(out) is not ndarray:
         scalar, out = out, xp.asarray(out)  # 0-d math gives NumPy scalars
