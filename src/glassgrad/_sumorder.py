@@ -191,21 +191,30 @@ def torch_order_sum(a, axes, keepdims: bool = False):
     ndim = a.ndim
     if size < lanes and a.flags.c_contiguous:
         # fewer elements than one vector: a scalar loop, if every dimension longer than 1 goes
+        # (the total is a NumPy scalar: cheaper to divide, as a mean does)
+        if axes is None:
+            total = _short_sum(a)
+            return total.reshape((1,) * ndim) if keepdims else total
         if ndim == 1:
-            if axes is None or axes in _WHOLE_VECTOR:
-                total = _short_sum(a)  # a NumPy scalar: cheaper to divide, as a mean does
-                return xp.asarray(total).reshape(1) if keepdims else total
+            if axes in _WHOLE_VECTOR:
+                total = _short_sum(a)
+                return total.reshape(1) if keepdims else total
         else:
-            listed = () if axes is None else axes if type(axes) is tuple else (axes,)
+            listed = axes if type(axes) is tuple else (axes,)
             for d, n in enumerate(a.shape):  # (a plain loop: cheaper than sets at this size)
-                if n != 1 and axes is not None and d not in listed and d - ndim not in listed:
+                if n != 1 and d not in listed and d - ndim not in listed:
                     break
             else:
-                total = _short_sum(a.reshape(-1))
+                total = _short_sum(a)
                 if keepdims:
-                    return xp.asarray(total).reshape((1,) * ndim)
-                kept = 0 if axes is None else ndim - len(_reduced_axes(axes, ndim))
-                return xp.asarray(total).reshape((1,) * kept) if kept else total
+                    return total.reshape((1,) * ndim)
+                kept = ndim - len(_reduced_axes(axes, ndim))
+                return total.reshape((1,) * kept) if kept else total
+    if ndim == 2 and (axes == (0,) or axes == 0) and a.flags.c_contiguous:
+        rows, cols = a.shape
+        if rows > 1 and cols > 1:  # a bias gradient: the general path's "rk" case, directly
+            out = _outer_sum(a, lanes)
+            return out.reshape(1, cols) if keepdims else out
     reduced = _reduced_axes(axes, ndim)
     shape = a.shape
     # PyTorch walks memory in order: read a transposed array in its memory layout

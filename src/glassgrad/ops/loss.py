@@ -35,13 +35,6 @@ def _reduce(x, reduction: str):
     return x
 
 
-def _numel(x) -> int:
-    n = 1
-    for s in x.shape:
-        n *= s
-    return n
-
-
 def _needs(ctx, i: int) -> bool:
     return ctx.next_functions[i][0] is not None
 
@@ -72,7 +65,10 @@ class MseLoss(Op):
     def backward(ctx, grad):
         input, target = ctx.saved  # noqa: A001
         diff = input - target
-        norm = 2.0 / (_numel(diff) or 1) if ctx.reduction == "mean" else 2.0  # empty: no grad
+        if ctx.reduction == "mean":  # (of the broadcast difference; empty: no gradient)
+            norm = 2.0 / ((diff.size if D.is_array(diff) else diff.numel()) or 1)
+        else:
+            norm = 2.0
         g = norm * diff * grad
         if ctx.next_functions[1][0] is None:
             return g, None
