@@ -225,8 +225,8 @@ class Pow(Op):
         e = ctx.exponent
         if e == 0:
             return grad * 0
-        if e == 2:  # a ** 1 is a itself
-            return grad * (2 * a)
+        if e == 2:  # a ** 1 is a itself; a + a is 2 * a exactly, without a scalar operand
+            return grad * (a + a if type(a) is ndarray else 2 * a)
         power = _pow_scalar(a, e - 1) if D.is_array(a) else a ** (e - 1)
         return grad * (e * power)
 
