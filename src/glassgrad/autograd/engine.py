@@ -44,8 +44,11 @@ def sum_to(grad, shape: tuple):
     gshape = grad.shape
     if gshape == shape:
         return grad
-    if not shape and type(grad) is ndarray:  # a scalar input: sum everything
-        return xp.asarray(torch_order_sum(grad, None))
+    if type(grad) is ndarray and (not shape or shape == (1,) * len(shape)):
+        # one element (a scalar, or a bias of one unit): every element adds up, in the order
+        # of a whole sum, which is the order PyTorch's reduction takes once it merges the
+        # reduced dimensions
+        return xp.asarray(torch_order_sum(grad, None)).reshape(shape)
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1

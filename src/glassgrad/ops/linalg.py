@@ -17,8 +17,13 @@ def _needs(ctx, i: int) -> bool:
 
 
 def _transposed(x) -> bool:
-    """A 2-D array laid out column by column (such as ``weight.t()``)."""
-    return D.is_array(x) and x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous
+    """A 2-D array laid out column by column (such as ``weight.t()``): PyTorch's own test in
+    its mm backward (element strides ``(1, rows)``)."""
+    if not D.is_array(x) or x.ndim != 2:
+        return False
+    step = x.itemsize
+    row_step, column_step = x.strides
+    return row_step == step and column_step == step * x.shape[0]
 
 
 def _mat1_grad(grad, b, a):
