@@ -193,3 +193,23 @@ def test_inline_version_checks_raise_only_when_a_modified_value_is_used():
     y.add_(1)
     with pytest.raises(RuntimeError, match="output 0 of ExpBackward0"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sum_to_one_element_is_torch_s_sum(dtype):
+    """Reducing a broadcast gradient to a one-element shape (a scalar or a one-unit bias)
+    takes the whole-sum path: the same bits as PyTorch's sum over those dimensions."""
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        shape = tuple(int(s) for s in rng.integers(1, 30, int(rng.integers(1, 4))))
+        grad = (rng.standard_normal(shape) * 10.0 ** int(rng.integers(-4, 5))).astype(dtype)
+        if trial % 9 == 0:
+            grad = np.full(shape, -0.0, dtype)
+        for target in ((), (1,) * len(shape), (1,) * (len(shape) - 1)):
+            if grad.shape == target:
+                continue
+            ours = engine.sum_to(grad, target)
+            dims = tuple(range(len(shape)))
+            theirs = torch.from_numpy(grad).sum(dims, keepdim=True).reshape(target)
+            assert ours.shape == target
+            assert np.asarray(ours).tobytes() == theirs.numpy().tobytes(), (shape, target)
