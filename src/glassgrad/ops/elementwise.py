@@ -992,8 +992,9 @@ def rdiv(a, other):
 
 def pow(a, exponent):  # noqa: A001
     if (type(exponent) is int or type(exponent) is float) and isinstance(a, Tensor):
-        if a._data.dtype.kind == "f":  # the common case: float tensor ** Python number
-            return Pow.apply(a, exponent=exponent)
+        data = a._data
+        if data.dtype.kind == "f":  # the common case: float tensor ** Python number
+            return Pow.run((a,), (data, exponent), _NO_PARAMS)  # (no keyword dict)
     if isinstance(a, Tensor):
         if isinstance(exponent, Tensor):
             if (

@@ -7,7 +7,7 @@ from glassgrad._backend import xp
 from glassgrad._sumorder import ordered_sum, torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import _rounded_once
+from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once
 from glassgrad.tensor import Tensor, _new_tensor
 
 
@@ -682,7 +682,8 @@ def sum(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: 
     dim = axis if dim is None else dim
     np_dtype = _int_to_long(a, dtype)
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        return Sum.apply(a, dims=tuple(range(a.ndim)), keepdim=False, dtype=np_dtype)
+        # (``run`` with the settings as positional forward arguments: no keyword dict)
+        return Sum.run((a,), (a._data, tuple(range(a.ndim)), False, np_dtype), _NO_PARAMS)
     return SumDim.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim, dtype=np_dtype)
 
 
@@ -710,7 +711,7 @@ def mean(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):
     _float_only(a, "mean", dtype)
     np_dtype = None if dtype is None else _dtypes.to_dtype(dtype).np
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        return Mean.apply(a, dims=tuple(range(a.ndim)), keepdim=False, dtype=np_dtype)
+        return Mean.run((a,), (a._data, tuple(range(a.ndim)), False, np_dtype), _NO_PARAMS)
     return MeanDim.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim, dtype=np_dtype)
 
 
