@@ -1448,7 +1448,7 @@ def mse_loss(
     ):  # the usual call: two tensors of one shape and float dtype
         da, db = input._data, target._data
         if da.shape == db.shape and da.dtype == db.dtype and da.dtype.kind == "f":
-            return LS.MseLoss.run((input, target), (da, db), {"reduction": reduction})
+            return LS.MseLoss.run((input, target), (da, db, reduction), E._NO_PARAMS)
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _broadcast_pair(input, target, "mse_loss")  # noqa: A001
     if not (input.is_floating_point() or target.is_floating_point()):

@@ -507,7 +507,6 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
     return Addmm.apply(bias, a, b, beta=beta, alpha=alpha)
 
 
-_T_DIMS = {"dim0": 0, "dim1": 1}  # ``t()`` of a matrix, as ``TransposeT``'s parameters
 _NO_PARAMS: dict = {}
 
 
@@ -526,7 +525,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor) -> Tensor:  # noqa: A002
             and w.dtype == dtype
             and b.dtype == dtype
         ):
-            wt = TransposeT.run((weight,), (w,), _T_DIMS)
+            wt = TransposeT.run((weight,), (w, 0, 1), _NO_PARAMS)  # ``weight.t()``
             return Addmm.run((bias, input, wt), (b, x, wt._data), _NO_PARAMS)
     return addmm(bias, input, weight.t())
 
