@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from glassgrad.autograd.grad_mode import STATE
-from glassgrad.autograd.graph import RECORD_HOOKS, Node, accumulator_of
+from glassgrad.autograd.graph import RECORD_HOOKS, Node, edge_of
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -170,17 +170,7 @@ class Function(metaclass=_FunctionMeta):
         outs = (outputs,) if single else outputs
         if not recording:
             return outputs
-        edges = []
-        for t in tensors:
-            if t is None:
-                continue
-            if not t._rg:
-                edges.append((None, 0))
-            elif t.grad_fn is not None:
-                edges.append((t.grad_fn, t._out_idx))
-            else:
-                edges.append((accumulator_of(t), 0))
-        node.next_functions = tuple(edges)
+        node.next_functions = tuple(edge_of(t) for t in tensors if t is not None)
         node._tensor_positions = tuple(i for i, t in enumerate(tensors) if t is not None)
         node._in_meta = [(t._data.shape, t._data.dtype) for t in tensors if t is not None]
         node.n_outputs = len(outs)

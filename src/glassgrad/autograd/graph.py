@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import weakref
 
-__all__ = ["Node", "AccumulateGrad", "node_inputs", "node_params"]
+__all__ = ["Node", "AccumulateGrad", "NO_EDGE", "edge_of", "node_inputs", "node_params"]
 
 _SEQUENCE = itertools.count()
 
@@ -147,6 +147,22 @@ def accumulator_of(tensor) -> AccumulateGrad:
         node = AccumulateGrad(tensor)
         tensor._accum = weakref.ref(node)
     return node
+
+
+NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
+
+
+def edge_of(tensor) -> tuple:
+    """The ``(node, output_index)`` edge a recorded op keeps for a tensor input: its
+    ``grad_fn``, the leaf's ``AccumulateGrad``, or ``NO_EDGE`` if it needs no gradient."""
+    fn = tensor.grad_fn
+    if fn is not None:
+        return (fn, tensor._out_idx)
+    if tensor._rg:
+        ref = tensor._accum  # ``accumulator_of``, inline: the leaf's sink usually exists already
+        node = ref() if ref is not None else None
+        return (node if node is not None else accumulator_of(tensor), 0)
+    return NO_EDGE
 
 
 def node_inputs(node) -> tuple:

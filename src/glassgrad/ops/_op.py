@@ -14,7 +14,7 @@ import weakref
 
 from glassgrad._backend import ndarray, xp
 from glassgrad.autograd.grad_mode import STATE
-from glassgrad.autograd.graph import _SEQUENCE, RECORD_HOOKS, Node, accumulator_of
+from glassgrad.autograd.graph import _SEQUENCE, NO_EDGE, RECORD_HOOKS, Node, edge_of
 
 __all__ = ["Op", "REGISTRY", "NULL_CTX"]
 
@@ -168,9 +168,6 @@ class Op(Node):
         return result
 
 
-_NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
-
-
 _HOLDERS = frozenset((ndarray, tuple, list))  # the only types ``_holds_array`` can accept
 
 
@@ -182,18 +179,6 @@ def _holds_array(value) -> bool:
         if type(item) is ndarray:
             return True
     return False
-
-
-def _edge(t):
-    """The graph edge of a forward input that is a tensor."""
-    fn = t.grad_fn
-    if fn is not None:
-        return (fn, t._out_idx)
-    if t._rg:
-        ref = t._accum  # ``accumulator_of``, inline: the leaf's sink is usually made already
-        node = ref() if ref is not None else None
-        return (node if node is not None else accumulator_of(t), 0)
-    return _NO_EDGE
 
 
 def _record(cls, inputs, arrays, params):
@@ -211,22 +196,22 @@ def _record(cls, inputs, arrays, params):
         a, b = inputs
         if isinstance(a, Tensor):
             data = a._data
-            edge_a, version_a, meta_a = _edge(a), a._version_counter[0], (data.shape, data.dtype)
+            edge_a, version_a, meta_a = edge_of(a), a._version_counter[0], (data.shape, data.dtype)
         else:
-            edge_a, version_a, meta_a = _NO_EDGE, None, None
+            edge_a, version_a, meta_a = NO_EDGE, None, None
         if isinstance(b, Tensor):
             data = b._data
-            node.next_functions = (edge_a, _edge(b))
+            node.next_functions = (edge_a, edge_of(b))
             node._versions = (version_a, b._version_counter[0])
             node._in_meta = (meta_a, (data.shape, data.dtype))
         else:
-            node.next_functions = (edge_a, _NO_EDGE)
+            node.next_functions = (edge_a, NO_EDGE)
             node._versions = (version_a, None)
             node._in_meta = (meta_a, None)
     elif len(inputs) == 1 and isinstance(inputs[0], Tensor):  # unary ops: unrolled
         t = inputs[0]
         data = t._data
-        node.next_functions = (_edge(t),)
+        node.next_functions = (edge_of(t),)
         node._versions = (t._version_counter[0],)
         node._in_meta = ((data.shape, data.dtype),)
     else:
@@ -236,11 +221,11 @@ def _record(cls, inputs, arrays, params):
         for t in inputs:
             if isinstance(t, Tensor):
                 data = t._data
-                edges.append(_edge(t))
+                edges.append(edge_of(t))
                 versions.append(t._version_counter[0])
                 meta.append((data.shape, data.dtype))
             else:
-                edges.append(_NO_EDGE)
+                edges.append(NO_EDGE)
                 versions.append(None)
                 meta.append(None)
         node.next_functions = tuple(edges)

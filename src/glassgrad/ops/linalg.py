@@ -7,7 +7,7 @@ import string
 from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import promoted_arrays
+from glassgrad.ops.elementwise import _NO_PARAMS, promoted_arrays
 from glassgrad.ops.movement import TransposeT
 from glassgrad.tensor import Tensor, _new_tensor
 
@@ -505,9 +505,6 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
             f"shape {list(out_shape)}"
         ) from None
     return Addmm.apply(bias, a, b, beta=beta, alpha=alpha)
-
-
-_NO_PARAMS: dict = {}
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor) -> Tensor:  # noqa: A002
