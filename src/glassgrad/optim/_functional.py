@@ -40,9 +40,10 @@ _F32 = xp.float32
 _LAST_ROUNDED = (0.0, 0.0)  # (b, b rounded to float32) of the last one-element _fused_add_
 
 
-def _fused_add_(target: ndarray, a: ndarray, b) -> None:
+def _fused_add_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) -> None:
     """``target += a * b`` rounded once, like the fused multiply-add PyTorch's CPU kernels use
-    (computed in a wider float: exact for float32 products)."""
+    (computed in a wider float: exact for float32 products). ``wide``: a buffer of that wider
+    float and ``target``'s shape to compute in, instead of a new array."""
     dtype = target.dtype
     if (
         dtype is _FLOAT32
@@ -61,20 +62,21 @@ def _fused_add_(target: ndarray, a: ndarray, b) -> None:
         if -3e38 < value < 3e38:  # finite and no overflow (else NumPy's path and warnings)
             target[...] = value
             return
-    wide = xp.float64 if target.dtype.itemsize < 8 else xp.longdouble
+    wider = xp.float64 if target.dtype.itemsize < 8 else xp.longdouble
     a = a if type(a) is ndarray and a.dtype == dtype else xp.asarray(a, dtype=dtype)
     b = b if type(b) is ndarray and b.dtype == dtype else xp.asarray(b, dtype=dtype)
-    exact = xp.multiply(a, b, dtype=wide)  # the operands widened first: an exact product
+    exact = xp.multiply(a, b, dtype=wider, out=wide)  # the operands widened: an exact product
     exact += target  # (one wide temporary instead of three; the sum is the same)
     target[...] = exact
 
 
-def add_scaled_(target: ndarray, other: ndarray, alpha: float) -> None:
-    """``target.add_(other, alpha=alpha)``: one fused multiply-add, as in PyTorch."""
+def add_scaled_(target: ndarray, other: ndarray, alpha: float, wide=None) -> None:
+    """``target.add_(other, alpha=alpha)``: one fused multiply-add, as in PyTorch (``wide``: see
+    ``_fused_add_``)."""
     if alpha == 1:
         target += other
     else:
-        _fused_add_(target, other, alpha)
+        _fused_add_(target, other, alpha, wide)
 
 
 def addcmul_(target: ndarray, t1: ndarray, t2: ndarray, value: float = 1.0) -> None:

@@ -126,7 +126,6 @@ class _Constants:
     __slots__ = (
         "maximize",
         "decay",
-        "decay_wide",
         "decay_factor",
         "lerp_small",
         "lerp_weight",
@@ -144,14 +143,12 @@ class _Constants:
         lr = float(group["lr"])
         weight_decay = float(group["weight_decay"])
         self.maximize = group["maximize"]
-        self.decay = self.decay_wide = self.decay_factor = None
+        self.decay = self.decay_factor = None
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
                 self.decay_factor = to(1 - lr * weight_decay)
             else:
                 self.decay = to(weight_decay)
-                wide = xp.float64 if dtype.itemsize < 8 else xp.longdouble
-                self.decay_wide = None if weight_decay == 1 else wide(self.decay)
         w = to(1 - beta1)
         self.lerp_small = abs(w) < 0.5
         self.lerp_weight = w if self.lerp_small else 1 - w
@@ -161,15 +158,6 @@ class _Constants:
         self.bias2_sqrt = to((1 - beta2**step) ** 0.5)
         self.eps = to(float(group["eps"]))
         self.addcdiv_value = to(-(lr / (1 - beta1**step)))
-
-
-def _fused_into(target: ndarray, a: ndarray, b, wide: ndarray) -> None:
-    """``target += a * b`` rounded once, computed in the wider ``wide`` buffer (the same
-    numbers as ``F._fused_add_``)."""
-    xp.copyto(wide, a)
-    xp.multiply(wide, b, out=wide)
-    xp.add(wide, target, out=wide)
-    xp.copyto(target, wide, casting="unsafe")
 
 
 def _adam_kernel(param, grad, buffers: tuple, s: Scratch, c: _Constants) -> None:
@@ -182,10 +170,7 @@ def _adam_kernel(param, grad, buffers: tuple, s: Scratch, c: _Constants) -> None
         if grad is not s.grad:
             xp.copyto(s.grad, grad)
             grad = s.grad
-        if c.decay_wide is None:
-            grad += param
-        else:
-            _fused_into(grad, param, c.decay_wide, s.wide)
+        F.add_scaled_(grad, param, c.decay, s.wide)
     diff = s.a
     xp.subtract(grad, exp_avg, out=diff)
     xp.multiply(diff, c.lerp_weight, out=diff)
@@ -197,7 +182,7 @@ def _adam_kernel(param, grad, buffers: tuple, s: Scratch, c: _Constants) -> None
     scaled = grad
     if c.addcmul_value is not None:
         scaled = xp.multiply(grad, c.addcmul_value, out=s.update)
-    _fused_into(exp_avg_sq, scaled, grad, s.wide)
+    F._fused_add_(exp_avg_sq, scaled, grad, s.wide)
     if len(buffers) == 3:
         xp.maximum(buffers[2], exp_avg_sq, out=buffers[2])
         exp_avg_sq = buffers[2]
