@@ -16,7 +16,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import _SEQUENCE, NO_EDGE, RECORD_HOOKS, Node, edge_of
 
-__all__ = ["Op", "REGISTRY", "NULL_CTX"]
+__all__ = ["Op", "REGISTRY", "NULL_CTX", "needs_grad"]
 
 REGISTRY: dict[str, type[Op]] = {}
 
@@ -36,6 +36,11 @@ class _NullCtx:
 
 
 NULL_CTX = _NullCtx()
+
+
+def needs_grad(ctx, i: int) -> bool:
+    """Whether forward input ``i`` of the node ``ctx`` needs a gradient (has an edge)."""
+    return ctx.next_functions[i][0] is not None
 
 
 class Op(Node):

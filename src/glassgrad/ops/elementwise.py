@@ -14,7 +14,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad.autograd.engine import owns_gradient
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops import _dual as D
-from glassgrad.ops._op import Op, _record
+from glassgrad.ops._op import Op, _record, needs_grad
 from glassgrad.tensor import Tensor, _new_tensor
 
 _FLOAT_KIND = 2
@@ -119,10 +119,6 @@ def _check_broadcast(cls, a: Tensor, b: Tensor) -> None:
             )
 
 
-def _needs(ctx, i: int) -> bool:
-    return ctx.next_functions[i][0] is not None
-
-
 # ----------------------------------------------------------------------------- arithmetic
 class Add(Op):
     """a + b."""
@@ -192,8 +188,8 @@ class Div(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        grad_a = grad / b if _needs(ctx, 0) else None
-        grad_b = -grad * ((a / b) / b) if _needs(ctx, 1) else None
+        grad_a = grad / b if needs_grad(ctx, 0) else None
+        grad_b = -grad * ((a / b) / b) if needs_grad(ctx, 1) else None
         return grad_a, grad_b
 
 
@@ -264,9 +260,9 @@ class PowTensor(Op):
         a, b, out = ctx.saved
         grad_a = grad_b = None
         with xp.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1, log(0): masked below
-            if _needs(ctx, 0):
+            if needs_grad(ctx, 0):
                 grad_a = D.where(_value(b) == 0, 0.0, grad * (b * a ** (b - 1)))
-            if _needs(ctx, 1):
+            if needs_grad(ctx, 1):
                 av, bv = _value(a), _value(b)
                 grad_b = D.where((av == 0) & (bv >= 0), 0.0, grad * (out * D.log(a)))
         return grad_a, grad_b
@@ -594,8 +590,8 @@ class Atan2(Op):
     def backward(ctx, grad):
         a, b = ctx.saved
         recip = 1 / (a * a + b * b)
-        grad_a = grad * b * recip if _needs(ctx, 0) else None
-        grad_b = grad * -a * recip if _needs(ctx, 1) else None
+        grad_a = grad * b * recip if needs_grad(ctx, 0) else None
+        grad_b = grad * -a * recip if needs_grad(ctx, 1) else None
         return grad_a, grad_b
 
 
@@ -632,9 +628,9 @@ class Xlogy(Op):
         av = _value(a)
         grad_a = grad_b = None
         with xp.errstate(divide="ignore", invalid="ignore"):  # log(0), 0 / 0 as in PyTorch
-            if _needs(ctx, 0):
+            if needs_grad(ctx, 0):
                 grad_a = grad * D.where(av == 0, 0.0, D.log(b))
-            if _needs(ctx, 1):
+            if needs_grad(ctx, 1):
                 grad_b = grad * a / b
         return grad_a, grad_b
 
@@ -653,7 +649,7 @@ class Remainder(Op):
     def backward(ctx, grad):
         a, b = ctx.saved
         grad_b = None
-        if _needs(ctx, 1):
+        if needs_grad(ctx, 1):
             quotient = xp.floor_divide(_value(a), _value(b))
             grad_b = -grad * (quotient if D.is_array(grad) else _new_tensor(quotient))
         return grad, grad_b
@@ -884,8 +880,8 @@ class ClampTensor(Op):
             keep, to_lo, to_hi = a <= hi, None, a > hi
         return (
             D.where(keep, grad, 0.0),
-            D.where(to_lo, grad, 0.0) if lo is not None and _needs(ctx, 1) else None,
-            D.where(to_hi, grad, 0.0) if hi is not None and _needs(ctx, 2) else None,
+            D.where(to_lo, grad, 0.0) if lo is not None and needs_grad(ctx, 1) else None,
+            D.where(to_hi, grad, 0.0) if hi is not None and needs_grad(ctx, 2) else None,
         )
 
 

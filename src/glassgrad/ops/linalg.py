@@ -6,14 +6,10 @@ import string
 
 from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
-from glassgrad.ops._op import Op
+from glassgrad.ops._op import Op, needs_grad
 from glassgrad.ops.elementwise import _NO_PARAMS, promoted_arrays
 from glassgrad.ops.movement import TransposeT
 from glassgrad.tensor import Tensor, _new_tensor
-
-
-def _needs(ctx, i: int) -> bool:
-    return ctx.next_functions[i][0] is not None
 
 
 def _transposed(x) -> bool:
@@ -54,8 +50,8 @@ class Mm(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        grad_a = _mat1_grad(grad, b, a) if _needs(ctx, 0) else None
-        grad_b = _mat2_grad(a, grad, b) if _needs(ctx, 1) else None
+        grad_a = _mat1_grad(grad, b, a) if needs_grad(ctx, 0) else None
+        grad_b = _mat2_grad(a, grad, b) if needs_grad(ctx, 1) else None
         return grad_a, grad_b
 
 
@@ -87,11 +83,11 @@ class Matmul(Op):
         if a_vec:
             g = g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]))
         grad_a = grad_b = None
-        if _needs(ctx, 0):
+        if needs_grad(ctx, 0):
             grad_a = g @ D.swap_last(b2)
             if a_vec:
                 grad_a = grad_a.reshape(tuple(grad_a.shape[:-2]) + (grad_a.shape[-1],))
-        if _needs(ctx, 1):
+        if needs_grad(ctx, 1):
             grad_b = D.swap_last(a2) @ g
             if b_vec:
                 grad_b = grad_b.reshape(tuple(grad_b.shape[:-1]))
@@ -111,8 +107,8 @@ class Mv(Op):
     @staticmethod
     def backward(ctx, grad):
         a, v = ctx.saved
-        grad_a = _outer(grad, v) if _needs(ctx, 0) else None
-        grad_v = D.swap_last(a) @ grad if _needs(ctx, 1) else None
+        grad_a = _outer(grad, v) if needs_grad(ctx, 0) else None
+        grad_v = D.swap_last(a) @ grad if needs_grad(ctx, 1) else None
         return grad_a, grad_v
 
 
@@ -129,8 +125,8 @@ class Vm(Op):
     @staticmethod
     def backward(ctx, grad):
         v, b = ctx.saved
-        grad_v = b @ grad if _needs(ctx, 0) else None
-        grad_b = _outer(v, grad) if _needs(ctx, 1) else None
+        grad_v = b @ grad if needs_grad(ctx, 0) else None
+        grad_b = _outer(v, grad) if needs_grad(ctx, 1) else None
         return grad_v, grad_b
 
 
@@ -147,7 +143,9 @@ class Dot(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        return (grad * b if _needs(ctx, 0) else None), (grad * a if _needs(ctx, 1) else None)
+        return (grad * b if needs_grad(ctx, 0) else None), (
+            grad * a if needs_grad(ctx, 1) else None
+        )
 
 
 class Outer(Op):
@@ -163,7 +161,9 @@ class Outer(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        return (grad @ b if _needs(ctx, 0) else None), (a @ grad if _needs(ctx, 1) else None)
+        return (grad @ b if needs_grad(ctx, 0) else None), (
+            a @ grad if needs_grad(ctx, 1) else None
+        )
 
 
 def _outer(a, b):

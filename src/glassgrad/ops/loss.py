@@ -10,7 +10,7 @@ from __future__ import annotations
 from glassgrad._backend import xp
 from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops import _dual as D
-from glassgrad.ops._op import Op
+from glassgrad.ops._op import Op, needs_grad
 
 __all__ = [
     "REDUCTIONS",
@@ -33,10 +33,6 @@ def _reduce(x, reduction: str):
     if reduction == "sum":
         return torch_order_sum(x, None)
     return x
-
-
-def _needs(ctx, i: int) -> bool:
-    return ctx.next_functions[i][0] is not None
 
 
 def _norm(ctx, shape) -> float:
@@ -259,9 +255,9 @@ class BinaryCrossEntropy(Op):
         if ctx.weight is not None:
             g = g * ctx.weight
         grad_x = grad_t = None
-        if _needs(ctx, 0):
+        if needs_grad(ctx, 0):
             grad_x = (g * (x - t) / xp.maximum((1 - x) * x, 1e-12)).astype(x.dtype, copy=False)
-        if _needs(ctx, 1):
+        if needs_grad(ctx, 1):
             with xp.errstate(divide="ignore"):
                 log_ratio = xp.log1p(-x) - xp.log(x)
             grad_t = (g * log_ratio).astype(x.dtype, copy=False)
@@ -306,13 +302,13 @@ class BinaryCrossEntropyWithLogits(Op):
         if weight is not None:
             g = g * weight
         grad_x = grad_t = None
-        if _needs(ctx, 0):
+        if needs_grad(ctx, 0):
             if pos_weight is None:
                 local = _sigmoid(x) - t
             else:
                 local = ((pos_weight - 1) * t + 1) * _sigmoid(x) - pos_weight * t
             grad_x = (g * local).astype(x.dtype, copy=False)
-        if _needs(ctx, 1):
+        if needs_grad(ctx, 1):
             local = -x if pos_weight is None else -x - (pos_weight - 1) * _log_sigmoid(x)
             grad_t = (g * local).astype(x.dtype, copy=False)
         return grad_x, grad_t
@@ -340,7 +336,7 @@ class SmoothL1Loss(Op):
         g = grad * _norm(ctx, dv.shape)
         local = D.where(dv < -beta, -1.0, D.where(dv > beta, 1.0, d / beta))
         g = g * local
-        return g, -g if _needs(ctx, 1) else None
+        return g, -g if needs_grad(ctx, 1) else None
 
 
 class HuberLoss(Op):
@@ -365,4 +361,4 @@ class HuberLoss(Op):
         g = grad * _norm(ctx, dv.shape)
         local = D.where(dv < -delta, -delta, D.where(dv > delta, delta, d))
         g = g * local
-        return g, -g if _needs(ctx, 1) else None
+        return g, -g if needs_grad(ctx, 1) else None

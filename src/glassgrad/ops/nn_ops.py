@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
-from glassgrad.ops._op import Op
+from glassgrad.ops._op import Op, needs_grad
 
 __all__ = [
     "NativeBatchNorm",
@@ -20,10 +20,6 @@ __all__ = [
 ]
 
 
-def _needs(ctx, i: int) -> bool:
-    return ctx.next_functions[i][0] is not None
-
-
 def _normalise_backward(ctx, grad, axes, param_axes):
     """Gradients of ``(x - mean) * invstd * w + b`` where mean/invstd came from ``x``.
 
@@ -31,10 +27,10 @@ def _normalise_backward(ctx, grad, axes, param_axes):
     weight and bias gradients.
     """
     xhat, invstd, w = ctx.saved_norm
-    grad_w = (grad * xhat).sum(axis=param_axes) if _needs(ctx, 1) else None
-    grad_b = grad.sum(axis=param_axes) if _needs(ctx, 2) else None
+    grad_w = (grad * xhat).sum(axis=param_axes) if needs_grad(ctx, 1) else None
+    grad_b = grad.sum(axis=param_axes) if needs_grad(ctx, 2) else None
     grad_x = None
-    if _needs(ctx, 0):
+    if needs_grad(ctx, 0):
         dxhat = grad * w if w is not None else grad
         mean_d = dxhat.mean(axis=axes, keepdims=True)
         mean_dx = (dxhat * xhat).mean(axis=axes, keepdims=True)
@@ -74,10 +70,10 @@ class NativeBatchNorm(Op):
         if ctx.training:
             return _normalise_backward(ctx, grad, ctx.axes, ctx.axes)
         xhat, invstd, w = ctx.saved_norm
-        grad_w = (grad * xhat).sum(axis=ctx.axes) if _needs(ctx, 1) else None
-        grad_b = grad.sum(axis=ctx.axes) if _needs(ctx, 2) else None
+        grad_w = (grad * xhat).sum(axis=ctx.axes) if needs_grad(ctx, 1) else None
+        grad_b = grad.sum(axis=ctx.axes) if needs_grad(ctx, 2) else None
         grad_x = None
-        if _needs(ctx, 0):
+        if needs_grad(ctx, 0):
             grad_x = (grad * w if w is not None else grad) * invstd
         return grad_x, grad_w, grad_b
 
