@@ -7,6 +7,8 @@ parameters, not as graph inputs.
 
 from __future__ import annotations
 
+import math
+
 from glassgrad._backend import xp
 from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops import _dual as D
@@ -37,14 +39,7 @@ def _reduce(x, reduction: str):
 
 def _norm(ctx, shape) -> float:
     """The factor the reduction applied to each element (1/N for a mean)."""
-    return 1.0 / max(_numel_shape(shape), 1) if ctx.reduction == "mean" else 1.0
-
-
-def _numel_shape(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+    return 1.0 / max(math.prod(shape), 1) if ctx.reduction == "mean" else 1.0
 
 
 class MseLoss(Op):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad.autograd.grad_mode import is_grad_enabled
@@ -618,15 +620,9 @@ def flatten(a: Tensor, start_dim=0, end_dim=-1) -> Tensor:
     if s == e:
         return a
     shape = a.shape
-    new = tuple(shape[:s]) + (-1 if a.numel() else _prod(shape[s : e + 1]),) + tuple(shape[e + 1 :])
+    merged = -1 if a.numel() else math.prod(shape[s : e + 1])
+    new = tuple(shape[:s]) + (merged,) + tuple(shape[e + 1 :])
     return reshape(a, new)
-
-
-def _prod(xs) -> int:
-    n = 1
-    for x in xs:
-        n *= x
-    return n
 
 
 def unflatten(a: Tensor, dim, sizes) -> Tensor:
