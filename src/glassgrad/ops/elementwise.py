@@ -716,15 +716,12 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        keep = _value(ctx.saved[0]) > 0
-        if type(grad) is ndarray and grad.size <= _SMALL:  # one call beats the bit trick
-            return xp.where(keep, grad, 0)  # 0 even where grad is NaN, as PyTorch
+        keep = _value(ctx.saved[0]) > 0  # (0 even where grad is NaN, as PyTorch)
         if owns_gradient(grad):  # write into the engine's spare buffer: one array fewer
             return D.masked_bits(grad, keep, out=grad)
         return D.mask(grad, keep)
 
 
-_SMALL = 64  # elements: below this, ``where`` is cheaper than ``masked_bits``
 _RELU_FAST = (xp.dtype(xp.float32), xp.dtype(xp.float64))  # dtypes of ``Relu``'s fast path
 
 
