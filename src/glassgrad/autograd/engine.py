@@ -25,10 +25,12 @@ def owns_gradient(grad) -> bool:
     return grad is _owned[0]
 
 
-#: references an unshared gradient has inside ``run_sink``: the ``grads`` list, the local
-#: ``g`` and ``getrefcount``'s argument. Newer CPythons count some references differently,
+#: references an unshared gradient has when the engine runs its node: the ``grads`` list,
+#: the local ``g`` and ``getrefcount``'s argument. Newer CPythons count some references differently,
 #: so there every gradient is copied (the safe choice).
 _OWNED_REFS = 3 if sys.version_info < (3, 14) and sys.implementation.name == "cpython" else 0
+#: the same for a leaf's gradient in ``_run_sinks``: the local ``g`` and the argument
+_SINK_REFS = _OWNED_REFS - 1
 
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -149,8 +151,16 @@ def run_backward(
     accumulated into ``.grad``; with ``inputs`` but no capture (``backward(inputs=...)``),
     only those leaves accumulate.
     """
-    _new_tensor = (_TENSOR_API or _bind_tensor_api())[1]
-
+    if inputs is None and len(tensors) == 1:  # ``loss.backward()``: one root, every leaf
+        t = tensors[0]
+        node = t.grad_fn if t.grad_fn is not None else accumulator_of(t)
+        if node.n_outputs == 1:
+            grads = [grad_tensors[0]]
+        else:
+            grads = [None] * node.n_outputs
+            grads[t._out_idx] = grad_tensors[0]
+        _drive([node], {node: grads}, retain_graph, create_graph, _NO_TARGETS, None, capture)
+        return []
     roots = []
     buffers: dict = {}
     for t, g in zip(tensors, grad_tensors):
@@ -169,39 +179,31 @@ def run_backward(
             key = (t.grad_fn, t._out_idx) if t.grad_fn is not None else (accumulator_of(t), 0)
             targets.setdefault(key, []).append(i)
     captured = [None] * (len(inputs) if inputs is not None else 0)
+    _drive(roots, buffers, retain_graph, create_graph, targets, captured, capture)
+    return captured
 
-    def run_sink(sink):
-        grads = buffers.pop(sink, None) or [None]
-        if targets:
-            for j in targets.get((sink, 0), ()):
-                captured[j] = grads[0]
-        if sink._pre_hooks:
-            grads = _run_pre_hooks(sink, grads, create_graph)
-        if not capture and (inputs is None or (sink, 0) in targets):
-            g = grads[0]
-            # A fresh array that nothing else refers to (only ``grads``, ``g`` and the
-            # call's argument) becomes ``.grad`` as it is, as PyTorch steals such a buffer.
-            owned = type(g) is ndarray and _refcount(g) <= _OWNED_REFS and _unshared(g.base, g)
-            variable = sink.variable
-            if (
-                owned
-                and variable._grad is None
-                and not variable._extra
-                and not create_graph
-                and g.dtype == variable._data.dtype
-            ):  # the common first accumulation, inline: adopt the fresh array
-                variable._grad = _new_tensor(g)
-            else:
-                _accumulate(variable, g, create_graph, _new_tensor, owned)
 
+_NO_TARGETS: dict = {}
+
+
+def _drive(roots, buffers, retain_graph, create_graph, targets, captured, capture):
+    """Run the nodes reachable from ``roots``, whose incoming gradients ``buffers`` holds.
+
+    ``targets`` maps ``(node, output index)`` to the positions in ``captured`` that receive
+    the gradient passing there (``autograd.grad``; nothing accumulates with ``capture``).
+    Without targets every leaf accumulates, else only the leaves they name.
+    """
+    new_tensor = (_TENSOR_API or _bind_tensor_api())[1]
     order, sinks = _plan(roots)
     ready_sinks = []
+    for root in roots:
+        if type(root) is AccumulateGrad and root not in sinks:
+            ready_sinks.append(root)
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
-        for root in roots:
-            if type(root) is AccumulateGrad and root not in sinks:
-                run_sink(root)
+        if ready_sinks:
+            _run_sinks(ready_sinks, buffers, targets, captured, capture, create_graph, new_tensor)
         # Nothing to capture, no double backward, no anomaly checks: then a node without
         # hooks (not ``_special``) that received one array goes the short way.
         plain = not targets and not create_graph and not _graph.DETECT_ANOMALY
@@ -258,13 +260,42 @@ def run_backward(
                         ready_sinks.append(nxt)
             grads = results = g = None  # let go, so unshared gradients can be reused or adopted
             if ready_sinks:
-                for sink in ready_sinks:
-                    run_sink(sink)
-                ready_sinks.clear()
+                _run_sinks(
+                    ready_sinks, buffers, targets, captured, capture, create_graph, new_tensor
+                )
     finally:
         STATE.enabled = prev_mode
         _owned[0] = None
-    return captured
+
+
+def _run_sinks(sinks, buffers, targets, captured, capture, create_graph, new_tensor):
+    """Run the leaves' ``AccumulateGrad`` nodes in ``sinks`` (then empty it): capture or
+    accumulate the gradient each received."""
+    for sink in sinks:
+        grads = buffers.pop(sink, None) or [None]
+        if targets:
+            for j in targets.get((sink, 0), ()):
+                captured[j] = grads[0]
+        if sink._pre_hooks:
+            grads = _run_pre_hooks(sink, grads, create_graph)
+        if not capture and (not targets or (sink, 0) in targets):
+            g = grads[0]
+            grads = None
+            # A fresh array that nothing else refers to (only ``g`` and the call's argument)
+            # becomes ``.grad`` as it is, as PyTorch steals such a buffer.
+            owned = type(g) is ndarray and _refcount(g) <= _SINK_REFS and _unshared(g.base, g)
+            variable = sink.variable
+            if (
+                owned
+                and variable._grad is None
+                and not variable._extra
+                and not create_graph
+                and g.dtype == variable._data.dtype
+            ):  # the common first accumulation, inline: adopt the fresh array
+                variable._grad = new_tensor(g)
+            else:
+                _accumulate(variable, g, create_graph, new_tensor, owned)
+    sinks.clear()
 
 
 def _general_node(node, grads, targets, captured, create_graph, retain_graph):
