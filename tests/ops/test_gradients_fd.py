@@ -592,7 +592,7 @@ def test_every_op_has_a_case():
     assert not stale, f"CASES names ops that no longer exist: {stale}"
 
 
-def _graph_ops(t) -> set:
+def _graph_nodes(t) -> set:
     seen, stack = set(), [t.grad_fn]
     while stack:
         node = stack.pop()
@@ -600,7 +600,22 @@ def _graph_ops(t) -> set:
             continue
         seen.add(node)
         stack.extend(nxt for nxt, _ in node.next_functions)
-    return {type(n) for n in seen}
+    return seen
+
+
+def _holds_arrays(value) -> bool:
+    if isinstance(value, np.ndarray):
+        return True
+    return isinstance(value, (tuple, list)) and any(_holds_arrays(v) for v in value)
+
+
+def _check_ctx_arrays_declared(nodes) -> None:
+    """An op with ``keeps_ctx_arrays = False`` must keep no array on its node, or freeing the
+    node after backward (which then skips looking) would keep that array alive."""
+    for node in nodes:
+        if not getattr(node, "keeps_ctx_arrays", True):
+            kept = sorted(k for k, v in getattr(node, "__dict__", {}).items() if _holds_arrays(v))
+            assert not kept, f"{node.name()} keeps arrays in {kept} but says keeps_ctx_arrays=False"
 
 
 def _differentiable(x) -> bool:
@@ -664,7 +679,9 @@ def test_gradient_matches_finite_differences(name, data, seed):
     fn, arrays = case.build(data.draw, rng)
     arrays = [a if isinstance(a, Fixed) else np.array(a) for a in arrays]
     loss, tensors, out = _loss(fn, arrays)
-    recorded = _graph_ops(loss)  # a base class counts when a subclass of it is recorded
+    nodes = _graph_nodes(loss)
+    _check_ctx_arrays_declared(nodes)
+    recorded = {type(n) for n in nodes}  # a base class counts when a subclass of it is recorded
     assert any(issubclass(t, op) for t in recorded), f"the case for {name} does not record it"
     w = rng.uniform(-1, 1, out.shape)
 

@@ -54,6 +54,10 @@ class Op(Node):
     #: for each input, the inputs whose gradients use its saved value (None: all). Like
     #: PyTorch, modifying a saved input in place is harmless when none of those needs grad.
     saved_input_users: tuple | None = None
+    #: forward may keep arrays as attributes of ``ctx`` (masks, indices, its saved output),
+    #: which ``_release`` then finds and frees. An op that keeps only settings there says
+    #: False, so freeing it skips that search (tests/ops/test_gradients_fd.py checks it).
+    keeps_ctx_arrays = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -87,7 +91,7 @@ class Op(Node):
         freed = bool(self.saved)  # ``Node._release``, inline
         self.saved = ()
         self._inputs = ()
-        state = self.__dict__
+        state = self.__dict__ if self.keeps_ctx_arrays else None
         if state:  # most nodes keep nothing beyond ``saved``
             doomed = None
             for key, value in state.items():

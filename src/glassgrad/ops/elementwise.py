@@ -123,6 +123,8 @@ def _check_broadcast(cls, a: Tensor, b: Tensor) -> None:
 class Add(Op):
     """a + b."""
 
+    keeps_ctx_arrays = False
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -134,6 +136,8 @@ class Add(Op):
 
 class Sub(Op):
     """a - b."""
+
+    keeps_ctx_arrays = False
 
     @staticmethod
     def forward(ctx, a, b):
@@ -161,6 +165,7 @@ class Rsub(Op):
 class Mul(Op):
     """a * b."""
 
+    keeps_ctx_arrays = False
     saved_input_users = ((1,), (0,))
 
     @staticmethod
@@ -178,6 +183,7 @@ class Mul(Op):
 class Div(Op):
     """a / b (true division)."""
 
+    keeps_ctx_arrays = False
     saved_input_users = ((1,), (0, 1))
 
     @staticmethod
@@ -196,6 +202,8 @@ class Div(Op):
 class Neg(Op):
     """-a."""
 
+    keeps_ctx_arrays = False
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -207,6 +215,8 @@ class Neg(Op):
 
 class Pow(Op):
     """a ** exponent with a number exponent."""
+
+    keeps_ctx_arrays = False
 
     @staticmethod
     def forward(ctx, a, exponent):

@@ -40,6 +40,7 @@ def _mat2_grad(a, grad, b):
 class Mm(Op):
     """(n, k) @ (k, m)."""
 
+    keeps_ctx_arrays = False
     saved_input_users = ((1,), (0,))
 
     @staticmethod
@@ -62,6 +63,7 @@ class Bmm(Mm):
 class Matmul(Op):
     """Broadcast batched matmul: an operand is >= 3-D, the other maybe 1-D."""
 
+    keeps_ctx_arrays = False
     saved_input_users = ((1,), (0,))
 
     node_name = "UnsafeViewBackward0"
@@ -172,6 +174,8 @@ def _outer(a, b):
 
 class Addmm(Op):
     """beta * bias + alpha * (a @ b), the fused op behind nn.Linear."""
+
+    keeps_ctx_arrays = False
 
     @staticmethod
     def forward(ctx, bias, a, b, beta=1, alpha=1):

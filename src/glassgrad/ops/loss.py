@@ -45,6 +45,8 @@ def _norm(ctx, shape) -> float:
 class MseLoss(Op):
     """mean((input - target) ** 2), or its sum / elementwise form."""
 
+    keeps_ctx_arrays = False
+
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):  # noqa: A002
         ctx.save(input, target)

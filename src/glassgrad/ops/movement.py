@@ -27,6 +27,7 @@ def _dim(dim: int, ndim: int) -> int:
 class View(Op):
     """Same data, new shape."""
 
+    keeps_ctx_arrays = False
     is_view = True
 
     @staticmethod
@@ -49,6 +50,7 @@ class Reshape(View):
 class Transpose(Op):
     """Swap two dimensions."""
 
+    keeps_ctx_arrays = False
     is_view = True
 
     @staticmethod

@@ -59,6 +59,8 @@ def _setup(ctx, a, dims, keepdim):
 class Sum(Op):
     """Sum of all elements."""
 
+    keeps_ctx_arrays = False
+
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
         _setup(ctx, a, dims, keepdim)
@@ -79,6 +81,8 @@ class SumDim(Sum):
 
 class Mean(Op):
     """Mean of all elements."""
+
+    keeps_ctx_arrays = False
 
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
