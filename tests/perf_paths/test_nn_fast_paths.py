@@ -73,6 +73,38 @@ def test_relu_forward_and_backward_match_torch(dtype):
     assert out.grad_fn.name() == tout.grad_fn.name()
 
 
+SCALARS = [-2.0, -0.0, 0.0, 3.0, np.inf, -np.inf, np.nan]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("value", SCALARS)
+@pytest.mark.parametrize("grad", [1.5, -0.0, np.nan, np.inf])
+def test_relu_backward_of_one_number_matches_torch(dtype, value, grad):
+    """A 0-d ReLU backward is a branch instead of a masked select: the same bits as PyTorch
+    (0 where the input is not positive, even for a NaN or infinite gradient)."""
+    a = gg.tensor(value, dtype=getattr(gg, dtype), requires_grad=True)
+    gg.nn.functional.relu(a).backward(gg.tensor(grad, dtype=getattr(gg, dtype)))
+    ta = torch.tensor(value, dtype=getattr(torch, dtype), requires_grad=True)
+    torch.relu(ta).backward(torch.tensor(grad, dtype=getattr(torch, dtype)))
+    u = UINTS[dtype]
+    assert a.grad.shape == ta.grad.shape == ()
+    assert a.grad.numpy().view(u) == ta.grad.numpy().view(u)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_backward_passes_the_gradient_of_a_nan_input(dtype):
+    """PyTorch zeroes the gradient where the output is <= 0; a NaN output is not, so its
+    gradient passes (for every gradient value, NaN and infinities included)."""
+    x = np.repeat(np.array(SCALARS, dtype), 4)
+    g = np.tile(np.array([1.5, -0.0, np.nan, np.inf], dtype), len(SCALARS))
+    a = gg.tensor(x, requires_grad=True)
+    gg.nn.functional.relu(a).backward(gg.tensor(g))
+    ta = torch.tensor(x, requires_grad=True)
+    torch.relu(ta).backward(torch.tensor(g))
+    u = UINTS[dtype]
+    np.testing.assert_array_equal(a.grad.numpy().view(u), ta.grad.numpy().view(u))
+
+
 def _graph_names(t) -> list:
     """The grad_fn names of a graph, depth first from ``t``."""
     names, stack = [], [t.grad_fn]

@@ -726,7 +726,13 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        keep = _value(ctx.saved[0]) > 0  # (0 even where grad is NaN, as PyTorch)
+        # PyTorch's threshold_backward: 0 where the output is <= 0 (even where grad is NaN),
+        # else grad (also where the output is NaN)
+        out = _value(ctx.saved[0])
+        if not out.ndim and type(grad) is ndarray:  # one number: a branch, not a masked select
+            return xp.zeros((), grad.dtype) if out[()] <= 0 else grad
+        keep = xp.less_equal(out, 0)
+        keep = xp.logical_not(keep, out=keep) if keep.ndim else ~keep  # (0-d: a NumPy bool)
         if owns_gradient(grad):  # write into the engine's spare buffer: one array fewer
             return D.masked_bits(grad, keep, out=grad)
         return D.mask(grad, keep)
