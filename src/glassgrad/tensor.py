@@ -301,7 +301,9 @@ class Tensor(metaclass=_TensorType):
             )
         hooks = self._extras().setdefault("post_accumulate_hooks", [])
         hooks.append(hook)
-        from glassgrad.autograd.graph import _RemovableHandle
+        from glassgrad.autograd.graph import _RemovableHandle, keep_exact_sink_timing
+
+        keep_exact_sink_timing()
 
         return _RemovableHandle(hooks, hook)
 

@@ -213,3 +213,124 @@ def test_sum_to_one_element_is_torch_s_sum(dtype):
             theirs = torch.from_numpy(grad).sum(dims, keepdim=True).reshape(target)
             assert ours.shape == target
             assert np.asarray(ours).tobytes() == theirs.numpy().tobytes(), (shape, target)
+
+
+# ----------------------------------------------------------------------------- leaf timing
+def _graphs(mod):
+    """Graphs with shared leaves, diamonds, a leaf as a root, unused branches and gradients
+    that stop (``None``) before a leaf: (roots, leaves)."""
+    a = mod.tensor([1.5, -2.0, 0.25], requires_grad=True)
+    b = mod.tensor([0.5, 3.0, -1.0], requires_grad=True)
+    c = mod.tensor(2.0, requires_grad=True)
+    shared = a * b
+    diamond = (shared.exp() + shared * c).sum() * (a - c).mean()
+    stopped = (a.detach() * b + c).pow(2).sum()  # a's branch carries no gradient
+    unused = (b * 3).sum()  # a root whose graph touches b only
+    return {
+        "diamond": ([diamond], [a, b, c]),
+        "stopped": ([stopped], [a, b, c]),
+        "two roots": ([diamond, unused], [a, b, c]),
+        "leaf root": ([b, unused], [a, b, c]),
+    }
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["at the end", "when complete"])
+@pytest.mark.parametrize("name", ["diamond", "stopped", "two roots", "leaf root"])
+def test_leaves_accumulate_the_same_bits_at_the_end_or_when_complete(monkeypatch, exact, name):
+    """Without hooks leaves accumulate after the graph has run; with them, as soon as each is
+    complete (as PyTorch). Either way every gradient is PyTorch's, bit for bit."""
+    monkeypatch.setattr(gg.autograd.graph, "EXACT_SINK_TIMING", exact)
+    roots, leaves = _graphs(gg)[name]
+    troots, tleaves = _graphs(torch)[name]
+    gg.autograd.backward(roots, [gg.ones_like(r) for r in roots])
+    torch.autograd.backward(troots, [torch.ones_like(r) for r in troots])
+    for ours, theirs in zip(leaves, tleaves):
+        assert (ours.grad is None) == (theirs.grad is None)
+        if theirs.grad is not None:
+            assert _same_bits(ours.grad, theirs.grad)
+    assert gg.autograd.graph.EXACT_SINK_TIMING is exact  # plain backward never changes it
+
+
+class _Drop(gg.autograd.Function):
+    """Passes no gradient on: the nodes below receive ``None``."""
+
+    @staticmethod
+    def forward(ctx, t):
+        return t.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return None
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_nodes_reached_without_a_gradient_still_run_and_are_freed(monkeypatch, exact):
+    """As in PyTorch, a node that only ever receives ``None`` still runs (passing ``None``
+    on) and frees what it saved: a second backward through it raises."""
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    dropped = _Drop.apply(h).sum()
+    monkeypatch.setattr(gg.autograd.graph, "EXACT_SINK_TIMING", exact)
+    dropped.backward()
+    assert x.grad is None
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        h.sum().backward()
+
+
+@pytest.mark.parametrize(
+    "observe",
+    [
+        lambda x, y: x.register_hook(lambda g: None),
+        lambda x, y: y.register_hook(lambda g: None),
+        lambda x, y: y.retain_grad(),
+        lambda x, y: y.grad_fn.register_hook(lambda gi, go: None),
+        lambda x, y: y.grad_fn.register_prehook(lambda go: None),
+        lambda x, y: x.register_post_accumulate_grad_hook(lambda t: None),
+        lambda x, y: _Identity.apply(y),
+    ],
+    ids=[
+        "leaf hook",
+        "tensor hook",
+        "retain_grad",
+        "node hook",
+        "node prehook",
+        "post-accumulate hook",
+        "custom Function",
+    ],
+)
+def test_anything_that_can_watch_leaves_turns_on_exact_timing(monkeypatch, observe):
+    monkeypatch.setattr(gg.autograd.graph, "EXACT_SINK_TIMING", False)
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    observe(x, y)
+    assert gg.autograd.graph.EXACT_SINK_TIMING
+
+
+class _Identity(gg.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        return t.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def test_hooks_see_leaves_accumulate_when_pytorch_does(monkeypatch):
+    """A node hook that runs after a leaf is complete reads its new ``.grad`` in both."""
+    monkeypatch.setattr(gg.autograd.graph, "EXACT_SINK_TIMING", False)
+    seen = {}
+    for lib, mod in (("gg", gg), ("torch", torch)):
+        a = mod.tensor([1.0, 2.0], requires_grad=True)
+        b = mod.tensor([3.0, 4.0], requires_grad=True)
+        older = b * 2  # runs last: after a is complete
+        early = a * 3  # a is complete once this node has run
+        late = (older * early).sum()
+        log = seen.setdefault(lib, [])
+        a.register_post_accumulate_grad_hook(lambda t, log=log: log.append("a"))
+        late.grad_fn.register_hook(lambda gi, go, log=log: log.append("sum"))
+        for node in (early.grad_fn, older.grad_fn):
+            node.register_hook(lambda gi, go, log=log, a=a: log.append(a.grad is None))
+        late.backward()
+        log.append(a.grad.tolist())
+    assert seen["gg"] == seen["torch"]

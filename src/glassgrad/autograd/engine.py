@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from operator import attrgetter
+from heapq import heapify, heappop, heappush
 
 from glassgrad._backend import ndarray, xp
 from glassgrad._sumorder import torch_order_sum
@@ -88,16 +88,8 @@ def _unbroadcast(grad, shape: tuple, node, results):
         ) from None
 
 
-def _plan(roots):
-    """The op nodes reachable from ``roots`` in execution order, and the leaf sinks' fan-in.
-
-    PyTorch runs, among the nodes whose consumers are all done, the most recently created
-    first, and an ``AccumulateGrad`` as soon as it is ready. Every edge points from a
-    consumer to a node created before it, so the most recent unfinished op node is always
-    ready: a plain sort by decreasing creation number gives the same order as the
-    ready-queue, without one. Sinks run once their fan-in is used up.
-    """
-    nodes = []
+def _sink_fan_in(roots) -> dict:
+    """How many edges of the graph below ``roots`` lead to each leaf's ``AccumulateGrad``."""
     sinks: dict = {}
     stack = list(roots)
     seen = set(stack)
@@ -105,7 +97,6 @@ def _plan(roots):
         node = stack.pop()
         if type(node) is AccumulateGrad:  # a root sink
             continue
-        nodes.append(node)
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
@@ -114,12 +105,7 @@ def _plan(roots):
             elif nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
-    if len(nodes) > 1:
-        nodes.sort(key=_SEQ, reverse=True)
-    return nodes, sinks
-
-
-_SEQ = attrgetter("_seq")
+    return sinks
 
 
 _TENSOR_API: tuple = ()
@@ -194,11 +180,23 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
     Without targets every leaf accumulates, else only the leaves they name.
     """
     new_tensor = (_TENSOR_API or _bind_tensor_api())[1]
-    order, sinks = _plan(roots)
-    ready_sinks = []
+    # Leaves accumulate as soon as their last gradient arrives, as in PyTorch, once anything
+    # could see that moment (see ``graph.EXACT_SINK_TIMING``); until then all of them do at
+    # the end, which spares counting their edges beforehand.
+    sinks = _sink_fan_in(roots) if _graph.EXACT_SINK_TIMING else None
+    ready_sinks = []  # (with ``sinks``) leaves whose every gradient has arrived
+    late_sinks = []  # (without) every leaf reached, to run at the end
+    # (-creation number, node) of each op node reached: PyTorch runs the newest ready node
+    # first, and as every edge points to an older node, the newest node reached is ready.
+    pending = []
     for root in roots:
-        if type(root) is AccumulateGrad and root not in sinks:
+        if type(root) is not AccumulateGrad:
+            pending.append((-root._seq, root))
+        elif sinks is None:
+            late_sinks.append(root)
+        elif root not in sinks:
             ready_sinks.append(root)
+    heapify(pending)
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
@@ -207,10 +205,11 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
         # Nothing to capture, no double backward, no anomaly checks: then a node without
         # hooks (not ``_special``) that received one array goes the short way.
         plain = not targets and not create_graph and not _graph.DETECT_ANOMALY
-        for node in order:
-            grads = buffers.pop(node, None)
+        while pending:
+            node = heappop(pending)[1]
+            grads = buffers.pop(node)
             edges = node.next_functions
-            if plain and grads is not None and not node._special and type(grads[0]) is ndarray:
+            if plain and not node._special and type(grads[0]) is ndarray:
                 # (not ``_special``: an ``Op``, one output, no hooks, not freed)
                 g = grads[0]  # unshared (only ``grads``, ``g`` and the argument hold it)?
                 if g.base is None and _refcount(g) <= _OWNED_REFS:
@@ -244,16 +243,20 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
                         g = _unbroadcast(g, shape, node, results)
                     if g.dtype is not dtype and g.dtype != dtype and type(g) is ndarray:
                         g = g.astype(dtype)
-                    slot = buffers.get(nxt)
-                    if slot is None:
-                        if nxt.n_outputs == 1:
-                            buffers[nxt] = [g]
-                        else:
-                            slot = buffers[nxt] = [None] * nxt.n_outputs
-                            slot[idx] = g
+                slot = buffers.get(nxt)
+                if slot is None:  # the first gradient (or ``None``) to reach ``nxt``
+                    if nxt.n_outputs == 1:
+                        buffers[nxt] = [g]
                     else:
-                        slot[idx] = g if slot[idx] is None else slot[idx] + g
-                if type(nxt) is AccumulateGrad:
+                        slot = buffers[nxt] = [None] * nxt.n_outputs
+                        slot[idx] = g
+                    if type(nxt) is not AccumulateGrad:
+                        heappush(pending, (-nxt._seq, nxt))
+                    elif sinks is None:
+                        late_sinks.append(nxt)
+                elif g is not None:
+                    slot[idx] = g if slot[idx] is None else slot[idx] + g
+                if sinks is not None and type(nxt) is AccumulateGrad:
                     left = sinks[nxt] - 1
                     sinks[nxt] = left
                     if not left:
@@ -263,6 +266,8 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
                 _run_sinks(
                     ready_sinks, buffers, targets, captured, capture, create_graph, new_tensor
                 )
+        if late_sinks:
+            _run_sinks(late_sinks, buffers, targets, captured, capture, create_graph, new_tensor)
     finally:
         STATE.enabled = prev_mode
         _owned[0] = None
@@ -301,8 +306,6 @@ def _run_sinks(sinks, buffers, targets, captured, capture, create_graph, new_ten
 def _general_node(node, grads, targets, captured, create_graph, retain_graph):
     """One node with whatever is special about it: captured gradients, hooks, no gradient
     received, double backward, anomaly checks."""
-    if grads is None:
-        grads = [None] * node.n_outputs
     if targets:
         for i, g in enumerate(grads):
             for j in targets.get((node, i), ()):

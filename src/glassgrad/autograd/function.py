@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from glassgrad.autograd.grad_mode import STATE
-from glassgrad.autograd.graph import RECORD_HOOKS, Node, edge_of
+from glassgrad.autograd.graph import RECORD_HOOKS, Node, edge_of, keep_exact_sink_timing
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -170,6 +170,7 @@ class Function(metaclass=_FunctionMeta):
         outs = (outputs,) if single else outputs
         if not recording:
             return outputs
+        keep_exact_sink_timing()  # (its backward is user code, which may read ``.grad``)
         node.next_functions = tuple(edge_of(t) for t in tensors if t is not None)
         node._tensor_positions = tuple(i for i, t in enumerate(tensors) if t is not None)
         node._in_meta = [(t._data.shape, t._data.dtype) for t in tensors if t is not None]

@@ -5,7 +5,15 @@ from __future__ import annotations
 import itertools
 import weakref
 
-__all__ = ["Node", "AccumulateGrad", "NO_EDGE", "edge_of", "node_inputs", "node_params"]
+__all__ = [
+    "Node",
+    "AccumulateGrad",
+    "NO_EDGE",
+    "edge_of",
+    "keep_exact_sink_timing",
+    "node_inputs",
+    "node_params",
+]
 
 _SEQUENCE = itertools.count()
 
@@ -14,6 +22,17 @@ _SEQUENCE = itertools.count()
 RECORD_HOOKS: list = []
 #: set by ``autograd.set_detect_anomaly``; the engine checks each node's gradients when True.
 DETECT_ANOMALY = False
+#: True for good once anything exists that could see when a leaf's gradient lands in
+#: ``.grad`` during backward: a hook on a node or tensor, a custom ``autograd.Function``
+#: (user code runs in backward). The engine then accumulates each leaf's gradient as soon
+#: as it is complete, as PyTorch does; until then it does all of them at the end.
+EXACT_SINK_TIMING = False
+
+
+def keep_exact_sink_timing() -> None:
+    """Something that can see when leaves accumulate exists: see ``EXACT_SINK_TIMING``."""
+    global EXACT_SINK_TIMING
+    EXACT_SINK_TIMING = True
 
 
 class Node:
@@ -59,6 +78,7 @@ class Node:
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        keep_exact_sink_timing()
         if self._hooks is None:
             self._hooks = []
         self._special = True
@@ -67,6 +87,7 @@ class Node:
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        keep_exact_sink_timing()
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._special = True
@@ -80,6 +101,7 @@ class Node:
         The ``retain_grad`` hook always runs after the tensor's other hooks, so ``.grad``
         holds the gradient as they left it (as in PyTorch).
         """
+        keep_exact_sink_timing()
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._special = True
