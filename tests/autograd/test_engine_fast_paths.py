@@ -334,3 +334,27 @@ def test_hooks_see_leaves_accumulate_when_pytorch_does(monkeypatch):
         late.backward()
         log.append(a.grad.tolist())
     assert seen["gg"] == seen["torch"]
+
+
+def test_gradients_added_to_an_existing_grad_are_freed_as_they_are_added(monkeypatch):
+    """Accumulating into ``.grad`` (no ``zero_grad``) keeps at most a few incoming gradients
+    alive at once, as PyTorch does, not one per parameter until backward ends."""
+    import tracemalloc
+
+    monkeypatch.setattr(gg.autograd.graph, "EXACT_SINK_TIMING", False)
+    size = 250_000  # 1 MB of float32 per parameter
+    params = [gg.zeros(size, requires_grad=True) for _ in range(8)]
+
+    def backward_peak() -> int:
+        total = params[0].sum() * 2
+        for p in params[1:]:
+            total = total + (p * 2).sum()
+        tracemalloc.start()
+        total.backward()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    backward_peak()  # first: every gradient is adopted as .grad (8 MB kept, as in PyTorch)
+    assert backward_peak() < 3 * 4 * size  # then added: freed one by one
+    assert all(p.grad[:2].tolist() == [4.0, 4.0] for p in params)

@@ -181,11 +181,15 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
     """
     new_tensor = (_TENSOR_API or _bind_tensor_api())[1]
     # Leaves accumulate as soon as their last gradient arrives, as in PyTorch, once anything
-    # could see that moment (see ``graph.EXACT_SINK_TIMING``); until then all of them do at
-    # the end, which spares counting their edges beforehand.
+    # could see that moment (see ``graph.EXACT_SINK_TIMING``). Until then they run at the
+    # end, which spares counting their edges beforehand: a leaf's gradient is usually
+    # adopted as its ``.grad``, so it costs no memory to keep. A leaf that already has a
+    # ``.grad`` to add to ends that: counting starts (``sinks``), so each incoming gradient
+    # is freed once added, as in PyTorch.
     sinks = _sink_fan_in(roots) if _graph.EXACT_SINK_TIMING else None
     ready_sinks = []  # (with ``sinks``) leaves whose every gradient has arrived
     late_sinks = []  # (without) every leaf reached, to run at the end
+    adding = False  # (without) a leaf reached already has a ``.grad``
     # (-creation number, node) of each op node reached: PyTorch runs the newest ready node
     # first, and as every edge points to an older node, the newest node reached is ready.
     pending = []
@@ -254,6 +258,7 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
                         heappush(pending, (-nxt._seq, nxt))
                     elif sinks is None:
                         late_sinks.append(nxt)
+                        adding = adding or nxt.variable._grad is not None
                 elif g is not None:
                     slot[idx] = g if slot[idx] is None else slot[idx] + g
                 if sinks is not None and type(nxt) is AccumulateGrad:
@@ -262,6 +267,14 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
                     if not left:
                         ready_sinks.append(nxt)
             grads = results = g = None  # let go, so unshared gradients can be reused or adopted
+            if adding and sinks is None:
+                # the edges still to come: those of the nodes not yet run, which are all below
+                # the pending ones; a reached leaf with none left is complete
+                sinks = _sink_fan_in([pair[1] for pair in pending])
+                for sink in late_sinks:
+                    if sink not in sinks:
+                        ready_sinks.append(sink)
+                late_sinks = []
             if ready_sinks:
                 _run_sinks(
                     ready_sinks, buffers, targets, captured, capture, create_graph, new_tensor
