@@ -26,8 +26,8 @@ def owns_gradient(grad) -> bool:
 
 
 #: references an unshared gradient has when the engine runs its node: the ``grads`` list,
-#: the local ``g`` and ``getrefcount``'s argument. Newer CPythons count some references differently,
-#: so there every gradient is copied (the safe choice).
+#: the local ``g`` and ``getrefcount``'s argument. Newer CPythons count some references
+#: differently, so there every gradient is copied (the safe choice).
 _OWNED_REFS = 3 if sys.version_info < (3, 14) and sys.implementation.name == "cpython" else 0
 #: the same for a leaf's gradient in ``_run_sinks``: the local ``g`` and the argument
 _SINK_REFS = _OWNED_REFS - 1
