@@ -1075,14 +1075,14 @@ def _maybe_inplace(input: Tensor, inplace: bool, fn) -> Tensor:  # noqa: A002
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """input where positive, else negative_slope * input."""
-    return _maybe_inplace(
-        input, inplace, lambda t: A.LeakyRelu.apply(t, negative_slope=negative_slope)
-    )
+    op = A.LeakyReluResult if inplace else A.LeakyRelu
+    return _maybe_inplace(input, inplace, lambda t: op.apply(t, negative_slope=negative_slope))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """input where positive, else alpha * (exp(input) - 1)."""
-    return _maybe_inplace(input, inplace, lambda t: A.Elu.apply(t, alpha=alpha))
+    op = A.EluResult if inplace else A.Elu
+    return _maybe_inplace(input, inplace, lambda t: op.apply(t, alpha=alpha))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -1140,7 +1140,7 @@ def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """input * tanh(softplus(input))."""
-    return _maybe_inplace(input, inplace, lambda t: t * softplus(t).tanh())
+    return _maybe_inplace(input, inplace, A.Mish.apply)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -1149,28 +1149,28 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """scale * elu(input, alpha) with the self-normalising constants."""
-    return _maybe_inplace(input, inplace, lambda t: A.Elu.apply(t, alpha=_SELU_ALPHA) * _SELU_SCALE)
+    op = A.EluResult if inplace else A.Elu
+    return _maybe_inplace(
+        input, inplace, lambda t: op.apply(t, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    )
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """input where positive, else alpha * (exp(input / alpha) - 1)."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-
-    def fn(t):
-        return E.where(t > 0, t, (t.clamp_max(0) / alpha).expm1() * alpha)
-
-    return _maybe_inplace(input, inplace, fn)
+    op = A.CeluResult if inplace else A.Celu
+    return _maybe_inplace(input, inplace, lambda t: op.apply(t, alpha=alpha))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """relu6(input + 3) / 6: a piecewise-linear sigmoid."""
-    return _maybe_inplace(input, inplace, lambda t: hardtanh(t + 3, 0.0, 6.0) / 6)
+    return _maybe_inplace(input, inplace, A.Hardsigmoid.apply)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """input * relu6(input + 3) / 6."""
-    return _maybe_inplace(input, inplace, lambda t: t * hardtanh(t + 3, 0.0, 6.0) / 6)
+    return _maybe_inplace(input, inplace, A.Hardswish.apply)
 
 
 def softmin(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:  # noqa: A002
@@ -1189,7 +1189,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
             )
         if input.ndim > 1:
             weight = weight.reshape(channels, *([1] * (input.ndim - 2)))
-    return input.clamp_min(0) + weight * input.clamp_max(0)
+    return A.PreluKernel.apply(input, weight)
 
 
 def threshold(
@@ -1199,7 +1199,8 @@ def threshold(
     inplace: bool = False,
 ) -> Tensor:
     """input where input > threshold, else value."""
-    return _maybe_inplace(input, inplace, lambda t: E.where(t > threshold, t, value))
+    op = A.ThresholdResult if inplace else A.Threshold
+    return _maybe_inplace(input, inplace, lambda t: op.apply(t, threshold=threshold, value=value))
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
@@ -1224,14 +1225,14 @@ def pairwise_distance(
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """input where |input| > lambd, else 0."""
-    return E.where(input.abs() > lambd, input, 0.0)
+    return A.Hardshrink.apply(input, lambd=lambd)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """input -/+ lambd outside [-lambd, lambd], 0 inside."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    return E.where(input > lambd, input - lambd, E.where(input < -lambd, input + lambd, 0.0))
+    return A.Softshrink.apply(input, lambd=lambd)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
@@ -1261,7 +1262,9 @@ def selu_(input: Tensor) -> Tensor:  # noqa: A002
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
     """In-place ``threshold``."""
-    return inplace_unary(input, lambda t: E.where(t > threshold, t, value))
+    return inplace_unary(
+        input, lambda t: A.ThresholdResult.apply(t, threshold=threshold, value=value)
+    )
 
 
 def rms_norm(

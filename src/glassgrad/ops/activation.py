@@ -1,12 +1,107 @@
-"""Activation functions beyond the elementwise basics (relu, sigmoid and tanh live there)."""
+"""Activation functions beyond the elementwise basics (relu, sigmoid and tanh live there).
+
+PyTorch's CPU kernels run most of a tensor through SIMD registers and the rest (the tail of a
+contiguous tensor, or all of a strided one) one element at a time, and for several activations
+the two code paths put a NaN input (or a -0.0) on different sides of a comparison. To give the
+same bits, the ops here compute the SIMD result and then redo PyTorch's element-at-a-time lanes
+(``_scalar_lanes``) with its scalar formula.
+"""
 
 from __future__ import annotations
 
 import math
 
-from glassgrad._backend import xp
+from glassgrad._backend import ndarray, xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
+from glassgrad.ops._simd import vector_bytes
+from glassgrad.ops.elementwise import _rounded_once
+
+__all__ = [
+    "LeakyRelu",
+    "LeakyReluResult",
+    "Elu",
+    "EluResult",
+    "Celu",
+    "CeluResult",
+    "Gelu",
+    "Softplus",
+    "Hardtanh",
+    "Threshold",
+    "ThresholdResult",
+    "Softshrink",
+    "Hardshrink",
+    "Hardsigmoid",
+    "Hardswish",
+    "Silu",
+    "Mish",
+    "PreluKernel",
+]
+
+
+def _inner_block(x) -> int:
+    """Elements in the innermost run of ``x`` that is contiguous in memory (PyTorch's loop
+    merges such trailing dimensions into one row)."""
+    block = 1
+    for size, stride in zip(reversed(x.shape), reversed(x.strides)):
+        if size == 1:
+            continue
+        if stride != block * x.itemsize:
+            break
+        block *= size
+    return block
+
+
+def _scalar_lanes(a, grad=None, steps: int = 1):
+    """The row-major positions of ``a`` that PyTorch's CPU loop takes one at a time: None, a
+    slice or an index array.
+
+    The loop runs along rows made of the trailing dimensions contiguous in every operand (all
+    of a contiguous tensor), in SIMD steps of ``steps`` registers, and takes each row's last
+    ``row % (steps * lanes)`` elements one by one, so a strided innermost dimension runs
+    element by element. A fully broadcast gradient (the backward of a sum) does not break
+    the rows.
+    """
+    row = a.size if a.flags.c_contiguous else _inner_block(a)
+    if grad is not None and not grad.flags.c_contiguous and any(grad.strides):
+        row = min(row, _inner_block(grad))
+    # (an unknown CPU: PyTorch's portable vectors are 32 bytes wide)
+    tail = row % (steps * (vector_bytes() or 32) // a.itemsize)
+    if not tail or not a.size:
+        return None
+    if tail == row:
+        return slice(None)
+    if row == a.size:
+        return slice(row - tail, None)
+    return (xp.arange(0, a.size, row)[:, None] + xp.arange(row - tail, row)).reshape(-1)
+
+
+def _redo_scalar_lanes(result, a, grad, scalar, steps: int = 1, nan_only: bool = False):
+    """``result`` with PyTorch's element-at-a-time lanes recomputed as ``scalar(a, grad, result)``
+    (flat arrays of those lanes; ``grad`` None in a forward; ``steps`` as in ``_scalar_lanes``).
+    ``nan_only``: the two paths differ only at NaN inputs, so lanes without one are kept."""
+    lanes = _scalar_lanes(a, grad, steps)
+    if lanes is None:
+        return result
+    x = a.reshape(-1)[lanes]
+    if nan_only and not xp.isnan(x).any():
+        return result
+    if type(result) is not ndarray or not result.flags.c_contiguous or not result.flags.writeable:
+        result = xp.array(result, order="C")
+    flat = result.reshape(-1)
+    g = None
+    if grad is not None:
+        if not any(grad.strides):  # one value broadcast: no need to materialise it
+            g = xp.broadcast_to(grad[(0,) * grad.ndim], x.shape)
+        else:
+            g = xp.broadcast_to(grad, a.shape).reshape(-1)[lanes]
+    flat[lanes] = scalar(x, g, flat[lanes])
+    return result
+
+
+def _input_array(x):
+    """The array behind a saved input (a tensor when the backward is itself recorded)."""
+    return x if D.is_array(x) else x._data
 
 
 class LeakyRelu(Op):
@@ -25,23 +120,106 @@ class LeakyRelu(Op):
         return D.where(av > 0, grad, grad * ctx.slope)
 
 
+class LeakyReluResult(LeakyRelu):
+    """In-place ``leaky_relu_``: PyTorch differentiates through the result (same gradient)."""
+
+    node_name = "LeakyReluBackward1"
+
+    @staticmethod
+    def forward(ctx, a, negative_slope=0.01):
+        out = LeakyRelu.forward(ctx, a, negative_slope)
+        ctx.save(out)
+        return out
+
+
 class Elu(Op):
-    """a if a > 0 else alpha * (e ** a - 1)."""
+    """scale * a where a > 0, else scale * alpha * (e ** (input_scale * a) - 1).
+
+    ``elu`` (scale 1), ``selu`` (its constants) and ``celu`` (input_scale 1 / alpha) in one.
+    """
+
+    keeps_ctx_arrays = False
+
+    @staticmethod
+    def forward(ctx, a, alpha=1.0, scale=1.0, input_scale=1.0):
+        ctx.save(a)
+        # PyTorch's coefficients, rounded to the input's dtype first
+        t = a.dtype.type
+        pos, neg, ipt = t(scale), t(alpha) * t(scale), t(input_scale)
+        ctx.coefs = (pos, neg, ipt)
+        positive = a > 0
+        # expm1 of the non-positive part only (no overflow); -0.0 stays -0.0, as in PyTorch
+        out = _rounded_once(xp.expm1, xp.where(positive, t(0), a) * ipt) * neg
+        return xp.where(positive, a * pos if scale != 1 else a, out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # PyTorch's elu_backward on the input: grad * input_scale * alpha * scale * e ** (a *
+        # input_scale) where a <= 0, else grad * scale (SIMD lanes send a NaN input to the
+        # first branch, the element-at-a-time loop to the second).
+        (a,) = ctx.saved
+        pos, neg, ipt = ctx.coefs
+        av = _input_array(a)
+        positive = av > 0
+        negative = D.where(positive, 0.0, a)  # exp only of the negative part: no overflow
+        z = negative * ipt
+        e = _rounded_once(xp.exp, z) if D.is_array(z) else D.exp(z)
+        return _elu_nan_lanes(D.where(positive, grad * pos, grad * ipt * neg * e), av, grad, pos)
+
+
+def _elu_nan_lanes(result, values, grad, pos):
+    """An ELU gradient with PyTorch's element-at-a-time lanes (two vectors per SIMD step)
+    redone: there a NaN input or result takes the positive branch, ``grad * scale``."""
+    if not D.is_array(result):
+        return result
+    return _redo_scalar_lanes(
+        result,
+        values,
+        grad,
+        lambda x, g, r: xp.where(xp.isnan(x), g * pos, r),
+        steps=2,
+        nan_only=True,
+    )
+
+
+class Celu(Elu):
+    """``celu``: an ``Elu`` with input_scale 1 / alpha, under PyTorch's own node name."""
 
     @staticmethod
     def forward(ctx, a, alpha=1.0):
-        out = xp.where(a > 0, a, alpha * xp.expm1(xp.minimum(a, 0))).astype(a.dtype, copy=False)
-        ctx.save(a, out)
-        ctx.alpha = alpha
+        return Elu.forward(ctx, a, alpha, 1.0, 1.0 / alpha)
+
+
+class EluResult(Elu):
+    """In-place ``elu_`` / ``selu_``: PyTorch saves the result and differentiates through it."""
+
+    node_name = "EluBackward1"
+    keeps_ctx_arrays = True  # the saved result
+
+    @staticmethod
+    def forward(ctx, a, alpha=1.0, scale=1.0, input_scale=1.0):
+        out = Elu.forward(ctx, a, alpha, scale, input_scale)
+        ctx.save(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        # PyTorch's elu_backward on the input: grad * alpha * exp(a) where a <= 0.
-        a, _ = ctx.saved
-        av = a if D.is_array(a) else a._data
-        negative = D.where(av > 0, 0.0, a)  # exp only of the negative part: no overflow
-        return D.where(av > 0, grad, grad * ctx.alpha * D.exp(negative))
+        # PyTorch's elu_backward on the result: grad * input_scale * (out + alpha * scale)
+        # where out <= 0, else grad * scale (a NaN result as for ``Elu``)
+        (out,) = ctx.saved
+        pos, neg, ipt = ctx.coefs
+        ov = _input_array(out)
+        return _elu_nan_lanes(D.where(ov > 0, grad * pos, grad * ipt * (out + neg)), ov, grad, pos)
+
+
+class CeluResult(EluResult):
+    """In-place ``celu_``: ``EluResult`` with input_scale 1 / alpha, under its own name."""
+
+    node_name = "CeluBackward1"
+
+    @staticmethod
+    def forward(ctx, a, alpha=1.0):
+        return EluResult.forward(ctx, a, alpha, 1.0, 1.0 / alpha)
 
 
 class Gelu(Op):
@@ -54,7 +232,14 @@ class Gelu(Op):
         if approximate == "tanh":
             inner = _SQRT_2_PI * (a + 0.044715 * a**3)
             return (0.5 * a * (1 + xp.tanh(inner))).astype(a.dtype, copy=False)
-        return (a * 0.5 * (1 + _erf(a * _SQRT1_2))).astype(a.dtype, copy=False)
+        out = (a * 0.5 * (1 + _erf(a * _SQRT1_2))).astype(a.dtype, copy=False)
+        if a.dtype == xp.float32 and a.size > 1 and a.flags.c_contiguous:
+            # PyTorch's float32 SIMD kernel (which takes a whole contiguous tensor) gives NaN
+            # at +inf, its element-at-a-time loop +inf
+            at_inf = a == xp.inf
+            if at_inf.any():
+                out[at_inf] = xp.nan
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -105,7 +290,9 @@ class Softplus(Op):
 
 
 class Hardtanh(Op):
-    """Clip to [min_val, max_val]; gradient passes strictly inside."""
+    """Clip to [min_val, max_val]; the gradient passes strictly inside."""
+
+    keeps_ctx_arrays = False
 
     @staticmethod
     def forward(ctx, a, min_val=-1.0, max_val=1.0):
@@ -115,10 +302,164 @@ class Hardtanh(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        a = ctx.saved[0]
-        av = a if D.is_array(a) else a._data
+        # PyTorch's hardtanh_backward: grad where min_val < a < max_val, else 0 (even where grad
+        # is NaN). Its element-at-a-time loop tests a <= min_val or a >= max_val instead, so
+        # there a NaN input passes the gradient.
+        av = _input_array(ctx.saved[0])
         lo, hi = ctx.bounds
-        return D.mask(grad, (av > lo) & (av < hi))
+        result = D.mask(grad, (av > lo) & (av < hi))
+        if not D.is_array(result):
+            return result
+        return _redo_scalar_lanes(
+            result,
+            av,
+            grad,
+            lambda x, g, r: xp.where((x <= lo) | (x >= hi), r.dtype.type(0), g),
+            nan_only=True,
+        )
+
+
+class Threshold(Op):
+    """a where a > threshold, else value (NaN passes: PyTorch tests a <= threshold)."""
+
+    keeps_ctx_arrays = False
+
+    @staticmethod
+    def forward(ctx, a, threshold=0.0, value=0.0):
+        ctx.save(a)
+        ctx.threshold = threshold
+        return xp.where(a <= a.dtype.type(threshold), a.dtype.type(value), a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # PyTorch's threshold_backward: 0 where a <= threshold (even where grad is NaN)
+        av = _input_array(ctx.saved[0])
+        return D.mask(grad, ~(av <= av.dtype.type(ctx.threshold)))
+
+
+class ThresholdResult(Threshold):
+    """In-place ``threshold_``: the same gradient, under PyTorch's in-place node name."""
+
+    node_name = "ThresholdBackward1"
+
+
+def _shrink_backward(ctx, grad):
+    """PyTorch's shrink_backward: 0 where -lambd <= a <= lambd, else grad; its SIMD lanes also
+    zero a NaN input, its element-at-a-time loop passes the gradient there."""
+    av = _input_array(ctx.saved[0])
+    lambd = av.dtype.type(ctx.lambd)
+    result = D.mask(grad, (av > lambd) | (av < -lambd))
+    if not D.is_array(result):
+        return result
+    return _redo_scalar_lanes(
+        result,
+        av,
+        grad,
+        lambda x, g, r: xp.where((x >= -lambd) & (x <= lambd), r.dtype.type(0), g),
+        nan_only=True,
+    )
+
+
+class Softshrink(Op):
+    """a - lambd above lambd, a + lambd below -lambd, 0 between (NaN stays NaN)."""
+
+    keeps_ctx_arrays = False
+    backward = staticmethod(_shrink_backward)
+
+    @staticmethod
+    def forward(ctx, a, lambd=0.5):
+        ctx.save(a)
+        ctx.lambd = lambd
+        lam = a.dtype.type(lambd)
+        out = a - xp.clip(a, -lam, lam)  # exactly a -/+ lambd outside, +0.0 inside, NaN at NaN
+        # PyTorch's element-at-a-time loop writes a * 0 inside: -0.0 for a negative a
+        return _redo_scalar_lanes(
+            out, a, None, lambda x, g, r: xp.where((x >= -lam) & (x <= lam), x * 0, r)
+        )
+
+
+class Hardshrink(Op):
+    """a where |a| > lambd, else 0 (NaN stays NaN)."""
+
+    keeps_ctx_arrays = False
+    backward = staticmethod(_shrink_backward)
+
+    @staticmethod
+    def forward(ctx, a, lambd=0.5):
+        ctx.save(a)
+        ctx.lambd = lambd
+        lam = a.dtype.type(lambd)
+        return xp.where((a >= -lam) & (a <= lam), a.dtype.type(0), a)
+
+
+class Hardsigmoid(Op):
+    """min(max(a + 3, 0), 6) / 6."""
+
+    keeps_ctx_arrays = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        t = a.dtype.type
+        return xp.minimum(xp.maximum(a + t(3), t(0)), t(6)) / t(6)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # PyTorch's hardsigmoid_backward: grad * (1/6 rounded to float32, in every dtype)
+        # where -3 < a < 3, else 0
+        av = _input_array(ctx.saved[0])
+        return D.mask(grad * _ONE_SIXTH, (av > -3) & (av < 3))
+
+
+_ONE_SIXTH = float(xp.float32(1) / xp.float32(6))
+
+
+class Hardswish(Op):
+    """a * min(max(a + 3, 0), 6) / 6."""
+
+    keeps_ctx_arrays = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        t = a.dtype.type
+        return a * xp.minimum(xp.maximum(a + t(3), t(0)), t(6)) / t(6)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # PyTorch's hardswish_backward: 0 up to -3, grad * (a / 3 + 0.5) below 3, grad from 3
+        # (SIMD lanes send a NaN input to the middle formula, the element-at-a-time loop to
+        # the last branch).
+        a = ctx.saved[0]
+        av = _input_array(a)
+        middle = grad * (a / 3 + 0.5)
+        result = D.mask(D.where(av >= 3, grad, middle), ~(av <= -3))
+        if not D.is_array(result):
+            return result
+        return _redo_scalar_lanes(
+            result, av, grad, lambda x, g, r: xp.where(xp.isnan(x), g, r), steps=2, nan_only=True
+        )
+
+
+class PreluKernel(Op):
+    """a where a > 0, else weight * a (weight already shaped to broadcast against a)."""
+
+    keeps_ctx_arrays = False
+
+    @staticmethod
+    def forward(ctx, a, weight):
+        ctx.save(a, weight)
+        return xp.where(a > 0, a, weight * a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # PyTorch's _prelu_kernel_backward: grad where a > 0, else weight * grad; the weight
+        # gets a * grad where a <= 0 (NaN included), summed over the broadcast dimensions
+        a, weight = ctx.saved
+        positive = _input_array(a) > 0
+        grad_a = D.where(positive, grad, weight * grad)
+        grad_weight = D.where(positive, 0.0, a * grad)
+        return grad_a, grad_weight
 
 
 class Silu(Op):
@@ -139,3 +480,28 @@ class Silu(Op):
 
         s = _sigmoid(a) if D.is_array(a) else a.sigmoid()
         return grad * s * (1 + a * (1 - s))
+
+
+class Mish(Op):
+    """a * tanh(softplus(a))."""
+
+    keeps_ctx_arrays = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save(a)
+        with xp.errstate(over="ignore"):
+            return a * xp.tanh(xp.log1p(xp.exp(a)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        # PyTorch's mish_backward: grad * (tanh(softplus(a)) + a * sigmoid(a) * (1 - t * t))
+        (a,) = ctx.saved
+        if D.is_array(a):
+            with xp.errstate(over="ignore"):
+                t = xp.tanh(xp.log1p(xp.exp(a)))
+                sigmoid = 1 / (1 + xp.exp(-a))
+        else:
+            t = D.tanh(D.log(D.exp(a) + 1))
+            sigmoid = a.sigmoid()
+        return grad * (t + a * sigmoid * (1 - t * t))

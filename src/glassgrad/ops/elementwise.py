@@ -742,7 +742,7 @@ _RELU_FAST = (xp.dtype(xp.float32), xp.dtype(xp.float64))  # dtypes of ``Relu``'
 
 
 class Abs(Op):
-    """|a|; its gradient at 0 is 0, as in PyTorch."""
+    """|a|; its gradient at 0 (and at NaN) is 0, as in PyTorch."""
 
     @staticmethod
     def forward(ctx, a):
@@ -751,19 +751,31 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * D.sign(ctx.saved[0])
+        a = ctx.saved[0]
+        return grad * (_torch_sign(a) if D.is_array(a) else a.sign())
+
+
+def _torch_sign(a):
+    """NumPy's sign, but 0 for NaN: PyTorch computes (0 < a) - (a < 0)."""
+    out = xp.sign(a)
+    if out.dtype.kind == "f":
+        if out.ndim:
+            out[xp.isnan(out)] = 0
+        elif out != out:
+            out = out.dtype.type(0)
+    return out
 
 
 class Sign(Op):
-    """-1, 0 or 1; zero gradient everywhere."""
+    """-1, 0 or 1 (0 for NaN); zero gradient everywhere (also where the gradient is NaN)."""
 
     @staticmethod
     def forward(ctx, a):
-        return xp.sign(a)
+        return _torch_sign(a)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
 
 
 class Sgn(Sign):
@@ -779,7 +791,7 @@ class Floor(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
 
 
 class Ceil(Op):
@@ -791,7 +803,7 @@ class Ceil(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
 
 
 class Round(Op):
@@ -803,7 +815,7 @@ class Round(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
 
 
 class RoundDecimals(Round):
@@ -821,7 +833,7 @@ class Trunc(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
 
 
 class Clamp(Op):
@@ -834,10 +846,11 @@ class Clamp(Op):
         ctx.save(a)
         ctx.bounds = (min, max)
         out = a
+        # bound first: on a tie NumPy returns the second operand, and PyTorch keeps a (-0.0)
         if min is not None:
-            out = xp.maximum(out, xp.asarray(min, dtype=a.dtype))
+            out = xp.maximum(xp.asarray(min, dtype=a.dtype), out)
         if max is not None:
-            out = xp.minimum(out, xp.asarray(max, dtype=a.dtype))
+            out = xp.minimum(xp.asarray(max, dtype=a.dtype), out)
         return out if out is not a else a.copy()
 
     @staticmethod
@@ -899,7 +912,7 @@ class ClampTensor(Op):
 
 
 class Maximum(Op):
-    """Elementwise max; ties share the gradient equally (PyTorch)."""
+    """Elementwise max; ties share the gradient equally, NaN gives it to both (PyTorch)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -912,7 +925,7 @@ class Maximum(Op):
 
 
 class Minimum(Op):
-    """Elementwise min; ties share the gradient equally (PyTorch)."""
+    """Elementwise min; ties share the gradient equally, NaN gives it to both (PyTorch)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -925,17 +938,11 @@ class Minimum(Op):
 
 
 def _minmax_backward(ctx, grad, wins):
+    # PyTorch: where(a == b, grad / 2, grad), zeroed where that input loses; a NaN on either
+    # side loses no comparison, so both inputs get the whole gradient there.
     a, b = (_value(s) for s in ctx.saved)
-    tie = a == b
-    a_share = xp.where(tie, 0.5, wins(a, b)).astype(
-        grad.dtype if D.is_array(grad) else grad._data.dtype
-    )
-    b_share = xp.where(tie, 0.5, wins(b, a)).astype(a_share.dtype)
-    return _scale(grad, a_share), _scale(grad, b_share)
-
-
-def _scale(grad, factor_array):
-    return grad * (factor_array if D.is_array(grad) else _new_tensor(factor_array))
+    shared = D.where(a == b, grad / 2, grad)
+    return D.where(wins(b, a), 0.0, shared), D.where(wins(a, b), 0.0, shared)
 
 
 class Where(Op):
@@ -949,8 +956,8 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        zero = grad * 0
-        return None, D.where(ctx.cond, grad, zero), D.where(ctx.cond, zero, grad)
+        # PyTorch: where(cond, grad, 0) and where(cond, 0, grad), 0 even where grad is NaN/inf
+        return None, D.where(ctx.cond, grad, 0.0), D.where(ctx.cond, 0.0, grad)
 
 
 # ----------------------------------------------------------------------------- public functions

@@ -7,6 +7,7 @@ from glassgrad._backend import xp
 from glassgrad._sumorder import ordered_sum, torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
+from glassgrad.ops._simd import vector_bytes
 from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once
 from glassgrad.tensor import Tensor, _new_tensor
 
@@ -471,41 +472,13 @@ def _vector_sum(columns, lanes: int):
     return acc[0]
 
 
-_LANES: dict = {}
-
-
 def _softmax_lanes(dtype) -> int:
     """Elements per SIMD vector of PyTorch's softmax kernels for ``dtype`` on this machine (0
     where unknown). PyTorch runs them with AVX-512 where the CPU has it, else AVX2, unless the
     ``ATEN_CPU_CAPABILITY`` environment variable picks one."""
     if dtype not in _SOFTMAX_FLOATS:
         return 0
-    if not _LANES:
-        _LANES["bytes"] = _vector_bytes()
-    return _LANES["bytes"] // dtype.itemsize
-
-
-def _vector_bytes() -> int:
-    """The bytes in one SIMD vector of PyTorch's CPU kernels here: 64 for AVX-512, 32 for AVX2,
-    0 where unknown (PyTorch's own test: AVX-512 VL, BW and DQ with FMA, else AVX2 with FMA)."""
-    import os
-
-    chosen = os.environ.get("ATEN_CPU_CAPABILITY", "").lower()
-    if chosen:
-        return {"avx512": 64, "avx2": 32}.get(chosen, 0)
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    break
-            else:
-                return 0
-    except OSError:
-        return 0
-    if {"avx512vl", "avx512bw", "avx512dq", "fma"} <= flags:
-        return 64
-    return 32 if {"avx2", "fma"} <= flags else 0
+    return vector_bytes() // dtype.itemsize
 
 
 _SOFTMAX_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
