@@ -71,6 +71,7 @@ def _unary(fn):
 
 
 OPS = {
+    "relu": _unary(lambda m, x: _f(m).relu(x)),
     "relu6": _unary(lambda m, x: _f(m).relu6(x)),
     "hardtanh": _unary(lambda m, x: _f(m).hardtanh(x)),
     "hardtanh_-2_3": _unary(lambda m, x: _f(m).hardtanh(x, -2.0, 3.0)),
