@@ -50,7 +50,8 @@ def sum_to(grad, shape: tuple):
         # one element (a scalar, or a bias of one unit): every element adds up, in the order
         # of a whole sum, which is the order PyTorch's reduction takes once it merges the
         # reduced dimensions
-        return xp.asarray(torch_order_sum(grad, None)).reshape(shape)
+        total = xp.asarray(torch_order_sum(grad, None))
+        return total.reshape(shape) if shape else total
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1

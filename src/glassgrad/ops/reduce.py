@@ -88,13 +88,15 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
         _setup(ctx, a, dims, keepdim)
-        ctx.count = count = _count(a.shape, dims)
+        whole = len(dims) == a.ndim or not a.ndim  # (``dims`` has no repeats; 0-d: dim 0)
+        ctx.count = count = a.size if whole else _count(a.shape, dims)
         if dtype is not None:
             a = a.astype(dtype)
+        axes = None if whole else dims
         if 0 < count < 1 << 24 and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
             # Sum (in PyTorch's order), then divide, as PyTorch's CPU mean does.
-            return torch_order_sum(a, _axes(dims, a.ndim), keepdim) / count
-        return a.mean(axis=_axes(dims, a.ndim), keepdims=keepdim)
+            return torch_order_sum(a, axes, keepdim) / count
+        return a.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
