@@ -210,6 +210,7 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
         # Nothing to capture, no double backward, no anomaly checks: then a node without
         # hooks (not ``_special``) that received one array goes the short way.
         plain = not targets and not create_graph and not _graph.DETECT_ANOMALY
+        node = None
         while pending:
             node = heappop(pending)[1]
             grads = buffers.pop(node)
@@ -269,22 +270,35 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
                         ready_sinks.append(nxt)
             grads = results = g = None  # let go, so unshared gradients can be reused or adopted
             if adding and sinks is None:
-                # the edges still to come: those of the nodes not yet run, which are all below
-                # the pending ones; a reached leaf with none left is complete
-                sinks = _sink_fan_in([pair[1] for pair in pending])
-                for sink in late_sinks:
-                    if sink not in sinks:
-                        ready_sinks.append(sink)
+                complete, sinks = _complete_sinks(late_sinks, [pair[1] for pair in pending])
+                ready_sinks += complete
                 late_sinks = []
             if ready_sinks:
                 _run_sinks(
                     ready_sinks, buffers, targets, captured, capture, create_graph, new_tensor
                 )
         if late_sinks:
-            _run_sinks(late_sinks, buffers, targets, captured, capture, create_graph, new_tensor)
+            last, late_sinks = late_sinks, []
+            _run_sinks(last, buffers, targets, captured, capture, create_graph, new_tensor)
+    except Exception:
+        if late_sinks:  # as in PyTorch, the leaves complete before ``node`` failed accumulate
+            unrun = [pair[1] for pair in pending]
+            if node is not None:
+                unrun.append(node)
+            complete = _complete_sinks(late_sinks, unrun)[0]
+            _run_sinks(complete, buffers, targets, captured, capture, create_graph, new_tensor)
+        raise
     finally:
         STATE.enabled = prev_mode
         _owned[0] = None
+
+
+def _complete_sinks(late_sinks, unrun) -> tuple:
+    """The leaves in ``late_sinks`` that no node in ``unrun`` still feeds (the nodes not yet
+    run are all below those: every edge points to an older node), and the fan-in of the
+    leaves that are fed."""
+    fan_in = _sink_fan_in(unrun)
+    return [sink for sink in late_sinks if sink not in fan_in], fan_in
 
 
 def _run_sinks(sinks, buffers, targets, captured, capture, create_graph, new_tensor):
