@@ -116,9 +116,9 @@ def check_inplace(t: Tensor, recording: bool) -> None:
     if t._rg and t.grad_fn is None:
         raise RuntimeError(LEAF_INPLACE)
     node = t.grad_fn
-    if node is not None and getattr(node, "is_view", False):
-        base = node.next_functions[0][0]
-        if type(base) is AccumulateGrad:
+    while node is not None and getattr(node, "is_view", False):  # a view of a view of ...
+        node = node.next_functions[0][0]
+        if type(node) is AccumulateGrad:
             raise RuntimeError(VIEW_OF_LEAF_INPLACE)
 
 

@@ -118,6 +118,7 @@ class Vm(Op):
     """(k,) @ (k, m), recorded like PyTorch as a squeezed mm."""
 
     node_name = "SqueezeBackward4"
+    saved_input_users = ((1,), (0,))
 
     @staticmethod
     def forward(ctx, v, b):

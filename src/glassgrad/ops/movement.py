@@ -1018,6 +1018,13 @@ def setitem(a: Tensor, index, value) -> None:
     _check_bounds(a, idx)
     value_is_tensor = isinstance(value, Tensor)
     v = value._data if value_is_tensor else xp.asarray(value)
+    if v.ndim and v.shape[0] == 1:  # PyTorch drops a value's leading size-1 dimensions first
+        kept = v.shape
+        while kept and kept[0] == 1:
+            kept = kept[1:]
+        if value_is_tensor:
+            value = value.reshape(kept)  # (recorded, when the value is in the graph)
+        v = v.reshape(kept)
     if v.dtype != a._data.dtype:
         v = v.astype(a._data.dtype)
     needs_graph = STATE.enabled and (a._rg or (value_is_tensor and value._rg))
