@@ -53,11 +53,18 @@ def _nonempty(a):
     return a
 
 
+_POOL: list = [[]]  # [the tensors of the program running now] (for ``_rebasable``)
+
+
 def _rebasable(lib, a, b):
-    """Skip a recorded in-place op on a view of a tensor outside the graph: PyTorch also
-    rebases the base's history, glassgrad tracks only views made inside the graph."""
-    if lib is torch and a._is_view() and not a._base.requires_grad and b.requires_grad:
-        reject()
+    """Skip a recorded in-place op on a view of a tensor outside the graph, or on such a
+    tensor that has views: PyTorch also rebases the history of the base or of the views,
+    glassgrad tracks only views made inside the graph."""
+    if lib is torch and b.requires_grad and not a.requires_grad:
+        if a._is_view() and not a._base.requires_grad:
+            reject()
+        if any(p._is_view() and p._base is a for p in _POOL[0]):
+            reject()
     return a
 
 
@@ -178,7 +185,10 @@ OPS = {
     "mul_": (2, lambda lib, a, b, k, c: _rebasable(lib, a, b).mul_(b)),
     "setitem": (1, lambda lib, a, b, k, c: _overwritable(a).__setitem__(k, c) or a),
     "setitem_no_grad": (1, lambda lib, a, b, k, c: _setitem_no_grad(lib, a, k, c)),
-    "setitem_tensor": (2, lambda lib, a, b, k, c: _overwritable(a).__setitem__(k, b) or a),
+    "setitem_tensor": (
+        2,
+        lambda lib, a, b, k, c: _rebasable(lib, _overwritable(a), b).__setitem__(k, b) or a,
+    ),
     "view_mul_": (2, lambda lib, a, b, k, c: _view_mul_(lib, a, b, k)),
 }
 
@@ -225,7 +235,7 @@ def _run(lib, program):
     """Run a program; returns (leaves, pool, error type or None, failing step index)."""
     leaves_spec, steps = program
     leaves = [lib.tensor(d, dtype=lib.float64, requires_grad=rg) for d, rg in leaves_spec]
-    pool = list(leaves)
+    pool = _POOL[0] = list(leaves)
     for i, (name, (ia, ib), k, c) in enumerate(steps):
         arity, fn = OPS[name]
         a = pool[ia % len(pool)]
@@ -434,6 +444,14 @@ REGRESSIONS = {
     "vector @ matrix with the matrix modified in place": (
         [_leaf(np.zeros((3, 3))), _leaf(0.0, False), _leaf(np.zeros(3), False)],
         [("matmul", (2, 0), 0, 0.0), ("fill__no_grad", (0, 0), 0, 0.0)],
+    ),
+    "in place with an operand that partly overlaps the written memory": (
+        [_leaf(np.zeros(0)), _leaf(0.0, False)],
+        [("reshape", (1, 0), 0, 0.0), ("abs", (0, 0), 0, 0.0), ("add_", (2, 1), 0, 0.0)],
+    ),
+    "in place on an expanded empty tensor": (
+        [_leaf(np.zeros(0))],
+        [("abs", (0, 0), 0, 0.0), ("expand", (0, 0), 0, 0.0), ("add__no_grad", (2, 0), 0, 0.0)],
     ),
     "in place on a view of a view of a leaf": (
         [_leaf(0.0), _leaf(0.0, False), _leaf(np.zeros((2, 3)))],

@@ -21,6 +21,7 @@ from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
     "check_inplace",
+    "check_no_partial_overlap",
     "inplace",
     "inplace_unary",
     "inplace_fused_add",
@@ -106,6 +107,9 @@ class AsStrided(Index):
 def check_inplace(t: Tensor, recording: bool) -> None:
     """Refuse in-place changes PyTorch refuses: to a leaf (or its view) that requires grad."""
     if not t._data.flags.writeable:
+        if not t._data.size:  # an expanded empty tensor: nothing to write, nothing shared
+            t._data = xp.empty(t._data.shape, t._data.dtype)
+            return check_inplace(t, recording)
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to "
             f"a single memory location (an expanded tensor of shape {list(t.shape)}). Please "
@@ -120,6 +124,43 @@ def check_inplace(t: Tensor, recording: bool) -> None:
         node = node.next_functions[0][0]
         if type(node) is AccumulateGrad:
             raise RuntimeError(VIEW_OF_LEAF_INPLACE)
+
+
+def check_no_partial_overlap(target, source) -> None:
+    """Refuse, as PyTorch does, an in-place write into ``target`` (an array) from ``source``
+    when the two share some memory but not all of it in the same layout (``x.add_(x[0])``,
+    ``x[1:] = x[:-1]``): the result would depend on the order of the writes. Like PyTorch,
+    only arrays without gaps are compared (others are too hard to tell, and allowed)."""
+    if target is source or not xp.may_share_memory(target, source):
+        return
+    if not (_dense(target) and _dense(source)):
+        return
+    if _extent(target) == _extent(source) and target.strides == source.strides:
+        return  # the very same elements: each is read before it is written
+    raise RuntimeError(
+        "unsupported operation: some elements of the input tensor and the written-to tensor "
+        "refer to a single memory location. Please clone() the tensor before performing the "
+        "operation."
+    )
+
+
+def _dense(a) -> bool:
+    """Whether ``a``'s elements fill a block of memory without gaps or repeats (any order)."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return True
+    step = a.itemsize
+    for stride, size in sorted((abs(st), n) for st, n in zip(a.strides, a.shape) if n != 1):
+        if stride != step:
+            return False
+        step *= size
+    return True
+
+
+def _extent(a) -> tuple:
+    start = a.__array_interface__["data"][0] + sum(
+        st * (n - 1) for st, n in zip(a.strides, a.shape) if st < 0
+    )
+    return start, start + a.size * a.itemsize
 
 
 def _cast_error(t: Tensor, result: _dtypes.dtype, op: str) -> RuntimeError:
@@ -158,6 +199,7 @@ def inplace(t: Tensor, op: str, other) -> Tensor:
             raise _cast_error(t, result, op)
     if isinstance(other, Tensor):
         _check_inplace_shape(t, other, op)
+        check_no_partial_overlap(t._data, other._data)
     if recording:
         assign(t, _OUT_OF_PLACE[op](_old_value(t), other))
         return t
@@ -172,6 +214,8 @@ def inplace_fused_add(t: Tensor, x, y) -> Tensor:
     multiply-add, as in PyTorch's CPU kernels) when nothing is recorded and the operands are
     tensors or numbers of ``t``'s float dtype; otherwise the plain recorded product and sum."""
     operands = [v for v in (x, y) if isinstance(v, Tensor)]
+    for v in operands:
+        check_no_partial_overlap(t._data, v._data)
     recording = STATE.enabled and (t._rg or any(v._rg for v in operands))
     dtype = t._data.dtype
     if recording or dtype.kind != "f" or any(v._data.dtype != dtype for v in operands):
@@ -353,6 +397,7 @@ def copy_(t: Tensor, src) -> Tensor:
             f"copy_: the source of shape {list(src.shape)} can't be broadcast to the "
             f"destination's shape {list(t.shape)}"
         ) from None
+    check_no_partial_overlap(t._data, src._data)
     if recording:
         assign(t, Copy.apply(t, src))
         return t

@@ -1012,7 +1012,7 @@ def _basic_op(a: Tensor, idx: tuple, single: bool):
 def setitem(a: Tensor, index, value) -> None:
     """``a[index] = value``: in place, or recorded as CopySlices when it joins the graph."""
     from glassgrad.autograd.grad_mode import STATE
-    from glassgrad.ops.inplace import assign, check_inplace
+    from glassgrad.ops.inplace import assign, check_inplace, check_no_partial_overlap
 
     idx, advanced, _, _ = _convert_index(index)
     _check_bounds(a, idx)
@@ -1027,6 +1027,8 @@ def setitem(a: Tensor, index, value) -> None:
         v = v.reshape(kept)
     if v.dtype != a._data.dtype:
         v = v.astype(a._data.dtype)
+    elif value_is_tensor and xp.may_share_memory(a._data, v):  # ``x[1:] = x[:-1]``
+        check_no_partial_overlap(a._data if advanced else a._data[idx], v)
     needs_graph = STATE.enabled and (a._rg or (value_is_tensor and value._rg))
     check_inplace(a, needs_graph)
     if not needs_graph:
