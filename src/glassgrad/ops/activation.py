@@ -289,6 +289,22 @@ class Softplus(Op):
         return D.where(above, grad, grad * z / (z + 1))
 
 
+def _masked_gradient(grad, av, passes, blocked_one_at_a_time):
+    """``grad`` where ``passes`` (the test of PyTorch's SIMD lanes), else 0; in its
+    element-at-a-time lanes, 0 where ``blocked_one_at_a_time(x)`` instead (the two tests
+    disagree only at NaN inputs)."""
+    result = D.mask(grad, passes)
+    if not D.is_array(result):
+        return result
+    return _redo_scalar_lanes(
+        result,
+        av,
+        grad,
+        lambda x, g, r: xp.where(blocked_one_at_a_time(x), r.dtype.type(0), g),
+        nan_only=True,
+    )
+
+
 class Hardtanh(Op):
     """Clip to [min_val, max_val]; the gradient passes strictly inside."""
 
@@ -307,16 +323,7 @@ class Hardtanh(Op):
         # there a NaN input passes the gradient.
         av = _input_array(ctx.saved[0])
         lo, hi = ctx.bounds
-        result = D.mask(grad, (av > lo) & (av < hi))
-        if not D.is_array(result):
-            return result
-        return _redo_scalar_lanes(
-            result,
-            av,
-            grad,
-            lambda x, g, r: xp.where((x <= lo) | (x >= hi), r.dtype.type(0), g),
-            nan_only=True,
-        )
+        return _masked_gradient(grad, av, (av > lo) & (av < hi), lambda x: (x <= lo) | (x >= hi))
 
 
 class Threshold(Op):
@@ -348,16 +355,15 @@ def _shrink_backward(ctx, grad):
     zero a NaN input, its element-at-a-time loop passes the gradient there."""
     av = _input_array(ctx.saved[0])
     lambd = av.dtype.type(ctx.lambd)
-    result = D.mask(grad, (av > lambd) | (av < -lambd))
-    if not D.is_array(result):
-        return result
-    return _redo_scalar_lanes(
-        result,
-        av,
-        grad,
-        lambda x, g, r: xp.where((x >= -lambd) & (x <= lambd), r.dtype.type(0), g),
-        nan_only=True,
-    )
+    passes = (av > lambd) | (av < -lambd)
+    return _masked_gradient(grad, av, passes, lambda x: (x >= -lambd) & (x <= lambd))
+
+
+def _save_band(ctx, a, lambd):
+    """Keep what ``_shrink_backward`` needs; ``lambd`` in ``a``'s dtype, as PyTorch uses it."""
+    ctx.save(a)
+    ctx.lambd = lambd
+    return a.dtype.type(lambd)
 
 
 class Softshrink(Op):
@@ -368,9 +374,7 @@ class Softshrink(Op):
 
     @staticmethod
     def forward(ctx, a, lambd=0.5):
-        ctx.save(a)
-        ctx.lambd = lambd
-        lam = a.dtype.type(lambd)
+        lam = _save_band(ctx, a, lambd)
         out = a - xp.clip(a, -lam, lam)  # exactly a -/+ lambd outside, +0.0 inside, NaN at NaN
         # PyTorch's element-at-a-time loop writes a * 0 inside: -0.0 for a negative a
         return _redo_scalar_lanes(
@@ -378,18 +382,19 @@ class Softshrink(Op):
         )
 
 
-class Hardshrink(Op):
-    """a where |a| > lambd, else 0 (NaN stays NaN)."""
-
-    keeps_ctx_arrays = False
-    backward = staticmethod(_shrink_backward)
+class Hardshrink(Softshrink):
+    """a where |a| > lambd, else 0 (NaN stays NaN); Softshrink's band and backward."""
 
     @staticmethod
     def forward(ctx, a, lambd=0.5):
-        ctx.save(a)
-        ctx.lambd = lambd
-        lam = a.dtype.type(lambd)
+        lam = _save_band(ctx, a, lambd)
         return xp.where((a >= -lam) & (a <= lam), a.dtype.type(0), a)
+
+
+def _relu6_of_a_plus_3(a):
+    """min(max(a + 3, 0), 6) in ``a``'s dtype: the gate of hardsigmoid and hardswish."""
+    t = a.dtype.type
+    return xp.minimum(xp.maximum(a + t(3), t(0)), t(6))
 
 
 class Hardsigmoid(Op):
@@ -400,8 +405,7 @@ class Hardsigmoid(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
-        t = a.dtype.type
-        return xp.minimum(xp.maximum(a + t(3), t(0)), t(6)) / t(6)
+        return _relu6_of_a_plus_3(a) / a.dtype.type(6)
 
     @staticmethod
     def backward(ctx, grad):
@@ -422,8 +426,7 @@ class Hardswish(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
-        t = a.dtype.type
-        return a * xp.minimum(xp.maximum(a + t(3), t(0)), t(6)) / t(6)
+        return a * _relu6_of_a_plus_3(a) / a.dtype.type(6)
 
     @staticmethod
     def backward(ctx, grad):
