@@ -249,3 +249,15 @@ def test_the_reported_nan_example(fn):
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[1], grads[0])
     assert np.isfinite(grads[1][0])  # PyTorch passes a finite gradient at the NaN input
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_l1_norm_uses_pytorchs_sign_at_nan(dtype):
+    """sign(NaN) is 0 in PyTorch, and the 1-norm's gradient is sign(x) * grad: 0 at a NaN
+    input (the shared sign of the backward helpers, not only the ``sign`` op)."""
+    grads = []
+    for m in (torch, gg):
+        x = m.tensor([NAN, -2.0, 1.0, 0.0, -0.0], dtype=getattr(m, dtype), requires_grad=True)
+        x.norm(1).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])

@@ -40,7 +40,16 @@ def sqrt(x):
 
 
 def sign(x):
-    return xp.sign(x) if isinstance(x, ARRAYS) else x.sign()
+    """PyTorch's sign, ``(0 < x) - (x < 0)``: -1, 0 or 1, and 0 for NaN (NaN in NumPy's)."""
+    if not isinstance(x, ARRAYS):
+        return x.sign()
+    out = xp.sign(x)
+    if out.dtype.kind == "f":
+        if out.ndim:
+            out[xp.isnan(out)] = 0
+        elif out != out:
+            out = out.dtype.type(0)
+    return out
 
 
 def tanh(x):
@@ -62,6 +71,12 @@ def where(cond, a, b):
     from glassgrad.ops.elementwise import where as twhere
 
     return twhere(_const(cond), a, b)
+
+
+def zeros_like(x):
+    """A gradient of zeros shaped as ``x``: exactly 0 even where ``x`` is NaN or inf, as
+    PyTorch's zero derivatives are (``x * 0`` keeps a tensor ``x`` in the graph)."""
+    return xp.zeros_like(x) if isinstance(x, ARRAYS) else x * 0
 
 
 def mask(x, cond):

@@ -751,19 +751,7 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        a = ctx.saved[0]
-        return grad * (_torch_sign(a) if D.is_array(a) else a.sign())
-
-
-def _torch_sign(a):
-    """NumPy's sign, but 0 for NaN: PyTorch computes (0 < a) - (a < 0)."""
-    out = xp.sign(a)
-    if out.dtype.kind == "f":
-        if out.ndim:
-            out[xp.isnan(out)] = 0
-        elif out != out:
-            out = out.dtype.type(0)
-    return out
+        return grad * D.sign(ctx.saved[0])
 
 
 class Sign(Op):
@@ -771,11 +759,11 @@ class Sign(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return _torch_sign(a)
+        return D.sign(a)
 
     @staticmethod
     def backward(ctx, grad):
-        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
+        return D.zeros_like(grad)
 
 
 class Sgn(Sign):
@@ -791,7 +779,7 @@ class Floor(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
+        return D.zeros_like(grad)
 
 
 class Ceil(Op):
@@ -803,7 +791,7 @@ class Ceil(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
+        return D.zeros_like(grad)
 
 
 class Round(Op):
@@ -815,7 +803,7 @@ class Round(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
+        return D.zeros_like(grad)
 
 
 class RoundDecimals(Round):
@@ -833,7 +821,7 @@ class Trunc(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return xp.zeros_like(grad) if D.is_array(grad) else grad * 0
+        return D.zeros_like(grad)
 
 
 class Clamp(Op):
