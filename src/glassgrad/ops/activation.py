@@ -99,11 +99,6 @@ def _redo_scalar_lanes(result, a, grad, scalar, steps: int = 1, nan_only: bool =
     return result
 
 
-def _input_array(x):
-    """The array behind a saved input (a tensor when the backward is itself recorded)."""
-    return x if D.is_array(x) else x._data
-
-
 class LeakyRelu(Op):
     """a if a > 0 else slope * a."""
 
@@ -116,8 +111,7 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(ctx, grad):
         a = ctx.saved[0]
-        av = a if D.is_array(a) else a._data
-        return D.where(av > 0, grad, grad * ctx.slope)
+        return D.where(D.value(a) > 0, grad, grad * ctx.slope)
 
 
 class LeakyReluResult(LeakyRelu):
@@ -159,7 +153,7 @@ class Elu(Op):
         # first branch, the element-at-a-time loop to the second).
         (a,) = ctx.saved
         pos, neg, ipt = ctx.coefs
-        av = _input_array(a)
+        av = D.value(a)
         positive = av > 0
         negative = D.where(positive, 0.0, a)  # exp only of the negative part: no overflow
         z = negative * ipt
@@ -208,7 +202,7 @@ class EluResult(Elu):
         # where out <= 0, else grad * scale (a NaN result as for ``Elu``)
         (out,) = ctx.saved
         pos, neg, ipt = ctx.coefs
-        ov = _input_array(out)
+        ov = D.value(out)
         return _elu_nan_lanes(D.where(ov > 0, grad * pos, grad * ipt * (out + neg)), ov, grad, pos)
 
 
@@ -321,7 +315,7 @@ class Hardtanh(Op):
         # PyTorch's hardtanh_backward: grad where min_val < a < max_val, else 0 (even where grad
         # is NaN). Its element-at-a-time loop tests a <= min_val or a >= max_val instead, so
         # there a NaN input passes the gradient.
-        av = _input_array(ctx.saved[0])
+        av = D.value(ctx.saved[0])
         lo, hi = ctx.bounds
         return _masked_gradient(grad, av, (av > lo) & (av < hi), lambda x: (x <= lo) | (x >= hi))
 
@@ -340,7 +334,7 @@ class Threshold(Op):
     @staticmethod
     def backward(ctx, grad):
         # PyTorch's threshold_backward: 0 where a <= threshold (even where grad is NaN)
-        av = _input_array(ctx.saved[0])
+        av = D.value(ctx.saved[0])
         return D.mask(grad, ~(av <= av.dtype.type(ctx.threshold)))
 
 
@@ -353,7 +347,7 @@ class ThresholdResult(Threshold):
 def _shrink_backward(ctx, grad):
     """PyTorch's shrink_backward: 0 where -lambd <= a <= lambd, else grad; its SIMD lanes also
     zero a NaN input, its element-at-a-time loop passes the gradient there."""
-    av = _input_array(ctx.saved[0])
+    av = D.value(ctx.saved[0])
     lambd = av.dtype.type(ctx.lambd)
     passes = (av > lambd) | (av < -lambd)
     return _masked_gradient(grad, av, passes, lambda x: (x >= -lambd) & (x <= lambd))
@@ -411,7 +405,7 @@ class Hardsigmoid(Op):
     def backward(ctx, grad):
         # PyTorch's hardsigmoid_backward: grad * (1/6 rounded to float32, in every dtype)
         # where -3 < a < 3, else 0
-        av = _input_array(ctx.saved[0])
+        av = D.value(ctx.saved[0])
         return D.mask(grad * _ONE_SIXTH, (av > -3) & (av < 3))
 
 
@@ -434,7 +428,7 @@ class Hardswish(Op):
         # (SIMD lanes send a NaN input to the middle formula, the element-at-a-time loop to
         # the last branch).
         a = ctx.saved[0]
-        av = _input_array(a)
+        av = D.value(a)
         middle = grad * (a / 3 + 0.5)
         result = D.mask(D.where(av >= 3, grad, middle), ~(av <= -3))
         if not D.is_array(result):
@@ -459,7 +453,7 @@ class PreluKernel(Op):
         # PyTorch's _prelu_kernel_backward: grad where a > 0, else weight * grad; the weight
         # gets a * grad where a <= 0 (NaN included), summed over the broadcast dimensions
         a, weight = ctx.saved
-        positive = _input_array(a) > 0
+        positive = D.value(a) > 0
         grad_a = D.where(positive, grad, weight * grad)
         grad_weight = D.where(positive, 0.0, a * grad)
         return grad_a, grad_weight
