@@ -48,6 +48,7 @@ _UFUNCS = {
     "pow": xp.power,
 }
 _OUT_OF_PLACE = {"add": E.add, "sub": E.sub, "mul": E.mul, "div": E.div, "pow": E.pow}
+_byte_bounds = xp.lib.array_utils.byte_bounds  # (first byte, one past the last) of an array
 
 
 class Fill(Op):
@@ -107,14 +108,14 @@ class AsStrided(Index):
 def check_inplace(t: Tensor, recording: bool) -> None:
     """Refuse in-place changes PyTorch refuses: to a leaf (or its view) that requires grad."""
     if not t._data.flags.writeable:
-        if not t._data.size:  # an expanded empty tensor: nothing to write, nothing shared
-            t._data = xp.empty(t._data.shape, t._data.dtype)
-            return check_inplace(t, recording)
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to "
-            f"a single memory location (an expanded tensor of shape {list(t.shape)}). Please "
-            "clone() the tensor before performing the operation."
-        )
+        if t._data.size:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                f"a single memory location (an expanded tensor of shape {list(t.shape)}). Please "
+                "clone() the tensor before performing the operation."
+            )
+        # an expanded empty tensor: nothing to write, nothing shared
+        t._data = xp.empty(t._data.shape, t._data.dtype)
     if not recording:
         return
     if t._rg and t.grad_fn is None:
@@ -135,7 +136,8 @@ def check_no_partial_overlap(target, source) -> None:
         return
     if not (_dense(target) and _dense(source)):
         return
-    if _extent(target) == _extent(source) and target.strides == source.strides:
+    same_bounds = _byte_bounds(target) == _byte_bounds(source)
+    if same_bounds and target.strides == source.strides:
         return  # the very same elements: each is read before it is written
     raise RuntimeError(
         "unsupported operation: some elements of the input tensor and the written-to tensor "
@@ -154,13 +156,6 @@ def _dense(a) -> bool:
             return False
         step *= size
     return True
-
-
-def _extent(a) -> tuple:
-    start = a.__array_interface__["data"][0] + sum(
-        st * (n - 1) for st, n in zip(a.strides, a.shape) if st < 0
-    )
-    return start, start + a.size * a.itemsize
 
 
 def _cast_error(t: Tensor, result: _dtypes.dtype, op: str) -> RuntimeError:
@@ -276,9 +271,8 @@ def _positions_in(base, view):
     ``None`` when ``view`` does not lie in ``base``'s memory (a copy, not a view).
     """
     item = base.itemsize
-    byte_bounds = xp.lib.array_utils.byte_bounds
-    low, high = byte_bounds(base)
-    view_low, view_high = byte_bounds(view)
+    low, high = _byte_bounds(base)
+    view_low, view_high = _byte_bounds(view)
     if not view.size or view_low < low or view_high > high or view.itemsize != item:
         return None
     scratch = xp.full((high - low) // item, -1, dtype=xp.int64)
