@@ -244,11 +244,9 @@ _SUBMODULES = {
     "cuda",
     "backends",
     "linalg",
-    "random",
     "testing",
     "serialization",
     "datasets",
-    "functional",
 }
 
 
