@@ -47,7 +47,9 @@ def assert_close(
     Tensors (and NumPy arrays) must agree in shape and, by default, dtype; their values must
     satisfy ``|actual - expected| <= atol + rtol * |expected|`` elementwise, with PyTorch's
     default tolerances for the dtype when ``rtol`` and ``atol`` are omitted (exact for integers
-    and bools). Sequences and mappings are compared item by item.
+    and bools). Sequences and mappings are compared item by item. ``allow_subclasses``,
+    ``check_device`` and ``check_layout`` are accepted for PyTorch's signature: glassgrad has one
+    tensor class, one device and one layout.
 
     Example:
         >>> import glassgrad as torch
