@@ -44,6 +44,7 @@ class Vertex:
     y: float = 0.0
     pred: list = field(default_factory=list)
     succ: list = field(default_factory=list)
+    ports: dict = field(default_factory=dict)  # id(neighbour) -> offset of the edge's end
 
 
 @dataclass
@@ -78,6 +79,9 @@ def layered_layout(
     chains = [_chain(vertices, k, edge, rank) for k, edge in enumerate(edges)]
     layers = _initial_order(vertices, edges)
     _reduce_crossings(layers)
+    for layer in layers:
+        for v in layer:
+            _set_ports(v, layers)
     _place_columns(layers, ranksep, margin)
     _place_rows(layers, nodesep)
     top = min(v.y - v.up for v in vertices)
@@ -225,7 +229,7 @@ def _pack(layer: list, nodesep: float) -> None:
     for i, v in enumerate(layer):
         if i:
             offset += layer[i - 1].down + nodesep + v.up
-        pulls = [(n.y, _weight(v, n)) for n in v.pred + v.succ]
+        pulls = [(_end(n, v) - v.ports[id(n)], _weight(v, n)) for n in v.pred + v.succ]
         total = sum(w for _, w in pulls)
         target = sum(y * w for y, w in pulls) / total if total else v.y
         offsets.append(offset)
@@ -249,22 +253,28 @@ def _weight(a: Vertex, b: Vertex) -> float:
     return WEIGHTS[(a.node is None) + (b.node is None)]
 
 
-def _ports(v: Vertex, ends: list, half: float) -> dict:
-    """Where edges attach on a box's side: spread over its height, in the order of the
-    vertices at their other ends (so they do not cross at the box)."""
-    if len(ends) < 2:
-        return {id(e): v.y for e in ends}
-    step = min(2 * half * 0.6 / (len(ends) - 1), 12.0)
-    ordered = sorted(ends, key=lambda e: e.y)
-    first = v.y - step * (len(ends) - 1) / 2
-    return {id(e): first + k * step for k, e in enumerate(ordered)}
+def _set_ports(v: Vertex, layers: list) -> None:
+    """Where edges attach on a box's side: spread over its height in the order of the
+    vertices at their other ends (so they do not cross at the box); dummies: the anchor."""
+    for ends in (v.pred, v.succ):
+        if v.node is None or len(ends) < 2:
+            v.ports.update((id(e), 0.0) for e in ends)
+            continue
+        step = min(2 * v.up * 0.6 / (len(ends) - 1), 12.0)
+        ordered = sorted(ends, key=lambda e: layers[e.layer].index(e))
+        v.ports.update((id(e), step * (k - (len(ends) - 1) / 2)) for k, e in enumerate(ordered))
+
+
+def _end(v: Vertex, towards: Vertex) -> float:
+    """Height where the edge from ``v`` to its neighbour ``towards`` leaves ``v``."""
+    return v.y + v.ports[id(towards)]
 
 
 def _route(vertices: list, chain: list) -> Route:
     source, target = vertices[chain[0]], vertices[chain[-1]]
     dummies = [vertices[i] for i in chain[1:-1]]
-    out_y = _ports(source, source.succ, source.up)[id(dummies[0])]
-    in_y = _ports(target, target.pred, target.up)[id(dummies[-1])]
+    out_y = _end(source, dummies[0])
+    in_y = _end(target, dummies[-1])
     right = source.x + source.width / 2
     runs = [(right, max(right, _column_right(vertices, source)), out_y)]
     label_at = None
