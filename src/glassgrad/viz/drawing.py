@@ -12,7 +12,7 @@ from html import escape
 
 from glassgrad.viz.layout import layered_layout
 
-__all__ = ["STYLES", "text_width", "draw_svg"]
+__all__ = ["STYLES", "Picture", "text_width", "draw_svg", "draw_with_matplotlib"]
 
 FONT = "Helvetica, Arial, 'DejaVu Sans', sans-serif"
 NODE_FONT, EDGE_FONT = 11.0, 10.0
@@ -34,7 +34,7 @@ STYLES = {
 # DejaVu Sans advance widths in ems, grouped; characters not listed count as 0.65 em.
 _GROUPS = {
     0.28: "ijlI'`|.,:;!",
-    0.35: "ftJ()[]-/\\\"·ᵀ",
+    0.35: 'ftJ()[]-/\\"·ᵀ',
     0.42: "r{}*",
     0.53: "csz?_",
     0.6: "kvxyFLTYaeθ",
@@ -50,9 +50,7 @@ _WIDTHS[" "] = 0.32
 
 def text_width(text: str, size: float) -> float:
     """Width of one line of ``text`` at font ``size`` (combining marks take no room)."""
-    return size * sum(
-        0.0 if 0x300 <= ord(ch) < 0x370 else _WIDTHS.get(ch, 0.65) for ch in text
-    )
+    return size * sum(0.0 if 0x300 <= ord(ch) < 0x370 else _WIDTHS.get(ch, 0.65) for ch in text)
 
 
 def _block(lines: list, size: float) -> tuple:
@@ -66,81 +64,148 @@ def _node_size(kind: str, lines: list) -> tuple:
     return max(MIN_W, width + 2 * PAD_X), max(MIN_H, height + 2 * PAD_Y)
 
 
+class Picture:
+    """The laid-out picture, ready for any backend: boxes, edge paths, labels.
+
+    Attributes:
+        width, height: size in points (y grows downwards, as in SVG).
+        boxes: ``(kind, lines, (x, y) centre, (w, h))`` per node.
+        edges: ``(commands, arrowhead, label lines or None, label (x, top))`` per edge;
+            commands are ``("M", p)``, ``("L", p)`` and ``("C", c1, c2, p)``.
+    """
+
+    def __init__(self, nodes: list, edges: list):
+        node_lines = [label.split("\n") for _, label in nodes]
+        sizes = [_node_size(kind, lines) for (kind, _), lines in zip(nodes, node_lines)]
+        edge_lines = [None if text is None else text.split("\n") for _, _, text in edges]
+        label_sizes = [None if lines is None else _block(lines, EDGE_FONT) for lines in edge_lines]
+        layout = layered_layout(sizes, [(u, v, s) for (u, v, _), s in zip(edges, label_sizes)])
+        self.width, self.height = layout.width, layout.height
+        self.boxes = [
+            (kind, lines, centre, size)
+            for (kind, _), lines, centre, size in zip(nodes, node_lines, layout.centres, sizes)
+        ]
+        self.edges = []
+        for route, lines in zip(layout.routes, edge_lines):
+            commands, head = _edge_path(route.runs)
+            label_top = None
+            if lines is not None and route.label_at is not None:
+                x, y = route.label_at
+                label_top = (x, y - 2 - len(lines) * EDGE_FONT * LINE)
+            self.edges.append((commands, head, lines, label_top))
+
+
+def _edge_path(runs: list) -> tuple:
+    """Horizontal runs joined by S-curves with horizontal tangents (they stay inside the
+    gaps between columns), ending ``ARROW`` before the box, plus the arrowhead's corners."""
+    end_x, end_y = runs[-1][1], runs[-1][2]
+    tip = end_x - ARROW
+    commands = [("M", (runs[0][0], runs[0][2]))]
+    for i, (x0, x1, y) in enumerate(runs):
+        last = i == len(runs) - 1
+        if i:
+            prev_x, prev_y = runs[i - 1][1], runs[i - 1][2]
+            start = min(x0, tip) if last else x0
+            mid = (prev_x + start) / 2
+            commands.append(("C", (mid, prev_y), (mid, y), (start, y)))
+        commands.append(("L", (tip if last else x1, y)))
+    head = [(end_x, end_y), (tip, end_y - 3.5), (tip, end_y + 3.5)]
+    return commands, head
+
+
 def draw_svg(nodes: list, edges: list) -> str:
     """SVG text for ``nodes`` ``[(kind, label)]`` and ``edges``
     ``[(source, target, label or None)]`` (indices into ``nodes``)."""
-    node_lines = [label.split("\n") for _, label in nodes]
-    sizes = [_node_size(kind, lines) for (kind, _), lines in zip(nodes, node_lines)]
-    edge_lines = [None if label is None else label.split("\n") for _, _, label in edges]
-    label_sizes = [None if lines is None else _block(lines, EDGE_FONT) for lines in edge_lines]
-    layout = layered_layout(sizes, [(u, v, s) for (u, v, _), s in zip(edges, label_sizes)])
+    pic = Picture(nodes, edges)
     out = [
         '<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{layout.width:.0f}pt" '
-        f'height="{layout.height:.0f}pt" viewBox="0 0 {layout.width:.2f} {layout.height:.2f}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{pic.width:.0f}pt" '
+        f'height="{pic.height:.0f}pt" viewBox="0 0 {pic.width:.2f} {pic.height:.2f}">',
         '<g class="graph">',
-        f'<rect width="100%" height="100%" fill="#ffffff"/>',
+        '<rect width="100%" height="100%" fill="#ffffff"/>',
     ]
-    for k, (route, lines) in enumerate(zip(layout.routes, edge_lines)):
-        out.append(_edge_svg(k, edges[k], route, lines))
-    for k, ((kind, _), lines) in enumerate(zip(nodes, node_lines)):
-        out.append(_node_svg(k, kind, lines, layout.centres[k], sizes[k]))
+    for k, ((commands, head, lines, label_top), (u, v, _)) in enumerate(zip(pic.edges, edges)):
+        d = " ".join(c[0] + " ".join(f"{x:.2f},{y:.2f}" for x, y in c[1:]) for c in commands)
+        points = " ".join(f"{x:.2f},{y:.2f}" for x, y in head)
+        out.append(
+            f'<g id="edge{k}" class="edge"><title>node{u}-&gt;node{v}</title>'
+            f'<path fill="none" stroke="{EDGE_COLOUR}" d="{d}"/>'
+            f'<polygon fill="{EDGE_COLOUR}" stroke="{EDGE_COLOUR}" points="{points}"/>'
+            + ("" if lines is None else _svg_text(lines, *label_top, EDGE_FONT, GRAD_COLOUR))
+            + "</g>"
+        )
+    for k, (kind, lines, (x, y), (w, h)) in enumerate(pic.boxes):
+        fill, stroke, rounded, ink = STYLES[kind]
+        out.append(f'<g id="node{k}" class="node {kind}"><title>{escape(lines[0])}</title>')
+        if fill is not None:
+            corner = ' rx="6" ry="6"' if rounded else ""
+            out.append(
+                f'<rect x="{x - w / 2:.2f}" y="{y - h / 2:.2f}" width="{w:.2f}" '
+                f'height="{h:.2f}"{corner} fill="{fill}" stroke="{stroke}"/>'
+            )
+        top = y - len(lines) * NODE_FONT * LINE / 2
+        out.append(_svg_text(lines, x, top, NODE_FONT, ink) + "</g>")
     out.append("</g>\n</svg>\n")
     return "\n".join(out)
 
 
-def _text(lines: list, x: float, top: float, size: float, colour: str) -> str:
-    """Centred lines starting at ``top``; the baseline sits ~0.8 em below each line's top."""
-    spans = []
+def _baseline(top: float, i: int, size: float) -> float:
+    """Baseline of line ``i`` of a block starting at ``top`` (~0.35 em below the line's middle)."""
+    return top + i * size * LINE + size * (LINE + 0.7) / 2
+
+
+def _svg_text(lines: list, x: float, top: float, size: float, colour: str) -> str:
+    return "".join(
+        f'<text x="{x:.2f}" y="{_baseline(top, i, size):.2f}" text-anchor="middle" '
+        f'font-family="{FONT}" font-size="{size:.1f}" fill="{colour}">{escape(line)}</text>'
+        for i, line in enumerate(lines)
+    )
+
+
+def draw_with_matplotlib(nodes: list, edges: list, path, fmt: str) -> None:
+    """Write the picture as ``fmt`` (png, pdf, ...) with matplotlib, whose bundled DejaVu
+    Sans is the font the boxes were sized for."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon
+    from matplotlib.path import Path as MplPath
+
+    pic = Picture(nodes, edges)
+    fig = Figure(figsize=(pic.width / 72, pic.height / 72))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, pic.width)
+    ax.set_ylim(pic.height, 0)
+    ax.axis("off")
+    codes = {"M": MplPath.MOVETO, "L": MplPath.LINETO, "C": MplPath.CURVE4}
+    for commands, head, lines, label_top in pic.edges:
+        vertices, kinds = [], []
+        for command, *points in commands:
+            vertices.extend(points)
+            kinds.extend([codes[command]] * len(points))
+        ax.add_patch(PathPatch(MplPath(vertices, kinds), fill=False, ec=EDGE_COLOUR, lw=0.8))
+        ax.add_patch(Polygon(head, closed=True, fc=EDGE_COLOUR, ec=EDGE_COLOUR, lw=0.8))
+        if lines is not None:
+            _mpl_text(ax, lines, *label_top, EDGE_FONT, GRAD_COLOUR)
+    for kind, lines, (x, y), (w, h) in pic.boxes:
+        fill, stroke, rounded, ink = STYLES[kind]
+        if fill is not None:
+            style = "round,pad=0,rounding_size=6" if rounded else "square,pad=0"
+            box = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle=style, lw=0.8)
+            box.set(facecolor=fill, edgecolor=stroke)
+            ax.add_patch(box)
+        _mpl_text(ax, lines, x, y - len(lines) * NODE_FONT * LINE / 2, NODE_FONT, ink)
+    fig.savefig(path, format=fmt, dpi=144, facecolor="white")
+
+
+def _mpl_text(ax, lines: list, x: float, top: float, size: float, colour: str) -> None:
     for i, line in enumerate(lines):
-        y = top + i * size * LINE + size * (LINE + 0.7) / 2
-        spans.append(
-            f'<text x="{x:.2f}" y="{y:.2f}" text-anchor="middle" font-family="{FONT}" '
-            f'font-size="{size:.1f}" fill="{colour}">{escape(line)}</text>'
+        y = _baseline(top, i, size)
+        ax.text(
+            x,
+            y,
+            line,
+            ha="center",
+            va="baseline",
+            fontsize=size,
+            color=colour,
+            family="DejaVu Sans",
         )
-    return "".join(spans)
-
-
-def _node_svg(k: int, kind: str, lines: list, centre: tuple, size: tuple) -> str:
-    fill, stroke, rounded, ink = STYLES[kind]
-    (x, y), (w, h) = centre, size
-    parts = [f'<g id="node{k}" class="node {kind}"><title>{escape(lines[0])}</title>']
-    if fill is not None:
-        corner = ' rx="6" ry="6"' if rounded else ""
-        parts.append(
-            f'<rect x="{x - w / 2:.2f}" y="{y - h / 2:.2f}" width="{w:.2f}" height="{h:.2f}"'
-            f'{corner} fill="{fill}" stroke="{stroke}"/>'
-        )
-    text_h = len(lines) * NODE_FONT * LINE
-    parts.append(_text(lines, x, y - text_h / 2, NODE_FONT, ink))
-    parts.append("</g>")
-    return "".join(parts)
-
-
-def _edge_svg(k: int, edge: tuple, route, lines) -> str:
-    """A path of horizontal runs joined by S-curves, an arrowhead, and the label above
-    the line."""
-    runs = route.runs
-    end_x, end_y = runs[-1][1], runs[-1][2]
-    tip = end_x - ARROW
-    path = [f"M{runs[0][0]:.2f},{runs[0][2]:.2f}"]
-    for i, (x0, x1, y) in enumerate(runs):
-        if i:
-            prev_x, prev_y = runs[i - 1][1], runs[i - 1][2]
-            start = min(x0, tip) if i == len(runs) - 1 else x0
-            mid = (prev_x + start) / 2
-            path.append(f"C{mid:.2f},{prev_y:.2f} {mid:.2f},{y:.2f} {start:.2f},{y:.2f}")
-        last = tip if i == len(runs) - 1 else x1
-        path.append(f"L{last:.2f},{y:.2f}")
-    head = f"{end_x:.2f},{end_y:.2f} {tip:.2f},{end_y - 3.5:.2f} {tip:.2f},{end_y + 3.5:.2f}"
-    parts = [
-        f'<g id="edge{k}" class="edge"><title>n{edge[0]}-&gt;n{edge[1]}</title>',
-        f'<path fill="none" stroke="{EDGE_COLOUR}" d="{" ".join(path)}"/>',
-        f'<polygon fill="{EDGE_COLOUR}" stroke="{EDGE_COLOUR}" points="{head}"/>',
-    ]
-    if lines is not None and route.label_at is not None:
-        x, y = route.label_at
-        text_h = len(lines) * EDGE_FONT * LINE
-        parts.append(_text(lines, x, y - 2 - text_h, EDGE_FONT, GRAD_COLOUR))
-    parts.append("</g>")
-    return "".join(parts)

@@ -596,23 +596,34 @@ class Graph:
         return _dot_pipe(self.to_dot(), "svg").decode("utf-8")
 
     def render(self, path, engine: str = "auto") -> Path:
-        """Write the picture; the format comes from the suffix: ``.svg`` always works,
-        ``.dot`` is the DOT text, ``.png``/``.pdf`` and other Graphviz formats need system
-        Graphviz. ``engine`` as in :meth:`to_svg`."""
+        """Write the picture; the format comes from the suffix (.svg, .png, .pdf, or .dot
+        for the DOT text). ``engine`` as in :meth:`to_svg`; without Graphviz, formats
+        other than SVG are drawn with matplotlib."""
         path = Path(path)
         fmt = path.suffix.lstrip(".").lower() or "png"
         if fmt in ("dot", "gv"):
             path.write_text(self.to_dot(), encoding="utf-8")
         elif fmt == "svg":
             path.write_text(self.to_svg(engine), encoding="utf-8")
-        else:
-            if _engine(engine) == "builtin":
-                raise RuntimeError(
-                    f"writing .{fmt} needs Graphviz: {_dot_missing()}; "
-                    "without it glassgrad draws .svg itself (render('graph.svg'))"
-                )
+        elif _engine(engine) == "dot":
             path.write_bytes(_dot_pipe(self.to_dot(), fmt))
+        else:
+            self._draw_with_matplotlib(path, fmt)
         return path
+
+    def _draw_with_matplotlib(self, path: Path, fmt: str) -> None:
+        if importlib.util.find_spec("matplotlib") is None:
+            raise RuntimeError(
+                f"writing .{fmt} needs matplotlib (pip install matplotlib) or Graphviz "
+                f"({_dot_missing()}); a .svg or .dot path needs neither"
+            )
+        from matplotlib.figure import Figure
+
+        from glassgrad.viz.drawing import draw_with_matplotlib
+
+        if fmt not in Figure().canvas.get_supported_filetypes():
+            raise ValueError(f"cannot write .{fmt}: use .svg, .png, .pdf or .dot")
+        draw_with_matplotlib(*self.scene(), path, fmt)
 
     def _repr_svg_(self) -> str:
         return self.to_svg()

@@ -73,9 +73,7 @@ def layered_layout(
     ``[(source, target, label_size or None)]`` (a DAG; for each target its edges in input
     order, first on top)."""
     rank = _ranks(len(sizes), edges)
-    vertices = [
-        Vertex(2 * rank[i], w, h / 2, h / 2, node=i) for i, (w, h) in enumerate(sizes)
-    ]
+    vertices = [Vertex(2 * rank[i], w, h / 2, h / 2, node=i) for i, (w, h) in enumerate(sizes)]
     chains = [_chain(vertices, k, edge, rank) for k, edge in enumerate(edges)]
     layers = _initial_order(vertices, edges)
     _reduce_crossings(layers)
@@ -150,9 +148,7 @@ def _initial_order(vertices: list, edges: list) -> list:
         key[id(v)] = (index,)
     for layer in reversed(layers[:-1]):
         for v in layer:
-            key[id(v)] = min(
-                (key[id(s)] + (s.pred.index(v),) for s in v.succ), default=(len(key),)
-            )
+            key[id(v)] = min((key[id(s)] + (s.pred.index(v),) for s in v.succ), default=(len(key),))
         layer.sort(key=lambda v: key[id(v)])
     return layers
 
