@@ -42,6 +42,7 @@ class Vertex:
     edge: int | None = None
     x: float = 0.0
     y: float = 0.0
+    column: tuple = (0.0, 0.0)  # left and right end of its column
     pred: list = field(default_factory=list)
     succ: list = field(default_factory=list)
     ports: dict = field(default_factory=dict)  # id(neighbour) -> offset of the edge's end
@@ -199,6 +200,7 @@ def _place_columns(layers: list, ranksep: float, margin: float) -> None:
         width = max((v.width for v in layer), default=0.0)
         for v in layer:
             v.x = left + width / 2
+            v.column = (left, left + width)
         left += width + ranksep
 
 
@@ -272,21 +274,11 @@ def _route(vertices: list, chain: list) -> Route:
     out_y = _end(source, dummies[0])
     in_y = _end(target, dummies[-1])
     right = source.x + source.width / 2
-    runs = [(right, max(right, _column_right(vertices, source)), out_y)]
+    runs = [(right, source.column[1], out_y)]
     label_at = None
-    for d in dummies:
-        half = d.width / 2
-        runs.append((d.x - half, d.x + half, d.y))
+    for d in dummies:  # across the whole column, so curves stay in the gaps
+        runs.append((*d.column, d.y))
         if d.width:
             label_at = (d.x, d.y)
-    left = target.x - target.width / 2
-    runs.append((min(left, _column_left(vertices, target)), left, in_y))
+    runs.append((target.column[0], target.x - target.width / 2, in_y))
     return Route(runs, label_at)
-
-
-def _column_right(vertices: list, v: Vertex) -> float:
-    return max(u.x + u.width / 2 for u in vertices if u.layer == v.layer)
-
-
-def _column_left(vertices: list, v: Vertex) -> float:
-    return min(u.x - u.width / 2 for u in vertices if u.layer == v.layer)
