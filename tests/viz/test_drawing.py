@@ -141,6 +141,7 @@ def test_builtin_svg_is_readable(name):
     for d in paths:
         points = path_points(d)
         assert not [p for p in points for b in boxes if overlap((*p, *p), b, slack=0.5)]
+        assert not [p for p in points for b in labels if overlap((*p, *p), b, slack=0.5)]
     for i, a in enumerate(labels):
         assert not any(overlap(a, b) for b in boxes), "an edge label covers a box"
         assert not any(overlap(a, b) for b in labels[i + 1 :]), "two edge labels overlap"
