@@ -157,7 +157,7 @@ def test_text_fits_its_box():
 def test_same_colours_and_shapes_as_the_dot_text():
     svg = seed_graph().to_svg()
     assert 'fill="#cfe8ff" stroke="#1d4ed8"' in svg  # the leaf w, rounded
-    assert 'rx="6" ry="6" fill="#cfe8ff"' in svg
+    assert 'rx="10" ry="10" fill="#cfe8ff"' in svg
     assert 'height="36.00" fill="#fff4c2" stroke="#a16207"' not in svg  # ops grow to fit
     assert svg.count('fill="#fff4c2" stroke="#a16207"') == 3  # three op boxes, square
     assert svg.count('fill="#b91c1c"') == 4  # red gradient labels: 3 × "grad −2", "grad 1"

@@ -138,7 +138,7 @@ def draw_svg(nodes: list, edges: list) -> str:
         fill, stroke, rounded, ink = STYLES[kind]
         out.append(f'<g id="node{k}" class="node {kind}"><title>{escape(lines[0])}</title>')
         if fill is not None:
-            corner = ' rx="6" ry="6"' if rounded else ""
+            corner = ' rx="10" ry="10"' if rounded else ""
             out.append(
                 f'<rect x="{x - w / 2:.2f}" y="{y - h / 2:.2f}" width="{w:.2f}" '
                 f'height="{h:.2f}"{corner} fill="{fill}" stroke="{stroke}"/>'
@@ -188,7 +188,7 @@ def draw_with_matplotlib(nodes: list, edges: list, path, fmt: str) -> None:
     for kind, lines, (x, y), (w, h) in pic.boxes:
         fill, stroke, rounded, ink = STYLES[kind]
         if fill is not None:
-            style = "round,pad=0,rounding_size=6" if rounded else "square,pad=0"
+            style = "round,pad=0,rounding_size=10" if rounded else "square,pad=0"
             box = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle=style, lw=0.8)
             box.set(facecolor=fill, edgecolor=stroke)
             ax.add_patch(box)
