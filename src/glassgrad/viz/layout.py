@@ -27,7 +27,7 @@ RELAXATIONS = 40  # vertical-position sweeps
 WEIGHTS = {0: 1.0, 1: 2.0, 2: 8.0}  # by number of dummy ends: long edges stay straight
 
 
-@dataclass
+@dataclass(eq=False)  # vertices are equal only to themselves
 class Vertex:
     """A box (``node`` is its index), or a dummy on an edge (``node`` None).
 
@@ -39,7 +39,6 @@ class Vertex:
     up: float
     down: float
     node: int | None = None
-    edge: int | None = None
     x: float = 0.0
     y: float = 0.0
     column: tuple = (0.0, 0.0)  # left and right end of its column
@@ -75,8 +74,8 @@ def layered_layout(
     order, first on top)."""
     rank = _ranks(len(sizes), edges)
     vertices = [Vertex(2 * rank[i], w, h / 2, h / 2, node=i) for i, (w, h) in enumerate(sizes)]
-    chains = [_chain(vertices, k, edge, rank) for k, edge in enumerate(edges)]
-    layers = _initial_order(vertices, edges)
+    chains = [_chain(vertices, edge, rank) for edge in edges]
+    layers = _initial_order(vertices)
     _reduce_crossings(layers)
     for layer in layers:
         for v in layer:
@@ -115,19 +114,19 @@ def _ranks(n: int, edges: list) -> list:
     return [depth - d for d in to_sink]
 
 
-def _chain(vertices: list, k: int, edge: tuple, rank: list) -> list:
-    """Split edge ``k`` into dummies, one per column it crosses; the middle one holds the
-    label. Returns the vertex indices from source to target."""
+def _chain(vertices: list, edge: tuple, rank: list) -> list:
+    """Split ``edge`` into dummies, one per column it crosses; the middle one of those in
+    gaps between box columns holds the label. Returns vertex indices, source to target."""
     u, v, label = edge
     first, last = 2 * rank[u] + 1, 2 * rank[v] - 1
-    middle = (first + last) // 2
+    middle = first + 2 * ((last - first) // 4)
     chain = [u]
     for layer in range(first, last + 1):
         if label is not None and layer == middle:
             lw, lh = label
-            dummy = Vertex(layer, lw + 6, lh + 3, 3, edge=k)
+            dummy = Vertex(layer, lw + 6, lh + 3, 3)
         else:
-            dummy = Vertex(layer, 0.0, 1, 1, edge=k)
+            dummy = Vertex(layer, 0.0, 1, 1)
         vertices.append(dummy)
         chain.append(len(vertices) - 1)
     chain.append(v)
@@ -137,7 +136,7 @@ def _chain(vertices: list, k: int, edge: tuple, rank: list) -> list:
     return chain
 
 
-def _initial_order(vertices: list, edges: list) -> list:
+def _initial_order(vertices: list) -> list:
     """Columns ordered from the sink backwards: a vertex goes next to its consumer, in the
     consumer's input order (so ``w * x`` draws w above x)."""
     count = max(v.layer for v in vertices) + 1
@@ -149,7 +148,7 @@ def _initial_order(vertices: list, edges: list) -> list:
         key[id(v)] = (index,)
     for layer in reversed(layers[:-1]):
         for v in layer:
-            key[id(v)] = min((key[id(s)] + (s.pred.index(v),) for s in v.succ), default=(len(key),))
+            key[id(v)] = min(key[id(s)] + (s.pred.index(v),) for s in v.succ)  # sinks are last
         layer.sort(key=lambda v: key[id(v)])
     return layers
 
