@@ -154,6 +154,22 @@ def test_text_fits_its_box():
         assert len(lines) * drawing.NODE_FONT * drawing.LINE < y1 - y0
 
 
+def test_text_widths_are_never_less_than_dejavu_sans():
+    """The width table must not underestimate the widest common default font."""
+    pytest.importorskip("matplotlib", reason="measuring DejaVu Sans needs matplotlib")
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(family="DejaVu Sans", size=drawing.NODE_FONT)
+    nodes, edges = mlp_graph().scene()
+    lines = {line for _, label in nodes for line in label.split("\n")}
+    lines |= {"".join(map(chr, range(32, 127))), "−×÷‖·∞θᵀŷ∂√∑αβγδεημλπσφψωτ…"}
+    measure = TextToPath().get_text_width_height_descent
+    for line in lines:
+        width = measure(line, font, ismath=False)[0]
+        assert width <= drawing.text_width(line, drawing.NODE_FONT) <= 1.15 * width + 1, line
+
+
 def test_same_colours_and_shapes_as_the_dot_text():
     svg = seed_graph().to_svg()
     assert 'fill="#cfe8ff" stroke="#1d4ed8"' in svg  # the leaf w, rounded

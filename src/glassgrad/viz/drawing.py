@@ -8,6 +8,7 @@ machines), so labels fit whichever of Helvetica, Arial or DejaVu Sans the viewer
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 from glassgrad.viz.layout import layered_layout
@@ -27,30 +28,39 @@ STYLES = {
     "leaf": ("#cfe8ff", "#1d4ed8", True, "#000000"),
     "op": ("#fff4c2", "#a16207", False, "#000000"),
     "const": ("#eeeeee", "#777777", True, "#000000"),
-    "number": (None, None, False, "#444444"),
     "out": (None, None, False, "#000000"),
 }
 
-# DejaVu Sans advance widths in ems, grouped; characters not listed count as 0.65 em.
+# DejaVu Sans advance widths in ems (measured, rounded up, grouped); other characters count
+# as 0.7 em, or 1 em when East Asian wide.
 _GROUPS = {
-    0.28: "ijlI'`|.,:;!",
-    0.35: 'ftJ()[]-/\\"·ᵀ',
-    0.42: "r{}*",
-    0.53: "csz?_",
-    0.6: "kvxyFLTYaeθ",
-    0.64: "0123456789bdghnopqu$SP#",
-    0.7: "ABEKRVXZ",
-    0.79: "CDGHNOQU&w",
-    0.84: "=+×÷−<>~^‖∞%",
-    0.98: "mMW@",
+    0.3: "'ijlIJ",
+    0.34: ",.·/:;\\|",
+    0.4: "f-()[]tᵀ",
+    0.46: '!r²³"',
+    0.54: "*_`‖∂?sz",
+    0.6: "LcεFkvxyγλ",
+    0.64: "PTYaeoθδπτ$0123456789ESbdghnpqu{}√Σβημσ",
+    0.7: "Kαφψ∑∇ABCRVXZ",
+    0.8: "UHN&DGOQ",
+    0.84: "w#+<=>^~−×÷∞ω≈≤≥",
+    1.0: "M%m@W…",
 }
 _WIDTHS = {ch: w for w, chars in _GROUPS.items() for ch in chars}
 _WIDTHS[" "] = 0.32
 
 
+def _char_width(ch: str) -> float:
+    if ch in _WIDTHS:
+        return _WIDTHS[ch]
+    if unicodedata.combining(ch):
+        return 0.0
+    return 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.7
+
+
 def text_width(text: str, size: float) -> float:
     """Width of one line of ``text`` at font ``size`` (combining marks take no room)."""
-    return size * sum(0.0 if 0x300 <= ord(ch) < 0x370 else _WIDTHS.get(ch, 0.65) for ch in text)
+    return size * sum(_char_width(ch) for ch in text)
 
 
 def _block(lines: list, size: float) -> tuple:
