@@ -223,7 +223,7 @@ def test_messages_say_only_what_this_machine_lacks(monkeypatch, tmp_path):
 
 
 SCRIPT = """
-import torch
+import glassgrad as torch
 x = torch.tensor(1.0)
 y = torch.tensor(2.0)
 w = torch.tensor(1.0, requires_grad=True)
