@@ -134,7 +134,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--graph",
         metavar="OUT.svg",
-        help="draw the graph of the last backward() (.svg, .png, .pdf; .dot needs no Graphviz)",
+        help="draw the graph of the last backward() (.svg, .png, .pdf or .dot; uses Graphviz's "
+        "dot when installed, else glassgrad's own layout)",
     )
     run.add_argument(
         "--explain",
@@ -354,7 +355,7 @@ def _after_run(args: argparse.Namespace, namespace: dict, root) -> int:
         path = os.path.abspath(args.graph)
         try:
             picture.render(path)
-        except (ImportError, RuntimeError) as exc:  # no graphviz / dot: say how to get it
+        except (RuntimeError, ValueError) as exc:  # e.g. .png with neither dot nor matplotlib
             print(f"glassgrad run: cannot draw {path}: {exc}", file=sys.stderr)
             return 1
         print(f"glassgrad run: graph of the last backward() written to {path}", file=sys.stderr)

@@ -16,9 +16,11 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import itertools
 import os
+import shutil
 import unicodedata
 import weakref
 from contextlib import contextmanager
@@ -447,6 +449,45 @@ def _dot_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+_DOT_STYLES = {
+    "leaf": 'shape=box, style="rounded,filled", fillcolor="#cfe8ff", color="#1d4ed8"',
+    "op": 'shape=box, style="filled", fillcolor="#fff4c2", color="#a16207"',
+    "const": 'shape=box, style="rounded,filled", fillcolor="#eeeeee", color="#777777"',
+    "out": "shape=plaintext",
+}
+_INSTALL_DOT = (
+    "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) or "
+    "conda install graphviz"
+)
+
+
+def _dot_missing() -> str | None:
+    """What system Graphviz rendering lacks on this machine, said truthfully (None: nothing)."""
+    missing = []
+    if shutil.which("dot") is None:
+        missing.append(f"Graphviz's `dot` program is not on PATH (install it: {_INSTALL_DOT})")
+    if importlib.util.find_spec("graphviz") is None:
+        missing.append("the graphviz Python package is not installed (pip install graphviz)")
+    return " and ".join(missing) or None
+
+
+def _engine(engine: str) -> str:
+    """``"dot"`` or ``"builtin"``: the renderer ``engine`` asks for on this machine."""
+    if engine not in ("auto", "dot", "builtin"):
+        raise ValueError(f"engine must be 'auto', 'dot' or 'builtin', got {engine!r}")
+    if engine == "auto":
+        return "builtin" if _dot_missing() else "dot"
+    if engine == "dot" and _dot_missing():
+        raise RuntimeError(f"engine='dot' needs Graphviz: {_dot_missing()}")
+    return engine
+
+
+def _dot_pipe(dot: str, fmt: str) -> bytes:
+    import graphviz
+
+    return graphviz.Source(dot).pipe(format=fmt)
+
+
 class Graph:
     """A drawable computational graph: ``to_dot()``, ``to_svg()``, ``render(path)``.
 
@@ -489,11 +530,42 @@ class Graph:
                 lines.append(f"grad = {_rows(item.grad)}")
         return "\n".join(line for line in lines if line)
 
-    def to_dot(self) -> str:
-        """Graphviz DOT text (no dependency needed), forward direction left to right."""
+    def scene(self) -> tuple[list, list]:
+        """What the picture shows, for any renderer: ``nodes`` as ``(kind, label)`` and
+        ``edges`` as ``(source, target, label or None)`` indices, forward direction. Kinds:
+        ``leaf``, ``op``, ``const`` and ``out`` (the root's name, a plain label)."""
         snap = self.snapshot
         snap.refresh_grads()
-        ids: dict = {}
+        index: dict = {}
+        nodes: list = []
+        edges: list = []
+
+        def node(item: Item) -> int:
+            if id(item) not in index:
+                index[id(item)] = len(nodes)
+                nodes.append((item.kind, self._label(item)))
+            return index[id(item)]
+
+        for item in reversed(snap.order):
+            node(item)
+        for item in reversed(snap.order):
+            if item.kind != "op":
+                continue
+            for child, i in item.inputs:
+                if child.kind == "number":
+                    continue
+                grad = item.edge_grad(i) if self.show_grads else None
+                shown = grad is not None and child.kind in ("leaf", "op")
+                label = f"grad {_edge_text(grad)}" if shown else None
+                edges.append((node(child), node(item), label))
+        nodes.append(("out", snap.root.name or "output"))
+        grad = snap.root.record.grad_output if snap.root.record is not None else None
+        edges.append((node(snap.root), len(nodes) - 1, None if grad is None else "grad 1"))
+        return nodes, edges
+
+    def to_dot(self) -> str:
+        """Graphviz DOT text (no dependency needed), forward direction left to right."""
+        nodes, edges = self.scene()
         out = [
             "digraph glassgrad {",
             "  rankdir=LR;",
@@ -501,95 +573,60 @@ class Graph:
             '  node [fontname="Helvetica", fontsize=11];',
             '  edge [fontname="Helvetica", fontsize=10, color="#555555"];',
         ]
-        styles = {
-            "leaf": 'shape=box, style="rounded,filled", fillcolor="#cfe8ff", color="#1d4ed8"',
-            "op": 'shape=box, style="filled", fillcolor="#fff4c2", color="#a16207"',
-            "const": 'shape=box, style="rounded,filled", fillcolor="#eeeeee", color="#777777"',
-            "number": 'shape=plaintext, fontcolor="#444444"',
-        }
-
-        def node_id(item: Item) -> str:
-            if id(item) not in ids:
-                ids[id(item)] = f"n{len(ids)}"
-                label = _dot_escape(self._label(item))
-                out.append(f'  {ids[id(item)]} [{styles[item.kind]}, label="{label}"];')
-            return ids[id(item)]
-
-        for item in reversed(snap.order):
-            node_id(item)
-        for item in reversed(snap.order):
-            if item.kind != "op":
-                continue
-            target = node_id(item)
-            for child, index in item.inputs:
-                if child.kind == "number":
-                    continue
-                source = node_id(child)
-                attrs = []
-                grad = item.edge_grad(index) if self.show_grads else None
-                if grad is not None and child.kind in ("leaf", "op"):
-                    attrs.append(f'label="grad {_dot_escape(_edge_text(grad))}"')
-                    attrs.append('fontcolor="#b91c1c"')
-                out.append(f"  {source} -> {target}" + (f" [{', '.join(attrs)}]" if attrs else ""))
-        root = node_id(snap.root)
-        out_name = snap.root.name or "output"
-        out.append(f'  out [shape=plaintext, label="{_dot_escape(out_name)}"];')
-        grad = snap.root.record.grad_output if snap.root.record is not None else None
-        attrs = ' [label="grad 1", fontcolor="#b91c1c"]' if grad is not None else ""
-        out.append(f"  {root} -> out{attrs}")
+        names = [f"n{k}" for k in range(len(nodes) - 1)] + ["out"]
+        for name, (kind, label) in zip(names, nodes):
+            out.append(f'  {name} [{_DOT_STYLES[kind]}, label="{_dot_escape(label)}"];')
+        for source, target, label in edges:
+            attrs = f' [label="{_dot_escape(label)}", fontcolor="#b91c1c"]' if label else ""
+            out.append(f"  {names[source]} -> {names[target]}{attrs}")
         out.append("}")
         return "\n".join(out) + "\n"
 
     # -- rendering
-    def _source(self):
-        try:
-            import graphviz
-        except ImportError:
-            raise ImportError(
-                "rendering a graph needs the graphviz Python package and Graphviz's `dot` "
-                "program: pip install 'glassgrad[viz]' (or pip install graphviz), plus "
-                "apt-get install graphviz / brew install graphviz. to_dot() needs neither."
-            ) from None
-        return graphviz, graphviz.Source(self.to_dot())
+    def to_svg(self, engine: str = "auto") -> str:
+        """The picture as SVG text, embeddable in HTML.
 
-    def _pipe(self, fmt: str) -> bytes:
-        graphviz, source = self._source()
-        try:
-            return source.pipe(format=fmt)
-        except graphviz.ExecutableNotFound:
-            raise RuntimeError(
-                "Graphviz's `dot` program was not found on PATH: install it with "
-                "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) or "
-                "conda install graphviz. to_dot() works without it."
-            ) from None
+        ``engine``: ``"dot"`` (system Graphviz), ``"builtin"`` (glassgrad's own layered
+        layout, no dependency) or ``"auto"``: dot when it is installed, else builtin.
+        """
+        if _engine(engine) == "builtin":
+            from glassgrad.viz.drawing import draw_svg
 
-    def to_svg(self) -> str:
-        """The picture as SVG text (needs graphviz); embeddable in HTML."""
-        return self._pipe("svg").decode("utf-8")
+            return draw_svg(*self.scene())
+        return _dot_pipe(self.to_dot(), "svg").decode("utf-8")
 
-    def render(self, path) -> Path:
-        """Write the picture; the format comes from the suffix (.png, .svg, .pdf or .dot)."""
+    def render(self, path, engine: str = "auto") -> Path:
+        """Write the picture; the format comes from the suffix (.svg, .png, .pdf, or .dot
+        for the DOT text). ``engine`` as in :meth:`to_svg`; without Graphviz, formats
+        other than SVG are drawn with matplotlib."""
         path = Path(path)
         fmt = path.suffix.lstrip(".").lower() or "png"
         if fmt in ("dot", "gv"):
             path.write_text(self.to_dot(), encoding="utf-8")
+        elif fmt == "svg":
+            path.write_text(self.to_svg(engine), encoding="utf-8")
+        elif _engine(engine) == "dot":
+            path.write_bytes(_dot_pipe(self.to_dot(), fmt))
         else:
-            path.write_bytes(self._pipe(fmt))
+            self._draw_with_matplotlib(path, fmt)
         return path
 
-    def _repr_svg_(self):
-        try:
-            return self.to_svg()
-        except (ImportError, RuntimeError):
-            return None
+    def _draw_with_matplotlib(self, path: Path, fmt: str) -> None:
+        if importlib.util.find_spec("matplotlib") is None:
+            raise RuntimeError(
+                f"writing .{fmt} needs matplotlib (pip install matplotlib) or Graphviz "
+                f"({_dot_missing()}); a .svg or .dot path needs neither"
+            )
+        from matplotlib.figure import Figure
 
-    def _repr_html_(self) -> str:
-        svg = self._repr_svg_()
-        if svg is not None:
-            return svg
-        import html
+        from glassgrad.viz.drawing import draw_with_matplotlib
 
-        return "<pre>" + html.escape(self.to_dot()) + "</pre>"
+        if fmt not in Figure().canvas.get_supported_filetypes():
+            raise ValueError(f"cannot write .{fmt}: use .svg, .png, .pdf or .dot")
+        draw_with_matplotlib(*self.scene(), path, fmt)
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
 
     def __repr__(self) -> str:
         n_ops = sum(1 for it in self.snapshot.order if it.kind == "op")

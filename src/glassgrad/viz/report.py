@@ -166,20 +166,12 @@ squared error. The hand-gradient checker, run along the training path:</p>
 """
 
 
-def _graph_html(graph: dict, has_picture: bool) -> str:
-    if has_picture:
-        picture = '<img class="figure" src="graph.svg" alt="computational graph of the seed">'
-    else:
-        picture = (
-            "<p>(Graphviz is not installed, so here is the graph as DOT text; "
-            "<code>pip install graphviz</code> and <code>apt-get install graphviz</code> "
-            f"draw it.)</p><pre>{_e(graph['dot'])}</pre>"
-        )
+def _graph_html(graph: dict) -> str:
     return f"""
 <p>The seed example: x = {graph["x"]:g}, w = {graph["w"]:g}, y = {graph["y"]:g};
 ŷ = w·x, s = ŷ − y, loss = s² = {graph["loss"]:g}. Each node shows its forward value and,
 after <code>loss.backward()</code>, the gradient flowing back along each edge.</p>
-{picture}
+<img class="figure" src="graph.svg" alt="computational graph of the seed">
 <h3>∂loss/∂w by the chain rule</h3>
 <pre class="explanation">{_e(graph["explanation_text"])}</pre>
 <p>autograd's <code>w.grad</code> = {graph["w_grad"]:g}; the explanation's sum =
@@ -253,7 +245,7 @@ the copy distributed with scikit-learn.</li>
 """
 
 
-def _index_html(results: dict, has_picture: bool) -> str:
+def _index_html(results: dict) -> str:
     meta = results["meta"]
     races = "".join(_race_html(race) for race in results["race"].values())
     nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title in SECTIONS.items())
@@ -272,7 +264,7 @@ def _index_html(results: dict, has_picture: bool) -> str:
 <main>
 <section id="lessons"><h2>{SECTIONS["lessons"]}</h2>{_lessons_html(results["lessons"])}</section>
 <section id="graph"><h2>{SECTIONS["graph"]}</h2>
-{_graph_html(results["graph"], has_picture)}</section>
+{_graph_html(results["graph"])}</section>
 <section id="race"><h2>{SECTIONS["race"]}</h2>
 <p>SGD, SGD with momentum, Nesterov, RMSprop, Adagrad, Adam and AdamW, each with the learning
 rate listed, the same number of steps and the same starting point or initial weights.
@@ -290,9 +282,10 @@ rate listed, the same number of steps and the same starting point or initial wei
 def _figures(results: dict, artefacts: dict) -> dict[str, str]:
     from glassgrad.viz import plots
 
-    figures = {"lessons.svg": plots.lesson_figure(results["lessons"])}
-    if artefacts["graph_svg"] is not None:
-        figures["graph.svg"] = artefacts["graph_svg"]
+    figures = {
+        "lessons.svg": plots.lesson_figure(results["lessons"]),
+        "graph.svg": artefacts["graph_svg"],
+    }
     for problem, race in results["race"].items():
         figures[f"race-{problem}.svg"] = plots.loss_curves_figure(race)
         if problem == "rosenbrock":
@@ -303,13 +296,12 @@ def _figures(results: dict, artefacts: dict) -> dict[str, str]:
 def write_report(results: dict, artefacts: dict, out: str) -> str:
     """Write the report directory atomically; return the path of its ``index.html``.
 
-    ``artefacts`` holds what is not a number: ``graph_svg``, the SVG text of the seed graph
-    (None when Graphviz is missing: the page then shows the graph's DOT text).
+    ``artefacts`` holds what is not a number: ``graph_svg``, the SVG text of the seed graph.
     """
     out = os.path.abspath(out)
     check_report_dir(out)
     figures = _figures(results, artefacts)
-    page = _index_html(results, "graph.svg" in figures)
+    page = _index_html(results)
     parent = os.path.dirname(out)
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.partial-", dir=parent)
