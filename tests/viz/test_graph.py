@@ -114,10 +114,10 @@ def test_without_the_graphviz_package_the_picture_is_built_in(monkeypatch):
         g.to_svg(engine="dot")
 
 
-def test_missing_dot_program_says_how_to_install(monkeypatch):
+def test_missing_dot_program_says_how_to_install(monkeypatch, tmp_path):
     pytest.importorskip("graphviz", reason="the graphviz Python package is not installed")
     g, _, _ = seed_graph()
     monkeypatch.setenv("PATH", "")
     with pytest.raises(RuntimeError, match="apt-get install graphviz") as info:
-        g.render("never-written.png", engine="dot")
+        g.render(tmp_path / "never-written.png", engine="dot")
     assert "pip install" not in str(info.value)  # the package is there: do not ask for it
