@@ -109,9 +109,11 @@ def save(
 
 def _write_records(stream, folder: str, records: list) -> None:
     writer = ArchiveWriter(stream, folder)
-    for name, data in records:
-        writer.write(name, data)
-    writer.close()
+    try:
+        for name, data in records:
+            writer.write(name, data)
+    finally:
+        writer.close()
 
 
 def _write_atomically(path: str, records: list) -> None:
@@ -252,15 +254,16 @@ class _StorageLoader:
 def _location_resolver(map_location, name: str):
     """A function (storage, saved location) -> the CPU storage to use, or an error."""
 
-    def require_cpu(location: str) -> None:
-        if not isinstance(location, str) or location.split(":")[0] != "cpu":
+    def require_cpu(target, saved: str) -> None:
+        if not isinstance(target, str) or target.split(":")[0] != "cpu":
+            where = f"saved on {saved!r}" + ("" if target == saved else f", mapped to {target!r}")
             raise RebuildError(
-                f"the file's tensors were saved on {location!r}; glassgrad runs on the CPU "
-                "only: pass map_location='cpu' (or torch.device('cpu'))"
+                f"the file's tensors were {where}; glassgrad runs on the CPU only: pass "
+                "map_location='cpu' (or torch.device('cpu'))"
             )
 
     def default(storage: Storage, location: str) -> Storage:
-        require_cpu(location)
+        require_cpu(location, location)
         return storage
 
     if map_location is None:
@@ -268,7 +271,7 @@ def _location_resolver(map_location, name: str):
     if isinstance(map_location, dict):
 
         def mapped(storage: Storage, location: str) -> Storage:
-            require_cpu(map_location.get(location, location))
+            require_cpu(map_location.get(location, location), location)
             return storage
 
         return mapped

@@ -10,6 +10,7 @@ dict keys with an error naming the file, the byte and the problem.
 
 from __future__ import annotations
 
+import _compat_pickle
 import pickle
 import pickletools
 import struct
@@ -125,6 +126,11 @@ class WeightsUnpickler:
     # ---------------------------------------------------------------- code-naming opcodes
     def op_global(self) -> None:
         module, name = self.readline(), self.readline()
+        # protocol 2 writes Python 2 names (__builtin__.set): map them back, as PyTorch does
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        else:
+            module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         full = f"{module}.{name}"
         if module in allowlist.BLOCKED_MODULES:
             raise _Refused(
