@@ -73,12 +73,11 @@ def _strided_view(storage, offset, size, stride) -> ndarray:
             f"negative size, stride or offset (size {shape}, stride {steps}, offset {offset})"
         )
     available = storage.array.size
-    if 0 in shape:
+    last = offset + sum((n - 1) * s for n, s in zip(shape, steps))
+    if 0 in shape:  # touches no memory: only the offset must lie within the storage
         if offset > available:
             raise RebuildError(f"storage offset {offset} is past the storage's {available} items")
-        return xp.empty(shape, dtype=storage.array.dtype)
-    last = offset + sum((n - 1) * s for n, s in zip(shape, steps))
-    if last >= available:
+    elif last >= available:
         raise RebuildError(
             f"a tensor of size {list(shape)}, stride {list(steps)} at offset {offset} reaches "
             f"element {last}, past the storage's {available} elements"
