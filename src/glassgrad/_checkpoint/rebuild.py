@@ -83,8 +83,13 @@ def _strided_view(storage, offset, size, stride) -> ndarray:
             f"element {last}, past the storage's {available} elements"
         )
     itemsize = storage.array.itemsize
-    return xp.lib.stride_tricks.as_strided(
-        storage.array[offset:], shape=shape, strides=tuple(s * itemsize for s in steps)
+    # a view whose .base is the storage array, so a later save finds the shared block again
+    return xp.ndarray(
+        shape,
+        dtype=storage.array.dtype,
+        buffer=storage.array,
+        offset=offset * itemsize,
+        strides=tuple(s * itemsize for s in steps),
     )
 
 
