@@ -21,7 +21,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad.nn.parameter import Parameter
 from glassgrad.tensor import Tensor
 
-__all__ = ["TorchName", "CheckpointPickler", "STORAGE_NAMES", "torch_name"]
+__all__ = ["TorchName", "CheckpointPickler", "STORAGE_NAMES", "torch_name", "memory_block"]
 
 #: PyTorch's typed storage class for each glassgrad dtype.
 STORAGE_NAMES = {
@@ -126,7 +126,7 @@ class CheckpointPickler(pickle._Pickler):
         """The storage holding ``array`` (the whole memory block it views) and its element
         offset in it; an array that cannot be described so (negative or misaligned strides)
         gets a contiguous copy of its own, as ``torch.Tensor`` never has such strides."""
-        root, block, byte_offset = _memory_block(array)
+        root, block, byte_offset = memory_block(array)
         if root is None:
             root = xp.ascontiguousarray(array)
             block, byte_offset = root.reshape(-1).view(xp.uint8), 0
@@ -149,7 +149,7 @@ class CheckpointPickler(pickle._Pickler):
     dispatch[_dtypes.dtype] = save_dtype
 
 
-def _memory_block(array: ndarray) -> tuple[ndarray | None, ndarray | None, int]:
+def memory_block(array: ndarray) -> tuple[ndarray | None, ndarray | None, int]:
     """(the array owning the memory ``array`` views, that whole block as uint8, ``array``'s
     byte offset in it), or Nones when ``array`` can't be a strided view of a torch storage."""
     itemsize = array.itemsize
