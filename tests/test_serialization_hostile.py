@@ -147,9 +147,9 @@ def _archives() -> dict:
     pkl_at = valid.index(b"archive/data.pkl")
     forged_local = valid[:pkl_at] + b"archive/data.pk!" + valid[pkl_at + 16 :]
     flipped = bytearray(valid)
-    at = zipfile.ZipFile(io.BytesIO(valid)).getinfo("archive/data/0").header_offset
+    at = zipfile.ZipFile(io.BytesIO(valid)).getinfo("archive/data.pkl").header_offset
     name_length, extra_length = struct.unpack("<HH", valid[at + 26 : at + 30])
-    flipped[at + 30 + name_length + extra_length + 5] ^= 1  # a byte of the tensor's data
+    flipped[at + 30 + name_length + extra_length + 20] ^= 1  # a byte of the pickle
     return {
         "zip bomb (deflated)": (
             _archive(legit, {"data/0": bytes(10**6)}, compression=zipfile.ZIP_DEFLATED),
@@ -167,7 +167,7 @@ def _archives() -> dict:
         "duplicate entries": (_archive(legit, {"dupl.pkl": b"N."})
                               .replace(b"archive/dupl.pkl", b"archive/data.pkl"), "twice"),
         "forged local header": (forged_local, "local header"),
-        "bit flip in data": (bytes(flipped), "CRC-32 mismatch"),
+        "bit flip in data.pkl": (bytes(flipped), "CRC-32 mismatch"),
         "encrypted flag": (_patch_central(valid, b"archive/data/0", 8, "<H", 1), "encrypted"),
         "missing version": (_archive(legit, version=None), "no readable 'version'"),
         "future version": (_archive(legit, version=b"99\n"), "version b'99' is not one"),

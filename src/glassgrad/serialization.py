@@ -234,7 +234,7 @@ class _StorageLoader:
             raise RebuildError(f"the pickle names storage {key!r} but there is no record {record}")
         self._check_size(self.reader.size(record), key, dtype, numel)
         if key not in self.raw:
-            self.raw[key] = self.reader.read(record)
+            self.raw[key] = self.reader.read(record, verify=False)
         array = self.raw[key].view(dtype.np)
         if self.swap and dtype.itemsize > 1:
             array = array.byteswap().view(dtype.np)
