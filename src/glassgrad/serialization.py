@@ -152,13 +152,14 @@ def load(
     anything else is refused without running it. ``weights_only=False`` unpickles any
     object, which can execute code from the file: do it only for files you trust.
     ``map_location`` may be None, ``'cpu'``, a ``torch.device``, a dict of location tags or
-    a callable ``(storage, location)``; glassgrad runs on the CPU only.
+    a callable ``(storage, location)``; glassgrad runs on the CPU only. ``mmap=True`` maps
+    the tensors' bytes from the file (copy-on-write) instead of reading them.
 
     Example:
         >>> model.load_state_dict(torch.load("model.pt", weights_only=True))
     """
-    if mmap:
-        raise ValueError("mmap=True is not supported: glassgrad reads records into memory")
+    if mmap and (hasattr(f, "read") or not isinstance(f, (str, os.PathLike))):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     if pickle_module is not None:
         if weights_only:
             raise RuntimeError(
@@ -173,7 +174,8 @@ def load(
         _sniff(name, head)
         reader = ArchiveReader(stream, size, name)
         try:
-            return _load_archive(reader, name, resolve, weights_only)
+            mapped = os.fspath(f) if mmap else None
+            return _load_archive(reader, name, resolve, weights_only, mapped, pickle_load_args)
         finally:
             reader.close()
     finally:
@@ -181,7 +183,9 @@ def load(
             stream.close()
 
 
-def _load_archive(reader: ArchiveReader, name: str, resolve, weights_only: bool) -> Any:
+def _load_archive(
+    reader: ArchiveReader, name: str, resolve, weights_only: bool, mapped, pickle_load_args
+) -> Any:
     if legacy.MANIFEST in reader.entries:
         return legacy.load_legacy(reader._zip, name)
     if not reader.has("data.pkl"):
@@ -190,11 +194,11 @@ def _load_archive(reader: ArchiveReader, name: str, resolve, weights_only: bool)
         raise refuse(name, "the archive has no data.pkl: it is not a PyTorch checkpoint")
     _check_version(reader, name)
     swap = reader.has("byteorder") and _byteorder(reader, name) != sys.byteorder
-    storages = _StorageLoader(reader, resolve, swap)
+    storages = _StorageLoader(reader, resolve, swap, mapped)
     pickled = reader.read("data.pkl")
     if weights_only:
         return load_pickle(memoryview(pickled), name, storages)
-    return _TrustedUnpickler(io.BytesIO(pickled), storages, name).load()
+    return _TrustedUnpickler(io.BytesIO(pickled), storages, name, **pickle_load_args).load()
 
 
 def _check_version(reader: ArchiveReader, name: str) -> None:
@@ -219,8 +223,8 @@ def _byteorder(reader: ArchiveReader, name: str) -> str:
 class _StorageLoader:
     """Reads each ``data/<key>`` record once; every tensor naming the key views that memory."""
 
-    def __init__(self, reader: ArchiveReader, resolve, swap: bool) -> None:
-        self.reader, self.resolve, self.swap = reader, resolve, swap
+    def __init__(self, reader: ArchiveReader, resolve, swap: bool, mapped: str | None) -> None:
+        self.reader, self.resolve, self.swap, self.mapped = reader, resolve, swap, mapped
         self.raw: dict[str, Any] = {}
         self.typed: dict[tuple[str, str], Storage] = {}
 
@@ -234,7 +238,10 @@ class _StorageLoader:
             raise RebuildError(f"the pickle names storage {key!r} but there is no record {record}")
         self._check_size(self.reader.size(record), key, dtype, numel)
         if key not in self.raw:
-            self.raw[key] = self.reader.read(record, verify=False)
+            if self.mapped:
+                self.raw[key] = self.reader.map(record, self.mapped)
+            else:
+                self.raw[key] = self.reader.read(record, verify=False)
         array = self.raw[key].view(dtype.np)
         if self.swap and dtype.itemsize > 1:
             array = array.byteswap().view(dtype.np)
@@ -301,8 +308,8 @@ def _location_resolver(map_location, name: str):
 class _TrustedUnpickler(pickle.Unpickler):
     """``weights_only=False``: any importable global, as plain pickle (runs the file's code)."""
 
-    def __init__(self, file, storages: _StorageLoader, name: str) -> None:
-        super().__init__(file)
+    def __init__(self, file, storages: _StorageLoader, name: str, **pickle_load_args) -> None:
+        super().__init__(file, **pickle_load_args)
         self.storages, self.name = storages, name
 
     def find_class(self, module: str, name: str):

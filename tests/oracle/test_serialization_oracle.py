@@ -106,6 +106,10 @@ def test_glassgrad_file_opens_in_torch_bit_identical(tmp_path):
     theirs = torch.load(path, weights_only=True)
     _same(ours, theirs)
     _check_sharing(theirs)
+    mapped = torch.load(path, weights_only=True, mmap=True)  # needs the 64-byte alignment
+    _same(ours, mapped)
+    _check_sharing(mapped)
+    _same(gg.load(path, mmap=True), theirs)
     assert theirs["slice"].storage_offset() == 13 and theirs["expanded"].stride() == (0, 1)
     assert len([n for n in zipfile.ZipFile(path).namelist() if "/data/" in n]) == len(DTYPES) + 9
 

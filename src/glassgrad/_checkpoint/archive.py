@@ -157,6 +157,18 @@ class ArchiveReader:
             raise refuse(self.name, f"record {entry!r} is corrupted (CRC-32 mismatch)")
         return out
 
+    def map(self, record: str, path: str) -> ndarray:
+        """The record's bytes mapped from ``path`` copy-on-write (``load(mmap=True)``): pages
+        are read when first touched, and writes stay private to this process."""
+        info = self.entries[f"{self.folder}/{record}"]
+        try:
+            start = self._data_start(info)
+        except _READ_ERRORS as err:
+            raise refuse(self.name, f"record {info.filename!r} is truncated ({err})") from None
+        if info.file_size == 0:
+            return xp.empty(0, dtype=xp.uint8)
+        return xp.memmap(path, dtype=xp.uint8, mode="c", offset=start, shape=(info.file_size,))
+
     def _data_start(self, info: zipfile.ZipInfo) -> int:
         self._stream.seek(info.header_offset)
         header = self._stream.read(_LOCAL_HEADER.size)

@@ -25,12 +25,32 @@ VERSION = 1
 MAX_MANIFEST_BYTES = 256 * 2**20
 MAX_DEPTH = 200
 _ALLOWED_KINDS = "fiub"
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    OverflowError,
+)
 
 
 def load_legacy(archive: zipfile.ZipFile, name: str):
     """The object stored in an old glassgrad archive (entries already checked by the caller)."""
-    manifest = _read_manifest(archive, name)
-    return _Decoder(archive, manifest, name).decode(manifest["root"])
+    try:
+        manifest = _read_manifest(archive, name)
+        return _Decoder(archive, manifest, name).decode(manifest["root"])
+    except SerializationError:
+        raise
+    except RecursionError:
+        raise refuse(name, "the structure is nested too deeply") from None
+    except _READ_ERRORS as err:
+        # whatever a damaged archive makes zipfile/NumPy raise is reported the same way
+        raise refuse(name, f"the archive is corrupted ({type(err).__name__}: {err})") from None
 
 
 def _read_manifest(archive: zipfile.ZipFile, name: str) -> dict:
