@@ -354,3 +354,70 @@ def test_mmap_maps_tensors_copy_on_write(tmp_path):
     assert glassgrad.load(path)["base"][3].item() == 3.0  # the file is untouched
     with pytest.raises(ValueError, match="file path in order to use the mmap"):
         glassgrad.load(io.BytesIO(path.read_bytes()), mmap=True)
+
+
+class _Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _zip(path, entries):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+
+
+def test_old_format_refusals_still_hold(tmp_path):
+    """The checks the old reader made on its manifest and .npy entries keep working."""
+    path = tmp_path / "m.gg"
+    _zip(path, {"glassgrad/manifest.json": json.dumps({"format": "other"})})
+    with pytest.raises(SerializationError, match="format marker"):
+        glassgrad.load(path)
+    good = {"format": "glassgrad.save", "version": 1, "arrays": [{"dtype": "<f4", "shape": [2]}],
+            "root": {"t": "tensor", "array": 0}}  # fmt: skip
+    array = io.BytesIO()
+    np.save(array, np.ones(2, dtype=np.float32))
+    for change, match in [
+        (lambda m: m["arrays"][0].update(shape=[3]), "manifest says"),
+        (lambda m: m["arrays"][0].update(dtype="|O"), "unsupported dtype"),
+        (lambda m: m["root"].update(array=5), "only 1 exist"),
+        (lambda m: m["root"].update(t="module"), "unknown node type"),
+        (lambda m: m.update(version=99), "version 99"),
+    ]:
+        broken = json.loads(json.dumps(good))
+        change(broken)
+        entries = {"glassgrad/manifest.json": json.dumps(broken)}
+        _zip(path, {**entries, "glassgrad/arrays/0.npy": array.getvalue()})
+        with pytest.raises(SerializationError, match=match):
+            glassgrad.load(path)
+
+
+def test_old_format_object_array_is_never_unpickled(tmp_path):
+    marker = tmp_path / "PWNED"
+    buf = io.BytesIO()
+    np.save(buf, np.array([_Payload(str(marker))], dtype=object), allow_pickle=True)
+    manifest = {
+        "format": "glassgrad.save",
+        "version": 1,
+        "arrays": [{"dtype": "<f4", "shape": [1]}],
+        "root": {"t": "ndarray", "array": 0},
+    }
+    path = tmp_path / "o.gg"
+    _zip(path, {"glassgrad/manifest.json": json.dumps(manifest),
+                "glassgrad/arrays/0.npy": buf.getvalue()})  # fmt: skip
+    with pytest.raises(SerializationError, match="corrupted"):
+        glassgrad.load(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("depth", [300, 100_000])
+def test_old_format_deep_nesting_is_refused(tmp_path, depth):
+    root = '{"t":"list","items":[' * depth + '{"t":"none"}' + "]}" * depth
+    text = '{"format":"glassgrad.save","version":1,"arrays":[],"root":' + root + "}"
+    path = tmp_path / "deep.gg"
+    _zip(path, {"glassgrad/manifest.json": text})
+    with pytest.raises(SerializationError, match="nest|unreadable"):
+        glassgrad.load(path)
