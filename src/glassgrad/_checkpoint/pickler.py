@@ -12,6 +12,7 @@ memory share it again after loading, in glassgrad or in PyTorch.
 
 from __future__ import annotations
 
+import functools
 import pickle
 from collections import OrderedDict
 from typing import Any
@@ -41,21 +42,19 @@ class TorchName:
     """Stands for the global ``module.name`` in a pickle (a name in torch's namespace)."""
 
     __slots__ = ("module", "name")
-    _interned: dict[tuple[str, str], TorchName] = {}
 
     def __init__(self, module: str, name: str) -> None:
         self.module, self.name = module, name
 
     def __call__(self, *args):
+        """Never called: the pickler only checks that a reduce function is callable."""
         raise TypeError(f"{self.module}.{self.name} only names a PyTorch global in a pickle")
 
 
+@functools.cache
 def torch_name(module: str, name: str) -> TorchName:
     """One stand-in per name, so the pickle memoizes it (``BINGET``) as torch's does."""
-    key = (module, name)
-    if key not in TorchName._interned:
-        TorchName._interned[key] = TorchName(module, name)
-    return TorchName._interned[key]
+    return TorchName(module, name)
 
 
 class _Storage:
@@ -66,7 +65,7 @@ class _Storage:
     def __init__(self, key: str, dtype_name: str, data: ndarray) -> None:
         self.key = key
         self.type_name = torch_name("torch", STORAGE_NAMES[dtype_name])
-        self.numel = data.nbytes // xp.dtype(_dtypes.to_dtype(dtype_name).np).itemsize
+        self.numel = data.nbytes // _dtypes.to_dtype(dtype_name).itemsize
         self.data = data
 
 
