@@ -3,7 +3,9 @@
 Each measurement runs in a fresh process so the peak resident memory (``ru_maxrss``) it
 reports is that operation's own: the extra memory above what the process held before the
 operation (the state dict itself for ``save``; nothing for ``load``). Times are the best of
-``--repeat`` runs, with the file in the system's temporary directory.
+``--repeat`` runs, with the file in the system's temporary directory. glassgrad's ``save`` to
+a path flushes the file to disk (``fsync``) before renaming it into place, which PyTorch does
+not do; ``save-memory`` (to a BytesIO) compares the format work alone.
 
 Run:
     PYTHONPATH=src python bench/serialization_bench.py [--megabytes 100] [--repeat 3]
@@ -29,13 +31,15 @@ def peak_kib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 times = []
-if operation == "save":
+if operation.startswith("save"):
+    import io
+
     torch.manual_seed(0)
     state = {f"layer{i}.weight": torch.randn(numel // 1024, 1024) for i in range(n_tensors)}
     before = peak_kib()
     for _ in range(int(repeat)):
         start = time.perf_counter()
-        torch.save(state, path)
+        torch.save(state, io.BytesIO() if operation == "save-memory" else path)
         times.append(time.perf_counter() - start)
 else:
     before = peak_kib()
@@ -61,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         rows = []
-        for operation in ("save", "load"):
+        for operation in ("save", "save-memory", "load"):
             results = {}
             for library in ("glassgrad", "torch"):
                 path = os.path.join(directory, f"{library}.pt")
