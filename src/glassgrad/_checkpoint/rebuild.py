@@ -7,7 +7,7 @@ storage, and no call may allocate more than the file itself holds.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from numbers import Integral
 
 from glassgrad import _dtypes
@@ -222,4 +222,18 @@ def make_complex(real=0.0, imag=0.0) -> complex:
 def ordered_dict(items=()) -> OrderedDict:
     if not isinstance(items, (list, tuple, dict)):
         raise RebuildError(f"OrderedDict({type(items).__name__}) is not a dict of listed items")
-    return OrderedDict(items)
+    try:
+        return OrderedDict(items)
+    except (TypeError, ValueError) as err:
+        raise RebuildError(f"OrderedDict of {type(items).__name__}: {err}") from None
+
+
+def counter(items=()) -> Counter:
+    return Counter(ordered_dict(items))
+
+
+def parameter(data=None, requires_grad=True) -> Parameter:
+    """``nn.Parameter(data, requires_grad)`` called from a pickle: data must be a tensor."""
+    if type(data) is not Tensor:
+        raise RebuildError(f"Parameter({type(data).__name__}) needs a tensor")
+    return rebuild_parameter(data, requires_grad is True, None)

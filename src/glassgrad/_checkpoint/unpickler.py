@@ -40,21 +40,11 @@ class _UnsafeGlobal(_Refused):
     """A global outside the allow-list: the file may load once the user trusts it."""
 
 
-def _parameter(data=None, requires_grad=True) -> Parameter:
-    if type(data) is not rebuild.Tensor:
-        raise rebuild.RebuildError(f"Parameter({type(data).__name__}) needs a tensor")
-    return rebuild.rebuild_parameter(data, requires_grad is True, None)
-
-
-def _counter(items=()) -> Counter:
-    return Counter(rebuild.ordered_dict(items))
-
-
 # What REDUCE/NEWOBJ run for each global that names a class (never the class itself).
 _CONSTRUCTORS: dict[Any, Callable] = {
     OrderedDict: rebuild.ordered_dict,
-    Counter: _counter,
-    Parameter: _parameter,
+    Counter: rebuild.counter,
+    Parameter: rebuild.parameter,
 }
 
 
