@@ -210,6 +210,23 @@ def test_whole_module_needs_weights_only_false(tmp_path):
     assert isinstance(back.body[0].weight, nn.Parameter)
 
 
+def test_unsafe_globals_in_checkpoint(tmp_path):
+    from glassgrad import serialization
+
+    path = tmp_path / "net.pt"
+    glassgrad.save(Net(), path)
+    unsafe = serialization.get_unsafe_globals_in_checkpoint(path)
+    assert "test_serialization.Net" in " ".join(unsafe)
+    assert "glassgrad.nn.linear.Linear" in unsafe and "glassgrad.nn.container.Sequential" in unsafe
+    assert not any(u.startswith("torch.") or u.startswith("collections.") for u in unsafe)
+    with serialization.safe_globals([nn.Linear]):
+        assert "glassgrad.nn.linear.Linear" not in serialization.get_unsafe_globals_in_checkpoint(
+            path
+        )
+    glassgrad.save({"w": glassgrad.ones(2), "s": {1, 2}}, path)
+    assert serialization.get_unsafe_globals_in_checkpoint(path) == []
+
+
 def test_safe_globals_registration(tmp_path):
     from glassgrad import serialization
 

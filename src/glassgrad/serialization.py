@@ -37,7 +37,7 @@ from glassgrad._checkpoint.allowlist import (
 from glassgrad._checkpoint.archive import ArchiveReader, ArchiveWriter, folder_for, open_source
 from glassgrad._checkpoint.pickler import CheckpointPickler
 from glassgrad._checkpoint.rebuild import RebuildError, Storage, StorageType
-from glassgrad._checkpoint.unpickler import load_pickle
+from glassgrad._checkpoint.unpickler import load_pickle, unsafe_globals
 
 __all__ = [
     "save",
@@ -47,6 +47,7 @@ __all__ = [
     "get_safe_globals",
     "clear_safe_globals",
     "safe_globals",
+    "get_unsafe_globals_in_checkpoint",
     "DEFAULT_PROTOCOL",
 ]
 
@@ -199,6 +200,31 @@ def _load_archive(
     if weights_only:
         return load_pickle(memoryview(pickled), name, storages)
     return _TrustedUnpickler(io.BytesIO(pickled), storages, name, **pickle_load_args).load()
+
+
+def get_unsafe_globals_in_checkpoint(f) -> list[str]:
+    """The classes and functions a checkpoint names that ``load(weights_only=True)`` would
+    refuse (not on PyTorch's allow-list nor added with ``add_safe_globals``), found by
+    disassembling its pickle without running it; as PyTorch's function of this name.
+
+    Example:
+        >>> torch.serialization.get_unsafe_globals_in_checkpoint("model.pt")
+        ['glassgrad.nn.linear.Linear', ...]
+    """
+    name = _describe(f)
+    stream, size, head, owned = open_source(f, name)
+    try:
+        _sniff(name, head)
+        reader = ArchiveReader(stream, size, name)
+        try:
+            if not reader.has("data.pkl"):
+                raise refuse(name, "the archive has no data.pkl: it is not a PyTorch checkpoint")
+            return unsafe_globals(reader.read("data.pkl").tobytes(), name)
+        finally:
+            reader.close()
+    finally:
+        if owned:
+            stream.close()
 
 
 def _check_version(reader: ArchiveReader, name: str) -> None:

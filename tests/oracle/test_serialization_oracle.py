@@ -198,6 +198,9 @@ def test_whole_module_guidance_matches_torch(tmp_path):
         assert part.replace("[Linear]", "[torch.nn.modules.linear.Linear]") in str(theirs.value)
     with pytest.raises(gg.serialization.SerializationError, match="PyTorch's torch.nn"):
         gg.load(tmp_path / "m.pt", weights_only=False)
+    theirs_unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(tmp_path / "m.pt")
+    ours_unsafe = gg.serialization.get_unsafe_globals_in_checkpoint(tmp_path / "m.pt")
+    assert sorted(theirs_unsafe) == ours_unsafe == ["torch.nn.modules.linear.Linear"]
 
 
 def test_saved_on_another_device_needs_map_location(tmp_path):

@@ -21,7 +21,7 @@ from typing import Any
 from glassgrad._checkpoint import allowlist, rebuild, refuse
 from glassgrad.nn.parameter import Parameter
 
-__all__ = ["WeightsUnpickler", "UNSAFE_MESSAGE"]
+__all__ = ["WeightsUnpickler", "UNSAFE_MESSAGE", "load_pickle", "unsafe_globals"]
 
 UNSAFE_MESSAGE = (
     "Re-running `torch.load` with `weights_only` set to `False` will likely succeed, but it "
@@ -115,12 +115,7 @@ class WeightsUnpickler:
 
     # ---------------------------------------------------------------- code-naming opcodes
     def op_global(self) -> None:
-        module, name = self.readline(), self.readline()
-        # protocol 2 writes Python 2 names (__builtin__.set): map them back, as PyTorch does
-        if (module, name) in _compat_pickle.NAME_MAPPING:
-            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-        else:
-            module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        module, name = python3_name(self.readline(), self.readline())
         full = f"{module}.{name}"
         if module in allowlist.BLOCKED_MODULES:
             raise _Refused(
@@ -292,6 +287,28 @@ class WeightsUnpickler:
         version = self.read(1)[0]
         if version > pickle.HIGHEST_PROTOCOL:
             raise _Refused(f"pickle protocol {version} is newer than this Python reads")
+
+
+def python3_name(module: str, name: str) -> tuple[str, str]:
+    """Protocol 2 writes Python 2 names (``__builtin__.set``): map them back, as PyTorch does."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def unsafe_globals(data: bytes, name: str) -> list[str]:
+    """The GLOBALs in a pickle that neither the allow-list nor the user allows, found by
+    disassembling it (nothing is built)."""
+    allowed = set(allowlist.TORCH_ALLOWED) | set(allowlist.user_globals())
+    found = set()
+    try:
+        for opcode, arg, _ in pickletools.genops(data):
+            if opcode.name == "GLOBAL":
+                module, _, attribute = arg.partition(" ")
+                found.add(".".join(python3_name(module, attribute)))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise refuse(name, f"data.pkl is malformed ({err})") from None
+    return sorted(found - allowed)
 
 
 def _set_state(inst, state) -> None:
