@@ -220,18 +220,18 @@ def broadcast_shapes(*shapes) -> Size:
     return Size(result)
 
 
-def save(obj, f) -> None:
-    """Save tensors / state dicts to a data-only file (see ``glassgrad.serialization``)."""
+def save(obj, f, *args, **kwargs) -> None:
+    """Save in PyTorch's checkpoint format (see ``glassgrad.serialization.save``)."""
     from glassgrad.serialization import save as _save
 
-    _save(obj, f)
+    _save(obj, f, *args, **kwargs)
 
 
-def load(f, map_location=None, weights_only=None, **kwargs):
-    """Load what ``save`` wrote; never executes code from the file."""
+def load(f, map_location=None, *args, **kwargs):
+    """Load a PyTorch or glassgrad checkpoint (see ``glassgrad.serialization.load``)."""
     from glassgrad.serialization import load as _load
 
-    return _load(f, map_location=map_location)
+    return _load(f, map_location, *args, **kwargs)
 
 
 _SUBMODULES = {
