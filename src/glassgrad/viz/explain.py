@@ -18,11 +18,11 @@ import html as _html
 from glassgrad._backend import xp
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import node_inputs
+from glassgrad.viz import _formula as F
 from glassgrad.viz.graph import Item, format_array, format_number, snapshot, user_frame
 
 __all__ = ["explain", "Explanation"]
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _RESHAPES = {"View", "Reshape", "Squeeze", "SqueezeDim", "Unsqueeze", "Alias"}
 
 
@@ -34,15 +34,10 @@ def _transposed(name: str) -> str:
     return name[:-1] if name.endswith("ᵀ") else name + "ᵀ"
 
 
-def _factor(text: str) -> str:
-    """A number as a factor: negatives in parentheses, ``2·(−1)``."""
-    return f"({text})" if text.startswith("−") else text
-
-
 class _Local:
     """The derivative of one op output with respect to one of its inputs.
 
-    ``sym(i)``/``num(k)`` write it for element ``i`` symbolically / at flat element ``k``;
+    ``sym(c)``/``num(c, k)`` write it (a formula) symbolically / at flat element ``k``;
     ``vjp(G)`` carries a gradient ``G`` of the output back to the input.
     """
 
@@ -63,23 +58,24 @@ class _Context:
         self.out_shape = out_shape
         self.sub = ""
 
-    def name(self, child: Item) -> str:
+    def name(self, child: Item) -> F.Expr:
         if child.kind == "number":
-            return format_number(child.value)
+            return F.number(child.value)
+        if child.name is None and child.value is not None and xp.size(child.value) == 1:
+            return F.number(xp.asarray(child.value).reshape(-1)[0])
         if child.name is None:
-            return format_array(child.value) if child.value is not None else "c"
-        return child.name + (self.sub if xp.size(child.value) > 1 else "")
+            return F.name(format_array(child.value) if child.value is not None else "c")
+        return F.name(child.name + (self.sub if xp.size(child.value) > 1 else ""))
 
-    def value(self, child: Item, k: int) -> str:
-        v = xp.broadcast_to(xp.asarray(child.value), self.out_shape).reshape(-1)[k]
-        return _factor(format_number(v))
+    def value(self, child: Item, k: int) -> F.Expr:
+        return F.number(xp.broadcast_to(xp.asarray(child.value), self.out_shape).reshape(-1)[k])
 
 
 def _const(text: str, value, in_shape):
     """A local derivative that is the same number everywhere (``1``, ``−1``, ``1/N``)."""
     return _Local(
-        lambda c: text,
-        lambda c, k: text,
+        lambda c: F.number(text),
+        lambda c, k: F.number(text),
         lambda g: sum_to(g * value, in_shape),
         True,
     )
@@ -117,21 +113,23 @@ def _local(item: Item, index: int) -> _Local:
         ov = bv if index == 0 else av
         return elementwise(lambda c: c.name(other), lambda c, k: c.value(other, k), ov)
     if op == "Div" and index == 0:
-        return elementwise(lambda c: f"1/{c.name(b)}", lambda c, k: f"1/{c.value(b, k)}", 1.0 / bv)
+        return elementwise(
+            lambda c: F.quotient(1, c.name(b)), lambda c, k: F.quotient(1, c.value(b, k)), 1.0 / bv
+        )
     if op == "Div":
         return elementwise(
-            lambda c: f"−{c.name(a)}/{c.name(b)}²",
-            lambda c, k: f"−{c.value(a, k)}/{c.value(b, k)}²",
+            lambda c: F.negate(F.quotient(c.name(a), F.power(c.name(b), 2))),
+            lambda c, k: F.negate(F.quotient(c.value(a, k), F.power(c.value(b, k), 2))),
             -av / (bv * bv),
         )
     if op == "Pow" and b is not None and b.kind == "number":
         return _pow(b.value, a, av, in_shape)
     unary = _UNARY.get(op)
     if unary is not None:
-        sym, num, fn = unary
+        rule, fn = unary
         return elementwise(
-            lambda c: sym.format(c.name(a), c.name(item)),
-            lambda c, k: num.format(c.value(a, k).strip("()"), c.value(item, k).strip("()")),
+            lambda c: rule(c.name(a), c.name(item), F.juxtapose),
+            lambda c, k: rule(c.value(a, k), c.value(item, k), F.product),
             fn(av),
         )
     if op in ("Sum", "Mean") and xp.size(item.value) == 1:
@@ -140,7 +138,8 @@ def _local(item: Item, index: int) -> _Local:
             local = _const("1", 1.0, in_shape)
         else:
             local = _const("1/N", 1.0 / n, in_shape)
-            local.num = lambda c, k: f"1/{n}"
+            local.sym = lambda c: F.quotient(1, F.name("N"))
+            local.num = lambda c, k: F.quotient(1, n)
         local.reduce = True
         local.vjp = lambda g, s=in_shape, f=(1.0 if op == "Sum" else 1.0 / n): xp.broadcast_to(
             xp.asarray(g).reshape(()) * f, s
@@ -150,39 +149,46 @@ def _local(item: Item, index: int) -> _Local:
 
 
 def _pow(e, a: Item, av, in_shape) -> _Local:
+    """``d(xᵉ)/dx = e·xᵉ⁻¹``, written ``2x`` for squares."""
     if e == 1:
         return _const("1", 1.0, in_shape)
-    head = format_number(e)
-    if e == 2:
-        sym = lambda c: f"{head}{c.name(a)}"  # noqa: E731
-        num = lambda c, k: f"{head}·{c.value(a, k)}"  # noqa: E731
-    elif float(e - 1).is_integer():
-        sup = str(int(e - 1)).translate(_SUPERSCRIPT)
-        sym = lambda c: f"{head}{c.name(a)}{sup}"  # noqa: E731
-        num = lambda c, k: f"{head}·{c.value(a, k)}{sup}"  # noqa: E731
-    else:
-        power = format_number(e - 1)
-        sym = lambda c: f"{head}·{c.name(a)}^({power})"  # noqa: E731
-        num = lambda c, k: f"{head}·{c.value(a, k)}^({power})"  # noqa: E731
+
+    def rule(x, times):
+        return times(e, x) if e == 2 else times(e, F.power(x, e - 1))
+
     arr = e * av ** (e - 1)
-    return _Local(sym, num, lambda g: sum_to(g * arr, in_shape), True)
+    return _Local(
+        lambda c: rule(c.name(a), F.juxtapose),
+        lambda c, k: rule(c.value(a, k), F.product),
+        lambda g: sum_to(g * arr, in_shape),
+        True,
+    )
 
 
+def _sigmoid(a):
+    s = 1.0 / (1.0 + xp.exp(-a))
+    return s * (1.0 - s)
+
+
+#: elementwise ops: the rule ``(x, y, times) -> formula`` in the input x and output y
+#: (``times`` juxtaposes symbols, ``2s``, or writes ``·`` between numbers), and its values
 _UNARY = {
-    "Exp": ("exp({0})", "exp({0})", xp.exp),
-    "Log": ("1/{0}", "1/{0}", lambda a: 1.0 / a),
-    "Sqrt": ("1/(2√{0})", "1/(2√{0})", lambda a: 0.5 / xp.sqrt(a)),
-    "Sin": ("cos({0})", "cos({0})", xp.cos),
-    "Cos": ("−sin({0})", "−sin({0})", lambda a: -xp.sin(a)),
-    "Tanh": ("1 − {1}²", "1 − {1}²", lambda a: 1.0 - xp.tanh(a) ** 2),
-    "Sigmoid": (
-        "{1}(1 − {1})",
-        "{1}·(1 − {1})",
-        lambda a: (1.0 / (1.0 + xp.exp(-a))) * (1.0 - 1.0 / (1.0 + xp.exp(-a))),
+    "Exp": (lambda x, y, times: F.call("exp", x), xp.exp),
+    "Log": (lambda x, y, times: F.quotient(1, x), lambda a: 1.0 / a),
+    "Sqrt": (lambda x, y, times: F.quotient(1, times(2, F.root(x))), lambda a: 0.5 / xp.sqrt(a)),
+    "Sin": (lambda x, y, times: F.call("cos", x), xp.cos),
+    "Cos": (lambda x, y, times: F.negate(F.call("sin", x)), lambda a: -xp.sin(a)),
+    "Tanh": (
+        lambda x, y, times: F.difference(1, F.power(y, 2)),
+        lambda a: 1.0 - xp.tanh(a) ** 2,
     ),
-    "Relu": ("[{0} > 0]", "[{0} > 0]", lambda a: (a > 0).astype(xp.float64)),
-    "Abs": ("sign({0})", "sign({0})", xp.sign),
-    "Reciprocal": ("−1/{0}²", "−1/{0}²", lambda a: -1.0 / (a * a)),
+    "Sigmoid": (lambda x, y, times: times(y, F.difference(1, y)), _sigmoid),
+    "Relu": (lambda x, y, times: F.indicator(x), lambda a: (a > 0).astype(xp.float64)),
+    "Abs": (lambda x, y, times: F.call("sign", x), xp.sign),
+    "Reciprocal": (
+        lambda x, y, times: F.negate(F.quotient(1, F.power(x, 2))),
+        lambda a: -1.0 / (a * a),
+    ),
 }
 
 
@@ -428,10 +434,12 @@ def _to_latex(line: str) -> str:
     return out
 
 
-def _join(parts: list, limit: int, expand: bool, sep: str = " · ") -> str:
-    if expand or len(parts) <= limit:
-        return sep.join(parts)
-    return sep.join(parts[:3] + ["⋯"] + parts[-2:])
+def _join(parts: list, limit: int, expand: bool) -> str:
+    """The factors of one path multiplied, `` · `` between them; the middle elided as ⋯."""
+    parts = [F.name(p) if isinstance(p, str) else p for p in parts]
+    if not expand and len(parts) > limit:
+        parts = parts[:3] + [F.name("⋯")] + parts[-2:]
+    return str(F.product(*parts, sep=" · "))
 
 
 def explain(
@@ -665,10 +673,10 @@ class _Writer:
                 factors.append(local.num(ctx, k))
             for item, child, local in locals_:
                 product *= self.element_factor(item, child, local, k)
-            terms.append("·".join(factors))
+            terms.append(F.product(*factors))
             term_values.append(product)
         if summed:
-            nums = " + ".join(terms)
+            nums = str(F.total(*terms))
             if shown < n:
                 nums += f" + … ({n - shown} more terms)"
             values = " + ".join(format_number(v) for v in term_values).replace("+ −", "− ")
@@ -676,7 +684,7 @@ class _Writer:
                 values += " + …"
             result = f"{values} = {format_number(xp.asarray(value).reshape(-1)[0])}"
             return chain, sym, nums, result, value
-        nums = ", ".join(terms) + (f", … ({n - shown} more)" if shown < n else "")
+        nums = ", ".join(map(str, terms)) + (f", … ({n - shown} more)" if shown < n else "")
         return chain, sym, nums, format_array(value), value
 
     def out_shape(self, item, child, elements):
