@@ -79,12 +79,11 @@ def test_mlp_weight_gradient_by_vector_jacobian_products():
     assert e.value == pytest.approx(lin1.weight.grad.numpy(), rel=1e-5, abs=1e-7)
 
 
-def test_after_backward_needs_watch():
+def test_after_backward_works_with_or_without_watch():
     w = torch.tensor(2.0, requires_grad=True)
     loss = (w * 3.0) ** 2
     loss.backward()
-    with pytest.raises(RuntimeError, match="viz.watch"):
-        viz.explain(loss, wrt=w)
+    assert viz.explain(loss, wrt=w).value == pytest.approx(36.0)
     with viz.watch():
         loss = (w * 3.0) ** 2
     loss.backward()

@@ -6,9 +6,9 @@ over paths (and over elements for tensors). For the seed example it reads::
 
     ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
 
-Local derivatives are computed from the forward values the graph holds, so call
-``explain`` before ``backward()`` (which frees them), with ``retain_graph=True``, or run the
-forward pass inside ``with glassgrad.viz.watch():``.
+Local derivatives are computed from the forward values the graph holds; when ``backward()``
+has freed them they are recomputed from the leaves (viz/_replay.py), so ``explain`` works
+before and after ``backward()``, unless a leaf was modified in place since (``step()``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from glassgrad._backend import xp
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import node_inputs
 from glassgrad.viz import _formula as F
+from glassgrad.viz._replay import check_inputs_unchanged, recompute_values
 from glassgrad.viz.graph import Item, format_array, format_number, snapshot, user_frame
 
 __all__ = ["explain", "Explanation"]
@@ -297,7 +298,7 @@ def _ask_autograd(item: Item, child: Item, in_shape) -> _Local:
     """Any other op: its vector-Jacobian product from autograd on the live graph."""
     out_t = item.tensor
     in_t = child.node.variable if child.kind == "leaf" else child.tensor
-    if out_t is None or in_t is None or not node_inputs(item.node):
+    if out_t is None or in_t is None or not any(x is not None for x in node_inputs(item.node)):
         raise RuntimeError(
             f"explain: no written-out rule for {item.title}, and the graph was already freed "
             "by backward(), so autograd cannot be asked for it either. Call explain() before "
@@ -474,6 +475,8 @@ def explain(
         ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
     """
     snap = snapshot(loss, params, use_locals, user_frame(), hook=False)
+    check_inputs_unchanged(snap)
+    recompute_values(snap)
     target = _find(snap, wrt)
     snap.auto_name()
     memo: dict = {}
