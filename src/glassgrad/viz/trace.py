@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import csv
 import math
-import warnings
 
 from glassgrad._backend import xp
+from glassgrad._warn import warn_at_user_line
 
 __all__ = ["Trace"]
 
@@ -129,7 +129,7 @@ class Trace:
         self._said.add(key)
         self.warnings.append(message)
         if self.warn:
-            warnings.warn(f"glassgrad.viz.Trace: {message}", UserWarning, stacklevel=3)
+            warn_at_user_line(f"glassgrad.viz.Trace: {message}")
 
     def _check_accumulation(self, name: str) -> None:
         """Two steps running began with last step's gradient still in ``.grad``: the
