@@ -216,6 +216,10 @@ def run_demo(options: DemoOptions) -> dict:
     meta["wall_time_s"] = time.perf_counter() - started
     results = _json_safe({"meta": meta, **sections})
 
+    _say("Look inside your own training loop the same way: glassgrad.explain(loss, wrt=w)")
+    _say("writes out the chain rule, optimizer.explain_step(w) the update, and")
+    _say("glassgrad.viz.Trace(model, optimizer) records every step and warns about slips")
+    _say("such as a forgotten zero_grad().")
     if options.out is not None:
         from glassgrad.viz.report import write_report
 
