@@ -115,8 +115,10 @@ def test_the_tanh_example_brackets_the_difference():
     w = torch.tensor(0.5, requires_grad=True)
     b = torch.tensor(2.0)
     loss = torch.tanh(w) * b
-    text = str(viz.explain(loss, wrt=w))
-    assert text == "∂loss/∂w = ∂loss/∂s · ∂s/∂w = b · (1 − s²) = 2 · (1 − 0.4621²) = 1.573"
+    assert viz.explain(loss, wrt=w).lines == [
+        "∂loss/∂w = ∂loss/∂s · ∂s/∂w = b · (1 − s²) = 2 · (1 − 0.4621²) = 1.573",
+        "  where s = tanh(w)",
+    ]
     assert_means("2 · (1 − 0.4621²)", "1.573")
 
 

@@ -5,6 +5,12 @@ derivative symbolically and with its numbers, multiplies them along each path an
 over paths (and over elements for tensors). For the seed example it reads::
 
     ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
+      where s = ŷ − y
+
+Symbols follow one convention, shared by explain_step, the report and the tutorial: your
+names first (``params``, then your variables; ``y_hat`` is written ŷ), unnamed leaves θ1,
+θ2, …, unnamed intermediates s, u, v, z, h, q, r, p, t1, … in forward order, each one
+defined on the closing ``where`` line.
 
 Local derivatives are computed from the forward values the graph holds; when ``backward()``
 has freed them they are recomputed from the leaves (viz/_replay.py), so ``explain`` works
@@ -473,11 +479,13 @@ def explain(
         >>> loss = (y_hat - y) ** 2
         >>> print(glassgrad.explain(loss, wrt=w))
         ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
+          where s = ŷ − y
     """
     snap = snapshot(loss, params, use_locals, user_frame(), hook=False)
     check_inputs_unchanged(snap)
     recompute_values(snap)
     target = _find(snap, wrt)
+    unnamed = [item for item in snap.order if item.kind == "op" and item.name is None]
     snap.auto_name()
     memo: dict = {}
     counts = _path_counts(snap, target)
@@ -493,7 +501,49 @@ def explain(
     paths = _paths(snap.root, target, counts, None if expand else max_paths)
     writer = _Writer(snap, target, memo, expand, max_terms, max_factors)
     lines = writer.write(paths, n_paths, value, shape)
+    lines.extend(_where(unnamed, paths))
     return Explanation(lines, value, [_to_latex(line) for line in lines])
+
+
+def _where(unnamed: list, paths: list) -> list:
+    """``  where s = ŷ − y, u = s²``: what each intermediate the derivation names stands
+    for. The naming convention: your names first (``params``, then your variables, ``y_hat``
+    written ŷ); unnamed leaves are θ1, θ2, …; unnamed intermediates s, u, v, z, h, q, r, p,
+    then t1, t2, … in forward order, each defined on this line."""
+    shown = {id(item) for path in paths for item, _ in path}
+    shown |= {id(c) for path in paths for it, i in path for c, j in it.inputs if j == i}
+    defined = [item for item in reversed(unnamed) if id(item) in shown]
+    if not defined:
+        return []
+    return ["  where " + ", ".join(f"{it.name} = {_definition(it)}" for it in defined)]
+
+
+_INFIX = {"Add": F.total, "Sub": F.difference, "Mul": F.product, "Div": F.quotient}
+_CALLS = {"Exp", "Log", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "Sum", "Mean"}
+
+
+def _definition(item: Item) -> str:
+    """The op that made ``item``, written with its inputs' names: ``tanh(w)``, ``ŷ − y``."""
+    op = _op(item)
+    args = [
+        F.number(c.value) if c.kind == "number" else F.name(c.name or format_array(c.value))
+        for c, _ in sorted(item.inputs, key=lambda pair: pair[1])
+    ]
+    if op in _INFIX and len(args) == 2:
+        return str(_INFIX[op](*args))
+    if op == "Pow" and len(args) == 2:
+        return str(F.power(args[0], float(item.params.get("exponent", 1))))
+    if op == "Neg":
+        return str(F.negate(args[0]))
+    if op == "Rsub" and "other" in item.params:
+        return str(F.difference(F.number(item.params["other"]), args[0]))
+    if op in _CALLS:
+        return str(F.call(op.lower(), *args[:1]))
+    if op in ("Mm", "Matmul", "Mv", "Dot") and len(args) == 2:
+        return f"{args[0]} @ {args[1]}"
+    if op == "Addmm" and len(args) == 3:
+        return f"{args[1]} @ {args[2]} + {args[0]}"
+    return f"{item.title}({', '.join(map(str, args))})"
 
 
 def _find(snap, wrt) -> Item:
