@@ -25,6 +25,7 @@ from glassgrad._backend import xp
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import node_inputs
 from glassgrad.viz import _formula as F
+from glassgrad.viz._html import pre
 from glassgrad.viz._replay import check_inputs_unchanged, recompute_values
 from glassgrad.viz.graph import Item, format_array, format_number, snapshot, user_frame
 
@@ -397,12 +398,12 @@ class Explanation:
         return "\\begin{aligned}\n" + " \\\\\n".join(self.latex) + "\n\\end{aligned}"
 
     def to_html(self) -> str:
-        """HTML: the LaTeX form for MathJax, with the plain text underneath as a fallback."""
-        text = _html.escape(str(self))
+        """HTML: the derivation typeset once (MathJax/KaTeX in notebooks), its plain text
+        folded away underneath for copying or where no maths renderer runs."""
         return (
             '<div class="glassgrad-explain">'
             f'<div class="math">$$ {_html.escape(self.to_latex())} $$</div>'
-            f'<pre style="font-family: monospace">{text}</pre></div>'
+            f"<details><summary>plain text</summary>{pre(str(self))}</details></div>"
         )
 
     def _repr_html_(self) -> str:

@@ -13,10 +13,12 @@ Example:
 
 from __future__ import annotations
 
+import html
 import math
 
 from glassgrad._backend import xp
 from glassgrad.viz import _formula as F
+from glassgrad.viz._html import pre
 from glassgrad.viz.graph import format_array, resolve_names, user_frame
 
 __all__ = ["explain_step", "StepExplanation"]
@@ -42,6 +44,13 @@ class StepExplanation:
         return "\n".join(self.lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the rule lines, aligned, under the optimizer's heading."""
+        head, *rule = self.lines
+        return (
+            f'<div class="glassgrad-step"><b>{html.escape(head)}</b>{pre(chr(10).join(rule))}</div>'
+        )
 
 
 def _v(x) -> str:
