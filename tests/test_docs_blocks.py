@@ -28,7 +28,7 @@ def _blocks() -> list:
     found = []
     for path in DOCS:
         text = path.read_text(encoding="utf-8")
-        for k, match in enumerate(re.finditer(r"```python\n(.*?)```", text, re.S)):
+        for match in re.finditer(r"```python\n(.*?)```", text, re.S):
             line = text[: match.start()].count("\n") + 1
             found.append(pytest.param(match.group(1), id=f"{path.name}:{line}"))
     return found
@@ -70,7 +70,7 @@ def assert_printed(claimed: list[str], output: list[str]) -> None:
 
 
 def test_claims_are_read_from_comments():
-    code = 'print(1)   # 1\nfor i in range(3):\n    print(i)\n# 0\n# …\n# 2\nx = 1  # no print\n'
+    code = "print(1)   # 1\nfor i in range(3):\n    print(i)\n# 0\n# …\n# 2\nx = 1  # no print\n"
     assert claims(code) == ["1", "0", "…", "2"]
     assert_printed(["∂… = −2", "…", "b"], ["∂a/∂b = 2 = −2", "x", "b"])
     with pytest.raises(AssertionError):
