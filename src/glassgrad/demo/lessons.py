@@ -27,6 +27,7 @@ __all__ = [
     "case3_loss_optim",
     "case4_linear",
     "run_lessons",
+    "stability",
     "seed_graph",
 ]
 
@@ -150,6 +151,31 @@ def _check_hand_gradient(gradient, lr: float, epochs: int) -> dict:
     }
 
 
+def stability(lr: float, epochs: int) -> dict:
+    """Why a learning rate converges or diverges on this quadratic, with the numbers.
+
+    L(w) = 1/N Σ (w·xᵢ − yᵢ)² has the constant curvature λ = L''(w) = 2/N Σ xᵢ², so one
+    gradient step maps the error e = w − 2 to (1 − lr·λ)·e. It shrinks only while
+    |1 − lr·λ| < 1, i.e. lr < 2/λ (the bound lr < 2/λ_max of any quadratic). A gradient k
+    times too large is the same as a k times larger learning rate: w − lr·(k·g) =
+    w − (k·lr)·g. The runs use the corrected gradient at the lesson's lr, at 4× it (what the
+    lesson's 4×-too-large gradient amounts to), just under the bound and just over it.
+    """
+    curvature = 2.0 * sum(x * x for x in X) / len(X)
+    bound = 2.0 / curvature
+    rates = {
+        "lesson lr": lr,
+        "4× lr (the lesson's gradient)": 4 * lr,
+        "just under 2/λ": round(0.95 * bound, 4),
+        "just over 2/λ": round(1.1 * bound, 4),
+    }
+    runs = {}
+    for label, rate in rates.items():
+        rows = case1_numpy(rate, epochs, gradient=corrected_gradient)
+        runs[label] = {"lr": rate, "factor": 1 - rate * curvature, "rows": rows}
+    return {"curvature": curvature, "lr_bound": bound, "runs": runs}
+
+
 def run_lessons(lr: float, epochs: int, seed: int) -> dict:
     """Every number of section 1: the four tables, the diagnosis, the corrected agreement."""
     lesson_rows = case1_numpy(lr, epochs)
@@ -183,6 +209,7 @@ def run_lessons(lr: float, epochs: int, seed: int) -> dict:
         "max_w_gap_lesson_vs_case2": max_gap(lesson_rows, case2),
         "corrected_cases_agree": max_gap(corrected, case2) <= 1e-5
         and max_gap(case2, case3) <= 1e-5,
+        "stability": stability(lr, epochs),
     }
 
 

@@ -42,6 +42,7 @@ th { background: #eef1f8; } td.name, th.name { text-align: left; }
 tr.best td { background: #e9f7ec; font-weight: 600; }
 pre { background: #f3f4f8; padding: 10px 14px; border-radius: 6px; overflow-x: auto;
       font-size: 0.88em; }
+pre.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
 img.figure { max-width: 100%; display: block; margin: 10px 0; }
 .finding { border-left: 4px solid #d62728; background: #fff4f4; padding: 8px 14px; }
 .agree { border-left: 4px solid #2ca02c; background: #f1fbf3; padding: 8px 14px; }
@@ -153,9 +154,10 @@ autograd has w = {auto}. That is not floating-point precision: the lesson's grad
 <code>np.dot(2*x, y_pred - y).mean()</code> is a <em>sum</em> over the N = 4 samples
 (<code>.mean()</code> of a scalar does nothing), so it is N times the gradient of the mean
 squared error. The hand-gradient checker, run along the training path:</p>
-<pre>{_e(lessons["check_lesson"]["text"])}</pre></div>
+<pre class="wrap">{_e(lessons["check_lesson"]["text"])}</pre></div>
+{_why_html(lessons)}
 <div class="agree"><p>With the 1/N restored, <code>np.mean(2*x*(y_pred - y))</code>:</p>
-<pre>{_e(lessons["check_corrected"]["text"])}</pre>
+<pre class="wrap">{_e(lessons["check_corrected"]["text"])}</pre>
 <p>and Cases 1–3 {verdict} step by step (largest difference in w:
 {_num(lessons["max_w_gap_corrected_vs_case2"], ".2e")} between Cases 1 and 2,
 {_num(lessons["max_w_gap_case2_vs_case3"], ".2e")} between Cases 2 and 3).</p></div>
@@ -163,6 +165,36 @@ squared error. The hand-gradient checker, run along the training path:</p>
 {as_printed}
 <h3>With the corrected gradient</h3>
 {corrected}
+"""
+
+
+def _why_html(lessons: dict) -> str:
+    """Why the buggy Case 1 converges faster, and where faster turns into diverging."""
+    lr = lessons["lr"]
+    stab = lessons["stability"]
+    lam, bound = stab["curvature"], stab["lr_bound"]
+    rows = []
+    for label, run in stab["runs"].items():
+        last = run["rows"][-1]
+        factor = run["factor"]
+        fate = "converges" if abs(factor) < 1 else "diverges"
+        if abs(factor) < 1 and factor < 0:
+            fate += ", overshooting each step"
+        rows.append([label, f"{run['lr']:g}", f"{factor:.3g}", fate, _num(last["w"], ".4g")])
+    table = _table(["run", "lr", "1 − lr·λ", "so the error", "w after 20 epochs"], rows)
+    return f"""
+<h3>Why is the buggy Case 1 <em>faster</em>?</h3>
+<p>A gradient 4× too large is exactly a 4× learning rate: w − lr·(4g) = w − (4·lr)·g. So
+Case 1 is plain gradient descent with lr = {4 * lr:g} instead of {lr:g}. On this loss that
+helps, up to a limit. L(w) = 1/N Σ (w·xᵢ − yᵢ)² is a parabola with curvature
+λ = L″(w) = 2/N Σ xᵢ² = {lam:g}, so one step multiplies the error w − 2 by (1 − lr·λ):
+{1 - lr * lam:.3g} at lr = {lr:g}, {1 - 4 * lr * lam:.3g} at lr = {4 * lr:g}, which is why
+Case 1 gets there first. The error shrinks only while |1 − lr·λ| &lt; 1, that is for
+<b>lr &lt; 2/λ_max = 2/{lam:g} = {bound:.4g}</b>. Above it every step overshoots by more than
+it corrects and w runs away. With the lesson's 4×-too-large gradient the limit is
+{bound / 4:.4g}: the same bug at a larger learning rate diverges.</p>
+{table}
+<img class="figure" src="stability.svg" alt="w per epoch for learning rates below and above 2/λ">
 """
 
 
@@ -181,7 +213,7 @@ def _graph_html(graph: dict, has_picture: bool) -> str:
 after <code>loss.backward()</code>, the gradient flowing back along each edge.</p>
 {picture}
 <h3>∂loss/∂w by the chain rule</h3>
-<pre class="explanation">{_e(graph["explanation_text"])}</pre>
+<pre class="explanation wrap">{_e(graph["explanation_text"])}</pre>
 <p>autograd's <code>w.grad</code> = {graph["w_grad"]:g}; the explanation's sum =
 {graph["explained_value"]:g}.</p>
 """
@@ -217,9 +249,7 @@ def _race_html(race: dict) -> str:
             row += ["diverged" if None in point else f"({point[0]:.3f}, {point[1]:.3f})"]
         row += [f"{r['wall_time_s']:.2f}"]
         rows.append(row)
-    finals = [r["final_loss"] for r in racers]
-    valid = [i for i, v in enumerate(finals) if v is not None]
-    best = min(valid, key=lambda i: finals[i]) if valid else None
+    best, what = _best(racers, extra)
     figures = f'<img class="figure" src="race-{problem}.svg" alt="loss curves on {problem}">'
     if problem == "rosenbrock":
         figures = (
@@ -231,11 +261,23 @@ def _race_html(race: dict) -> str:
 <section id="race-{problem}">
 <h3>{_e(race["title"])}</h3>
 <p>{race["steps"]} steps for every optimizer from the same start; target loss
-{race["target"]:g}. The best final loss is highlighted.</p>
+{race["target"]:g}. The {what} is highlighted.</p>
 {_table(header, rows, best)}
 {figures}
 </section>
 """
+
+
+def _best(racers: list, by_accuracy: bool) -> tuple[int | None, str]:
+    """The row to highlight: the best test accuracy when there is one (ties: lower final
+    loss), else the lowest final loss."""
+    valid = [i for i, r in enumerate(racers) if r["final_loss"] is not None]
+    if not valid:
+        return None, "best result"
+    if by_accuracy:
+        best = max(valid, key=lambda i: (racers[i]["test_accuracy"], -racers[i]["final_loss"]))
+        return best, "best test accuracy"
+    return min(valid, key=lambda i: racers[i]["final_loss"]), "lowest final loss"
 
 
 def _data_html() -> str:
@@ -290,7 +332,10 @@ rate listed, the same number of steps and the same starting point or initial wei
 def _figures(results: dict, artefacts: dict) -> dict[str, str]:
     from glassgrad.viz import plots
 
-    figures = {"lessons.svg": plots.lesson_figure(results["lessons"])}
+    figures = {
+        "lessons.svg": plots.lesson_figure(results["lessons"]),
+        "stability.svg": plots.stability_figure(results["lessons"]["stability"]),
+    }
     if artefacts["graph_svg"] is not None:
         figures["graph.svg"] = artefacts["graph_svg"]
     for problem, race in results["race"].items():
