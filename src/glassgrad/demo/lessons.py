@@ -28,6 +28,7 @@ __all__ = [
     "case4_linear",
     "run_lessons",
     "stability",
+    "walkthrough",
     "seed_graph",
 ]
 
@@ -176,6 +177,52 @@ def stability(lr: float, epochs: int) -> dict:
     return {"curvature": curvature, "lr_bound": bound, "runs": runs}
 
 
+def walkthrough(lr: float, epochs: int) -> list[dict]:
+    """Every step of the Case 2/3 training loop with what the report's step-through shows:
+    the graph's values and gradients, the chain-rule explanation, the optimizer's update.
+
+    The loss is written out as ``((ŷ − y)²).mean()`` so the graph has named nodes; its
+    numbers are Case 2's and Case 3's (they agree step by step).
+    """
+    from glassgrad.viz import explain, explain_step
+
+    x = glassgrad.tensor(X, dtype=glassgrad.float32)
+    y = glassgrad.tensor(Y, dtype=glassgrad.float32)
+    w = glassgrad.tensor(0.0, dtype=glassgrad.float32, requires_grad=True)
+    optimizer = glassgrad.optim.SGD([w], lr=lr)
+    steps = []
+    for epoch in range(epochs):
+        optimizer.zero_grad()
+        y_hat = w * x
+        s = y_hat - y
+        loss = (s**2).mean()
+        y_hat.retain_grad()
+        s.retain_grad()
+        loss.backward()
+        names = {"w": w, "x": x, "y": y, "y_hat": y_hat, "s": s, "loss": loss}
+        why = explain(loss, wrt=w, params=names, use_locals=False)
+        update = explain_step(optimizer, w, name="w")
+        steps.append(
+            {
+                "step": epoch + 1,
+                "w": w.item(),
+                "x": x.tolist(),
+                "y": y.tolist(),
+                "y_hat": y_hat.tolist(),
+                "s": s.tolist(),
+                "loss": loss.item(),
+                "grad_w": w.grad.item(),
+                "grad_y_hat": y_hat.grad.tolist(),
+                "grad_s": s.grad.tolist(),
+                "explanation": str(why),
+                "update": str(update),
+            }
+        )
+        optimizer.step()
+        steps[-1]["w_after"] = w.item()
+    return steps
+
+
 def run_lessons(lr: float, epochs: int, seed: int) -> dict:
     """Every number of section 1: the four tables, the diagnosis, the corrected agreement."""
     lesson_rows = case1_numpy(lr, epochs)
@@ -210,6 +257,7 @@ def run_lessons(lr: float, epochs: int, seed: int) -> dict:
         "corrected_cases_agree": max_gap(corrected, case2) <= 1e-5
         and max_gap(case2, case3) <= 1e-5,
         "stability": stability(lr, epochs),
+        "walkthrough": walkthrough(lr, epochs),
     }
 
 

@@ -18,6 +18,7 @@ __all__ = ["ReportDirError", "check_report_dir", "write_report", "SECTIONS"]
 # id -> heading; every one is present in index.html (the browser test checks them)
 SECTIONS = {
     "lessons": "1. Four lessons, one bug",
+    "stepper": "Step through the training loop",
     "graph": "2. The seed graph and the chain rule",
     "race": "3. Optimizer race",
     "data": "Data sets",
@@ -46,6 +47,10 @@ pre.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
 img.figure { max-width: 100%; display: block; margin: 10px 0; }
 .finding { border-left: 4px solid #d62728; background: #fff4f4; padding: 8px 14px; }
 .agree { border-left: 4px solid #2ca02c; background: #f1fbf3; padding: 8px 14px; }
+#stepthrough input[type=range] { width: 100%; }
+#stepthrough svg text { font-family: monospace; font-size: 13px; }
+#stepthrough .grad { fill: #b91c1c; } #stepthrough rect { fill: #f3f4f8; stroke: #99a; }
+#stepthrough line { stroke: #667; stroke-width: 1.2; marker-end: url(#arrow); }
 .cols { display: flex; gap: 18px; flex-wrap: wrap; align-items: flex-start; }
 footer { color: #667; font-size: 0.85em; text-align: center; padding: 10px; }
 """
@@ -198,6 +203,67 @@ it corrects and w runs away. With the lesson's 4×-too-large gradient the limit 
 """
 
 
+_STEPPER_GRAPH = """
+<svg viewBox="0 0 1160 200" width="100%" role="img" aria-label="the loop's graph at this step">
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7"
+markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>
+<rect x="5" y="5" width="250" height="36" rx="6"/>
+<text id="node-x" data-fit="232" x="14" y="28"></text>
+<rect x="5" y="120" width="250" height="56" rx="6"/>
+<text id="node-w" data-fit="232" x="14" y="143"></text>
+<text id="node-w-grad" data-fit="232" class="grad" x="14" y="166"></text>
+<rect x="290" y="50" width="310" height="56" rx="6"/>
+<text id="node-yhat" data-fit="292" x="299" y="73"></text>
+<text id="node-yhat-grad" data-fit="292" class="grad" x="299" y="96"></text>
+<rect x="290" y="140" width="310" height="36" rx="6"/>
+<text id="node-y" data-fit="292" x="299" y="163"></text>
+<rect x="635" y="90" width="310" height="56" rx="6"/>
+<text id="node-s" data-fit="292" x="644" y="113"></text>
+<text id="node-s-grad" data-fit="292" class="grad" x="644" y="136"></text>
+<rect x="975" y="90" width="180" height="56" rx="6"/>
+<text id="node-loss" data-fit="166" x="982" y="123"></text>
+<line x1="255" y1="30" x2="290" y2="70"/><line x1="255" y1="140" x2="290" y2="90"/>
+<line x1="600" y1="85" x2="635" y2="108"/><line x1="600" y1="158" x2="635" y2="130"/>
+<line x1="945" y1="118" x2="975" y2="118"/>
+</svg>"""
+
+
+def _stepper_html(lessons: dict) -> str:
+    """The step-through: a slider over the Case 2/3 loop; ``viz/stepper.js`` fills in the
+    graph, the explanation, the update and the loss-curve point for the chosen step."""
+    from importlib.resources import files
+
+    steps = lessons["walkthrough"]
+    data = json.dumps(steps, allow_nan=False).replace("</", "<\\/")
+    script = files("glassgrad.viz").joinpath("stepper.js").read_text(encoding="utf-8")
+    return f"""
+<div id="stepthrough" data-step="">
+<p>The loop of Cases 2 and 3 (<code>loss = ((w·x − y)²).mean()</code>,
+<code>loss.backward()</code>, <code>optimizer.step()</code> with lr = {lessons["lr"]:g}),
+one step at a time. Move the slider: the graph shows each node's value and, in red, the
+gradient backward() sent to it; below are the chain rule for ∂loss/∂w and the update
+<code>step()</code> made, with the step's numbers.</p>
+<label>step <b id="stepper-k"></b> of {len(steps)}
+<input id="stepper-slider" type="range" min="0" max="{len(steps) - 1}" value="0" step="1">
+</label>
+{_STEPPER_GRAPH}
+<div class="cols">
+<div><h4>∂loss/∂w by the chain rule</h4><pre id="stepper-explanation" class="wrap"></pre>
+<h4>The update</h4><pre id="stepper-update" class="wrap"></pre>
+<p>w after this step: <b id="stepper-w-after"></b></p></div>
+<div><h4>Loss per step (log scale)</h4>
+<svg id="stepper-curve" viewBox="0 0 360 160" width="360" height="160">
+<rect x="0" y="0" width="360" height="160" fill="#fff" stroke="#dde1ec"/>
+<polyline id="stepper-line" fill="none" stroke="#1f77b4" stroke-width="1.6" points=""/>
+<circle id="stepper-dot" r="5" fill="#d62728" cx="0" cy="0"/>
+<text id="stepper-loss-label" x="34" y="18"></text></svg></div>
+</div>
+<script type="application/json" id="stepper-data">{data}</script>
+<script>{script}</script>
+</div>
+"""
+
+
 def _graph_html(graph: dict, has_picture: bool) -> str:
     if has_picture:
         picture = '<img class="figure" src="graph.svg" alt="computational graph of the seed">'
@@ -313,6 +379,7 @@ def _index_html(results: dict, has_picture: bool) -> str:
 <nav>{nav}</nav>
 <main>
 <section id="lessons"><h2>{SECTIONS["lessons"]}</h2>{_lessons_html(results["lessons"])}</section>
+<section id="stepper"><h2>{SECTIONS["stepper"]}</h2>{_stepper_html(results["lessons"])}</section>
 <section id="graph"><h2>{SECTIONS["graph"]}</h2>
 {_graph_html(results["graph"], has_picture)}</section>
 <section id="race"><h2>{SECTIONS["race"]}</h2>
