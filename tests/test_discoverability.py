@@ -37,7 +37,7 @@ def test_version_flag(tmp_path):
 def test_explain_of_an_unknown_name_lists_the_names_that_exist(tmp_path):
     script = tmp_path / "fit.py"
     script.write_text(
-        "import torch\n"
+        "import glassgrad as torch\n"
         "x = torch.tensor([1.0, 2.0])\n"
         "w = torch.tensor(0.5, requires_grad=True)\n"
         "model = torch.nn.Linear(1, 1)\n"
