@@ -49,3 +49,12 @@ def test_log_plots_keep_a_zero_loss_on_the_axis(lessons):
     assert plots._log_floor([[1.0, 0.0, 1e-6], [math.nan]]) == pytest.approx(1e-7)
     assert "loss 0 (exact) drawn here" in plots.lesson_figure(lessons)
     assert "Converges only for lr" in plots.stability_figure(lessons["stability"])
+
+
+def test_rosenbrock_panels_hold_every_path():
+    pytest.importorskip("matplotlib", reason="the report's figures need matplotlib")
+    from glassgrad.viz import plots
+
+    x0, x1, y0, y1 = plots.path_view([[(-1.5, 2.0), (2.6, 4.5)], [(-3.0, -0.5)]])
+    assert x0 < -3.0 and x1 > 2.6 and y0 < -1.0 and y1 > 4.5
+    assert plots.path_view([[(0.0, 0.0)]]) == pytest.approx((-2.2, 2.2, -1.2, 3.2))

@@ -120,6 +120,16 @@ def stability_figure(stability: dict) -> str:
     return _svg(figure)
 
 
+def path_view(paths: list) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1) holding the valley's usual window [−2, 2] × [−1, 3] and every
+    point of every path, with a 5% margin: no path leaves its panel."""
+    points = [p for path in paths for p in path] + [(-2.0, -1.0), (2.0, 3.0)]
+    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
+    y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
+    pad_x, pad_y = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
+    return x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
+
+
 def rosenbrock_figure(race: dict) -> str:
     """Each racer's path over the Rosenbrock contours, one small panel per optimizer so the
     paths do not hide each other; every panel's view holds the whole path."""
@@ -131,11 +141,7 @@ def rosenbrock_figure(race: dict) -> str:
         name: [p for p in racer["trajectory"] if p and None not in p and max(map(abs, p)) < 1e3]
         for name, racer in racers
     }
-    points = [p for path in paths.values() for p in path] + [(-2.0, -1.0), (2.0, 3.0)]
-    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
-    y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
-    pad_x, pad_y = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
-    x0, x1, y0, y1 = x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
+    x0, x1, y0, y1 = path_view(list(paths.values()))
     gx, gy = xp.meshgrid(xp.linspace(x0, x1, 200), xp.linspace(y0, y1, 200))
     levels = xp.log10((1 - gx) ** 2 + 100 * (gy - gx**2) ** 2 + 1e-3)
     columns = 4
