@@ -10,9 +10,18 @@ from pathlib import Path
 
 import pytest
 
+import glassgrad
+
 ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
 SEEDS = sorted((ACCEPTANCE / "seeds").glob("*.py")) if ACCEPTANCE.is_dir() else []
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(glassgrad.__file__)))
+# the subprocess imports the glassgrad under test (this tree's), not an installed copy
+ENV = {
+    **os.environ,
+    "OMP_NUM_THREADS": "1",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]),
+}
 
 
 def glassgrad(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -218,5 +227,5 @@ def test_run_imports_the_scripts_own_modules_and_still_explains_after_sys_exit(
     )
     proc = glassgrad("run", "--explain", "w", "--graph", "g.dot", "main.py", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.rstrip().endswith("= 6")
+    assert proc.stdout.rstrip().endswith("= 3 + 3 = 6\n  where s = w·w")
     assert (tmp_path / "g.dot").read_text(encoding="utf-8").startswith("digraph")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import glassgrad
 from glassgrad.demo import DATASETS
 from glassgrad.viz.report import SECTIONS
 
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="headless Chromium not installed (apt-get install chromium; .ci/run installs it)",
 )
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(glassgrad.__file__)))
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -61,7 +63,7 @@ def report(tmp_path_factory) -> Path:
         capture_output=True,
         text=True,
         timeout=240,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": SRC},
     )
     assert proc.returncode == 0, proc.stderr
     return cwd / "report" / "index.html"

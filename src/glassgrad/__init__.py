@@ -1,6 +1,21 @@
 """glassgrad: reverse-mode autodiff and optimization on NumPy, with the PyTorch API.
 
 ``import glassgrad as torch`` and PyTorch programs for gradient descent run unchanged.
+
+Seeing why a number is what it is (``glassgrad.viz``):
+
+- ``glassgrad.explain(loss, wrt=w)``: the chain rule for ``w.grad``, written out with numbers
+  (before or after ``loss.backward()``).
+- ``optimizer.explain_step(w)``: the next ``step()``'s update rule with its numbers.
+- ``glassgrad.viz.Trace(model, optimizer)``: records loss, gradients and updates at every
+  ``trace.record(loss)`` and warns about slips (``zero_grad()`` never called, a parameter
+  without gradient, NaN); ``trace.plot_loss()`` draws it.
+- ``glassgrad.viz.graph(loss)``: the autograd graph with values and gradients.
+- ``glassgrad.viz.check_gradient(...)``: a hand-derived gradient compared with autograd.
+
+From the shell: ``glassgrad demo`` (lessons, optimizer race and an HTML report),
+``glassgrad run script.py --explain w``, ``glassgrad explain "(w*x - y)**2" --at w=1 x=1 y=2
+--wrt w`` and ``glassgrad --version``.
 """
 
 from __future__ import annotations

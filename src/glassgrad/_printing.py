@@ -205,3 +205,28 @@ def tensor_repr(t) -> str:
     elif t._rg:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)
+
+
+def tensor_html(t) -> str:
+    """A notebook's rich view of a tensor: shape, dtype, values, grad and grad_fn in a table
+    (``repr`` stays PyTorch's text; this is what Jupyter shows instead of it)."""
+    import html
+
+    def pre(text: str) -> str:
+        return f'<pre style="margin:0">{html.escape(text)}</pre>'
+
+    grad_fn = t.grad_fn
+    grad = t._grad
+    rows = [
+        ("shape", html.escape(str(list(t._data.shape)))),
+        ("dtype", html.escape(str(t.dtype))),
+        ("values", pre(tensor_repr(t.detach()))),
+        ("requires_grad", str(t.requires_grad)),
+        ("grad_fn", "—" if grad_fn is None else html.escape(grad_fn.name())),
+        ("grad", "None" if grad is None else pre(tensor_repr(grad))),
+    ]
+    body = "".join(
+        f'<tr><th style="text-align:left;padding-right:1em">{k}</th><td>{v}</td></tr>'
+        for k, v in rows
+    )
+    return f'<table class="glassgrad-tensor">{body}</table>'

@@ -81,6 +81,9 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="glassgrad",
         description="glassgrad: autodiff on NumPy with the PyTorch API, built to be seen through.",
     )
+    from glassgrad import __version__
+
+    parser.add_argument("--version", action="version", version=f"glassgrad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{demo,run,explain}")
     sub.required = True
 
@@ -286,6 +289,20 @@ def _leaf_names(namespace: dict) -> dict:
     return names
 
 
+def _no_such_tensor(name: str, names: dict) -> str:
+    """The --explain error: which names the script does have, trainable ones first."""
+    trainable = sorted(n for n, t in names.items() if t.requires_grad and t.grad_fn is None)
+    others = sorted(n for n in names if n not in trainable)
+    listed = "; ".join(
+        f"{label}: {', '.join(found)}"
+        for label, found in (("trainable", trainable), ("other tensors", others))
+        if found
+    )
+    return f"--explain: the script has no tensor named {name!r}" + (
+        f" (it has {listed})" if listed else " (it defines no tensors at module level)"
+    )
+
+
 @contextlib.contextmanager
 def _watching(enabled: bool):
     """Keep forward values (``viz.watch``) so the last graph can be drawn after backward."""
@@ -362,7 +379,7 @@ def _after_run(args: argparse.Namespace, namespace: dict, root) -> int:
     if args.explain:
         leaf = _find_leaf(namespace, args.explain)
         if leaf is None:
-            raise UsageError(f"--explain: the script has no tensor named {args.explain!r}")
+            raise UsageError(_no_such_tensor(args.explain, _leaf_names(namespace)))
         print(explain(root, wrt=leaf, params=_leaf_names(namespace), use_locals=False))
     return 0
 

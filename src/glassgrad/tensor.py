@@ -429,6 +429,12 @@ class Tensor(metaclass=_TensorType):
 
         return tensor_repr(self)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: shape, dtype, values, grad and grad_fn (``repr`` is unchanged)."""
+        from glassgrad._printing import tensor_html
+
+        return tensor_html(self)
+
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data.copy(), self._rg))
 

@@ -11,10 +11,18 @@ from pathlib import Path
 
 import pytest
 
+import glassgrad
 from glassgrad.demo import DATASETS, OPTIMIZERS
 from glassgrad.viz.report import SECTIONS
 
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(glassgrad.__file__)))
+# the subprocess imports the glassgrad under test (this tree's), not an installed copy
+ENV = {
+    **os.environ,
+    "OMP_NUM_THREADS": "1",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]),
+}
 SHORT_STEPS = "200"
 
 

@@ -10,7 +10,7 @@ import glassgrad
 import glassgrad as torch
 from glassgrad import viz
 
-SEED = "∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2"
+SEED = "∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2\n  where s = ŷ − y"
 
 
 def test_seed_single_weight_derivation_and_value():
@@ -37,6 +37,7 @@ def test_batch_mean_shows_one_over_n_and_the_sum_over_samples():
         "         = Σᵢ 1/N · 2sᵢ · 1 · xᵢ",
         "         = 1/4·2·(−2)·1·1 + 1/4·2·(−4)·1·2 + 1/4·2·(−6)·1·3 + 1/4·2·(−8)·1·4",
         "         = −1 − 4 − 9 − 16 = −30",
+        "  where s = ŷ − y, u = s²",
     ]
     loss.backward()
     assert e.value == pytest.approx(w.grad.item()) == -30.0
@@ -79,12 +80,11 @@ def test_mlp_weight_gradient_by_vector_jacobian_products():
     assert e.value == pytest.approx(lin1.weight.grad.numpy(), rel=1e-5, abs=1e-7)
 
 
-def test_after_backward_needs_watch():
+def test_after_backward_works_with_or_without_watch():
     w = torch.tensor(2.0, requires_grad=True)
     loss = (w * 3.0) ** 2
     loss.backward()
-    with pytest.raises(RuntimeError, match="viz.watch"):
-        viz.explain(loss, wrt=w)
+    assert viz.explain(loss, wrt=w).value == pytest.approx(36.0)
     with viz.watch():
         loss = (w * 3.0) ** 2
     loss.backward()
@@ -169,7 +169,8 @@ def test_per_element_gradient_of_a_vector_parameter():
     e = viz.explain(loss, wrt=w)
     assert e.lines[0] == "∂loss/∂wᵢ = ∂loss/∂vᵢ · ∂vᵢ/∂uᵢ · ∂uᵢ/∂sᵢ · ∂sᵢ/∂wᵢ    (i = 1…3)"
     assert e.lines[1].strip() == "= 1 · 2uᵢ · 1 · xᵢ"
-    assert e.lines[-1].strip() == "= [0, 6, 20]"
+    assert e.lines[-2].strip() == "= [0, 6, 20]"
+    assert e.lines[-1] == "  where s = w·x, u = s − 1, v = u²"
     loss.backward()
     assert e.value.tolist() == w.grad.tolist()
 

@@ -83,3 +83,13 @@ def test_csv_and_plots(tmp_path):
         t2.record(loss)
     ax = t2.plot_trajectory(lambda p, q: float(((p * x + q - y) ** 2).mean()), grid=15)
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("w", "b")
+
+
+def test_trace_warning_names_the_users_line():
+    w = torch.tensor(0.0, requires_grad=True)
+    t = viz.Trace({"w": w})
+    with pytest.warns(UserWarning, match="zero_grad") as record:
+        for _ in range(5):
+            ((w * X - Y) ** 2).mean().backward()
+            t.record()
+    assert {r.filename for r in record if "Trace" in str(r.message)} == {__file__}

@@ -17,9 +17,9 @@ from __future__ import annotations
 import linecache
 import os
 import sys
-import warnings
 
 from glassgrad._backend import xp
+from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd import graph as _graph
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "check_gradients"]
@@ -65,11 +65,9 @@ class detect_anomaly:
         self.prev = (False, False)
 
     def __enter__(self) -> detect_anomaly:
-        warnings.warn(
+        warn_at_user_line(
             "Anomaly Detection has been enabled. This mode will increase the runtime and should "
-            "only be enabled for debugging.",
-            UserWarning,
-            stacklevel=2,
+            "only be enabled for debugging."
         )
         self.prev = (_graph.DETECT_ANOMALY, _CHECK_INF[0])
         _CHECK_INF[0] = self.check_inf

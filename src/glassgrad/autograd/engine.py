@@ -473,6 +473,9 @@ def _add_to_grad(variable, grad, create_graph, new_tensor, owned: bool = False) 
             variable._grad = new_tensor(grad if owned else grad.copy())
         elif existing.grad_fn is None and existing._data.shape == grad.shape:
             xp.add(existing._data, grad, out=existing._data)
+            extra = existing._extra  # adding to a gradient step() used: zero_grad() forgotten?
+            if extra is not None and extra.get("stepped_at") == existing._version_counter[0]:
+                extra["stale_grad"] = True
             existing._version_counter[0] += 1
         else:
             variable._grad = existing.detach() + new_tensor(grad)

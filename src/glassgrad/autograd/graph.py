@@ -188,7 +188,8 @@ def edge_of(tensor) -> tuple:
 
 
 def node_inputs(node) -> tuple:
-    """The forward inputs (tensors or numbers) a node keeps for backward; ``()`` once freed.
+    """The forward inputs (tensors or numbers) a node keeps for backward. Once backward freed
+    the node, only its constants remain (inputs without an edge; ``None`` for the others).
 
     A read-only accessor for tools that show values in the graph (``glassgrad.viz``).
     """

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import platform
+import shutil
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 
@@ -39,6 +41,18 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
+def _width() -> int:
+    """Columns to fill: the terminal's when wider than 80, else 80 (the output fits 80)."""
+    return max(80, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _say_wrapped(text: str, indent: str = "") -> None:
+    """Print ``text`` (one or more lines) wrapped at the width, continuation lines indented."""
+    for line in text.split("\n"):
+        lead = indent + " " * (len(line) - len(line.lstrip()))
+        _say(textwrap.fill(line, _width(), initial_indent=indent, subsequent_indent=lead + "  "))
+
+
 def _fmt(value: float | None, spec: str = ".4g") -> str:
     return "diverged" if value is None else format(value, spec)
 
@@ -47,33 +61,44 @@ def _fmt(value: float | None, spec: str = ".4g") -> str:
 
 
 def _print_lessons(lessons: dict) -> None:
-    _say(
+    _say_wrapped(
         f"== 1. The four lessons on y = 2x (X = {lessons['x']}), lr = {lessons['lr']}, "
         f"{lessons['epochs']} epochs =="
     )
     columns = [
-        ("Case 1 NumPy (lesson)", lessons["case1_lesson"]),
-        ("Case 2 autograd", lessons["case2_autograd"]),
-        ("Case 3 MSELoss + SGD", lessons["case3_loss_optim"]),
-        ("Case 4 nn.Linear", lessons["case4_linear"]),
+        (("Case 1 NumPy (lesson)", "1 NumPy lesson"), lessons["case1_lesson"]),
+        (("Case 2 autograd", "2 autograd"), lessons["case2_autograd"]),
+        (("Case 3 MSELoss + SGD", "3 MSELoss + SGD"), lessons["case3_loss_optim"]),
+        (("Case 4 nn.Linear", "4 nn.Linear"), lessons["case4_linear"]),
     ]
     _print_side_by_side(columns)
     _say()
-    _say("Why does Case 1 differ?  The hand gradient np.dot(2*x, y_pred - y).mean() is a sum")
-    _say("(.mean() of a scalar does nothing), so it is N = 4 times too large. The checker:")
-    _say("  " + lessons["check_lesson"]["text"].replace("\n", "\n  "))
+    _say_wrapped(
+        "Why does Case 1 differ?  The hand gradient np.dot(2*x, y_pred - y).mean() is a sum "
+        "(.mean() of a scalar does nothing), so it is N = 4 times too large. The checker:"
+    )
+    _say_wrapped(lessons["check_lesson"]["text"], indent="  ")
+    stab = lessons["stability"]
+    lam, lr = stab["curvature"], lessons["lr"]
+    _say_wrapped(
+        f"Why is Case 1 faster, then?  A 4× gradient is a 4× learning rate: w - lr·(4g) = "
+        f"w - (4·lr)·g. The loss is a parabola with curvature λ = 2/N Σ x² = {lam:g}, and "
+        f"each step multiplies the error w - 2 by 1 - lr·λ: {1 - lr * lam:.3g} at lr = {lr:g}, "
+        f"{1 - 4 * lr * lam:.3g} at {4 * lr:g}. That only works while lr < 2/λ = "
+        f"{stab['lr_bound']:.4g}; above it w diverges (the report plots both sides)."
+    )
     _say()
     _say("With the 1/N restored, np.mean(2*x*(y_pred - y)):")
-    _say("  " + lessons["check_corrected"]["text"].replace("\n", "\n  "))
+    _say_wrapped(lessons["check_corrected"]["text"], indent="  ")
     _print_side_by_side(
         [
-            ("Case 1 NumPy (corrected)", lessons["case1_corrected"]),
-            ("Case 2 autograd", lessons["case2_autograd"]),
-            ("Case 3 MSELoss + SGD", lessons["case3_loss_optim"]),
+            (("Case 1 NumPy (corrected)", "1 NumPy fixed"), lessons["case1_corrected"]),
+            (("Case 2 autograd", "2 autograd"), lessons["case2_autograd"]),
+            (("Case 3 MSELoss + SGD", "3 MSELoss + SGD"), lessons["case3_loss_optim"]),
         ]
     )
     verdict = "agree" if lessons["corrected_cases_agree"] else "still differ"
-    _say(
+    _say_wrapped(
         f"Cases 1-3 now {verdict} step by step: max |w1 - w2| = "
         f"{lessons['max_w_gap_corrected_vs_case2']:.2e}, max |w2 - w3| = "
         f"{lessons['max_w_gap_case2_vs_case3']:.2e}"
@@ -81,15 +106,29 @@ def _print_lessons(lessons: dict) -> None:
     _say()
 
 
-def _print_side_by_side(columns: list[tuple[str, list[dict]]]) -> None:
+def _print_side_by_side(columns: list[tuple[tuple[str, str], list[dict]]]) -> None:
+    """Training runs as table columns, ``w=…, loss=…`` per epoch; on a narrow terminal the
+    short titles and a ``w loss`` sub-header replace the long ones."""
     width = 24
-    _say("epoch " + "".join(f"| {title:<{width}}" for title, _ in columns))
+    wide = 6 + len(columns) * (width + 2) <= _width()
+    if wide:
+        _say("epoch " + "".join(f"| {long:<{width}}" for (long, _), _ in columns).rstrip())
+    else:
+        width = min(width, (_width() - 6) // len(columns) - 2)
+        titles = "".join(f"| {short[:width]:<{width}}" for (_, short), _ in columns)
+        _say("case  " + titles.rstrip())
+        _say("epoch " + "".join(f"| {'w      loss':<{width}}" for _ in columns).rstrip())
     for index in range(len(columns[0][1])):
         cells = []
         for _, rows in columns:
             row = rows[index]
-            cells.append(f"| w={row['w']:.3f}, loss={row['loss']:.3f}".ljust(width + 2))
-        _say(f"{index + 1:>5} " + "".join(cells))
+            cell = (
+                f"w={row['w']:.3f}, loss={row['loss']:.3f}"
+                if wide
+                else f"{row['w']:<6.3f} {row['loss']:.3f}"
+            )
+            cells.append(f"| {cell[:width]:<{width}}")
+        _say(f"{index + 1:>5} " + "".join(cells).rstrip())
 
 
 # ----------------------------------------------------------------------------- section 2
@@ -119,9 +158,9 @@ def _graph_section() -> tuple[dict, dict]:
 
 
 def _print_graph(graph: dict) -> None:
-    _say("== 2. The seed graph: x, w -> y_hat = w*x -> s = y_hat - y -> loss = s**2 ==")
+    _say_wrapped("== 2. The seed graph: x, w -> y_hat = w*x -> s = y_hat - y -> loss = s**2 ==")
     _say(f"x = {graph['x']:g}, w = {graph['w']:g}, y = {graph['y']:g}: loss = {graph['loss']:g}")
-    _say(graph["explanation_text"])
+    _say_wrapped(graph["explanation_text"])
     _say(f"autograd's w.grad = {graph['w_grad']:g}")
     _say()
 
@@ -129,21 +168,46 @@ def _print_graph(graph: dict) -> None:
 # ----------------------------------------------------------------------------- section 3
 
 
+#: race table columns: (header, wide width, narrow width); narrow fits 80 columns
+_RACE_COLUMNS = (
+    ("optimizer", 16, 15),
+    ("lr", 8, 7),
+    ("final loss", 13, 11),
+    ("best loss", 12, 11),
+    ("steps to target", 17, 10),
+    ("test acc", 10, 9),
+    ("time (s)", 10, 9),
+)
+
+
 def _print_race(race: dict) -> None:
-    _say(f"-- {race['title']} ({race['steps']} steps, target loss {race['target']:g}) --")
-    extra = "test acc" if race["problem"] == "iris" else ""
-    header = (
-        f"{'optimizer':<16}{'lr':>8}{'final loss':>13}{'best loss':>12}"
-        f"{'steps to target':>17}{extra:>10}{'time (s)':>10}"
+    _say_wrapped(f"-- {race['title']} ({race['steps']} steps, target loss {race['target']:g}) --")
+    iris = race["problem"] == "iris"
+    columns = [c for c in _RACE_COLUMNS if iris or c[0] != "test acc"]
+    wide = sum(c[1] for c in columns) <= _width()
+    widths = [c[1] if wide else c[2] for c in columns]
+    headers = [c[0] if wide or c[0] != "steps to target" else "to target" for c in columns]
+    _say(
+        "".join(
+            f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(zip(headers, widths))
+        )
     )
-    _say(header)
     for racer in race["racers"].values():
         reached = racer["steps_to_target"]
-        accuracy = f"{racer['test_accuracy']:.1%}" if extra else ""
+        cells = [
+            racer["label"],
+            f"{racer['lr']:g}",
+            _fmt(racer["final_loss"]),
+            _fmt(racer["best_loss"]),
+            "-" if reached is None else str(reached),
+            *([f"{racer['test_accuracy']:.1%}"] if iris else []),
+            f"{racer['wall_time_s']:.2f}",
+        ]
         _say(
-            f"{racer['label']:<16}{racer['lr']:>8g}{_fmt(racer['final_loss']):>13}"
-            f"{_fmt(racer['best_loss']):>12}{'-' if reached is None else reached:>17}"
-            f"{accuracy:>10}{racer['wall_time_s']:>10.2f}"
+            "".join(
+                f"{c[: w - 1]:<{w}}" if i == 0 else f"{c:>{w}}"
+                for i, (c, w) in enumerate(zip(cells, widths))
+            )
         )
     _say()
 
@@ -211,6 +275,10 @@ def run_demo(options: DemoOptions) -> dict:
     meta["wall_time_s"] = time.perf_counter() - started
     results = _json_safe({"meta": meta, **sections})
 
+    _say("Look inside your own training loop the same way: glassgrad.explain(loss, wrt=w)")
+    _say("writes out the chain rule, optimizer.explain_step(w) the update, and")
+    _say("glassgrad.viz.Trace(model, optimizer) records every step and warns about slips")
+    _say("such as a forgotten zero_grad().")
     if options.out is not None:
         from glassgrad.viz.report import write_report
 

@@ -27,6 +27,8 @@ __all__ = [
     "case3_loss_optim",
     "case4_linear",
     "run_lessons",
+    "stability",
+    "walkthrough",
     "seed_graph",
 ]
 
@@ -150,6 +152,77 @@ def _check_hand_gradient(gradient, lr: float, epochs: int) -> dict:
     }
 
 
+def stability(lr: float, epochs: int) -> dict:
+    """Why a learning rate converges or diverges on this quadratic, with the numbers.
+
+    L(w) = 1/N Σ (w·xᵢ − yᵢ)² has the constant curvature λ = L''(w) = 2/N Σ xᵢ², so one
+    gradient step maps the error e = w − 2 to (1 − lr·λ)·e. It shrinks only while
+    |1 − lr·λ| < 1, i.e. lr < 2/λ (the bound lr < 2/λ_max of any quadratic). A gradient k
+    times too large is the same as a k times larger learning rate: w − lr·(k·g) =
+    w − (k·lr)·g. The runs use the corrected gradient at the lesson's lr, at 4× it (what the
+    lesson's 4×-too-large gradient amounts to), just under the bound and just over it.
+    """
+    curvature = 2.0 * sum(x * x for x in X) / len(X)
+    bound = 2.0 / curvature
+    rates = {
+        "lesson lr": lr,
+        "4× lr (the lesson's gradient)": 4 * lr,
+        "just under 2/λ": round(0.95 * bound, 4),
+        "just over 2/λ": round(1.1 * bound, 4),
+    }
+    runs = {}
+    for label, rate in rates.items():
+        rows = case1_numpy(rate, epochs, gradient=corrected_gradient)
+        runs[label] = {"lr": rate, "factor": 1 - rate * curvature, "rows": rows}
+    return {"curvature": curvature, "lr_bound": bound, "runs": runs}
+
+
+def walkthrough(lr: float, epochs: int) -> list[dict]:
+    """Every step of the Case 2/3 training loop with what the report's step-through shows:
+    the graph's values and gradients, the chain-rule explanation, the optimizer's update.
+
+    The loss is written out as ``((ŷ − y)²).mean()`` so the graph has named nodes; its
+    numbers are Case 2's and Case 3's (they agree step by step).
+    """
+    from glassgrad.viz import explain, explain_step
+
+    x = glassgrad.tensor(X, dtype=glassgrad.float32)
+    y = glassgrad.tensor(Y, dtype=glassgrad.float32)
+    w = glassgrad.tensor(0.0, dtype=glassgrad.float32, requires_grad=True)
+    optimizer = glassgrad.optim.SGD([w], lr=lr)
+    steps = []
+    for epoch in range(epochs):
+        optimizer.zero_grad()
+        y_hat = w * x
+        s = y_hat - y
+        loss = (s**2).mean()
+        y_hat.retain_grad()
+        s.retain_grad()
+        loss.backward()
+        names = {"w": w, "x": x, "y": y, "y_hat": y_hat, "s": s, "loss": loss}
+        why = explain(loss, wrt=w, params=names, use_locals=False)
+        update = explain_step(optimizer, w, name="w")
+        steps.append(
+            {
+                "step": epoch + 1,
+                "w": w.item(),
+                "x": x.tolist(),
+                "y": y.tolist(),
+                "y_hat": y_hat.tolist(),
+                "s": s.tolist(),
+                "loss": loss.item(),
+                "grad_w": w.grad.item(),
+                "grad_y_hat": y_hat.grad.tolist(),
+                "grad_s": s.grad.tolist(),
+                "explanation": str(why),
+                "update": str(update),
+            }
+        )
+        optimizer.step()
+        steps[-1]["w_after"] = w.item()
+    return steps
+
+
 def run_lessons(lr: float, epochs: int, seed: int) -> dict:
     """Every number of section 1: the four tables, the diagnosis, the corrected agreement."""
     lesson_rows = case1_numpy(lr, epochs)
@@ -183,6 +256,8 @@ def run_lessons(lr: float, epochs: int, seed: int) -> dict:
         "max_w_gap_lesson_vs_case2": max_gap(lesson_rows, case2),
         "corrected_cases_agree": max_gap(corrected, case2) <= 1e-5
         and max_gap(case2, case3) <= 1e-5,
+        "stability": stability(lr, epochs),
+        "walkthrough": walkthrough(lr, epochs),
     }
 
 

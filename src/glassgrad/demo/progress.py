@@ -29,7 +29,7 @@ class Progress:
                 return
             self._bars = RichProgress(
                 TextColumn("{task.description:<28}"),
-                BarColumn(),
+                BarColumn(bar_width=None),  # the bar takes what the terminal width leaves
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 console=Console(stderr=True),

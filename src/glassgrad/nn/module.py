@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -566,6 +567,15 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the module tree, each module with its own parameters' shapes and
+        the parameter count of its subtree (``repr`` is unchanged)."""
+        total = sum(p.numel() for p in self.parameters())
+        return (
+            f'<div class="glassgrad-module"><b>{html.escape(self._get_name())}</b>: '
+            f"{total:,} parameters{_module_tree(self)}</div>"
+        )
+
     def __getstate__(self):
         return self.__dict__.copy()
 
@@ -689,3 +699,23 @@ def _add_hook(hooks: OrderedDict, hook, prepend: bool = False) -> _HookHandle:
     if prepend:
         hooks.move_to_end(handle.id, last=False)
     return handle
+
+
+def _module_tree(module: Module) -> str:
+    """Nested ``<ul>``: own parameters (name, shape), then each child with its count."""
+    items = [
+        f"<li><code>{html.escape(name)}</code> {list(p.shape)}"
+        f"{'' if p.requires_grad else ' (frozen)'}</li>"
+        for name, p in module._parameters.items()
+        if p is not None
+    ]
+    for name, child in module._modules.items():
+        if child is None:
+            continue
+        count = sum(p.numel() for p in child.parameters())
+        extra = html.escape(child.extra_repr())
+        items.append(
+            f"<li><code>{html.escape(name)}</code>: {html.escape(child._get_name())}"
+            f"{f'({extra})' if extra else ''} — {count:,} parameters{_module_tree(child)}</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>" if items else ""

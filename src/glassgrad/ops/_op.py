@@ -90,7 +90,12 @@ class Op(Node):
         """Also free arrays kept as ctx attributes (masks, indices, the saved output)."""
         freed = bool(self.saved)  # ``Node._release``, inline
         self.saved = ()
-        self._inputs = ()
+        if NO_EDGE in self.next_functions:  # keep the constants, so viz can replay the forward
+            self._inputs = tuple(
+                x if edge[0] is None else None for x, edge in zip(self._inputs, self.next_functions)
+            )
+        else:
+            self._inputs = ()
         state = self.__dict__ if self.keeps_ctx_arrays else None
         if state:  # most nodes keep nothing beyond ``saved``
             doomed = None

@@ -155,6 +155,7 @@ class Rsub(Op):
 
     @staticmethod
     def forward(ctx, a, other):
+        ctx.other = other  # a setting (shown by viz, used to replay the forward)
         return other - a
 
     @staticmethod

@@ -94,10 +94,8 @@ def _adadelta(
     grad = F.with_weight_decay(F.signed_grad(grad, maximize), param, weight_decay)
     square_avg *= rho
     F.addcmul_(square_avg, grad, grad, 1 - rho)
-    std = square_avg + eps
-    xp.sqrt(std, out=std)
-    delta = acc_delta + eps
-    xp.sqrt(delta, out=delta)
+    std = xp.sqrt(square_avg + eps)  # (not out=: a 0-d parameter's sum is a NumPy scalar)
+    delta = xp.sqrt(acc_delta + eps)
     delta /= std
     delta *= grad
     acc_delta *= rho

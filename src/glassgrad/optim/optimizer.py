@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from copy import deepcopy
 from typing import Any
 
+from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd.grad_mode import STATE, enable_grad
 from glassgrad.tensor import Tensor
 
@@ -236,6 +237,7 @@ class Optimizer:
                     else:
                         g._rg = False
                     g._data[...] = 0
+                    g._version_counter[0] += 1  # as zero_() does: the gradient was reset
 
     @_with_hooks
     def step(self, closure=None):
@@ -263,7 +265,39 @@ class Optimizer:
                     fast(group, params)
         finally:
             STATE.enabled = prev
+        if not self.__dict__.get("_warned_stale_grad"):
+            self._watch_for_stale_grads(work)
         return loss
+
+    def _watch_for_stale_grads(self, work: list) -> None:
+        """Warn (once) when a gradient this step used had already been used by an earlier
+        step, with backward() adding to it since: ``zero_grad()`` was forgotten.
+
+        Each used gradient is stamped with its version; backward() adding to a gradient whose
+        version still equals the stamp marks it stale (``autograd.engine``). Zeroing it in
+        any way (``zero_grad``, ``.zero_()``, ``= None``) changes the version or the tensor,
+        so deliberate accumulation (several backward() calls, then step(), then zero_grad())
+        never warns. One dict write per parameter per step.
+        """
+        stale = False
+        for _, params, _ in work:
+            for p in params:
+                g = p._grad
+                extra = g._extra
+                if extra is None:
+                    g._extra = {"stepped_at": g._version_counter[0]}
+                    continue
+                if extra.pop("stale_grad", False):
+                    stale = True
+                extra["stepped_at"] = g._version_counter[0]
+        if stale:
+            self._warned_stale_grad = True
+            warn_at_user_line(
+                f"{type(self).__name__}.step(): a parameter's .grad still holds the gradient an "
+                "earlier step() already used, with new backward() results added to it: the "
+                "gradients are summing up across steps. Call optimizer.zero_grad() before each "
+                "backward() (or after each step()). (Warned once per optimizer.)"
+            )
 
     def _check_group(self, group_index: int, group: dict, params: list[Tensor]):
         """Check a group's gradients and state; may return a callable ``fast(group, params)``

@@ -14,6 +14,7 @@ Example (the lessons' Case 1: a sum where the mean's gradient was meant)::
 from __future__ import annotations
 
 from glassgrad._backend import xp
+from glassgrad.viz._html import table
 
 __all__ = ["check_gradient", "GradientReport"]
 
@@ -42,6 +43,16 @@ class GradientReport:
 
     def __bool__(self) -> bool:
         return self.ok
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: one row per parameter, ✓/✗ and the diagnosis (wraps freely)."""
+        rows = [
+            ("✓" if ok else "✗", name, "—" if ratio is None else f"{ratio:.4g}", diagnosis)
+            for name, (ok, ratio, diagnosis) in self.per_param.items()
+        ]
+        where = f"{self.steps} steps" if self.steps > 1 else "the current point"
+        caption = f"Hand-derived gradient vs autograd, checked at {where}"
+        return table(["", "parameter", "hand ÷ autograd", "diagnosis"], rows, caption)
 
     def __str__(self) -> str:
         where = f"{self.steps} steps" if self.steps > 1 else "the current point"

@@ -5,10 +5,16 @@ derivative symbolically and with its numbers, multiplies them along each path an
 over paths (and over elements for tensors). For the seed example it reads::
 
     ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
+      where s = ŷ − y
 
-Local derivatives are computed from the forward values the graph holds, so call
-``explain`` before ``backward()`` (which frees them), with ``retain_graph=True``, or run the
-forward pass inside ``with glassgrad.viz.watch():``.
+Symbols follow one convention, shared by explain_step, the report and the tutorial: your
+names first (``params``, then your variables; ``y_hat`` is written ŷ), unnamed leaves θ1,
+θ2, …, unnamed intermediates s, u, v, z, h, q, r, p, t1, … in forward order, each one
+defined on the closing ``where`` line.
+
+Local derivatives are computed from the forward values the graph holds; when ``backward()``
+has freed them they are recomputed from the leaves (viz/_replay.py), so ``explain`` works
+before and after ``backward()``, unless a leaf was modified in place since (``step()``).
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ import html as _html
 from glassgrad._backend import xp
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import node_inputs
+from glassgrad.viz import _formula as F
+from glassgrad.viz._html import pre
+from glassgrad.viz._replay import check_inputs_unchanged, recompute_values
 from glassgrad.viz.graph import Item, format_array, format_number, snapshot, user_frame
 
 __all__ = ["explain", "Explanation"]
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _RESHAPES = {"View", "Reshape", "Squeeze", "SqueezeDim", "Unsqueeze", "Alias"}
 
 
@@ -34,15 +42,10 @@ def _transposed(name: str) -> str:
     return name[:-1] if name.endswith("ᵀ") else name + "ᵀ"
 
 
-def _factor(text: str) -> str:
-    """A number as a factor: negatives in parentheses, ``2·(−1)``."""
-    return f"({text})" if text.startswith("−") else text
-
-
 class _Local:
     """The derivative of one op output with respect to one of its inputs.
 
-    ``sym(i)``/``num(k)`` write it for element ``i`` symbolically / at flat element ``k``;
+    ``sym(c)``/``num(c, k)`` write it (a formula) symbolically / at flat element ``k``;
     ``vjp(G)`` carries a gradient ``G`` of the output back to the input.
     """
 
@@ -63,23 +66,24 @@ class _Context:
         self.out_shape = out_shape
         self.sub = ""
 
-    def name(self, child: Item) -> str:
+    def name(self, child: Item) -> F.Expr:
         if child.kind == "number":
-            return format_number(child.value)
+            return F.number(child.value)
+        if child.name is None and child.value is not None and xp.size(child.value) == 1:
+            return F.number(xp.asarray(child.value).reshape(-1)[0])
         if child.name is None:
-            return format_array(child.value) if child.value is not None else "c"
-        return child.name + (self.sub if xp.size(child.value) > 1 else "")
+            return F.name(format_array(child.value) if child.value is not None else "c")
+        return F.name(child.name + (self.sub if xp.size(child.value) > 1 else ""))
 
-    def value(self, child: Item, k: int) -> str:
-        v = xp.broadcast_to(xp.asarray(child.value), self.out_shape).reshape(-1)[k]
-        return _factor(format_number(v))
+    def value(self, child: Item, k: int) -> F.Expr:
+        return F.number(xp.broadcast_to(xp.asarray(child.value), self.out_shape).reshape(-1)[k])
 
 
 def _const(text: str, value, in_shape):
     """A local derivative that is the same number everywhere (``1``, ``−1``, ``1/N``)."""
     return _Local(
-        lambda c: text,
-        lambda c, k: text,
+        lambda c: F.number(text),
+        lambda c, k: F.number(text),
         lambda g: sum_to(g * value, in_shape),
         True,
     )
@@ -117,21 +121,23 @@ def _local(item: Item, index: int) -> _Local:
         ov = bv if index == 0 else av
         return elementwise(lambda c: c.name(other), lambda c, k: c.value(other, k), ov)
     if op == "Div" and index == 0:
-        return elementwise(lambda c: f"1/{c.name(b)}", lambda c, k: f"1/{c.value(b, k)}", 1.0 / bv)
+        return elementwise(
+            lambda c: F.quotient(1, c.name(b)), lambda c, k: F.quotient(1, c.value(b, k)), 1.0 / bv
+        )
     if op == "Div":
         return elementwise(
-            lambda c: f"−{c.name(a)}/{c.name(b)}²",
-            lambda c, k: f"−{c.value(a, k)}/{c.value(b, k)}²",
+            lambda c: F.negate(F.quotient(c.name(a), F.power(c.name(b), 2))),
+            lambda c, k: F.negate(F.quotient(c.value(a, k), F.power(c.value(b, k), 2))),
             -av / (bv * bv),
         )
     if op == "Pow" and b is not None and b.kind == "number":
         return _pow(b.value, a, av, in_shape)
     unary = _UNARY.get(op)
     if unary is not None:
-        sym, num, fn = unary
+        rule, fn = unary
         return elementwise(
-            lambda c: sym.format(c.name(a), c.name(item)),
-            lambda c, k: num.format(c.value(a, k).strip("()"), c.value(item, k).strip("()")),
+            lambda c: rule(c.name(a), c.name(item), F.juxtapose),
+            lambda c, k: rule(c.value(a, k), c.value(item, k), F.product),
             fn(av),
         )
     if op in ("Sum", "Mean") and xp.size(item.value) == 1:
@@ -140,7 +146,8 @@ def _local(item: Item, index: int) -> _Local:
             local = _const("1", 1.0, in_shape)
         else:
             local = _const("1/N", 1.0 / n, in_shape)
-            local.num = lambda c, k: f"1/{n}"
+            local.sym = lambda c: F.quotient(1, F.name("N"))
+            local.num = lambda c, k: F.quotient(1, n)
         local.reduce = True
         local.vjp = lambda g, s=in_shape, f=(1.0 if op == "Sum" else 1.0 / n): xp.broadcast_to(
             xp.asarray(g).reshape(()) * f, s
@@ -150,39 +157,46 @@ def _local(item: Item, index: int) -> _Local:
 
 
 def _pow(e, a: Item, av, in_shape) -> _Local:
+    """``d(xᵉ)/dx = e·xᵉ⁻¹``, written ``2x`` for squares."""
     if e == 1:
         return _const("1", 1.0, in_shape)
-    head = format_number(e)
-    if e == 2:
-        sym = lambda c: f"{head}{c.name(a)}"  # noqa: E731
-        num = lambda c, k: f"{head}·{c.value(a, k)}"  # noqa: E731
-    elif float(e - 1).is_integer():
-        sup = str(int(e - 1)).translate(_SUPERSCRIPT)
-        sym = lambda c: f"{head}{c.name(a)}{sup}"  # noqa: E731
-        num = lambda c, k: f"{head}·{c.value(a, k)}{sup}"  # noqa: E731
-    else:
-        power = format_number(e - 1)
-        sym = lambda c: f"{head}·{c.name(a)}^({power})"  # noqa: E731
-        num = lambda c, k: f"{head}·{c.value(a, k)}^({power})"  # noqa: E731
+
+    def rule(x, times):
+        return times(e, x) if e == 2 else times(e, F.power(x, e - 1))
+
     arr = e * av ** (e - 1)
-    return _Local(sym, num, lambda g: sum_to(g * arr, in_shape), True)
+    return _Local(
+        lambda c: rule(c.name(a), F.juxtapose),
+        lambda c, k: rule(c.value(a, k), F.product),
+        lambda g: sum_to(g * arr, in_shape),
+        True,
+    )
 
 
+def _sigmoid(a):
+    s = 1.0 / (1.0 + xp.exp(-a))
+    return s * (1.0 - s)
+
+
+#: elementwise ops: the rule ``(x, y, times) -> formula`` in the input x and output y
+#: (``times`` juxtaposes symbols, ``2s``, or writes ``·`` between numbers), and its values
 _UNARY = {
-    "Exp": ("exp({0})", "exp({0})", xp.exp),
-    "Log": ("1/{0}", "1/{0}", lambda a: 1.0 / a),
-    "Sqrt": ("1/(2√{0})", "1/(2√{0})", lambda a: 0.5 / xp.sqrt(a)),
-    "Sin": ("cos({0})", "cos({0})", xp.cos),
-    "Cos": ("−sin({0})", "−sin({0})", lambda a: -xp.sin(a)),
-    "Tanh": ("1 − {1}²", "1 − {1}²", lambda a: 1.0 - xp.tanh(a) ** 2),
-    "Sigmoid": (
-        "{1}(1 − {1})",
-        "{1}·(1 − {1})",
-        lambda a: (1.0 / (1.0 + xp.exp(-a))) * (1.0 - 1.0 / (1.0 + xp.exp(-a))),
+    "Exp": (lambda x, y, times: F.call("exp", x), xp.exp),
+    "Log": (lambda x, y, times: F.quotient(1, x), lambda a: 1.0 / a),
+    "Sqrt": (lambda x, y, times: F.quotient(1, times(2, F.root(x))), lambda a: 0.5 / xp.sqrt(a)),
+    "Sin": (lambda x, y, times: F.call("cos", x), xp.cos),
+    "Cos": (lambda x, y, times: F.negate(F.call("sin", x)), lambda a: -xp.sin(a)),
+    "Tanh": (
+        lambda x, y, times: F.difference(1, F.power(y, 2)),
+        lambda a: 1.0 - xp.tanh(a) ** 2,
     ),
-    "Relu": ("[{0} > 0]", "[{0} > 0]", lambda a: (a > 0).astype(xp.float64)),
-    "Abs": ("sign({0})", "sign({0})", xp.sign),
-    "Reciprocal": ("−1/{0}²", "−1/{0}²", lambda a: -1.0 / (a * a)),
+    "Sigmoid": (lambda x, y, times: times(y, F.difference(1, y)), _sigmoid),
+    "Relu": (lambda x, y, times: F.indicator(x), lambda a: (a > 0).astype(xp.float64)),
+    "Abs": (lambda x, y, times: F.call("sign", x), xp.sign),
+    "Reciprocal": (
+        lambda x, y, times: F.negate(F.quotient(1, F.power(x, 2))),
+        lambda a: -1.0 / (a * a),
+    ),
 }
 
 
@@ -291,7 +305,7 @@ def _ask_autograd(item: Item, child: Item, in_shape) -> _Local:
     """Any other op: its vector-Jacobian product from autograd on the live graph."""
     out_t = item.tensor
     in_t = child.node.variable if child.kind == "leaf" else child.tensor
-    if out_t is None or in_t is None or not node_inputs(item.node):
+    if out_t is None or in_t is None or not any(x is not None for x in node_inputs(item.node)):
         raise RuntimeError(
             f"explain: no written-out rule for {item.title}, and the graph was already freed "
             "by backward(), so autograd cannot be asked for it either. Call explain() before "
@@ -384,12 +398,12 @@ class Explanation:
         return "\\begin{aligned}\n" + " \\\\\n".join(self.latex) + "\n\\end{aligned}"
 
     def to_html(self) -> str:
-        """HTML: the LaTeX form for MathJax, with the plain text underneath as a fallback."""
-        text = _html.escape(str(self))
+        """HTML: the derivation typeset once (MathJax/KaTeX in notebooks), its plain text
+        folded away underneath for copying or where no maths renderer runs."""
         return (
             '<div class="glassgrad-explain">'
             f'<div class="math">$$ {_html.escape(self.to_latex())} $$</div>'
-            f'<pre style="font-family: monospace">{text}</pre></div>'
+            f"<details><summary>plain text</summary>{pre(str(self))}</details></div>"
         )
 
     def _repr_html_(self) -> str:
@@ -428,10 +442,12 @@ def _to_latex(line: str) -> str:
     return out
 
 
-def _join(parts: list, limit: int, expand: bool, sep: str = " · ") -> str:
-    if expand or len(parts) <= limit:
-        return sep.join(parts)
-    return sep.join(parts[:3] + ["⋯"] + parts[-2:])
+def _join(parts: list, limit: int, expand: bool) -> str:
+    """The factors of one path multiplied, `` · `` between them; the middle elided as ⋯."""
+    parts = [F.name(p) if isinstance(p, str) else p for p in parts]
+    if not expand and len(parts) > limit:
+        parts = parts[:3] + [F.name("⋯")] + parts[-2:]
+    return str(F.product(*parts, sep=" · "))
 
 
 def explain(
@@ -464,9 +480,13 @@ def explain(
         >>> loss = (y_hat - y) ** 2
         >>> print(glassgrad.explain(loss, wrt=w))
         ∂loss/∂w = ∂loss/∂s · ∂s/∂ŷ · ∂ŷ/∂w = 2s · 1 · x = 2·(−1) · 1 · 1 = −2
+          where s = ŷ − y
     """
     snap = snapshot(loss, params, use_locals, user_frame(), hook=False)
+    check_inputs_unchanged(snap)
+    recompute_values(snap)
     target = _find(snap, wrt)
+    unnamed = [item for item in snap.order if item.kind == "op" and item.name is None]
     snap.auto_name()
     memo: dict = {}
     counts = _path_counts(snap, target)
@@ -482,7 +502,49 @@ def explain(
     paths = _paths(snap.root, target, counts, None if expand else max_paths)
     writer = _Writer(snap, target, memo, expand, max_terms, max_factors)
     lines = writer.write(paths, n_paths, value, shape)
+    lines.extend(_where(unnamed, paths))
     return Explanation(lines, value, [_to_latex(line) for line in lines])
+
+
+def _where(unnamed: list, paths: list) -> list:
+    """``  where s = ŷ − y, u = s²``: what each intermediate the derivation names stands
+    for. The naming convention: your names first (``params``, then your variables, ``y_hat``
+    written ŷ); unnamed leaves are θ1, θ2, …; unnamed intermediates s, u, v, z, h, q, r, p,
+    then t1, t2, … in forward order, each defined on this line."""
+    shown = {id(item) for path in paths for item, _ in path}
+    shown |= {id(c) for path in paths for it, i in path for c, j in it.inputs if j == i}
+    defined = [item for item in reversed(unnamed) if id(item) in shown]
+    if not defined:
+        return []
+    return ["  where " + ", ".join(f"{it.name} = {_definition(it)}" for it in defined)]
+
+
+_INFIX = {"Add": F.total, "Sub": F.difference, "Mul": F.product, "Div": F.quotient}
+_CALLS = {"Exp", "Log", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "Sum", "Mean"}
+
+
+def _definition(item: Item) -> str:
+    """The op that made ``item``, written with its inputs' names: ``tanh(w)``, ``ŷ − y``."""
+    op = _op(item)
+    args = [
+        F.number(c.value) if c.kind == "number" else F.name(c.name or format_array(c.value))
+        for c, _ in sorted(item.inputs, key=lambda pair: pair[1])
+    ]
+    if op in _INFIX and len(args) == 2:
+        return str(_INFIX[op](*args))
+    if op == "Pow" and len(args) == 2:
+        return str(F.power(args[0], float(item.params.get("exponent", 1))))
+    if op == "Neg":
+        return str(F.negate(args[0]))
+    if op == "Rsub" and "other" in item.params:
+        return str(F.difference(F.number(item.params["other"]), args[0]))
+    if op in _CALLS:
+        return str(F.call(op.lower(), *args[:1]))
+    if op in ("Mm", "Matmul", "Mv", "Dot") and len(args) == 2:
+        return f"{args[0]} @ {args[1]}"
+    if op == "Addmm" and len(args) == 3:
+        return f"{args[1]} @ {args[2]} + {args[0]}"
+    return f"{item.title}({', '.join(map(str, args))})"
 
 
 def _find(snap, wrt) -> Item:
@@ -665,10 +727,10 @@ class _Writer:
                 factors.append(local.num(ctx, k))
             for item, child, local in locals_:
                 product *= self.element_factor(item, child, local, k)
-            terms.append("·".join(factors))
+            terms.append(F.product(*factors))
             term_values.append(product)
         if summed:
-            nums = " + ".join(terms)
+            nums = str(F.total(*terms))
             if shown < n:
                 nums += f" + … ({n - shown} more terms)"
             values = " + ".join(format_number(v) for v in term_values).replace("+ −", "− ")
@@ -676,7 +738,7 @@ class _Writer:
                 values += " + …"
             result = f"{values} = {format_number(xp.asarray(value).reshape(-1)[0])}"
             return chain, sym, nums, result, value
-        nums = ", ".join(terms) + (f", … ({n - shown} more)" if shown < n else "")
+        nums = ", ".join(map(str, terms)) + (f", … ({n - shown} more)" if shown < n else "")
         return chain, sym, nums, format_array(value), value
 
     def out_shape(self, item, child, elements):

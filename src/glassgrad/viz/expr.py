@@ -7,6 +7,7 @@ minus and a short list of functions are accepted; anything else is refused. Used
 Example:
     >>> print(explain_expression("(w*x - y)**2", {"w": 1, "x": 1, "y": 2}, "w"))
     ∂f/∂w = ∂f/∂u · ∂u/∂s · ∂s/∂w = 2u · 1 · x = 2·(−1) · 1 · 1 = −2
+      where s = w·x, u = s − y
 """
 
 from __future__ import annotations

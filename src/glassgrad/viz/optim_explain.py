@@ -13,10 +13,13 @@ Example:
 
 from __future__ import annotations
 
+import html
 import math
 
 from glassgrad._backend import xp
-from glassgrad.viz.graph import format_array, format_number, resolve_names, user_frame
+from glassgrad.viz import _formula as F
+from glassgrad.viz._html import pre
+from glassgrad.viz.graph import format_array, resolve_names, user_frame
 
 __all__ = ["explain_step", "StepExplanation"]
 
@@ -42,14 +45,37 @@ class StepExplanation:
 
     __repr__ = __str__
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the rule lines, aligned, under the optimizer's heading."""
+        head, *rule = self.lines
+        return (
+            f'<div class="glassgrad-step"><b>{html.escape(head)}</b>{pre(chr(10).join(rule))}</div>'
+        )
+
 
 def _v(x) -> str:
+    """A value standing alone (a result)."""
     return format_array(x)
 
 
+def _e(x, digits: int = 4) -> F.Expr:
+    """A value as an operand of a formula: a number, or a vector in brackets."""
+    return F.number(x, digits) if xp.ndim(x) == 0 else F.name(format_array(x))
+
+
 def _f(x) -> str:
-    text = format_number(x, 6)
-    return f"({text})" if text.startswith("−") else text
+    """A hyper-parameter as a factor: ``0.1``, ``(−0.5)``."""
+    return _e(x, 6).within(F.PRODUCT)
+
+
+def _n(x) -> str:
+    """A scalar result, to 6 digits."""
+    return F.number(x, 6).text
+
+
+def _blend(beta: float, old, weight: float, new: F.Expr) -> str:
+    """``β·old + (1 − β)·new`` with the numbers: ``0.9·0 + 0.1·(−2)``."""
+    return str(F.total(F.product(_e(beta, 6), _e(old)), F.product(_e(weight, 6), new)))
 
 
 def explain_step(optimizer, param=None, name: str | None = None) -> StepExplanation:
@@ -147,7 +173,7 @@ def _sgd(group, state, theta, grad, name):
         else:
             b = mu * buf + (1 - tau) * g
             lines.append(
-                f"  momentum: b ← μ·b + (1 − τ)·g = {_f(mu)}·{_v(buf)} + {_f(1 - tau)}·g = {_v(b)}"
+                f"  momentum: b ← μ·b + (1 − τ)·g = {_blend(mu, buf, 1 - tau, _e(g))} = {_v(b)}"
             )
         if group["nesterov"]:
             g = g + mu * b
@@ -156,7 +182,8 @@ def _sgd(group, state, theta, grad, name):
             g = b
             lines.append("  g ← b")
     new = theta - lr * g
-    lines.append(f"  θ ← θ − lr·g = {_v(theta)} − {_f(lr)}·{_v(g)} = {_v(new)}")
+    update = F.difference(_e(theta), F.product(_e(lr, 6), _e(g)))
+    lines.append(f"  θ ← θ − lr·g = {update} = {_v(new)}")
     return lines, new
 
 
@@ -170,7 +197,7 @@ def _adam(group, state, theta, grad, name):
         theta = theta * (1 - lr * wd)
         lines.append(
             f"  decoupled weight decay (AdamW, not added to g): θ ← θ·(1 − lr·λ) = "
-            f"{_v(before)}·{_f(1 - lr * wd)} = {_v(theta)}"
+            f"{F.product(_e(before), _e(1 - lr * wd, 6))} = {_v(theta)}"
         )
     elif not wd:
         lines.append("  no weight decay (weight_decay=0)")
@@ -182,8 +209,9 @@ def _adam(group, state, theta, grad, name):
     m = beta1 * m0 + (1 - beta1) * g
     v = beta2 * v0 + (1 - beta2) * g * g
     lines.append(f"  step t = {t}")
-    lines.append(f"  m ← β1·m + (1 − β1)·g = {_f(beta1)}·{_v(m0)} + {_f(1 - beta1)}·g = {_v(m)}")
-    lines.append(f"  v ← β2·v + (1 − β2)·g² = {_f(beta2)}·{_v(v0)} + {_f(1 - beta2)}·g² = {_v(v)}")
+    lines.append(f"  m ← β1·m + (1 − β1)·g = {_blend(beta1, m0, 1 - beta1, _e(g))} = {_v(m)}")
+    blend = _blend(beta2, v0, 1 - beta2, F.power(_e(g), 2))
+    lines.append(f"  v ← β2·v + (1 − β2)·g² = {blend} = {_v(v)}")
     if group.get("amsgrad"):
         vmax0 = _state(state, "max_exp_avg_sq", theta)
         vmax0 = theta * 0 if vmax0 is None else vmax0
@@ -193,11 +221,11 @@ def _adam(group, state, theta, grad, name):
     bc2 = 1 - beta2**t
     m_hat = m / bc1
     v_hat = v / bc2
-    lines.append(f"  bias corrections: 1 − β1ᵗ = {_f(bc1)}, 1 − β2ᵗ = {_f(bc2)}")
+    lines.append(f"  bias corrections: 1 − β1ᵗ = {_n(bc1)}, 1 − β2ᵗ = {_n(bc2)}")
     lines.append(f"  m̂ = m/(1 − β1ᵗ) = {_v(m_hat)},  v̂ = v/(1 − β2ᵗ) = {_v(v_hat)}")
     step = m_hat / (xp.sqrt(v_hat) + eps)
     new = theta - lr * step
-    lines.append(f"  step = lr·m̂/(√v̂ + ε) = {_f(lr)}·{_v(step)} = {_v(lr * step)}")
+    lines.append(f"  step = lr·m̂/(√v̂ + ε) = {F.product(_e(lr, 6), _e(step))} = {_v(lr * step)}")
     lines.append(f"  θ ← θ − step = {_v(new)}")
     return lines, new
 
@@ -208,7 +236,8 @@ def _rmsprop(group, state, theta, grad, name):
     v0 = _state(state, "square_avg", theta)
     v0 = theta * 0 if v0 is None else v0
     v = alpha * v0 + (1 - alpha) * g * g
-    lines.append(f"  v ← α·v + (1 − α)·g² = {_f(alpha)}·{_v(v0)} + {_f(1 - alpha)}·g² = {_v(v)}")
+    blend = _blend(alpha, v0, 1 - alpha, F.power(_e(g), 2))
+    lines.append(f"  v ← α·v + (1 − α)·g² = {blend} = {_v(v)}")
     if group.get("centered"):
         ga0 = _state(state, "grad_avg", theta)
         ga0 = theta * 0 if ga0 is None else ga0
@@ -227,7 +256,8 @@ def _rmsprop(group, state, theta, grad, name):
         lines.append(f"  θ ← θ − lr·b = {_v(new)}")
     else:
         new = theta - lr * g / avg
-        lines.append(f"  θ ← θ − lr·g/(√v + ε) = {_v(theta)} − {_f(lr)}·{_v(g / avg)} = {_v(new)}")
+        update = F.difference(_e(theta), F.product(_e(lr, 6), _e(g / avg)))
+        lines.append(f"  θ ← θ − lr·g/(√v + ε) = {update} = {_v(new)}")
     return lines, new
 
 
@@ -236,11 +266,11 @@ def _adagrad(group, state, theta, grad, name):
     lr, eta, eps = group["lr"], group["lr_decay"], group["eps"]
     t = _step_count(state) + 1
     clr = lr / (1 + (t - 1) * eta)
-    lines.append(f"  step t = {t}; lr decayed: lr/(1 + (t − 1)·lr_decay) = {_f(clr)}")
+    lines.append(f"  step t = {t}; lr decayed: lr/(1 + (t − 1)·lr_decay) = {_n(clr)}")
     s0 = _state(state, "sum", theta)
     s0 = theta * 0 + group["initial_accumulator_value"] if s0 is None else s0
     s = s0 + g * g
-    lines.append(f"  sum ← sum + g² = {_v(s0)} + g² = {_v(s)}")
+    lines.append(f"  sum ← sum + g² = {F.total(_e(s0), F.power(_e(g), 2))} = {_v(s)}")
     new = theta - clr * g / (xp.sqrt(s) + eps)
     lines.append(f"  θ ← θ − lr·g/(√sum + ε) = {_v(new)}")
     return lines, new
@@ -269,11 +299,13 @@ def _adadelta(group, state, theta, grad, name):
     v = rho * v0 + (1 - rho) * g * g
     delta = xp.sqrt(u0 + eps) / xp.sqrt(v + eps) * g
     u = rho * u0 + (1 - rho) * delta * delta
-    lines.append(f"  v ← ρ·v + (1 − ρ)·g² = {_f(rho)}·{_v(v0)} + {_f(1 - rho)}·g² = {_v(v)}")
+    blend = _blend(rho, v0, 1 - rho, F.power(_e(g), 2))
+    lines.append(f"  v ← ρ·v + (1 − ρ)·g² = {blend} = {_v(v)}")
     lines.append(f"  Δ ← √(u + ε)/√(v + ε)·g = {_v(delta)}  (u = {_v(u0)})")
     lines.append(f"  u ← ρ·u + (1 − ρ)·Δ² = {_v(u)}")
     new = theta - lr * delta
-    lines.append(f"  θ ← θ − lr·Δ = {_v(theta)} − {_f(lr)}·{_v(delta)} = {_v(new)}")
+    update = F.difference(_e(theta), F.product(_e(lr, 6), _e(delta)))
+    lines.append(f"  θ ← θ − lr·Δ = {update} = {_v(new)}")
     return lines, new
 
 
@@ -290,7 +322,7 @@ def _adamax(group, state, theta, grad, name):
     lines.append(f"  u ← max(β2·u, |g| + ε) = {_v(u)}")
     step = lr / (1 - beta1**t)
     new = theta - step * m / u
-    lines.append(f"  step size lr/(1 − β1ᵗ) = {_f(step)}")
+    lines.append(f"  step size lr/(1 − β1ᵗ) = {_n(step)}")
     lines.append(f"  θ ← θ − lr/(1 − β1ᵗ)·m/u = {_v(new)}")
     return lines, new
 
@@ -307,7 +339,7 @@ def _nadam(group, state, theta, grad, name):
     m = beta1 * _zeros_or(state, "exp_avg", theta) + (1 - beta1) * g
     v = beta2 * _zeros_or(state, "exp_avg_sq", theta) + (1 - beta2) * g * g
     d = xp.sqrt(v / (1 - beta2**t)) + eps
-    lines.append(f"  step t = {t}; μₜ = {_f(mu)}, μₜ₊₁ = {_f(mu_next)}, Πμ = {_f(product)}")
+    lines.append(f"  step t = {t}; μₜ = {_n(mu)}, μₜ₊₁ = {_n(mu_next)}, Πμ = {_n(product)}")
     lines.append(f"  m ← β1·m + (1 − β1)·g = {_v(m)};  v ← β2·v + (1 − β2)·g² = {_v(v)}")
     lines.append(f"  d = √(v/(1 − β2ᵗ)) + ε = {_v(d)}")
     new = theta - lr * (1 - mu) / (1 - product) * g / d
@@ -327,12 +359,12 @@ def _radam(group, state, theta, grad, name):
     rho_inf = 2 / (1 - beta2) - 1
     rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
     lines.append(f"  step t = {t}; m̂ = m/(1 − β1ᵗ) = {_v(m_hat)}")
-    lines.append(f"  ρ∞ = {_f(rho_inf)}, ρₜ = {_f(rho)}")
+    lines.append(f"  ρ∞ = {_n(rho_inf)}, ρₜ = {_n(rho)}")
     if rho > 5:
         rect = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
         adaptive = math.sqrt(1 - beta2**t) / (xp.sqrt(v) + eps)
         new = theta - lr * m_hat * rect * adaptive
-        lines.append(f"  ρₜ > 5: rectified, r = {_f(rect)}; √(1 − β2ᵗ)/(√v + ε) = {_v(adaptive)}")
+        lines.append(f"  ρₜ > 5: rectified, r = {_n(rect)}; √(1 − β2ᵗ)/(√v + ε) = {_v(adaptive)}")
         lines.append(f"  θ ← θ − lr·m̂·r·√(1 − β2ᵗ)/(√v + ε) = {_v(new)}")
     else:
         new = theta - lr * m_hat

@@ -18,6 +18,7 @@ __all__ = ["ReportDirError", "check_report_dir", "write_report", "SECTIONS"]
 # id -> heading; every one is present in index.html (the browser test checks them)
 SECTIONS = {
     "lessons": "1. Four lessons, one bug",
+    "stepper": "Step through the training loop",
     "graph": "2. The seed graph and the chain rule",
     "race": "3. Optimizer race",
     "data": "Data sets",
@@ -42,9 +43,14 @@ th { background: #eef1f8; } td.name, th.name { text-align: left; }
 tr.best td { background: #e9f7ec; font-weight: 600; }
 pre { background: #f3f4f8; padding: 10px 14px; border-radius: 6px; overflow-x: auto;
       font-size: 0.88em; }
+pre.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
 img.figure { max-width: 100%; display: block; margin: 10px 0; }
 .finding { border-left: 4px solid #d62728; background: #fff4f4; padding: 8px 14px; }
 .agree { border-left: 4px solid #2ca02c; background: #f1fbf3; padding: 8px 14px; }
+#stepthrough input[type=range] { width: 100%; }
+#stepthrough svg text { font-family: monospace; font-size: 13px; }
+#stepthrough .grad { fill: #b91c1c; } #stepthrough rect { fill: #f3f4f8; stroke: #99a; }
+#stepthrough line { stroke: #667; stroke-width: 1.2; marker-end: url(#arrow); }
 .cols { display: flex; gap: 18px; flex-wrap: wrap; align-items: flex-start; }
 footer { color: #667; font-size: 0.85em; text-align: center; padding: 10px; }
 """
@@ -153,9 +159,10 @@ autograd has w = {auto}. That is not floating-point precision: the lesson's grad
 <code>np.dot(2*x, y_pred - y).mean()</code> is a <em>sum</em> over the N = 4 samples
 (<code>.mean()</code> of a scalar does nothing), so it is N times the gradient of the mean
 squared error. The hand-gradient checker, run along the training path:</p>
-<pre>{_e(lessons["check_lesson"]["text"])}</pre></div>
+<pre class="wrap">{_e(lessons["check_lesson"]["text"])}</pre></div>
+{_why_html(lessons)}
 <div class="agree"><p>With the 1/N restored, <code>np.mean(2*x*(y_pred - y))</code>:</p>
-<pre>{_e(lessons["check_corrected"]["text"])}</pre>
+<pre class="wrap">{_e(lessons["check_corrected"]["text"])}</pre>
 <p>and Cases 1–3 {verdict} step by step (largest difference in w:
 {_num(lessons["max_w_gap_corrected_vs_case2"], ".2e")} between Cases 1 and 2,
 {_num(lessons["max_w_gap_case2_vs_case3"], ".2e")} between Cases 2 and 3).</p></div>
@@ -166,6 +173,97 @@ squared error. The hand-gradient checker, run along the training path:</p>
 """
 
 
+def _why_html(lessons: dict) -> str:
+    """Why the buggy Case 1 converges faster, and where faster turns into diverging."""
+    lr = lessons["lr"]
+    stab = lessons["stability"]
+    lam, bound = stab["curvature"], stab["lr_bound"]
+    rows = []
+    for label, run in stab["runs"].items():
+        last = run["rows"][-1]
+        factor = run["factor"]
+        fate = "converges" if abs(factor) < 1 else "diverges"
+        if abs(factor) < 1 and factor < 0:
+            fate += ", overshooting each step"
+        rows.append([label, f"{run['lr']:g}", f"{factor:.3g}", fate, _num(last["w"], ".4g")])
+    table = _table(["run", "lr", "1 − lr·λ", "so the error", "w after 20 epochs"], rows)
+    return f"""
+<h3>Why is the buggy Case 1 <em>faster</em>?</h3>
+<p>A gradient 4× too large is exactly a 4× learning rate: w − lr·(4g) = w − (4·lr)·g. So
+Case 1 is plain gradient descent with lr = {4 * lr:g} instead of {lr:g}. On this loss that
+helps, up to a limit. L(w) = 1/N Σ (w·xᵢ − yᵢ)² is a parabola with curvature
+λ = L″(w) = 2/N Σ xᵢ² = {lam:g}, so one step multiplies the error w − 2 by (1 − lr·λ):
+{1 - lr * lam:.3g} at lr = {lr:g}, {1 - 4 * lr * lam:.3g} at lr = {4 * lr:g}, which is why
+Case 1 gets there first. The error shrinks only while |1 − lr·λ| &lt; 1, that is for
+<b>lr &lt; 2/λ_max = 2/{lam:g} = {bound:.4g}</b>. Above it every step overshoots by more than
+it corrects and w runs away. With the lesson's 4×-too-large gradient the limit is
+{bound / 4:.4g}: the same bug at a larger learning rate diverges.</p>
+{table}
+<img class="figure" src="stability.svg" alt="w per epoch for learning rates below and above 2/λ">
+"""
+
+
+_STEPPER_GRAPH = """
+<svg viewBox="0 0 1160 200" width="100%" role="img" aria-label="the loop's graph at this step">
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7"
+markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>
+<rect x="5" y="5" width="250" height="36" rx="6"/>
+<text id="node-x" data-fit="232" x="14" y="28"></text>
+<rect x="5" y="120" width="250" height="56" rx="6"/>
+<text id="node-w" data-fit="232" x="14" y="143"></text>
+<text id="node-w-grad" data-fit="232" class="grad" x="14" y="166"></text>
+<rect x="290" y="50" width="310" height="56" rx="6"/>
+<text id="node-yhat" data-fit="292" x="299" y="73"></text>
+<text id="node-yhat-grad" data-fit="292" class="grad" x="299" y="96"></text>
+<rect x="290" y="140" width="310" height="36" rx="6"/>
+<text id="node-y" data-fit="292" x="299" y="163"></text>
+<rect x="635" y="90" width="310" height="56" rx="6"/>
+<text id="node-s" data-fit="292" x="644" y="113"></text>
+<text id="node-s-grad" data-fit="292" class="grad" x="644" y="136"></text>
+<rect x="975" y="90" width="180" height="56" rx="6"/>
+<text id="node-loss" data-fit="166" x="982" y="123"></text>
+<line x1="255" y1="30" x2="290" y2="70"/><line x1="255" y1="140" x2="290" y2="90"/>
+<line x1="600" y1="85" x2="635" y2="108"/><line x1="600" y1="158" x2="635" y2="130"/>
+<line x1="945" y1="118" x2="975" y2="118"/>
+</svg>"""
+
+
+def _stepper_html(lessons: dict) -> str:
+    """The step-through: a slider over the Case 2/3 loop; ``viz/stepper.js`` fills in the
+    graph, the explanation, the update and the loss-curve point for the chosen step."""
+    from importlib.resources import files
+
+    steps = lessons["walkthrough"]
+    data = json.dumps(steps, allow_nan=False).replace("</", "<\\/")
+    script = files("glassgrad.viz").joinpath("stepper.js").read_text(encoding="utf-8")
+    return f"""
+<div id="stepthrough" data-step="">
+<p>The loop of Cases 2 and 3 (<code>loss = ((w·x − y)²).mean()</code>,
+<code>loss.backward()</code>, <code>optimizer.step()</code> with lr = {lessons["lr"]:g}),
+one step at a time. Move the slider: the graph shows each node's value and, in red, the
+gradient backward() sent to it; below are the chain rule for ∂loss/∂w and the update
+<code>step()</code> made, with the step's numbers.</p>
+<label>step <b id="stepper-k"></b> of {len(steps)}
+<input id="stepper-slider" type="range" min="0" max="{len(steps) - 1}" value="0" step="1">
+</label>
+{_STEPPER_GRAPH}
+<div class="cols">
+<div><h4>∂loss/∂w by the chain rule</h4><pre id="stepper-explanation" class="wrap"></pre>
+<h4>The update</h4><pre id="stepper-update" class="wrap"></pre>
+<p>w after this step: <b id="stepper-w-after"></b></p></div>
+<div><h4>Loss per step (log scale)</h4>
+<svg id="stepper-curve" viewBox="0 0 360 160" width="360" height="160">
+<rect x="0" y="0" width="360" height="160" fill="#fff" stroke="#dde1ec"/>
+<polyline id="stepper-line" fill="none" stroke="#1f77b4" stroke-width="1.6" points=""/>
+<circle id="stepper-dot" r="5" fill="#d62728" cx="0" cy="0"/>
+<text id="stepper-loss-label" x="34" y="18"></text></svg></div>
+</div>
+<script type="application/json" id="stepper-data">{data}</script>
+<script>{script}</script>
+</div>
+"""
+
+
 def _graph_html(graph: dict) -> str:
     return f"""
 <p>The seed example: x = {graph["x"]:g}, w = {graph["w"]:g}, y = {graph["y"]:g};
@@ -173,7 +271,7 @@ def _graph_html(graph: dict) -> str:
 after <code>loss.backward()</code>, the gradient flowing back along each edge.</p>
 <img class="figure" src="graph.svg" alt="computational graph of the seed">
 <h3>∂loss/∂w by the chain rule</h3>
-<pre class="explanation">{_e(graph["explanation_text"])}</pre>
+<pre class="explanation wrap">{_e(graph["explanation_text"])}</pre>
 <p>autograd's <code>w.grad</code> = {graph["w_grad"]:g}; the explanation's sum =
 {graph["explained_value"]:g}.</p>
 """
@@ -209,9 +307,7 @@ def _race_html(race: dict) -> str:
             row += ["diverged" if None in point else f"({point[0]:.3f}, {point[1]:.3f})"]
         row += [f"{r['wall_time_s']:.2f}"]
         rows.append(row)
-    finals = [r["final_loss"] for r in racers]
-    valid = [i for i, v in enumerate(finals) if v is not None]
-    best = min(valid, key=lambda i: finals[i]) if valid else None
+    best, what = _best(racers, extra)
     figures = f'<img class="figure" src="race-{problem}.svg" alt="loss curves on {problem}">'
     if problem == "rosenbrock":
         figures = (
@@ -223,11 +319,23 @@ def _race_html(race: dict) -> str:
 <section id="race-{problem}">
 <h3>{_e(race["title"])}</h3>
 <p>{race["steps"]} steps for every optimizer from the same start; target loss
-{race["target"]:g}. The best final loss is highlighted.</p>
+{race["target"]:g}. The {what} is highlighted.</p>
 {_table(header, rows, best)}
 {figures}
 </section>
 """
+
+
+def _best(racers: list, by_accuracy: bool) -> tuple[int | None, str]:
+    """The row to highlight: the best test accuracy when there is one (ties: lower final
+    loss), else the lowest final loss."""
+    valid = [i for i, r in enumerate(racers) if r["final_loss"] is not None]
+    if not valid:
+        return None, "best result"
+    if by_accuracy:
+        best = max(valid, key=lambda i: (racers[i]["test_accuracy"], -racers[i]["final_loss"]))
+        return best, "best test accuracy"
+    return min(valid, key=lambda i: racers[i]["final_loss"]), "lowest final loss"
 
 
 def _data_html() -> str:
@@ -263,6 +371,7 @@ def _index_html(results: dict) -> str:
 <nav>{nav}</nav>
 <main>
 <section id="lessons"><h2>{SECTIONS["lessons"]}</h2>{_lessons_html(results["lessons"])}</section>
+<section id="stepper"><h2>{SECTIONS["stepper"]}</h2>{_stepper_html(results["lessons"])}</section>
 <section id="graph"><h2>{SECTIONS["graph"]}</h2>
 {_graph_html(results["graph"])}</section>
 <section id="race"><h2>{SECTIONS["race"]}</h2>
@@ -284,6 +393,7 @@ def _figures(results: dict, artefacts: dict) -> dict[str, str]:
 
     figures = {
         "lessons.svg": plots.lesson_figure(results["lessons"]),
+        "stability.svg": plots.stability_figure(results["lessons"]["stability"]),
         "graph.svg": artefacts["graph_svg"],
     }
     for problem, race in results["race"].items():

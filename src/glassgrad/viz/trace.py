@@ -14,10 +14,12 @@ Example:
 from __future__ import annotations
 
 import csv
+import html
 import math
-import warnings
 
 from glassgrad._backend import xp
+from glassgrad._warn import warn_at_user_line
+from glassgrad.viz._html import table
 
 __all__ = ["Trace"]
 
@@ -129,7 +131,7 @@ class Trace:
         self._said.add(key)
         self.warnings.append(message)
         if self.warn:
-            warnings.warn(f"glassgrad.viz.Trace: {message}", UserWarning, stacklevel=3)
+            warn_at_user_line(f"glassgrad.viz.Trace: {message}")
 
     def _check_accumulation(self, name: str) -> None:
         """Two steps running began with last step's gradient still in ``.grad``: the
@@ -165,6 +167,22 @@ class Trace:
         return out
 
     # -- export
+    def _repr_html_(self, shown: int = 8) -> str:
+        """Jupyter's view: loss and gradient norms of the first and last steps, and the
+        warnings so far."""
+        data = self.to_dict()
+        keys = [k for k in data if k == "step" or k == "loss" or k.endswith("grad_norm")]
+        n = len(self.steps)
+        picked = (
+            list(range(n)) if n <= shown else [*range(shown // 2), None, *range(n - shown // 2, n)]
+        )
+        rows = [
+            ["⋯"] * len(keys) if i is None else [_short(data[k][i]) for k in keys] for i in picked
+        ]
+        caption = f"Trace of {len(self.params)} parameter(s), {n} step(s)"
+        warned = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        return table(keys, rows, caption) + (f"<ul>{warned}</ul>" if warned else "")
+
     def to_dict(self) -> dict:
         """Columns as lists: ``loss``, ``<name>.value``, ``<name>.grad_norm``, ... (arrays
         become nested lists)."""
@@ -256,3 +274,7 @@ def _cell(row: dict, key: str):
     if value is None:
         return ""
     return value if isinstance(value, (int, float)) else xp.asarray(value).reshape(-1)[0].item()
+
+
+def _short(value) -> str:
+    return "" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
