@@ -439,6 +439,8 @@ def fill_log_normal(array, mean=1.0, std=2.0, generator=None):
 def multinomial(probs, num_samples: int, replacement: bool, generator=None):
     """Indices drawn from each row of ``probs`` (ATen's CPU multinomial)."""
     g = gen(generator)
+    _require(num_samples > 0, "cannot sample n_sample <= 0 samples")
+    _require(probs.ndim in (1, 2), "prob_dist must be 1 or 2 dim")
     rows = probs.reshape(-1, probs.shape[-1])
     _require(
         bool(xp.isfinite(rows).all() and (rows >= 0).all()),

@@ -131,33 +131,43 @@ def _normal16_float(blocks, mean, std):
 
 def _normal16_avx2(blocks, mean, std):
     f32 = xp.float32
-    u1 = f32(1) - blocks[:, :8]
-    u2 = blocks[:, 8:]
+    u1 = f32(1) - blocks[:, :8].reshape(-1)
+    u2 = blocks[:, 8:].reshape(-1)
     radius = xp.sqrt(f32(-2) * _avx2_log(u1))
     sin, cos = _avx2_sincos(f32(2.0 * math.pi) * u2)
     out = xp.empty_like(blocks)
-    out[:, :8] = fma32(radius * cos, f32(std), f32(mean))
-    out[:, 8:] = fma32(radius * sin, f32(std), f32(mean))
+    out[:, :8] = _scale(radius * cos, std, mean).reshape(-1, 8)
+    out[:, 8:] = _scale(radius * sin, std, mean).reshape(-1, 8)
     return out
+
+
+def _scale(values, std, mean):
+    """The fused ``values * std + mean`` that ends the AVX2 fill (exact as is for 1 and 0)."""
+    if std == 1 and mean == 0:
+        return values
+    return fma32(values, xp.float32(std), xp.float32(mean))
 
 
 def fma32(a, b, c):
     """``a * b + c`` in float32 with one rounding. The product of two floats is exact in
     float64, so the float64 sum is off only by its own rounding error, which changes the float32
     result only where that sum sits exactly on a float32 tie: there the error's sign decides."""
-    product = xp.asarray(a, xp.float64) * xp.asarray(b, xp.float64)
-    addend = xp.asarray(c, xp.float64)
-    total = product + addend
-    result = xp.asarray(total.astype(xp.float32))
+    total = xp.asarray(a).astype(xp.float64) * xp.asarray(b).astype(xp.float64)
+    total += c
+    result = total.astype(xp.float32)
     tie = (total.view(xp.uint64) & xp.uint64(0x1FFFFFFF)) == xp.uint64(0x10000000)
     if tie.any():
-        product, addend = xp.broadcast_arrays(product, addend)
-        total, error = _two_sum(product[tie], addend[tie])
-        even = result[tie]
-        up = error > 0
-        other = xp.nextafter(even, xp.where(up, xp.float32(xp.inf), xp.float32(-xp.inf)))
-        result[tie] = xp.where((error == 0) | ((even > total) == up), even, other)
-    return result
+        _break_ties(result, tie, a, b, c)
+    return xp.asarray(result)
+
+
+def _break_ties(result, tie, a, b, c):
+    a, b, c = (xp.broadcast_to(xp.asarray(v, xp.float64), tie.shape)[tie] for v in (a, b, c))
+    total, error = _two_sum(a * b, c)
+    even = result[tie]
+    up = error > 0
+    other = xp.nextafter(even, xp.where(up, xp.float32(xp.inf), xp.float32(-xp.inf)))
+    result[tie] = xp.where((error == 0) | ((even > total) == up), even, other)
 
 
 def fma64(a, b, c):
@@ -225,8 +235,10 @@ def _avx2_log(x):
     for coef in _LOG_P[1:]:
         y = fma32(y, x, _f(coef))
     y = fma32(y * x, z, e * _f(-2.12194440e-4))
-    y = fma32(z, _f(-0.5), y)
-    return fma32(e, _f(0.693359375), x + y)
+    # the products below are exact in float32 (z * 0.5; a small integer e times a 9-bit
+    # constant), so the fused and the plain forms agree and the plain one is used
+    y = y - z * _f(0.5)
+    return (x + y) + e * _f(0.693359375)
 
 
 def _avx2_sincos(x):
@@ -236,8 +248,11 @@ def _avx2_sincos(x):
     y = j.astype(xp.float32)
     sin_sign = (j & 4) << 29
     poly = (j & 2) == 0
-    for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
-        x = fma32(y, _f(part), x)
+    # Cephes' split of pi/4: y (an integer below 16) times the first two parts is exact, so
+    # only the third step needs the fused form
+    x = x + y * _f(-0.78515625)
+    x = x + y * _f(-2.4187564849853515625e-4)
+    x = fma32(y, _f(-3.77489497744594108e-8), x)
     cos_sign = (~(j - 2) & 4) << 29
     z = x * x
     c = fma32(_f(2.443315711809948e-5), z, _f(-1.388731625493765e-3))
