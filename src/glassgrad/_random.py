@@ -31,6 +31,10 @@ _DEFAULT_SEED = 67280421310721  # ATen's default_rng_seed_val
 _MT_N = 624
 _STATE_BYTES = 5056  # sizeof(CPUGeneratorImplState) in PyTorch
 _PAD = 7
+# Long transforms run in chunks of this many values: NumPy's temporaries then stay in the CPU
+# cache and are reused, instead of fresh megabyte arrays page-faulted in at every step
+_CHUNK = 16384
+_BLOCK_ROWS = _CHUNK // 16
 
 
 class Generator:
@@ -39,6 +43,7 @@ class Generator:
     def __init__(self, device="cpu"):
         self.device = device
         self._bits = xp.random.MT19937(0)
+        self._draw = xp.random.Generator(self._bits).integers  # full-range draws: raw words
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed) -> Generator:
@@ -110,14 +115,16 @@ class Generator:
         return self
 
     def words(self, n: int):
-        """The next ``n`` 32-bit words (ATen's ``random()``), as uint64."""
+        """The next ``n`` 32-bit words (ATen's ``random()``), as uint32. NumPy's full-range
+        uint32 draw hands out the engine's words unchanged, one per value."""
         self._fresh = self._fresh and n == 0
-        return self._bits.random_raw(n)
+        return self._draw(0, 2**32, size=n, dtype=xp.uint32)
 
     def words64(self, n: int):
-        """The next ``n`` 64-bit draws (ATen's ``random64()``: first word high, second low)."""
-        pairs = self.words(2 * n)
-        return (pairs[0::2] << xp.uint64(32)) | pairs[1::2]
+        """The next ``n`` 64-bit draws (ATen's ``random64()``: first word high, second low;
+        NumPy's full-range uint64 draw from MT19937 pairs the words the same way)."""
+        self._fresh = self._fresh and n == 0
+        return self._draw(0, 2**64, size=n, dtype=xp.uint64)
 
 
 def _state_bytes(new_state) -> bytes:
@@ -178,15 +185,29 @@ def unit(g: Generator, n: int, np_dtype):
     """``n`` uniform [0, 1) values of ``np_dtype``: 24 bits of one word for float32, 53 bits of
     a 64-bit draw for float64 (ATen's ``uniform_real``)."""
     if xp.dtype(np_dtype) == xp.float64:
-        return (g.words64(n) & xp.uint64(2**53 - 1)).astype(xp.float64) * 2.0**-53
-    return (g.words(n) & xp.uint64(2**24 - 1)).astype(xp.float32) * xp.float32(2.0**-24)
+        draws = g.words64(n)
+        draws &= xp.uint64(2**53 - 1)
+        values = draws.astype(xp.float64)
+        values *= 2.0**-53
+        return values
+    draws = g.words(n)
+    draws &= xp.uint32(2**24 - 1)
+    values = draws.astype(xp.float32)
+    values *= xp.float32(2.0**-24)
+    return values
 
 
 def uniform(g: Generator, n: int, low, high, np_dtype):
     """``uniform_(low, high)``: ``x * (high - low) + low`` in the tensor's dtype."""
     np_dtype = _float_kind(np_dtype)
     low, high = np_dtype.type(low), np_dtype.type(high)
-    return _random_math.muladd(unit(g, n, np_dtype), high - low, low)
+    values = unit(g, n, np_dtype)
+    if low == 0 and high == 1:
+        return values  # x * 1 + 0 is x, fused or not
+    for start in range(0, n, _CHUNK):  # chunks that stay in cache
+        part = slice(start, start + _CHUNK)
+        values[part] = _random_math.muladd(values[part], high - low, low)
+    return values
 
 
 def _float_kind(np_dtype):
@@ -226,9 +247,11 @@ def normal_fill(g: Generator, n: int, mean: float, std: float, np_dtype):
     data = unit(g, n, np_dtype)
     tail = unit(g, 16, np_dtype) if n % 16 else None
     fill16 = _random_math.normal16(np_dtype)
-    whole = n - n % 16
     out = data.copy()
-    out[:whole] = fill16(data[:whole].reshape(-1, 16), mean, std).reshape(-1)
+    blocks, done = data[: n - n % 16].reshape(-1, 16), out[: n - n % 16].reshape(-1, 16)
+    for start in range(0, len(blocks), _BLOCK_ROWS):  # chunks that stay in cache
+        rows = slice(start, start + _BLOCK_ROWS)
+        done[rows] = fill16(blocks[rows], mean, std)
     if tail is not None:
         out[n - 16 :] = fill16(tail.reshape(1, 16), mean, std).reshape(-1)
     return out

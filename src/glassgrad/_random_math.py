@@ -152,10 +152,14 @@ def fma32(a, b, c):
     """``a * b + c`` in float32 with one rounding. The product of two floats is exact in
     float64, so the float64 sum is off only by its own rounding error, which changes the float32
     result only where that sum sits exactly on a float32 tie: there the error's sign decides."""
-    total = xp.asarray(a).astype(xp.float64) * xp.asarray(b).astype(xp.float64)
+    total = xp.asarray(a).astype(xp.float64, copy=False) * xp.asarray(b).astype(
+        xp.float64, copy=False
+    )
     total += c
     result = total.astype(xp.float32)
-    tie = (total.view(xp.uint64) & xp.uint64(0x1FFFFFFF)) == xp.uint64(0x10000000)
+    bits = total.view(xp.uint64)
+    bits &= xp.uint64(0x1FFFFFFF)  # total is not needed again unless there is a tie
+    tie = bits == xp.uint64(0x10000000)
     if tie.any():
         _break_ties(result, tie, a, b, c)
     return xp.asarray(result)
@@ -225,15 +229,16 @@ def _avx2_log(x):
     exponent = (_i(x) >> 23) - 127
     x = ((_i(x) & ~0x7F800000) | _i(_f(0.5))).view(xp.float32)
     e = exponent.astype(xp.float32) + _f(1)
-    small = x < _f(0.707106781186547524)
-    tmp = xp.where(small, x, _f(0))
+    small = (x < _f(0.707106781186547524)).astype(xp.float32)  # 1 or 0, a SIMD mask's role
+    tmp = x * small
     x = x - _f(1)
-    e = e - xp.where(small, _f(1), _f(0))
+    e = e - small
     x = x + tmp
     z = x * x
     y = xp.full_like(x, _f(_LOG_P[0]))
+    x_wide = x.astype(xp.float64)  # converted once for the eight steps below
     for coef in _LOG_P[1:]:
-        y = fma32(y, x, _f(coef))
+        y = fma32(y, x_wide, _f(coef))
     y = fma32(y * x, z, e * _f(-2.12194440e-4))
     # the products below are exact in float32 (z * 0.5; a small integer e times a 9-bit
     # constant), so the fused and the plain forms agree and the plain one is used
@@ -260,6 +265,8 @@ def _avx2_sincos(x):
     c = fma32(c, z, -(z * _f(0.5))) + _f(1)
     s = fma32(fma32(_f(-1.9515295891e-4), z, _f(8.3321608736e-3)), z, _f(-1.6666654611e-1))
     s = fma32(s * z, x, x)
-    sin = xp.where(poly, s, c)
-    cos = xp.where(poly, c, s)
-    return (_i(sin) ^ sin_sign).view(xp.float32), (_i(cos) ^ cos_sign).view(xp.float32)
+    # select by bit masks, as the SIMD code does (and much faster than where on random masks)
+    keep = -poly.astype(xp.int32)
+    sin = (_i(s) & keep) | (_i(c) & ~keep)
+    cos = (_i(c) & keep) | (_i(s) & ~keep)
+    return (sin ^ sin_sign).view(xp.float32), (cos ^ cos_sign).view(xp.float32)
