@@ -182,8 +182,9 @@ def gen(generator: Generator | None) -> Generator:
 
 
 def unit(g: Generator, n: int, np_dtype):
-    """``n`` uniform [0, 1) values of ``np_dtype``: 24 bits of one word for float32, 53 bits of
-    a 64-bit draw for float64 (ATen's ``uniform_real``)."""
+    """``n`` uniform [0, 1) values for ``np_dtype`` (ATen's ``uniform_real``): 53 bits of a
+    64-bit draw for float64, 24 bits of one word otherwise (float16 draws as float32 and is
+    rounded after), as float32."""
     if xp.dtype(np_dtype) == xp.float64:
         draws = g.words64(n)
         draws &= xp.uint64(2**53 - 1)
@@ -198,15 +199,20 @@ def unit(g: Generator, n: int, np_dtype):
 
 
 def uniform(g: Generator, n: int, low, high, np_dtype):
-    """``uniform_(low, high)``: ``x * (high - low) + low`` in the tensor's dtype."""
-    np_dtype = _float_kind(np_dtype)
-    low, high = np_dtype.type(low), np_dtype.type(high)
+    """``uniform_(low, high)``: ``x * (high - low) + low`` in the type ATen computes in
+    (float32 for float16), cast to ``np_dtype``; a value the cast rounds up to ``high`` becomes
+    ``low``, as in ATen's kernel."""
     values = unit(g, n, np_dtype)
-    if low == 0 and high == 1:
-        return values  # x * 1 + 0 is x, fused or not
-    for start in range(0, n, _CHUNK):  # chunks that stay in cache
-        part = slice(start, start + _CHUNK)
-        values[part] = _random_math.muladd(values[part], high - low, low)
+    kind = _float_kind(np_dtype).type
+    span, start = kind(high) - kind(low), kind(low)
+    if not (start == 0 and span == 1):  # else x * 1 + 0 is x, fused or not
+        for begin in range(0, n, _CHUNK):  # chunks that stay in cache
+            part = slice(begin, begin + _CHUNK)
+            values[part] = _random_math.muladd(values[part], span, start)
+    values = values.astype(np_dtype, copy=False)
+    top = values == xp.dtype(np_dtype).type(high)
+    if top.any():
+        values[top] = xp.dtype(np_dtype).type(low)
     return values
 
 
@@ -242,13 +248,16 @@ def normal_scalar(g: Generator, n: int, mean: float, std: float):
 def normal_fill(g: Generator, n: int, mean: float, std: float, np_dtype):
     """ATen's ``normal_fill`` (>= 16 contiguous elements): all ``n`` uniforms first, Box-Muller
     on each block of 16 (cosines to the first 8, sines to the last 8), and, when ``n`` is not a
-    multiple of 16, 16 fresh uniforms that recompute the last 16 values."""
+    multiple of 16, 16 fresh uniforms that recompute the last 16 values. float16 goes through
+    the float32 fill, whose first pass draws only the whole blocks' uniforms (measured)."""
+    whole = n - n % 16
+    data = unit(g, whole if xp.dtype(np_dtype) == xp.float16 else n, np_dtype)
     np_dtype = _float_kind(np_dtype)
-    data = unit(g, n, np_dtype)
     tail = unit(g, 16, np_dtype) if n % 16 else None
     fill16 = _random_math.normal16(np_dtype)
-    out = data.copy()
-    blocks, done = data[: n - n % 16].reshape(-1, 16), out[: n - n % 16].reshape(-1, 16)
+    out = xp.empty(n, np_dtype)
+    out[: len(data)] = data
+    blocks, done = data[:whole].reshape(-1, 16), out[:whole].reshape(-1, 16)
     for start in range(0, len(blocks), _BLOCK_ROWS):  # chunks that stay in cache
         rows = slice(start, start + _BLOCK_ROWS)
         done[rows] = fill16(blocks[rows], mean, std)
@@ -258,10 +267,11 @@ def normal_fill(g: Generator, n: int, mean: float, std: float, np_dtype):
 
 
 def normal(g: Generator, n: int, mean: float, std: float, np_dtype, contiguous=True):
-    """``normal_(mean, std)`` on ``n`` elements: ATen's fill path or its one-at-a-time path."""
+    """``normal_(mean, std)`` on ``n`` elements: ATen's fill path (values in the type it computes
+    in) or its one-at-a-time path (float64 values, cast by the caller)."""
     if n >= 16 and contiguous:
         return normal_fill(g, n, mean, std, np_dtype)
-    return normal_scalar(g, n, mean, std).astype(np_dtype)
+    return normal_scalar(g, n, mean, std)
 
 
 def bernoulli_scalar(g: Generator, n: int, p: float):
@@ -382,7 +392,10 @@ def is_contiguous(array) -> bool:
 
 
 def _fill(array, flat):
-    return fill_like(array, xp.asarray(flat).astype(array.dtype, copy=False))
+    flat = xp.asarray(flat)
+    if array.dtype == xp.float16 and flat.dtype == xp.float64:
+        flat = flat.astype(xp.float32)  # c10::Half is made from a float, so doubles go via float
+    return fill_like(array, flat.astype(array.dtype, copy=False))
 
 
 def _require(ok: bool, message: str) -> None:
@@ -474,7 +487,8 @@ def multinomial(probs, num_samples: int, replacement: bool, generator=None):
             replacement or num_samples <= rows.shape[1],
             "cannot sample n_sample > prob_dist.size(-1) samples without replacement",
         )
-        keys = rows / exponential(g, rows.size, 1.0).astype(rows.dtype).reshape(rows.shape)
+        noise = _fill(xp.empty(rows.shape, rows.dtype), exponential(g, rows.size, 1.0))
+        keys = rows / noise
         picked = xp.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     else:
         picked = xp.stack([_with_replacement(g, row, num_samples) for row in rows])

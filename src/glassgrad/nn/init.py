@@ -1,6 +1,7 @@
 """Parameter initialisation (``nn.init``), with PyTorch's formulas for bounds and gains.
 
-The values come from glassgrad's seeded generator, not PyTorch's random stream.
+Each function draws from PyTorch's random stream in PyTorch's order, so after the same
+``manual_seed`` the weights are PyTorch's, bit for bit (``orthogonal_``: within float ulps).
 """
 
 from __future__ import annotations
