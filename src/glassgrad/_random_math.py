@@ -12,8 +12,6 @@ Each has a plain twin in NumPy that the tests compare it with to float tolerance
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 import math
 
@@ -51,7 +49,11 @@ def tan(x):
 
 @functools.cache
 def _libm():
-    """The C library's math functions (None where there is none to load)."""
+    """The C library's math functions (None where there is none to load). ctypes is imported
+    here: only PyTorch's default-capability float kernel needs it, and it slows import."""
+    import ctypes
+    import ctypes.util
+
     name = ctypes.util.find_library("m")
     if name is None:
         return None
