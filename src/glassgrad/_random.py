@@ -33,7 +33,7 @@ _STATE_BYTES = 5056  # sizeof(CPUGeneratorImplState) in PyTorch
 _PAD = 7
 # Long transforms run in chunks of this many values: NumPy's temporaries then stay in the CPU
 # cache and are reused, instead of fresh megabyte arrays page-faulted in at every step
-_CHUNK = 16384
+_CHUNK = 32768
 _BLOCK_ROWS = _CHUNK // 16
 
 
