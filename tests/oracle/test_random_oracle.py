@@ -47,6 +47,7 @@ KINDS = [
     ("rand_like", lambda T, n, d: T.rand_like(T.zeros(n, dtype=getattr(T, d)))),
     ("randn_like", lambda T, n, d: T.randn_like(T.zeros(n, dtype=getattr(T, d)))),
     ("uniform_", lambda T, n, d: _empty(T, n, d).uniform_(-3.7, 2.1)),
+    ("uniform_symmetric", lambda T, n, d: _empty(T, n, d).uniform_(-0.7, 0.7)),
     ("uniform_strided", lambda T, n, d: _strided(T, n, d).uniform_(0.5, 1.5)),
     ("normal_", lambda T, n, d: _empty(T, n, d).normal_()),
     ("normal_mean_std", lambda T, n, d: _empty(T, n, d).normal_(0.3, 2.5)),
