@@ -94,6 +94,14 @@ def test_parameter_errors_name_the_call():
         gg.empty(3).exponential_(0)
     with pytest.raises(RuntimeError, match="cannot sample n_sample > prob_dist.size"):
         gg.multinomial(gg.tensor([0.2, 0.8]), 3)
+    with pytest.raises(RuntimeError, match="to - 1 is out of bounds for unsigned char"):
+        gg.empty(3, dtype=gg.uint8).random_(0, 300)
+    with pytest.raises(RuntimeError, match="from is out of bounds for signed char"):
+        gg.empty(3, dtype=gg.int8).random_(-200, 3)
+
+
+def test_generator_device():
+    assert gg.Generator().device == gg.device("cpu")
 
 
 # -- the bit-exact math kernels and their plain twins --------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from glassgrad import _random_math
+from glassgrad import _dtypes, _random_math
 from glassgrad._backend import xp
 
 __all__ = [
@@ -41,7 +41,7 @@ class Generator:
     """A random-number generator (``torch.Generator``): ATen's CPU mt19937, word for word."""
 
     def __init__(self, device="cpu"):
-        self.device = device
+        self.device = _dtypes.device(device)
         self._bits = xp.random.MT19937(0)
         self._draw = xp.random.Generator(self._bits).integers  # full-range draws: raw words
         self.manual_seed(_DEFAULT_SEED)
@@ -464,7 +464,30 @@ def fill_random(array, low=0, high=None, generator=None):
     _require(
         low < high, f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
     )
+    _check_int_bounds(array.dtype, low, high)
     return _fill(array, random_from_to(g, array.size, int(low), int(high), array.dtype))
+
+
+_C_NAMES = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long int",
+}
+
+
+def _check_int_bounds(np_dtype, low, high) -> None:
+    """``random_(from, to)`` into an integer tensor: both ends must fit its dtype (ATen's check,
+    named with C's type names as PyTorch prints them)."""
+    np_dtype = xp.dtype(np_dtype)
+    if np_dtype.kind not in "biu":
+        return
+    info = (0, 1) if np_dtype == xp.bool_ else (xp.iinfo(np_dtype).min, xp.iinfo(np_dtype).max)
+    name = _C_NAMES[np_dtype.name]
+    _require(info[0] <= low <= info[1], f"from is out of bounds for {name}")
+    _require(info[0] <= high - 1 <= info[1], f"to - 1 is out of bounds for {name}")
 
 
 def fill_exponential(array, lambd=1.0, generator=None):
