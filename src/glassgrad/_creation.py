@@ -382,8 +382,25 @@ def _like(fn):
 zeros_like = _like(zeros)
 ones_like = _like(ones)
 empty_like = _like(empty)
-rand_like = _like(rand)
-randn_like = _like(randn)
+
+
+def _random_like(fill, what: str):
+    """``rand_like`` / ``randn_like``: like ``empty_like``, the result keeps a permuted input's
+    memory layout, so the draws land in PyTorch's order (and a transposed input's normal draws
+    take ATen's one-at-a-time path, as its result is not contiguous)."""
+
+    def like(input: Tensor, *, dtype=None, device=None, requires_grad=False, memory_format=None):  # noqa: A002
+        d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
+        array = xp.empty_like(input._data, dtype=_random_float_dtype(d, what))
+        return _finish(fill(array), requires_grad, device)
+
+    like.__name__ = what
+    like.__doc__ = f"``{what[:-5]}`` with the shape, dtype and memory layout of ``input``."
+    return like
+
+
+rand_like = _random_like(lambda a: _random.fill_uniform(a, 0.0, 1.0), "rand_like")
+randn_like = _random_like(lambda a: _random.fill_normal(a, 0.0, 1.0), "randn_like")
 
 
 def full_like(
@@ -411,4 +428,5 @@ def randint_like(
     if high is None:
         low, high = 0, low
     d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
-    return randint(low, high, input.shape, dtype=d, device=device, requires_grad=requires_grad)
+    array = xp.empty_like(input._data, dtype=d.np)  # a permuted input's layout, as empty_like
+    return _finish(_random.fill_random(array, low, high), requires_grad, device)

@@ -362,3 +362,23 @@ def test_each_cpu_capability(capability):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) is True
+
+
+def test_like_and_dropout_follow_a_permuted_layout():
+    """empty_like keeps a transposed input's layout, so rand_like, randn_like, randint_like and
+    dropout's noise are drawn in memory order (randn_like then takes the one-at-a-time path)."""
+    out = {}
+    for T in (torch, gg):
+        T.manual_seed(0)
+        x, w = T.ones(5, 7).t(), T.zeros(6, 8)[:, ::2]
+        values = [
+            T.rand_like(x),
+            T.randn_like(T.ones(40, 3).t()),
+            T.randint_like(x, 3, 9),
+            T.randn_like(w, dtype=T.float64),
+            T.nn.functional.dropout(x, 0.4),
+            T.nn.functional.dropout(w + 1, 0.4),
+            T.rand(2),
+        ]
+        out[T] = [np.ascontiguousarray(v.numpy()).tobytes() for v in values]
+    assert out[gg] == out[torch]

@@ -178,7 +178,10 @@ def _dropout_noise(array, shape, p: float):
     dtype = array.dtype
     if p == 1.0:
         return xp.zeros((), dtype=dtype)
-    keep = _random.fill_bernoulli(xp.empty(shape, dtype), 1.0 - p)
+    # like empty_like, the noise keeps a permuted input's memory layout, so it is drawn in the
+    # same memory order as PyTorch's
+    target = xp.empty_like(array) if tuple(shape) == array.shape else xp.empty(shape, dtype)
+    keep = _random.fill_bernoulli(target, 1.0 - p)
     return keep / dtype.type(1.0 - p)
 
 
