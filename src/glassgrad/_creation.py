@@ -294,75 +294,71 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape = _size(size)
-    array = _random.uniform_array(shape, 0.0, 1.0, _random_float_dtype(dtype, "rand"), generator)
-    return _finish(array, requires_grad, device)
+    array = xp.empty(_size(size), _random_float_dtype(dtype, "rand"))
+    return _finish(_random.fill_uniform(array, 0.0, 1.0, generator), requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape = _size(size)
-    return _finish(
-        _random.normal_array(shape, 0.0, 1.0, _random_float_dtype(dtype, "randn"), generator),
-        requires_grad,
-        device,
-    )
+    array = xp.empty(_size(size), _random_float_dtype(dtype, "randn"))
+    return _finish(_random.fill_normal(array, 0.0, 1.0, generator), requires_grad, device)
 
 
 def randint(
-    low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+    low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
     if size is None:
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     np_dtype = xp.int64 if dtype is None else _dtypes.to_dtype(dtype).np
-    return _finish(
-        _random.randint_array(low, high, _size((size,)), np_dtype, generator), requires_grad, device
-    )
+    array = xp.empty(_size((size,)), np_dtype)
+    return _finish(_random.fill_random(array, low, high, generator), requires_grad, device)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     np_dtype = xp.int64 if dtype is None else _dtypes.to_dtype(dtype).np
-    return _finish(_random.rng(generator).permutation(n).astype(np_dtype), requires_grad, device)
+    values = _random.randperm(_random.gen(generator), _size((n,))[0])
+    return _finish(values.astype(np_dtype), requires_grad, device)
 
 
 def normal(
     mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
 ) -> Tensor:
-    """Normal samples: tensor mean/std (elementwise) or numbers with a size."""
+    """Normal samples: tensor mean and/or std (elementwise, drawn as ``normal_(0, 1)`` on the
+    broadcast shape, then ``* std + mean``, as ATen does) or numbers with a size."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean._data if isinstance(mean, Tensor) else mean
-        s = std._data if isinstance(std, Tensor) else std
-        shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
-        ref = mean if isinstance(mean, Tensor) else std
-        values = _random.rng(generator).normal(m, s, size=shape).astype(ref._data.dtype)
-        return _finish(values, requires_grad, device)
+        return _normal_tensor(mean, std, generator)
     if size is None:
         raise TypeError("normal() with float mean and std needs a size")
-    shape = _size((size,))
-    return _finish(
-        _random.normal_array(shape, mean, std, _float_dtype(dtype), generator),
-        requires_grad,
-        device,
-    )
+    array = xp.empty(_size((size,)), _float_dtype(dtype))
+    values = _random.fill_normal(array, mean, std, generator)
+    return _finish(values, requires_grad, device)
+
+
+def _normal_tensor(mean, std, generator) -> Tensor:
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if isinstance(std, Tensor) and (s < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if not isinstance(std, Tensor) and s < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {s}")
+    ref = mean if isinstance(mean, Tensor) else std
+    shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
+    noise = _random.fill_normal(xp.empty(shape, ref._data.dtype), 0.0, 1.0, generator)
+    dtype = ref._data.dtype
+    return _new_tensor(noise * xp.asarray(s, dtype) + xp.asarray(m, dtype))
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
-    probs = input._data if p is None else xp.full(input.shape, p)
-    draws = _random.rng(generator).random(size=input.shape) < probs
-    return _new_tensor(draws.astype(input._data.dtype))
+    """0/1 draws: probabilities from ``input`` (or the number ``p``), shaped like ``input``."""
+    target = xp.empty(input.shape, input._data.dtype)
+    probs = input._data if p is None else float(p)
+    return _new_tensor(_random.fill_bernoulli(target, probs, generator))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator=None) -> Tensor:  # noqa: A002
-    probs = input._data.astype(xp.float64)
-    rows = probs.reshape(-1, probs.shape[-1])
-    gen = _random.rng(generator)
-    out = [
-        gen.choice(rows.shape[1], size=num_samples, replace=replacement, p=r / r.sum())
-        for r in rows
-    ]
-    result = xp.array(out, dtype=xp.int64)
-    return _new_tensor(result.reshape(probs.shape[:-1] + (num_samples,)))
+    values = _random.multinomial(input._data, int(num_samples), replacement, generator)
+    return _new_tensor(values)
 
 
 def _like(fn):
@@ -386,8 +382,25 @@ def _like(fn):
 zeros_like = _like(zeros)
 ones_like = _like(ones)
 empty_like = _like(empty)
-rand_like = _like(rand)
-randn_like = _like(randn)
+
+
+def _random_like(fill, what: str):
+    """``rand_like`` / ``randn_like``: like ``empty_like``, the result keeps a permuted input's
+    memory layout, so the draws land in PyTorch's order (and a transposed input's normal draws
+    take ATen's one-at-a-time path, as its result is not contiguous)."""
+
+    def like(input: Tensor, *, dtype=None, device=None, requires_grad=False, memory_format=None):  # noqa: A002
+        d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
+        array = xp.empty_like(input._data, dtype=_random_float_dtype(d, what))
+        return _finish(fill(array), requires_grad, device)
+
+    like.__name__ = what
+    like.__doc__ = f"``{what[:-5]}`` with the shape, dtype and memory layout of ``input``."
+    return like
+
+
+rand_like = _random_like(lambda a: _random.fill_uniform(a, 0.0, 1.0), "rand_like")
+randn_like = _random_like(lambda a: _random.fill_normal(a, 0.0, 1.0), "randn_like")
 
 
 def full_like(
@@ -415,4 +428,5 @@ def randint_like(
     if high is None:
         low, high = 0, low
     d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
-    return randint(low, high, input.shape, dtype=d, device=device, requires_grad=requires_grad)
+    array = xp.empty_like(input._data, dtype=d.np)  # a permuted input's layout, as empty_like
+    return _finish(_random.fill_random(array, low, high), requires_grad, device)

@@ -773,42 +773,36 @@ class Tensor(metaclass=_TensorType):
     def scatter_add_(self, dim, index, src):
         return _ops.inplace_unary(self, lambda t: t.scatter_add(dim, index, src))
 
-    def uniform_(self, a=0.0, b=1.0, generator=None):
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+        return self._fill_random("fill_uniform", (from_, to), generator, "uniform")
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return self._fill_random("fill_normal", (mean, std), generator, "normal")
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        probs = p._data if isinstance(p, Tensor) else p
+        return self._fill_random("fill_bernoulli", (probs,), generator)
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        return self._fill_random("fill_random", (from_, to), generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return self._fill_random("fill_exponential", (lambd,), generator)
+
+    def geometric_(self, p, *, generator=None):
+        return self._fill_random("fill_geometric", (p,), generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        return self._fill_random("fill_cauchy", (median, sigma), generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        return self._fill_random("fill_log_normal", (mean, std), generator)
+
+    def _fill_random(self, fill: str, args: tuple, generator, kind="fill"):
+        """Overwrite with draws from PyTorch's stream, in the order ATen visits this view."""
         from glassgrad import _random
 
-        return _ops.fill_random(
-            self, _random.uniform_array(self.shape, a, b, self._data.dtype, generator), "uniform"
-        )
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        from glassgrad import _random
-
-        return _ops.fill_random(
-            self, _random.normal_array(self.shape, mean, std, self._data.dtype, generator), "normal"
-        )
-
-    def bernoulli_(self, p=0.5, generator=None):
-        from glassgrad import _random
-
-        return _ops.fill_random(
-            self, _random.bernoulli_array(self.shape, p, self._data.dtype, generator), "fill"
-        )
-
-    def random_(self, low=0, high=None, generator=None):
-        from glassgrad import _random
-
-        if high is None:
-            low, high = 0, low if low else 2**24
-        return _ops.fill_random(
-            self, _random.randint_array(low, high, self.shape, self._data.dtype, generator), "fill"
-        )
-
-    def exponential_(self, lambd=1.0, generator=None):
-        from glassgrad import _random
-
-        return _ops.fill_random(
-            self, _random.exponential_array(self.shape, lambd, self._data.dtype, generator), "fill"
-        )
+        return _ops.fill_random(self, getattr(_random, fill)(self._data, *args, generator), kind)
 
 
 def _rebuild(array, requires_grad):

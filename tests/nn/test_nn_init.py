@@ -1,4 +1,5 @@
-"""nn.init: PyTorch's signatures, gains, bounds and statistics (glassgrad's own random stream)."""
+"""nn.init: PyTorch's signatures, gains, bounds and statistics (tests/oracle compares the
+values themselves with PyTorch's)."""
 
 from __future__ import annotations
 

@@ -162,19 +162,31 @@ def dropout(
 ) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (training only).
 
-    The mask comes from glassgrad's seeded generator (``torch.manual_seed``).
+    The mask is PyTorch's: ``bernoulli_(1 - p)`` on a tensor shaped like ``input``, divided by
+    ``1 - p``, so a seeded program drops the same elements as under PyTorch.
     """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input.numel() == 0:
         return input
-    dtype = input._data.dtype
+    return _apply_noise(input, _dropout_noise(input._data, input.shape, p), inplace)
+
+
+def _dropout_noise(array, shape, p: float):
+    """The scaled keep-mask of ATen's dropout: zeros when p is 1, else ``bernoulli_(1 - p)``
+    (one 53-bit uniform per element) divided by ``1 - p`` in the input's dtype."""
+    dtype = array.dtype
     if p == 1.0:
-        scaled = xp.zeros(input._data.shape, dtype=dtype)
-    else:
-        keep = _random.bernoulli_array(input.shape, 1.0 - p, dtype)
-        scaled = keep * dtype.type(1.0 / (1.0 - p))
-    mask = _new_tensor(scaled)
+        return xp.zeros((), dtype=dtype)
+    # like empty_like, the noise keeps a permuted input's memory layout, so it is drawn in the
+    # same memory order as PyTorch's
+    target = xp.empty_like(array) if tuple(shape) == array.shape else xp.empty(shape, dtype)
+    keep = _random.fill_bernoulli(target, 1.0 - p)
+    return keep / dtype.type(1.0 - p)
+
+
+def _apply_noise(input: Tensor, noise, inplace: bool) -> Tensor:  # noqa: A002
+    mask = _new_tensor(noise)
     if inplace:
         return inplace_unary(input, lambda t: E.mul(t, mask))
     return E.mul(input, mask)
@@ -184,19 +196,11 @@ def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, bat
     """Zero whole channels: one mask value per (sample, channel), broadcast over the rest."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input.numel() == 0:
         return input
     lead = 2 if batched else 1
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
-    dtype = input._data.dtype
-    if p == 1.0:
-        scaled = xp.zeros(shape, dtype=dtype)
-    else:
-        scaled = _random.bernoulli_array(shape, 1.0 - p, dtype) * dtype.type(1.0 / (1.0 - p))
-    mask = _new_tensor(scaled)
-    if inplace:
-        return inplace_unary(input, lambda t: E.mul(t, mask))
-    return E.mul(input, mask)
+    return _apply_noise(input, _dropout_noise(input._data, shape, p), inplace)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002

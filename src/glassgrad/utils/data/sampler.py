@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sized
 
+from glassgrad import _creation
+from glassgrad._backend import xp
+from glassgrad._dtypes import int64
+from glassgrad._random import Generator
+
 __all__ = [
     "Sampler",
     "SequentialSampler",
@@ -24,16 +29,13 @@ class Sampler:
         raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
 
 
-def _fresh_rng(generator):
-    """A NumPy generator for one pass: the given one, or seeded from the global stream."""
-    from glassgrad import _random
-
+def _epoch_generator(generator):
+    """The generator for one pass: the given one, or (as PyTorch) a new one seeded with a
+    64-bit draw from the default generator, so each epoch's order follows the global seed."""
     if generator is not None:
-        return generator.rng
-    seed = int(_random.rng().integers(0, 2**63 - 1))
-    from glassgrad._backend import xp
-
-    return xp.random.default_rng(seed)
+        return generator
+    seed = int(_creation.empty((), dtype=int64).random_().item())
+    return Generator().manual_seed(seed)
 
 
 class SequentialSampler(Sampler):
@@ -78,14 +80,19 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        rng = _fresh_rng(self.generator)
+        """Lazily, as PyTorch: with replacement 32 ``randint`` draws at a time (so an endless
+        ``num_samples`` costs nothing up front), else one ``randperm`` per pass over the data."""
         n = len(self.data_source)
+        generator = _epoch_generator(self.generator)
         if self.replacement:
-            return iter(rng.integers(0, n, size=self.num_samples).tolist())
-        full, rest = divmod(self.num_samples, n)
-        order = [i for _ in range(full) for i in rng.permutation(n).tolist()]
-        order += rng.permutation(n).tolist()[:rest]
-        return iter(order)
+            for _ in range(self.num_samples // 32):
+                yield from _creation.randint(high=n, size=(32,), generator=generator).tolist()
+            rest = self.num_samples % 32
+            yield from _creation.randint(high=n, size=(rest,), generator=generator).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from _creation.randperm(n, generator=generator).tolist()
+            yield from _creation.randperm(n, generator=generator).tolist()[: self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -99,8 +106,8 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        rng = _fresh_rng(self.generator)
-        return iter(self.indices[i] for i in rng.permutation(len(self.indices)).tolist())
+        for i in _creation.randperm(len(self.indices), generator=self.generator).tolist():
+            yield self.indices[i]
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -110,8 +117,6 @@ class WeightedRandomSampler(Sampler):
     """Indices drawn with probability proportional to ``weights``."""
 
     def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
-        from glassgrad._backend import xp
-
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(
                 f"num_samples should be a positive integer value, but got num_samples={num_samples}"
@@ -128,10 +133,11 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        rng = _fresh_rng(self.generator)
-        p = self.weights / self.weights.sum()
-        draws = rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
-        return iter(draws.tolist())
+        weights = _creation.tensor(self.weights)
+        draws = _creation.multinomial(
+            weights, self.num_samples, self.replacement, generator=self.generator
+        )
+        yield from draws.tolist()
 
     def __len__(self) -> int:
         return self.num_samples

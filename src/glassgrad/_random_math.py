@@ -1,0 +1,274 @@
+"""The transcendental functions PyTorch's CPU samplers use, to the bit.
+
+ATen's samplers call the C library's ``log``, ``log1p``, ``sin``, ``cos``, ``tan``, ``exp``
+(double) and ``logf``, ``sinf``, ``cosf`` (float), except its AVX2 normal fill, which uses the
+Cephes-style polynomials of ``avx_mathfun.h`` in float32 vector arithmetic. NumPy's own SIMD
+versions differ from the C library in the last bit, so: double functions go through Python's
+``math`` (the C library), float functions are the double result rounded, with the rare inputs
+whose double result lies near a float rounding boundary sent to the C library's float function,
+and the AVX2 polynomials are replayed step by step in float32 (``_avx2_log``, ``_avx2_sincos``).
+Each has a plain twin in NumPy that the tests compare it with to float tolerance.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+from glassgrad._backend import xp
+
+__all__ = ["log", "log1p", "exp", "tan", "normal16", "capability"]
+
+
+def _libm_double(fn):
+    return xp.frompyfunc(fn, 1, 1)
+
+
+_LOG = _libm_double(math.log)
+_LOG1P = _libm_double(math.log1p)
+_EXP = _libm_double(math.exp)
+_TAN = _libm_double(math.tan)
+
+
+def log(x):
+    """The C library's ``log`` on a float64 array."""
+    return _LOG(x).astype(xp.float64)
+
+
+def log1p(x):
+    return _LOG1P(x).astype(xp.float64)
+
+
+def exp(x):
+    return _EXP(x).astype(xp.float64)
+
+
+def tan(x):
+    return _TAN(x).astype(xp.float64)
+
+
+@functools.cache
+def _libm():
+    """The C library's math functions (None where there is none to load). ctypes is imported
+    here: only PyTorch's default-capability float kernel needs it, and it slows import."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("m")
+    if name is None:
+        return None
+    lib = ctypes.CDLL(name)
+    for fn in ("logf", "sinf", "cosf"):
+        getattr(lib, fn).restype = ctypes.c_float
+        getattr(lib, fn).argtypes = [ctypes.c_float]
+    return lib
+
+
+def _float_fn(name: str, x):
+    """``name`` (``logf``, ``sinf``, ``cosf``) of the float32 array ``x`` from the C library
+    itself: its float functions are off by up to 0.82 ulp, too often to predict from the
+    double result. Without a loadable C library, the double result rounded."""
+    lib = _libm()
+    if lib is None:
+        fn = {"logf": math.log, "sinf": math.sin, "cosf": math.cos}[name]
+        return xp.frompyfunc(fn, 1, 1)(x).astype(xp.float32)
+    return xp.frompyfunc(getattr(lib, name), 1, 1)(x).astype(xp.float32)
+
+
+def capability() -> str:
+    """PyTorch's CPU capability: ``ATEN_CPU_CAPABILITY`` when set, else the CPU's best."""
+    from glassgrad.ops._simd import vector_bytes
+
+    return {64: "avx512", 32: "avx2"}.get(vector_bytes(), "default")
+
+
+def normal16(np_dtype):
+    """The Box-Muller step of ATen's normal fill on rows of 16 uniforms, for this dtype and
+    CPU: float32 uses the AVX2 kernel on AVX2 and AVX-512 machines (PyTorch keeps normal_ off
+    its AVX-512 build), the scalar C-library kernel otherwise. All of them end in a fused
+    ``value * std + mean``, even PyTorch's default (non-FMA) build (measured)."""
+    if xp.dtype(np_dtype) == xp.float64:
+        return _normal16_double
+    if capability() == "default":
+        return _normal16_float
+    return _normal16_avx2
+
+
+def fused() -> bool:
+    """Whether PyTorch's kernels here fuse ``a * b + c`` into one rounding: its AVX2 and AVX-512
+    builds are compiled with FMA enabled and the compiler contracts such expressions."""
+    return capability() != "default"
+
+
+def muladd(a, b, c):
+    """``a * b + c`` as PyTorch's CPU kernel computes it here: fused or rounded twice."""
+    if not fused():
+        return a * b + c
+    if xp.asarray(a).dtype == xp.float32:
+        return fma32(a, b, c)
+    return fma64(a, b, c)
+
+
+def _normal16_double(blocks, mean, std):
+    u1 = 1.0 - blocks[:, :8]
+    radius = xp.sqrt(-2.0 * log(u1.reshape(-1))).reshape(u1.shape)
+    theta = 2.0 * math.pi * blocks[:, 8:]
+    out = xp.empty_like(blocks)
+    out[:, :8] = fma64(radius * xp.cos(theta), std, mean)
+    out[:, 8:] = fma64(radius * xp.sin(theta), std, mean)
+    return out
+
+
+def _normal16_float(blocks, mean, std):
+    f32 = xp.float32
+    mean, std = f32(mean), f32(std)
+    u1 = (f32(1) - blocks[:, :8]).reshape(-1)
+    radius = xp.sqrt(f32(-2) * _float_fn("logf", u1))
+    theta = (2.0 * math.pi * blocks[:, 8:].reshape(-1).astype(xp.float64)).astype(f32)
+    out = xp.empty_like(blocks)
+    out[:, :8] = fma32(radius * _float_fn("cosf", theta), std, mean).reshape(-1, 8)
+    out[:, 8:] = fma32(radius * _float_fn("sinf", theta), std, mean).reshape(-1, 8)
+    return out
+
+
+def _normal16_avx2(blocks, mean, std):
+    f32 = xp.float32
+    u1 = f32(1) - blocks[:, :8].reshape(-1)
+    u2 = blocks[:, 8:].reshape(-1)
+    radius = xp.sqrt(f32(-2) * _avx2_log(u1))
+    sin, cos = _avx2_sincos(f32(2.0 * math.pi) * u2)
+    out = xp.empty_like(blocks)
+    out[:, :8] = _scale(radius * cos, std, mean).reshape(-1, 8)
+    out[:, 8:] = _scale(radius * sin, std, mean).reshape(-1, 8)
+    return out
+
+
+def _scale(values, std, mean):
+    """The fused ``values * std + mean`` that ends the AVX2 fill (exact as is for 1 and 0)."""
+    if std == 1 and mean == 0:
+        return values
+    return fma32(values, xp.float32(std), xp.float32(mean))
+
+
+def fma32(a, b, c):
+    """``a * b + c`` in float32 with one rounding. The product of two floats is exact in
+    float64, so the float64 sum is off only by its own rounding error, which changes the float32
+    result only where that sum sits exactly on a float32 tie: there the error's sign decides."""
+    total = xp.asarray(a).astype(xp.float64, copy=False) * xp.asarray(b).astype(
+        xp.float64, copy=False
+    )
+    total += c
+    result = total.astype(xp.float32)
+    bits = total.view(xp.uint64)
+    bits &= xp.uint64(0x1FFFFFFF)  # total is not needed again unless there is a tie
+    tie = bits == xp.uint64(0x10000000)
+    if tie.any():
+        _break_ties(result, tie, a, b, c)
+    return xp.asarray(result)
+
+
+def _break_ties(result, tie, a, b, c):
+    a, b, c = (xp.broadcast_to(xp.asarray(v, xp.float64), tie.shape)[tie] for v in (a, b, c))
+    total, error = _two_sum(a * b, c)
+    even = result[tie]
+    up = error > 0
+    other = xp.nextafter(even, xp.where(up, xp.float32(xp.inf), xp.float32(-xp.inf)))
+    result[tie] = xp.where((error == 0) | ((even > total) == up), even, other)
+
+
+def fma64(a, b, c):
+    """``a * b + c`` in float64 with (all but never) one rounding: the product's and the sum's
+    rounding errors are recovered exactly and added back once."""
+    a, b, c = (xp.asarray(v, xp.float64) for v in (a, b, c))
+    product, product_error = _two_product(a, b)
+    total, sum_error = _two_sum(product, c)
+    return total + (product_error + sum_error)
+
+
+def _two_sum(a, b):
+    total = a + b
+    back = total - a
+    return total, (a - (total - back)) + (b - back)
+
+
+def _split(a):
+    big = a * 134217729.0  # 2**27 + 1: Veltkamp's split into two 26-bit halves
+    high = big - (big - a)
+    return high, a - high
+
+
+def _two_product(a, b):
+    product = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return product, ((ah * bh - product) + ah * bl + al * bh) + al * bl
+
+
+def _f(value):
+    return xp.float32(value)
+
+
+def _i(array):
+    return array.view(xp.int32)
+
+
+_LOG_P = [
+    7.0376836292e-2,
+    -1.1514610310e-1,
+    1.1676998740e-1,
+    -1.2420140846e-1,
+    1.4249322787e-1,
+    -1.6668057665e-1,
+    2.0000714765e-1,
+    -2.4999993993e-1,
+    3.3333331174e-1,
+]
+
+
+def _avx2_log(x):
+    """``log256_ps`` of avx_mathfun.h (Cephes logf), for positive float32 ``x``."""
+    x = xp.maximum(x, xp.array(0x00800000, xp.int32).view(xp.float32))
+    exponent = (_i(x) >> 23) - 127
+    x = ((_i(x) & ~0x7F800000) | _i(_f(0.5))).view(xp.float32)
+    e = exponent.astype(xp.float32) + _f(1)
+    small = (x < _f(0.707106781186547524)).astype(xp.float32)  # 1 or 0, a SIMD mask's role
+    tmp = x * small
+    x = x - _f(1)
+    e = e - small
+    x = x + tmp
+    z = x * x
+    y = xp.full_like(x, _f(_LOG_P[0]))
+    x_wide = x.astype(xp.float64)  # converted once for the eight steps below
+    for coef in _LOG_P[1:]:
+        y = fma32(y, x_wide, _f(coef))
+    y = fma32(y * x, z, e * _f(-2.12194440e-4))
+    # the products below are exact in float32 (z * 0.5; a small integer e times a 9-bit
+    # constant), so the fused and the plain forms agree and the plain one is used
+    y = y - z * _f(0.5)
+    return (x + y) + e * _f(0.693359375)
+
+
+def _avx2_sincos(x):
+    """``sincos256_ps`` of avx_mathfun.h (Cephes sinf/cosf) for float32 ``x`` >= 0."""
+    j = (x * _f(1.27323954473516)).astype(xp.int32)
+    j = (j + 1) & ~1
+    y = j.astype(xp.float32)
+    sin_sign = (j & 4) << 29
+    poly = (j & 2) == 0
+    # Cephes' split of pi/4: y (an integer below 16) times the first two parts is exact, so
+    # only the third step needs the fused form
+    x = x + y * _f(-0.78515625)
+    x = x + y * _f(-2.4187564849853515625e-4)
+    x = fma32(y, _f(-3.77489497744594108e-8), x)
+    cos_sign = (~(j - 2) & 4) << 29
+    z = x * x
+    c = fma32(_f(2.443315711809948e-5), z, _f(-1.388731625493765e-3))
+    c = fma32(c, z, _f(4.166664568298827e-2)) * z
+    c = fma32(c, z, -(z * _f(0.5))) + _f(1)
+    s = fma32(fma32(_f(-1.9515295891e-4), z, _f(8.3321608736e-3)), z, _f(-1.6666654611e-1))
+    s = fma32(s * z, x, x)
+    # select by bit masks, as the SIMD code does (and much faster than where on random masks)
+    keep = -poly.astype(xp.int32)
+    sin = (_i(s) & keep) | (_i(c) & ~keep)
+    cos = (_i(c) & keep) | (_i(s) & ~keep)
+    return (sin ^ sin_sign).view(xp.float32), (cos ^ cos_sign).view(xp.float32)

@@ -1,0 +1,176 @@
+"""The random stream without PyTorch: known values, the state's layout, and each bit-exact
+math kernel of ``_random_math`` against its plain NumPy twin (``tests/oracle`` compares the
+whole stream with PyTorch itself)."""
+
+import itertools
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+from glassgrad import _random, _random_math
+
+
+def test_seed_zero_values():
+    """torch.manual_seed(0), then randn(3), rand(2) in float64, randint(0, 10, (5,)),
+    randperm(6): the values PyTorch 2.13 prints."""
+    gg.manual_seed(0)
+    assert gg.randn(3).tolist() == [1.5409960746765137, -0.293428897857666, -2.1787893772125244]
+    assert gg.rand(2, dtype=gg.float64).tolist() == [0.6450241201227648, 0.7911478921803037]
+    assert gg.randint(0, 10, (5,)).tolist() == [6, 9, 8, 6, 6]
+    assert gg.randperm(6).tolist() == [0, 5, 3, 1, 2, 4]
+
+
+def test_words_are_mt19937_seeded_as_aten():
+    """init_genrand(seed) words; a seed of 2**32 or more seeds with its low 32 bits."""
+    g = gg.Generator().manual_seed(0)
+    assert g.words(3).tolist() == [2357136044, 2546248239, 3071714933]
+    big = gg.Generator().manual_seed(2**32)
+    assert big.words(3).tolist() == [2357136044, 2546248239, 3071714933]
+    assert big.initial_seed() == 2**32
+    assert gg.Generator().manual_seed(-1).initial_seed() == 2**64 - 1
+
+
+def test_random64_is_first_word_high():
+    g, h = gg.Generator().manual_seed(9), gg.Generator().manual_seed(9)
+    first, second = g.words(2).tolist()
+    assert h.words64(1).tolist() == [(first << 32) | second]
+
+
+def test_state_layout_and_round_trip():
+    gg.manual_seed(7)
+    state = gg.get_rng_state()
+    assert state.dtype is gg.uint8 and state.shape == (5056,)
+    raw = state.numpy().tobytes()
+    assert int.from_bytes(raw[:8], "little") == 7
+    assert int.from_bytes(raw[8:12], "little") == 1  # ATen's `left` right after seeding
+    gg.randn(3, dtype=gg.float64)  # 4 words per pair: 8 words, a cached normal
+    after = gg.get_rng_state()
+    raw = after.numpy().tobytes()
+    assert int.from_bytes(raw[8:12], "little") == 625 - 8
+    assert int.from_bytes(raw[5040:5044], "little") == 1  # the cached normal is valid
+    expected = gg.randn(4, dtype=gg.float64).tolist()
+    gg.set_rng_state(after)
+    assert gg.randn(4, dtype=gg.float64).tolist() == expected
+
+
+def test_normal_paths_by_size():
+    """15 float32 elements go one at a time (8 Box-Muller pairs of 64-bit uniforms, 32 words,
+    a sine cached); 16 or more use the fill (one word per element, the tail recomputed from 16
+    fresh ones)."""
+    for n, words in [(15, 32), (16, 16), (17, 17 + 16)]:
+        g = gg.Generator().manual_seed(1)
+        gg.randn(n, generator=g)
+        assert g.get_state().numpy()[8:12].view("<i4")[0] == 625 - words
+
+
+def test_endless_random_sampler_is_lazy():
+    sampler = gg.utils.data.RandomSampler(range(5), replacement=True, num_samples=int(1e10))
+    assert len(sampler) == int(1e10)
+    first = list(itertools.islice(iter(sampler), 40))
+    assert len(first) == 40 and set(first) <= set(range(5))
+
+
+def test_fill_order_follows_memory():
+    """A transposed view is filled in its memory order, as TensorIterator does."""
+    gg.manual_seed(3)
+    t = gg.empty(3, 4).t().uniform_()
+    gg.manual_seed(3)
+    assert t.t().reshape(-1).tolist() == gg.rand(12).tolist()
+
+
+def test_parameter_errors_name_the_call():
+    with pytest.raises(RuntimeError, match=r"uniform_ expects to return a \[from, to\) range"):
+        gg.empty(3).uniform_(2, 1)
+    with pytest.raises(RuntimeError, match="normal expects std >= 0.0"):
+        gg.empty(3).normal_(0, -1)
+    with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\]"):
+        gg.empty(3).bernoulli_(1.5)
+    with pytest.raises(RuntimeError, match="random_ expects 'from' to be less than 'to'"):
+        gg.randint(5, 3, (2,))
+    with pytest.raises(RuntimeError, match="exponential_ expects lambda > 0.0"):
+        gg.empty(3).exponential_(0)
+    with pytest.raises(RuntimeError, match="cannot sample n_sample > prob_dist.size"):
+        gg.multinomial(gg.tensor([0.2, 0.8]), 3)
+    with pytest.raises(RuntimeError, match="to - 1 is out of bounds for unsigned char"):
+        gg.empty(3, dtype=gg.uint8).random_(0, 300)
+    with pytest.raises(RuntimeError, match="from is out of bounds for signed char"):
+        gg.empty(3, dtype=gg.int8).random_(-200, 3)
+
+
+def test_generator_device():
+    assert gg.Generator().device == gg.device("cpu")
+
+
+# -- the bit-exact math kernels and their plain twins --------------------------------------
+
+
+def _floats32(n, low, high, seed=0):
+    return np.random.default_rng(seed).uniform(low, high, n).astype(np.float32)
+
+
+def test_avx2_log_agrees_with_numpy():
+    x = np.concatenate([_floats32(20000, 1e-7, 1.0), np.float32([1.0, 0.5, 2.0**-24])])
+    np.testing.assert_allclose(_random_math._avx2_log(x), np.log(x), rtol=3e-7, atol=3e-7)
+
+
+def test_avx2_sincos_agrees_with_numpy():
+    x = _floats32(20000, 0.0, 2 * math.pi)
+    sin, cos = _random_math._avx2_sincos(x)
+    np.testing.assert_allclose(sin, np.sin(x.astype(np.float64)), atol=3e-7)
+    np.testing.assert_allclose(cos, np.cos(x.astype(np.float64)), atol=3e-7)
+
+
+def _exact(a, b, c):
+    return [
+        Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z)) for x, y, z in zip(a, b, c)
+    ]
+
+
+def test_fma32_rounds_once():
+    a, b, c = _floats32(3000, -4, 4, 1), _floats32(3000, -4, 4, 2), _floats32(3000, -4, 4, 3)
+    # ties for a float64 sum: the product's low bits land exactly half a float32 ulp away
+    a = np.concatenate([a, np.float32([1 + 2.0**-23, 1 + 2.0**-12])])
+    b = np.concatenate([b, np.float32([1 + 2.0**-23, 1 + 2.0**-12])])
+    c = np.concatenate([c, np.float32([2.0**-60, -(2.0**-60)])])
+    want = np.array([_round32(v) for v in _exact(a, b, c)])
+    assert np.array_equal(_random_math.fma32(a, b, c), want)
+
+
+def _round32(value: Fraction) -> np.float32:
+    """The float32 nearest to ``value`` (ties to even), from exact arithmetic."""
+    near = np.float32(float(value))
+    for other in (np.nextafter(near, np.float32(np.inf)), np.nextafter(near, np.float32(-np.inf))):
+        d_near, d_other = abs(Fraction(float(near)) - value), abs(Fraction(float(other)) - value)
+        if d_other < d_near or (d_other == d_near and int(other.view(np.uint32)) % 2 == 0):
+            near = other
+    return near
+
+
+def test_fma64_rounds_once():
+    rng = np.random.default_rng(5)
+    a, b, c = rng.uniform(-4, 4, 2000), rng.uniform(-4, 4, 2000), rng.uniform(-4, 4, 2000)
+    want = np.array([float(v) for v in _exact(a, b, c)])
+    assert np.array_equal(_random_math.fma64(a, b, c), want)
+    plain = a * b + c
+    assert not np.array_equal(plain, want)  # the test would notice a plain multiply-add
+
+
+def test_c_library_functions_agree_with_numpy():
+    x = _floats32(5000, 0.01, 6.0)
+    for name, twin in [("logf", np.log), ("sinf", np.sin), ("cosf", np.cos)]:
+        np.testing.assert_allclose(_random_math._float_fn(name, x), twin(x), rtol=2e-7, atol=2e-7)
+    y = np.random.default_rng(1).uniform(0.01, 0.99, 5000)
+    np.testing.assert_allclose(_random_math.log1p(-y), np.log1p(-y), rtol=1e-15)
+    np.testing.assert_allclose(_random_math.log(y), np.log(y), rtol=1e-15)
+
+
+def test_unit_uses_24_and_53_bits():
+    g = gg.Generator().manual_seed(0)
+    word = 2357136044
+    assert _random.unit(g, 1, np.float32)[0] == np.float32((word & (2**24 - 1)) * 2.0**-24)
+    g = gg.Generator().manual_seed(0)
+    high, low = 2357136044, 2546248239
+    assert _random.unit(g, 1, np.float64)[0] == (((high << 32) | low) & (2**53 - 1)) * 2.0**-53
