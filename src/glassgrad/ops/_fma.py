@@ -8,20 +8,22 @@ a correctly rounded one:
 - float32: the product of two float32 values is exact in float64; the float64 sum is then
   rounded to odd (Boldo and Melquiond: a sum rounded to odd in a format with at least two more
   bits rounds correctly to the narrower one), which only matters where the float64 sum lands
-  exactly halfway between two float32 values, so only those elements are redone.
+  exactly halfway between two float32 values (or in float32's subnormal range), so only
+  those elements are redone.
 - float64: Dekker's exact product (the product split into a rounded part and its error), then
   Boldo and Melquiond's emulation of a fused multiply-add with one sum rounded to odd.
   (Computing in ``longdouble`` instead rounds twice: its 64-bit significand cannot hold a
   106-bit product.)
 
-Where NumPy reports inf or NaN (overflow, or the splitting constant overflowing for
-magnitudes above about 1e300) the plain product and sum stand in; subnormal results may
-differ from a hardware fused multiply-add in their last bit.
+The few float64 elements where Dekker's product is not exact (tiny products whose error
+term underflows, huge operands whose splitting overflows) are redone in exact rational
+arithmetic; infinite or NaN operands give the plain product and sum.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from glassgrad._backend import ndarray, xp
 from glassgrad.ops._simd import vector_bytes
@@ -34,6 +36,8 @@ _FLOAT32 = xp.dtype("float32")
 _SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for splitting a float64 in halves
 _LOW29 = xp.uint64((1 << 29) - 1)  # the float64 significand bits a float32 drops
 _HALF29 = xp.uint64(1 << 28)  # ... set exactly this way: halfway between two float32
+_F32_TINY = float(xp.finfo(xp.float32).tiny)  # below it float32 has fewer significand bits
+_F64_SPLIT_TINY = 2.0**-968  # smaller float64 products lose bits of their Dekker error term
 
 
 def rounds_once() -> bool:
@@ -63,6 +67,7 @@ def _fused_add_float32(target: ndarray, a, b, wide: ndarray | None) -> None:
     total = xp.multiply(a, b, dtype=_F64, out=wide)  # exact
     total += target
     halfway = (total.view(xp.uint64) & _LOW29) == _HALF29
+    halfway |= xp.abs(total) < _F32_TINY  # float32 subnormals round at other bits: redo all
     if halfway.any():
         product = xp.multiply(
             xp.broadcast_to(a, target.shape)[halfway],
@@ -75,16 +80,28 @@ def _fused_add_float32(target: ndarray, a, b, wide: ndarray | None) -> None:
 
 def _fused_add_float64(target: ndarray, a, b) -> None:
     a, b = xp.broadcast_arrays(xp.asarray(a, _F64), xp.asarray(b, _F64))
-    with xp.errstate(invalid="ignore", over="ignore"):  # non-finite: replaced below
+    with xp.errstate(invalid="ignore", over="ignore", under="ignore"):  # redone below
         product, product_error = _exact_product(a, b)
         head = product + target  # TwoSum: head + tail == target + product exactly
         back = head - target
         tail = (target - (head - back)) + (product - back)
         result = head + _sum_rounded_to_odd(tail, product_error)
-    bad = ~xp.isfinite(result)
-    if bad.any():
-        result[bad] = (target + product)[bad]
+        # Dekker's error term is inexact when it underflows or the splitting overflows
+        redo = (xp.abs(product) < _F64_SPLIT_TINY) | ~xp.isfinite(result)
+    if redo.any():
+        operands = zip(target[redo].tolist(), a[redo].tolist(), b[redo].tolist())
+        result[redo] = [_exact_sum(*v) for v in operands]
     target[...] = result
+
+
+def _exact_sum(target: float, a: float, b: float) -> float:
+    """``target + a * b`` rounded once, in exact rational arithmetic (rare elements only)."""
+    if not (math.isfinite(target) and math.isfinite(a) and math.isfinite(b)):
+        return target + a * b
+    try:
+        return float(Fraction(target) + Fraction(a) * Fraction(b))
+    except OverflowError:
+        return math.copysign(math.inf, target + a * b)
 
 
 def _exact_product(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
@@ -120,6 +137,8 @@ def fused_scalar(target: float, a: float, b: float) -> float:
     (the one-element path of ``fused_add_``: the same arithmetic without array overhead)."""
     product = a * b  # exact: two float32 significands fit in a float64
     total = product + target
+    if not math.isfinite(total):
+        return total
     back = total - product
     error = (product - (total - back)) + (target - back)
     if error != 0 and not int(math.frexp(total)[0] * 9007199254740992.0) & 1:
