@@ -75,7 +75,7 @@ def test_inplace_ops_round_as_torch(op, dtype):
     ATEN_CPU_CAPABILITY (fused on AVX2/AVX-512, rounded twice on the default build)."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
-    n = 4099
+    n = 40009  # several blocks of ops/_fma.py's block loop, and a partial one
     target = rng.standard_normal(n).astype(dtype)
     other = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 3, n)).astype(dtype)
     third = rng.standard_normal(n).astype(dtype)
@@ -84,6 +84,7 @@ def test_inplace_ops_round_as_torch(op, dtype):
     tiny = np.finfo(dtype).tiny  # results among the subnormals round at other bits
     target[2:200] = rng.standard_normal(198) * tiny * 4
     other[2:200] = rng.standard_normal(198) * tiny * 4
+    target[-1], other[-1], third[-1] = hard[0], hard[1], hard[2]
     results = []
     for m in (torch, gg):
         t = m.tensor(target.copy())
@@ -93,3 +94,20 @@ def test_inplace_ops_round_as_torch(op, dtype):
             getattr(t, op)(m.tensor(other), alpha=-0.37)
         results.append(t.numpy())
     np.testing.assert_array_equal(results[1], results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blocks_and_strided_views_give_the_same_bits(dtype):
+    """Contiguous arrays go through in blocks, strided ones in one pass: same results."""
+    rng = np.random.default_rng(3)
+    target = rng.standard_normal((300, 200)).astype(dtype)
+    a = rng.standard_normal((300, 200)).astype(dtype)
+    blocked, strided = target.copy(), target.T.copy().T  # the same values, Fortran order
+    fused_add_(blocked, a, dtype(0.37))
+    fused_add_(strided, a, dtype(0.37))
+    np.testing.assert_array_equal(blocked, strided)
+    expected = target.copy()
+    for row in range(300):  # one row (a single block) at a time
+        view = expected[row]
+        fused_add_(view, a[row], dtype(0.37))
+    np.testing.assert_array_equal(blocked, expected)

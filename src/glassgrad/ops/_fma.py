@@ -37,6 +37,7 @@ _SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for splitting a float64 i
 _LOW29 = xp.uint64((1 << 29) - 1)  # the float64 significand bits a float32 drops
 _HALF29 = xp.uint64(1 << 28)  # ... set exactly this way: halfway between two float32
 _F32_TINY = float(xp.finfo(xp.float32).tiny)  # below it float32 has fewer significand bits
+_BLOCK = 16384  # float32 elements per pass of the fused multiply-add
 _F64_SPLIT_TINY = 2.0**-968  # smaller float64 products lose bits of their Dekker error term
 
 
@@ -55,31 +56,66 @@ def fused_add_(target: ndarray, a, b, wide: ndarray | None = None) -> None:
     """``target += a * b`` rounded once; ``a``/``b`` are arrays or scalars of ``target``'s dtype
     (float32 or float64) broadcasting to its shape. ``wide``: an optional float64 buffer of
     ``target``'s shape for the float32 path, to compute in instead of a new array."""
+    a, b = xp.asarray(a, target.dtype), xp.asarray(b, target.dtype)
     if target.ndim == 0:  # one-element views: NumPy turns 0-d results into immutable scalars
-        target, a, b, wide = target.reshape(1), xp.reshape(a, 1), xp.reshape(b, 1), None
+        target, a, b, wide = target.reshape(1), a.reshape(1), b.reshape(1), None
     if target.dtype == _FLOAT32:
-        _fused_add_float32(target, a, b, wide)
+        _in_blocks(_fused_block, target, a, b, wide)
     else:
-        _fused_add_float64(target, a, b)
+        _in_blocks(_fused_block_float64, target, a, b, None)
 
 
-def _fused_add_float32(target: ndarray, a, b, wide: ndarray | None) -> None:
+def _in_blocks(block, target: ndarray, a, b, wide: ndarray | None) -> None:
+    """``block(target, a, b, wide)`` on ``_BLOCK`` elements at a time when the arrays allow
+    flat views: the float64 temporaries then stay in cache (several times faster on a
+    million elements)."""
+    n = target.size
+    flat = [_flat_view(v, target) for v in (target, a, b)]
+    if n <= _BLOCK or any(v is None for v in flat):
+        block(target, a, b, wide)
+        return
+    target, a, b = flat
+    if wide is not None:
+        wide = wide.reshape(-1)[:_BLOCK]
+    for start in range(0, n, _BLOCK):
+        piece = slice(start, min(start + _BLOCK, n))
+        block(
+            target[piece],
+            a if a.ndim == 0 else a[piece],
+            b if b.ndim == 0 else b[piece],
+            None if wide is None else wide[: piece.stop - start],
+        )
+
+
+def _flat_view(v, target: ndarray):
+    """``v`` as a 1-D view over ``target``'s elements (0-d for one element), or None."""
+    if v.size == 1:
+        return v.reshape(())
+    if v.shape == target.shape and v.flags.c_contiguous:
+        return v.reshape(-1)
+    return None
+
+
+def _fused_block(target: ndarray, a, b, wide: ndarray | None) -> None:
+    """float32: exact float64 product and sum, redone rounded to odd where it matters."""
     total = xp.multiply(a, b, dtype=_F64, out=wide)  # exact
     total += target
-    halfway = (total.view(xp.uint64) & _LOW29) == _HALF29
-    halfway |= xp.abs(total) < _F32_TINY  # float32 subnormals round at other bits: redo all
-    if halfway.any():
+    low = xp.bitwise_and(total.view(xp.uint64), _LOW29)
+    redo = low == _HALF29
+    redo |= xp.abs(total, out=low.view(_F64)) < _F32_TINY  # subnormals round at other bits
+    if redo.any():
         product = xp.multiply(
-            xp.broadcast_to(a, target.shape)[halfway],
-            xp.broadcast_to(b, target.shape)[halfway],
+            xp.broadcast_to(a, target.shape)[redo],
+            xp.broadcast_to(b, target.shape)[redo],
             dtype=_F64,
         )
-        total[halfway] = _sum_rounded_to_odd(product, target[halfway].astype(_F64))
+        total[redo] = _sum_rounded_to_odd(product, target[redo].astype(_F64))
     target[...] = total
 
 
-def _fused_add_float64(target: ndarray, a, b) -> None:
-    a, b = xp.broadcast_arrays(xp.asarray(a, _F64), xp.asarray(b, _F64))
+def _fused_block_float64(target: ndarray, a, b, wide=None) -> None:
+    """float64: Dekker's product, TwoSum, and the two error terms summed rounded to odd."""
+    a, b = xp.broadcast_to(a, target.shape), xp.broadcast_to(b, target.shape)
     with xp.errstate(invalid="ignore", over="ignore", under="ignore"):  # redone below
         product, product_error = _exact_product(a, b)
         head = product + target  # TwoSum: head + tail == target + product exactly
