@@ -13,7 +13,10 @@ import pytest
 
 import glassgrad
 
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests")
+try:
+    import torch
+except ImportError:  # the oracle test skips; the others need no torch
+    torch = None
 
 VARIANTS = [
     v
@@ -33,6 +36,9 @@ VARIANTS = [
 @pytest.fixture(scope="module", autouse=True)
 def _one_torch_thread():
     """oneDNN's threads make thousands of tiny LSTM calls slow on a shared machine."""
+    if torch is None:
+        yield
+        return
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -79,6 +85,8 @@ def _graph(lib, kind, dtype, batch_first, bidirectional, variant):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
 def test_grad_fn_names_match_torch(kind, dtype, batch_first, bidirectional):
+    if torch is None:
+        pytest.skip("PyTorch is the oracle for this test")
     for variant in VARIANTS:
         case = (kind, dtype, batch_first, bidirectional, variant)
         expected = _graph(torch, *case)
