@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import copy
+import math
+import operator
 import pickle
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -39,6 +44,102 @@ def test_item_int_float_index():
     assert type(gg.tensor(3).item()) is int and type(gg.tensor(True).item()) is bool
     with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
         gg.ones(3).item()
+
+
+CONVERSIONS = {
+    "float": float,
+    "int": int,
+    "bool": bool,
+    "complex": complex,
+    "item": lambda t: t.item(),
+    "index": operator.index,
+    "len": len,
+    "iter": list,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "sqrt": math.sqrt,
+    "isfinite": math.isfinite,
+    "not": operator.not_,
+    "list_index": lambda t: [10, 20, 30, 40][t],
+    "range": range,
+    "tolist": lambda t: t.tolist(),
+    "format": lambda t: format(t, ".3f"),
+}
+
+TENSORS = {
+    "two_floats": lambda m: m.tensor([1.0, 2.0]),
+    "float_0d": lambda m: m.tensor(1.5),
+    "float_1x1": lambda m: m.tensor([[2.5]]),
+    "float64_0d": lambda m: m.tensor(-2.7, dtype=m.float64),
+    "empty": lambda m: m.tensor([]),
+    "empty_0x3": lambda m: m.zeros(0, 3),
+    "two_ints": lambda m: m.tensor([1, 2]),
+    "int_0d": lambda m: m.tensor(3),
+    "int_1": lambda m: m.tensor([3]),
+    "int_big": lambda m: m.tensor(2**62),
+    "bool_0d": lambda m: m.tensor(True),
+    "two_bools": lambda m: m.tensor([True, False]),
+    "grad_0d": lambda m: m.tensor(1.5, requires_grad=True) * 2,
+    "grad_two": lambda m: m.tensor([1.0, 2.0], requires_grad=True),
+    "nan": lambda m: m.tensor(float("nan")),
+    "inf": lambda m: m.tensor(float("inf")),
+    "huge": lambda m: m.tensor(1e20),
+}
+
+
+def _convert(m, tensor: str, conversion: str):
+    """(type, value) of the conversion's result, or (exception type, message)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = CONVERSIONS[conversion](TENSORS[tensor](m))
+        except Exception as exc:  # noqa: BLE001 - the exception is what is compared
+            return type(exc), str(exc)
+    return type(result), repr(result)
+
+
+@pytest.mark.parametrize("conversion", CONVERSIONS)
+@pytest.mark.parametrize("tensor", TENSORS)
+def test_scalar_conversions_raise_and_return_as_torch(tensor: str, conversion: str):
+    """Same result type and value, or same exception type with torch's message first.
+
+    glassgrad appends the shape and the fix to torch's message; a one-element n-d tensor
+    accepting a format spec is glassgrad's one documented superset (torch raises TypeError).
+    """
+    if conversion == "format" and tensor in ("float_1x1", "int_1"):
+        pytest.skip("glassgrad formats one-element tensors given a spec (a superset)")
+    expected_type, expected = _convert(torch, tensor, conversion)
+    got_type, got = _convert(gg, tensor, conversion)
+    assert got_type is expected_type, (expected, got)
+    if issubclass(expected_type, Exception):
+        assert got.startswith(expected), (expected, got)
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize("conversion", ["float(t)", "complex(t)", "int(t)", "t.item()"])
+def test_requires_grad_scalar_warning_once_per_process_as_torch(conversion: str):
+    """PyTorch warns on the first float()/complex() of a tensor requiring grad, once."""
+    program = (
+        "import sys, warnings\n"
+        "warnings.simplefilter('always')\n"
+        "import {m} as torch\n"
+        "for v in (2.0, 3.0):\n"
+        "    t = torch.tensor(v, requires_grad=True)\n"
+        f"    {conversion}\n"
+    )
+
+    def stderr(module: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", program.format(m=module)], capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stderr
+
+    expected, got = stderr("torch"), stderr("glassgrad")
+    assert expected.count("UserWarning") == got.count("UserWarning") <= 1
+    if expected:
+        assert got.startswith(expected.split(" (Triggered internally")[0])
 
 
 def test_hash_is_identity():

@@ -6,3 +6,6 @@ mps = SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
 cudnn = SimpleNamespace(
     deterministic=False, benchmark=False, enabled=False, is_available=lambda: False
 )
+# PyTorch's CPU build has oneDNN; with ``enabled`` a float32 LSTM records its oneDNN graph
+# (``MkldnnRnnLayerBackward0`` per layer, see nn/rnn.py). The numbers are the same either way.
+mkldnn = SimpleNamespace(enabled=True, is_available=lambda: True)

@@ -23,6 +23,22 @@ NON_LEAF_GRAD_WARNING = (
 )
 
 
+_scalar_warning_given = False
+
+
+def _warn_scalar_requires_grad() -> None:
+    """PyTorch's once-per-process warning when float()/complex() detach a tensor from the graph."""
+    global _scalar_warning_given
+    if not _scalar_warning_given:
+        _scalar_warning_given = True
+        warnings.warn(
+            "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+            "behavior.\nConsider using tensor.detach() first.",
+            UserWarning,
+            stacklevel=4,  # the user's float(t): past this helper, _python_scalar, __float__
+        )
+
+
 def _new_tensor(array: ndarray, grad_fn=None) -> Tensor:
     """Wrap an array without copying; the fast constructor every op uses (with the node that
     made it, for an op's recorded output)."""
@@ -350,6 +366,22 @@ class Tensor(metaclass=_TensorType):
             )
         return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
 
+    def _python_scalar(self, kind: str):
+        """The one element as a Python number for float()/int()/complex(), as PyTorch converts.
+
+        PyTorch raises ValueError here (item() raises RuntimeError) and warns once per
+        process when float() or complex() drops a tensor's requires_grad.
+        """
+        if self._data.size != 1:
+            raise ValueError(
+                "only one element tensors can be converted to Python scalars; "
+                f"{kind}() got a tensor of shape {list(self.shape)} with {self._data.size} "
+                "elements: index one element first, e.g. t[0], or reduce it, e.g. t.sum()"
+            )
+        if self._rg and kind != "int":
+            _warn_scalar_requires_grad()
+        return self.item()
+
     def tolist(self):
         return self._data.tolist()
 
@@ -370,19 +402,26 @@ class Tensor(metaclass=_TensorType):
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._python_scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._python_scalar("int"))
 
     def __index__(self) -> int:
-        if self._data.dtype.kind not in "iub":
-            raise TypeError("only integer tensors of a single element can be converted to an index")
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError(
+                "only integer tensors of a single element can be converted to an index; "
+                f"got a {self.dtype} tensor of shape {list(self.shape)}: index with a "
+                "one-element integer tensor (t.long() converts the dtype)"
+            )
         return int(self.item())
 
     def __bool__(self) -> bool:
         if self._data.size == 0:
-            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError(
+                f"Boolean value of Tensor with no values is ambiguous (shape {list(self.shape)})"
+                "; test t.numel() > 0 instead"
+            )
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
@@ -391,7 +430,7 @@ class Tensor(metaclass=_TensorType):
         return bool(self.item())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._python_scalar("complex"))
 
     def __len__(self) -> int:
         if self._data.ndim == 0:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import glassgrad as gg
 import glassgrad.nn.functional as F
-from glassgrad.ops import REGISTRY
+from glassgrad.ops import REGISTRY, movement
 
 # A quarter of the profile's examples per op: ~150 ops share the file's time budget.
 EXAMPLES = max(2, settings.default.max_examples // 4)
@@ -480,6 +480,10 @@ CASES: dict[str, Case] = {
     "Reshape": fixed(lambda n, m, k, a: a.t().reshape(-1), (lambda n, m, k: (n + 1, m + 1), "any")),
     "Transpose": fixed(lambda n, m, k, a: a.transpose(0, -1), (lambda n, m, k: (n, m, k), "any")),
     "TransposeT": fixed(lambda n, m, k, a: a.t(), (lambda n, m, k: (n, m), "any")),
+    "TransposeInplace": fixed(
+        lambda n, m, k, a: REGISTRY["TransposeInplace"].apply(a, dim0=0, dim1=-1),
+        (lambda n, m, k: (n, m, k), "any"),
+    ),
     "TView": unary(lambda a: a.t(), shapes=SHAPES.filter(lambda s: len(s) < 2)),
     "Permute": fixed(lambda n, m, k, a: a.permute(1, 2, 0), (lambda n, m, k: (n, m, k), "any")),
     "Unsqueeze": unary(lambda a: a.unsqueeze(0)),
@@ -494,6 +498,9 @@ CASES: dict[str, Case] = {
     ),
     "Stack": binary(lambda a, b: gg.stack([a * b, a + b], -1)),
     "Split": fixed(lambda n, m, k, a: a.split(2)[-1], (lambda n, m, k: (n + 1, m), "any")),
+    "UnsafeSplit": fixed(
+        lambda n, m, k, a: movement.unsafe_chunk(a, 2, 1)[-1], (lambda n, m, k: (n, m + 1), "any")
+    ),
     "SplitWithSizes": fixed(
         lambda n, m, k, a: a.split([1, n], 0)[1], (lambda n, m, k: (n + 1, m), "any")
     ),

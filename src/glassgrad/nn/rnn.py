@@ -3,13 +3,24 @@
 Built from differentiable primitives (one input projection for the whole sequence, then
 one step per time index), with PyTorch's parameter names, gate order (LSTM: i, f, g, o;
 GRU: r, z, n), initialisation and shapes, so weights copied across give the same numbers.
+
+The graph has PyTorch's CPU node names too. PyTorch runs a float32 LSTM through oneDNN
+whenever ``torch.backends.mkldnn.enabled`` (whatever the CPU capability): each layer and
+direction is then one ``MkldnnRnnLayerBackward0`` node with outputs (output, h_n, c_n), which
+``_OneDnnLstmLayer`` reproduces around the same primitives. Other cases (float64, GRU, RNN)
+use its native cells: gates split with ``unsafe_chunk`` and, for GRU and RNN with
+``batch_first``, an output transposed in place (``TransposeBackward1``).
 """
 
 from __future__ import annotations
 
 import math
 
-from glassgrad import _creation
+from glassgrad import _creation, autograd, backends
+from glassgrad._dtypes import float32
+from glassgrad.autograd.function import Function, _FunctionNode
+from glassgrad.autograd.grad_mode import enable_grad, is_grad_enabled
+from glassgrad.autograd.graph import Node
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
 from glassgrad.nn.module import Module
@@ -27,19 +38,85 @@ def _step(mode: str, x_proj: Tensor, h, w_hh: Tensor, b_hh: Tensor | None):
     if mode == "LSTM":
         h, c = h
         gates = x_proj + F.linear(h, w_hh, b_hh)
-        i, f, g, o = M.chunk(gates, 4, -1)
+        i, f, g, o = M.unsafe_chunk(gates, 4, -1)
         c = f.sigmoid() * c + i.sigmoid() * g.tanh()
         return o.sigmoid() * c.tanh(), c
     hidden = F.linear(h, w_hh, b_hh)
     if mode == "GRU":
-        xr, xz, xn = M.chunk(x_proj, 3, -1)
-        hr, hz, hn = M.chunk(hidden, 3, -1)
+        xr, xz, xn = M.unsafe_chunk(x_proj, 3, -1)
+        hr, hz, hn = M.unsafe_chunk(hidden, 3, -1)
         r = (xr + hr).sigmoid()
         z = (xz + hz).sigmoid()
         n = (xn + r * hn).tanh()
-        return (1 - z) * n + z * h
+        return (h - n) * z + n  # PyTorch's order: (h - n).mul_(z).add_(n)
     pre = x_proj + hidden
     return pre.tanh() if mode == "RNN_TANH" else pre.relu()
+
+
+def _run_layer(mode: str, x: Tensor, state, w_ih, w_hh, b_ih, b_hh, reverse: bool):
+    """One layer in one direction over the sequence ``x`` (time first): (output, last state)."""
+    steps = x.shape[0]
+    projected = F.linear(x, w_ih, b_ih)
+    seq = [None] * steps
+    for t in range(steps - 1, -1, -1) if reverse else range(steps):
+        state = _step(mode, projected[t], state, w_hh, b_hh)
+        seq[t] = state[0] if mode == "LSTM" else state
+    return M.stack(seq, 0), state
+
+
+class _OneDnnLstmLayer(Function):
+    """One LSTM layer and direction as the one node PyTorch's oneDNN path records.
+
+    Inputs (input, w_ih, w_hh, b_ih, b_hh, hx, cx), outputs (output, h_n, c_n), as in
+    PyTorch's ``MkldnnRnnLayerBackward0``. The numbers are ``_run_layer``'s: forward builds
+    that layer's graph on detached copies of the inputs and backward differentiates it.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, hx, cx, reverse: bool, has_biases: bool):
+        leaves = [
+            t.detach().requires_grad_(t.requires_grad) for t in (x, w_ih, w_hh, b_ih, b_hh, hx, cx)
+        ]
+        x_, w_ih_, w_hh_, b_ih_, b_hh_, hx_, cx_ = leaves
+        if not has_biases:
+            b_ih_ = b_hh_ = None
+        with enable_grad():
+            output, (h, c) = _run_layer("LSTM", x_, (hx_, cx_), w_ih_, w_hh_, b_ih_, b_hh_, reverse)
+        ctx.inner = (leaves, (output, h, c))
+        return output.detach(), h.detach(), c.detach()
+
+    @staticmethod
+    def backward(ctx, grad_output, grad_h, grad_c):
+        if is_grad_enabled():
+            raise RuntimeError(
+                "double backward (create_graph=True) through MkldnnRnnLayerBackward0, a float32 "
+                "LSTM layer, is not supported (nor is it in PyTorch); use a float64 LSTM or "
+                "set torch.backends.mkldnn.enabled = False"
+            )
+        leaves, outputs = ctx.inner
+        wanted = [t for t in leaves if t.requires_grad]
+        grads = iter(
+            autograd.grad(
+                outputs, wanted, (grad_output, grad_h, grad_c), retain_graph=True, allow_unused=True
+            )
+        )
+        return tuple(next(grads) if t.requires_grad else None for t in leaves) + (None, None)
+
+
+class _OneDnnLayerNode(_FunctionNode):
+    """The node class of ``_OneDnnLstmLayer``: a built-in PyTorch node (named, printed as one)."""
+
+    __repr__ = Node.__repr__
+
+    def _release(self) -> None:
+        super()._release()
+        self.__dict__.pop("inner", None)
+        self._freed = True
+
+
+_OneDnnLstmLayer._node_class = type(
+    "MkldnnRnnLayerBackward0", (_OneDnnLayerNode,), {"_function": _OneDnnLstmLayer}
+)
 
 
 class RNNBase(Module):
@@ -141,50 +218,57 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):  # noqa: A002
         batched = self._check_input(input)
-        x = input if batched else input.unsqueeze(1)
-        if self.batch_first and batched:
+        batch_dim = 0 if self.batch_first else 1
+        x = input if batched else input.unsqueeze(batch_dim)
+        if self.batch_first:
             x = x.transpose(0, 1)
-        steps, batch = x.shape[0], x.shape[1]
+        batch = x.shape[1]
         if self.mode == "LSTM":
             h0, c0 = (None, None) if hx is None else hx
-            h0 = self._initial(h0, batch, x.dtype, batched)
-            c0 = self._initial(c0, batch, x.dtype, batched, "cx")
+            state0 = (
+                self._initial(h0, batch, x.dtype, batched),
+                self._initial(c0, batch, x.dtype, batched, "cx"),
+            )
         else:
-            h0 = self._initial(hx, batch, x.dtype, batched)
+            state0 = (self._initial(hx, batch, x.dtype, batched),)
+        onednn = (
+            self.mode == "LSTM" and x.dtype == float32 and x.numel() and backends.mkldnn.enabled
+        )
+        output, last = self._layers(x.contiguous() if onednn else x, state0, onednn)
+        if self.batch_first:  # PyTorch's native RNN and GRU transpose their output in place
+            transpose = M.Transpose if self.mode == "LSTM" else M.TransposeInplace
+            output = transpose.apply(output, dim0=0, dim1=1)
+        finals = [M.stack(states, 0) for states in last]
+        if not batched:
+            output = output.squeeze(batch_dim)
+            finals = [f.squeeze(1) for f in finals]
+        return output, (tuple(finals) if self.mode == "LSTM" else finals[0])
+
+    def _layers(self, x: Tensor, state0: tuple, onednn: bool):
+        """Every layer and direction over ``x``: the last layer's output and, per state kind
+        (h, and c for LSTM), the final states of every layer and direction."""
         directions = 2 if self.bidirectional else 1
-        last_h, last_c = [], []
+        last = [[] for _ in state0]
         layer_input = x
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
-                w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
                 k = layer * directions + direction
-                state = (h0[k], c0[k]) if self.mode == "LSTM" else h0[k]
-                projected = F.linear(layer_input, w_ih, b_ih)
-                order = range(steps - 1, -1, -1) if direction else range(steps)
-                seq = [None] * steps
-                for t in order:
-                    state = _step(self.mode, projected[t], state, w_hh, b_hh)
-                    seq[t] = state[0] if self.mode == "LSTM" else state
-                outputs.append(M.stack(seq, 0))
-                if self.mode == "LSTM":
-                    last_h.append(state[0])
-                    last_c.append(state[1])
+                weights = self._layer_weights(layer, direction)
+                initial = tuple(s[k] for s in state0)
+                if onednn:
+                    output, *final = _onednn_layer(layer_input, weights, initial, bool(direction))
                 else:
-                    last_h.append(state)
+                    state = initial if self.mode == "LSTM" else initial[0]
+                    output, state = _run_layer(self.mode, layer_input, state, *weights, direction)
+                    final = state if self.mode == "LSTM" else (state,)
+                outputs.append(output)
+                for states, value in zip(last, final):
+                    states.append(value)
             layer_input = outputs[0] if directions == 1 else M.cat(outputs, 2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input
-        if self.batch_first and batched:
-            output = output.transpose(0, 1)
-        h_n = M.stack(last_h, 0)
-        if not batched:
-            output, h_n = output.squeeze(1), h_n.squeeze(1)
-        if self.mode == "LSTM":
-            c_n = M.stack(last_c, 0)
-            return output, (h_n, c_n if batched else c_n.squeeze(1))
-        return output, h_n
+        return layer_input, last
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -199,6 +283,21 @@ class RNNBase(Module):
         if self.bidirectional is not False:
             s += f", bidirectional={self.bidirectional}"
         return s
+
+
+def _onednn_layer(x: Tensor, weights: tuple, initial: tuple, reverse: bool):
+    """One float32 LSTM layer as PyTorch's oneDNN path records it (when a graph is recorded)."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    if not (
+        is_grad_enabled()
+        and any(t is not None and t.requires_grad for t in (x, *weights, *initial))
+    ):
+        output, state = _run_layer("LSTM", x, initial, w_ih, w_hh, b_ih, b_hh, reverse)
+        return (output, *state)
+    has_biases = b_ih is not None
+    if not has_biases:  # PyTorch's node still has these two inputs, without gradients
+        b_ih = b_hh = _creation.zeros(0, dtype=x.dtype)
+    return _OneDnnLstmLayer.apply(x, w_ih, w_hh, b_ih, b_hh, *initial, reverse, has_biases)
 
 
 class RNN(RNNBase):

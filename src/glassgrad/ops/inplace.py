@@ -15,6 +15,7 @@ from glassgrad._backend import xp
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
 from glassgrad.ops import elementwise as E
+from glassgrad.ops._fma import fused_add_, plain_add_, rounds_once
 from glassgrad.ops._op import Op
 from glassgrad.ops.movement import CopySlices, Index
 from glassgrad.tensor import Tensor, _new_tensor
@@ -205,9 +206,10 @@ def inplace(t: Tensor, op: str, other) -> Tensor:
 
 
 def inplace_fused_add(t: Tensor, x, y) -> Tensor:
-    """``t += x * y`` as ``add_(x, alpha=y)`` / ``addcmul_`` do: rounded once (a fused
-    multiply-add, as in PyTorch's CPU kernels) when nothing is recorded and the operands are
-    tensors or numbers of ``t``'s float dtype; otherwise the plain recorded product and sum."""
+    """``t += x * y`` as ``add_(x, alpha=y)`` / ``addcmul_`` do: rounded as PyTorch's CPU
+    kernels round it (once, a fused multiply-add, on AVX2/AVX-512; see ``ops/_fma.py``) when
+    nothing is recorded and the operands are tensors or numbers of ``t``'s float dtype;
+    otherwise the plain recorded product and sum."""
     operands = [v for v in (x, y) if isinstance(v, Tensor)]
     for v in operands:
         check_no_partial_overlap(t._data, v._data)
@@ -218,9 +220,8 @@ def inplace_fused_add(t: Tensor, x, y) -> Tensor:
     check_inplace(t, False)
     for v in operands:
         _check_inplace_shape(t, v, "add")
-    wide = xp.float64 if dtype.itemsize < 8 else xp.longdouble
     x_, y_ = (xp.asarray(v._data if isinstance(v, Tensor) else v, dtype=dtype) for v in (x, y))
-    t._data[...] = t._data.astype(wide) + x_.astype(wide) * y_.astype(wide)
+    (fused_add_ if rounds_once() else plain_add_)(t._data, x_, y_)
     t._version_counter[0] += 1
     return t
 

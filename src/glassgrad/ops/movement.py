@@ -63,6 +63,15 @@ class Transpose(Op):
         return D.transpose(grad, *ctx.dims)
 
 
+class TransposeInplace(Transpose):
+    """``transpose_`` as PyTorch records it (``TransposeBackward1``), applied to a fresh result.
+
+    Used where PyTorch transposes an intermediate of its own in place (the batch-first output
+    of its native RNN and GRU), so the graph shows the same node."""
+
+    node_name = "TransposeBackward1"
+
+
 class TransposeT(Transpose):
     """``t()`` of a matrix."""
 
@@ -201,6 +210,23 @@ class Split(Op):
 
 class SplitWithSizes(Split):
     """One piece of ``split`` with a list of sizes."""
+
+
+class UnsafeSplit(Split):
+    """One piece of ``unsafe_chunk``: a slice PyTorch's autograd does not track as a view
+    (its native LSTM and GRU cells split their gates this way)."""
+
+    is_view = False
+
+
+def unsafe_chunk(a: Tensor, chunks: int, dim=0):
+    """``chunk`` whose pieces are recorded as ``UnsafeSplitBackward0`` (not as views)."""
+    size = a.shape[_dim(dim, a.ndim)]
+    step = -(-size // chunks)
+    d = _dim(dim, a.ndim)
+    return tuple(
+        UnsafeSplit.apply(a, dim=d, start=s, stop=min(s + step, size)) for s in range(0, size, step)
+    )
 
 
 class Unbind(Op):

@@ -40,7 +40,8 @@ Kernel = Callable[[ndarray | None, ndarray, tuple, "Scratch", object], None]
 
 class Scratch:
     """Work arrays of one chunk's length: ``grad`` (the effective gradient), ``a`` and
-    ``update`` (parameter dtype) and ``wide`` (the wider float fused multiply-adds use)."""
+    ``update`` (parameter dtype) and ``wide`` (float64: where float32 fused multiply-adds are
+    computed; float64 ones need none, see ``ops/_fma.py``)."""
 
     __slots__ = ("grad", "a", "update", "wide")
 
@@ -162,12 +163,11 @@ class FlatPlan:
         self.segments = segments
         length = max(min(s.size, CHUNK) for s in segments)
         dtype = self.dtype
-        wide = xp.float64 if dtype.itemsize < 8 else xp.longdouble
         self.scratch = Scratch(
             xp.empty(length, dtype),
             xp.empty(length, dtype),
             xp.empty(length, dtype),
-            xp.empty(length, wide),
+            xp.empty(length if dtype.itemsize < 8 else 0, xp.float64),
         )
         update = self.scratch.update
         for seg in segments:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad.ops._fma import fused_add_, fused_scalar, plain_add_, rounds_once
 from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
@@ -41,9 +42,12 @@ _LAST_ROUNDED = (0.0, 0.0)  # (b, b rounded to float32) of the last one-element 
 
 
 def _fused_add_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) -> None:
-    """``target += a * b`` rounded once, like the fused multiply-add PyTorch's CPU kernels use
-    (computed in a wider float: exact for float32 products). ``wide``: a buffer of that wider
-    float and ``target``'s shape to compute in, instead of a new array."""
+    """``target += a * b`` as PyTorch's CPU kernels compute it: one fused multiply-add on AVX2
+    and AVX-512, a product then a sum on its default build (``ops/_fma.py``). ``wide``: a
+    float64 buffer of ``target``'s shape for float32 to compute in, instead of a new array."""
+    if not rounds_once():
+        plain_add_(target, a, b)
+        return
     dtype = target.dtype
     if (
         dtype is _FLOAT32
@@ -53,26 +57,22 @@ def _fused_add_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) -> 
         and a.dtype is _FLOAT32
         and target.size == 1
         and a.size == 1
-    ):  # one element (a scalar parameter): the same float64 arithmetic on Python floats
+    ):  # one element (a scalar parameter): the same arithmetic on Python floats
         global _LAST_ROUNDED
         last = _LAST_ROUNDED
         if last[0] != b or b == 0:  # the same lr comes back step after step (zeros: signed)
             last = _LAST_ROUNDED = (b, float(_F32(b)))
-        value = a.item() * last[1] + target.item()
+        value = fused_scalar(target.item(), a.item(), last[1])
         if -3e38 < value < 3e38:  # finite and no overflow (else NumPy's path and warnings)
             target[...] = value
             return
-    wider = xp.float64 if target.dtype.itemsize < 8 else xp.longdouble
     a = a if type(a) is ndarray and a.dtype == dtype else xp.asarray(a, dtype=dtype)
     b = b if type(b) is ndarray and b.dtype == dtype else xp.asarray(b, dtype=dtype)
-    exact = xp.multiply(a, b, dtype=wider, out=wide)  # the operands widened: an exact product
-    exact += target  # (one wide temporary instead of three; the sum is the same)
-    target[...] = exact
+    fused_add_(target, a, b, wide if dtype is _FLOAT32 else None)
 
 
 def add_scaled_(target: ndarray, other: ndarray, alpha: float, wide=None) -> None:
-    """``target.add_(other, alpha=alpha)``: one fused multiply-add, as in PyTorch (``wide``: see
-    ``_fused_add_``)."""
+    """``target.add_(other, alpha=alpha)`` as PyTorch rounds it (``wide``: see ``_fused_add_``)."""
     if alpha == 1:
         target += other
     else:

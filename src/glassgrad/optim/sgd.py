@@ -21,6 +21,12 @@ class SGD(Optimizer):
         g ← g + μb if nesterov else b    (if μ ≠ 0)
         θ ← θ − lr·g
 
+    Each ``add(…, alpha=a)`` above is rounded as PyTorch's CPU kernel rounds it: one fused
+    multiply-add on AVX2/AVX-512, a product then a sum on its default build (``ops/_fma.py``).
+    With ``foreach=True`` PyTorch's multi-tensor path computes the Nesterov direction in the
+    gradient tensors themselves when neither maximize nor weight decay made a copy; so does
+    this class, so ``p.grad`` after ``step()`` is the same too.
+
     Example:
         >>> opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         >>> loss.backward(); opt.step(); opt.zero_grad()
@@ -83,6 +89,7 @@ class SGD(Optimizer):
                 weight_decay=float(group["weight_decay"]),
                 nesterov=group["nesterov"],
                 maximize=group["maximize"],
+                foreach=bool(group["foreach"]),
             )
             if new_buf is not None:
                 state["momentum_buffer"] = _new_tensor(new_buf)
@@ -108,8 +115,12 @@ def _sgd(
     weight_decay: float,
     nesterov: bool,
     maximize: bool,
+    foreach: bool = False,
 ) -> ndarray | None:
-    """One SGD step in place; returns a newly created momentum buffer (first step) or None."""
+    """One SGD step in place; returns a newly created momentum buffer (first step) or None.
+
+    ``foreach``: the Nesterov direction overwrites ``grad`` when it is still the caller's
+    array (PyTorch's multi-tensor path); otherwise it goes to a copy."""
     grad = F.with_weight_decay(F.signed_grad(grad, maximize), param, weight_decay)
     created = None
     if momentum != 0:
@@ -119,7 +130,7 @@ def _sgd(
             buf *= momentum
             F.add_scaled_(buf, grad, 1 - dampening)
         if nesterov:
-            grad = grad.copy()
+            grad = grad if foreach else grad.copy()
             F.add_scaled_(grad, buf, momentum)
         else:
             grad = buf
