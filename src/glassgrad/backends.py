@@ -2,7 +2,12 @@
 
 from types import SimpleNamespace
 
+from glassgrad._simd import capability
+
 mps = SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
 cudnn = SimpleNamespace(
     deterministic=False, benchmark=False, enabled=False, is_available=lambda: False
 )
+#: ``get_cpu_capability()``: the SIMD build of PyTorch's CPU kernels that glassgrad follows
+#: bit for bit here ("DEFAULT", "AVX2", "AVX512", ...; ``ATEN_CPU_CAPABILITY`` picks one)
+cpu = SimpleNamespace(get_cpu_capability=capability)
