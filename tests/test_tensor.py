@@ -7,10 +7,9 @@ import pickle
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad as gg
-
-torch = pytest.importorskip("torch")
 
 
 def test_iteration_length_and_membership():

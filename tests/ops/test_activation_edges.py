@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad as gg
-
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests")
 
 # NaN and infinite inputs make NumPy warn ("invalid value encountered"); expected here.
 pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"), pytest.mark.simd_bits]

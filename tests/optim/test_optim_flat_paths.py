@@ -10,12 +10,11 @@ import itertools
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 from glassgrad.optim import _flat
 from glassgrad.optim import _functional as F
-
-torch = pytest.importorskip("torch")
 
 SHAPES = [(70, 300), (64,), (1,), (), (7, 3), (300, 250), (5, 5), (40000,)]
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests")
-
-import glassgrad as gg  # noqa: E402
-from glassgrad.ops import elementwise as E  # noqa: E402
+import glassgrad as gg
+from glassgrad.ops import elementwise as E
 
 BINARY = [E.Add, E.Sub, E.Mul, E.Div]
 

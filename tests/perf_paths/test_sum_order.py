@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests")
-
-import glassgrad as gg  # noqa: E402
-from glassgrad import _sumorder as S  # noqa: E402
-from glassgrad._simd import halves_float32_registers  # noqa: E402
-from glassgrad.ops import _dual as D  # noqa: E402
-from glassgrad.ops import loss as LS  # noqa: E402
-from glassgrad.ops import reduce as R  # noqa: E402
+import glassgrad as gg
+from glassgrad import _sumorder as S
+from glassgrad._simd import halves_float32_registers
+from glassgrad.ops import _dual as D
+from glassgrad.ops import loss as LS
+from glassgrad.ops import reduce as R
 
 pytestmark = pytest.mark.simd_bits
 
