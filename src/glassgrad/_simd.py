@@ -25,7 +25,7 @@ import platform
 import sys
 import warnings
 
-__all__ = ["capability", "halves_float32_registers", "vector_bytes"]
+__all__ = ["capability", "fuses_multiply_add", "halves_float32_registers", "vector_bytes"]
 
 _X86 = ("x86_64", "amd64", "i386", "i686", "x86")
 _ARM64 = ("aarch64", "arm64")
@@ -138,3 +138,10 @@ def halves_float32_registers() -> bool:
     (the AVX2 and AVX-512 ``vec_reduce_all`` shuffles) rather than left to right (the portable
     DEFAULT build, and float64 in every build)."""
     return capability() in ("AVX2", "AVX512")
+
+
+def fuses_multiply_add() -> bool:
+    """Whether PyTorch's CPU kernels round ``a * b + c`` once (a fused multiply-add: ``add_``
+    with alpha, ``addcmul_``, linspace, the optimizers' updates). x86's DEFAULT build is
+    compiled without FMA instructions, so there the product is rounded, then the sum."""
+    return capability() != "DEFAULT" or _machine() not in _X86

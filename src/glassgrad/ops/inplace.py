@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import xp
+from glassgrad._simd import fuses_multiply_add
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
 from glassgrad.ops import elementwise as E
@@ -220,7 +221,10 @@ def inplace_fused_add(t: Tensor, x, y) -> Tensor:
         _check_inplace_shape(t, v, "add")
     wide = xp.float64 if dtype.itemsize < 8 else xp.longdouble
     x_, y_ = (xp.asarray(v._data if isinstance(v, Tensor) else v, dtype=dtype) for v in (x, y))
-    t._data[...] = t._data.astype(wide) + x_.astype(wide) * y_.astype(wide)
+    if fuses_multiply_add():
+        t._data[...] = t._data.astype(wide) + x_.astype(wide) * y_.astype(wide)
+    else:  # (PyTorch's DEFAULT build on x86: the product rounded first)
+        t._data += x_ * y_
     t._version_counter[0] += 1
     return t
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad._simd import fuses_multiply_add
 from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
@@ -43,8 +44,12 @@ _LAST_ROUNDED = (0.0, 0.0)  # (b, b rounded to float32) of the last one-element 
 def _fused_add_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) -> None:
     """``target += a * b`` rounded once, like the fused multiply-add PyTorch's CPU kernels use
     (computed in a wider float: exact for float32 products). ``wide``: a buffer of that wider
-    float and ``target``'s shape to compute in, instead of a new array."""
+    float and ``target``'s shape to compute in, instead of a new array. Where PyTorch's
+    kernels do not fuse (``_simd.fuses_multiply_add``), the product is rounded first."""
     dtype = target.dtype
+    if not fuses_multiply_add():
+        target += a * (b if type(b) is ndarray else dtype.type(b))
+        return
     if (
         dtype is _FLOAT32
         and type(b) is float
