@@ -11,6 +11,9 @@ from torch_oracle import torch
 import glassgrad as gg
 from glassgrad._sumorder import torch_order_sum
 
+# bits that depend on PyTorch's SIMD build (fused multiply-adds, register widths)
+pytestmark = pytest.mark.simd_bits
+
 SHAPES_AND_DIMS = (
     [((n,), None) for n in (1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257, 1000, 4099)]
     + [

@@ -16,6 +16,9 @@ import glassgrad
 from glassgrad.optim import _flat
 from glassgrad.optim import _functional as F
 
+# bits that depend on PyTorch's SIMD build (fused multiply-adds, register widths)
+pytestmark = pytest.mark.simd_bits
+
 SHAPES = [(70, 300), (64,), (1,), (), (7, 3), (300, 250), (5, 5), (40000,)]
 
 

@@ -15,6 +15,9 @@ from torch_oracle import torch
 import glassgrad as gg
 from glassgrad.ops import elementwise as E
 
+# bits that depend on PyTorch's SIMD build (fused multiply-adds, register widths)
+pytestmark = pytest.mark.simd_bits
+
 BINARY = [E.Add, E.Sub, E.Mul, E.Div]
 
 
