@@ -7,10 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad as gg
-
-torch = pytest.importorskip("torch")
 
 
 def _summary(value, m):

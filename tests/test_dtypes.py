@@ -5,10 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from torch_oracle import torch
 
 import glassgrad as gg
-
-torch = pytest.importorskip("torch")
 
 NAMES = ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"]
 SCALARS = [2, 2.5, True]

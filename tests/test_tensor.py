@@ -12,10 +12,9 @@ import warnings
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad as gg
-
-torch = pytest.importorskip("torch")
 
 
 def test_iteration_length_and_membership():

@@ -15,6 +15,7 @@ import os
 
 from glassgrad import _dtypes, _random_math
 from glassgrad._backend import xp
+from glassgrad._simd import fuses_multiply_add
 
 __all__ = [
     "Generator",
@@ -205,7 +206,7 @@ def uniform(g: Generator, n: int, low, high, np_dtype):
     values = unit(g, n, np_dtype)
     kind = _float_kind(np_dtype).type
     span, start = kind(high) - kind(low), kind(low)
-    if span == -2 * start and values.dtype == xp.float32 and _random_math.fused():
+    if span == -2 * start and values.dtype == xp.float32 and fuses_multiply_add():
         values = _symmetric(values, span, start)
     elif not (start == 0 and span == 1):  # else x * 1 + 0 is x, fused or not
         for begin in range(0, n, _CHUNK):  # chunks that stay in cache

@@ -16,6 +16,7 @@ import functools
 import math
 
 from glassgrad._backend import xp
+from glassgrad._simd import capability, fuses_multiply_add
 
 __all__ = ["log", "log1p", "exp", "tan", "normal16", "capability"]
 
@@ -75,13 +76,6 @@ def _float_fn(name: str, x):
     return xp.frompyfunc(getattr(lib, name), 1, 1)(x).astype(xp.float32)
 
 
-def capability() -> str:
-    """PyTorch's CPU capability: ``ATEN_CPU_CAPABILITY`` when set, else the CPU's best."""
-    from glassgrad.ops._simd import vector_bytes
-
-    return {64: "avx512", 32: "avx2"}.get(vector_bytes(), "default")
-
-
 def normal16(np_dtype):
     """The Box-Muller step of ATen's normal fill on rows of 16 uniforms, for this dtype and
     CPU: float32 uses the AVX2 kernel on AVX2 and AVX-512 machines (PyTorch keeps normal_ off
@@ -89,20 +83,14 @@ def normal16(np_dtype):
     ``value * std + mean``, even PyTorch's default (non-FMA) build (measured)."""
     if xp.dtype(np_dtype) == xp.float64:
         return _normal16_double
-    if capability() == "default":
-        return _normal16_float
-    return _normal16_avx2
-
-
-def fused() -> bool:
-    """Whether PyTorch's kernels here fuse ``a * b + c`` into one rounding: its AVX2 and AVX-512
-    builds are compiled with FMA enabled and the compiler contracts such expressions."""
-    return capability() != "default"
+    if capability() in ("AVX2", "AVX512"):
+        return _normal16_avx2
+    return _normal16_float
 
 
 def muladd(a, b, c):
     """``a * b + c`` as PyTorch's CPU kernel computes it here: fused or rounded twice."""
-    if not fused():
+    if not fuses_multiply_add():
         return a * b + c
     if xp.asarray(a).dtype == xp.float32:
         return fma32(a, b, c)

@@ -1,8 +1,9 @@
 """Floating-point sums added up in PyTorch's CPU order, so printed results match to the bit.
 
 Rounding makes a float sum depend on the order of its additions. PyTorch's CPU kernel adds
-eight float32 (four float64) lanes side by side, four interleaved accumulators per lane and a
-cascade of partial sums every few rows; NumPy sums pairwise. Over a lesson's
+the lanes of one SIMD register side by side (eight float32 or four float64 on x86, see
+``_simd``), four interleaved accumulators per lane and a cascade of partial sums every few
+rows; NumPy sums pairwise. Over a lesson's
 ``loss.item()`` prints the two drift apart in the last digits, so ``torch_order_sum``
 reproduces PyTorch's order for the reductions lessons do: everything, the trailing dimensions
 of a tensor, or its leading dimensions (each read in memory order). Other reductions, and
@@ -17,6 +18,7 @@ loop where it does not hold.
 from __future__ import annotations
 
 from glassgrad._backend import xp
+from glassgrad._simd import vector_bytes
 
 __all__ = ["ordered_sum", "torch_order_sum"]
 
@@ -187,7 +189,7 @@ def torch_order_sum(a, axes, keepdims: bool = False):
     size = a.size
     if dtype.kind != "f" or dtype.itemsize not in (4, 8) or size < 2:
         return a.sum(axis=axes, keepdims=keepdims)
-    lanes = 32 // dtype.itemsize
+    lanes = vector_bytes() // dtype.itemsize
     ndim = a.ndim
     if size < lanes and a.flags.c_contiguous:
         # fewer elements than one vector: a scalar loop, if every dimension longer than 1 goes

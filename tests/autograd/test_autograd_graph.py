@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from _compare import assert_same, graph
+from torch_oracle import torch
 
 import glassgrad as gg
-
-torch = pytest.importorskip("torch")
 
 
 def _chain(m):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+from torch_oracle import torch
 
 import glassgrad as gg
 from glassgrad.autograd import engine

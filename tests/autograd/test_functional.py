@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
-
-torch = pytest.importorskip("torch", reason="real PyTorch is the oracle")
 
 X = [0.5, -1.25, 2.0]
 Y = [1.5, 0.25]

@@ -13,24 +13,35 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch", reason="real PyTorch is the oracle for these programs")
-
 HERE = Path(__file__).resolve().parent
 PROGRAMS = sorted((HERE / "programs").glob("*.py"))
 SRC = HERE.parents[1] / "src"
 
 # Differences glassgrad does not remove yet, each with its cause. Strict: a fix must drop it.
 KNOWN_DIFFERENCES = {
-    "p06_mlp_adam": "float32 matmul rounding: PyTorch's MKL kernels sum in another order than "
-    "NumPy's BLAS; near-zero outputs after Adam converges differ in the 4th digit",
-    "p07_optimizers": "last-bit float32 differences (MKL matmul order, PyTorch's not correctly "
-    "rounded sqrt) grow under centered RMSprop with momentum into a 4th-digit difference",
-    "p43_elementwise_prints": "float32 log is computed in float64 and rounded once: log(e) is "
-    "0.99999994 (correctly rounded) where PyTorch's kernel returns 1.0",
     "p14_higher_order": "grad_fn of a create_graph=True gradient is named after glassgrad's "
     "composed backward (MulBackward0), not PyTorch's fused op (TanhBackwardBackward0)",
-    "p41_polyfit_adam": "float32 matmul rounding (MKL vs NumPy BLAS) leaves 2.4e-7 instead of "
-    "0.0 in a gradient; Adam turns that noise into a full lr step",
+}
+# Differences that come and go with the CPU: PyTorch's float32 matmul (MKL sgemm) and its
+# float32 exp/log/tanh (MKL's vector math library) run the code path MKL picks for the CPU
+# (AVX-512, AVX2 or SSE4.2; MKL_ENABLE_INSTRUCTIONS shows each), NumPy's matmul the OpenBLAS
+# kernel for the CPU. glassgrad cannot know MKL's path, so these programs print like PyTorch
+# on some machines only: expected failures, not strict ones.
+MACHINE_DEPENDENT = {
+    "p06_mlp_adam": "float32 matmul rounding: MKL's sgemm and NumPy's OpenBLAS sum in other "
+    "orders (each its CPU's kernel); near-zero outputs after Adam converges differ in the 4th "
+    "digit (with MKL's AVX-512, AVX2 and SSE4.2 paths alike on an AVX-512 CPU)",
+    "p07_optimizers": "PyTorch's float32 tanh is MKL's: its AVX-512 path is 1 ulp from the "
+    "correctly rounded value for some inputs (tanh(-0.42000005)), its AVX2 and SSE4.2 paths "
+    "and glassgrad are not; RMSprop grows that ulp into the 4th printed digit",
+    "p21_clip_grad": "nn.Linear's float32 addmm: MKL's AVX-512 sgemm adds the 2x3 products "
+    "unfused, left to right, then the bias; its AVX2 path and NumPy's OpenBLAS fuse "
+    "multiply-adds; one last bit shows in a loss's 4th decimal on AVX-512 CPUs",
+    "p41_polyfit_adam": "float32 matmul rounding: with MKL's SSE4.2 path (CPUs without AVX2) "
+    "features @ coef leaves 2.4e-7 instead of 0.0 in a gradient and Adam turns that noise "
+    "into a full lr step; MKL's AVX2 and AVX-512 paths match glassgrad",
+    "p43_elementwise_prints": "PyTorch's float32 log is MKL's: its AVX2 and SSE4.2 paths give "
+    "log(float32(e)) = 1.0, its AVX-512 path the correctly rounded 0.99999994 of glassgrad",
 }
 
 
@@ -44,6 +55,7 @@ def _run_all(backend: str) -> subprocess.Popen:
 @pytest.fixture(scope="module")
 def outputs() -> dict:
     """{backend: {program name: {"stdout", "error"}}}, both backends run side by side."""
+    pytest.importorskip("torch", reason="real PyTorch is the oracle for these programs")
     procs = {backend: _run_all(backend) for backend in ("torch", "glassgrad")}
     results = {}
     for backend, proc in procs.items():
@@ -58,13 +70,17 @@ def test_programs_found():
 
 
 def _param(path: Path):
-    reason = KNOWN_DIFFERENCES.get(path.stem)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    marks = []
+    if path.stem in KNOWN_DIFFERENCES:
+        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[path.stem]))
+    if path.stem in MACHINE_DEPENDENT:
+        marks.append(pytest.mark.xfail(strict=False, reason=MACHINE_DEPENDENT[path.stem]))
     return pytest.param(path, id=path.stem, marks=marks)
 
 
 def test_known_differences_name_real_programs():
-    assert set(KNOWN_DIFFERENCES) <= {p.stem for p in PROGRAMS}
+    assert set(KNOWN_DIFFERENCES) | set(MACHINE_DEPENDENT) <= {p.stem for p in PROGRAMS}
+    assert not set(KNOWN_DIFFERENCES) & set(MACHINE_DEPENDENT)
 
 
 @pytest.mark.parametrize("path", [_param(p) for p in PROGRAMS])

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch", reason="real PyTorch is the oracle for these programs")
-
 HERE = Path(__file__).resolve().parent
 PROGRAMS = sorted((HERE / "programs").glob("*.py"))
 SRC = HERE.parents[1] / "src"
@@ -35,6 +33,7 @@ def _start(backend: str) -> subprocess.Popen:
 @pytest.fixture(scope="module")
 def outputs() -> dict:
     """{backend: {program file name: {"stdout", "error"}}}; the two backends run in parallel."""
+    pytest.importorskip("torch", reason="real PyTorch is the oracle for these programs")
     procs = {backend: _start(backend) for backend in ("torch", "glassgrad")}
     results = {}
     for backend, proc in procs.items():

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from nn_oracle import assert_close, copy_module
+from torch_oracle import torch
 
 import glassgrad
 import glassgrad.nn as gnn
 import glassgrad.nn.functional as gF
-
-torch = pytest.importorskip("torch")
 
 
 def _x(*shape, seed=0, dtype=np.float32):

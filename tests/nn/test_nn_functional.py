@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from nn_oracle import assert_close
+from torch_oracle import torch
 
 import glassgrad
 import glassgrad.nn.functional as gF
 
-torch = pytest.importorskip("torch")
 tF = torch.nn.functional
 
 

@@ -8,12 +8,12 @@ import math
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 import glassgrad.nn as gnn
 import glassgrad.nn.init as gi
 
-torch = pytest.importorskip("torch")
 ti = torch.nn.init
 
 PUBLIC = [n for n in dir(ti) if n.endswith("_") and not n.startswith("_")] + ["calculate_gain"]

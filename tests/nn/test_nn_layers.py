@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from nn_oracle import assert_close, copy_module
+from torch_oracle import torch
 
 import glassgrad
 import glassgrad.nn as gnn
-
-torch = pytest.importorskip("torch")
 
 
 def _pair(factory):

@@ -7,12 +7,12 @@ import warnings
 import numpy as np
 import pytest
 from nn_oracle import assert_close
+from torch_oracle import torch
 
 import glassgrad
 import glassgrad.nn as gnn
 import glassgrad.nn.functional as gF
 
-torch = pytest.importorskip("torch")
 tF = torch.nn.functional
 
 REDUCTIONS = ["mean", "sum", "none"]

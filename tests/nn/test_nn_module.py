@@ -7,11 +7,10 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 from nn_oracle import assert_close, copy_module
+from torch_oracle import torch
 
 import glassgrad
 import glassgrad.nn as gnn
-
-torch = pytest.importorskip("torch")
 
 
 def _net_class(nn, lib):

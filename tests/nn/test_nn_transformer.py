@@ -7,11 +7,10 @@ import warnings
 import numpy as np
 import pytest
 from nn_oracle import assert_close, copy_module
+from torch_oracle import torch
 
 import glassgrad
 import glassgrad.nn as gnn
-
-torch = pytest.importorskip("torch")
 
 
 def _x(*shape, seed=0):

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 from glassgrad import optim
-
-torch = pytest.importorskip("torch")
 
 
 def _rosenbrock(lib, x):

@@ -3,11 +3,10 @@
 import warnings
 
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 from glassgrad.optim import lr_scheduler as gsched
-
-torch = pytest.importorskip("torch")
 
 EPOCHS = 30
 

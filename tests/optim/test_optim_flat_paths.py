@@ -10,12 +10,14 @@ import itertools
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 from glassgrad.optim import _flat
 from glassgrad.optim import _functional as F
 
-torch = pytest.importorskip("torch")
+# bits that depend on PyTorch's SIMD build (fused multiply-adds, register widths)
+pytestmark = pytest.mark.simd_bits
 
 SHAPES = [(70, 300), (64,), (1,), (), (7, 3), (300, 250), (5, 5), (40000,)]
 

@@ -4,11 +4,10 @@ import copy
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 from glassgrad import nn, optim
-
-torch = pytest.importorskip("torch")
 
 ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
 ALL += ["Rprop", "ASGD"]

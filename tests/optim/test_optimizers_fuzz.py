@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from torch_oracle import torch
 
 import glassgrad
-
-torch = pytest.importorskip("torch")
 
 rates = st.floats(1e-4, 0.05)
 decay = st.sampled_from([0.0, 1e-3, 0.1])

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 import glassgrad.optim as gopt
-
-torch = pytest.importorskip("torch")
 
 GRID = {
     "SGD": [

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
-
-torch = pytest.importorskip("torch")
 
 
 def _blobs(n=60, seed=0):

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests")
-
-import glassgrad as gg  # noqa: E402
+import glassgrad as gg
 
 FLOAT_DTYPES = {"float32": 1e-5, "float64": 1e-6}
 

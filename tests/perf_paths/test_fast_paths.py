@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests")
+import glassgrad as gg
+from glassgrad.ops import elementwise as E
 
-import glassgrad as gg  # noqa: E402
-from glassgrad.ops import elementwise as E  # noqa: E402
+# bits that depend on PyTorch's SIMD build (fused multiply-adds, register widths)
+pytestmark = pytest.mark.simd_bits
 
 BINARY = [E.Add, E.Sub, E.Mul, E.Div]
 
@@ -273,15 +275,17 @@ def test_short_sum_over_axes_matches_numpy_shapes_and_general_order(keepdims):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fused_add_rounds_as_this_cpu_capability_does(dtype):
-    """The optimizers' multiply-add is ops/_fma.py's kernel for PyTorch's build here: rounded
-    once on AVX2/AVX-512, product then sum on the default build (tests/ops/test_fma.py checks
-    the kernels themselves against exact arithmetic and PyTorch)."""
+def test_fused_add_rounds_as_the_kernel_does(dtype, monkeypatch):
+    """Where PyTorch's build fuses (AVX2/AVX-512), the optimizers' multiply-add is ops/_fma.py's
+    kernel (tests/ops/test_fma.py checks the kernels themselves against exact arithmetic and
+    PyTorch)."""
     from glassgrad.ops import _fma
     from glassgrad.optim import _functional as F
 
+    monkeypatch.setattr(F, "fuses_multiply_add", lambda: True)  # (as in PyTorch's AVX2 build)
+
     rng = np.random.default_rng(9)
-    kernel = _fma.fused_add_ if _fma.rounds_once() else _fma.plain_add_
+    kernel = _fma.fused_add_
     for b_kind in ("array", "scalar"):
         target = rng.standard_normal(50).astype(dtype)
         a = rng.standard_normal(50).astype(dtype)
@@ -293,10 +297,12 @@ def test_fused_add_rounds_as_this_cpu_capability_does(dtype):
 
 
 @pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
-def test_fused_add_one_element_shortcut_matches_the_array_formula(shape):
+def test_fused_add_one_element_shortcut_matches_the_array_formula(shape, monkeypatch):
     """A one-element float32 update is done on Python floats: the array path's bits, overflow
     and subnormals included."""
     from glassgrad.optim import _functional as F
+
+    monkeypatch.setattr(F, "fuses_multiply_add", lambda: True)  # (as in PyTorch's AVX2 build)
 
     rng = np.random.default_rng(10)
     values = np.concatenate(

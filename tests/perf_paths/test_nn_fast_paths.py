@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests")
-
-import glassgrad as gg  # noqa: E402
-from glassgrad.ops import elementwise as E  # noqa: E402
-from glassgrad.ops._op import NULL_CTX  # noqa: E402
+import glassgrad as gg
+from glassgrad.ops import elementwise as E
+from glassgrad.ops._op import NULL_CTX
 
 UINTS = {"float32": np.uint32, "float64": np.uint64}
 

@@ -17,10 +17,9 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis.extra import numpy as hnp
+from torch_oracle import torch
 
 import glassgrad
-
-torch = pytest.importorskip("torch")
 
 
 def _safe_pos(lib, a):

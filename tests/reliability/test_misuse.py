@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from torch_oracle import torch
 
 import glassgrad
-
-torch = pytest.importorskip("torch")
 
 
 @dataclass(frozen=True)

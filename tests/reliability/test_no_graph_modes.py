@@ -5,11 +5,10 @@ from __future__ import annotations
 import gc
 
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 from glassgrad.autograd.graph import Node
-
-torch = pytest.importorskip("torch")
 
 
 def _node_count() -> int:

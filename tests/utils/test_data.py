@@ -5,11 +5,11 @@ import collections
 import numpy as np
 import pytest
 
-import glassgrad
-from glassgrad.utils import data as gdata
-
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="PyTorch's DataLoader is the oracle for these tests")
 from torch.utils import data as tdata  # noqa: E402
+
+import glassgrad  # noqa: E402
+from glassgrad.utils import data as gdata  # noqa: E402
 
 
 def _same(a, b):

@@ -26,9 +26,8 @@ import math
 from fractions import Fraction
 
 from glassgrad._backend import ndarray, xp
-from glassgrad.ops._simd import vector_bytes
 
-__all__ = ["fused_add_", "plain_add_", "fused_scalar", "rounds_once"]
+__all__ = ["fused_add_", "plain_add_", "fused_scalar"]
 
 _F32 = xp.float32
 _F64 = xp.float64
@@ -39,11 +38,6 @@ _HALF29 = xp.uint64(1 << 28)  # ... set exactly this way: halfway between two fl
 _F32_TINY = float(xp.finfo(xp.float32).tiny)  # below it float32 has fewer significand bits
 _BLOCK = 16384  # float32 elements per pass of the fused multiply-add
 _F64_SPLIT_TINY = 2.0**-968  # smaller float64 products lose bits of their Dekker error term
-
-
-def rounds_once() -> bool:
-    """Whether PyTorch's CPU kernels here fuse multiply-adds (AVX2 / AVX-512 builds do)."""
-    return vector_bytes() > 0
 
 
 def plain_add_(target: ndarray, a, b) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._simd import vector_bytes
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
-from glassgrad.ops._simd import vector_bytes
 from glassgrad.ops.elementwise import _rounded_once
 
 __all__ = [
@@ -52,21 +52,20 @@ def _inner_block(x) -> int:
     return block
 
 
-def _scalar_lanes(a, grad=None, steps: int = 1):
+def _scalar_lanes(a, grad=None, avx512_kernel: bool = False):
     """The row-major positions of ``a`` that PyTorch's CPU loop takes one at a time: None, a
     slice or an index array.
 
     The loop runs along rows made of the trailing dimensions contiguous in every operand (all
-    of a contiguous tensor), in SIMD steps of ``steps`` registers, and takes each row's last
-    ``row % (steps * lanes)`` elements one by one, so a strided innermost dimension runs
-    element by element. A fully broadcast gradient (the backward of a sum) does not break
-    the rows.
+    of a contiguous tensor), two SIMD registers per step, and takes each row's last
+    ``row % (2 * lanes)`` elements one by one, so a strided innermost dimension runs element
+    by element. A fully broadcast gradient (the backward of a sum) does not break the rows.
+    The register width is that of the kernel's build (``avx512_kernel``, see ``_simd``).
     """
     row = a.size if a.flags.c_contiguous else _inner_block(a)
     if grad is not None and not grad.flags.c_contiguous and any(grad.strides):
         row = min(row, _inner_block(grad))
-    # (an unknown CPU: PyTorch's portable vectors are 32 bytes wide)
-    tail = row % (steps * (vector_bytes() or 32) // a.itemsize)
+    tail = row % (2 * vector_bytes(avx512_kernel) // a.itemsize)
     if not tail or not a.size:
         return None
     if tail == row:
@@ -76,11 +75,14 @@ def _scalar_lanes(a, grad=None, steps: int = 1):
     return (xp.arange(0, a.size, row)[:, None] + xp.arange(row - tail, row)).reshape(-1)
 
 
-def _redo_scalar_lanes(result, a, grad, scalar, steps: int = 1, nan_only: bool = False):
+def _redo_scalar_lanes(
+    result, a, grad, scalar, avx512_kernel: bool = False, nan_only: bool = False
+):
     """``result`` with PyTorch's element-at-a-time lanes recomputed as ``scalar(a, grad, result)``
-    (flat arrays of those lanes; ``grad`` None in a forward; ``steps`` as in ``_scalar_lanes``).
+    (flat arrays of those lanes; ``grad`` None in a forward; ``avx512_kernel`` as in
+    ``_scalar_lanes``).
     ``nan_only``: the two paths differ only at NaN inputs, so lanes without one are kept."""
-    lanes = _scalar_lanes(a, grad, steps)
+    lanes = _scalar_lanes(a, grad, avx512_kernel)
     if lanes is None:
         return result
     x = a.reshape(-1)[lanes]
@@ -162,8 +164,8 @@ class Elu(Op):
 
 
 def _elu_nan_lanes(result, values, grad, pos):
-    """An ELU gradient with PyTorch's element-at-a-time lanes (two vectors per SIMD step)
-    redone: there a NaN input or result takes the positive branch, ``grad * scale``."""
+    """An ELU gradient with PyTorch's element-at-a-time lanes redone (elu_backward has an
+    AVX-512 build): there a NaN input or result takes the positive branch, ``grad * scale``."""
     if not D.is_array(result):
         return result
     return _redo_scalar_lanes(
@@ -171,7 +173,7 @@ def _elu_nan_lanes(result, values, grad, pos):
         values,
         grad,
         lambda x, g, r: xp.where(xp.isnan(x), g * pos, r),
-        steps=2,
+        avx512_kernel=True,
         nan_only=True,
     )
 
@@ -217,37 +219,48 @@ class CeluResult(EluResult):
 
 
 class Gelu(Op):
-    """a * Phi(a), exact (erf) or with the tanh approximation."""
+    """a * Phi(a), exact (erf) or with the tanh approximation.
+
+    Both formulas give inf * 0 far out (at -inf, and in the gradient wherever a * a
+    overflows); there glassgrad gives the limits (-0.0 at -inf; slope 1 above, 0 below) where
+    PyTorch gives NaN.
+    """
 
     @staticmethod
     def forward(ctx, a, approximate="none"):
         ctx.save(a)
         ctx.approximate = approximate
-        if approximate == "tanh":
-            inner = _SQRT_2_PI * (a + 0.044715 * a**3)
-            return (0.5 * a * (1 + xp.tanh(inner))).astype(a.dtype, copy=False)
-        out = (a * 0.5 * (1 + _erf(a * _SQRT1_2))).astype(a.dtype, copy=False)
-        if a.dtype == xp.float32 and a.size > 1 and a.flags.c_contiguous:
-            # PyTorch's float32 SIMD kernel (which takes a whole contiguous tensor) gives NaN
-            # at +inf, its element-at-a-time loop +inf
-            at_inf = a == xp.inf
-            if at_inf.any():
-                out[at_inf] = xp.nan
-        return out
+        with _far_out():
+            if approximate == "tanh":
+                inner = _SQRT_2_PI * (a + 0.044715 * a**3)
+                out = (0.5 * a * (1 + xp.tanh(inner))).astype(a.dtype, copy=False)
+            else:
+                out = (a * 0.5 * (1 + _erf(a * _SQRT1_2))).astype(a.dtype, copy=False)
+        return xp.where(a == -xp.inf, a.dtype.type(-0.0), out)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved
-        if ctx.approximate == "tanh":
-            t = D.tanh(_SQRT_2_PI * (a + 0.044715 * (a * a * a)))
-            slope = _SQRT_2_PI * (1 + 3 * 0.044715 * (a * a))
-            local = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * slope
-        else:
-            # PyTorch's gelu_backward, term by term.
-            cdf = 0.5 * (1 + D.erf(a * _SQRT1_2))
-            pdf = D.exp(-0.5 * a * a) * _GELU_BETA
-            local = cdf + a * pdf
+        av = D.value(a)
+        with _far_out():
+            if ctx.approximate == "tanh":
+                t = D.tanh(_SQRT_2_PI * (a + 0.044715 * (a * a * a)))
+                slope = _SQRT_2_PI * (1 + 3 * 0.044715 * (a * a))
+                local = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * slope
+            else:
+                # PyTorch's gelu_backward, term by term.
+                cdf = 0.5 * (1 + D.erf(a * _SQRT1_2))
+                pdf = D.exp(-0.5 * a * a) * _GELU_BETA
+                local = cdf + a * pdf
+            far = xp.isinf(av * av)  # where the slope is exactly 1 (or 0) in this dtype
+        if far.any():
+            local = D.where(far & (av > 0), 1.0, D.where(far, 0.0, local))
         return grad * local
+
+
+def _far_out():
+    """Silence gelu's overflows far out: expected, and their results replaced by the limits."""
+    return xp.errstate(over="ignore", invalid="ignore")
 
 
 _SQRT1_2 = math.sqrt(0.5)
@@ -434,7 +447,12 @@ class Hardswish(Op):
         if not D.is_array(result):
             return result
         return _redo_scalar_lanes(
-            result, av, grad, lambda x, g, r: xp.where(xp.isnan(x), g, r), steps=2, nan_only=True
+            result,
+            av,
+            grad,
+            lambda x, g, r: xp.where(xp.isnan(x), g, r),
+            avx512_kernel=True,
+            nan_only=True,
         )
 
 

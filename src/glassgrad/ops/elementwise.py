@@ -11,6 +11,7 @@ from numbers import Number
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad._simd import fuses_multiply_add
 from glassgrad.autograd.engine import owns_gradient
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops import _dual as D
@@ -496,7 +497,7 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, grad):
         out = ctx.saved[0]
-        if D.is_array(out) and out.dtype == xp.float32:
+        if D.is_array(out) and out.dtype == xp.float32 and fuses_multiply_add():
             # PyTorch's kernel rounds 1 - out * out once (a fused multiply-add); so does float64.
             return grad * (1 - xp.square(out, dtype=xp.float64)).astype(xp.float32)
         return grad * (1 - out * out)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import xp
+from glassgrad._simd import fuses_multiply_add
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
 from glassgrad.ops import elementwise as E
-from glassgrad.ops._fma import fused_add_, plain_add_, rounds_once
+from glassgrad.ops._fma import fused_add_, plain_add_
 from glassgrad.ops._op import Op
 from glassgrad.ops.movement import CopySlices, Index
 from glassgrad.tensor import Tensor, _new_tensor
@@ -221,7 +222,7 @@ def inplace_fused_add(t: Tensor, x, y) -> Tensor:
     for v in operands:
         _check_inplace_shape(t, v, "add")
     x_, y_ = (xp.asarray(v._data if isinstance(v, Tensor) else v, dtype=dtype) for v in (x, y))
-    (fused_add_ if rounds_once() else plain_add_)(t._data, x_, y_)
+    (fused_add_ if fuses_multiply_add() else plain_add_)(t._data, x_, y_)
     t._version_counter[0] += 1
     return t
 

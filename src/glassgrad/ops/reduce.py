@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import xp
+from glassgrad._simd import halves_float32_registers, vector_bytes
 from glassgrad._sumorder import ordered_sum, torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
-from glassgrad.ops._simd import vector_bytes
 from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once
 from glassgrad.tensor import Tensor, _new_tensor
 
@@ -465,7 +465,7 @@ def _vector_sum(columns, lanes: int):
     acc = ordered_sum(columns[:full].reshape((-1, lanes) + columns.shape[1:]), -0.0)
     if full < size:
         acc[: size - full] += columns[full:]
-    if columns.dtype.itemsize == 8:
+    if columns.dtype.itemsize == 8 or not halves_float32_registers():
         return ordered_sum(acc, -0.0)
     half = lanes // 2
     while half:
@@ -476,11 +476,10 @@ def _vector_sum(columns, lanes: int):
 
 def _softmax_lanes(dtype) -> int:
     """Elements per SIMD vector of PyTorch's softmax kernels for ``dtype`` on this machine (0
-    where unknown). PyTorch runs them with AVX-512 where the CPU has it, else AVX2, unless the
-    ``ATEN_CPU_CAPABILITY`` environment variable picks one."""
+    for other dtypes). The kernels have an AVX-512 build."""
     if dtype not in _SOFTMAX_FLOATS:
         return 0
-    return vector_bytes() // dtype.itemsize
+    return vector_bytes(avx512_kernel=True) // dtype.itemsize
 
 
 _SOFTMAX_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))

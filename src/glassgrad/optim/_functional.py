@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
-from glassgrad.ops._fma import fused_add_, fused_scalar, plain_add_, rounds_once
+from glassgrad._simd import fuses_multiply_add
+from glassgrad.ops._fma import fused_add_, fused_scalar, plain_add_
 from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
@@ -45,7 +46,7 @@ def _fused_add_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) -> 
     """``target += a * b`` as PyTorch's CPU kernels compute it: one fused multiply-add on AVX2
     and AVX-512, a product then a sum on its default build (``ops/_fma.py``). ``wide``: a
     float64 buffer of ``target``'s shape for float32 to compute in, instead of a new array."""
-    if not rounds_once():
+    if not fuses_multiply_add():
         plain_add_(target, a, b)
         return
     dtype = target.dtype

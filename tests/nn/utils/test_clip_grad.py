@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from torch_oracle import torch
 
 import glassgrad
 from glassgrad.nn import utils as gutils
-
-torch = pytest.importorskip("torch")
 
 rng = np.random.default_rng(0)
 GRADS = [rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal(5).astype(np.float32)]
