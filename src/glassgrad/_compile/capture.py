@@ -358,7 +358,7 @@ def _sink(capture: Capture, sink, g, new_tensor) -> None:
     target = capture.by_id.get(id(existing._data)) or capture.grad_slot(variable)
     xp.add(existing._data, g, out=existing._data)
     existing._version_counter[0] += 1
-    capture.emit(Instr("effect", "add_grad", [target, capture.ref(g)], {"tensor": existing}))
+    capture.emit(Instr("effect", "add_grad", [target, capture.ref(g)], {"tensor": variable}))
 
 
 def print_break(*args, **kwargs):

@@ -359,7 +359,8 @@ class _Gen:
                 slot.hint = "d_" + self.name_of(source)
         outs = [("_" if s is None else self.name_of(s)) for s in instr.outs]
         target = ", ".join(outs) + ("," if instr.tuple_out and len(outs) == 1 else "")
-        return [f"{target} = {cls}.backward({ctx}, {self.expr(instr.ins[0])})"]
+        call = f"{target} = {cls}.backward({ctx}, {self.expr(instr.ins[0])})"
+        return [call, f"{ctx}._release()"]  # free what forward saved, as the engine does
 
     def _call(self, instr) -> list[str]:
         a = [self.expr(r) for r in instr.ins]

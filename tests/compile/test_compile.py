@@ -1,0 +1,318 @@
+"""glassgrad.compile: a compiled step computes exactly what the eager step computes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassgrad as torch
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _sgd_lesson(compiled: bool, steps: int = 6, **opt):
+    X = torch.tensor([1, 2, 3, 4], dtype=torch.float32)
+    Y = torch.tensor([2, 4, 6, 8], dtype=torch.float32)
+    w = torch.tensor(0.0, dtype=torch.float32, requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=0.01, **opt)
+
+    def step(x, y):
+        loss = ((w * x - y) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss
+
+    if compiled:
+        step = torch.compile(step)
+    losses = [step(X, Y).item() for _ in range(steps)]
+    return losses, w.detach().clone(), step
+
+
+@pytest.mark.parametrize("opt", [{}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True}])
+def test_seed_lesson_step_is_bit_exact(opt):
+    eager, w_eager, _ = _sgd_lesson(False, **opt)
+    compiled, w_compiled, step = _sgd_lesson(True, **opt)
+    assert compiled == eager
+    assert w_compiled.item() == w_eager.item()
+    assert step.replays == 5 and step.eager_reason is None
+    assert "Mul.backward" in step.code and "optimizer.step()" in step.code
+
+
+def _mlp(compiled: bool, mode=None, steps=4, optimizer="adam", batch=8, eval_at=None):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.ReLU(), torch.nn.Linear(7, 3))
+    opt_cls = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+    opt = opt_cls(model.parameters(), lr=1e-2)
+    gen = np.random.default_rng(1)
+    data = [
+        (
+            torch.tensor(gen.standard_normal((batch, 5)).astype(np.float32)),
+            torch.tensor(gen.integers(0, 3, batch)),
+        )
+        for _ in range(steps)
+    ]
+
+    def step(x, labels):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), labels)
+        loss.backward()
+        opt.step()
+        return loss
+
+    if compiled:
+        step = torch.compile(step, mode=mode)
+    losses = [step(x, y).item() for x, y in data]
+    return losses, [p.detach().clone() for p in model.parameters()], step, (model, opt, data)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_mlp_step_is_bit_exact(optimizer):
+    eager, pe, _, _ = _mlp(False, optimizer=optimizer)
+    compiled, pc, step, _ = _mlp(True, optimizer=optimizer)
+    assert step.eager_reason is None, step.eager_reason
+    assert step.replays >= 2
+    assert compiled == eager
+    for a, b in zip(pe, pc):
+        assert np.array_equal(a.numpy(), b.numpy())
+
+
+def test_fast_mode_is_close():
+    eager, pe, _, _ = _mlp(False)
+    fast, pf, step, _ = _mlp(True, mode="fast")
+    assert step.eager_reason is None
+    np.testing.assert_allclose(fast, eager, rtol=1e-6)
+    for a, b in zip(pe, pf):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def _compare(make_step, calls):
+    """Run the same sequence of calls (each may first change state) eagerly and compiled."""
+    results = []
+    for compiled in (False, True):
+        state = make_step()
+        step = torch.compile(state["step"]) if compiled else state["step"]
+        out = []
+        for change in calls:
+            if change is not None:
+                change(state)
+            r = step(*state["args"])
+            out.append(r.item())
+            out += [p.detach().clone().numpy().tolist() for p in state["model"].parameters()]
+        results.append(out)
+    assert results[0] == results[1]
+    return step
+
+
+def _linear_state(batch=4):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Dropout(0.0), torch.nn.Linear(4, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    x = torch.linspace(-1, 1, batch * 3).reshape(batch, 3)
+    y = torch.linspace(0, 1, batch).reshape(batch, 1)
+
+    def step(x, y):
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+
+    return {"model": model, "opt": opt, "step": step, "args": [x, y]}
+
+
+def _set_lr(state):
+    state["opt"].param_groups[0]["lr"] = 0.2
+
+
+def _eval(state):
+    state["model"].eval()
+
+
+def _new_batch(state):
+    state["args"] = [torch.ones(6, 3), torch.zeros(6, 1)]
+
+
+def _load_state(state):
+    other = _linear_state()
+    state["model"].load_state_dict(other["model"].state_dict())
+    state["opt"].load_state_dict(other["opt"].state_dict())
+
+
+def _requires_grad(state):
+    state["args"][0].requires_grad_(True)
+
+
+@pytest.mark.parametrize("change", [_set_lr, _eval, _new_batch, _load_state, _requires_grad])
+def test_guarded_changes_equal_eager(change):
+    _compare(_linear_state, [None, None, None, change, None, None])
+
+
+def test_new_batch_size_recaptures_with_the_failed_guard_named():
+    state = _linear_state()
+    step = torch.compile(state["step"])
+    step(*state["args"])
+    step(*state["args"])
+    step(torch.ones(6, 3), torch.zeros(6, 1))
+    assert len(step.variants) == 2
+    assert "x.shape == (4, 3)" in step.variants[0]
+
+
+def test_too_many_variants_fall_back_to_eager_with_one_warning():
+    w = torch.tensor(1.0, requires_grad=True)
+
+    @torch.compile
+    def f(x):
+        return (w * x).sum().detach()
+
+    with pytest.warns(UserWarning, match="x.shape"):
+        for n in range(1, 12):
+            f(torch.ones(n))
+    assert f.eager_reason is not None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda loss: loss.item(),
+        lambda loss: bool(loss > 0),
+        lambda loss: float(loss),
+        lambda loss: print(loss),
+        lambda loss: loss.detach().numpy(),
+        lambda loss: loss.tolist(),
+    ],
+)
+def test_graph_breaks_run_eagerly_and_equal_eager(body, capsys):
+    def make():
+        w = torch.tensor(0.5, requires_grad=True)
+
+        def step(x):
+            loss = (w * x).square().mean()
+            body(loss)
+            loss.backward()
+            with torch.no_grad():
+                w.sub_(0.1 * w.grad)
+            w.grad = None
+            return loss
+
+        return w, step
+
+    w1, eager = make()
+    w2, compiled = make()
+    compiled = torch.compile(compiled)
+    x = torch.tensor([1.0, 2.0])
+    for _ in range(3):
+        assert eager(x).item() == compiled(x).item()
+    assert w1.item() == w2.item()
+    assert compiled.eager_reason.startswith("graph break")
+
+
+def test_fullgraph_names_the_line():
+    w = torch.tensor(0.5, requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        if loss.item() > 0:  # the break
+            loss = loss * 2
+        return loss.detach()
+
+    compiled = torch.compile(step, fullgraph=True)
+    with pytest.raises(torch._compile.GraphBreakError, match=r"test_compile.py:\d+"):
+        compiled(torch.ones(2))
+
+
+def test_manual_update_in_no_grad_is_replayed():
+    def make():
+        params = [torch.tensor([0.0, 1.0], requires_grad=True)]
+        w = params[0]
+        X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+        Y = torch.tensor([1.0, 2.0])
+
+        def step(x, y):
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+            p = params[0]
+            with torch.no_grad():
+                p -= 0.01 * p.grad
+            p.grad.zero_()
+            return loss
+
+        return w, X, Y, step
+
+    w1, X, Y, eager = make()
+    w2, _, _, compiled = make()
+    compiled = torch.compile(compiled)
+    for _ in range(4):
+        assert eager(X, Y).item() == compiled(X, Y).item()
+        assert np.array_equal(w1.detach().numpy(), w2.detach().numpy())
+    assert compiled.eager_reason is None and compiled.replays == 2
+
+
+def test_random_numbers_keep_the_step_eager():
+    @torch.compile
+    def f(x):
+        return (x + torch.randn(3)).sum()
+
+    torch.manual_seed(0)
+    a = [f(torch.ones(3)).item() for _ in range(3)]
+    torch.manual_seed(0)
+    b = [(torch.ones(3) + torch.randn(3)).sum().item() for _ in range(3)]
+    assert a == b
+    assert "random" in f.eager_reason
+
+
+def test_decorator_with_arguments_and_disable(monkeypatch):
+    @torch.compile(mode="default", fullgraph=False)
+    def f(x):
+        return x * 2
+
+    assert f(torch.ones(2)).tolist() == [2.0, 2.0]
+    assert "Mul.forward" in f.code
+    g = torch.compile(lambda x: x + 1, disable=True)
+    assert g(torch.ones(1)).item() == 2.0 and g.calls == 1 and g.replays == 0
+    with pytest.warns(UserWarning, match="backend"):
+        torch.compile(lambda x: x, backend="made-up")
+    with pytest.raises(RuntimeError, match="Unrecognized mode"):
+        torch.compile(lambda x: x, mode="quick")
+    monkeypatch.setenv("GLASSGRAD_COMPILE", "0")
+    h = torch.compile(lambda x: x * 3)
+    h(torch.ones(1))
+    h(torch.ones(1))
+    assert h.replays == 0
+
+
+def test_code_names_parameters_and_arguments():
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    @torch.compile
+    def train_step(inputs, targets):
+        loss = torch.nn.functional.mse_loss(model(inputs), targets)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+
+    train_step(torch.ones(3, 2), torch.zeros(3, 1))
+    code = train_step.code
+    assert "def step(inputs_t, targets_t)" in code
+    assert "weight" in code and "bias" in code and "opt.step()" in code
+
+
+@pytest.mark.parametrize("name", ["W1", "W2", "W3", "W4", "W5"])
+def test_bench_workloads_equal_eager(name):
+    sys.path.insert(0, str(BENCH))
+    try:
+        from workloads import WORKLOADS
+    finally:
+        sys.path.remove(str(BENCH))
+    workload = WORKLOADS[name]
+    if workload.compiled_make is None:
+        pytest.skip("no compiled form")
+    data = workload.data()
+    eager = workload.make(torch, data)(3)
+    compiled = workload.compiled_make(torch, data)(3)
+    assert compiled == eager
