@@ -99,7 +99,8 @@ class CompiledFunction:
         self._orig = fn
         self._fullgraph = fullgraph
         self._mode = mode
-        self._disable = disable
+        # (read once: a test of the environment per call costs more than a small step)
+        self._disable = disable or os.environ.get("GLASSGRAD_COMPILE", "1") == "0"
         self._variants: list = []
         self.eager_reason: str | None = None
         self._warned = False
@@ -138,7 +139,6 @@ class CompiledFunction:
             self._disable
             or self.eager_reason is not None
             or _capture.ACTIVE[0] is not None  # inside another capture: its ops are recorded
-            or os.environ.get("GLASSGRAD_COMPILE", "1") == "0"
         ):
             return self._orig(*args, **kwargs)
         flat = args + tuple(kwargs.values()) if kwargs else args
@@ -146,11 +146,11 @@ class CompiledFunction:
         for variant in self._variants:
             failed = variant.guard(flat)
             if failed is None:
-                if kwargs and tuple(kwargs) != variant.kwargs_keys:
-                    failed = "keyword arguments"
+                if (tuple(kwargs) if kwargs else ()) != variant.kwargs_keys:
+                    failed = "the same keyword arguments"
                     continue
                 self.replays += 1
-                return variant.run(flat)
+                return variant.step(*flat)
         if len(self._variants) >= CACHE_SIZE:
             self.eager_reason = f"guard failed: {failed} (after {CACHE_SIZE} variants)"
             warnings.warn(

@@ -20,10 +20,13 @@ import re
 
 from glassgrad._backend import ndarray, xp
 from glassgrad._compile.capture import _NEEDS, Capture
-from glassgrad._compile.program import Const, Slot
+from glassgrad._compile.program import Const, Instr, Slot
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops._op import NULL_CTX
+from glassgrad.optim import optimizer as _optimizer
+from glassgrad.optim._functional import add_scaled_
+from glassgrad.optim.sgd import SGD
 from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = ["Variant", "build"]
@@ -32,14 +35,11 @@ __all__ = ["Variant", "build"]
 class Variant:
     """One compiled version of a step: its guard, its function and their source."""
 
-    def __init__(self, guard, step, code: str, template) -> None:
+    def __init__(self, guard, step, code: str) -> None:
         self.guard = guard
         self.step = step
         self.code = code
-        self.template = template
-
-    def run(self, flat: tuple):
-        return _rebuild(self.template, self.step(*flat), flat)
+        self.kwargs_keys: tuple = ()
 
 
 class CannotCompile(Exception):
@@ -49,36 +49,26 @@ class CannotCompile(Exception):
 def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -> Variant:
     gen = _Gen(capture, fn, flat, kwargs_keys, mode)
     template = gen.template(result)
-    live = gen.prune()
+    live = gen.drop_dead_grads(gen.lower(gen.prune()))
     body = gen.body(live)
     guard_src = gen.guard_source()
     params = ", ".join(gen.arg_names)
-    returns = ", ".join(gen.returned)
     code = (
         f"{guard_src}\n\ndef step({params}):\n"
         + "".join(f"    {line}\n" for line in body)
-        + f"    return ({returns}{',' if len(gen.returned) == 1 else ''})\n"
+        + f"    return {gen.result_expr(template)}\n"
     )
     namespace = dict(gen.ns)
     exec(compile(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>", "exec"), namespace)
-    return Variant(namespace["guard"], namespace["step"], code, template)
+    return Variant(namespace["guard"], namespace["step"], code)
 
 
-def _rebuild(template, values, flat):
-    kind = template[0]
-    if kind == "slot":
-        array = values[template[1]]
-        t = _new_tensor(array)
-        node = template[2]
-        if node is not None:
-            t.grad_fn = node
-            t._rg = True
-        return t
-    if kind == "arg":
-        return flat[template[1]]
-    if kind == "seq":
-        return template[1](_rebuild(item, values, flat) for item in template[2])
-    return template[1]
+def _result(array, node):
+    """A returned tensor: the array, with the stand-in ``grad_fn`` eager's result had."""
+    t = _new_tensor(array)
+    t.grad_fn = node
+    t._rg = True
+    return t
 
 
 def _spent_node(node):
@@ -150,6 +140,8 @@ class _Gen:
             "sum_to": _sum_to_fast if mode == "fast" else sum_to,
             "_out": _out,
             "_tensor": _new_tensor,
+            "_result": _result,
+            "add_scaled_": add_scaled_,
             "_grad_mode": _set_grad_mode,
             "STATE": STATE,
         }
@@ -333,7 +325,6 @@ class _Gen:
                 last_line = where
             lines += getattr(self, "_" + instr.kind)(instr)
         lines.append("_grad_mode(prev)")
-        self.returned = [self.name_of(s) for s in self.results]
         self._guards()
         return lines
 
@@ -360,7 +351,9 @@ class _Gen:
         outs = [("_" if s is None else self.name_of(s)) for s in instr.outs]
         target = ", ".join(outs) + ("," if instr.tuple_out and len(outs) == 1 else "")
         call = f"{target} = {cls}.backward({ctx}, {self.expr(instr.ins[0])})"
-        return [call, f"{ctx}._release()"]  # free what forward saved, as the engine does
+        # free what forward saved, as the engine does (arrays kept on ctx too, if any)
+        free = f"{ctx}._release()" if instr.fn.keeps_ctx_arrays else f"{ctx}.saved = ()"
+        return [call, free]
 
     def _call(self, instr) -> list[str]:
         a = [self.expr(r) for r in instr.ins]
@@ -380,9 +373,141 @@ class _Gen:
             return [f"{out} = sum_to({a[0]}, {a[1]})"]
         return [f"{out} = {self.bind(fn, fn.__name__)}({', '.join(a)})"]
 
+    def result_expr(self, template) -> str:
+        """The expression that rebuilds the function's result from the step's arrays."""
+        kind = template[0]
+        if kind == "slot":
+            array = self.name_of(self.results[template[1]])
+            if template[2] is None:
+                return f"_tensor({array})"
+            return f"_result({array}, {self.bind(template[2], 'node_' + array)})"
+        if kind == "arg":
+            return self.arg_names[template[1]]
+        if kind == "seq":
+            items = [self.result_expr(t) for t in template[2]]
+            text = ", ".join(items)
+            return (
+                f"[{text}]" if template[1] is list else f"({text}{',' if len(items) == 1 else ''})"
+            )
+        return self.expr(Const(template[1]))
+
+    # ------------------------------------------------------------------ optimizer calls
+    def lower(self, live) -> list:
+        """Write ``zero_grad()`` and plain SGD's ``step()`` out as what they do to arrays."""
+        out = []
+        for instr in live:
+            lowered = None
+            if instr.kind == "effect" and instr.fn == "method":
+                lowered = self._lower_method(instr.params, instr.line)
+            out += lowered if lowered is not None else [instr]
+        return out
+
+    def _lower_method(self, p, line) -> list | None:
+        obj, name = p["obj"], p["name"]
+        if not isinstance(obj, _optimizer.Optimizer) or p["args"] or p["kwargs"]:
+            return None
+        groups = [list(g["params"]) for g in obj.param_groups]
+        self.guards.append(
+            (
+                f"len({self._obj(obj)}.param_groups) == {len(groups)}",
+                "the optimizer's number of param groups",
+            )
+        )
+        for gi, params in enumerate(groups):
+            listed = self.bind(obj.param_groups[gi]["params"], f"group{gi}_params")
+            self.guards.append(
+                (
+                    f"{self._obj(obj)}.param_groups[{gi}]['params'] is {listed} and "
+                    f"len({listed}) == {len(params)}",
+                    f"param group {gi}'s params",
+                )
+            )
+        if name == "zero_grad" and type(obj).zero_grad is _optimizer.Optimizer.zero_grad:
+            return [
+                Instr("effect", "set_grad", [], {"tensor": t}, line=line)
+                for params in groups
+                for t in params
+            ]
+        if name != "step" or type(obj) is not SGD or _optimizer._hooks_of(obj) is not None:
+            return None
+        for gi, group in enumerate(obj.param_groups):
+            if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
+                return None
+            opt = self._obj(obj)
+            self.guards.append(
+                (
+                    f"{opt}.param_groups[{gi}]['momentum'] == 0 and "
+                    f"{opt}.param_groups[{gi}]['weight_decay'] == 0 and "
+                    f"not {opt}.param_groups[{gi}]['maximize']",
+                    f"param group {gi} is plain SGD (no momentum, weight decay or maximize)",
+                )
+            )
+        self.guards.append((f"_hooks_of({self._obj(obj)}) is None", "no optimizer step hooks"))
+        self.ns["_hooks_of"] = _optimizer._hooks_of
+        details = {"obj": obj, "groups": groups, "grads": p["grads"]}
+        return [Instr("effect", "sgd", [], details, line=line)]
+
+    def _obj(self, obj) -> str:
+        return self.bind(obj, self.known.get(id(obj), type(obj).__name__.lower()))
+
+    def drop_dead_grads(self, live) -> list:
+        """Drop a ``.grad`` assignment that a later one overwrites before anything reads it
+        (the gradient an SGD step used, then ``zero_grad()`` set to None)."""
+        dead = set()
+        pending = {}  # id(tensor) -> index of its last unread set_grad
+        for i, instr in enumerate(live):
+            if instr.kind == "effect" and instr.fn == "method":
+                pending.clear()
+                continue
+            if instr.kind == "effect" and instr.fn == "sgd":
+                for params in instr.params["groups"]:
+                    for t in params:
+                        if (self.grad_at_step(instr, t) or "").endswith("._grad._data"):
+                            pending.pop(id(t), None)
+            for ref in instr.ins:
+                if isinstance(ref, Slot) and ref.kind == "grad":
+                    pending.pop(id(ref.tensor), None)
+            if instr.kind == "effect" and instr.fn in ("set_grad", "add_grad"):
+                key = id(instr.params["tensor"])
+                if key in pending:
+                    dead.add(pending.pop(key))
+                if instr.fn == "set_grad":
+                    pending[key] = i
+        return [instr for i, instr in enumerate(live) if i not in dead]
+
+    def _sgd(self, instr) -> list[str]:
+        lines = []
+        opt = self._obj(instr.params["obj"])
+        for gi, params in enumerate(instr.params["groups"]):
+            with_grad = [t for t in params if self.grad_at_step(instr, t) is not None]
+            if not with_grad:
+                continue
+            lr = self._fresh(f"neg_lr{gi}" if gi else "neg_lr")
+            lines.append(f"{lr} = -float({opt}.param_groups[{gi}]['lr'])")
+            for t in with_grad:
+                name = self.tensor_name(t)
+                slot = self.cap.by_id.get(id(t._data))
+                data = self.name_of(slot) if slot is not None else f"{name}._data"
+                lines.append(f"add_scaled_({data}, {self.grad_at_step(instr, t)}, {lr})")
+                lines.append(f"{name}._version_counter[0] += 1")
+        return lines
+
+    def grad_at_step(self, instr, tensor) -> str | None:
+        """How the step reads ``tensor.grad``: the array the program last assigned, or
+        ``.grad`` itself (None: it has none)."""
+        array = instr.params["grads"].get(id(tensor))
+        if array is None:
+            return None
+        slot = self.cap.by_id.get(id(array))
+        if slot is not None and slot.kind == "tmp":
+            return self.name_of(slot)
+        return f"{self.tensor_name(tensor)}._grad._data"
+
     def _effect(self, instr) -> list[str]:
         p = instr.params
         kind = instr.fn
+        if kind == "sgd":
+            return self._sgd(instr)
         if kind == "set_grad":
             owner = self.tensor_name(p["tensor"])
             value = f"_tensor({self.expr(instr.ins[0])})" if instr.ins else "None"
@@ -411,6 +536,7 @@ class _Gen:
 
     # ------------------------------------------------------------------ guards
     def _guards(self) -> None:
+        later, self.guards = self.guards, []
         add = self.guards.append
         add((f"len(args) == {len(self.flat)}", f"number of arguments == {len(self.flat)}"))
         for pos, value in enumerate(self.flat):
@@ -426,7 +552,7 @@ class _Gen:
                 add((f"{a}._rg is {value._rg}", f"{name}.requires_grad == {value._rg}"))
                 add(
                     (
-                        f"({a}.grad_fn is None) is {value.grad_fn is None}",
+                        f"{a}.grad_fn {'is' if value.grad_fn is None else 'is not'} None",
                         f"{name} is {'a leaf' if value.grad_fn is None else 'not a leaf'}",
                     )
                 )
@@ -450,10 +576,10 @@ class _Gen:
             t = f"args[{pos}]" if pos is not None else self.tensor_name(tensor)
             was_none = self.cap.grad_was_none[key]
             label = self.arg_names[pos][:-2] if pos is not None else t.removesuffix("_t")
-            if True:
+            if tensor._rg or not was_none:
                 add(
                     (
-                        f"({t}._grad is None) is {was_none}",
+                        f"{t}._grad {'is' if was_none else 'is not'} None",
                         f"{label}.grad is {'None' if was_none else 'set'}",
                     )
                 )
@@ -466,13 +592,23 @@ class _Gen:
                 if p is not None and id(p) in self.cap.tensors:
                     t = self.tensor_name(p)
                     add((f"{m}._parameters[{key!r}] is {t}", f"{m}.{key} is the same Parameter"))
+        seen: set = set()
+        self.guards = [g for g in self.guards + later if not (g[0] in seen or seen.add(g[0]))]
 
     def guard_source(self) -> str:
-        lines = ["def guard(args):", '    """The first guard that fails, or None."""']
+        """``guard(args)``: None when every guard holds (one expression, the common case),
+        else the first that fails."""
+        conds = " and\n        ".join(f"{cond}" for cond, _ in self.guards)
+        lines = [
+            "def guard(args):",
+            '    """None when this variant fits the call, else the guard that fails."""',
+            f"    if (\n        {conds}\n    ):",
+            "        return None",
+        ]
         for cond, label in self.guards:
             lines.append(f"    if not ({cond}):")
             lines.append(f"        return {label!r}")
-        lines.append("    return None")
+        lines.append('    return "?"')
         return "\n".join(lines)
 
 

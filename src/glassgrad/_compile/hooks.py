@@ -234,9 +234,9 @@ def _before_method(name: str):
             capture.watch(p)
         if hasattr(obj, "param_groups") and obj not in capture.optimizers:
             capture.optimizers.append(obj)
-        return Instr(
-            "effect", "method", [], {"obj": obj, "name": name, "args": args, "kwargs": kwargs}
-        )
+        grads = {id(p): None if p._grad is None else p._grad._data for p in params}
+        details = {"obj": obj, "name": name, "args": args, "kwargs": kwargs, "grads": grads}
+        return Instr("effect", "method", [], details)
 
     return before
 
