@@ -39,7 +39,7 @@ def test_seed_lesson_step_is_bit_exact(opt):
     assert compiled == eager
     assert w_compiled.item() == w_eager.item()
     assert step.replays == 5 and step.eager_reason is None
-    assert "Mul.backward" in step.code and "optimizer.step()" in step.code
+    assert "d_w = d_mul * x" in step.code and "sum_to(d_w, ())" in step.code
 
 
 def _mlp(compiled: bool, mode=None, steps=4, optimizer="adam", batch=8, eval_at=None):
@@ -270,7 +270,7 @@ def test_decorator_with_arguments_and_disable(monkeypatch):
         return x * 2
 
     assert f(torch.ones(2)).tolist() == [2.0, 2.0]
-    assert "Mul.forward" in f.code
+    assert "mul = x * 2" in f.code
     g = torch.compile(lambda x: x + 1, disable=True)
     assert g(torch.ones(1)).item() == 2.0 and g.calls == 1 and g.replays == 0
     with pytest.warns(UserWarning, match="backend"):

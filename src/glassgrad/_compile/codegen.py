@@ -23,7 +23,10 @@ from glassgrad._compile.capture import _NEEDS, Capture
 from glassgrad._compile.program import Const, Instr, Slot
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.grad_mode import STATE
-from glassgrad.ops._op import NULL_CTX
+from glassgrad._compile.emit import EMITTERS
+from glassgrad._sumorder import torch_order_sum
+from glassgrad.ops._dual import expand
+from glassgrad.ops._op import NULL_CTX, REGISTRY
 from glassgrad.optim import optimizer as _optimizer
 from glassgrad.optim._functional import add_scaled_
 from glassgrad.optim.sgd import SGD
@@ -142,6 +145,8 @@ class _Gen:
             "_tensor": _new_tensor,
             "_result": _result,
             "add_scaled_": add_scaled_,
+            "torch_order_sum": torch_order_sum,
+            "expand": expand,
             "_grad_mode": _set_grad_mode,
             "STATE": STATE,
         }
@@ -152,6 +157,7 @@ class _Gen:
         self.guards: list[tuple[str, str]] = []
         self.results: list[Slot] = []
         self.ctx_names: dict[int, str] = {}
+        self.emitted: dict = {}  # id(forward instruction) -> its emitter (``emit``)
 
     # ------------------------------------------------------------------ names
     def _fresh(self, base: str) -> str:
@@ -329,8 +335,15 @@ class _Gen:
         return lines
 
     def _fwd(self, instr) -> list[str]:
-        cls = self.bind(instr.fn, instr.fn.op_name)
         out = self.name_of(instr.outs[0])
+        emitter = EMITTERS.get(instr.fn.op_name)
+        # (the op itself, not a subclass that shares its name, e.g. SumDim's)
+        own = emitter is not None and REGISTRY.get(instr.fn.op_name) is instr.fn
+        if own and emitter.fits(instr):
+            self.emitted[id(instr)] = emitter
+            args = [self.expr(r) for r in instr.ins]
+            return [f"{out} = {emitter.forward(self, instr, *args)}"]
+        cls = self.bind(instr.fn, instr.fn.op_name)
         ctx = "NULL_CTX"
         if instr.ctx is not None:
             ctx = self.bind(_replay_ctx(instr.ctx), "ctx_" + out)
@@ -343,11 +356,20 @@ class _Gen:
         return [f"{out} = {call}"]
 
     def _bwd(self, instr) -> list[str]:
-        cls = self.bind(instr.fn, instr.fn.op_name)
-        ctx = self.ctx_names[id(instr.fwd)]
         for slot, source in zip(instr.outs, instr.fwd.ins):
             if slot is not None and isinstance(source, Slot):
                 slot.hint = "d_" + self.name_of(source)
+        emitter = self.emitted.get(id(instr.fwd))
+        if emitter is not None:
+            args = [self.expr(r) for r in instr.fwd.ins]
+            exprs = emitter.backward(self, instr.fwd, self.expr(instr.ins[0]), *args)
+            return [
+                f"{self.name_of(slot)} = {expr}"
+                for slot, expr in zip(instr.outs, exprs)
+                if slot is not None
+            ]
+        cls = self.bind(instr.fn, instr.fn.op_name)
+        ctx = self.ctx_names[id(instr.fwd)]
         outs = [("_" if s is None else self.name_of(s)) for s in instr.outs]
         target = ", ".join(outs) + ("," if instr.tuple_out and len(outs) == 1 else "")
         call = f"{target} = {cls}.backward({ctx}, {self.expr(instr.ins[0])})"
@@ -462,7 +484,7 @@ class _Gen:
             if instr.kind == "effect" and instr.fn == "sgd":
                 for params in instr.params["groups"]:
                     for t in params:
-                        if (self.grad_at_step(instr, t) or "").endswith("._grad._data"):
+                        if self._grad_source(instr, t) == "live":
                             pending.pop(id(t), None)
             for ref in instr.ins:
                 if isinstance(ref, Slot) and ref.kind == "grad":
@@ -495,13 +517,18 @@ class _Gen:
     def grad_at_step(self, instr, tensor) -> str | None:
         """How the step reads ``tensor.grad``: the array the program last assigned, or
         ``.grad`` itself (None: it has none)."""
+        source = self._grad_source(instr, tensor)
+        if source is None or source == "live":
+            return None if source is None else f"{self.tensor_name(tensor)}._grad._data"
+        return self.name_of(source)
+
+    def _grad_source(self, instr, tensor):
+        """None (no gradient), "live" (read ``.grad``) or the slot the program assigned."""
         array = instr.params["grads"].get(id(tensor))
         if array is None:
             return None
         slot = self.cap.by_id.get(id(array))
-        if slot is not None and slot.kind == "tmp":
-            return self.name_of(slot)
-        return f"{self.tensor_name(tensor)}._grad._data"
+        return slot if slot is not None and slot.kind == "tmp" else "live"
 
     def _effect(self, instr) -> list[str]:
         p = instr.params
