@@ -74,6 +74,7 @@ class Capture:
         self.undo: list = []
         self.nodes: dict[int, Instr] = {}  # id(graph node) -> its forward instruction
         self.ran: set[int] = set()  # ids of the nodes whose backward was recorded
+        self.adopted: set[int] = set()  # ids of the gradient arrays that became a ``.grad``
         self.rng_state = b""
         self.grad_enabled = True
         self.arg_tensors: dict[int, int] = {}
@@ -334,6 +335,15 @@ def _call(capture: Capture, fn, args, hint: str, line: str):
     return out
 
 
+def _adoptable(capture: Capture, g) -> bool:
+    """Whether a gradient can become ``.grad`` as it is: an array the step computed, that
+    no other leaf took and whose memory no other value of the step shares."""
+    slot = capture.by_id.get(id(g))
+    if type(g) is not ndarray or slot is None or slot.kind != "tmp" or id(g) in capture.adopted:
+        return False
+    return not any(v is not g and xp.may_share_memory(v, g) for v in capture.keep)
+
+
 def _sink(capture: Capture, sink, g, new_tensor) -> None:
     """Accumulate a leaf's gradient as the engine's ``_run_sinks`` does."""
     variable = sink.variable
@@ -346,9 +356,9 @@ def _sink(capture: Capture, sink, g, new_tensor) -> None:
         raise _Unsupported("a gradient of another dtype than its leaf")
     existing = variable._grad
     if existing is None:
-        fresh = type(g) is ndarray and g.base is None and capture.by_id[id(g)].kind == "tmp"
-        if not fresh:
+        if not _adoptable(capture, g):  # as eager's ``_run_sinks``: copy a shared gradient
             g = _call(capture, ndarray.copy, [g], "copy", "")
+        capture.adopted.add(id(g))
         variable._grad = new_tensor(g)
         instr = Instr("effect", "set_grad", [capture.ref(g)], {"tensor": variable})
         capture.emit(instr)

@@ -20,11 +20,11 @@ import re
 
 from glassgrad._backend import ndarray, xp
 from glassgrad._compile.capture import _NEEDS, Capture
+from glassgrad._compile.emit import EMITTERS
 from glassgrad._compile.program import Const, Instr, Slot
+from glassgrad._sumorder import torch_order_sum
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.grad_mode import STATE
-from glassgrad._compile.emit import EMITTERS
-from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops._dual import expand
 from glassgrad.ops._op import NULL_CTX, REGISTRY
 from glassgrad.optim import optimizer as _optimizer

@@ -77,10 +77,14 @@ class _Square:
 
 
 class _Relu:
-    """``maximum(0, a)`` (keeps -0.0); the gradient is 0 where the output is <= 0."""
+    """``maximum(0, a)`` (keeps -0.0); the gradient is 0 where the output is <= 0. Only for
+    small arrays: on large ones the op's own buffer and bit-mask tricks are faster."""
 
     def fits(self, instr) -> bool:
-        return len(instr.ins) == 1 and _float_array(instr.ins[0]) and not instr.params
+        ins = instr.ins
+        return (
+            len(ins) == 1 and _float_array(ins[0]) and not instr.params and ins[0].value.size <= 64
+        )
 
     def forward(self, gen, instr, a) -> str:
         zero = gen.bind(instr.ins[0].value.dtype.type(0), "zero")
