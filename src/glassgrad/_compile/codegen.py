@@ -473,8 +473,8 @@ class _Gen:
         return self.bind(obj, self.known.get(id(obj), type(obj).__name__.lower()))
 
     def drop_dead_grads(self, live) -> list:
-        """Drop a ``.grad`` assignment that a later one overwrites before anything reads it
-        (the gradient an SGD step used, then ``zero_grad()`` set to None)."""
+        """Drop an assignment of an array to ``.grad`` that a later assignment overwrites
+        before anything reads it (the gradient an SGD step used, then ``zero_grad()``)."""
         dead = set()
         pending = {}  # id(tensor) -> index of its last unread set_grad
         for i, instr in enumerate(live):
@@ -489,11 +489,13 @@ class _Gen:
             for ref in instr.ins:
                 if isinstance(ref, Slot) and ref.kind == "grad":
                     pending.pop(id(ref.tensor), None)
-            if instr.kind == "effect" and instr.fn in ("set_grad", "add_grad"):
+            if instr.kind == "effect" and instr.fn == "add_grad":  # reads (adds into) .grad
+                pending.pop(id(instr.params["tensor"]), None)
+            elif instr.kind == "effect" and instr.fn == "set_grad":
                 key = id(instr.params["tensor"])
                 if key in pending:
                     dead.add(pending.pop(key))
-                if instr.fn == "set_grad":
+                if instr.ins:  # (``= None`` always stays: it frees the old gradient's memory)
                     pending[key] = i
         return [instr for i, instr in enumerate(live) if i not in dead]
 
