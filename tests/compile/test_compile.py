@@ -316,3 +316,58 @@ def test_bench_workloads_equal_eager(name):
     eager = workload.make(torch, data)(3)
     compiled = workload.compiled_make(torch, data)(3)
     assert compiled == eager
+
+
+def test_values_computed_in_the_step_are_never_baked_in():
+    """0-d math gives NumPy scalars: they must stay values of the step, not constants."""
+
+    def make():
+        a = torch.tensor(2.0, requires_grad=True)
+        b = torch.tensor(-3.0, requires_grad=True)
+
+        def step(c):
+            out = ((a * b + c).relu() ** 2).sum()
+            out.backward()
+            with torch.no_grad():
+                a.sub_(0.01 * a.grad)
+                b.sub_(0.01 * b.grad)
+            a.grad = None
+            b.grad = None
+            return out
+
+        return a, b, step
+
+    results = []
+    for compiled in (False, True):
+        a, b, step = make()
+        step = torch.compile(step) if compiled else step
+        outs = [step(torch.tensor(float(c))).item() for c in (10.0, 11.0, 9.5, 12.0)]
+        results.append((outs, a.item(), b.item(), a.grad, b.grad))
+        if compiled:
+            assert step.replays == 3 and step.eager_reason is None
+    assert results[0] == results[1]
+
+
+def test_two_backwards_accumulate_into_grad():
+    def make():
+        w = torch.tensor([1.0, -2.0], requires_grad=True)
+
+        def step(x):
+            (w * x).sum().backward()
+            (w * w).sum().backward()
+            with torch.no_grad():
+                w.sub_(0.1 * w.grad)
+            w.grad = None
+
+        return w, step
+
+    w1, eager = make()
+    w2, compiled = make()
+    compiled = torch.compile(compiled)
+    for k in range(4):
+        x = torch.tensor([float(k), 1.5])
+        eager(x)
+        compiled(x)
+        assert w1.tolist() == w2.tolist()
+    assert compiled.replays == 3
+    assert "np.add(" in compiled.code

@@ -87,15 +87,15 @@ class Capture:
     # ------------------------------------------------------------------ slots
     def ref(self, value, tensor=None):
         """The slot of an array used by an instruction (or a constant for other values)."""
+        slot = self.by_id.get(id(value))
+        if slot is not None:  # (also a NumPy scalar a step computed: not a constant)
+            return slot
         if type(value) is not ndarray:
             if isinstance(value, ndarray):
                 raise _Unsupported(f"an array subclass ({type(value).__name__}) as an operand")
             if isinstance(value, (tuple, list)) and any(isinstance(v, ndarray) for v in value):
                 raise _Unsupported("arrays inside a list or tuple operand")
             return Const(value)
-        slot = self.by_id.get(id(value))
-        if slot is not None:
-            return slot
         owner = self.owners.get(id(value))
         if owner is None and _is_tensor(tensor) and tensor._data is value:
             owner = tensor

@@ -605,7 +605,7 @@ class _Gen:
             t = f"args[{pos}]" if pos is not None else self.tensor_name(tensor)
             was_none = self.cap.grad_was_none[key]
             label = self.arg_names[pos][:-2] if pos is not None else t.removesuffix("_t")
-            if tensor._rg or not was_none:
+            if was_none is not None and (tensor._rg or not was_none):
                 add(
                     (
                         f"{t}._grad {'is' if was_none else 'is not'} None",

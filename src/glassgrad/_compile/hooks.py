@@ -51,7 +51,12 @@ def install(capture: C.Capture) -> None:
             _set(undo, Tensor, name, _breaking(Tensor.__dict__[name], f"Tensor.{name}()"))
     _set(undo, builtins, "print", C.print_break)
     grad = Tensor.__dict__["grad"]
-    _set(undo, Tensor, "grad", property(grad.fget, _recorded(grad.fset, _before_set_grad, None)))
+    _set(
+        undo,
+        Tensor,
+        "grad",
+        property(grad.fget, _recorded(grad.fset, _before_set_grad, _after_effect)),
+    )
     data = Tensor.__dict__["data"]
     _set(undo, Tensor, "data", property(data.fget, _refused(data.fset, "assigning .data")))
     _set(undo, Tensor, "requires_grad_", _refused(Tensor.requires_grad_, "requires_grad_()"))
@@ -171,7 +176,9 @@ def _after_op(capture, instr, result):
 
 # ---------------------------------------------------------------------------- effects
 def _before_set_grad(capture, tensor, value):
-    capture.watch(tensor)
+    if id(tensor) not in capture.tensors:  # overwritten before anything read it: no guard
+        capture.tensors[id(tensor)] = tensor
+        capture.grad_was_none[id(tensor)] = None
     ins = [] if value is None else [capture.ref(value._data, value)]
     return Instr("effect", "set_grad", ins, {"tensor": tensor})
 
