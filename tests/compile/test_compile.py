@@ -371,3 +371,75 @@ def test_two_backwards_accumulate_into_grad():
         assert w1.tolist() == w2.tolist()
     assert compiled.replays == 3
     assert "np.add(" in compiled.code
+
+
+def test_batch_norm_running_stats_keep_the_step_eager():
+    """Running statistics change in place outside the ops: the step must stay eager."""
+
+    def make():
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x):
+            loss = model(x).square().mean()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+
+        return model, step
+
+    (m1, eager), (m2, compiled) = make(), make()
+    compiled = torch.compile(compiled)
+    for k in range(3):
+        x = torch.linspace(-1, 1 + k, 12).reshape(4, 3)
+        assert eager(x).item() == compiled(x).item()
+    assert m1[1].running_mean.tolist() == m2[1].running_mean.tolist()
+    assert compiled.eager_reason is not None
+
+
+def test_one_hot_of_an_argument_is_not_baked_in():
+    def make():
+        w = torch.ones(3, 3, requires_grad=True)
+
+        def step(labels):
+            target = torch.nn.functional.one_hot(labels, 3).float()
+            loss = ((w - target) ** 2).sum()
+            loss.backward()
+            with torch.no_grad():
+                w.sub_(0.1 * w.grad)
+            w.grad = None
+            return loss
+
+        return w, step
+
+    (w1, eager), (w2, compiled) = make(), make()
+    compiled = torch.compile(compiled)
+    for labels in ([0, 1, 2], [2, 2, 0], [1, 0, 1]):
+        assert eager(torch.tensor(labels)).item() == compiled(torch.tensor(labels)).item()
+    assert w1.tolist() == w2.tolist()
+
+
+def test_a_buffer_created_and_updated_in_the_step():
+    def make():
+        w = torch.tensor([1.0, 2.0], requires_grad=True)
+
+        def step(x):
+            acc = torch.zeros(2)
+            acc += x
+            loss = (w * acc).sum()
+            loss.backward()
+            with torch.no_grad():
+                w.sub_(0.5 * w.grad)
+            w.grad = None
+            return loss
+
+        return w, step
+
+    (w1, eager), (w2, compiled) = make(), make()
+    compiled = torch.compile(compiled)
+    for k in range(3):
+        x = torch.tensor([1.0, float(k)])
+        assert eager(x).item() == compiled(x).item()
+    assert w1.tolist() == w2.tolist()

@@ -75,6 +75,11 @@ class Capture:
         self.nodes: dict[int, Instr] = {}  # id(graph node) -> its forward instruction
         self.ran: set[int] = set()  # ids of the nodes whose backward was recorded
         self.adopted: set[int] = set()  # ids of the gradient arrays that became a ``.grad``
+        self.made: dict[int, str] = {}  # id(tensor made outside the ops) -> "fresh"/"derived"
+        #: id(version counter) -> (counter, its value when first seen): see ``finish``
+        self.versions: dict[int, tuple] = {}
+        self.bumps: dict[int, int] = {}  # id(version counter) -> recorded in-place updates
+        self.opaque: set[int] = set()  # counters a live optimizer call may change
         self.rng_state = b""
         self.grad_enabled = True
         self.arg_tensors: dict[int, int] = {}
@@ -99,9 +104,10 @@ class Capture:
         owner = self.owners.get(id(value))
         if owner is None and _is_tensor(tensor) and tensor._data is value:
             owner = tensor
-        if owner is None:
+        if owner is None or self.made.get(id(owner)) == "derived":
             raise _Unsupported(
-                "an array computed outside glassgrad's ops (a cast or NumPy code on tensor data)"
+                "an array computed outside glassgrad's ops (a cast, one_hot, or NumPy code on "
+                "tensor data)"
             )
         for t in list(self.tensors.values()):
             if t._grad is owner:
@@ -121,6 +127,11 @@ class Capture:
         if key not in self.tensors:
             self.tensors[key] = tensor
             self.grad_was_none[key] = tensor._grad is None
+            self.see_version(tensor)
+
+    def see_version(self, tensor) -> None:
+        counter = tensor._version_counter
+        self.versions.setdefault(id(counter), (counter, counter[0], tensor))
 
     def grad_slot(self, tensor) -> Slot:
         """The slot of a ``.grad`` that existed before the step."""
@@ -200,12 +211,23 @@ def start(capture: Capture) -> None:
 
 
 def finish(capture: Capture) -> None:
-    """Remove the wrappers; random numbers drawn during the step keep it eager."""
+    """Remove the wrappers. Random numbers drawn during the step keep it eager, and so does
+    an in-place change the capture did not record (every in-place update in glassgrad counts
+    in the tensor's version; the recorded ones are counted in ``bumps``)."""
     from glassgrad import _random
 
     capture.stop()
     if capture.failed is None and _random.get_rng_state()._data.tobytes() != capture.rng_state:
         capture.failed = "the step draws random numbers (each call must draw new ones)"
+    for key, (counter, start, tensor) in capture.versions.items():
+        if capture.failed is not None:
+            break
+        if key not in capture.opaque and counter[0] - start != capture.bumps.get(key, 0):
+            shape = list(tensor.shape)
+            capture.failed = (
+                f"a tensor of shape {shape} was changed in place by code the capture does "
+                "not record"
+            )
 
 
 # ---------------------------------------------------------------------------- recording
@@ -368,6 +390,8 @@ def _sink(capture: Capture, sink, g, new_tensor) -> None:
     target = capture.by_id.get(id(existing._data)) or capture.grad_slot(variable)
     xp.add(existing._data, g, out=existing._data)
     existing._version_counter[0] += 1
+    key = id(existing._version_counter)
+    capture.bumps[key] = capture.bumps.get(key, 0) + 1
     capture.emit(Instr("effect", "add_grad", [target, capture.ref(g)], {"tensor": variable}))
 
 

@@ -83,6 +83,7 @@ def install(capture: C.Capture) -> None:
         _set(undo, cls, name, _recorded(fn, _before_method(name), _after_effect))
     _set(undo, optimizer, "_hooks_of", _refused(optimizer._hooks_of, "a custom optimizer step"))
     _set(undo, Module, "__call__", _module_call(Module.__call__))
+    _track_new_tensors(undo, sys.modules["glassgrad.tensor"]._new_tensor)
 
 
 def _set(undo: list, owner, name: str, value) -> None:
@@ -94,6 +95,13 @@ def _set(undo: list, owner, name: str, value) -> None:
 
 def _everywhere(undo: list, original, replacement) -> None:
     """Replace a function in every glassgrad module that imported it by name."""
+    for namespace, key in _places(original):
+        undo.append((namespace, key, original))
+        namespace[key] = replacement
+
+
+def _places(original) -> list:
+    """Where glassgrad's modules hold ``original`` by name: (module dict, name) pairs."""
     places = _LOCATIONS.get(id(original))
     if places is None:
         places = _LOCATIONS[id(original)] = [
@@ -103,9 +111,31 @@ def _everywhere(undo: list, original, replacement) -> None:
             for key, value in list(vars(module).items())
             if value is original
         ]
-    for namespace, key in places:
+    return places
+
+
+def _track_new_tensors(undo: list, original) -> None:
+    """Note each tensor made outside the ops: by a creation function (a constant of the
+    step) or by other code from arrays (``one_hot``, a cast: derived from data, which a
+    replay would not recompute)."""
+    creation = sys.modules["glassgrad._creation"].__dict__
+    for namespace, key in _places(original):
+        kind = "fresh" if namespace is creation else "derived"
         undo.append((namespace, key, original))
-        namespace[key] = replacement
+        namespace[key] = _noting_new_tensor(original, kind)
+
+
+def _noting_new_tensor(original, kind: str):
+    @functools.wraps(original)
+    def wrapper(array, grad_fn=None):
+        t = original(array, grad_fn)
+        capture = C.ACTIVE[0]
+        if capture is not None and not capture.depth:
+            capture.made[id(t)] = kind
+            capture.keep.append(t)
+        return t
+
+    return wrapper
 
 
 def _recorded(original, before, after):
@@ -216,15 +246,20 @@ def _before_copy(capture, t, src):
 def _target(capture, t):
     """The slot an in-place update writes: a ``.grad`` is read from its owner at each call."""
     slot = capture.by_id.get(id(t._data))
-    if slot is not None:
-        return slot
-    for owner in list(capture.tensors.values()):
-        if owner._grad is t:
-            return capture.grad_slot(owner)
-    return capture.ref(t._data, t)
+    if slot is None:
+        for owner in list(capture.tensors.values()):
+            if owner._grad is t:
+                return capture.grad_slot(owner)
+        slot = capture.ref(t._data, t)
+    if slot.kind == "ext" and capture.made.get(id(slot.tensor)) == "fresh":
+        raise C._Unsupported("an in-place update of a tensor created inside the step")
+    return slot
 
 
 def _after_effect(capture, instr, result):
+    if instr.fn in ("inplace", "fill"):
+        counter = instr.params["tensor"]._version_counter
+        capture.bumps[id(counter)] = capture.bumps.get(id(counter), 0) + 1
     capture.emit(instr)
 
 
@@ -239,6 +274,7 @@ def _before_method(name: str):
             params = list(obj.parameters())
         for p in params:
             capture.watch(p)
+            capture.opaque.add(id(p._version_counter))
         if hasattr(obj, "param_groups") and obj not in capture.optimizers:
             capture.optimizers.append(obj)
         grads = {id(p): None if p._grad is None else p._grad._data for p in params}
@@ -255,6 +291,8 @@ def _module_call(original):
         capture = C.ACTIVE[0]
         if capture is not None and all(m is not self for m in capture.modules):
             capture.modules.append(self)
+            for t in (*self.parameters(), *self.buffers()):
+                capture.see_version(t)
         return original(self, *args, **kwargs)
 
     return wrapper
