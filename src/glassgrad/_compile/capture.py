@@ -63,7 +63,8 @@ class Capture:
     def __init__(self, args: tuple, kwargs: dict, fullgraph: bool) -> None:
         self.fullgraph = fullgraph
         self.program: list[Instr] = []
-        self.by_id: dict[int, Slot] = {}
+        self.by_id: dict[int, Slot] = {}  # id(array) -> its newest slot
+        self.slots: list[Slot] = []  # every slot (an array passed on unchanged has several)
         self.keep: list = []  # every array seen, so ``id`` stays unique during the capture
         self.tensors: dict[int, object] = {}  # external tensors by id, in order of encounter
         self.grad_was_none: dict[int, bool] = {}
@@ -75,6 +76,7 @@ class Capture:
         self.nodes: dict[int, Instr] = {}  # id(graph node) -> its forward instruction
         self.ran: set[int] = set()  # ids of the nodes whose backward was recorded
         self.adopted: set[int] = set()  # ids of the gradient arrays that became a ``.grad``
+        self.grads: set[int] = set()  # ids of the arrays the backward computed
         self.made: dict[int, str] = {}  # id(tensor made outside the ops) -> "fresh"/"derived"
         #: id(version counter) -> (counter, its value when first seen): see ``finish``
         self.versions: dict[int, tuple] = {}
@@ -146,6 +148,7 @@ class Capture:
         return self._add(Slot("tmp", value, hint=hint))
 
     def _add(self, slot: Slot) -> Slot:
+        self.slots.append(slot)
         self.keep.append(slot.value)
         self.by_id[id(slot.value)] = slot
         return slot
@@ -328,6 +331,7 @@ def _grad_temp(capture: Capture, array, fwd: Instr, i: int) -> Slot:
     slot = capture.by_id.get(id(array))
     name = fwd.ins[i].name if isinstance(fwd.ins[i], Slot) else ""
     new = capture.temp(array, "d_" + (name or "x"))
+    capture.grads.add(id(array))
     if slot is not None:  # the same array passed on (an identity gradient): an alias
         new.hint = slot.hint
     return new
@@ -353,17 +357,23 @@ def _call(capture: Capture, fn, args, hint: str, line: str):
     out = fn(*arrays)
     ins = [a if isinstance(a, Const) else capture.ref(a) for a in args]
     slot = capture.temp(out, capture.by_id[id(arrays[0])].hint if hint != "add" else "d_sum")
+    capture.grads.add(id(out))
     capture.emit(Instr("call", fn, ins, outs=[slot], line=line))
     return out
 
 
 def _adoptable(capture: Capture, g) -> bool:
-    """Whether a gradient can become ``.grad`` as it is: an array the step computed, that
-    no other leaf took and whose memory no other value of the step shares."""
+    """Whether a gradient can become ``.grad`` as it is (as eager adopts an unshared one):
+    an array the backward computed whose memory no other leaf took and no value outside the
+    backward shares (the intermediate gradients are not used again)."""
     slot = capture.by_id.get(id(g))
     if type(g) is not ndarray or slot is None or slot.kind != "tmp" or id(g) in capture.adopted:
         return False
-    return not any(v is not g and xp.may_share_memory(v, g) for v in capture.keep)
+    for v in capture.keep:
+        if v is not g and type(v) is ndarray and xp.may_share_memory(v, g):
+            if id(v) not in capture.grads or id(v) in capture.adopted:
+                return False
+    return True
 
 
 def _sink(capture: Capture, sink, g, new_tensor) -> None:

@@ -23,7 +23,8 @@ from glassgrad._compile.capture import _NEEDS, Capture
 from glassgrad._compile.emit import EMITTERS
 from glassgrad._compile.program import Const, Instr, Slot
 from glassgrad._sumorder import torch_order_sum
-from glassgrad.autograd.engine import sum_to
+from glassgrad.autograd import engine as _engine
+from glassgrad.autograd.engine import _OWNED_REFS, sum_to
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops._dual import expand
 from glassgrad.ops._op import NULL_CTX, REGISTRY
@@ -145,6 +146,7 @@ class _Gen:
             "_tensor": _new_tensor,
             "_result": _result,
             "add_scaled_": add_scaled_,
+            "_owned": _engine._owned,
             "torch_order_sum": torch_order_sum,
             "expand": expand,
             "_grad_mode": _set_grad_mode,
@@ -311,6 +313,7 @@ class _Gen:
 
     # ------------------------------------------------------------------ source
     def body(self, live) -> list[str]:
+        self.last_use = self._last_uses(live)
         lines = []
         for pos, name in enumerate(self.arg_names):
             if any(s.kind == "arg" and s.pos == pos for s in self.cap.by_id.values()):
@@ -372,10 +375,43 @@ class _Gen:
         ctx = self.ctx_names[id(instr.fwd)]
         outs = [("_" if s is None else self.name_of(s)) for s in instr.outs]
         target = ", ".join(outs) + ("," if instr.tuple_out and len(outs) == 1 else "")
-        call = f"{target} = {cls}.backward({ctx}, {self.expr(instr.ins[0])})"
+        grad = self.expr(instr.ins[0])
+        call = f"{target} = {cls}.backward({ctx}, {grad})"
         # free what forward saved, as the engine does (arrays kept on ctx too, if any)
         free = f"{ctx}._release()" if instr.fn.keeps_ctx_arrays else f"{ctx}.saved = ()"
+        if self._owned(instr):  # as the engine: the backward may write into its gradient
+            return [f"_owned[0] = {grad}", call, "_owned[0] = None", free]
         return [call, free]
+
+    def _last_uses(self, live) -> dict:
+        """id(slot) -> index of the last instruction that reads it (results: the end)."""
+        last = {}
+        for i, instr in enumerate(live):
+            for ref in [*instr.ins, *instr.params.values()]:
+                if isinstance(ref, Slot):
+                    last[id(ref)] = len(live) if instr.fn == "set_grad" else i
+        for slot in self.results:
+            last[id(slot)] = len(live)
+        self.index = {id(instr): i for i, instr in enumerate(live)}
+        return last
+
+    def _owned(self, instr) -> bool:
+        """Whether the gradient a backward receives is unshared, as the engine checks by
+        reference count: a fresh array of the backward that nothing reads afterwards."""
+        g = instr.ins[0]
+        if not (_OWNED_REFS and isinstance(g, Slot) and g.kind == "tmp"):
+            return False
+        array = g.value
+        if id(array) not in self.cap.grads or type(array) is not ndarray or array.base is not None:
+            return False
+        here = self.index[id(instr)]
+        for slot in self.cap.slots:
+            if slot.value is array or (
+                type(slot.value) is ndarray and xp.may_share_memory(slot.value, array)
+            ):
+                if self.last_use.get(id(slot), -1) > here or slot.kind != "tmp":
+                    return False
+        return True
 
     def _call(self, instr) -> list[str]:
         a = [self.expr(r) for r in instr.ins]
