@@ -443,3 +443,59 @@ def test_a_buffer_created_and_updated_in_the_step():
         x = torch.tensor([1.0, float(k)])
         assert eager(x).item() == compiled(x).item()
     assert w1.tolist() == w2.tolist()
+
+
+RESULT = None
+
+
+def test_assigning_a_global_keeps_the_step_eager():
+    w = torch.tensor(2.0, requires_grad=True)
+
+    @torch.compile
+    def step(x):
+        global RESULT
+        RESULT = (w * x).sum()
+        return RESULT.detach()
+
+    for k in range(3):
+        step(torch.tensor([float(k)]))
+        assert RESULT.item() == 2.0 * k
+    assert "assigns the variable RESULT" in step.eager_reason
+
+
+@pytest.mark.parametrize("effect", ["append", "attribute", "item_store"])
+def test_python_side_effects_keep_the_step_eager(effect):
+    history: list = []
+    box = type("Box", (), {})()
+    table: dict = {}
+    w = torch.tensor(1.0, requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        if effect == "append":
+            history.append(loss.detach())
+        elif effect == "attribute":
+            box.last = loss.detach()
+        else:
+            table["last"] = loss.detach()
+        return loss.detach()
+
+    compiled = torch.compile(step)
+    for k in range(3):
+        compiled(torch.tensor([float(k)]))
+    assert compiled.eager_reason.startswith("a Python side effect")
+    if effect == "append":
+        assert [t.item() for t in history] == [0.0, 1.0, 2.0]
+
+
+def test_a_step_of_numpy_code_only_stays_eager():
+    import numpy
+
+    state = {"w": numpy.zeros(1)}
+
+    @torch.compile
+    def step():
+        return state["w"] + 1.0
+
+    assert step()[0] == 1.0
+    assert "returns a ndarray" in step.eager_reason or "nothing to compile" in step.eager_reason

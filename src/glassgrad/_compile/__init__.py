@@ -22,8 +22,9 @@ import warnings
 
 from glassgrad._compile import capture as _capture
 from glassgrad._compile.capture import GraphBreakError
+from glassgrad._compile.effects import SideEffects
 
-__all__ = ["compile", "CompiledFunction", "GraphBreakError"]
+__all__ = ["compile", "CompiledFunction", "GraphBreakError", "summary"]
 
 CACHE_SIZE = 8  # variants per function, as ``torch._dynamo.config.cache_size_limit``
 _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
@@ -168,12 +169,16 @@ class CompiledFunction:
 
         cap = _capture.Capture(args, kwargs, self._fullgraph)
         cap.grad_enabled = STATE.enabled
+        bindings = _bindings(self._orig)
         _capture.start(cap)
         try:
-            result = self._orig(*args, **kwargs)
+            with SideEffects() as effects:
+                result = self._orig(*args, **kwargs)
         finally:
             _capture.finish(cap)
-        reason = cap.failed
+        reason = cap.failed or effects.found or _rebound(bindings, _bindings(self._orig))
+        if reason is None and not cap.program:
+            reason = "it runs no glassgrad operation: nothing to compile"
         if reason is None:
             try:
                 variant = codegen.build(cap, result, self._orig, flat, tuple(kwargs), self._mode)
@@ -186,3 +191,41 @@ class CompiledFunction:
             if self._fullgraph and not reason.startswith("graph break"):
                 raise RuntimeError(f"glassgrad.compile(fullgraph=True): {reason}")
         return result
+
+
+def _bindings(fn) -> dict:
+    """The function's globals and closure variables: a step that rebinds one (``global l``
+    then ``l = ...``) has an effect a replay would not repeat."""
+    fn = getattr(fn, "forward", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return {}
+    names = dict(getattr(fn, "__globals__", {}))
+    for var, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+        try:
+            names["nonlocal " + var] = cell.cell_contents
+        except ValueError:  # not bound yet
+            names["nonlocal " + var] = cell
+    return names
+
+
+def _rebound(before: dict, after: dict) -> str | None:
+    for name, value in after.items():
+        if name not in before or before[name] is not value:
+            return f"it assigns the variable {name.removeprefix('nonlocal ')} outside itself"
+    return None
+
+
+def summary() -> str:
+    """One line per compiled function of this process: how its calls ran."""
+    lines = []
+    for fn in REGISTRY:
+        name = getattr(fn._orig, "__qualname__", type(fn._orig).__name__)
+        if fn.eager_reason is not None:
+            how = f"eager ({fn.eager_reason})"
+        elif fn._disable:
+            how = "eager (disable=True)"
+        else:
+            how = f"{fn.replays} replayed, {len(fn._variants)} variant(s) captured"
+        lines.append(f"glassgrad.compile: {name}: {fn.calls} call(s), {how}\n")
+    return "".join(lines) or "glassgrad.compile: the script compiled nothing\n"

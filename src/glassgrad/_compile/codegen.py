@@ -259,6 +259,13 @@ class _Gen:
             if id(result) in self.cap.arg_tensors:
                 return ("arg", self.cap.arg_tensors[id(result)])
             slot = self.cap.by_id.get(id(result._data))
+            if (
+                slot is not None
+                and slot.kind == "ext"
+                and slot.tensor is result
+                and id(result) not in self.cap.made
+            ):
+                return ("const", result)  # a parameter or other tensor from outside, itself
             if slot is None or slot.kind not in ("tmp", "const"):
                 raise CannotCompile("it returns a tensor computed outside glassgrad's ops")
             node = result.grad_fn
@@ -272,6 +279,11 @@ class _Gen:
             return ("slot", index, None if node is None else _spent_node(node))
         if type(result) in (tuple, list):
             return ("seq", type(result), [self.template(item) for item in result])
+        if result is not None:
+            raise CannotCompile(
+                f"it returns a {type(result).__name__}, which Python computed (a replay "
+                "returns only tensors it computed, or None)"
+            )
         return ("const", result)
 
     def prune(self) -> list:
