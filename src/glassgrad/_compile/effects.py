@@ -1,11 +1,12 @@
 """Python side effects of the user's code during a capture, which a replay would not repeat.
 
 A replay reruns the recorded array program, not the function's Python: appending to a list,
-setting an attribute of an object, writing into a dict or list, or a ``global``/``nonlocal``
-rebinding (checked apart, by identity) would happen once (at the capture) instead of every call. While a capture runs,
-the user's frames (not glassgrad's, the standard library's or installed packages') are traced opcode by opcode and such a store or
-mutating method call ends the capture (the step stays eager). Assignments to a tensor's
-``.grad`` are recorded by the capture itself and allowed.
+setting an attribute of an object or writing into a dict would happen once (at the capture)
+instead of every call. While a capture runs, the user's frames (not glassgrad's, the
+standard library's or installed packages') are traced opcode by opcode, and such a store or
+mutating method call ends the capture: the step stays eager. Assignments to a tensor's
+``.grad`` are recorded by the capture itself and allowed; ``global``/``nonlocal`` rebinding
+is checked apart, by identity, after the call.
 """
 
 from __future__ import annotations
