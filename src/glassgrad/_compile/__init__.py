@@ -20,9 +20,7 @@ import functools
 import os
 import warnings
 
-from glassgrad._compile import capture as _capture
-from glassgrad._compile.capture import GraphBreakError
-from glassgrad._compile.effects import SideEffects
+from glassgrad._compile.program import ACTIVE, GraphBreakError
 
 __all__ = ["compile", "CompiledFunction", "GraphBreakError", "summary"]
 
@@ -139,7 +137,7 @@ class CompiledFunction:
         if (
             self._disable
             or self.eager_reason is not None
-            or _capture.ACTIVE[0] is not None  # inside another capture: its ops are recorded
+            or ACTIVE[0] is not None  # inside another capture: its ops are recorded
         ):
             return self._orig(*args, **kwargs)
         flat = args + tuple(kwargs.values()) if kwargs else args
@@ -164,7 +162,9 @@ class CompiledFunction:
         return self._capture(args, kwargs, flat)
 
     def _capture(self, args, kwargs, flat):
+        from glassgrad._compile import capture as _capture
         from glassgrad._compile import codegen
+        from glassgrad._compile.effects import SideEffects
         from glassgrad.autograd.grad_mode import STATE
 
         cap = _capture.Capture(args, kwargs, self._fullgraph)

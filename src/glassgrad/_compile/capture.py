@@ -21,17 +21,11 @@ import sys
 from heapq import heapify, heappop, heappush
 
 from glassgrad._backend import ndarray, xp
-from glassgrad._compile.program import Const, Instr, Slot
+from glassgrad._compile.program import ACTIVE, Const, GraphBreakError, Instr, Slot
 
-__all__ = ["Capture", "GraphBreakError"]
+__all__ = ["Capture", "ACTIVE", "GraphBreakError"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-#: the capture in progress (one at a time; nested compiled calls run their own programs)
-ACTIVE: list = [None]
-
-
-class GraphBreakError(RuntimeError):
-    """A data-dependent operation inside a function compiled with ``fullgraph=True``."""
 
 
 class _Ctx:

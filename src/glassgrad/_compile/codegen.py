@@ -624,8 +624,8 @@ class _Gen:
                 data = value._data
                 add((f"{a}.__class__ is {cls}", f"{name} is a {type(value).__name__}"))
                 add((f"{a}._data.shape == {data.shape!r}", f"{name}.shape == {tuple(data.shape)}"))
-                dtype = self.bind(data.dtype, "dtype_" + data.dtype.name)
-                add((f"{a}._data.dtype == {dtype}", f"{name}.dtype == {data.dtype.name}"))
+                dtype = self.bind(data.dtype, f"dtype_{data.dtype}")
+                add((f"{a}._data.dtype == {dtype}", f"{name}.dtype == {data.dtype}"))
                 add((f"{a}._rg is {value._rg}", f"{name}.requires_grad == {value._rg}"))
                 add(
                     (

@@ -9,7 +9,15 @@ computes the same bits.
 
 from __future__ import annotations
 
-__all__ = ["Slot", "Const", "Instr"]
+__all__ = ["Slot", "Const", "Instr", "ACTIVE", "GraphBreakError"]
+
+#: the capture in progress, if any (one at a time; a compiled function called inside a
+#: capture runs eagerly, so its ops are recorded into the outer program)
+ACTIVE: list = [None]
+
+
+class GraphBreakError(RuntimeError):
+    """A data-dependent operation inside a function compiled with ``fullgraph=True``."""
 
 
 class Slot:
