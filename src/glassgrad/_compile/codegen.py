@@ -340,9 +340,12 @@ class _Gen:
                     loaded.add(id(ref))
                     owner = self.tensor_name(ref.tensor)
                     lines.append(f"{self.name_of(ref)} = {owner}._grad._data")
-            where = (instr.kind == "bwd", instr.line)
+            backward = instr.kind == "bwd" or (
+                instr.kind == "call" and id(instr.outs[0].value) in self.cap.grads
+            )
+            where = (backward, instr.line)
             if where != last_line and instr.line:
-                lines.append(_comment(instr.line, "backward of " if instr.kind == "bwd" else ""))
+                lines.append(_comment(instr.line, "backward of " if backward else ""))
                 last_line = where
             lines += getattr(self, "_" + instr.kind)(instr)
         lines.append("_grad_mode(prev)")
