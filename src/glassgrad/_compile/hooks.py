@@ -74,16 +74,40 @@ def install(capture: C.Capture) -> None:
         movement.setitem,
     ):
         _everywhere(undo, fn, _refused(fn, f"in-place {fn.__name__}"))
-    for cls, name in (
-        (optimizer.Optimizer, "step"),
-        (optimizer.Optimizer, "zero_grad"),
-        (Module, "zero_grad"),
-    ):
+    for cls, name in ((optimizer.Optimizer, "zero_grad"), (Module, "zero_grad")):
         fn = cls.__dict__[name]
         _set(undo, cls, name, _recorded(fn, _before_method(name), _after_effect))
-    _set(undo, optimizer, "_hooks_of", _refused(optimizer._hooks_of, "a custom optimizer step"))
+    # The built-in step inside its hook wrapper, however it is reached (an LR scheduler
+    # wraps ``optimizer.step`` of the instance). A custom ``step`` is recorded op by op.
+    hooked = optimizer.Optimizer.__dict__["step"]
+    cell = hooked.__closure__[hooked.__code__.co_freevars.index("step")]
+    _set(undo, cell, "cell_contents", _recorded(cell.cell_contents, _before_step, _after_effect))
+    for fn in (
+        Module.train,
+        Module.load_state_dict,
+        optimizer.Optimizer.add_param_group,
+        optimizer.Optimizer.load_state_dict,
+    ):
+        cls = Module if fn.__qualname__.startswith("Module") else optimizer.Optimizer
+        _set(undo, cls, fn.__name__, _refused(fn, f"{fn.__qualname__}()"))
+    schedulers = sys.modules.get("glassgrad.optim.lr_scheduler")
+    for cls in vars(schedulers).values() if schedulers else ():
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, schedulers.LRScheduler)
+            and "step" in vars(cls)
+        ):
+            _set(undo, cls, "step", _refused(cls.__dict__["step"], "an LR scheduler's step()"))
     _set(undo, Module, "__call__", _module_call(Module.__call__))
     _track_new_tensors(undo, sys.modules["glassgrad.tensor"]._new_tensor)
+
+
+def _before_step(capture, opt, *args, **kwargs):
+    from glassgrad.optim import optimizer
+
+    if optimizer._hooks_of(opt) is not None:
+        raise C._Unsupported("optimizer step hooks")
+    return _before_method("step")(capture, opt, *args, **kwargs)
 
 
 def _set(undo: list, owner, name: str, value) -> None:
