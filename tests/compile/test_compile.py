@@ -501,37 +501,39 @@ def test_a_step_of_numpy_code_only_stays_eager():
     assert "returns a ndarray" in step.eager_reason or "nothing to compile" in step.eager_reason
 
 
+def _scheduled(compiled: bool, inside: bool, optimizer: str):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    cls = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
+    opt = cls(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    x = torch.linspace(-1, 1, 6).reshape(2, 3)
+
+    def step(x):
+        loss = model(x).square().mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if inside:
+            sched.step()
+        return loss
+
+    fn = torch.compile(step) if compiled else step
+    out = []
+    for _ in range(6):
+        out.append(fn(x).item())
+        if not inside:
+            sched.step()
+    if compiled:
+        assert (fn.eager_reason is not None) == inside, fn.eager_reason
+    return out, model.weight.tolist(), opt.param_groups[0]["lr"]
+
+
 @pytest.mark.parametrize("inside", [False, True])
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_lr_scheduler_with_a_compiled_step(inside, optimizer):
-    results = []
-    for compiled in (False, True):
-        torch.manual_seed(0)
-        model = torch.nn.Linear(3, 1)
-        cls = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
-        opt = cls(model.parameters(), lr=0.1)
-        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
-        x = torch.linspace(-1, 1, 6).reshape(2, 3)
-
-        def step(x):
-            loss = model(x).square().mean()
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-            if inside:
-                sched.step()
-            return loss
-
-        fn = torch.compile(step) if compiled else step
-        out = []
-        for _ in range(6):
-            out.append(fn(x).item())
-            if not inside:
-                sched.step()
-        results.append((out, model.weight.tolist(), opt.param_groups[0]["lr"]))
-        if compiled:
-            assert (fn.eager_reason is not None) == inside, fn.eager_reason
-    assert results[0] == results[1]
+    eager = _scheduled(False, inside, optimizer)
+    assert _scheduled(True, inside, optimizer) == eager
 
 
 def test_model_eval_inside_the_step_keeps_it_eager():
