@@ -3,14 +3,15 @@
 Nothing in the eager hot paths checks for capture. While a capture runs, the few entry
 points where arrays are computed or state is changed are swapped for recording wrappers
 (``Op.run``, the op recorder ``_record``, ``Tensor.backward``, the in-place updates, the
-optimizer's ``step``/``zero_grad``, the ``.grad`` setter, the data-dependent conversions)
-and put back afterwards, so eager code pays nothing at all.
+optimizer's ``step``/``zero_grad``, the ``.grad`` setter, the data-dependent conversions;
+see ``hooks``) and put back afterwards, so eager code pays nothing at all.
 
-``loss.backward()`` is run by ``_backward``, a copy of the engine's plain path (same node
-order, same accumulation order, same ``sum_to``) that records each node's ``backward``.
+``loss.backward()`` is run by ``backward`` below, a copy of the engine's plain path (same
+node order, same accumulation order, same ``sum_to``) that records each node's ``backward``.
 Anything the capture cannot express exactly (hooks, anomaly mode, a double backward, an
-array computed outside the ops, random numbers) ends the capture: the call finishes
-eagerly and the step stays eager, so a result always equals eager.
+array computed outside the ops, random numbers, an in-place change it did not record, which
+the tensors' version counts reveal) ends the capture: the call finishes eagerly and the step
+stays eager, so a result always equals eager.
 """
 
 from __future__ import annotations
