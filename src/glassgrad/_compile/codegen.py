@@ -59,8 +59,9 @@ def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -
     params = ", ".join(gen.arg_names)
     code = (
         f"{guard_src}\n\ndef step({params}):\n"
-        + "".join(f"    {line}\n" for line in body)
-        + f"    return {gen.result_expr(template)}\n"
+        + "".join(f"    {line}\n" for line in body[:-2])
+        + f"        return {gen.result_expr(template)}\n"
+        + "".join(f"    {line}\n" for line in body[-2:])
     )
     namespace = dict(gen.ns)
     exec(compile(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>", "exec"), namespace)
@@ -124,12 +125,6 @@ def _sum_to_fast(grad, shape: tuple):
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-def _set_grad_mode(enabled: bool) -> bool:
-    prev = STATE.enabled
-    STATE.enabled = enabled
-    return prev
-
-
 class _Gen:
     def __init__(self, capture: Capture, fn, flat, kwargs_keys, mode) -> None:
         self.cap = capture
@@ -149,7 +144,6 @@ class _Gen:
             "_owned": _engine._owned,
             "torch_order_sum": torch_order_sum,
             "expand": expand,
-            "_grad_mode": _set_grad_mode,
             "STATE": STATE,
         }
         self.taken = set(self.ns) | set(dir(builtins)) | {"step", "guard", "args", "prev"}
@@ -331,7 +325,9 @@ class _Gen:
             if any(s.kind == "arg" and s.pos == pos for s in self.cap.by_id.values()):
                 slot = next(s for s in self.cap.by_id.values() if s.kind == "arg" and s.pos == pos)
                 lines.append(f"{self.name_of(slot)} = {name}._data")
-        lines.append("prev = _grad_mode(False)")
+        lines.append("prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward")
+        lines.append("try:")
+        head = len(lines)
         loaded = set()
         last_line = None
         for instr in live:
@@ -348,7 +344,8 @@ class _Gen:
                 lines.append(_comment(instr.line, "backward of " if backward else ""))
                 last_line = where
             lines += getattr(self, "_" + instr.kind)(instr)
-        lines.append("_grad_mode(prev)")
+        lines[head:] = ["    " + line for line in lines[head:]]
+        lines += ["finally:", "    STATE.enabled = prev"]
         self._guards()
         return lines
 

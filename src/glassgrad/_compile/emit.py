@@ -95,6 +95,25 @@ class _Relu:
         return [f"np.where({gen.name_of(instr.outs[0])} <= 0, {zero}, {g})"]
 
 
+class _Transpose:
+    """``swapaxes`` forward and back (a view, as the op makes)."""
+
+    def fits(self, instr) -> bool:
+        ins = instr.ins
+        return (
+            len(ins) == 3
+            and isinstance(ins[0], Slot)
+            and all(isinstance(r, Const) and type(r.value) is int for r in ins[1:])
+            and not instr.params
+        )
+
+    def forward(self, gen, instr, a, dim0, dim1) -> str:
+        return f"{a}.swapaxes({dim0}, {dim1})"
+
+    def backward(self, gen, instr, g, a, dim0, dim1):
+        return [f"{g}.swapaxes({dim0}, {dim1})", None, None]
+
+
 class _Reduce:
     """A whole-tensor ``sum()``/``mean()`` to a 0-d result in the input's float dtype."""
 
@@ -137,6 +156,8 @@ EMITTERS = {
     "Mul": _Mul(),
     "Pow": _Square(),
     "Relu": _Relu(),
+    "Transpose": _Transpose(),
+    "TransposeT": _Transpose(),
     "Sum": _Reduce(),
     "Mean": _Mean(),
 }
