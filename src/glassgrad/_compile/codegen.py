@@ -154,6 +154,7 @@ class _Gen:
         self.results: list[Slot] = []
         self.ctx_names: dict[int, str] = {}
         self.emitted: dict = {}  # id(forward instruction) -> its emitter (``emit``)
+        self.deleted: set[str] = set()  # names ``del``-ed already
 
     # ------------------------------------------------------------------ names
     def _fresh(self, base: str) -> str:
@@ -344,6 +345,7 @@ class _Gen:
                 lines.append(_comment(instr.line, "backward of " if backward else ""))
                 last_line = where
             lines += getattr(self, "_" + instr.kind)(instr)
+            lines += self._dels(instr)
         lines[head:] = ["    " + line for line in lines[head:]]
         lines += ["finally:", "    STATE.enabled = prev"]
         self._guards()
@@ -396,16 +398,41 @@ class _Gen:
         return [call, free]
 
     def _last_uses(self, live) -> dict:
-        """id(slot) -> index of the last instruction that reads it (results: the end)."""
+        """id(slot) -> index of the last instruction that reads it (results, and arrays that
+        become a ``.grad``: the end). A backward reads its forward's inputs and output too
+        (as written out by ``emit``); an SGD step reads the gradients."""
         last = {}
         for i, instr in enumerate(live):
-            for ref in [*instr.ins, *instr.params.values()]:
+            refs = [*instr.ins, *instr.params.values()]
+            if instr.kind == "bwd":
+                refs += [*instr.fwd.ins, *instr.fwd.outs]
+            if instr.fn == "sgd":
+                grads = instr.params["grads"].values()
+                refs += [self.cap.by_id.get(id(g)) for g in grads if g is not None]
+            for ref in refs:
                 if isinstance(ref, Slot):
                     last[id(ref)] = len(live) if instr.fn == "set_grad" else i
         for slot in self.results:
             last[id(slot)] = len(live)
         self.index = {id(instr): i for i, instr in enumerate(live)}
         return last
+
+    def _dels(self, instr) -> list[str]:
+        """``del`` the temporaries this instruction read or wrote for the last time, so their
+        memory goes as early as eager's (where the graph lets go of them)."""
+        here = self.index[id(instr)]
+        refs = [*instr.ins, *instr.params.values(), *instr.outs]
+        if instr.kind == "bwd":
+            refs += [*instr.fwd.ins, *instr.fwd.outs]
+        names = []
+        for ref in refs:
+            if isinstance(ref, Slot) and ref.kind == "tmp" and ref.name:
+                if self.last_use.get(id(ref), here) <= here and ref.name not in names:
+                    names.append(ref.name)
+        done = self.deleted
+        names = [n for n in names if n not in done]
+        done.update(names)
+        return [f"del {', '.join(names)}"] if names else []
 
     def _owned(self, instr) -> bool:
         """Whether the gradient a backward receives is unshared, as the engine checks by
