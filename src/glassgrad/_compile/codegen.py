@@ -320,6 +320,13 @@ class _Gen:
 
     # ------------------------------------------------------------------ source
     def body(self, live) -> list[str]:
+        for instr in live:
+            if instr.kind == "fwd":
+                emitter = EMITTERS.get(instr.fn.op_name)
+                # (the op itself, not a subclass that shares its name, e.g. SumDim's)
+                own = emitter is not None and REGISTRY.get(instr.fn.op_name) is instr.fn
+                if own and emitter.fits(instr):
+                    self.emitted[id(instr)] = emitter
         self.last_use = self._last_uses(live)
         lines = []
         for pos, name in enumerate(self.arg_names):
@@ -353,11 +360,8 @@ class _Gen:
 
     def _fwd(self, instr) -> list[str]:
         out = self.name_of(instr.outs[0])
-        emitter = EMITTERS.get(instr.fn.op_name)
-        # (the op itself, not a subclass that shares its name, e.g. SumDim's)
-        own = emitter is not None and REGISTRY.get(instr.fn.op_name) is instr.fn
-        if own and emitter.fits(instr):
-            self.emitted[id(instr)] = emitter
+        emitter = self.emitted.get(id(instr))
+        if emitter is not None:
             args = [self.expr(r) for r in instr.ins]
             return [f"{out} = {emitter.forward(self, instr, *args)}"]
         cls = self.bind(instr.fn, instr.fn.op_name)
@@ -400,12 +404,10 @@ class _Gen:
     def _last_uses(self, live) -> dict:
         """id(slot) -> index of the last instruction that reads it (results, and arrays that
         become a ``.grad``: the end). A backward reads its forward's inputs and output too
-        (as written out by ``emit``); an SGD step reads the gradients."""
+        (when written out by ``emit``); an SGD step reads the gradients."""
         last = {}
         for i, instr in enumerate(live):
-            refs = [*instr.ins, *instr.params.values()]
-            if instr.kind == "bwd":
-                refs += [*instr.fwd.ins, *instr.fwd.outs]
+            refs = [*instr.ins, *instr.params.values(), *self._backward_reads(instr)]
             if instr.fn == "sgd":
                 grads = instr.params["grads"].values()
                 refs += [self.cap.by_id.get(id(g)) for g in grads if g is not None]
@@ -417,13 +419,17 @@ class _Gen:
         self.index = {id(instr): i for i, instr in enumerate(live)}
         return last
 
+    def _backward_reads(self, instr) -> list:
+        """The forward values a written-out backward reads by name (an op's own backward
+        reads them from its ``ctx``)."""
+        emitter = self.emitted.get(id(instr.fwd)) if instr.kind == "bwd" else None
+        return emitter.reads(instr.fwd) if emitter is not None else []
+
     def _dels(self, instr) -> list[str]:
         """``del`` the temporaries this instruction read or wrote for the last time, so their
         memory goes as early as eager's (where the graph lets go of them)."""
         here = self.index[id(instr)]
-        refs = [*instr.ins, *instr.params.values(), *instr.outs]
-        if instr.kind == "bwd":
-            refs += [*instr.fwd.ins, *instr.fwd.outs]
+        refs = [*instr.ins, *instr.params.values(), *instr.outs, *self._backward_reads(instr)]
         names = []
         for ref in refs:
             if isinstance(ref, Slot) and ref.kind == "tmp" and ref.name:

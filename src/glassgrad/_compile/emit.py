@@ -29,6 +29,11 @@ def _scalar(expr: str, instr) -> str:
 
 class _Binary:
     symbol = "+"
+    reads_inputs = False  # whether the backward reads the forward's inputs
+
+    def reads(self, instr) -> list:
+        """The forward's values the written-out backward reads."""
+        return list(instr.ins) if self.reads_inputs else []
 
     def fits(self, instr) -> bool:
         return not instr.params and len(instr.ins) == 2
@@ -51,6 +56,7 @@ class _Sub(_Binary):
 
 class _Mul(_Binary):
     symbol = "*"
+    reads_inputs = True
 
     def backward(self, gen, instr, g, a, b):
         return [f"{g} * {b}", f"{g} * {a}"]
@@ -69,6 +75,9 @@ class _Square:
             and not instr.params
         )
 
+    def reads(self, instr) -> list:
+        return instr.ins[:1]
+
     def forward(self, gen, instr, a, _e) -> str:
         return _scalar(f"{a} * {a}", instr)
 
@@ -85,6 +94,9 @@ class _Relu:
         return (
             len(ins) == 1 and _float_array(ins[0]) and not instr.params and ins[0].value.size <= 64
         )
+
+    def reads(self, instr) -> list:
+        return instr.outs[:1]
 
     def forward(self, gen, instr, a) -> str:
         zero = gen.bind(instr.ins[0].value.dtype.type(0), "zero")
@@ -107,6 +119,9 @@ class _Transpose:
             and not instr.params
         )
 
+    def reads(self, instr) -> list:
+        return []
+
     def forward(self, gen, instr, a, dim0, dim1) -> str:
         return f"{a}.swapaxes({dim0}, {dim1})"
 
@@ -118,6 +133,9 @@ class _Reduce:
     """A whole-tensor ``sum()``/``mean()`` to a 0-d result in the input's float dtype."""
 
     mean = False
+
+    def reads(self, instr) -> list:
+        return []
 
     def fits(self, instr) -> bool:
         ins = instr.ins
