@@ -551,3 +551,20 @@ def test_model_eval_inside_the_step_keeps_it_eager():
         evaluate(torch.ones(1, 2))
         assert model.training
     assert "train()" in evaluate.eager_reason
+
+
+def test_compiled_module_for_inference_and_training():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    compiled = torch.compile(model)
+    assert compiled.training is True and compiled.parameters  # the module's attributes
+    x = torch.linspace(-1, 1, 6).reshape(2, 3)
+    with torch.no_grad():
+        outs = [compiled(x * k) for k in (1.0, 2.0, 3.0)]
+    with torch.no_grad():
+        assert [o.tolist() for o in outs] == [model(x * k).tolist() for k in (1.0, 2.0, 3.0)]
+    assert compiled.replays == 2 and compiled._orig_mod is model
+    # with grad: the caller needs the graph, so the module runs eagerly (and equals eager)
+    out = compiled(x)
+    out.sum().backward()
+    assert model[0].weight.grad is not None and out.grad_fn is not None
