@@ -54,7 +54,8 @@ class Instr:
       - "bwd": ``outs = fn.backward(ctx of fwd instr, ins[0])``
       - "call": ``outs[0] = fn(*ins, **params)`` (engine helpers, copies)
       - "effect": writes only: ``fn`` names it ("inplace", "fill", "set_grad",
-        "add_grad", "method"), ``params`` holds its details
+        "add_grad", "method": a live call of an optimizer's or module's method, which
+        ``codegen`` may write out as array code: "sgd"), ``params`` holds its details
     ``line`` is the user's source line that issued it, for comments.
     """
 
