@@ -568,3 +568,37 @@ def test_compiled_module_for_inference_and_training():
     out = compiled(x)
     out.sum().backward()
     assert model[0].weight.grad is not None and out.grad_fn is not None
+
+
+LEARNING_RATE = 0.1
+
+
+def _global_lr_run(compiled: bool):
+    global LEARNING_RATE
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        loss.backward()
+        with torch.no_grad():
+            w.sub_(LEARNING_RATE * w.grad)
+        w.grad = None
+        return loss
+
+    fn = torch.compile(step) if compiled else step
+    x = torch.tensor([1.0, -1.0])
+    try:
+        fn(x)
+        fn(x)
+        LEARNING_RATE = 0.5
+        fn(x)
+    finally:
+        LEARNING_RATE = 0.1
+    return w.tolist(), fn
+
+
+def test_a_global_number_the_step_reads_is_guarded():
+    eager, _ = _global_lr_run(False)
+    compiled, fn = _global_lr_run(True)
+    assert compiled == eager
+    assert len(fn.variants) == 2 and "LEARNING_RATE == 0.1" in fn.variants[0]

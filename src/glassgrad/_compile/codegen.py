@@ -11,6 +11,7 @@ arrays, so the bits are eager's; ``mode="fast"`` swaps the engine's PyTorch-orde
 from __future__ import annotations
 
 import builtins
+import dis
 import inspect
 import keyword
 import linecache
@@ -677,6 +678,15 @@ class _Gen:
                 obj = self.bind(value, name)
                 add((f"{a} is {obj}", f"{name} is the same object"))
         add((f"STATE.enabled is {self.cap.grad_enabled}", f"grad mode == {self.cap.grad_enabled}"))
+        for source, name, value in _scalars_read(self.fn):
+            where = self.bind(source, "globals_" if isinstance(source, dict) else "cell_")
+            read = f"{where}[{name!r}]" if isinstance(source, dict) else f"{where}.cell_contents"
+            add(
+                (
+                    f"type({read}) is {type(value).__name__} and {read} == {value!r}",
+                    f"{name} == {value!r} (a Python value baked in)",
+                )
+            )
         for slot in list(self.cap.by_id.values()):
             if slot.kind == "ext" and slot.name:
                 t = self.tensor_name(slot.tensor)
@@ -720,6 +730,38 @@ class _Gen:
             lines.append(f"        return {label!r}")
         lines.append('    return "?"')
         return "\n".join(lines)
+
+
+def _scalars_read(fn) -> list:
+    """(globals dict or closure cell, name, value) of each Python number or string the
+    function's own code reads from a global or closure variable: baked into the program."""
+    fn = getattr(fn, "forward", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    cells = dict(zip(code.co_freevars, getattr(fn, "__closure__", None) or ()))
+    scope = getattr(fn, "__globals__", {})
+    found = []
+    codes = [code]
+    while codes:
+        current = codes.pop()
+        codes += [c for c in current.co_consts if hasattr(c, "co_code")]
+        for ins in dis.get_instructions(current):
+            name = ins.argval
+            if ins.opname == "LOAD_GLOBAL" and name in scope:
+                source, value = scope, scope[name]
+            elif ins.opname == "LOAD_DEREF" and name in cells:
+                try:
+                    source, value = cells[name], cells[name].cell_contents
+                except ValueError:
+                    continue
+            else:
+                continue
+            if type(value) in (int, float, bool, str) and _literal(value):
+                entry = (source, name, value)
+                if all(e[:2] != entry[:2] for e in found):
+                    found.append(entry)
+    return found
 
 
 def _literal(value) -> bool:
