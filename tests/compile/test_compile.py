@@ -602,3 +602,31 @@ def test_a_global_number_the_step_reads_is_guarded():
     compiled, fn = _global_lr_run(True)
     assert compiled == eager
     assert len(fn.variants) == 2 and "LEARNING_RATE == 0.1" in fn.variants[0]
+
+
+def test_compiles_after_a_hook_was_used_elsewhere():
+    """A hook registered once (on another tensor) switches the engine to exact leaf timing
+    for good; a step without hooks still compiles, and equals eager."""
+    other = torch.tensor(1.0, requires_grad=True)
+    handle = other.register_hook(lambda g: g * 2)
+    (other * 3).backward()
+    handle.remove()
+    eager, w_eager, _ = _sgd_lesson(False)
+    compiled, w_compiled, step = _sgd_lesson(True)
+    assert compiled == eager and w_compiled.item() == w_eager.item()
+    assert step.eager_reason is None and step.replays == 5
+
+
+def test_a_hook_on_a_parameter_keeps_the_step_eager():
+    w = torch.tensor(1.0, requires_grad=True)
+    w.register_hook(lambda g: g * 2)
+
+    @torch.compile
+    def step(x):
+        (w * x).sum().backward()
+        g = w.grad.detach().clone()
+        w.grad = None
+        return g
+
+    assert [step(torch.ones(2)).item() for _ in range(3)] == [4.0, 4.0, 4.0]
+    assert "hooks" in step.eager_reason
