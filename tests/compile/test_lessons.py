@@ -36,9 +36,9 @@ REPLAYED = {
     "001_case4_linear_module",
     "002_linear_model_pipeline",
 }
+# (only this checkout's glassgrad: ``glassgrad run`` itself serves ``import torch``)
 SRC = str(Path(__file__).resolve().parents[2] / "src")
-PATH = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH", "")) if p)
-ENV = {**os.environ, "PYTHONPATH": PATH, "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
+ENV = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
 
 
 def _assigned(statements) -> tuple[list[str], list[str]]:
