@@ -43,9 +43,12 @@ if (HERE.parent / "src").is_dir():
 from workloads import WORKLOADS  # noqa: E402
 
 TORCH_API = ("glassgrad", "torch")
+#: the workload's step through ``T.compile`` (``torch.compile`` is opt-in: it needs a C
+#: compiler and takes long to compile)
+COMPILED = {"compiled": "glassgrad", "torch.compile": "torch"}
 OPTIONAL = ("micrograd", "mygrad", "autograd")
-DEFAULT_BACKENDS = ("glassgrad", "torch", "numpy", *OPTIONAL)
-HEADLINE = ("glassgrad", "torch", "numpy")
+DEFAULT_BACKENDS = ("glassgrad", "compiled", "torch", "numpy", *OPTIONAL)
+HEADLINE = ("glassgrad", "compiled", "torch", "numpy")
 
 
 def _importable(name: str) -> bool:
@@ -61,6 +64,11 @@ def _maker(workload, backend: str):
     if backend in TORCH_API:
         module = importlib.import_module(backend)
         return lambda data: workload.make(module, data)
+    if backend in COMPILED:
+        if workload.compiled_make is None:
+            return None
+        module = importlib.import_module(COMPILED[backend])
+        return lambda data: workload.compiled_make(module, data)
     if backend == "numpy":
         return workload.numpy_make
     return workload.extra.get(backend)
@@ -69,18 +77,36 @@ def _maker(workload, backend: str):
 TIMERS = {"cpu": time.process_time, "wall": time.perf_counter}
 
 
-def _time_once(make, data, steps: int, timer=time.process_time) -> tuple[float, float]:
-    """Seconds per step of one fresh run, and the final loss it computed."""
+def _time_once(
+    make, data, steps: int, timer=time.process_time, warm: bool = False
+) -> tuple[float, float]:
+    """Seconds per step of one fresh run, and the final loss it computed. ``warm``: one
+    untimed step first (a compiled step's capture, reported apart as its first call)."""
     run = make(data)
+    if warm:
+        run(1)
     gc.collect()
     start = timer()
     loss = run(steps)
     return (timer() - start) / steps, loss
 
 
-def _peak_memory(make, data, steps: int) -> int:
-    """Peak traced bytes allocated during one run (after set-up)."""
+def _first_call(make, data, timer) -> float:
+    """Seconds of a fresh run's first step: for a compiled step, the capture and code
+    generation (compare with one eager step)."""
     run = make(data)
+    gc.collect()
+    start = timer()
+    run(1)
+    return timer() - start
+
+
+def _peak_memory(make, data, steps: int, warm: bool = False) -> int:
+    """Peak traced bytes allocated during one run (after set-up, and the first step if
+    ``warm``)."""
+    run = make(data)
+    if warm:
+        run(1)
     gc.collect()
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -122,13 +148,15 @@ def run_workload(workload, backends, repeats: int, quick: bool, memory: bool, ti
     times = {b: [] for b in makers}
     for _ in range(repeats):
         for backend, (make, _) in makers.items():
-            times[backend].append(_time_once(make, data, steps, timer)[0])
+            warm = backend in COMPILED
+            times[backend].append(_time_once(make, data, steps, timer, warm)[0])
 
+    first = {b: _first_call(make, data, timer) for b, (make, _) in makers.items() if b in COMPILED}
     peaks = {}
     if memory:
         for backend, (make, _) in makers.items():
             if backend != "torch":
-                peaks[backend] = _peak_memory(make, data, steps)
+                peaks[backend] = _peak_memory(make, data, steps, backend in COMPILED)
 
     return {
         "title": workload.title,
@@ -139,6 +167,7 @@ def run_workload(workload, backends, repeats: int, quick: bool, memory: bool, ti
         "times_s": times,
         "loss": {b: loss for b, (_, loss) in makers.items()},
         "peak_bytes": peaks,
+        "first_call_s": first,
         "errors": {**errors, **mismatched},
     }
 
@@ -172,22 +201,34 @@ def _ratio(results: dict, a: str, b: str) -> str:
 
 def format_table(all_results: dict, backends) -> str:
     shown = [b for b in backends if any(b in r["median_s"] for r in all_results.values())]
-    head = ["workload", *shown, "gg/torch", "gg/NumPy", "peak gg/NumPy"]
+    head = ["workload", *shown, "gg/torch", "gg/NumPy", "compiled/NumPy"]
+    head += ["peak gg/NumPy", "peak compiled/NumPy"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in all_results.items():
         cells = [f"{name} {r['title']}"]
         for b in shown:
             cells.append(_fmt_time(r["median_s"][b], r["unit"]) if b in r["median_s"] else "—")
         cells += [_ratio(r, "glassgrad", "torch"), _ratio(r, "glassgrad", "numpy")]
+        cells.append(_ratio(r, "compiled", "numpy"))
         peaks = r["peak_bytes"]
-        if peaks.get("glassgrad") and peaks.get("numpy"):
-            cells.append(
-                f"{peaks['glassgrad'] / peaks['numpy']:.2f}× "
-                f"({_fmt_bytes(peaks['glassgrad'])} / {_fmt_bytes(peaks['numpy'])})"
-            )
-        else:
-            cells.append("—")
+        for b in ("glassgrad", "compiled"):
+            if peaks.get(b) and peaks.get("numpy"):
+                cells.append(
+                    f"{peaks[b] / peaks['numpy']:.2f}× "
+                    f"({_fmt_bytes(peaks[b])} / {_fmt_bytes(peaks['numpy'])})"
+                )
+            else:
+                cells.append("—")
         lines.append("| " + " | ".join(cells) + " |")
+    firsts = [
+        f"{name} {b} {_fmt_time(t, 'ms')} ({t / r['median_s']['glassgrad']:.0f}× an eager step)"
+        if b == "compiled" and "glassgrad" in r["median_s"]
+        else f"{name} {b} {_fmt_time(t, 'ms')}"
+        for name, r in all_results.items()
+        for b, t in r.get("first_call_s", {}).items()
+    ]
+    if firsts:
+        lines.append("\nfirst call (capture + code generation): " + "; ".join(firsts))
     return "\n".join(lines)
 
 
@@ -250,7 +291,11 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default=str(HERE / "results.json"), help="output file")
     args = parser.parse_args(argv)
 
-    backends = [b for b in args.backends if b in ("glassgrad", "numpy") or _importable(b)]
+    backends = [
+        b
+        for b in args.backends
+        if b in ("glassgrad", "numpy", "compiled") or _importable(COMPILED.get(b, b))
+    ]
     skipped = sorted(set(args.backends) - set(backends))
     repeats = args.repeats or (3 if args.quick else 7)
     facts = machine_facts()

@@ -33,6 +33,14 @@ class Workload:
     rtol: float = 1e-4
     atol: float = 1e-5
     extra: dict = field(default_factory=dict)  # backend name -> make(data) for optional backends
+    compilable: bool = False  # ``make(T, data, compiled=True)`` runs its step through T.compile
+
+    @property
+    def compiled_make(self):
+        """``make`` with the step compiled (``T.compile``), or None."""
+        if not self.compilable:
+            return None
+        return lambda T, data: self.make(T, data, compiled=True)
 
 
 # ----------------------------------------------------------------------------- W1
@@ -44,20 +52,27 @@ def w1_data():
     }
 
 
-def w1(T, data):
+def w1(T, data, compiled=False):
     """The lesson loop: w * x, MSE, optim.SGD (seed program 000_optim_sgd)."""
     X = T.tensor(data["X"], dtype=T.float32)
     Y = T.tensor(data["Y"], dtype=T.float32)
     w = T.tensor(0.0, dtype=T.float32, requires_grad=True)
     optimizer = T.optim.SGD([w], lr=data["lr"])
 
+    def step(X, Y):
+        y_pred = w * X
+        loss = ((y_pred - Y) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss
+
+    if compiled:
+        step = T.compile(step)
+
     def run(steps):
         for _ in range(steps):
-            y_pred = w * X
-            loss = ((y_pred - Y) ** 2).mean()
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
+            loss = step(X, Y)
         return loss.item()
 
     return run
@@ -140,19 +155,26 @@ def w2_data():
     return {"a": 2.0, "b": -3.0, "c": 10.0}
 
 
-def w2(T, data):
+def w2(T, data, compiled=False):
     """A scalar graph: (a * b + c).relu() ** 2 summed, forward and backward."""
     a = T.tensor(data["a"], requires_grad=True)
     b = T.tensor(data["b"], requires_grad=True)
     c = T.tensor(data["c"], requires_grad=True)
 
+    def step():
+        a.grad = None
+        b.grad = None
+        c.grad = None
+        out = ((a * b + c).relu() ** 2).sum()
+        out.backward()
+        return out
+
+    if compiled:
+        step = T.compile(step)
+
     def run(steps):
         for _ in range(steps):
-            a.grad = None
-            b.grad = None
-            c.grad = None
-            out = ((a * b + c).relu() ** 2).sum()
-            out.backward()
+            out = step()
         return out.item() + a.grad.item() + b.grad.item() + c.grad.item()
 
     return run
@@ -234,7 +256,7 @@ def _load_linear(T, layer, weight, bias):
         layer.bias.copy_(T.tensor(bias))
 
 
-def w3(T, data):
+def w3(T, data, compiled=False):
     """nn.Linear(1, 1) on a (4, 1) batch, nn.MSELoss, optim.SGD (seed 001 case 4)."""
     X = T.tensor(data["X"])
     Y = T.tensor(data["Y"])
@@ -243,12 +265,19 @@ def w3(T, data):
     criterion = T.nn.MSELoss()
     optimizer = T.optim.SGD(model.parameters(), lr=data["lr"])
 
+    def step(X, Y):
+        loss = criterion(model(X), Y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss
+
+    if compiled:
+        step = T.compile(step)
+
     def run(steps):
         for _ in range(steps):
-            loss = criterion(model(X), Y)
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
+            loss = step(X, Y)
         return loss.item()
 
     return run
@@ -328,7 +357,7 @@ def w4_data():
     }
 
 
-def w4(T, data):
+def w4(T, data, compiled=False):
     """An MLP 64 -> 256 -> 10 with ReLU, cross-entropy, Adam, batch 256."""
     nn = T.nn
     X = T.tensor(data["X"])
@@ -339,12 +368,19 @@ def w4(T, data):
     criterion = nn.CrossEntropyLoss()
     optimizer = T.optim.Adam(model.parameters(), lr=data["lr"])
 
+    def step(X, labels):
+        optimizer.zero_grad()
+        loss = criterion(model(X), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    if compiled:
+        step = T.compile(step)
+
     def run(steps):
         for _ in range(steps):
-            optimizer.zero_grad()
-            loss = criterion(model(X), labels)
-            loss.backward()
-            optimizer.step()
+            loss = step(X, labels)
         return loss.item()
 
     return run
@@ -472,15 +508,22 @@ def w5_data():
     return {k: rng.standard_normal((n, n)).astype(np.float32) * scale for k in "ABC"}
 
 
-def w5(T, data):
+def w5(T, data, compiled=False):
     """A 1024x1024 matmul chain (A @ B @ C).sum(), forward and backward: BLAS-bound."""
     A, B, C = (T.tensor(data[k], requires_grad=True) for k in "ABC")
 
+    def step():
+        A.grad = B.grad = C.grad = None
+        loss = (A @ B @ C).sum()
+        loss.backward()
+        return loss
+
+    if compiled:
+        step = T.compile(step)
+
     def run(steps):
         for _ in range(steps):
-            A.grad = B.grad = C.grad = None
-            loss = (A @ B @ C).sum()
-            loss.backward()
+            loss = step()
         return loss.item() + A.grad.sum().item() + B.grad.sum().item() + C.grad.sum().item()
 
     return run
@@ -583,6 +626,7 @@ WORKLOADS = {
             quick_steps=200,
             atol=1e-6,
             extra={"micrograd": w1_micrograd, "mygrad": w1_mygrad, "autograd": w1_autograd},
+            compilable=True,
         ),
         Workload(
             "W2",
@@ -593,6 +637,7 @@ WORKLOADS = {
             steps=1000,
             quick_steps=200,
             extra={"micrograd": w2_micrograd, "mygrad": w2_mygrad, "autograd": w2_autograd},
+            compilable=True,
         ),
         Workload(
             "W3",
@@ -603,6 +648,7 @@ WORKLOADS = {
             steps=1000,
             quick_steps=200,
             extra={"micrograd": w3_micrograd, "autograd": w3_autograd},
+            compilable=True,
         ),
         Workload(
             "W4",
@@ -613,6 +659,7 @@ WORKLOADS = {
             steps=50,
             quick_steps=10,
             extra={"mygrad": w4_mygrad, "autograd": w4_autograd},
+            compilable=True,
         ),
         Workload(
             "W5",
@@ -626,6 +673,7 @@ WORKLOADS = {
             rtol=1e-3,
             atol=1e-2,
             extra={"mygrad": w5_mygrad, "autograd": w5_autograd},
+            compilable=True,
         ),
         Workload(
             "Adam100",

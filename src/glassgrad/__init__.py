@@ -25,6 +25,7 @@ import importlib
 import warnings
 
 from glassgrad import _dtypes, _legacy, ops  # noqa: I001
+from glassgrad._compile import compile
 from glassgrad._composite import meshgrid
 from glassgrad._creation import (
     arange,

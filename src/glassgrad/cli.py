@@ -146,6 +146,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="explain the gradient of the last backward() w.r.t. the leaf named NAME "
         "(a script variable like w, or a parameter like model.lin.weight)",
     )
+    run.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile what the script compiles (torch.compile) even if GLASSGRAD_COMPILE=0, "
+        "and say afterwards how each compiled function ran",
+    )
     run.add_argument("script", help="the Python file to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
 
@@ -325,6 +331,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     remember = bool(args.graph or args.explain)
     autograd.remember_last_backward = remember
+    if args.compile:
+        os.environ["GLASSGRAD_COMPILE"] = "1"
     finder = TorchAliasFinder()
     sys.meta_path.insert(0, finder)
     saved_argv, saved_path0 = sys.argv[:], sys.path[0]
@@ -355,6 +363,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         sys.argv, sys.path[0] = saved_argv, saved_path0
         sys.meta_path.remove(finder)
         autograd.remember_last_backward = False
+        if args.compile:
+            from glassgrad._compile import summary
+
+            sys.stderr.write(summary())
     if remember:
         return _after_run(args, main_module.__dict__, autograd.last_backward_root)
     return 0

@@ -1,0 +1,786 @@
+"""Generate: a captured program as Python source of straight-line NumPy calls.
+
+The source names values as the user did where that is known (a module's parameter names,
+the function's argument names, the globals it reads) and each line's comment quotes the
+user's line that issued it. Dead values are dropped and values computed from constants only
+are folded into constants. Each op line calls the op's own ``forward``/``backward`` on
+arrays, so the bits are eager's; ``mode="fast"`` swaps the engine's PyTorch-order
+``sum_to`` for NumPy's own sum.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dis
+import inspect
+import keyword
+import linecache
+import math
+import os
+import re
+
+from glassgrad._backend import ndarray, xp
+from glassgrad._compile.capture import _NEEDS, Capture
+from glassgrad._compile.emit import EMITTERS
+from glassgrad._compile.program import Const, Instr, Slot
+from glassgrad._sumorder import torch_order_sum
+from glassgrad.autograd import engine as _engine
+from glassgrad.autograd.engine import _OWNED_REFS, sum_to
+from glassgrad.autograd.grad_mode import STATE
+from glassgrad.ops._dual import expand
+from glassgrad.ops._op import NULL_CTX, REGISTRY
+from glassgrad.optim import optimizer as _optimizer
+from glassgrad.optim._functional import add_scaled_
+from glassgrad.optim.sgd import SGD
+from glassgrad.tensor import Tensor, _new_tensor
+
+__all__ = ["Variant", "build"]
+
+
+class Variant:
+    """One compiled version of a step: its guard, its function and their source."""
+
+    def __init__(self, guard, step, code: str) -> None:
+        self.guard = guard
+        self.step = step
+        self.code = code
+        self.kwargs_keys: tuple = ()
+
+
+class CannotCompile(Exception):
+    """The captured call cannot be replayed (the step then stays eager)."""
+
+
+def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -> Variant:
+    gen = _Gen(capture, fn, flat, kwargs_keys, mode)
+    template = gen.template(result)
+    live = gen.drop_dead_grads(gen.lower(gen.prune()))
+    body = gen.body(live)
+    guard_src = gen.guard_source()
+    params = ", ".join(gen.arg_names)
+    code = (
+        f"{guard_src}\n\ndef step({params}):\n"
+        + "".join(f"    {line}\n" for line in body[:-2])
+        + f"        return {gen.result_expr(template)}\n"
+        + "".join(f"    {line}\n" for line in body[-2:])
+    )
+    namespace = dict(gen.ns)
+    exec(compile(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>", "exec"), namespace)
+    return Variant(namespace["guard"], namespace["step"], code)
+
+
+def _result(array, node):
+    """A returned tensor: the array, with the stand-in ``grad_fn`` eager's result had."""
+    t = _new_tensor(array)
+    t.grad_fn = node
+    t._rg = True
+    return t
+
+
+def _spent_node(node):
+    """A stand-in for a result's ``grad_fn``: same type and name, graph already freed (as
+    after eager's ``backward``: a second backward raises PyTorch's error)."""
+    stub = object.__new__(type(node))
+    stub.saved = ()
+    stub._inputs = ()
+    stub._versions = ()
+    stub._in_meta = node._in_meta
+    stub.next_functions = ()
+    stub._seq = 0
+    stub._special = stub._freed = True
+    return stub
+
+
+def _replay_ctx(node):
+    """A fresh node of the op's type that its forward and backward use as ``ctx``."""
+    ctx = object.__new__(type(node))
+    ctx.saved = ()
+    ctx._inputs = ()
+    ctx._versions = ()
+    ctx._in_meta = node._in_meta
+    ctx.next_functions = tuple((None if n is None else _NEEDS, i) for n, i in node.next_functions)
+    ctx._seq = 0
+    ctx._special = ctx._freed = False
+    return ctx
+
+
+def _out(ctx, out):
+    """A 0-d forward result as ``Op.run``/``_record`` keep it: an array, also in ``saved``."""
+    if type(out) is ndarray:
+        return out
+    array = xp.asarray(out)
+    saved = getattr(ctx, "saved", ())
+    if any(s is out for s in saved):
+        ctx.saved = tuple(array if s is out else s for s in saved)
+    return array
+
+
+def _sum_to_fast(grad, shape: tuple):
+    """``sum_to`` with NumPy's own summation order (``mode="fast"``)."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and grad.shape[i + lead] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+class _Gen:
+    def __init__(self, capture: Capture, fn, flat, kwargs_keys, mode) -> None:
+        self.cap = capture
+        self.fn = fn
+        self.flat = flat
+        self.kwargs_keys = kwargs_keys
+        self.mode = mode
+        self.ns = {
+            "np": xp,
+            "Tensor": Tensor,
+            "NULL_CTX": NULL_CTX,
+            "sum_to": _sum_to_fast if mode == "fast" else sum_to,
+            "_out": _out,
+            "_tensor": _new_tensor,
+            "_result": _result,
+            "add_scaled_": add_scaled_,
+            "_owned": _engine._owned,
+            "torch_order_sum": torch_order_sum,
+            "expand": expand,
+            "STATE": STATE,
+        }
+        self.taken = set(self.ns) | set(dir(builtins)) | {"step", "guard", "args", "prev"}
+        self.known = self._known_names()
+        self.arg_names = [self._fresh(n + "_t") for n in self._arg_base_names()]
+        self.returned: list[str] = []
+        self.guards: list[tuple[str, str]] = []
+        self.results: list[Slot] = []
+        self.ctx_names: dict[int, str] = {}
+        self.emitted: dict = {}  # id(forward instruction) -> its emitter (``emit``)
+        self.deleted: set[str] = set()  # names ``del``-ed already
+
+    # ------------------------------------------------------------------ names
+    def _fresh(self, base: str) -> str:
+        name = re.sub(r"\W", "_", base) or "v"
+        if name[0].isdigit():
+            name = "m" + name
+        if keyword.iskeyword(name):
+            name += "_"
+        candidate, n = name, 0
+        while candidate in self.taken:
+            n += 1
+            candidate = f"{name}_{n}"
+        self.taken.add(candidate)
+        return candidate
+
+    def _arg_base_names(self) -> list[str]:
+        positional = len(self.flat) - len(self.kwargs_keys)
+        try:
+            names = [
+                p.name
+                for p in inspect.signature(self.fn).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+        except (TypeError, ValueError):
+            names = []
+        names = names[:positional]
+        names += [f"arg{i}" for i in range(len(names), positional)]
+        return names + list(self.kwargs_keys)
+
+    def _known_names(self) -> dict:
+        """Names the user gave objects: module parameters, then the function's globals and
+        closure variables."""
+        known: dict[int, str] = {}
+        for module in self.cap.modules:
+            for name, p in module.named_parameters():
+                known.setdefault(id(p), name)
+            for name, b in module.named_buffers():
+                known.setdefault(id(b), name)
+        fn = getattr(self.fn, "forward", self.fn)
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            scope = dict(getattr(fn, "__globals__", {}))
+            for var, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+                try:
+                    scope[var] = cell.cell_contents
+                except ValueError:
+                    continue
+            for var, value in scope.items():
+                known.setdefault(id(value), var)
+                for attr, sub in (
+                    getattr(value, "__dict__", {}).items() if _is_holder(value) else ()
+                ):
+                    known.setdefault(id(sub), attr)
+        return known
+
+    def bind(self, value, base: str) -> str:
+        """A namespace name for an object the code uses as it is."""
+        for name, bound in self.ns.items():
+            if bound is value and name not in ("np",):
+                return name
+        name = self._fresh(base)
+        self.ns[name] = value
+        return name
+
+    def expr(self, ref) -> str:
+        if isinstance(ref, Slot):
+            return self.name_of(ref)
+        value = ref.value
+        if _literal(value):
+            return repr(value)
+        return self.bind(value, "c")
+
+    def name_of(self, slot: Slot) -> str:
+        if slot.name:
+            return slot.name
+        if slot.kind == "arg":
+            slot.name = self._fresh(self.arg_names[slot.pos][:-2])
+        elif slot.kind == "ext":
+            slot.name = self.bind(slot.value, self.known.get(id(slot.tensor), "p"))
+        elif slot.kind == "grad":
+            slot.name = self._fresh(self.tensor_name(slot.tensor)[:-2] + "_grad")
+        elif slot.kind == "const":
+            slot.name = self.bind(slot.value, slot.hint)
+        else:
+            slot.name = self._fresh(slot.hint)
+        return slot.name
+
+    def tensor_name(self, tensor) -> str:
+        pos = self.cap.arg_tensors.get(id(tensor))
+        if pos is not None:
+            return self.arg_names[pos]
+        return self.bind(tensor, self.known.get(id(tensor), "p") + "_t")
+
+    # ------------------------------------------------------------------ analysis
+    def template(self, result):
+        if isinstance(result, Tensor):
+            if id(result) in self.cap.arg_tensors:
+                return ("arg", self.cap.arg_tensors[id(result)])
+            slot = self.cap.by_id.get(id(result._data))
+            if (
+                slot is not None
+                and slot.kind == "ext"
+                and slot.tensor is result
+                and id(result) not in self.cap.made
+            ):
+                return ("const", result)  # a parameter or other tensor from outside, itself
+            if slot is None or slot.kind not in ("tmp", "const"):
+                raise CannotCompile("it returns a tensor computed outside glassgrad's ops")
+            node = result.grad_fn
+            if node is not None and id(node) not in self.cap.ran:
+                raise CannotCompile(
+                    "it returns a tensor whose graph is still needed (call backward inside "
+                    "the compiled function, or run it under no_grad)"
+                )
+            self.results.append(slot)
+            index = len(self.results) - 1
+            return ("slot", index, None if node is None else _spent_node(node))
+        if type(result) in (tuple, list):
+            return ("seq", type(result), [self.template(item) for item in result])
+        if result is not None:
+            raise CannotCompile(
+                f"it returns a {type(result).__name__}, which Python computed (a replay "
+                "returns only tensors it computed, or None)"
+            )
+        return ("const", result)
+
+    def prune(self) -> list:
+        """The instructions the results and effects need, constants folded."""
+        used = {id(s) for s in self.results}
+        ctx_needed = set()
+        live = []
+        for instr in reversed(self.cap.program):
+            outs = [s for s in instr.outs if s is not None]
+            keep = (
+                instr.kind == "effect"
+                or any(id(s) in used for s in outs)
+                or id(instr) in ctx_needed
+            )
+            if not keep:
+                continue
+            live.append(instr)
+            for ref in [*instr.ins, *instr.params.values()]:
+                if isinstance(ref, Slot):
+                    used.add(id(ref))
+            if instr.kind == "bwd":
+                ctx_needed.add(id(instr.fwd))
+        live.reverse()
+        written = {id(i.ins[0]) for i in live if i.kind == "effect" and i.fn in ("inplace", "fill")}
+        folded = []
+        for instr in live:
+            refs = [*instr.ins, *instr.params.values()]
+            if (
+                instr.kind in ("fwd", "call")
+                and instr.ctx is None
+                and all(not isinstance(r, Slot) or r.kind == "const" for r in refs)
+                and id(instr.outs[0]) not in written
+                and id(instr) not in ctx_needed
+            ):
+                instr.outs[0].kind = "const"
+                continue
+            folded.append(instr)
+        return folded
+
+    # ------------------------------------------------------------------ source
+    def body(self, live) -> list[str]:
+        for instr in live:
+            if instr.kind == "fwd":
+                emitter = EMITTERS.get(instr.fn.op_name)
+                # (the op itself, not a subclass that shares its name, e.g. SumDim's)
+                own = emitter is not None and REGISTRY.get(instr.fn.op_name) is instr.fn
+                if own and emitter.fits(instr):
+                    self.emitted[id(instr)] = emitter
+        self.last_use = self._last_uses(live)
+        lines = []
+        for pos, name in enumerate(self.arg_names):
+            if any(s.kind == "arg" and s.pos == pos for s in self.cap.by_id.values()):
+                slot = next(s for s in self.cap.by_id.values() if s.kind == "arg" and s.pos == pos)
+                lines.append(f"{self.name_of(slot)} = {name}._data")
+        lines.append("prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward")
+        lines.append("try:")
+        head = len(lines)
+        loaded = set()
+        last_line = None
+        for instr in live:
+            for ref in instr.ins:
+                if isinstance(ref, Slot) and ref.kind == "grad" and id(ref) not in loaded:
+                    loaded.add(id(ref))
+                    owner = self.tensor_name(ref.tensor)
+                    lines.append(f"{self.name_of(ref)} = {owner}._grad._data")
+            backward = instr.kind == "bwd" or (
+                instr.kind == "call" and id(instr.outs[0].value) in self.cap.grads
+            )
+            where = (backward, instr.line)
+            if where != last_line and instr.line:
+                lines.append(_comment(instr.line, "backward of " if backward else ""))
+                last_line = where
+            lines += getattr(self, "_" + instr.kind)(instr)
+            lines += self._dels(instr)
+        lines[head:] = ["    " + line for line in lines[head:]]
+        lines += ["finally:", "    STATE.enabled = prev"]
+        self._guards()
+        return lines
+
+    def _fwd(self, instr) -> list[str]:
+        out = self.name_of(instr.outs[0])
+        emitter = self.emitted.get(id(instr))
+        if emitter is not None:
+            args = [self.expr(r) for r in instr.ins]
+            return [f"{out} = {emitter.forward(self, instr, *args)}"]
+        cls = self.bind(instr.fn, instr.fn.op_name)
+        ctx = "NULL_CTX"
+        if instr.ctx is not None:
+            ctx = self.bind(_replay_ctx(instr.ctx), "ctx_" + out)
+        args = [self.expr(r) for r in instr.ins]
+        args += [f"{k}={self.expr(v)}" for k, v in instr.params.items()]
+        call = f"{cls}.forward({ctx}, {', '.join(args)})"
+        if instr.outs[0].value.ndim == 0:
+            call = f"_out({ctx}, {call})"
+        self.ctx_names[id(instr)] = ctx
+        return [f"{out} = {call}"]
+
+    def _bwd(self, instr) -> list[str]:
+        for slot, source in zip(instr.outs, instr.fwd.ins):
+            if slot is not None and isinstance(source, Slot):
+                slot.hint = "d_" + self.name_of(source)
+        emitter = self.emitted.get(id(instr.fwd))
+        if emitter is not None:
+            args = [self.expr(r) for r in instr.fwd.ins]
+            exprs = emitter.backward(self, instr.fwd, self.expr(instr.ins[0]), *args)
+            return [
+                f"{self.name_of(slot)} = {expr}"
+                for slot, expr in zip(instr.outs, exprs)
+                if slot is not None
+            ]
+        cls = self.bind(instr.fn, instr.fn.op_name)
+        ctx = self.ctx_names[id(instr.fwd)]
+        outs = [("_" if s is None else self.name_of(s)) for s in instr.outs]
+        target = ", ".join(outs) + ("," if instr.tuple_out and len(outs) == 1 else "")
+        grad = self.expr(instr.ins[0])
+        call = f"{target} = {cls}.backward({ctx}, {grad})"
+        # free what forward saved, as the engine does (arrays kept on ctx too, if any)
+        free = f"{ctx}._release()" if instr.fn.keeps_ctx_arrays else f"{ctx}.saved = ()"
+        if self._owned(instr):  # as the engine: the backward may write into its gradient
+            return [f"_owned[0] = {grad}", call, "_owned[0] = None", free]
+        return [call, free]
+
+    def _last_uses(self, live) -> dict:
+        """id(slot) -> index of the last instruction that reads it (results, and arrays that
+        become a ``.grad``: the end). A backward reads its forward's inputs and output too
+        (when written out by ``emit``); an SGD step reads the gradients."""
+        last = {}
+        for i, instr in enumerate(live):
+            refs = [*instr.ins, *instr.params.values(), *self._backward_reads(instr)]
+            if instr.fn == "sgd":
+                grads = instr.params["grads"].values()
+                refs += [self.cap.by_id.get(id(g)) for g in grads if g is not None]
+            for ref in refs:
+                if isinstance(ref, Slot):
+                    last[id(ref)] = len(live) if instr.fn == "set_grad" else i
+        for slot in self.results:
+            last[id(slot)] = len(live)
+        self.index = {id(instr): i for i, instr in enumerate(live)}
+        return last
+
+    def _backward_reads(self, instr) -> list:
+        """The forward values a written-out backward reads by name (an op's own backward
+        reads them from its ``ctx``)."""
+        emitter = self.emitted.get(id(instr.fwd)) if instr.kind == "bwd" else None
+        return emitter.reads(instr.fwd) if emitter is not None else []
+
+    def _dels(self, instr) -> list[str]:
+        """``del`` the temporaries this instruction read or wrote for the last time, so their
+        memory goes as early as eager's (where the graph lets go of them)."""
+        here = self.index[id(instr)]
+        refs = [*instr.ins, *instr.params.values(), *instr.outs, *self._backward_reads(instr)]
+        names = []
+        for ref in refs:
+            if isinstance(ref, Slot) and ref.kind == "tmp" and ref.name:
+                if self.last_use.get(id(ref), here) <= here and ref.name not in names:
+                    names.append(ref.name)
+        done = self.deleted
+        names = [n for n in names if n not in done]
+        done.update(names)
+        return [f"del {', '.join(names)}"] if names else []
+
+    def _owned(self, instr) -> bool:
+        """Whether the gradient a backward receives is unshared, as the engine checks by
+        reference count: a fresh array of the backward that nothing reads afterwards."""
+        g = instr.ins[0]
+        if not (_OWNED_REFS and isinstance(g, Slot) and g.kind == "tmp"):
+            return False
+        array = g.value
+        if id(array) not in self.cap.grads or type(array) is not ndarray or array.base is not None:
+            return False
+        here = self.index[id(instr)]
+        for slot in self.cap.slots:
+            if slot.value is array or (
+                type(slot.value) is ndarray and xp.may_share_memory(slot.value, array)
+            ):
+                if self.last_use.get(id(slot), -1) > here or slot.kind != "tmp":
+                    return False
+        return True
+
+    def _call(self, instr) -> list[str]:
+        a = [self.expr(r) for r in instr.ins]
+        if isinstance(instr.ins[0], Slot):
+            instr.outs[0].hint = a[0] if instr.fn is not xp.add else a[0].split("_")[0] + "_sum"
+        out = self.name_of(instr.outs[0])
+        fn = instr.fn
+        if fn is xp.add:
+            return [f"{out} = {a[0]} + {a[1]}"]
+        if fn is ndarray.astype:
+            return [f"{out} = {a[0]}.astype({a[1]})"]
+        if fn is ndarray.copy:
+            return [f"{out} = {a[0]}.copy()"]
+        if fn is xp.asarray:
+            return [f"{out} = np.asarray({a[0]})"]
+        if fn is sum_to:
+            return [f"{out} = sum_to({a[0]}, {a[1]})"]
+        return [f"{out} = {self.bind(fn, fn.__name__)}({', '.join(a)})"]
+
+    def result_expr(self, template) -> str:
+        """The expression that rebuilds the function's result from the step's arrays."""
+        kind = template[0]
+        if kind == "slot":
+            array = self.name_of(self.results[template[1]])
+            if template[2] is None:
+                return f"_tensor({array})"
+            return f"_result({array}, {self.bind(template[2], 'node_' + array)})"
+        if kind == "arg":
+            return self.arg_names[template[1]]
+        if kind == "seq":
+            items = [self.result_expr(t) for t in template[2]]
+            text = ", ".join(items)
+            return (
+                f"[{text}]" if template[1] is list else f"({text}{',' if len(items) == 1 else ''})"
+            )
+        return self.expr(Const(template[1]))
+
+    # ------------------------------------------------------------------ optimizer calls
+    def lower(self, live) -> list:
+        """Write ``zero_grad()`` and plain SGD's ``step()`` out as what they do to arrays."""
+        out = []
+        for instr in live:
+            lowered = None
+            if instr.kind == "effect" and instr.fn == "method":
+                lowered = self._lower_method(instr.params, instr.line)
+            out += lowered if lowered is not None else [instr]
+        return out
+
+    def _lower_method(self, p, line) -> list | None:
+        obj, name = p["obj"], p["name"]
+        if not isinstance(obj, _optimizer.Optimizer) or p["args"] or p["kwargs"]:
+            return None
+        groups = [list(g["params"]) for g in obj.param_groups]
+        self.guards.append(
+            (
+                f"len({self._obj(obj)}.param_groups) == {len(groups)}",
+                "the optimizer's number of param groups",
+            )
+        )
+        for gi, params in enumerate(groups):
+            listed = self.bind(obj.param_groups[gi]["params"], f"group{gi}_params")
+            self.guards.append(
+                (
+                    f"{self._obj(obj)}.param_groups[{gi}]['params'] is {listed} and "
+                    f"len({listed}) == {len(params)}",
+                    f"param group {gi}'s params",
+                )
+            )
+        if name == "zero_grad" and type(obj).zero_grad is _optimizer.Optimizer.zero_grad:
+            return [
+                Instr("effect", "set_grad", [], {"tensor": t}, line=line)
+                for params in groups
+                for t in params
+            ]
+        if name != "step" or type(obj) is not SGD or _optimizer._hooks_of(obj) is not None:
+            return None
+        for gi, group in enumerate(obj.param_groups):
+            if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
+                return None
+            opt = self._obj(obj)
+            self.guards.append(
+                (
+                    f"{opt}.param_groups[{gi}]['momentum'] == 0 and "
+                    f"{opt}.param_groups[{gi}]['weight_decay'] == 0 and "
+                    f"not {opt}.param_groups[{gi}]['maximize']",
+                    f"param group {gi} is plain SGD (no momentum, weight decay or maximize)",
+                )
+            )
+        self.guards.append((f"_hooks_of({self._obj(obj)}) is None", "no optimizer step hooks"))
+        self.ns["_hooks_of"] = _optimizer._hooks_of
+        details = {"obj": obj, "groups": groups, "grads": p["grads"]}
+        return [Instr("effect", "sgd", [], details, line=line)]
+
+    def _obj(self, obj) -> str:
+        return self.bind(obj, self.known.get(id(obj), type(obj).__name__.lower()))
+
+    def drop_dead_grads(self, live) -> list:
+        """Drop an assignment of an array to ``.grad`` that a later assignment overwrites
+        before anything reads it (the gradient an SGD step used, then ``zero_grad()``)."""
+        dead = set()
+        pending = {}  # id(tensor) -> index of its last unread set_grad
+        for i, instr in enumerate(live):
+            if instr.kind == "effect" and instr.fn == "method":
+                pending.clear()
+                continue
+            if instr.kind == "effect" and instr.fn == "sgd":
+                for params in instr.params["groups"]:
+                    for t in params:
+                        if self._grad_source(instr, t) == "live":
+                            pending.pop(id(t), None)
+            for ref in instr.ins:
+                if isinstance(ref, Slot) and ref.kind == "grad":
+                    pending.pop(id(ref.tensor), None)
+            if instr.kind == "effect" and instr.fn == "add_grad":  # reads (adds into) .grad
+                pending.pop(id(instr.params["tensor"]), None)
+            elif instr.kind == "effect" and instr.fn == "set_grad":
+                key = id(instr.params["tensor"])
+                if key in pending:
+                    dead.add(pending.pop(key))
+                if instr.ins:  # (``= None`` always stays: it frees the old gradient's memory)
+                    pending[key] = i
+        return [instr for i, instr in enumerate(live) if i not in dead]
+
+    def _sgd(self, instr) -> list[str]:
+        lines = []
+        opt = self._obj(instr.params["obj"])
+        for gi, params in enumerate(instr.params["groups"]):
+            with_grad = [t for t in params if self.grad_at_step(instr, t) is not None]
+            if not with_grad:
+                continue
+            lr = self._fresh(f"neg_lr{gi}" if gi else "neg_lr")
+            lines.append(f"{lr} = -float({opt}.param_groups[{gi}]['lr'])")
+            for t in with_grad:
+                name = self.tensor_name(t)
+                slot = self.cap.by_id.get(id(t._data))
+                data = self.name_of(slot) if slot is not None else f"{name}._data"
+                lines.append(f"add_scaled_({data}, {self.grad_at_step(instr, t)}, {lr})")
+                lines.append(f"{name}._version_counter[0] += 1")
+        return lines
+
+    def grad_at_step(self, instr, tensor) -> str | None:
+        """How the step reads ``tensor.grad``: the array the program last assigned, or
+        ``.grad`` itself (None: it has none)."""
+        source = self._grad_source(instr, tensor)
+        if source is None or source == "live":
+            return None if source is None else f"{self.tensor_name(tensor)}._grad._data"
+        return self.name_of(source)
+
+    def _grad_source(self, instr, tensor):
+        """None (no gradient), "live" (read ``.grad``) or the slot the program assigned."""
+        array = instr.params["grads"].get(id(tensor))
+        if array is None:
+            return None
+        slot = self.cap.by_id.get(id(array))
+        return slot if slot is not None and slot.kind == "tmp" else "live"
+
+    def _effect(self, instr) -> list[str]:
+        p = instr.params
+        kind = instr.fn
+        if kind == "sgd":
+            return self._sgd(instr)
+        if kind == "set_grad":
+            owner = self.tensor_name(p["tensor"])
+            value = f"_tensor({self.expr(instr.ins[0])})" if instr.ins else "None"
+            return [f"{owner}._grad = {value}"]
+        if kind == "add_grad":
+            owner = self.tensor_name(p["tensor"])
+            target, g = (self.expr(r) for r in instr.ins)
+            return [
+                f"np.add({target}, {g}, out={target})",
+                f"{owner}._grad._version_counter[0] += 1",
+            ]
+        if kind == "method":
+            obj = self.bind(p["obj"], self.known.get(id(p["obj"]), type(p["obj"]).__name__.lower()))
+            args = [self.expr(Const(a)) for a in p["args"]]
+            args += [f"{k}={self.expr(Const(v))}" for k, v in p["kwargs"].items()]
+            return [f"{obj}.{p['name']}({', '.join(args)})"]
+        target = self.expr(instr.ins[0])
+        value = self.expr(instr.ins[1])
+        version = self.bind(p["tensor"]._version_counter, "version_" + target)
+        if kind == "inplace":
+            ufunc = p["ufunc"].__name__
+            line = f'np.{ufunc}({target}, {value}, out={target}, casting="unsafe")'
+        else:
+            line = f"{target}[...] = {value}"
+        return [line, f"{version}[0] += 1"]
+
+    # ------------------------------------------------------------------ guards
+    def _guards(self) -> None:
+        later, self.guards = self.guards, []
+        add = self.guards.append
+        add((f"len(args) == {len(self.flat)}", f"number of arguments == {len(self.flat)}"))
+        for pos, value in enumerate(self.flat):
+            name = self.arg_names[pos][:-2]
+            a = f"args[{pos}]"
+            if isinstance(value, Tensor):
+                cls = self.bind(type(value), type(value).__name__)
+                data = value._data
+                add((f"{a}.__class__ is {cls}", f"{name} is a {type(value).__name__}"))
+                add((f"{a}._data.shape == {data.shape!r}", f"{name}.shape == {tuple(data.shape)}"))
+                dtype = self.bind(data.dtype, f"dtype_{data.dtype}")
+                add((f"{a}._data.dtype == {dtype}", f"{name}.dtype == {data.dtype}"))
+                add((f"{a}._rg is {value._rg}", f"{name}.requires_grad == {value._rg}"))
+                add(
+                    (
+                        f"{a}.grad_fn {'is' if value.grad_fn is None else 'is not'} None",
+                        f"{name} is {'a leaf' if value.grad_fn is None else 'not a leaf'}",
+                    )
+                )
+            elif type(value) in (int, float, bool, str, type(None)):
+                add(
+                    (
+                        f"type({a}) is {type(value).__name__} and {a} == {value!r}",
+                        f"{name} == {value!r} (a Python value baked in)",
+                    )
+                )
+            else:
+                obj = self.bind(value, name)
+                add((f"{a} is {obj}", f"{name} is the same object"))
+        add((f"STATE.enabled is {self.cap.grad_enabled}", f"grad mode == {self.cap.grad_enabled}"))
+        for source, name, value in _scalars_read(self.fn):
+            where = self.bind(source, "globals_" if isinstance(source, dict) else "cell_")
+            read = f"{where}[{name!r}]" if isinstance(source, dict) else f"{where}.cell_contents"
+            add(
+                (
+                    f"type({read}) is {type(value).__name__} and {read} == {value!r}",
+                    f"{name} == {value!r} (a Python value baked in)",
+                )
+            )
+        for slot in list(self.cap.by_id.values()):
+            if slot.kind == "ext" and slot.name:
+                t = self.tensor_name(slot.tensor)
+                add((f"{t}._data is {slot.name}", f"{slot.name} still holds the same array"))
+        for key, tensor in self.cap.tensors.items():
+            pos = self.cap.arg_tensors.get(key)
+            t = f"args[{pos}]" if pos is not None else self.tensor_name(tensor)
+            was_none = self.cap.grad_was_none[key]
+            label = self.arg_names[pos][:-2] if pos is not None else t.removesuffix("_t")
+            if was_none is not None and (tensor._rg or not was_none):
+                add(
+                    (
+                        f"{t}._grad {'is' if was_none else 'is not'} None",
+                        f"{label}.grad is {'None' if was_none else 'set'}",
+                    )
+                )
+                if pos is None:
+                    add((f"{t}._rg is {tensor._rg}", f"{label}.requires_grad == {tensor._rg}"))
+        for module in self.cap.modules:
+            m = self.bind(module, self.known.get(id(module), type(module).__name__.lower()))
+            add((f"{m}.training is {module.training}", f"{m}.training == {module.training}"))
+            for key, p in module._parameters.items():
+                if p is not None and id(p) in self.cap.tensors:
+                    t = self.tensor_name(p)
+                    add((f"{m}._parameters[{key!r}] is {t}", f"{m}.{key} is the same Parameter"))
+        seen: set = set()
+        self.guards = [g for g in self.guards + later if not (g[0] in seen or seen.add(g[0]))]
+
+    def guard_source(self) -> str:
+        """``guard(args)``: None when every guard holds (one expression, the common case),
+        else the first that fails."""
+        conds = " and\n        ".join(f"{cond}" for cond, _ in self.guards)
+        lines = [
+            "def guard(args):",
+            '    """None when this variant fits the call, else the guard that fails."""',
+            f"    if (\n        {conds}\n    ):",
+            "        return None",
+        ]
+        for cond, label in self.guards:
+            lines.append(f"    if not ({cond}):")
+            lines.append(f"        return {label!r}")
+        lines.append('    return "?"')
+        return "\n".join(lines)
+
+
+def _scalars_read(fn) -> list:
+    """(globals dict or closure cell, name, value) of each Python number or string the
+    function's own code reads from a global or closure variable: baked into the program."""
+    fn = getattr(fn, "forward", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    cells = dict(zip(code.co_freevars, getattr(fn, "__closure__", None) or ()))
+    scope = getattr(fn, "__globals__", {})
+    found = []
+    codes = [code]
+    while codes:
+        current = codes.pop()
+        codes += [c for c in current.co_consts if hasattr(c, "co_code")]
+        for ins in dis.get_instructions(current):
+            name = ins.argval
+            if ins.opname == "LOAD_GLOBAL" and name in scope:
+                source, value = scope, scope[name]
+            elif ins.opname == "LOAD_DEREF" and name in cells:
+                try:
+                    source, value = cells[name], cells[name].cell_contents
+                except ValueError:
+                    continue
+            else:
+                continue
+            if type(value) in (int, float, bool, str) and _literal(value):
+                entry = (source, name, value)
+                if all(e[:2] != entry[:2] for e in found):
+                    found.append(entry)
+    return found
+
+
+def _literal(value) -> bool:
+    if type(value) in (int, bool, str, type(None)):
+        return True
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) is tuple:
+        return all(_literal(v) for v in value)
+    return False
+
+
+def _is_holder(value) -> bool:
+    """A plain object whose attributes may name tensors (``self.weight`` in a closure)."""
+    return hasattr(value, "__dict__") and not inspect.ismodule(value) and not callable(value)
+
+
+def _comment(where: str, prefix: str) -> str:
+    """``# file.py:12  the source line`` for the user's line ``where`` (``path:line``)."""
+    path, _, line = where.rpartition(":")
+    text = linecache.getline(path, int(line)).strip() if line.isdigit() else ""
+    return f"# {prefix}{os.path.basename(path)}:{line}  {text}".rstrip()

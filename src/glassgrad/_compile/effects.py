@@ -1,0 +1,99 @@
+"""Python side effects of the user's code during a capture, which a replay would not repeat.
+
+A replay reruns the recorded array program, not the function's Python: appending to a list,
+setting an attribute of an object or writing into a dict would happen once (at the capture)
+instead of every call. While a capture runs, the user's frames (not glassgrad's, the
+standard library's or installed packages') are traced opcode by opcode, and such a store or
+mutating method call ends the capture: the step stays eager. Assignments to a tensor's
+``.grad`` are recorded by the capture itself and allowed; ``global``/``nonlocal`` rebinding
+is checked apart, by identity, after the call.
+"""
+
+from __future__ import annotations
+
+import dis
+import os
+import sys
+
+__all__ = ["SideEffects"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_STDLIB = os.path.dirname(os.__file__)
+#: (``global``/``nonlocal`` stores are compared by identity after the call instead:
+#: ``w -= lr * w.grad`` stores the same tensor back)
+_STORES = {"STORE_ATTR", "STORE_SUBSCR", "DELETE_ATTR", "DELETE_SUBSCR"}
+#: attribute stores the capture records itself (``w.grad = None``)
+_RECORDED_ATTRS = {"grad"}
+#: methods that change a list, dict, set, deque or file in place
+#: (not ``add`` or ``sort``: tensors have those)
+_MUTATING = {
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "clear",
+    "update",
+    "setdefault",
+    "popitem",
+    "discard",
+    "reverse",
+    "appendleft",
+    "popleft",
+    "extendleft",
+    "write",
+    "writelines",
+    "send",
+}
+_DECODED: dict = {}  # code object -> {offset: (opname, argval)}
+
+
+def _decoded(code) -> dict:
+    table = _DECODED.get(code)
+    if table is None:
+        table = _DECODED[code] = {
+            ins.offset: (ins.opname, ins.argval) for ins in dis.get_instructions(code)
+        }
+    return table
+
+
+class SideEffects:
+    """``with SideEffects() as seen:`` runs code; ``seen.found`` names the first effect."""
+
+    def __init__(self) -> None:
+        self.found: str | None = None
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = sys.gettrace()
+        sys.settrace(self._call)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.settrace(self._previous)
+
+    def _call(self, frame, event, arg):
+        path = frame.f_code.co_filename
+        if self.found is not None or path.startswith((_PACKAGE_DIR, _STDLIB, "<frozen")):
+            return None
+        if "site-packages" in path or "dist-packages" in path:  # libraries: not the step's
+            return None
+        if path.startswith("<glassgrad.compile"):  # a nested compiled step's generated code
+            return None
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+        return self._opcode
+
+    def _opcode(self, frame, event, arg):
+        if event != "opcode" or self.found is not None:
+            return self._opcode
+        opname, argval = _decoded(frame.f_code).get(frame.f_lasti, ("", None))
+        what = None
+        if opname in _STORES and not (opname == "STORE_ATTR" and argval in _RECORDED_ATTRS):
+            what = f"{opname.lower().replace('_', ' ')} {argval or ''}".rstrip()
+        elif opname in ("LOAD_METHOD", "LOAD_ATTR") and argval in _MUTATING:
+            what = f"a call of .{argval}()"
+        if what is not None:
+            where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+            self.found = f"a Python side effect ({what}) at {where}"
+        return self._opcode

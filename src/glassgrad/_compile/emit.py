@@ -1,0 +1,181 @@
+"""NumPy lines for the commonest ops, written out instead of calling their forward/backward.
+
+Each entry computes exactly what the op's ``forward`` and ``backward`` compute for the case
+its ``fits`` accepts (same NumPy calls, same operand order, the same ``torch_order_sum``
+kernel), so the generated code reads as the math and skips a call per op. Any other op, or
+another case of these, is replayed by calling the op itself. ``tests/compile`` compares the
+bits with eager on every workload.
+"""
+
+from __future__ import annotations
+
+from glassgrad._compile.program import Const, Slot
+
+__all__ = ["EMITTERS"]
+
+
+def _value(ref):
+    return ref.value
+
+
+def _float_array(ref) -> bool:
+    return isinstance(ref, Slot) and ref.value.dtype.kind == "f" and ref.value.dtype.itemsize >= 4
+
+
+def _scalar(expr: str, instr) -> str:
+    """0-d results become arrays, as ``Op.run`` makes them."""
+    return f"np.asarray({expr})" if instr.outs[0].value.ndim == 0 else expr
+
+
+class _Binary:
+    symbol = "+"
+    reads_inputs = False  # whether the backward reads the forward's inputs
+
+    def reads(self, instr) -> list:
+        """The forward's values the written-out backward reads."""
+        return list(instr.ins) if self.reads_inputs else []
+
+    def fits(self, instr) -> bool:
+        return not instr.params and len(instr.ins) == 2
+
+    def forward(self, gen, instr, a, b) -> str:
+        return _scalar(f"{a} {self.symbol} {b}", instr)
+
+
+class _Add(_Binary):
+    def backward(self, gen, instr, g, a, b):
+        return [g, g]
+
+
+class _Sub(_Binary):
+    symbol = "-"
+
+    def backward(self, gen, instr, g, a, b):
+        return [g, f"-{g}"]
+
+
+class _Mul(_Binary):
+    symbol = "*"
+    reads_inputs = True
+
+    def backward(self, gen, instr, g, a, b):
+        return [f"{g} * {b}", f"{g} * {a}"]
+
+
+class _Square:
+    """``a ** 2``: PyTorch's kernel squares by one product; its backward is ``g * (a + a)``."""
+
+    def fits(self, instr) -> bool:
+        exponent = instr.ins[1] if len(instr.ins) > 1 else None
+        return (
+            _float_array(instr.ins[0])
+            and isinstance(exponent, Const)
+            and type(exponent.value) in (int, float)
+            and exponent.value == 2
+            and not instr.params
+        )
+
+    def reads(self, instr) -> list:
+        return instr.ins[:1]
+
+    def forward(self, gen, instr, a, _e) -> str:
+        return _scalar(f"{a} * {a}", instr)
+
+    def backward(self, gen, instr, g, a, _e):
+        return [f"{g} * ({a} + {a})", None]
+
+
+class _Relu:
+    """``maximum(0, a)`` (keeps -0.0); the gradient is 0 where the output is <= 0. Only for
+    small arrays: on large ones the op's own buffer and bit-mask tricks are faster."""
+
+    def fits(self, instr) -> bool:
+        ins = instr.ins
+        return (
+            len(ins) == 1 and _float_array(ins[0]) and not instr.params and ins[0].value.size <= 64
+        )
+
+    def reads(self, instr) -> list:
+        return instr.outs[:1]
+
+    def forward(self, gen, instr, a) -> str:
+        zero = gen.bind(instr.ins[0].value.dtype.type(0), "zero")
+        return _scalar(f"np.maximum({zero}, {a})", instr)
+
+    def backward(self, gen, instr, g, a):
+        zero = gen.bind(instr.ins[0].value.dtype.type(0), "zero")
+        return [f"np.where({gen.name_of(instr.outs[0])} <= 0, {zero}, {g})"]
+
+
+class _Transpose:
+    """``swapaxes`` forward and back (a view, as the op makes)."""
+
+    def fits(self, instr) -> bool:
+        ins = instr.ins
+        return (
+            len(ins) == 3
+            and isinstance(ins[0], Slot)
+            and all(isinstance(r, Const) and type(r.value) is int for r in ins[1:])
+            and not instr.params
+        )
+
+    def reads(self, instr) -> list:
+        return []
+
+    def forward(self, gen, instr, a, dim0, dim1) -> str:
+        return f"{a}.swapaxes({dim0}, {dim1})"
+
+    def backward(self, gen, instr, g, a, dim0, dim1):
+        return [f"{g}.swapaxes({dim0}, {dim1})", None, None]
+
+
+class _Reduce:
+    """A whole-tensor ``sum()``/``mean()`` to a 0-d result in the input's float dtype."""
+
+    mean = False
+
+    def reads(self, instr) -> list:
+        return []
+
+    def fits(self, instr) -> bool:
+        ins = instr.ins
+        if not _float_array(ins[0]) or instr.params or instr.outs[0].value.ndim:
+            return False
+        a = ins[0].value
+        dims, keepdim, dtype = (_value(r) for r in (list(ins[1:]) + [Const(None)] * 3)[:3])
+        whole = dims is not None and (len(dims) == a.ndim or not a.ndim)
+        small = 0 < a.size < 1 << 24
+        return whole and not keepdim and dtype is None and (small or not self.mean)
+
+    def forward(self, gen, instr, a, *settings) -> str:
+        value = instr.ins[0].value
+        if gen.mode == "fast":
+            return _scalar(f"{a}.{'mean' if self.mean else 'sum'}()", instr)
+        dims = instr.ins[1].value if len(instr.ins) > 1 else ()
+        axes = None if self.mean else (dims if value.ndim else None)
+        total = f"torch_order_sum({a}, {axes!r}, False)"
+        return _scalar(f"{total} / {value.size}" if self.mean else total, instr)
+
+    def backward(self, gen, instr, g, a, *settings):
+        value = instr.ins[0].value
+        shape = tuple(value.shape)
+        if self.mean:
+            return [f"expand({g}[()] / {value.size}, {shape!r})"] + [None] * len(settings)
+        return [f"expand({g}, {shape!r})"] + [None] * len(settings)
+
+
+class _Mean(_Reduce):
+    mean = True
+
+
+EMITTERS = {
+    "Add": _Add(),
+    "Sub": _Sub(),
+    "Mul": _Mul(),
+    "Pow": _Square(),
+    "Relu": _Relu(),
+    "Transpose": _Transpose(),
+    "TransposeT": _Transpose(),
+    "Sum": _Reduce(),
+    "Mean": _Mean(),
+}

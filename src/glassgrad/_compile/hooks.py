@@ -1,0 +1,350 @@
+"""The recording wrappers a capture installs over glassgrad's entry points, and takes off.
+
+Each wrapper records when a capture is active and the call comes from outside any other
+recorded primitive (``capture.depth == 0``), then calls the original; otherwise it only
+calls the original. A wrapper that meets something it cannot record ends the capture
+(``capture.fail``) and the call goes on eagerly.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import sys
+
+from glassgrad._compile import capture as C
+from glassgrad._compile.program import Const, Instr
+
+__all__ = ["install"]
+
+_BREAKS = (
+    "item",
+    "tolist",
+    "numpy",
+    "__bool__",
+    "__float__",
+    "__int__",
+    "__index__",
+    "__repr__",
+    "__str__",
+    "__format__",
+)
+_LOCATIONS: dict = {}  # id(original function) -> [(module dict, name)], found once
+
+
+def install(capture: C.Capture) -> None:
+    """Swap the recording wrappers in; ``capture.undo`` remembers how to swap them out."""
+    from glassgrad.nn.module import Module
+    from glassgrad.ops import _op, movement
+    from glassgrad.optim import optimizer
+    from glassgrad.tensor import Tensor
+
+    inplace = sys.modules["glassgrad.ops.inplace"]  # (``glassgrad.ops.inplace`` is the function)
+    undo = capture.undo
+    run = _op.Op.__dict__["run"].__func__
+    _set(undo, _op.Op, "run", classmethod(_recorded(run, _before_op, _after_op)))
+    record = _op._record
+    _everywhere(undo, record, _recorded(record, _before_op, _after_op))
+    _set(undo, Tensor, "backward", _backward(Tensor.backward))
+    for name in _BREAKS:
+        if name in Tensor.__dict__:  # (``__str__`` is ``__repr__``, inherited)
+            _set(undo, Tensor, name, _breaking(Tensor.__dict__[name], f"Tensor.{name}()"))
+    _set(undo, builtins, "print", C.print_break)
+    grad = Tensor.__dict__["grad"]
+    _set(
+        undo,
+        Tensor,
+        "grad",
+        property(grad.fget, _recorded(grad.fset, _before_set_grad, _after_effect)),
+    )
+    data = Tensor.__dict__["data"]
+    _set(undo, Tensor, "data", property(data.fget, _refused(data.fset, "assigning .data")))
+    _set(undo, Tensor, "requires_grad_", _refused(Tensor.requires_grad_, "requires_grad_()"))
+    for fn, before in (
+        (inplace.inplace, _before_inplace),
+        (inplace.fill_, _before_fill),
+        (inplace.copy_, _before_copy),
+    ):
+        _everywhere(undo, fn, _recorded(fn, before, _after_effect))
+    for fn in (
+        inplace.inplace_fused_add,
+        inplace.inplace_unary,
+        inplace.fill_random,
+        inplace.assign,
+        movement.setitem,
+    ):
+        _everywhere(undo, fn, _refused(fn, f"in-place {fn.__name__}"))
+    for cls, name in ((optimizer.Optimizer, "zero_grad"), (Module, "zero_grad")):
+        fn = cls.__dict__[name]
+        _set(undo, cls, name, _recorded(fn, _before_method(name), _after_effect))
+    # The built-in step inside its hook wrapper, however it is reached (an LR scheduler
+    # wraps ``optimizer.step`` of the instance). A custom ``step`` is recorded op by op.
+    hooked = optimizer.Optimizer.__dict__["step"]
+    cell = hooked.__closure__[hooked.__code__.co_freevars.index("step")]
+    _set(undo, cell, "cell_contents", _recorded(cell.cell_contents, _before_step, _after_effect))
+    for fn in (
+        Module.train,
+        Module.load_state_dict,
+        optimizer.Optimizer.add_param_group,
+        optimizer.Optimizer.load_state_dict,
+    ):
+        cls = Module if fn.__qualname__.startswith("Module") else optimizer.Optimizer
+        _set(undo, cls, fn.__name__, _refused(fn, f"{fn.__qualname__}()"))
+    schedulers = sys.modules.get("glassgrad.optim.lr_scheduler")
+    for cls in vars(schedulers).values() if schedulers else ():
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, schedulers.LRScheduler)
+            and "step" in vars(cls)
+        ):
+            _set(undo, cls, "step", _refused(cls.__dict__["step"], "an LR scheduler's step()"))
+    _set(undo, Module, "__call__", _module_call(Module.__call__))
+    _track_new_tensors(undo, sys.modules["glassgrad.tensor"]._new_tensor)
+
+
+def _before_step(capture, opt, *args, **kwargs):
+    from glassgrad.optim import optimizer
+
+    if optimizer._hooks_of(opt) is not None:
+        raise C._Unsupported("optimizer step hooks")
+    return _before_method("step")(capture, opt, *args, **kwargs)
+
+
+def _set(undo: list, owner, name: str, value) -> None:
+    undo.append(
+        (owner, name, owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
+    )
+    setattr(owner, name, value)
+
+
+def _everywhere(undo: list, original, replacement) -> None:
+    """Replace a function in every glassgrad module that imported it by name."""
+    for namespace, key in _places(original):
+        undo.append((namespace, key, original))
+        namespace[key] = replacement
+
+
+def _places(original) -> list:
+    """Where glassgrad's modules hold ``original`` by name: (module dict, name) pairs."""
+    places = _LOCATIONS.get(id(original))
+    if places is None:
+        places = _LOCATIONS[id(original)] = [
+            (module.__dict__, key)
+            for name, module in list(sys.modules.items())
+            if name.startswith("glassgrad") and module is not None
+            for key, value in list(vars(module).items())
+            if value is original
+        ]
+    return places
+
+
+def _track_new_tensors(undo: list, original) -> None:
+    """Note each tensor made outside the ops: by a creation function (a constant of the
+    step) or by other code from arrays (``one_hot``, a cast: derived from data, which a
+    replay would not recompute)."""
+    creation = sys.modules["glassgrad._creation"].__dict__
+    for namespace, key in _places(original):
+        kind = "fresh" if namespace is creation else "derived"
+        undo.append((namespace, key, original))
+        namespace[key] = _noting_new_tensor(original, kind)
+
+
+def _noting_new_tensor(original, kind: str):
+    @functools.wraps(original)
+    def wrapper(array, grad_fn=None):
+        t = original(array, grad_fn)
+        capture = C.ACTIVE[0]
+        if capture is not None and not capture.depth:
+            capture.made[id(t)] = kind
+            capture.keep.append(t)
+        return t
+
+    return wrapper
+
+
+def _recorded(original, before, after):
+    """Call ``original``; record around it with ``before(capture, *args)`` (returns what
+    ``after(capture, pre, result, *args)`` needs) when the call is a step's primitive."""
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        capture = C.ACTIVE[0]
+        if capture is None or capture.depth:
+            return original(*args, **kwargs)
+        try:
+            pre = before(capture, *args, **kwargs)
+        except C._Unsupported as exc:
+            capture.fail(str(exc))
+            return original(*args, **kwargs)
+        capture.depth += 1
+        try:
+            result = original(*args, **kwargs)
+        finally:
+            capture.depth -= 1
+        if after is not None and C.ACTIVE[0] is capture:
+            try:
+                after(capture, pre, result)
+            except C._Unsupported as exc:
+                capture.fail(str(exc))
+        return result
+
+    return wrapper
+
+
+def _refused(original, what: str):
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        capture = C.ACTIVE[0]
+        if capture is not None and not capture.depth:
+            capture.fail(f"{what} is not supported in a compiled step")
+        return original(*args, **kwargs)
+
+    return wrapper
+
+
+def _breaking(original, what: str):
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        capture = C.ACTIVE[0]
+        if capture is not None and not capture.depth and C._in_user_code():
+            capture.graph_break(what)
+        return original(*args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------- ops
+def _before_op(capture, cls, inputs, arrays, params):
+    ins = [capture.ref(a, inputs[i] if i < len(inputs) else None) for i, a in enumerate(arrays)]
+    return Instr("fwd", cls, ins, {k: capture.ref(v) for k, v in params.items()})
+
+
+def _after_op(capture, instr, result):
+    node = result.grad_fn
+    instr.outs = [capture.temp(result._data, instr.fn.op_name.lower())]
+    if node is not None and type(node) is instr.fn:
+        instr.ctx = node
+        capture.nodes[id(node)] = instr
+    capture.emit(instr)
+
+
+# ---------------------------------------------------------------------------- effects
+def _before_set_grad(capture, tensor, value):
+    if id(tensor) not in capture.tensors:  # overwritten before anything read it: no guard
+        capture.tensors[id(tensor)] = tensor
+        capture.grad_was_none[id(tensor)] = None
+    ins = [] if value is None else [capture.ref(value._data, value)]
+    return Instr("effect", "set_grad", ins, {"tensor": tensor})
+
+
+def _before_inplace(capture, t, op, other):
+    from glassgrad.autograd.grad_mode import STATE
+    from glassgrad.ops.inplace import _UFUNCS
+
+    if STATE.enabled and (t._rg or getattr(other, "_rg", False)):
+        raise C._Unsupported("an in-place update recorded in the graph")
+    if C._is_tensor(other):
+        value = capture.ref(other._data, other)
+    elif isinstance(other, (int, float, bool)):
+        value = Const(other)
+    else:
+        raise C._Unsupported(f"an in-place update with a {type(other).__name__}")
+    return Instr(
+        "effect", "inplace", [_target(capture, t), value], {"ufunc": _UFUNCS[op], "tensor": t}
+    )
+
+
+def _before_fill(capture, t, value, kind="fill"):
+    if C._is_tensor(value) or t._rg:
+        raise C._Unsupported("fill_ with a tensor value or on a tensor that requires grad")
+    return Instr("effect", "fill", [_target(capture, t), Const(value)], {"tensor": t})
+
+
+def _before_copy(capture, t, src):
+    if not C._is_tensor(src) or t._rg or src._rg:
+        raise C._Unsupported("copy_ of a number or inside the graph")
+    value = capture.ref(src._data, src)
+    return Instr("effect", "fill", [_target(capture, t), value], {"tensor": t})
+
+
+def _target(capture, t):
+    """The slot an in-place update writes: a ``.grad`` is read from its owner at each call."""
+    slot = capture.by_id.get(id(t._data))
+    if slot is None:
+        for owner in list(capture.tensors.values()):
+            if owner._grad is t:
+                return capture.grad_slot(owner)
+        slot = capture.ref(t._data, t)
+    if slot.kind == "ext" and capture.made.get(id(slot.tensor)) == "fresh":
+        raise C._Unsupported("an in-place update of a tensor created inside the step")
+    return slot
+
+
+def _after_effect(capture, instr, result):
+    if instr.fn in ("inplace", "fill"):
+        counter = instr.params["tensor"]._version_counter
+        capture.bumps[id(counter)] = capture.bumps.get(id(counter), 0) + 1
+    capture.emit(instr)
+
+
+def _before_method(name: str):
+    def before(capture, obj, *args, **kwargs):
+        closure = args[0] if args else kwargs.get("closure")
+        if name == "step" and closure is not None:
+            raise C._Unsupported("optimizer.step(closure)")
+        if hasattr(obj, "param_groups"):
+            params = [p for group in obj.param_groups for p in group["params"]]
+        else:
+            params = list(obj.parameters())
+        for p in params:
+            capture.watch(p)
+            capture.opaque.add(id(p._version_counter))
+        if hasattr(obj, "param_groups") and obj not in capture.optimizers:
+            capture.optimizers.append(obj)
+        grads = {id(p): None if p._grad is None else p._grad._data for p in params}
+        details = {"obj": obj, "name": name, "args": args, "kwargs": kwargs, "grads": grads}
+        return Instr("effect", "method", [], details)
+
+    return before
+
+
+# ---------------------------------------------------------------------------- modules, backward
+def _module_call(original):
+    @functools.wraps(original)
+    def wrapper(self, *args, **kwargs):
+        capture = C.ACTIVE[0]
+        if capture is not None and all(m is not self for m in capture.modules):
+            capture.modules.append(self)
+            for t in (*self.parameters(), *self.buffers()):
+                capture.see_version(t)
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _backward(original):
+    @functools.wraps(original)
+    def wrapper(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from glassgrad import autograd
+
+        capture = C.ACTIVE[0]
+        if capture is None or capture.depth:
+            return original(self, gradient, retain_graph, create_graph, inputs)
+        problem = None
+        if gradient is not None or inputs is not None or create_graph or retain_graph:
+            problem = "backward(gradient=..., inputs=..., retain_graph or create_graph)"
+        elif self.grad_fn is None or self._data.size != 1 or autograd.remember_last_backward:
+            problem = "backward of a tensor that is not a scalar result of the graph"
+        else:
+            problem = C.check_graph(capture, self.grad_fn)
+        if problem is not None:
+            capture.fail(f"{problem} is not supported in a compiled step")
+            return original(self, gradient, retain_graph, create_graph, inputs)
+        capture.depth += 1
+        try:
+            C.backward(capture, self)
+        finally:
+            capture.depth -= 1
+        return None
+
+    return wrapper
