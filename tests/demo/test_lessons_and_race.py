@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import torch
+from torch_oracle import torch
 
 from glassgrad.demo import DATASETS, OPTIMIZERS
 from glassgrad.demo.lessons import (
