@@ -280,6 +280,15 @@ DROPOUTS = [
     ("Dropout3d", lambda T: T.nn.Dropout3d(0.4)(T.ones(2, 3, 2, 2, 2))),
     ("dropout_float64", lambda T: T.nn.functional.dropout(T.ones(30, dtype=T.float64), 0.2)),
     ("dropout_p1", lambda T: T.nn.functional.dropout(T.ones(5), 1.0)),
+    ("AlphaDropout", lambda T: T.nn.AlphaDropout(0.3)(T.randn(4, 6, 5))),
+    ("AlphaDropout_inplace", lambda T: T.nn.AlphaDropout(0.2, inplace=True)(T.randn(3, 17))),
+    ("FeatureAlphaDropout", lambda T: T.nn.FeatureAlphaDropout(0.4)(T.randn(2, 3, 4, 4))),
+    (
+        "alpha_dropout_float64",
+        lambda T: T.nn.functional.alpha_dropout(T.randn(30, dtype=T.float64), 0.5, True),
+    ),
+    ("alpha_dropout_p1", lambda T: T.nn.functional.alpha_dropout(T.randn(5), 1.0, True)),
+    ("alpha_dropout_eval", lambda T: T.nn.functional.alpha_dropout(T.randn(5), 0.5)),
 ]
 
 

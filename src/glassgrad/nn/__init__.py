@@ -46,7 +46,14 @@ from glassgrad.nn.conv import (
     ConvTranspose3d,
 )
 from glassgrad.nn.distance import CosineSimilarity, PairwiseDistance
-from glassgrad.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from glassgrad.nn.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from glassgrad.nn.flatten import Flatten, Unflatten
 from glassgrad.nn.linear import Identity, Linear
 from glassgrad.nn.loss import (
@@ -156,10 +163,12 @@ __all__ = [
     "Upsample",
     "Flatten",
     "Unflatten",
+    "AlphaDropout",
     "Dropout",
     "Dropout1d",
     "Dropout2d",
     "Dropout3d",
+    "FeatureAlphaDropout",
     "ReLU",
     "LeakyReLU",
     "Sigmoid",

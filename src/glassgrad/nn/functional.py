@@ -83,10 +83,12 @@ __all__ = [
     "pairwise_distance",
     "flatten",
     "unflatten",
+    "alpha_dropout",
     "dropout",
     "dropout1d",
     "dropout2d",
     "dropout3d",
+    "feature_alpha_dropout",
     "batch_norm",
     "layer_norm",
     "group_norm",
@@ -252,6 +254,56 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
             stacklevel=2,
         )
     return _channel_dropout(input, p, training, inplace, input.ndim == 5)
+
+
+# SELU's -scale·alpha: alpha dropout sends a dropped unit to SELU's negative saturation value
+_ALPHA_DROPOUT_ALPHA = 1.7580993408473766
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False):  # noqa: A002
+    """Dropout that keeps SELU's zero mean and unit variance: dropped units are set to SELU's
+    saturation value, then an affine map restores the statistics (training only).
+
+    As ATen computes it: ``keep = bernoulli_(1 - p)``, ``a = 1 / sqrt((α²p + 1)(1 - p))``,
+    ``b = (keep - 1)·αa + αap`` and the result ``input · (keep·a) + b``, in the input's dtype,
+    so a seeded program draws and rounds as under PyTorch.
+    """
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def feature_alpha_dropout(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Alpha dropout of whole channels: one draw per (sample, channel) of an (N, C, ...) input."""
+    if input.ndim < 2:
+        raise RuntimeError(
+            "Feature dropout requires at least 2 dimensions in the input "
+            f"(feature_alpha_dropout got a {input.ndim}-D input of shape {list(input.shape)})"
+        )
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return _alpha_dropout(input, p, training, inplace, shape)
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, shape: tuple):  # noqa: A002
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    dtype = input._data.dtype
+    if p == 1.0:
+        return _apply_noise(input, xp.zeros((), dtype=dtype), inplace)
+    target = xp.empty_like(input._data) if shape == input._data.shape else xp.empty(shape, dtype)
+    keep = _random.fill_bernoulli(target, 1.0 - p).astype(dtype, copy=False)
+    a = 1.0 / math.sqrt((_ALPHA_DROPOUT_ALPHA**2 * p + 1) * (1 - p))
+    shift = (keep - dtype.type(1)) * dtype.type(_ALPHA_DROPOUT_ALPHA * a)
+    shift += dtype.type(_ALPHA_DROPOUT_ALPHA * a * p)
+    scaled = _apply_noise(input, keep * dtype.type(a), inplace)
+    if inplace:
+        return inplace_unary(scaled, lambda t: E.add(t, _new_tensor(shift)))
+    return E.add(scaled, _new_tensor(shift))
 
 
 def batch_norm(
