@@ -16,6 +16,7 @@ import functools
 import math
 
 from glassgrad._backend import xp
+from glassgrad._fma import fused_add_
 from glassgrad._simd import capability, fuses_multiply_add
 
 __all__ = ["log", "log1p", "exp", "tan", "normal16", "capability"]
@@ -139,57 +140,20 @@ def _scale(values, std, mean):
 
 
 def fma32(a, b, c):
-    """``a * b + c`` in float32 with one rounding. The product of two floats is exact in
-    float64, so the float64 sum is off only by its own rounding error, which changes the float32
-    result only where that sum sits exactly on a float32 tie: there the error's sign decides."""
-    total = xp.asarray(a).astype(xp.float64, copy=False) * xp.asarray(b).astype(
-        xp.float64, copy=False
-    )
-    total += c
-    result = total.astype(xp.float32)
-    bits = total.view(xp.uint64)
-    bits &= xp.uint64(0x1FFFFFFF)  # total is not needed again unless there is a tie
-    tie = bits == xp.uint64(0x10000000)
-    if tie.any():
-        _break_ties(result, tie, a, b, c)
-    return xp.asarray(result)
-
-
-def _break_ties(result, tie, a, b, c):
-    a, b, c = (xp.broadcast_to(xp.asarray(v, xp.float64), tie.shape)[tie] for v in (a, b, c))
-    total, error = _two_sum(a * b, c)
-    even = result[tie]
-    up = error > 0
-    other = xp.nextafter(even, xp.where(up, xp.float32(xp.inf), xp.float32(-xp.inf)))
-    result[tie] = xp.where((error == 0) | ((even > total) == up), even, other)
+    """``a * b + c`` in float32 with one rounding (``_fma.fused_add_``, PyTorch's FMA)."""
+    return _fused(a, b, c, xp.float32)
 
 
 def fma64(a, b, c):
-    """``a * b + c`` in float64 with (all but never) one rounding: the product's and the sum's
-    rounding errors are recovered exactly and added back once."""
-    a, b, c = (xp.asarray(v, xp.float64) for v in (a, b, c))
-    product, product_error = _two_product(a, b)
-    total, sum_error = _two_sum(product, c)
-    return total + (product_error + sum_error)
+    """``a * b + c`` in float64 with one rounding (``_fma.fused_add_``, PyTorch's FMA)."""
+    return _fused(a, b, c, xp.float64)
 
 
-def _two_sum(a, b):
-    total = a + b
-    back = total - a
-    return total, (a - (total - back)) + (b - back)
-
-
-def _split(a):
-    big = a * 134217729.0  # 2**27 + 1: Veltkamp's split into two 26-bit halves
-    high = big - (big - a)
-    return high, a - high
-
-
-def _two_product(a, b):
-    product = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return product, ((ah * bh - product) + ah * bl + al * bh) + al * bl
+def _fused(a, b, c, dtype):
+    a, b, c = (xp.asarray(v, dtype) for v in (a, b, c))
+    out = xp.array(xp.broadcast_to(c, xp.broadcast_shapes(a.shape, b.shape, c.shape)))
+    fused_add_(out, a, b)
+    return out
 
 
 def _f(value):

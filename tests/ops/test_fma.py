@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
-from glassgrad.ops._fma import fused_add_, fused_scalar, plain_add_
+from glassgrad._fma import fused_add_, fused_scalar, plain_add_
 
 # target + a * b whose exact value lies just below a halfway point of the dtype, while the
 # float64 sum (float32) or the rounded product (float64) lands on it: rounding twice goes up.

@@ -279,7 +279,7 @@ def test_fused_add_rounds_as_the_kernel_does(dtype, monkeypatch):
     """Where PyTorch's build fuses (AVX2/AVX-512), the optimizers' multiply-add is ops/_fma.py's
     kernel (tests/ops/test_fma.py checks the kernels themselves against exact arithmetic and
     PyTorch)."""
-    from glassgrad.ops import _fma
+    from glassgrad import _fma
     from glassgrad.optim import _functional as F
 
     monkeypatch.setattr(F, "fuses_multiply_add", lambda: True)  # (as in PyTorch's AVX2 build)

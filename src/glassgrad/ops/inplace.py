@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import xp
+from glassgrad._fma import fused_add_, plain_add_
 from glassgrad._simd import fuses_multiply_add
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
 from glassgrad.ops import elementwise as E
-from glassgrad.ops._fma import fused_add_, plain_add_
 from glassgrad.ops._op import Op
 from glassgrad.ops.movement import CopySlices, Index
 from glassgrad.tensor import Tensor, _new_tensor

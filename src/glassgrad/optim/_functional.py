@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad._fma import fused_add_, fused_scalar, plain_add_
 from glassgrad._simd import fuses_multiply_add
-from glassgrad.ops._fma import fused_add_, fused_scalar, plain_add_
 from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
