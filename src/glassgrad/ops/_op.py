@@ -43,6 +43,16 @@ def needs_grad(ctx, i: int) -> bool:
     return ctx.next_functions[i][0] is not None
 
 
+def _constants_only(inputs: tuple, edges: tuple) -> tuple:
+    """The inputs that have no edge (constants), ``None`` in place of the others."""
+    if len(inputs) == 2:  # most ops: spelled out, half the cost of the general loop
+        return (
+            inputs[0] if edges[0][0] is None else None,
+            inputs[1] if edges[1][0] is None else None,
+        )
+    return tuple(x if edge[0] is None else None for x, edge in zip(inputs, edges))
+
+
 class Op(Node):
     """Base of every differentiable primitive; the subclass is the node type."""
 
@@ -90,10 +100,9 @@ class Op(Node):
         """Also free arrays kept as ctx attributes (masks, indices, the saved output)."""
         freed = bool(self.saved)  # ``Node._release``, inline
         self.saved = ()
-        if NO_EDGE in self.next_functions:  # keep the constants, so viz can replay the forward
-            self._inputs = tuple(
-                x if edge[0] is None else None for x, edge in zip(self._inputs, self.next_functions)
-            )
+        edges = self.next_functions
+        if NO_EDGE in edges:  # keep the constants, so viz can replay the forward
+            self._inputs = _constants_only(self._inputs, edges)
         else:
             self._inputs = ()
         state = self.__dict__ if self.keeps_ctx_arrays else None
