@@ -92,7 +92,7 @@ def _convert(m, tensor: str, conversion: str):
         warnings.simplefilter("ignore")
         try:
             result = CONVERSIONS[conversion](TENSORS[tensor](m))
-        except Exception as exc:  # noqa: BLE001 - the exception is what is compared
+        except Exception as exc:
             return type(exc), str(exc)
     return type(result), repr(result)
 

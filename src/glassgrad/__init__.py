@@ -24,7 +24,7 @@ import builtins as _builtins
 import importlib
 import warnings
 
-from glassgrad import _dtypes, _legacy, ops  # noqa: I001
+from glassgrad import _dtypes, _legacy, ops
 from glassgrad._compile import compile
 from glassgrad._composite import meshgrid
 from glassgrad._creation import (
@@ -95,15 +95,15 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"glassgrad(\.
 
 __version__ = "0.1.0"
 
-float32 = float = _dtypes.float32  # noqa: A001
+float32 = float = _dtypes.float32
 float64 = double = _dtypes.float64
 float16 = half = _dtypes.float16
 int64 = long = _dtypes.int64
-int32 = int = _dtypes.int32  # noqa: A001
+int32 = int = _dtypes.int32
 int16 = short = _dtypes.int16
 int8 = _dtypes.int8
 uint8 = _dtypes.uint8
-bool = _dtypes.bool_  # noqa: A001
+bool = _dtypes.bool_
 
 FloatTensor = _legacy.LEGACY_TYPES["FloatTensor"]
 DoubleTensor = _legacy.LEGACY_TYPES["DoubleTensor"]
@@ -179,7 +179,7 @@ for _name in _FUNCTIONS_FROM_METHODS:
     if _name in ops.TENSOR_METHODS:
         globals()[_name] = _with_out(ops.TENSOR_METHODS[_name], _name)
 
-pow = _with_out(_ew.pow, "pow")  # noqa: A001
+pow = _with_out(_ew.pow, "pow")
 where = _ew.where
 cat = concat = concatenate = _with_out(ops.accept_axis(_movement.cat), "cat")
 stack = _with_out(ops.accept_axis(_movement.stack), "stack")

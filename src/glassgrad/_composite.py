@@ -62,7 +62,7 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     return tuple(grids)
 
 
-def tile(input: Tensor, dims) -> Tensor:  # noqa: A002
+def tile(input: Tensor, dims) -> Tensor:
     """``repeat`` with missing leading dims taken as 1 (on either side)."""
     dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
     if len(dims) < input.ndim:
@@ -70,7 +70,7 @@ def tile(input: Tensor, dims) -> Tensor:  # noqa: A002
     return M.repeat(input, *dims)
 
 
-def movedim(input: Tensor, source, destination) -> Tensor:  # noqa: A002
+def movedim(input: Tensor, source, destination) -> Tensor:
     """Move dims ``source`` to positions ``destination``; the others keep their order."""
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -88,7 +88,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:  # noqa: A002
     return M.permute(input, *order)
 
 
-def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:  # noqa: A002
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """n-th forward difference along ``dim`` (booleans give ``!=``, as in PyTorch)."""
     parts = [t for t in (prepend, input, append) if t is not None]
     x = M.cat(parts, dim) if len(parts) > 1 else input
@@ -101,7 +101,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     return x
 
 
-def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
     p = input if input.is_floating_point() else input.to(_dtypes.DEFAULTS.float_dtype)
     if eps is not None:
@@ -109,7 +109,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
     return (p / (1 - p)).log()
 
 
-def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:  # noqa: A002
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
     """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's extremes)."""
     if not input.is_floating_point():
         return input.clone()
@@ -121,11 +121,11 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
     return E.where(input == float("-inf"), float(neginf), out)
 
 
-def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:  # noqa: A002
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
     return input + (tensor1 * value if value != 1 else tensor1) * tensor2
 
 
-def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:  # noqa: A002
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 / tensor2."""
     return input + (tensor1 * value if value != 1 else tensor1) / tensor2

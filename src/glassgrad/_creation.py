@@ -353,14 +353,14 @@ def _normal_tensor(mean, std, generator) -> Tensor:
     return _new_tensor(noise * xp.asarray(s, dtype) + xp.asarray(m, dtype))
 
 
-def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """0/1 draws: probabilities from ``input`` (or the number ``p``), shaped like ``input``."""
     target = xp.empty(input.shape, input._data.dtype)
     probs = input._data if p is None else float(p)
     return _new_tensor(_random.fill_bernoulli(target, probs, generator))
 
 
-def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator=None) -> Tensor:  # noqa: A002
+def multinomial(input: Tensor, num_samples: int, replacement=False, *, generator=None) -> Tensor:
     values = _random.multinomial(input._data, int(num_samples), replacement, generator)
     return _new_tensor(values)
 
@@ -371,7 +371,7 @@ def _like(fn):
         *,
         dtype=None,
         device=None,
-        requires_grad=False,  # noqa: A002
+        requires_grad=False,
         memory_format=None,
         **kwargs,
     ) -> Tensor:
@@ -393,7 +393,7 @@ def _random_like(fill, what: str):
     memory layout, so the draws land in PyTorch's order (and a transposed input's normal draws
     take ATen's one-at-a-time path, as its result is not contiguous)."""
 
-    def like(input: Tensor, *, dtype=None, device=None, requires_grad=False, memory_format=None):  # noqa: A002
+    def like(input: Tensor, *, dtype=None, device=None, requires_grad=False, memory_format=None):
         d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
         array = xp.empty_like(input._data, dtype=_random_float_dtype(d, what))
         return _finish(fill(array), requires_grad, device)
@@ -413,7 +413,7 @@ def full_like(
     *,
     dtype=None,
     device=None,
-    requires_grad=False,  # noqa: A002
+    requires_grad=False,
     memory_format=None,
 ) -> Tensor:
     d = input.dtype if dtype is None else _dtypes.to_dtype(dtype)
@@ -426,7 +426,7 @@ def randint_like(
     high=None,
     *,
     dtype=None,
-    device=None,  # noqa: A002
+    device=None,
     requires_grad=False,
 ) -> Tensor:
     if high is None:

@@ -217,7 +217,7 @@ class device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str | int = "cpu", index: int | None = None):  # noqa: A002
+    def __init__(self, type: str | int = "cpu", index: int | None = None):
         if isinstance(type, device):
             type, index = type.type, type.index
         elif isinstance(type, Integral) and not isinstance(type, bool):
@@ -316,7 +316,7 @@ class Size(tuple):
 class finfo:
     """Limits of a floating-point dtype (``torch.finfo``)."""
 
-    def __init__(self, type: dtype | None = None):  # noqa: A002
+    def __init__(self, type: dtype | None = None):
         d = DEFAULTS.float_dtype if type is None else to_dtype(type)
         if not d.is_floating_point:
             raise TypeError(f"torch.finfo() requires a floating point input type, got {d!r}")
@@ -340,7 +340,7 @@ class finfo:
 class iinfo:
     """Limits of an integer dtype (``torch.iinfo``)."""
 
-    def __init__(self, type: dtype):  # noqa: A002
+    def __init__(self, type: dtype):
         d = to_dtype(type)
         if d.is_floating_point or d is bool_:
             raise TypeError(f"{d!r} is not supported by torch.iinfo; pass an integer dtype")

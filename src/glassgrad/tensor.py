@@ -767,10 +767,10 @@ class Tensor(metaclass=_TensorType):
     def sign_(self):
         return _ops.inplace_unary(self, Tensor.sign)
 
-    def clamp_min_(self, min):  # noqa: A002
+    def clamp_min_(self, min):
         return _ops.inplace_unary(self, lambda t: t.clamp_min(min))
 
-    def clamp_max_(self, max):  # noqa: A002
+    def clamp_max_(self, max):
         return _ops.inplace_unary(self, lambda t: t.clamp_max(max))
 
     def tril_(self, diagonal=0):

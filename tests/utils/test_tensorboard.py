@@ -15,13 +15,13 @@ import glassgrad
 
 pytest.importorskip("tensorboard", reason="the tensorboard package writes and reads the files")
 
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
-from tensorboard.backend.event_processing.event_file_loader import (  # noqa: E402
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.event_file_loader import (
     RawEventFileLoader,
 )
-from tensorboard.compat.proto.event_pb2 import Event  # noqa: E402
+from tensorboard.compat.proto.event_pb2 import Event
 
-from glassgrad.utils.tensorboard import SummaryWriter  # noqa: E402
+from glassgrad.utils.tensorboard import SummaryWriter
 
 
 def _events(directory: str) -> list:

@@ -166,7 +166,7 @@ def clear_safe_globals() -> None:
     _safe.clear()
 
 
-class safe_globals:  # noqa: N801 - PyTorch's name
+class safe_globals:
     """Context manager registering globals for the ``with`` block only (as PyTorch's).
 
     Example:

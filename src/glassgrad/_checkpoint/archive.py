@@ -225,7 +225,7 @@ def open_source(f, name: str) -> tuple[BinaryIO, int, bytes, bool]:
         return io.BytesIO(data), len(data), data[:8], True
     path = os.fspath(f)
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed by the caller (load)
+        stream = open(path, "rb")
     except FileNotFoundError:
         raise FileNotFoundError(f"glassgrad.load: no such file {name}; check the path") from None
     size = os.fstat(stream.fileno()).st_size

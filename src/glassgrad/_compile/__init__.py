@@ -38,7 +38,7 @@ def _note(message: str) -> None:
         warnings.warn(message, UserWarning, stacklevel=4)
 
 
-def compile(  # noqa: A001  (PyTorch's name)
+def compile(
     model=None,
     *,
     fullgraph: bool = False,

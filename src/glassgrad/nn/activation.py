@@ -50,7 +50,7 @@ class ReLU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
@@ -65,7 +65,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
@@ -75,14 +75,14 @@ class LeakyReLU(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
     """Hyperbolic tangent."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.tanh(input)
 
 
@@ -93,7 +93,7 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
@@ -107,7 +107,7 @@ class LogSoftmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
@@ -121,7 +121,7 @@ class GELU(Module):
         super().__init__()
         self.approximate = approximate
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self) -> str:
@@ -136,7 +136,7 @@ class ELU(Module):
         self.alpha = alpha
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
@@ -151,7 +151,7 @@ class Softplus(Module):
         self.beta = beta
         self.threshold = threshold
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
@@ -165,7 +165,7 @@ class SiLU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.silu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
@@ -188,7 +188,7 @@ class Hardtanh(Module):
         self.max_val = max_val
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
@@ -220,28 +220,28 @@ class ReLU6(Hardtanh):
 class Mish(_InplaceActivation):
     """x * tanh(softplus(x))."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.mish(input, self.inplace)
 
 
 class SELU(_InplaceActivation):
     """scale * elu(x, alpha) with the self-normalising constants."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.selu(input, self.inplace)
 
 
 class Hardsigmoid(_InplaceActivation):
     """relu6(x + 3) / 6."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.hardsigmoid(input, self.inplace)
 
 
 class Hardswish(_InplaceActivation):
     """x * relu6(x + 3) / 6."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.hardswish(input, self.inplace)
 
 
@@ -253,7 +253,7 @@ class CELU(Module):
         self.alpha = alpha
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.celu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
@@ -263,21 +263,21 @@ class CELU(Module):
 class LogSigmoid(Module):
     """log(sigmoid(x)), finite for large |x|."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.logsigmoid(input)
 
 
 class Softsign(Module):
     """x / (1 + |x|)."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.softsign(input)
 
 
 class Tanhshrink(Module):
     """x - tanh(x)."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.tanhshrink(input)
 
 
@@ -288,7 +288,7 @@ class Softmin(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.softmin(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
@@ -304,7 +304,7 @@ class Threshold(Module):
         self.value = value
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
@@ -319,7 +319,7 @@ class GLU(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.glu(input, self.dim)
 
     def extra_repr(self) -> str:
@@ -338,7 +338,7 @@ class PReLU(Module):
     def reset_parameters(self) -> None:
         nn_init.constant_(self.weight, self.init)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.prelu(input, self.weight)
 
     def extra_repr(self) -> str:
@@ -352,7 +352,7 @@ class Hardshrink(Module):
         super().__init__()
         self.lambd = lambd
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.hardshrink(input, self.lambd)
 
     def extra_repr(self) -> str:
@@ -366,7 +366,7 @@ class Softshrink(Module):
         super().__init__()
         self.lambd = lambd
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.softshrink(input, self.lambd)
 
     def extra_repr(self) -> str:
@@ -376,7 +376,7 @@ class Softshrink(Module):
 class Softmax2d(Module):
     """Softmax over the channel dimension of (N, C, H, W) or (C, H, W) inputs."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         if input.ndim not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead")
         return F.softmax(input, -3, _stacklevel=5)

@@ -98,9 +98,9 @@ class Sequential(Module):
         del self[key]
         return module
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         for module in self._modules.values():
-            input = module(input)  # noqa: A001
+            input = module(input)
         return input
 
 

@@ -86,7 +86,7 @@ class _ConvNd(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         padding = self.padding
         if self.padding_mode != "zeros":
             if padding == "same":
@@ -97,7 +97,7 @@ class _ConvNd(Module):
             else:
                 pairs = [(p, p) for p in padding]
             pad = tuple(p for pair in reversed(pairs) for p in pair)
-            input = F.pad(input, pad, mode=self.padding_mode)  # noqa: A001
+            input = F.pad(input, pad, mode=self.padding_mode)
             padding = 0
         return F._conv(
             input,
@@ -197,7 +197,7 @@ class _ConvTransposeNd(_ConvNd):
             output_padding=output_padding,
         )
 
-    def forward(self, input, output_size=None):  # noqa: A002
+    def forward(self, input, output_size=None):
         output_padding = self.output_padding
         if output_size is not None:
             wanted = list(output_size)[-self._dims :]

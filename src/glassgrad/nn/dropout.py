@@ -31,7 +31,7 @@ class Dropout(Module):
         self.p = p
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
@@ -41,33 +41,33 @@ class Dropout(Module):
 class Dropout1d(Dropout):
     """Zero whole channels of (N, C, L) inputs while training."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(Dropout):
     """Zero whole channels of (N, C, H, W) inputs while training."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(Dropout):
     """Zero whole channels of (N, C, D, H, W) inputs while training."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(Dropout):
     """Dropout for SELU networks: keeps zero mean and unit variance while training."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class FeatureAlphaDropout(Dropout):
     """Alpha dropout of whole channels of (N, C, ...) inputs while training."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

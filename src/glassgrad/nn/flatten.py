@@ -16,7 +16,7 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
@@ -38,7 +38,7 @@ class Unflatten(Module):
         self.dim = dim
         self.unflattened_size = unflattened_size
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.unflatten(input, self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:

@@ -120,7 +120,7 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- layers
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias; a 2-D input goes through the fused addmm (AddmmBackward0)."""
     if input._data.ndim == 0 or weight._data.ndim == 0:
         raise RuntimeError(
@@ -146,18 +146,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return L.matmul(input, weight.t())
 
 
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one."""
     return M.flatten(input, start_dim, end_dim)
 
 
-def unflatten(input: Tensor, dim: int, sizes) -> Tensor:  # noqa: A002
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim ``dim`` into ``sizes``."""
     return M.unflatten(input, dim, sizes)
 
 
 def dropout(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     p: float = 0.5,
     training: bool = True,
     inplace: bool = False,
@@ -187,14 +187,14 @@ def _dropout_noise(array, shape, p: float):
     return keep / dtype.type(1.0 - p)
 
 
-def _apply_noise(input: Tensor, noise, inplace: bool) -> Tensor:  # noqa: A002
+def _apply_noise(input: Tensor, noise, inplace: bool) -> Tensor:
     mask = _new_tensor(noise)
     if inplace:
         return inplace_unary(input, lambda t: E.mul(t, mask))
     return E.mul(input, mask)
 
 
-def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, batched: bool):  # noqa: A002
+def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, batched: bool):
     """Zero whole channels: one mask value per (sample, channel), broadcast over the rest."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -205,7 +205,7 @@ def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, bat
     return _apply_noise(input, _dropout_noise(input._data, shape, p), inplace)
 
 
-def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Channel-wise dropout of (N, C, L) or (C, L) inputs."""
     if input.ndim not in (2, 3):
         raise RuntimeError(
@@ -216,7 +216,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _channel_dropout(input, p, training, inplace, input.ndim == 3)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Channel-wise dropout of (N, C, H, W) or (C, H, W) inputs (3-D read as (N, C, L))."""
     if input.ndim not in (3, 4):
         warnings.warn(
@@ -241,7 +241,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _channel_dropout(input, p, training, inplace, input.ndim >= 3)
 
 
-def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Channel-wise dropout of (N, C, D, H, W) or (C, D, H, W) inputs."""
     if input.ndim not in (4, 5):
         warnings.warn(
@@ -260,7 +260,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 _ALPHA_DROPOUT_ALPHA = 1.7580993408473766
 
 
-def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False):  # noqa: A002
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False):
     """Dropout that keeps SELU's zero mean and unit variance: dropped units are set to SELU's
     saturation value, then an affine map restores the statistics (training only).
 
@@ -272,7 +272,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
 
 
 def feature_alpha_dropout(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     p: float = 0.5,
     training: bool = False,
     inplace: bool = False,
@@ -287,7 +287,7 @@ def feature_alpha_dropout(
     return _alpha_dropout(input, p, training, inplace, shape)
 
 
-def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, shape: tuple):  # noqa: A002
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, shape: tuple):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0 or input.numel() == 0:
@@ -307,7 +307,7 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, shape
 
 
 def batch_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     running_mean: Tensor | None,
     running_var: Tensor | None,
     weight: Tensor | None = None,
@@ -350,7 +350,7 @@ def batch_norm(
     )
 
 
-def _check_mixed(input: Tensor, *others) -> None:  # noqa: A002
+def _check_mixed(input: Tensor, *others) -> None:
     for t in others:
         if t is not None and t.dtype != input.dtype:
             raise RuntimeError(
@@ -360,7 +360,7 @@ def _check_mixed(input: Tensor, *others) -> None:  # noqa: A002
             )
 
 
-def _stats(input: Tensor):  # noqa: A002
+def _stats(input: Tensor):
     axes = (0,) + tuple(range(2, input.ndim))
     return input._data.mean(axis=axes), input._data.var(axis=axes)
 
@@ -378,7 +378,7 @@ def _update_running(running_mean, running_var, mean, var, count, momentum) -> No
 
 
 def layer_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     normalized_shape,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
@@ -403,7 +403,7 @@ def layer_norm(
 
 
 def instance_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     running_mean: Tensor | None = None,
     running_var: Tensor | None = None,
     weight: Tensor | None = None,
@@ -433,7 +433,7 @@ def instance_norm(
 
 
 def group_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     num_groups: int,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
@@ -458,7 +458,7 @@ def group_norm(
 
 
 def embedding(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     weight: Tensor,
     padding_idx: int | None = None,
     max_norm: float | None = None,
@@ -531,7 +531,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return _new_tensor((data[..., None] == xp.arange(num_classes)).astype(xp.int64))
 
 
-def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad trailing dimensions: ``pad = (left_last, right_last, left_prev, right_prev, ...)``."""
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
@@ -554,7 +554,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     return N.ConstantPadNd.apply(input, pad=pad, value=0.0 if value is None else value)
 
 
-def _index_pad(input: Tensor, pad: tuple, mode: str, value) -> Tensor:  # noqa: A002
+def _index_pad(input: Tensor, pad: tuple, mode: str, value) -> Tensor:
     """reflect / replicate / circular padding of the last 1-3 dimensions."""
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
@@ -598,7 +598,7 @@ def _index_pad(input: Tensor, pad: tuple, mode: str, value) -> Tensor:  # noqa: 
 
 
 def normalize(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     p: float = 2.0,
     dim: int = 1,
     eps: float = 1e-12,
@@ -632,7 +632,7 @@ def _ntuple(value, n: int, name: str) -> tuple:
     return value
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, dims: int) -> Tensor:  # noqa: A002
+def _conv(input, weight, bias, stride, padding, dilation, groups, dims: int) -> Tensor:
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(
             f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to conv{dims}d, "
@@ -679,17 +679,17 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims: int) -> 
     )
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """1-D cross-correlation of (N, C_in, L) with (C_out, C_in / groups, K)."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """2-D cross-correlation of (N, C_in, H, W) with (C_out, C_in / groups, kH, kW)."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
 
 
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """3-D cross-correlation of (N, C_in, D, H, W) with (C_out, C_in / groups, kD, kH, kW)."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
 
@@ -703,7 +703,7 @@ def _conv_transpose(
     output_padding,
     groups,
     dilation,
-    dims: int,  # noqa: A002
+    dims: int,
 ) -> Tensor:
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(
@@ -760,7 +760,7 @@ def conv_transpose1d(
     padding=0,
     output_padding=0,
     groups=1,
-    dilation=1,  # noqa: A002
+    dilation=1,
 ) -> Tensor:
     """Transposed 1-D convolution (the gradient of conv1d with respect to its input)."""
     return _conv_transpose(
@@ -776,7 +776,7 @@ def conv_transpose2d(
     padding=0,
     output_padding=0,
     groups=1,
-    dilation=1,  # noqa: A002
+    dilation=1,
 ) -> Tensor:
     """Transposed 2-D convolution (the gradient of conv2d with respect to its input)."""
     return _conv_transpose(
@@ -792,7 +792,7 @@ def conv_transpose3d(
     padding=0,
     output_padding=0,
     groups=1,
-    dilation=1,  # noqa: A002
+    dilation=1,
 ) -> Tensor:
     """Transposed 3-D convolution (the gradient of conv3d with respect to its input)."""
     return _conv_transpose(
@@ -804,7 +804,7 @@ _LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
 
 
 def interpolate(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     size=None,
     scale_factor=None,
     mode: str = "nearest",
@@ -879,7 +879,7 @@ def _float_tuple(value, n: int):
     return value
 
 
-def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims):  # noqa: A002
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims):
     """kernel, stride, dilation and per-side pads (ceil_mode widens the right side)."""
     kernel = _ntuple(kernel_size, dims, "kernel_size")
     stride = kernel if stride is None or stride == [] or stride == () else stride
@@ -909,7 +909,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dim
     return kernel, stride, dilation, tuple(pads)
 
 
-def _unbatched(fn, input, dims):  # noqa: A002
+def _unbatched(fn, input, dims):
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(
             f"Expected {dims + 1}D or {dims + 2}D input, but got input of size: {list(input.shape)}"
@@ -922,7 +922,7 @@ def _unbatched(fn, input, dims):  # noqa: A002
     return out.squeeze(0)
 
 
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):  # noqa: A002
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
     def run(x):
         kernel, strides, dil, pads = _pool_geometry(
             x, kernel_size, stride, padding, dilation, ceil_mode, dims
@@ -944,7 +944,7 @@ def max_pool1d(
     padding=0,
     dilation=1,
     ceil_mode=False,
-    return_indices=False,  # noqa: A002
+    return_indices=False,
 ) -> Tensor:
     """Maximum over sliding windows of the last dimension."""
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
@@ -957,7 +957,7 @@ def max_pool2d(
     padding=0,
     dilation=1,
     ceil_mode=False,
-    return_indices=False,  # noqa: A002
+    return_indices=False,
 ) -> Tensor:
     """Maximum over sliding windows of the last two dimensions."""
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
@@ -970,13 +970,13 @@ def max_pool3d(
     padding=0,
     dilation=1,
     ceil_mode=False,
-    return_indices=False,  # noqa: A002
+    return_indices=False,
 ) -> Tensor:
     """Maximum over sliding windows of the last three dimensions."""
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
 
 
-def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor, dims):  # noqa: A002
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor, dims):
     if ceil_mode or not count_include_pad:
         raise NotImplementedError(
             "avg_pool: ceil_mode=True and count_include_pad=False are not supported by "
@@ -998,14 +998,14 @@ def avg_pool1d(
     stride=None,
     padding=0,
     ceil_mode=False,
-    count_include_pad=True,  # noqa: A002
+    count_include_pad=True,
 ) -> Tensor:
     """Mean over sliding windows of the last dimension."""
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
 
 
 def avg_pool2d(
-    input,  # noqa: A002
+    input,
     kernel_size,
     stride=None,
     padding=0,
@@ -1020,7 +1020,7 @@ def avg_pool2d(
 
 
 def avg_pool3d(
-    input,  # noqa: A002
+    input,
     kernel_size,
     stride=None,
     padding=0,
@@ -1034,7 +1034,7 @@ def avg_pool3d(
     )
 
 
-def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg") -> Tensor:  # noqa: A002
+def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg") -> Tensor:
     """Mean (or max) over PyTorch's adaptive bins [floor(i*S/O), ceil((i+1)*S/O))."""
     out = _ntuple(output_size, dims, "output_size")
     lead = input.ndim - dims
@@ -1061,22 +1061,22 @@ def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg") -> 
     return result
 
 
-def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:  # noqa: A002
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """Average-pool the last dimension to ``output_size``."""
     return _adaptive_pool(input, output_size, 1)
 
 
-def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:  # noqa: A002
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average-pool the last two dimensions to ``output_size``."""
     return _adaptive_pool(input, output_size, 2)
 
 
-def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:  # noqa: A002
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     """Average-pool the last three dimensions to ``output_size``."""
     return _adaptive_pool(input, output_size, 3)
 
 
-def _adaptive_max(input, output_size, return_indices, dims):  # noqa: A002
+def _adaptive_max(input, output_size, return_indices, dims):
     if return_indices:
         raise NotImplementedError(
             "adaptive_max_pool(return_indices=True) is not supported by glassgrad yet"
@@ -1084,64 +1084,64 @@ def _adaptive_max(input, output_size, return_indices, dims):  # noqa: A002
     return _adaptive_pool(input, output_size, dims, "max")
 
 
-def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:  # noqa: A002
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
     """Max-pool the last dimension to ``output_size``."""
     return _adaptive_max(input, output_size, return_indices, 1)
 
 
-def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:  # noqa: A002
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
     """Max-pool the last two dimensions to ``output_size``."""
     return _adaptive_max(input, output_size, return_indices, 2)
 
 
 # ----------------------------------------------------------------------------- activations
-def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(input, 0); ``inplace`` overwrites ``input``."""
     return input.relu_() if inplace else E.Relu.apply(input)
 
 
-def relu_(input: Tensor) -> Tensor:  # noqa: A002
+def relu_(input: Tensor) -> Tensor:
     """In-place ``relu``."""
     return input.relu_()
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-input))."""
     return input.sigmoid()
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
+def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent."""
     return input.tanh()
 
 
-def softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:  # noqa: A002
+def softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:
     """exp(input) normalised to sum to 1 along ``dim``."""
     return R.softmax(input, dim, dtype)
 
 
-def log_softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:
     """log(softmax(input)) along ``dim``, computed without overflow."""
     return R.log_softmax(input, dim, dtype)
 
 
-def _maybe_inplace(input: Tensor, inplace: bool, fn) -> Tensor:  # noqa: A002
+def _maybe_inplace(input: Tensor, inplace: bool, fn) -> Tensor:
     return inplace_unary(input, fn) if inplace else fn(input)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """input where positive, else negative_slope * input."""
     op = A.LeakyReluResult if inplace else A.LeakyRelu
     return _maybe_inplace(input, inplace, lambda t: op.apply(t, negative_slope=negative_slope))
 
 
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """input where positive, else alpha * (exp(input) - 1)."""
     op = A.EluResult if inplace else A.Elu
     return _maybe_inplace(input, inplace, lambda t: op.apply(t, alpha=alpha))
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """input * Phi(input): exact (erf) or ``approximate='tanh'``."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError(
@@ -1150,18 +1150,18 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     return A.Gelu.apply(input, approximate=approximate)
 
 
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta * input)) / beta, linear where beta * input > threshold."""
     return A.Softplus.apply(input, beta=beta, threshold=threshold)
 
 
-def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """input * sigmoid(input)."""
     return _maybe_inplace(input, inplace, A.Silu.apply)
 
 
 def hardtanh(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     min_val: float = -1.0,
     max_val: float = 1.0,
     inplace: bool = False,
@@ -1174,27 +1174,27 @@ def hardtanh(
     )
 
 
-def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)), finite for large |x|."""
     return N.LogSigmoid.apply(input)
 
 
-def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(input, 0), 6) (a hardtanh, as in PyTorch)."""
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def softsign(input: Tensor) -> Tensor:  # noqa: A002
+def softsign(input: Tensor) -> Tensor:
     """input / (1 + |input|)."""
     return input / (input.abs() + 1)
 
 
-def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+def tanhshrink(input: Tensor) -> Tensor:
     """input - tanh(input)."""
     return input - input.tanh()
 
 
-def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """input * tanh(softplus(input))."""
     return _maybe_inplace(input, inplace, A.Mish.apply)
 
@@ -1203,7 +1203,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(input, alpha) with the self-normalising constants."""
     op = A.EluResult if inplace else A.Elu
     return _maybe_inplace(
@@ -1211,7 +1211,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     )
 
 
-def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """input where positive, else alpha * (exp(input / alpha) - 1)."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
@@ -1219,22 +1219,22 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     return _maybe_inplace(input, inplace, lambda t: op.apply(t, alpha=alpha))
 
 
-def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(input + 3) / 6: a piecewise-linear sigmoid."""
     return _maybe_inplace(input, inplace, A.Hardsigmoid.apply)
 
 
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """input * relu6(input + 3) / 6."""
     return _maybe_inplace(input, inplace, A.Hardswish.apply)
 
 
-def softmin(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:  # noqa: A002
+def softmin(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:
     """softmax(-input) along ``dim``."""
     return R.softmax(-input, dim, dtype)
 
 
-def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """input where positive, else weight * input (one weight, or one per channel of dim 1)."""
     if weight.numel() != 1:
         channels = input.shape[1] if input.ndim > 1 else input.shape[0]
@@ -1249,7 +1249,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
 
 
 def threshold(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     threshold: float,
     value: float,
     inplace: bool = False,
@@ -1259,7 +1259,7 @@ def threshold(
     return _maybe_inplace(input, inplace, lambda t: op.apply(t, threshold=threshold, value=value))
 
 
-def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b) where a and b are the two halves of ``input`` along ``dim``."""
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
@@ -1279,44 +1279,44 @@ def pairwise_distance(
     return R.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
 
 
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """input where |input| > lambd, else 0."""
     return A.Hardshrink.apply(input, lambd=lambd)
 
 
-def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """input -/+ lambd outside [-lambd, lambd], 0 inside."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     return A.Softshrink.apply(input, lambd=lambd)
 
 
-def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     """In-place ``elu``."""
     return elu(input, alpha, inplace=True)
 
 
-def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """In-place ``leaky_relu``."""
     return leaky_relu(input, negative_slope, inplace=True)
 
 
-def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """In-place ``hardtanh``."""
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
-def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     """In-place ``celu``."""
     return celu(input, alpha, inplace=True)
 
 
-def selu_(input: Tensor) -> Tensor:  # noqa: A002
+def selu_(input: Tensor) -> Tensor:
     """In-place ``selu``."""
     return selu(input, inplace=True)
 
 
-def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """In-place ``threshold``."""
     return inplace_unary(
         input, lambda t: A.ThresholdResult.apply(t, threshold=threshold, value=value)
@@ -1324,7 +1324,7 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa
 
 
 def rms_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     normalized_shape,
     weight: Tensor | None = None,
     eps: float | None = None,
@@ -1344,7 +1344,7 @@ def rms_norm(
     return out * weight if weight is not None else out
 
 
-def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C * r ** 2, H, W) -> (*, C, H * r, W * r)."""
     r = upscale_factor
     *lead, c, h, w = input.shape
@@ -1359,7 +1359,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     return x.reshape(*lead, c // (r * r), h * r, w * r)
 
 
-def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H * r, W * r) -> (*, C * r ** 2, H, W)."""
     r = downscale_factor
     *lead, c, h, w = input.shape
@@ -1431,9 +1431,9 @@ def _as_tensor(x, name: str) -> Tensor:
     return x
 
 
-def _broadcast_pair(input, target, name: str = "loss"):  # noqa: A002
+def _broadcast_pair(input, target, name: str = "loss"):
     """Warn like PyTorch when shapes differ, then broadcast both (an error if they can't)."""
-    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")
     if target._data.shape != input._data.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
@@ -1446,7 +1446,7 @@ def _broadcast_pair(input, target, name: str = "loss"):  # noqa: A002
     return input, target
 
 
-def _require_float(input: Tensor, name: str) -> None:  # noqa: A002
+def _require_float(input: Tensor, name: str) -> None:
     """PyTorch's loss kernels exist for floating inputs only."""
     if not input.is_floating_point():
         raise NotImplementedError(
@@ -1455,7 +1455,7 @@ def _require_float(input: Tensor, name: str) -> None:  # noqa: A002
         )
 
 
-def _same_dtype(input: Tensor, other: Tensor, other_name: str) -> None:  # noqa: A002
+def _same_dtype(input: Tensor, other: Tensor, other_name: str) -> None:
     if other.dtype != input.dtype:
         raise RuntimeError(
             f"expected scalar type {_type_word(input)} but found {_type_word(other)} "
@@ -1463,7 +1463,7 @@ def _same_dtype(input: Tensor, other: Tensor, other_name: str) -> None:  # noqa:
         )
 
 
-def _check_weight_shape(weight, input) -> None:  # noqa: A002
+def _check_weight_shape(weight, input) -> None:
     if weight.shape != input.shape:
         raise ValueError(
             f"Weights and input must have the same size. (weight {list(weight.shape)}, input "
@@ -1489,7 +1489,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def mse_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average=None,
     reduce=None,
@@ -1509,7 +1509,7 @@ def mse_loss(
         if da.shape == db.shape and da.dtype == db.dtype and da.dtype.kind == "f":
             return LS.MseLoss.run((input, target), (da, db, reduction), E._NO_PARAMS)
     reduction = _reduction(size_average, reduce, reduction)
-    input, target = _broadcast_pair(input, target, "mse_loss")  # noqa: A001
+    input, target = _broadcast_pair(input, target, "mse_loss")
     if not (input.is_floating_point() or target.is_floating_point()):
         _require_float(input, "mse_cpu")
     if weight is not None:
@@ -1520,7 +1520,7 @@ def mse_loss(
 
 
 def l1_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average=None,
     reduce=None,
@@ -1529,7 +1529,7 @@ def l1_loss(
 ) -> Tensor:
     """Mean absolute error (composed as in PyTorch: abs, then the reduction)."""
     reduction = _reduction(size_average, reduce, reduction)
-    input, target = _broadcast_pair(input, target, "l1_loss")  # noqa: A001
+    input, target = _broadcast_pair(input, target, "l1_loss")
     if weight is not None:
         _check_weight_shape(weight, input)
         return _weighted((input - target).abs(), weight, reduction, True)
@@ -1537,7 +1537,7 @@ def l1_loss(
 
 
 def smooth_l1_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average=None,
     reduce=None,
@@ -1548,7 +1548,7 @@ def smooth_l1_loss(
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got {beta})")
-    input, target = _broadcast_pair(input, target, "smooth_l1_loss")  # noqa: A001
+    input, target = _broadcast_pair(input, target, "smooth_l1_loss")
     if beta == 0.0:
         return _reduce((input - target).abs(), reduction)
     da, db = E.promoted_arrays(input, target)
@@ -1556,7 +1556,7 @@ def smooth_l1_loss(
 
 
 def huber_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     reduction: str = "mean",
     delta: float = 1.0,
@@ -1568,7 +1568,7 @@ def huber_loss(
         raise RuntimeError(
             f"huber_loss does not support non-positive values for delta (got {delta})"
         )
-    input, target = _broadcast_pair(input, target, "huber_loss")  # noqa: A001
+    input, target = _broadcast_pair(input, target, "huber_loss")
     _require_float(input, "huber_cpu")
     da, db = input._data, target._data.astype(input._data.dtype, copy=False)
     if weight is not None:
@@ -1596,7 +1596,7 @@ def _const_array(t: Tensor | None, dtype, name: str, shape: tuple):
 
 
 def binary_cross_entropy(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average=None,
@@ -1605,7 +1605,7 @@ def binary_cross_entropy(
 ) -> Tensor:
     """BCE on probabilities; each log is clamped at -100, so 0 and 1 give finite losses."""
     reduction = _reduction(size_average, reduce, reduction)
-    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")
     if target.shape != input.shape:
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size "
@@ -1631,7 +1631,7 @@ def binary_cross_entropy(
 
 
 def binary_cross_entropy_with_logits(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average=None,
@@ -1641,7 +1641,7 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """Sigmoid + BCE in one numerically stable op (finite for logits of any size)."""
     reduction = _reduction(size_average, reduce, reduction)
-    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")
     if target.shape != input.shape:
         raise ValueError(
             f"Target size ({target.shape}) must be the same as input size ({input.shape})"
@@ -1665,7 +1665,7 @@ def binary_cross_entropy_with_logits(
     )
 
 
-def _check_class_target(input: Tensor, target: Tensor, weight, what: str) -> None:  # noqa: A002
+def _check_class_target(input: Tensor, target: Tensor, weight, what: str) -> None:
     """PyTorch's checks, in its order: batch size, target shape, target dtype, weight."""
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
@@ -1730,7 +1730,7 @@ def _check_target_bounds(target_arr, classes: int, ignore_index: int) -> None:
 
 
 def nll_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average=None,
@@ -1740,7 +1740,7 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (class dim 1)."""
     reduction = _reduction(size_average, reduce, reduction)
-    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")
     logp, labels = input._data, target._data
     if (
         weight is None
@@ -1773,7 +1773,7 @@ def nll_loss(
         op = LS.NllLoss2d
     indices = target._data.astype(xp.int64, copy=False)
     if spatial:  # PyTorch runs K-d inputs through the 2-D kernel via a view
-        input = M.view(input, input.shape[0], classes, 1, -1)  # noqa: A001
+        input = M.view(input, input.shape[0], classes, 1, -1)
         indices = indices.reshape(input.shape[:1] + input.shape[2:])
     out = op.apply(
         input,
@@ -1795,7 +1795,7 @@ def _class_shape(weight: Tensor, ndim: int) -> Tensor:
 
 
 def cross_entropy(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average=None,
@@ -1806,7 +1806,7 @@ def cross_entropy(
 ) -> Tensor:
     """log_softmax over dim 1 then NLL; the target holds class indices or probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
-    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim == 0:
@@ -1860,7 +1860,7 @@ def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class
 
 
 def kl_div(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average=None,
     reduce=None,
@@ -1884,7 +1884,7 @@ def kl_div(
             UserWarning,
             stacklevel=2,
         )
-    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")  # noqa: A001
+    input, target = _as_tensor(input, "input"), _as_tensor(target, "target")
     if not (input.is_floating_point() and target.is_floating_point()):
         raise RuntimeError(
             f"kl_div: Integral inputs not supported. (input {input.dtype}, target "
@@ -1900,7 +1900,7 @@ def kl_div(
 
 
 def soft_margin_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     size_average=None,
     reduce=None,
@@ -1914,7 +1914,7 @@ def soft_margin_loss(
 
 
 def poisson_nll_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     log_input: bool = True,
     full: bool = False,
@@ -1936,7 +1936,7 @@ def poisson_nll_loss(
 
 
 def gaussian_nll_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     var: Tensor | float,
     full: bool = False,
@@ -1988,7 +1988,7 @@ def margin_ranking_loss(
 
 
 def hinge_embedding_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     margin: float = 1.0,
     size_average=None,
@@ -2047,7 +2047,7 @@ def triplet_margin_loss(
 
 
 def multilabel_soft_margin_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
     size_average=None,
@@ -2064,7 +2064,7 @@ def multilabel_soft_margin_loss(
 
 
 def multi_margin_loss(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Tensor,
     p: int = 1,
     margin: float = 1.0,

@@ -49,7 +49,7 @@ class _BatchNorm(Module):
     statistics are used.
     """
 
-    def _check_input_dim(self, input) -> None:  # noqa: A002
+    def _check_input_dim(self, input) -> None:
         raise NotImplementedError
 
     def __init__(
@@ -91,7 +91,7 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         _reset_affine(self)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
@@ -129,7 +129,7 @@ class BatchNorm1d(_BatchNorm):
         torch.Size([4, 3])
     """
 
-    def _check_input_dim(self, input) -> None:  # noqa: A002
+    def _check_input_dim(self, input) -> None:
         if input.ndim not in (2, 3):
             raise ValueError(
                 f"expected 2D or 3D input (got {input.ndim}D input); BatchNorm1d takes "
@@ -140,7 +140,7 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of a (N, C, H, W) input."""
 
-    def _check_input_dim(self, input) -> None:  # noqa: A002
+    def _check_input_dim(self, input) -> None:
         if input.ndim != 4:
             raise ValueError(
                 f"expected 4D input (got {input.ndim}D input); BatchNorm2d takes (N, C, H, W)"
@@ -150,7 +150,7 @@ class BatchNorm2d(_BatchNorm):
 class BatchNorm3d(_BatchNorm):
     """Batch normalisation of a (N, C, D, H, W) input."""
 
-    def _check_input_dim(self, input) -> None:  # noqa: A002
+    def _check_input_dim(self, input) -> None:
         if input.ndim != 5:
             raise ValueError(
                 f"expected 5D input (got {input.ndim}D input); BatchNorm3d takes (N, C, D, H, W)"
@@ -174,7 +174,7 @@ class _InstanceNorm(_BatchNorm):
     ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype=dtype)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         dims = self._dims
         if input.ndim not in (dims + 1, dims + 2):
             raise ValueError(f"expected {dims + 1}D or {dims + 2}D input (got {input.ndim}D input)")
@@ -252,7 +252,7 @@ class LayerNorm(Module):
     def reset_parameters(self) -> None:
         _reset_affine(self)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -297,7 +297,7 @@ class GroupNorm(Module):
     def reset_parameters(self) -> None:
         _reset_affine(self)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -339,7 +339,7 @@ class RMSNorm(Module):
         if self.weight is not None:
             init.ones_(self.weight)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:

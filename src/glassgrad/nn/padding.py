@@ -36,7 +36,7 @@ class _PadNd(Module):
             padding = (padding,) * (2 * self._dims)
         self.padding = tuple(padding)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.pad(input, self.padding, self._mode)
 
     def extra_repr(self) -> str:
@@ -48,7 +48,7 @@ class _ConstantPadNd(_PadNd):
         super().__init__(padding)
         self.value = value
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self) -> str:

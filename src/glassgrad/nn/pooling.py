@@ -41,7 +41,7 @@ class _MaxPoolNd(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return type(self)._fn(
             input,
             self.kernel_size,
@@ -116,7 +116,7 @@ class AvgPool1d(_AvgPoolNd):
         self.stride = F._ntuple(self.stride, 1, "stride")
         self.padding = F._ntuple(padding, 1, "padding")
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.avg_pool1d(
             input,
             self.kernel_size,
@@ -130,7 +130,7 @@ class AvgPool1d(_AvgPoolNd):
 class AvgPool2d(_AvgPoolNd):
     """Mean over windows of the last two dimensions."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.avg_pool2d(
             input,
             self.kernel_size,
@@ -145,7 +145,7 @@ class AvgPool2d(_AvgPoolNd):
 class AvgPool3d(_AvgPoolNd):
     """Mean over windows of the last three dimensions."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.avg_pool3d(
             input,
             self.kernel_size,
@@ -164,7 +164,7 @@ class AdaptiveAvgPool1d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.adaptive_avg_pool1d(input, self.output_size)
 
     def extra_repr(self) -> str:
@@ -178,7 +178,7 @@ class AdaptiveAvgPool2d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:
@@ -188,7 +188,7 @@ class AdaptiveAvgPool2d(Module):
 class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
     """Average-pool the last three dimensions to a fixed ``output_size``."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.adaptive_avg_pool3d(input, self.output_size)
 
 
@@ -200,7 +200,7 @@ class AdaptiveMaxPool1d(Module):
         self.output_size = output_size
         self.return_indices = return_indices
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
@@ -210,7 +210,7 @@ class AdaptiveMaxPool1d(Module):
 class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
     """Max-pool the last two dimensions to a fixed ``output_size``."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
@@ -235,7 +235,7 @@ class Upsample(Module):
         self.align_corners = align_corners
         self.recompute_scale_factor = recompute_scale_factor
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.interpolate(
             input,
             self.size,

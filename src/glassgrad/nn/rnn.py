@@ -188,7 +188,7 @@ class RNNBase(Module):
             get("bias_hh" + suffix),
         )
 
-    def _check_input(self, input: Tensor) -> bool:  # noqa: A002
+    def _check_input(self, input: Tensor) -> bool:
         """Validate the input; return whether it is batched."""
         if input.ndim not in (2, 3):
             raise ValueError(
@@ -216,7 +216,7 @@ class RNNBase(Module):
             raise RuntimeError(f"Expected hidden size {shape}, got {list(hx.shape)}")
         return hx
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input, hx=None):
         batched = self._check_input(input)
         batch_dim = 0 if self.batch_first else 1
         x = input if batched else input.unsqueeze(batch_dim)
@@ -425,7 +425,7 @@ class RNNCellBase(Module):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
-    def _prepare(self, input: Tensor) -> bool:  # noqa: A002
+    def _prepare(self, input: Tensor) -> bool:
         """Validate the input; return whether it is batched."""
         if input.ndim not in (1, 2):
             raise ValueError(
@@ -438,7 +438,7 @@ class RNNCellBase(Module):
             )
         return input.ndim == 2
 
-    def _zeros(self, input: Tensor, batched: bool) -> Tensor:  # noqa: A002
+    def _zeros(self, input: Tensor, batched: bool) -> Tensor:
         shape = (input.shape[0], self.hidden_size) if batched else (self.hidden_size,)
         return _creation.zeros(*shape, dtype=input.dtype)
 
@@ -470,7 +470,7 @@ class RNNCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input, hx=None):
         batched = self._prepare(input)
         h = self._zeros(input, batched) if hx is None else hx
         return _step(
@@ -492,7 +492,7 @@ class LSTMCell(RNNCellBase):
     ):
         super().__init__(input_size, hidden_size, bias, dtype)
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input, hx=None):
         batched = self._prepare(input)
         if hx is None:
             hx = (self._zeros(input, batched), self._zeros(input, batched))
@@ -510,7 +510,7 @@ class GRUCell(RNNCellBase):
     ):
         super().__init__(input_size, hidden_size, bias, dtype)
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input, hx=None):
         batched = self._prepare(input)
         h = self._zeros(input, batched) if hx is None else hx
         projected = F.linear(input, self.weight_ih, self.bias_ih)

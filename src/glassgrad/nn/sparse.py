@@ -68,7 +68,7 @@ class Embedding(Module):
         if self.padding_idx is not None:
             self.weight._data[self.padding_idx] = 0
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.embedding(
             input,
             self.weight,

@@ -56,7 +56,7 @@ def tanh(x):
     return xp.tanh(x) if isinstance(x, ARRAYS) else x.tanh()
 
 
-def abs(x):  # noqa: A001
+def abs(x):
     return xp.abs(x) if isinstance(x, ARRAYS) else x.abs()
 
 
@@ -118,7 +118,7 @@ _UINTS = {2: xp.dtype(xp.uint16), 4: xp.dtype(xp.uint32), 8: xp.dtype(xp.uint64)
 _SMALL = 64  # elements: up to this many, ``where`` is cheaper than the bit trick
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x, axis=None, keepdims=False):
     if isinstance(x, ARRAYS):
         return x.sum(axis=axis, keepdims=keepdims)
     if axis is None:

@@ -832,7 +832,7 @@ class Clamp(Op):
     node_name = "ClampBackward1"
 
     @staticmethod
-    def forward(ctx, a, min=None, max=None):  # noqa: A002
+    def forward(ctx, a, min=None, max=None):
         ctx.save(a)
         ctx.bounds = (min, max)
         out = a
@@ -996,7 +996,7 @@ def rdiv(a, other):
     return mul(Reciprocal.apply(a), other)
 
 
-def pow(a, exponent):  # noqa: A001
+def pow(a, exponent):
     if (type(exponent) is int or type(exponent) is float) and isinstance(a, Tensor):
         data = a._data
         if data.dtype.kind == "f":  # the common case: float tensor ** Python number
@@ -1062,7 +1062,7 @@ def where(condition, a=None, b=None):
     return Where.run((condition, a, b), (cond, da, db), {})
 
 
-def clamp(a, min=None, max=None):  # noqa: A002
+def clamp(a, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -1081,13 +1081,13 @@ def clamp(a, min=None, max=None):  # noqa: A002
     return Clamp.apply(_float_if_needed(a, min, max), min=min, max=max)
 
 
-def clamp_min(a, min):  # noqa: A002
+def clamp_min(a, min):
     if isinstance(min, Tensor):
         return clamp(a, min=min)
     return ClampMin.apply(_float_if_needed(a, min), min=min)
 
 
-def clamp_max(a, max):  # noqa: A002
+def clamp_max(a, max):
     if isinstance(max, Tensor):
         return clamp(a, max=max)
     return ClampMax.apply(_float_if_needed(a, max), max=max)

@@ -512,7 +512,7 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
     return Addmm.apply(bias, a, b, beta=beta, alpha=alpha)
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor) -> Tensor:  # noqa: A002
+def linear(input: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     """``addmm(bias, input, weight.t())``, nn.Linear's graph (``AddmmBackward0`` over
     ``TBackward0``), for a matrix ``input``. Arguments of the usual shapes and one dtype go
     straight to the two ops; anything else takes ``addmm``'s checks and error messages."""

@@ -48,7 +48,7 @@ class MseLoss(Op):
     keeps_ctx_arrays = False
 
     @staticmethod
-    def forward(ctx, input, target, reduction="mean"):  # noqa: A002
+    def forward(ctx, input, target, reduction="mean"):
         ctx.save(input, target)
         ctx.reduction = reduction
         diff = input - target
@@ -56,7 +56,7 @@ class MseLoss(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        input, target = ctx.saved  # noqa: A001
+        input, target = ctx.saved
         diff = input - target
         if ctx.reduction == "mean":  # (of the broadcast difference; empty: no gradient)
             norm = 2.0 / ((diff.size if D.is_array(diff) else diff.numel()) or 1)
@@ -232,7 +232,7 @@ class BinaryCrossEntropy(Op):
     differentiable_backward = False
 
     @staticmethod
-    def forward(ctx, input, target, weight=None, reduction="mean"):  # noqa: A002
+    def forward(ctx, input, target, weight=None, reduction="mean"):
         ctx.save(input, target)
         ctx.reduction = reduction
         ctx.weight = weight
@@ -272,7 +272,7 @@ class BinaryCrossEntropyWithLogits(Op):
     differentiable_backward = False
 
     @staticmethod
-    def forward(ctx, input, target, weight=None, pos_weight=None, reduction="mean"):  # noqa: A002
+    def forward(ctx, input, target, weight=None, pos_weight=None, reduction="mean"):
         ctx.save(input, target)
         ctx.reduction = reduction
         ctx.weights = (weight, pos_weight)
@@ -315,7 +315,7 @@ class SmoothL1Loss(Op):
     """0.5 * d ** 2 / beta where |d| < beta, else |d| - 0.5 * beta (d = input - target)."""
 
     @staticmethod
-    def forward(ctx, input, target, reduction="mean", beta=1.0):  # noqa: A002
+    def forward(ctx, input, target, reduction="mean", beta=1.0):
         ctx.save(input, target)
         ctx.reduction = reduction
         ctx.beta = beta
@@ -340,7 +340,7 @@ class HuberLoss(Op):
     """0.5 * d ** 2 where |d| < delta, else delta * (|d| - 0.5 * delta)."""
 
     @staticmethod
-    def forward(ctx, input, target, reduction="mean", delta=1.0):  # noqa: A002
+    def forward(ctx, input, target, reduction="mean", delta=1.0):
         ctx.save(input, target)
         ctx.reduction = reduction
         ctx.delta = delta

@@ -656,7 +656,7 @@ def _int_to_long(a: Tensor, dtype):
     return None
 
 
-def sum(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001
+def sum(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):
     dim = axis if dim is None else dim
     np_dtype = _int_to_long(a, dtype)
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
@@ -746,7 +746,7 @@ def _nonzero_dims(a: Tensor, dims: tuple, what: str, all_dims: bool = False) -> 
             )
 
 
-def max(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+def max(a: Tensor, dim=None, keepdim=False):
     from glassgrad.ops.elementwise import maximum
 
     if isinstance(dim, Tensor):
@@ -760,7 +760,7 @@ def max(a: Tensor, dim=None, keepdim=False):  # noqa: A001
     return _MaxResult((values, _indices(a, d, keepdim, xp.argmax)))
 
 
-def min(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+def min(a: Tensor, dim=None, keepdim=False):
     from glassgrad.ops.elementwise import minimum
 
     if isinstance(dim, Tensor):
@@ -943,7 +943,7 @@ def argsort(a: Tensor, dim=-1, descending=False, stable=False) -> Tensor:
     return _new_tensor(_sort_indices(a._data, d, descending))
 
 
-def topk(a: Tensor, k: int, dim=-1, largest=True, sorted=True):  # noqa: A002
+def topk(a: Tensor, k: int, dim=-1, largest=True, sorted=True):
     d = norm_dims(dim, a.ndim)[0]
     size = a.shape[d] if a.ndim else 1
     if not 0 <= k <= size:
@@ -1011,7 +1011,7 @@ def unique(
     sorted: bool = True,
     return_inverse=False,
     return_counts=False,
-    dim=None,  # noqa: A002
+    dim=None,
 ):
     """The distinct values (sorted), optionally with inverse indices and counts."""
     axis = None if dim is None else norm_dims(dim, a.ndim)[0]
@@ -1025,12 +1025,12 @@ def unique(
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def all(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+def all(a: Tensor, dim=None, keepdim=False):
     axes = None if dim is None else norm_dims(dim, a.ndim)
     return _new_tensor(xp.asarray(a._data.all(axis=axes, keepdims=keepdim)))
 
 
-def any(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+def any(a: Tensor, dim=None, keepdim=False):
     axes = None if dim is None else norm_dims(dim, a.ndim)
     return _new_tensor(xp.asarray(a._data.any(axis=axes, keepdims=keepdim)))
 
