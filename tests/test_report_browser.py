@@ -17,41 +17,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from headless_chromium import needs_chromium, run_chromium
 
 import glassgrad
 from glassgrad.demo import DATASETS
 from glassgrad.viz.report import SECTIONS
 
-CHROMIUM = next(
-    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
-    None,
-)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium not installed (apt-get install chromium; .ci/run installs it)",
-)
+pytestmark = needs_chromium
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(glassgrad.__file__)))
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--hide-scrollbars",
-    "--virtual-time-budget=5000",
-]
 
 
 def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={cwd / 'profile'}", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_chromium(*args, profile=cwd / "profile", cwd=cwd)
 
 
 @pytest.fixture(scope="module")

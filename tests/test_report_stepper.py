@@ -7,32 +7,17 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from headless_chromium import needs_chromium, run_chromium
 
 import glassgrad
 
-CHROMIUM = next(
-    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
-    None,
-)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium not installed (apt-get install chromium; .ci/run installs it)",
-)
+pytestmark = needs_chromium
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(glassgrad.__file__)))
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--virtual-time-budget=5000",
-]
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +39,8 @@ def report(tmp_path_factory) -> Path:
 
 def _shown(report: Path, step: int) -> dict:
     """The text of every step-through element in the page opened at ``#step=<step>``."""
-    proc = subprocess.run(
-        [
-            CHROMIUM,
-            *FLAGS,
-            f"--user-data-dir={report / 'profile'}",
-            "--dump-dom",
-            (report / "index.html").as_uri() + f"#step={step}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    page = (report / "index.html").as_uri() + f"#step={step}"
+    proc = run_chromium("--dump-dom", page, profile=report / "profile")
     found = re.findall(
         r'<(?:text|pre|b) id="((?:node|stepper)-[a-z-]+)"[^>]*>(.*?)</', proc.stdout, re.S
     )
