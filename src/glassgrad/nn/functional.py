@@ -167,24 +167,34 @@ def dropout(
     The mask is PyTorch's: ``bernoulli_(1 - p)`` on a tensor shaped like ``input``, divided by
     ``1 - p``, so a seeded program drops the same elements as under PyTorch.
     """
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0 or input.numel() == 0:
+    if _drops_nothing(input, p, training):
         return input
     return _apply_noise(input, _dropout_noise(input._data, input.shape, p), inplace)
 
 
+def _drops_nothing(input: Tensor, p: float, training: bool) -> bool:
+    """Check ``p``; whether dropout leaves ``input`` as it is (evaluation, p = 0, no elements)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return not training or p == 0.0 or input.numel() == 0
+
+
+def _keep_mask(array, shape, p: float):
+    """ATen's ``bernoulli_(1 - p)`` (one 53-bit uniform per element) on noise of ``shape`` in
+    the input's dtype. Like empty_like, noise shaped as the input keeps a permuted input's memory
+    layout, so it is drawn in the same memory order as PyTorch's."""
+    dtype = array.dtype
+    target = xp.empty_like(array) if tuple(shape) == array.shape else xp.empty(shape, dtype)
+    return _random.fill_bernoulli(target, 1.0 - p)
+
+
 def _dropout_noise(array, shape, p: float):
-    """The scaled keep-mask of ATen's dropout: zeros when p is 1, else ``bernoulli_(1 - p)``
-    (one 53-bit uniform per element) divided by ``1 - p`` in the input's dtype."""
+    """The scaled keep-mask of ATen's dropout: zeros when p is 1, else the keep-mask divided
+    by ``1 - p`` in the input's dtype."""
     dtype = array.dtype
     if p == 1.0:
         return xp.zeros((), dtype=dtype)
-    # like empty_like, the noise keeps a permuted input's memory layout, so it is drawn in the
-    # same memory order as PyTorch's
-    target = xp.empty_like(array) if tuple(shape) == array.shape else xp.empty(shape, dtype)
-    keep = _random.fill_bernoulli(target, 1.0 - p)
-    return keep / dtype.type(1.0 - p)
+    return _keep_mask(array, shape, p) / dtype.type(1.0 - p)
 
 
 def _apply_noise(input: Tensor, noise, inplace: bool) -> Tensor:
@@ -196,9 +206,7 @@ def _apply_noise(input: Tensor, noise, inplace: bool) -> Tensor:
 
 def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, batched: bool):
     """Zero whole channels: one mask value per (sample, channel), broadcast over the rest."""
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0 or input.numel() == 0:
+    if _drops_nothing(input, p, training):
         return input
     lead = 2 if batched else 1
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
@@ -288,15 +296,12 @@ def feature_alpha_dropout(
 
 
 def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, shape: tuple):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0 or input.numel() == 0:
+    if _drops_nothing(input, p, training):
         return input
     dtype = input._data.dtype
     if p == 1.0:
         return _apply_noise(input, xp.zeros((), dtype=dtype), inplace)
-    target = xp.empty_like(input._data) if shape == input._data.shape else xp.empty(shape, dtype)
-    keep = _random.fill_bernoulli(target, 1.0 - p).astype(dtype, copy=False)
+    keep = _keep_mask(input._data, shape, p)
     a = 1.0 / math.sqrt((_ALPHA_DROPOUT_ALPHA**2 * p + 1) * (1 - p))
     shift = (keep - dtype.type(1)) * dtype.type(_ALPHA_DROPOUT_ALPHA * a)
     shift += dtype.type(_ALPHA_DROPOUT_ALPHA * a * p)
