@@ -11,6 +11,7 @@ import weakref
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad._dtypes import CPU, Size, from_numpy_dtype
+from glassgrad._warn import warn_at_user_line
 
 __all__ = ["Tensor"]
 
@@ -31,11 +32,9 @@ def _warn_scalar_requires_grad() -> None:
     global _scalar_warning_given
     if not _scalar_warning_given:
         _scalar_warning_given = True
-        warnings.warn(
+        warn_at_user_line(
             "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
-            "behavior.\nConsider using tensor.detach() first.",
-            UserWarning,
-            stacklevel=4,  # the user's float(t): past this helper, _python_scalar, __float__
+            "behavior.\nConsider using tensor.detach() first."
         )
 
 

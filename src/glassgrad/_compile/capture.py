@@ -23,10 +23,9 @@ from heapq import heapify, heappop, heappush
 
 from glassgrad._backend import ndarray, xp
 from glassgrad._compile.program import ACTIVE, Const, GraphBreakError, Instr, Slot
+from glassgrad._warn import PACKAGE_DIR, user_line
 
 __all__ = ["Capture", "ACTIVE", "GraphBreakError"]
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class _Ctx:
@@ -36,20 +35,9 @@ class _Ctx:
 _NEEDS = _Ctx()
 
 
-def user_line() -> str:
-    """``path:line`` of the innermost caller outside glassgrad (the user's code)."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        path = frame.f_code.co_filename
-        if not path.startswith(_PACKAGE_DIR):
-            return f"{path}:{frame.f_lineno}"
-        frame = frame.f_back
-    return "?"
-
-
 def _in_user_code() -> bool:
     """Whether the function calling the patched method was called from user code."""
-    return not sys._getframe(2).f_code.co_filename.startswith(_PACKAGE_DIR)
+    return not sys._getframe(2).f_code.co_filename.startswith(PACKAGE_DIR)
 
 
 class Capture:
