@@ -63,18 +63,21 @@ _BY_NP = {d.np: d for d in ALL_DTYPES}
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 
 
-#: PyTorch's legacy tensor type names (``x.type()``, error messages), by dtype name.
-LEGACY_TYPE_NAMES = {
-    "float32": "torch.FloatTensor",
-    "float64": "torch.DoubleTensor",
-    "float16": "torch.HalfTensor",
-    "int64": "torch.LongTensor",
-    "int32": "torch.IntTensor",
-    "int16": "torch.ShortTensor",
-    "int8": "torch.CharTensor",
-    "uint8": "torch.ByteTensor",
-    "bool": "torch.BoolTensor",
+#: PyTorch's scalar type names (``Float``, ``Long``, ...: error messages, ``torch.FloatTensor``,
+#: ``torch.FloatStorage``), by dtype name.
+SCALAR_TYPE_NAMES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
 }
+#: PyTorch's legacy tensor type names (``x.type()``, error messages), by dtype name.
+LEGACY_TYPE_NAMES = {name: f"torch.{word}Tensor" for name, word in SCALAR_TYPE_NAMES.items()}
 
 
 def _dtype_by_name(name: str) -> dtype:

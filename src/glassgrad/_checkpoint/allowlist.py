@@ -84,18 +84,6 @@ TORCH_ALLOWED = frozenset(
 
 BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 
-_STORAGE_DTYPES = {
-    "Float": "float32",
-    "Double": "float64",
-    "Half": "float16",
-    "Long": "int64",
-    "Int": "int32",
-    "Short": "int16",
-    "Char": "int8",
-    "Byte": "uint8",
-    "Bool": "bool",
-}
-
 GLOBALS: dict[str, Any] = {
     "collections.OrderedDict": OrderedDict,
     "collections.Counter": Counter,
@@ -117,7 +105,7 @@ GLOBALS: dict[str, Any] = {
 }
 for _d in _dtypes.ALL_DTYPES:
     GLOBALS[f"torch.{_d.name}"] = _d
-for _short, _name in _STORAGE_DTYPES.items():
+for _name, _short in _dtypes.SCALAR_TYPE_NAMES.items():
     GLOBALS[f"torch.{_short}Storage"] = rebuild.StorageType(_name)
     GLOBALS[f"torch.cuda.{_short}Storage"] = rebuild.StorageType(_name)
 assert set(GLOBALS) <= TORCH_ALLOWED

@@ -25,17 +25,7 @@ from glassgrad.tensor import Tensor
 __all__ = ["TorchName", "CheckpointPickler", "STORAGE_NAMES", "torch_name", "memory_block"]
 
 #: PyTorch's typed storage class for each glassgrad dtype.
-STORAGE_NAMES = {
-    "float32": "FloatStorage",
-    "float64": "DoubleStorage",
-    "float16": "HalfStorage",
-    "int64": "LongStorage",
-    "int32": "IntStorage",
-    "int16": "ShortStorage",
-    "int8": "CharStorage",
-    "uint8": "ByteStorage",
-    "bool": "BoolStorage",
-}
+STORAGE_NAMES = {name: f"{word}Storage" for name, word in _dtypes.SCALAR_TYPE_NAMES.items()}
 
 
 class TorchName:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from glassgrad import _random
+from glassgrad import _dtypes, _random
 from glassgrad._backend import xp
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.ops import activation as A
@@ -1707,17 +1707,8 @@ def _check_class_target(input: Tensor, target: Tensor, weight, what: str) -> Non
 
 def _type_word(t: Tensor) -> str:
     """PyTorch's short scalar-type name (Float, Int, ...) used in dtype errors."""
-    return {
-        "float32": "Float",
-        "float64": "Double",
-        "float16": "Half",
-        "int32": "Int",
-        "int16": "Short",
-        "int8": "Char",
-        "bool": "Bool",
-        "int64": "Long",
-        "uint8": "Byte",
-    }.get(t._data.dtype.name, t._data.dtype.name)
+    name = t._data.dtype.name
+    return _dtypes.SCALAR_TYPE_NAMES.get(name, name)
 
 
 def _check_target_bounds(target_arr, classes: int, ignore_index: int) -> None:

@@ -169,17 +169,7 @@ def _cast_error(t: Tensor, result: _dtypes.dtype, op: str) -> RuntimeError:
 
 
 def _type_name(d: _dtypes.dtype) -> str:
-    return {
-        "float32": "Float",
-        "float64": "Double",
-        "float16": "Half",
-        "int64": "Long",
-        "int32": "Int",
-        "int16": "Short",
-        "int8": "Char",
-        "uint8": "Byte",
-        "bool": "Bool",
-    }[d.name]
+    return _dtypes.SCALAR_TYPE_NAMES[d.name]
 
 
 def inplace(t: Tensor, op: str, other) -> Tensor:
