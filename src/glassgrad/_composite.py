@@ -8,12 +8,15 @@ values and gradients through a few elementwise ops (so their graph shows those o
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
 from glassgrad._backend import xp
 from glassgrad.ops import elementwise as E
 from glassgrad.ops import movement as M
-from glassgrad.tensor import Tensor
+
+if TYPE_CHECKING:
+    from glassgrad.tensor import Tensor
 
 __all__ = [
     "meshgrid",

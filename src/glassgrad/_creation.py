@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 import warnings
 from numbers import Number
+from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes, _random
 from glassgrad._backend import ndarray, xp
 from glassgrad._simd import fuses_multiply_add
-from glassgrad.tensor import Tensor, _check_can_require_grad, _new_tensor
+from glassgrad._tensor_base import TensorBase, _check_can_require_grad, _new_tensor
+
+if TYPE_CHECKING:
+    from glassgrad.tensor import Tensor
 
 __all__ = [
     "tensor",
@@ -69,7 +73,7 @@ def _infer_np_dtype(data):
 
 
 def _unwrap(data):
-    if isinstance(data, Tensor):
+    if isinstance(data, TensorBase):
         return data._data
     if isinstance(data, (list, tuple)):
         return [_unwrap(d) for d in data]
@@ -108,7 +112,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         >>> torch.tensor(2.5, requires_grad=True)
         tensor(2.5000, requires_grad=True)
     """
-    if isinstance(data, Tensor):
+    if isinstance(data, TensorBase):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use "
             "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
@@ -157,7 +161,7 @@ def scalar_tensor(value, dtype=None, device=None, requires_grad=False) -> Tensor
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array / tensor when the dtype allows."""
-    if isinstance(data, Tensor):
+    if isinstance(data, TensorBase):
         return data if dtype is None else data.to(_dtypes.to_dtype(dtype))
     if isinstance(data, ndarray) and (dtype is None or _dtypes.to_dtype(dtype).np == data.dtype):
         _dtypes.from_numpy_dtype(data.dtype)
@@ -228,7 +232,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
             np_dtype = _dtypes.DEFAULTS.float_dtype.np
     else:
         np_dtype = _dtypes.to_dtype(dtype).np
-    if isinstance(fill_value, Tensor):
+    if isinstance(fill_value, TensorBase):
         fill_value = fill_value.item()
     return _finish(xp.full(_size((size,)), fill_value, dtype=np_dtype), requires_grad, device)
 
@@ -241,7 +245,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """Values from start to end (exclusive); int64 unless an argument is a float."""
     if end is None:
         start, end = 0, start
-    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    start, end, step = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, step))
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if (end - start) * step < 0:
@@ -330,7 +334,7 @@ def normal(
 ) -> Tensor:
     """Normal samples: tensor mean and/or std (elementwise, drawn as ``normal_(0, 1)`` on the
     broadcast shape, then ``* std + mean``, as ATen does) or numbers with a size."""
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+    if isinstance(mean, TensorBase) or isinstance(std, TensorBase):
         return _normal_tensor(mean, std, generator)
     if size is None:
         raise TypeError("normal() with float mean and std needs a size")
@@ -340,13 +344,13 @@ def normal(
 
 
 def _normal_tensor(mean, std, generator) -> Tensor:
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    if isinstance(std, Tensor) and (s < 0).any():
+    m = mean._data if isinstance(mean, TensorBase) else mean
+    s = std._data if isinstance(std, TensorBase) else std
+    if isinstance(std, TensorBase) and (s < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
-    if not isinstance(std, Tensor) and s < 0:
+    if not isinstance(std, TensorBase) and s < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {s}")
-    ref = mean if isinstance(mean, Tensor) else std
+    ref = mean if isinstance(mean, TensorBase) else std
     shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
     noise = _random.fill_normal(xp.empty(shape, ref._data.dtype), 0.0, 1.0, generator)
     dtype = ref._data.dtype

@@ -11,6 +11,13 @@ import weakref
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad._dtypes import CPU, Size, from_numpy_dtype
+from glassgrad._tensor_base import (
+    TensorBase,
+    _check_can_require_grad,
+    _init_from,
+    _new_tensor,
+    use_tensor_class,
+)
 from glassgrad._warn import warn_at_user_line
 
 __all__ = ["Tensor"]
@@ -38,42 +45,7 @@ def _warn_scalar_requires_grad() -> None:
         )
 
 
-def _new_tensor(array: ndarray, grad_fn=None) -> Tensor:
-    """Wrap an array without copying; the fast constructor every op uses (with the node that
-    made it, for an op's recorded output)."""
-    t = object.__new__(Tensor)
-    t._data = array
-    t._rg = grad_fn is not None
-    t.grad_fn = grad_fn
-    t._grad = None
-    t._version_counter = [0]
-    t._out_idx = 0
-    t._accum = None
-    t._extra = None
-    return t
-
-
-def _check_can_require_grad(array: ndarray) -> None:
-    if array.dtype.kind != "f":
-        raise RuntimeError(
-            "Only Tensors of floating point and complex dtype can require gradients "
-            f"(got dtype {from_numpy_dtype(array.dtype)!r}); convert first, e.g. x.float()."
-        )
-
-
-class _TensorType(type):
-    """Shows glassgrad's tensor classes under their PyTorch names: ``<class 'torch.Tensor'>``."""
-
-    def __repr__(cls) -> str:
-        module = cls.__module__
-        if module == "glassgrad.tensor":
-            module = "torch"
-        elif module.startswith("glassgrad."):
-            module = "torch" + module[len("glassgrad") :]
-        return f"<class '{module}.{cls.__qualname__}'>"
-
-
-class Tensor(metaclass=_TensorType):
+class Tensor(TensorBase):
     """A multi-dimensional array that records the operations applied to it.
 
     Example:
@@ -85,20 +57,7 @@ class Tensor(metaclass=_TensorType):
         tensor(6.)
     """
 
-    __slots__ = (
-        "_data",
-        "_rg",
-        "grad_fn",
-        "_grad",
-        "_version_counter",
-        "_out_idx",
-        "_accum",
-        "_extra",
-        "__weakref__",
-    )
-    # NumPy must hand mixed expressions (ndarray * Tensor) over to the Tensor.
-    __array_priority__ = 1000
-    __array_ufunc__ = None
+    __slots__ = ()
 
     def __new__(cls, *args, **kwargs):
         return object.__new__(cls)
@@ -322,11 +281,6 @@ class Tensor(metaclass=_TensorType):
 
         return _RemovableHandle(hooks, hook)
 
-    def _extras(self) -> dict:
-        if self._extra is None:
-            self._extra = {}
-        return self._extra
-
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
         data = self._data
@@ -449,9 +403,6 @@ class Tensor(metaclass=_TensorType):
             )
         other = element._data if isinstance(element, Tensor) else element
         return bool((self._data == other).any())
-
-    # Identity hash (``==`` is elementwise), in C: tensors key optimizer state and graph sets.
-    __hash__ = object.__hash__
 
     def __format__(self, spec: str) -> str:
         """0-d tensors format as their number; so do one-element tensors given a spec.
@@ -663,6 +614,9 @@ class Tensor(metaclass=_TensorType):
     __ror__ = __or__
     __rxor__ = __xor__
 
+    # Identity hash (``==`` is elementwise), in C: tensors key optimizer state and graph sets.
+    __hash__ = object.__hash__
+
     def __eq__(self, other):
         return _ops.compare(xp.equal, self, other)
 
@@ -843,24 +797,13 @@ class Tensor(metaclass=_TensorType):
         return _ops.fill_random(self, getattr(_random, fill)(self._data, *args, generator), kind)
 
 
+use_tensor_class(Tensor)
+
+
 def _rebuild(array, requires_grad):
     t = _new_tensor(array)
     t._rg = requires_grad
     return t
-
-
-def _init_from(t: Tensor, array: ndarray, requires_grad: bool) -> None:
-    t._data = array
-    t._rg = False
-    t.grad_fn = None
-    t._grad = None
-    t._version_counter = [0]
-    t._out_idx = 0
-    t._accum = None
-    t._extra = None
-    if requires_grad:
-        _check_can_require_grad(array)
-        t._rg = True
 
 
 def _to_array_data(data):

@@ -246,9 +246,9 @@ def check_graph(capture: Capture, root) -> str | None:
 
 def backward(capture: Capture, root) -> None:
     """``root.backward()`` as the engine's plain path does it, recording every node."""
+    from glassgrad._tensor_base import _new_tensor
     from glassgrad.autograd import engine as E
     from glassgrad.autograd.graph import AccumulateGrad
-    from glassgrad.tensor import _new_tensor
 
     node = root.grad_fn
     data = root._data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.anomaly import detect_anomaly, set_detect_anomaly
 from glassgrad.autograd.engine import run_backward
 from glassgrad.autograd.function import Function, FunctionCtx
@@ -56,12 +57,11 @@ def _as_tuple(x):
 
 
 def _root_grads(outputs, grad_outputs, create_graph: bool, what: str):
-    from glassgrad.tensor import Tensor
 
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
-        if not isinstance(out, Tensor):
+        if not isinstance(out, TensorBase):
             raise TypeError(f"{what}: expected a Tensor, got {type(out).__name__}")
         if not out._rg:
             raise RuntimeError(
@@ -81,7 +81,7 @@ def _root_grads(outputs, grad_outputs, create_graph: bool, what: str):
             array = xp.ones(out._data.shape, dtype=out._data.dtype)
             grads.append(_wrap(array) if create_graph else array)
         else:
-            if not isinstance(g, Tensor):
+            if not isinstance(g, TensorBase):
                 from glassgrad._creation import tensor
 
                 g = tensor(g, dtype=out.dtype)
@@ -95,7 +95,6 @@ def _root_grads(outputs, grad_outputs, create_graph: bool, what: str):
 
 
 def _wrap(array):
-    from glassgrad.tensor import _new_tensor
 
     return _new_tensor(array)
 
@@ -132,9 +131,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def _accumulate_non_leaf(t, g, create_graph: bool) -> None:
-    from glassgrad.tensor import Tensor
 
-    if not isinstance(g, Tensor):
+    if not isinstance(g, TensorBase):
         g = _wrap(g.astype(t._data.dtype, copy=True))
     elif not create_graph:
         g = g.detach()
@@ -167,7 +165,6 @@ def grad(
     grads = _root_grads(outputs, grad_outputs, create_graph, "grad")
     captured = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, capture=True)
     from glassgrad._backend import xp
-    from glassgrad.tensor import Tensor
 
     results = []
     for i, (t, g) in enumerate(zip(inputs, captured)):
@@ -182,7 +179,7 @@ def grad(
                 )
             results.append(None)
             continue
-        if isinstance(g, Tensor):
+        if isinstance(g, TensorBase):
             results.append(g)
         else:
             if g.dtype != t._data.dtype:

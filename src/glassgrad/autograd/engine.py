@@ -7,6 +7,7 @@ from heapq import heapify, heappop, heappush
 
 from glassgrad._backend import ndarray, xp
 from glassgrad._sumorder import torch_order_sum
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd import graph as _graph
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad, accumulator_of
@@ -109,21 +110,6 @@ def _sink_fan_in(roots) -> dict:
     return sinks
 
 
-_TENSOR_API: tuple = ()
-
-
-def _bind_tensor_api() -> tuple:
-    """``Tensor`` and ``_new_tensor``, bound on first use.
-
-    (tensor.py imports the engine, so they cannot be imported at module level.)
-    """
-    global _TENSOR_API
-    from glassgrad.tensor import Tensor, _new_tensor
-
-    _TENSOR_API = (Tensor, _new_tensor)
-    return _TENSOR_API
-
-
 def run_backward(
     tensors,
     grad_tensors,
@@ -180,7 +166,7 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
     the gradient passing there (``autograd.grad``; nothing accumulates with ``capture``).
     Without targets every leaf accumulates, else only the leaves they name.
     """
-    new_tensor = (_TENSOR_API or _bind_tensor_api())[1]
+    new_tensor = _new_tensor
     # Leaves accumulate as soon as their last gradient arrives, as in PyTorch, once anything
     # could see that moment (see ``graph.EXACT_SINK_TIMING``). Until then they run at the
     # end, which spares counting their edges beforehand: a leaf's gradient is usually
@@ -340,7 +326,7 @@ def _general_node(node, grads, targets, captured, create_graph, retain_graph):
                 captured[j] = g
     if node._pre_hooks:
         grads = _run_pre_hooks(node, grads, create_graph)
-    results = _call_backward(node, grads, create_graph, retain_graph, _TENSOR_API[0])
+    results = _call_backward(node, grads, create_graph, retain_graph)
     if node._hooks:
         results = _run_post_hooks(node, results, grads, create_graph)
     if _graph.DETECT_ANOMALY:
@@ -350,7 +336,7 @@ def _general_node(node, grads, targets, captured, create_graph, retain_graph):
     return results
 
 
-def _call_backward(node, grads, create_graph, retain_graph, Tensor):
+def _call_backward(node, grads, create_graph, retain_graph):
     if node._freed:
         raise RuntimeError(SECOND_BACKWARD)
     if node.saved:
@@ -360,16 +346,16 @@ def _call_backward(node, grads, create_graph, retain_graph, Tensor):
         if g is None:
             return _skip(node, retain_graph)
         if create_graph:
-            if not isinstance(g, Tensor):
+            if not isinstance(g, TensorBase):
                 grads = [_const(g)]
-        elif type(g) is not ndarray and isinstance(g, Tensor):
+        elif type(g) is not ndarray and isinstance(g, TensorBase):
             grads = [g._data]
     elif all(g is None for g in grads):
         return _skip(node, retain_graph)
     elif create_graph:
-        grads = [g if g is None or isinstance(g, Tensor) else _const(g) for g in grads]
+        grads = [g if g is None or isinstance(g, TensorBase) else _const(g) for g in grads]
     else:
-        grads = [g._data if isinstance(g, Tensor) else g for g in grads]
+        grads = [g._data if isinstance(g, TensorBase) else g for g in grads]
     if create_graph:
         results = node._backward_tensors(grads)
     else:
@@ -398,7 +384,6 @@ def _skip(node, retain_graph):
 
 
 def _const(array):
-    from glassgrad.tensor import _new_tensor
 
     return _new_tensor(array)
 
@@ -460,9 +445,7 @@ def _accumulate(variable, grad, create_graph, new_tensor, owned: bool = False) -
 def _add_to_grad(variable, grad, create_graph, new_tensor, owned: bool = False) -> None:
     existing = variable._grad
     if create_graph:
-        from glassgrad.tensor import Tensor
-
-        g = grad if isinstance(grad, Tensor) else new_tensor(grad)
+        g = grad if isinstance(grad, TensorBase) else new_tensor(grad)
         variable._grad = g if existing is None else existing + g
     else:
         if not isinstance(grad, ndarray):
@@ -482,10 +465,9 @@ def _add_to_grad(variable, grad, create_graph, new_tensor, owned: bool = False) 
 
 
 def _run_pre_hooks(node, grads, create_graph):
-    from glassgrad.tensor import Tensor, _new_tensor
 
     def wrap(g):
-        return g if g is None or isinstance(g, Tensor) else _new_tensor(g)
+        return g if g is None or isinstance(g, TensorBase) else _new_tensor(g)
 
     def unwrap(g):
         return g if g is None or create_graph else g._data
@@ -506,11 +488,10 @@ def _run_pre_hooks(node, grads, create_graph):
 
 
 def _run_post_hooks(node, results, grads, create_graph):
-    from glassgrad.tensor import Tensor, _new_tensor
 
     def wrap(seq):
         return tuple(
-            None if g is None else (g if isinstance(g, Tensor) else _new_tensor(g)) for g in seq
+            None if g is None else (g if isinstance(g, TensorBase) else _new_tensor(g)) for g in seq
         )
 
     for hook in node._hooks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import RECORD_HOOKS, Node, edge_of, keep_exact_sink_timing
 
@@ -55,16 +56,14 @@ class _FunctionNode(FunctionCtx, Node):
         return f"<torch.autograd.function.{self.name()} object at {hex(id(self))}>"
 
     def _backward_arrays(self, grads):
-        from glassgrad.tensor import Tensor
 
         results = self._call_user_backward(grads)
-        return tuple(r._data if isinstance(r, Tensor) else r for r in results)
+        return tuple(r._data if isinstance(r, TensorBase) else r for r in results)
 
     def _backward_tensors(self, grads):
         return self._call_user_backward(grads)
 
     def _call_user_backward(self, grads):
-        from glassgrad.tensor import Tensor, _new_tensor
 
         wrapped = []
         for g, meta in zip(grads, self._out_meta):
@@ -76,7 +75,7 @@ class _FunctionNode(FunctionCtx, Node):
                 else:
                     wrapped.append(None)
                     continue
-            wrapped.append(g if isinstance(g, Tensor) else _new_tensor(g))
+            wrapped.append(g if isinstance(g, TensorBase) else _new_tensor(g))
         results = self._function.backward(self, *wrapped)
         if not isinstance(results, tuple):
             results = (results,)
@@ -147,13 +146,12 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from glassgrad.tensor import Tensor
 
         if cls is Function:
             raise RuntimeError("Function.apply must be called on a subclass of Function")
         node = object.__new__(cls._node_class)
         node._init_node()
-        tensors = [a if isinstance(a, Tensor) else None for a in args]
+        tensors = [a if isinstance(a, TensorBase) else None for a in args]
         recording = STATE.enabled and any(t is not None and t._rg for t in tensors)
         node.needs_input_grad = tuple(t is not None and t._rg for t in tensors)
         prev = STATE.enabled
@@ -177,19 +175,20 @@ class Function(metaclass=_FunctionMeta):
         node.n_outputs = len(outs)
         node._special = True  # the engine's general path: user code, several outputs
         node._out_meta = [
-            (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), float) for o in outs
+            (o._data.shape, o._data.dtype) if isinstance(o, TensorBase) else ((), float)
+            for o in outs
         ]
         non_diff = getattr(node, "_non_differentiable", set())
         results = []
         for i, o in enumerate(outs):
-            if isinstance(o, Tensor) and id(o) not in non_diff and o._data.dtype.kind == "f":
+            if isinstance(o, TensorBase) and id(o) not in non_diff and o._data.dtype.kind == "f":
                 if o.grad_fn is not None or any(o is t for t in tensors):
                     o = o.detach() if not any(o is d for d in getattr(node, "_dirty", ())) else o
                 o.grad_fn = node
                 o._out_idx = i
                 o._rg = True
             results.append(o)
-        if RECORD_HOOKS and isinstance(results[0], Tensor):  # anomaly mode / viz.watch()
+        if RECORD_HOOKS and isinstance(results[0], TensorBase):  # anomaly mode / viz.watch()
             for hook in RECORD_HOOKS:
                 hook(node, args, results[0])
         return results[0] if single else tuple(results)

@@ -7,6 +7,7 @@ sees fresh leaves; results carry no graph unless ``create_graph=True``.
 
 from __future__ import annotations
 
+from glassgrad._tensor_base import TensorBase
 from glassgrad.autograd import grad as _grad
 from glassgrad.autograd.grad_mode import enable_grad
 
@@ -14,12 +15,11 @@ __all__ = ["jacobian", "hessian", "vjp", "jvp", "vhp", "hvp"]
 
 
 def _tuple(x, what: str) -> tuple[bool, tuple]:
-    from glassgrad.tensor import Tensor
 
     is_tuple = isinstance(x, (tuple, list))
     items = tuple(x) if is_tuple else (x,)
     for i, t in enumerate(items):
-        if not isinstance(t, Tensor):
+        if not isinstance(t, TensorBase):
             raise TypeError(
                 f"The {what} given to an autograd.functional function must be a Tensor or a "
                 f"tuple of Tensors, but element {i} has type {type(t).__name__}."

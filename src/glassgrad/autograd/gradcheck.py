@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 
 from glassgrad._backend import xp
+from glassgrad._tensor_base import TensorBase, _new_tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -24,9 +25,8 @@ def _as_tuple(x) -> tuple:
 
 
 def _tensors(values) -> list:
-    from glassgrad.tensor import Tensor
 
-    return [v for v in values if isinstance(v, Tensor)]
+    return [v for v in values if isinstance(v, TensorBase)]
 
 
 def _differentiable(inputs) -> list:
@@ -34,9 +34,8 @@ def _differentiable(inputs) -> list:
 
 
 def _is_tensor(t) -> bool:
-    from glassgrad.tensor import Tensor
 
-    return isinstance(t, Tensor)
+    return isinstance(t, TensorBase)
 
 
 def _outputs(fn, inputs) -> list:
@@ -69,7 +68,6 @@ def _numerical(fn, inputs, wrt: list, eps: float) -> list:
 def _analytical(outs, inputs, wrt: list) -> list:
     """Rows of the Jacobian from one ``autograd.grad`` call per output element."""
     from glassgrad.autograd import grad
-    from glassgrad.tensor import _new_tensor
 
     targets = [inputs[i] for i in wrt]
     jac = []
@@ -94,7 +92,6 @@ def _analytical(outs, inputs, wrt: list) -> list:
 
 
 def _matrix_text(matrix) -> str:
-    from glassgrad.tensor import _new_tensor
 
     return repr(_new_tensor(matrix))
 

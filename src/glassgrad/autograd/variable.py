@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+from glassgrad._tensor_base import TensorBase
+
 __all__ = ["Variable"]
 
 
@@ -11,18 +13,16 @@ class _VariableMeta(type):
     """Every tensor counts as a Variable, as in PyTorch since Variables and Tensors merged."""
 
     def __instancecheck__(cls, other) -> bool:
-        from glassgrad.tensor import Tensor
 
-        return isinstance(other, Tensor)
+        return isinstance(other, TensorBase)
 
 
 class Variable(metaclass=_VariableMeta):
     """``Variable(t, requires_grad=False)`` returns a new leaf sharing ``t``'s data."""
 
     def __new__(cls, data, requires_grad: bool = False, volatile: bool = False):
-        from glassgrad.tensor import Tensor
 
-        if not isinstance(data, Tensor):
+        if not isinstance(data, TensorBase):
             raise TypeError(
                 f"Variable data has to be a tensor, but got {type(data).__name__}; "
                 "wrap it with torch.tensor(...) first"

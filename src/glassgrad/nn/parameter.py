@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from glassgrad._backend import xp
-from glassgrad.tensor import Tensor, _init_from
+from glassgrad._tensor_base import _init_from
+from glassgrad.tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]
 
@@ -44,7 +45,7 @@ def _rebuild_parameter(array, requires_grad):
 
 
 def _wrap(array):
-    from glassgrad.tensor import _new_tensor
+    from glassgrad._tensor_base import _new_tensor
 
     return _new_tensor(array)
 

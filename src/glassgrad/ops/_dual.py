@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor_base import _new_tensor
 
 #: what a plain backward computes with: arrays, and the NumPy scalars 0-d math returns
 ARRAYS = (ndarray, xp.generic)
@@ -187,7 +188,6 @@ def _is_tensor(x) -> bool:
 
 
 def _const(array):
-    from glassgrad.tensor import _new_tensor
 
     return _new_tensor(array)
 

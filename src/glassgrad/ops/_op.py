@@ -13,6 +13,7 @@ from __future__ import annotations
 import weakref
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import _SEQUENCE, NO_EDGE, RECORD_HOOKS, Node, edge_of
 
@@ -140,7 +141,7 @@ class Op(Node):
         if type(array) is not ndarray:
             return array  # a Python number or other constant
         for t in self._inputs:
-            if isinstance(t, Tensor) and t._data is array:
+            if isinstance(t, TensorBase) and t._data is array:
                 return t
         if getattr(self, "_saved_output", None) is array:
             out = _new_tensor(array)
@@ -164,15 +165,17 @@ class Op(Node):
         n = len(inputs)
         if n == 1:  # the common cases without a list comprehension's frame
             t = inputs[0]
-            return cls.run(inputs, (t._data,) if isinstance(t, Tensor) else inputs, params)
+            return cls.run(inputs, (t._data,) if isinstance(t, TensorBase) else inputs, params)
         if n == 2:
             a, b = inputs
             arrays = (
-                a._data if isinstance(a, Tensor) else a,
-                b._data if isinstance(b, Tensor) else b,
+                a._data if isinstance(a, TensorBase) else a,
+                b._data if isinstance(b, TensorBase) else b,
             )
             return cls.run(inputs, arrays, params)
-        return cls.run(inputs, [t._data if isinstance(t, Tensor) else t for t in inputs], params)
+        return cls.run(
+            inputs, [t._data if isinstance(t, TensorBase) else t for t in inputs], params
+        )
 
     @classmethod
     def run(cls, inputs, arrays, params):
@@ -183,7 +186,7 @@ class Op(Node):
         """
         if STATE.enabled:
             for t in inputs:
-                if isinstance(t, Tensor) and t._rg:
+                if isinstance(t, TensorBase) and t._rg:
                     return _record(cls, inputs, arrays, params)
         out = cls.forward(NULL_CTX, *arrays, **params) if params else cls.forward(NULL_CTX, *arrays)
         result = _new_tensor(out if type(out) is ndarray else xp.asarray(out))
@@ -221,12 +224,12 @@ def _record(cls, inputs, arrays, params):
                 break
     if len(inputs) == 2:  # most ops: unrolled
         a, b = inputs
-        if isinstance(a, Tensor):
+        if isinstance(a, TensorBase):
             data = a._data
             edge_a, version_a, meta_a = edge_of(a), a._version_counter[0], (data.shape, data.dtype)
         else:
             edge_a, version_a, meta_a = NO_EDGE, None, None
-        if isinstance(b, Tensor):
+        if isinstance(b, TensorBase):
             data = b._data
             node.next_functions = (edge_a, edge_of(b))
             node._versions = (version_a, b._version_counter[0])
@@ -235,7 +238,7 @@ def _record(cls, inputs, arrays, params):
             node.next_functions = (edge_a, NO_EDGE)
             node._versions = (version_a, None)
             node._in_meta = (meta_a, None)
-    elif len(inputs) == 1 and isinstance(inputs[0], Tensor):  # unary ops: unrolled
+    elif len(inputs) == 1 and isinstance(inputs[0], TensorBase):  # unary ops: unrolled
         t = inputs[0]
         data = t._data
         node.next_functions = (edge_of(t),)
@@ -246,7 +249,7 @@ def _record(cls, inputs, arrays, params):
         versions = []
         meta = []
         for t in inputs:
-            if isinstance(t, Tensor):
+            if isinstance(t, TensorBase):
                 data = t._data
                 edges.append(edge_of(t))
                 versions.append(t._version_counter[0])
@@ -274,6 +277,3 @@ def _record(cls, inputs, arrays, params):
         for hook in RECORD_HOOKS:
             hook(node, inputs, result)
     return result
-
-
-from glassgrad.tensor import Tensor, _new_tensor  # noqa: E402  (tensor.py imports ops after Tensor)

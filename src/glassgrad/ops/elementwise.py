@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import math
 from numbers import Number
+from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad._simd import fuses_multiply_add
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.engine import owns_gradient
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op, _record, needs_grad
-from glassgrad.tensor import Tensor, _new_tensor
+
+if TYPE_CHECKING:
+    from glassgrad.tensor import Tensor
 
 _FLOAT_KIND = 2
 
@@ -24,7 +28,7 @@ _FLOAT_KIND = 2
 # ----------------------------------------------------------------------------- operands
 def as_operand(x, name: str = "other"):
     """A Tensor or a Python number; NumPy arrays and scalars become tensors."""
-    if isinstance(x, Tensor) or type(x) is float or type(x) is int:
+    if isinstance(x, TensorBase) or type(x) is float or type(x) is int:
         return x
     if isinstance(x, bool) or isinstance(x, Number) and not isinstance(x, xp.generic):
         return x
@@ -37,7 +41,7 @@ def as_operand(x, name: str = "other"):
 
 
 def _cast(x, np_dtype):
-    if isinstance(x, Tensor):
+    if isinstance(x, TensorBase):
         d = x._data
         return d if d.dtype == np_dtype else d.astype(np_dtype)
     return x
@@ -49,8 +53,8 @@ def promoted_arrays(a, b, float_result: bool = False):
     Fast paths cover a tensor with a same-dtype tensor or with a Python number of its
     own category: NumPy then already computes in the right dtype.
     """
-    ta = isinstance(a, Tensor)
-    tb = isinstance(b, Tensor)
+    ta = isinstance(a, TensorBase)
+    tb = isinstance(b, TensorBase)
     if ta and tb:
         da, db = a._data, b._data
         if da.dtype == db.dtype and (not float_result or da.dtype.kind == "f"):
@@ -75,10 +79,10 @@ def promoted_arrays(a, b, float_result: bool = False):
 def _binary(cls, a, b, float_result: bool = False):
     # Fast path, most of all calls: a float tensor with a tensor of the same dtype or with a
     # Python float/int. NumPy then computes in PyTorch's result dtype with no cast.
-    if isinstance(a, Tensor):
+    if isinstance(a, TensorBase):
         da = a._data
         if da.dtype.kind == "f":
-            if isinstance(b, Tensor):
+            if isinstance(b, TensorBase):
                 db = b._data
                 if db.dtype == da.dtype:
                     if db.shape != da.shape and da.ndim and db.ndim:  # (0-d goes with any)
@@ -90,13 +94,13 @@ def _binary(cls, a, b, float_result: bool = False):
                 if a._rg and STATE.enabled:
                     return _record(cls, (a, b), (da, b), _NO_PARAMS)
                 return cls.run((a, b), (da, b), _NO_PARAMS)
-    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor):
+    elif (type(a) is float or type(a) is int) and isinstance(b, TensorBase):
         db = b._data
         if db.dtype.kind == "f":
             return cls.run((a, b), (a, db), _NO_PARAMS)
     a = as_operand(a, "input")
     b = as_operand(b)
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
+    if isinstance(a, TensorBase) and isinstance(b, TensorBase):
         _check_broadcast(cls, a, b)
     arrays = promoted_arrays(a, b, float_result)
     return cls.run((a, b), arrays, {})
@@ -303,7 +307,7 @@ class PowScalarBase(Op):
 
 def _value(x):
     """The plain array behind a saved value (tensor in create_graph mode)."""
-    return x._data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, TensorBase) else x
 
 
 # ----------------------------------------------------------------------------- unary math
@@ -965,11 +969,11 @@ def sub(a, b, alpha=1):
 
 def rsub(a, other):
     """``other - a`` for a tensor ``a`` and a number or tensor ``other``."""
-    if isinstance(other, Tensor):
+    if isinstance(other, TensorBase):
         return _binary(Sub, other, a)
     a = as_operand(a, "input")
     other = as_operand(other)
-    if isinstance(other, Tensor):
+    if isinstance(other, TensorBase):
         return _binary(Sub, other, a)
     da, _ = promoted_arrays(a, other)
     return Rsub.run((a,), (da,), {"other": other})
@@ -989,7 +993,7 @@ def div(a, b, rounding_mode=None):
 
 def rdiv(a, other):
     """``other / a``: PyTorch computes it as ``reciprocal(a) * other``."""
-    if isinstance(other, Tensor):
+    if isinstance(other, TensorBase):
         return div(other, a)
     if not a.is_floating_point():
         a = a.to(_dtypes.DEFAULTS.float_dtype)
@@ -997,12 +1001,12 @@ def rdiv(a, other):
 
 
 def pow(a, exponent):
-    if (type(exponent) is int or type(exponent) is float) and isinstance(a, Tensor):
+    if (type(exponent) is int or type(exponent) is float) and isinstance(a, TensorBase):
         data = a._data
         if data.dtype.kind == "f":  # the common case: float tensor ** Python number
             return Pow.run((a,), (data, exponent), _NO_PARAMS)  # (no keyword dict)
-    if isinstance(a, Tensor):
-        if isinstance(exponent, Tensor):
+    if isinstance(a, TensorBase):
+        if isinstance(exponent, TensorBase):
             if (
                 exponent.ndim == 0
                 and not exponent._rg
@@ -1012,7 +1016,7 @@ def pow(a, exponent):
             else:
                 return _binary(PowTensor, a, exponent)
         exponent = as_operand(exponent, "exponent")
-        if isinstance(exponent, Tensor):
+        if isinstance(exponent, TensorBase):
             return _binary(PowTensor, a, exponent)
         if not a.is_floating_point() and isinstance(exponent, float):
             a = a.to(_dtypes.DEFAULTS.float_dtype)
@@ -1038,14 +1042,14 @@ def minimum(a, b):
 def where(condition, a=None, b=None):
     if a is None and b is None:
         return condition.nonzero(as_tuple=True)
-    cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
+    cond = condition._data if isinstance(condition, TensorBase) else xp.asarray(condition)
     if cond.dtype != bool:
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{_dtypes.from_numpy_dtype(cond.dtype)!r}; compare first, e.g. x > 0"
         )
     a, b = as_operand(a, "input"), as_operand(b)
-    shapes = [cond.shape] + [x._data.shape for x in (a, b) if isinstance(x, Tensor)]
+    shapes = [cond.shape] + [x._data.shape for x in (a, b) if isinstance(x, TensorBase)]
     try:
         xp.broadcast_shapes(*shapes)
     except ValueError:
@@ -1065,12 +1069,12 @@ def where(condition, a=None, b=None):
 def clamp(a, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
+    if isinstance(min, TensorBase) or isinstance(max, TensorBase):
         lo = as_operand(min) if min is not None else None
         hi = as_operand(max) if max is not None else None
         dtype = a.dtype
         for bound in (lo, hi):
-            if isinstance(bound, Tensor):
+            if isinstance(bound, TensorBase):
                 _check_broadcast("clamp", a, bound)
             if bound is not None:
                 dtype = _dtypes.promote(dtype, _dtypes.result_dtype(a, bound))
@@ -1082,13 +1086,13 @@ def clamp(a, min=None, max=None):
 
 
 def clamp_min(a, min):
-    if isinstance(min, Tensor):
+    if isinstance(min, TensorBase):
         return clamp(a, min=min)
     return ClampMin.apply(_float_if_needed(a, min), min=min)
 
 
 def clamp_max(a, max):
-    if isinstance(max, Tensor):
+    if isinstance(max, TensorBase):
         return clamp(a, max=max)
     return ClampMax.apply(_float_if_needed(a, max), max=max)
 
@@ -1101,9 +1105,9 @@ def _float_if_needed(a: Tensor, *bounds) -> Tensor:
 
 
 def lerp(a: Tensor, end: Tensor, weight) -> Tensor:
-    if isinstance(weight, Tensor):
+    if isinstance(weight, TensorBase):
         return a + weight * (end - a)
-    if isinstance(end, Tensor):
+    if isinstance(end, TensorBase):
         _check_broadcast("lerp", a, end)
     da, de = promoted_arrays(a, end)
     return Lerp.run((a, end), (da, de), {"weight": weight})
@@ -1111,9 +1115,9 @@ def lerp(a: Tensor, end: Tensor, weight) -> Tensor:
 
 def xlogy(a, b) -> Tensor:
     a, b = as_operand(a, "input"), as_operand(b)
-    if not isinstance(a, Tensor):
+    if not isinstance(a, TensorBase):
         a = _new_tensor(xp.asarray(a, dtype=b._data.dtype if b.is_floating_point() else None))
-    if not isinstance(b, Tensor):
+    if not isinstance(b, TensorBase):
         b = _new_tensor(xp.asarray(b, dtype=a._data.dtype if a.is_floating_point() else None))
     return _binary(Xlogy, a, b, float_result=True)
 
@@ -1130,16 +1134,16 @@ def trunc_divide(a, b):
 # ----------------------------------------------------------------------------- not differentiable
 def _plain(a, b, op: str = "elementwise op"):
     a, b = as_operand(a, "input"), as_operand(b)
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
+    if isinstance(a, TensorBase) and isinstance(b, TensorBase):
         _check_broadcast(op, a, b)
     return promoted_arrays(a, b)
 
 
 def compare(ufunc, a, b) -> Tensor:
     """Comparison producing a bool tensor (never part of the graph)."""
-    if not isinstance(b, (Tensor, Number, ndarray, xp.generic)):
+    if not isinstance(b, (TensorBase, Number, ndarray, xp.generic)):
         return NotImplemented
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
+    if isinstance(a, TensorBase) and isinstance(b, TensorBase):
         _check_broadcast(_Compare, a, b)
     da, db = _plain(a, b)
     return _new_tensor(xp.asarray(ufunc(da, db)))
@@ -1156,10 +1160,10 @@ def floor_divide(a, b) -> Tensor:
 
 def remainder(a, b) -> Tensor:
     a, b = as_operand(a, "input"), as_operand(b)
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
+    if isinstance(a, TensorBase) and isinstance(b, TensorBase):
         _check_broadcast(Remainder, a, b)
         return Remainder.run((a, b), promoted_arrays(a, b), {})
-    if isinstance(a, Tensor):
+    if isinstance(a, TensorBase):
         return RemainderScalar.run((a, b), promoted_arrays(a, b), {})
     da, db = promoted_arrays(a, b)
     return Remainder.run((_new_tensor(xp.asarray(da)), b), (da, db), {})

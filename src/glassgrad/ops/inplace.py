@@ -10,16 +10,21 @@ an ``AsStridedBackward0`` node, as in PyTorch.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassgrad import _dtypes
 from glassgrad._backend import xp
 from glassgrad._fma import fused_add_, plain_add_
 from glassgrad._simd import fuses_multiply_add
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
 from glassgrad.ops import elementwise as E
 from glassgrad.ops._op import Op
 from glassgrad.ops.movement import CopySlices, Index
-from glassgrad.tensor import Tensor, _new_tensor
+
+if TYPE_CHECKING:
+    from glassgrad.tensor import Tensor
 
 __all__ = [
     "check_inplace",
@@ -175,22 +180,22 @@ def _type_name(d: _dtypes.dtype) -> str:
 def inplace(t: Tensor, op: str, other) -> Tensor:
     """``t <op>= other``."""
     other = E.as_operand(other)
-    recording = STATE.enabled and (t._rg or (isinstance(other, Tensor) and other._rg))
+    recording = STATE.enabled and (t._rg or (isinstance(other, TensorBase) and other._rg))
     check_inplace(t, recording)
     dtype = t._data.dtype
-    if isinstance(other, Tensor) or dtype.kind != "f" or op in ("div", "pow"):
+    if isinstance(other, TensorBase) or dtype.kind != "f" or op in ("div", "pow"):
         result = _dtypes.result_dtype(t, other)
         if op == "div" and not result.is_floating_point:
             result = _dtypes.DEFAULTS.float_dtype
         if result._kind > t.dtype._kind:  # a narrower float or int is fine, as in PyTorch
             raise _cast_error(t, result, op)
-    if isinstance(other, Tensor):
+    if isinstance(other, TensorBase):
         _check_inplace_shape(t, other, op)
         check_no_partial_overlap(t._data, other._data)
     if recording:
         assign(t, _OUT_OF_PLACE[op](_old_value(t), other))
         return t
-    o = other._data if isinstance(other, Tensor) else other
+    o = other._data if isinstance(other, TensorBase) else other
     _UFUNCS[op](t._data, o, out=t._data, casting="unsafe")
     t._version_counter[0] += 1
     return t
@@ -201,7 +206,7 @@ def inplace_fused_add(t: Tensor, x, y) -> Tensor:
     kernels round it (once, a fused multiply-add, on AVX2/AVX-512; see ``ops/_fma.py``) when
     nothing is recorded and the operands are tensors or numbers of ``t``'s float dtype;
     otherwise the plain recorded product and sum."""
-    operands = [v for v in (x, y) if isinstance(v, Tensor)]
+    operands = [v for v in (x, y) if isinstance(v, TensorBase)]
     for v in operands:
         check_no_partial_overlap(t._data, v._data)
     recording = STATE.enabled and (t._rg or any(v._rg for v in operands))
@@ -211,7 +216,7 @@ def inplace_fused_add(t: Tensor, x, y) -> Tensor:
     check_inplace(t, False)
     for v in operands:
         _check_inplace_shape(t, v, "add")
-    x_, y_ = (xp.asarray(v._data if isinstance(v, Tensor) else v, dtype=dtype) for v in (x, y))
+    x_, y_ = (xp.asarray(v._data if isinstance(v, TensorBase) else v, dtype=dtype) for v in (x, y))
     (fused_add_ if fuses_multiply_add() else plain_add_)(t._data, x_, y_)
     t._version_counter[0] += 1
     return t
@@ -250,7 +255,7 @@ def _view_base(t: Tensor) -> Tensor | None:
     if node is None or not getattr(node, "is_view", False) or t._data.base is None:
         return None
     inputs = node._inputs
-    if not inputs or not isinstance(inputs[0], Tensor):
+    if not inputs or not isinstance(inputs[0], TensorBase):
         return None
     return inputs[0]
 
@@ -353,7 +358,7 @@ def inplace_unary(t: Tensor, fn) -> Tensor:
 
 def fill_(t: Tensor, value, kind: str = "fill") -> Tensor:
     """``fill_(value)`` / ``zero_()`` (``kind`` names the node PyTorch records)."""
-    if isinstance(value, Tensor):
+    if isinstance(value, TensorBase):
         if value.ndim:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with "
@@ -372,7 +377,7 @@ def fill_(t: Tensor, value, kind: str = "fill") -> Tensor:
 
 def copy_(t: Tensor, src) -> Tensor:
     src = E.as_operand(src)
-    if not isinstance(src, Tensor):
+    if not isinstance(src, TensorBase):
         return fill_(t, src)
     recording = STATE.enabled and (t._rg or src._rg)
     check_inplace(t, recording)

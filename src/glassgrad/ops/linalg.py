@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import string
+from typing import TYPE_CHECKING
 
 from glassgrad._backend import xp
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op, needs_grad
 from glassgrad.ops.elementwise import _NO_PARAMS, promoted_arrays
 from glassgrad.ops.movement import TransposeT
-from glassgrad.tensor import Tensor, _new_tensor
+
+if TYPE_CHECKING:
+    from glassgrad.tensor import Tensor
 
 
 def _transposed(x) -> bool:
@@ -398,7 +402,7 @@ def matmul(a, b) -> Tensor:
     from glassgrad.ops.elementwise import as_operand
 
     a, b = as_operand(a, "input"), as_operand(b)
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor) or a.ndim == 0 or b.ndim == 0:
+    if not isinstance(a, TensorBase) or not isinstance(b, TensorBase) or a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             "both arguments to matmul need to be at least 1D, but they are "
             f"{getattr(a, 'ndim', 0)}D and {getattr(b, 'ndim', 0)}D"
@@ -491,7 +495,7 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
             "addmm", a, b, f"{a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]}"
         )
     _dtype_check("addmm", a, b)
-    if isinstance(bias, Tensor) and bias._data.dtype != b._data.dtype:
+    if isinstance(bias, TensorBase) and bias._data.dtype != b._data.dtype:
         from glassgrad.ops.inplace import _type_name
 
         raise RuntimeError(
@@ -500,7 +504,7 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
             "e.g. bias.to(mat1.dtype))"
         )
     out_shape = (sa[0], sb[1])
-    bias_shape = bias._data.shape if isinstance(bias, Tensor) else ()
+    bias_shape = bias._data.shape if isinstance(bias, TensorBase) else ()
     if bias_shape != out_shape[2 - len(bias_shape) :] and (  # an exact match is the usual case
         len(bias_shape) > 2
         or any(s != 1 and s != o for s, o in zip(reversed(bias_shape), reversed(out_shape)))
@@ -517,7 +521,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     ``TBackward0``), for a matrix ``input``. Arguments of the usual shapes and one dtype go
     straight to the two ops; anything else takes ``addmm``'s checks and error messages."""
     x, w = input._data, weight._data
-    if isinstance(bias, Tensor):
+    if isinstance(bias, TensorBase):
         b = bias._data
         dtype = x.dtype
         if (

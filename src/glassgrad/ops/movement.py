@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 from glassgrad.ops.reduce import norm_dims
-from glassgrad.tensor import Tensor, _new_tensor
+
+if TYPE_CHECKING:
+    from glassgrad.tensor import Tensor
 
 
 def _shape_arg(shape) -> tuple:
@@ -849,7 +853,7 @@ def split(a: Tensor, split_size_or_sections, dim=0):
     d = _dim(dim, a.ndim)
     size = a.shape[d]
     op = Split
-    if isinstance(split_size_or_sections, Tensor):
+    if isinstance(split_size_or_sections, TensorBase):
         split_size_or_sections = split_size_or_sections.tolist()
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
@@ -907,7 +911,7 @@ def _convert_index(index):
     has_int = False
     has_slice = False
     for item in index:
-        if isinstance(item, Tensor):
+        if isinstance(item, TensorBase):
             arr = item._data
             if arr.dtype.kind == "f":
                 raise IndexError(
@@ -950,7 +954,7 @@ def _convert_index(index):
 def _slice_part(p):
     if p is None:
         return None
-    if isinstance(p, Tensor):
+    if isinstance(p, TensorBase):
         return int(p.item())
     return int(p.__index__())
 
@@ -1042,7 +1046,7 @@ def setitem(a: Tensor, index, value) -> None:
 
     idx, advanced, _, _ = _convert_index(index)
     _check_bounds(a, idx)
-    value_is_tensor = isinstance(value, Tensor)
+    value_is_tensor = isinstance(value, TensorBase)
     v = value._data if value_is_tensor else xp.asarray(value)
     if v.ndim and v.shape[0] == 1:  # PyTorch drops a value's leading size-1 dimensions first
         kept = v.shape
@@ -1116,7 +1120,7 @@ def gather(a: Tensor, dim, index: Tensor) -> Tensor:
 
 def index_select(a: Tensor, dim, index: Tensor) -> Tensor:
     d = _dim(dim, a.ndim)
-    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._data if isinstance(index, TensorBase) else xp.asarray(index)
     if idx.ndim > 1 or idx.dtype.kind not in "iu":
         raise IndexError(
             f"index_select(): Index is supposed to be a vector of int64 (got shape "
@@ -1147,7 +1151,7 @@ def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
         raise RuntimeError(
             f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype!r}"
         )
-    if isinstance(value, Tensor):
+    if isinstance(value, TensorBase):
         if value.ndim:
             raise RuntimeError(
                 "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -1224,7 +1228,7 @@ def roll(a: Tensor, shifts, dims=None) -> Tensor:
 
 
 def _index_tensor(index, what: str) -> ndarray:
-    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._data if isinstance(index, TensorBase) else xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{what}(): Expected dtype int64 for index, got {idx.dtype}")
     return idx
@@ -1262,7 +1266,7 @@ def scatter(a: Tensor, dim, index: Tensor, src=None, *, value=None, reduce=None)
     d = _dim(dim, a.ndim)
     idx = _index_tensor(index, "scatter")
     src = as_operand(src, "src")
-    if isinstance(src, Tensor):
+    if isinstance(src, TensorBase):
         _check_scatter(a, d, idx, src.shape, "scatter")
         s_data = src._data.astype(a._data.dtype, copy=False)
         return Scatter.run((a, src), (a._data, s_data), {"index": idx, "dim": d})
@@ -1295,13 +1299,13 @@ def index_add(a: Tensor, dim, index: Tensor, source: Tensor, *, alpha=1) -> Tens
 def repeat_interleave(a, repeats=None, dim=None, *, output_size=None) -> Tensor:
     """Repeat each element ``repeats`` times (an int, or one count per element)."""
     if repeats is None:  # torch.repeat_interleave(counts): each index repeated counts[i] times
-        counts = a._data if isinstance(a, Tensor) else xp.asarray(a)
+        counts = a._data if isinstance(a, TensorBase) else xp.asarray(a)
         return _new_tensor(xp.repeat(xp.arange(counts.size), counts).astype(xp.int64))
     if dim is None:
         a, d = flatten(a), 0
     else:
         d = _dim(dim, a.ndim)
-    if isinstance(repeats, Tensor) and repeats.numel() == 1 and repeats.ndim <= 1:
+    if isinstance(repeats, TensorBase) and repeats.numel() == 1 and repeats.ndim <= 1:
         repeats = int(repeats.item())
     if isinstance(repeats, int):
         if repeats < 0:
@@ -1311,7 +1315,7 @@ def repeat_interleave(a, repeats=None, dim=None, *, output_size=None) -> Tensor:
         target = shape[: d + 1] + [repeats] + shape[d + 1 :]
         shape[d] *= repeats
         return view(clone(expand(wide, *target)), *shape)
-    counts = repeats._data if isinstance(repeats, Tensor) else xp.asarray(repeats)
+    counts = repeats._data if isinstance(repeats, TensorBase) else xp.asarray(repeats)
     if counts.shape != (a.shape[d],):
         raise RuntimeError(
             f"repeat_interleave: repeats must have the same size as input along dim {d}: got "

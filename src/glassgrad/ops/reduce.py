@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from glassgrad import _dtypes
 from glassgrad._backend import xp
 from glassgrad._simd import halves_float32_registers, vector_bytes
 from glassgrad._sumorder import ordered_sum, torch_order_sum
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once
-from glassgrad.tensor import Tensor, _new_tensor
+
+if TYPE_CHECKING:
+    from glassgrad.tensor import Tensor
 
 
 def norm_dims(dim, ndim: int) -> tuple:
@@ -183,7 +188,7 @@ class MinAll(Op):
 
 
 def _even_backward(ctx, grad):
-    a, out = (s._data if isinstance(s, Tensor) else s for s in ctx.saved)
+    a, out = (s._data if isinstance(s, TensorBase) else s for s in ctx.saved)
     hit = (a == out) | (xp.isnan(a) & xp.isnan(out))
     share = (hit / hit.sum()).astype(a.dtype)
     return D.mask(grad * (share if D.is_array(grad) else _new_tensor(share)), hit)
@@ -270,7 +275,7 @@ class Amin(Amax):
 
 
 def _amax_backward(ctx, grad):
-    a, out = (s._data if isinstance(s, Tensor) else s for s in ctx.saved)
+    a, out = (s._data if isinstance(s, TensorBase) else s for s in ctx.saved)
     full_out = out if ctx.keepdim or not ctx.dims else xp.expand_dims(out, ctx.dims)
     hit = a == full_out
     count = hit.sum(axis=_axes(ctx.dims, a.ndim), keepdims=True)
@@ -323,7 +328,7 @@ def _var_backward(ctx, grad, a):
 
 
 def _value(x):
-    return x._data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, TensorBase) else x
 
 
 class Norm(Op):
@@ -749,7 +754,7 @@ def _nonzero_dims(a: Tensor, dims: tuple, what: str, all_dims: bool = False) -> 
 def max(a: Tensor, dim=None, keepdim=False):
     from glassgrad.ops.elementwise import maximum
 
-    if isinstance(dim, Tensor):
+    if isinstance(dim, TensorBase):
         return maximum(a, dim)
     if dim is None:
         _empty_check(a, "max")
@@ -763,7 +768,7 @@ def max(a: Tensor, dim=None, keepdim=False):
 def min(a: Tensor, dim=None, keepdim=False):
     from glassgrad.ops.elementwise import minimum
 
-    if isinstance(dim, Tensor):
+    if isinstance(dim, TensorBase):
         return minimum(a, dim)
     if dim is None:
         _empty_check(a, "min")

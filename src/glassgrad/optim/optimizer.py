@@ -458,7 +458,7 @@ class Optimizer:
 
 
 def _copy_tensor(t: Tensor) -> Tensor:
-    from glassgrad.tensor import _new_tensor
+    from glassgrad._tensor_base import _new_tensor
 
     return _new_tensor(t._data.copy())
 

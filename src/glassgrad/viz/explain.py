@@ -313,8 +313,8 @@ def _ask_autograd(item: Item, child: Item, in_shape) -> _Local:
         )
 
     def vjp(g):
+        from glassgrad._tensor_base import _new_tensor
         from glassgrad.autograd import grad
-        from glassgrad.tensor import _new_tensor
 
         seed = _new_tensor(
             xp.asarray(xp.broadcast_to(g, xp.shape(item.value)), dtype=xp.asarray(item.value).dtype)

@@ -400,6 +400,6 @@ def _simulated(optimizer, group, param, name) -> StepExplanation:
 
 
 def _tensor(array):
-    from glassgrad.tensor import _new_tensor
+    from glassgrad._tensor_base import _new_tensor
 
     return _new_tensor(array)
