@@ -24,9 +24,8 @@ import builtins as _builtins
 import importlib
 import warnings
 
-from glassgrad import _dtypes, _legacy, ops
+from glassgrad import _dtypes, _legacy
 from glassgrad._compile import compile
-from glassgrad._composite import meshgrid
 from glassgrad._creation import (
     arange,
     as_tensor,
@@ -65,6 +64,169 @@ from glassgrad._dtypes import (
     iinfo,
     set_default_dtype,
 )
+
+# The ops' functions: written by tools/gen_api.py from their @api declarations.
+from glassgrad._functions import (
+    abs,
+    absolute,
+    acos,
+    add,
+    addcdiv,
+    addcmul,
+    addmm,
+    all,
+    allclose,
+    amax,
+    amin,
+    any,
+    arccos,
+    arcsin,
+    arctan,
+    arctan2,
+    argmax,
+    argmin,
+    argsort,
+    asin,
+    atan,
+    atan2,
+    bincount,
+    bitwise_not,
+    bmm,
+    broadcast_to,
+    cat,
+    ceil,
+    chunk,
+    clamp,
+    clamp_max,
+    clamp_min,
+    clip,
+    clone,
+    concat,
+    concatenate,
+    cos,
+    cosh,
+    count_nonzero,
+    cumprod,
+    cumsum,
+    det,
+    diag,
+    diff,
+    dist,
+    div,
+    divide,
+    dot,
+    einsum,
+    eq,
+    equal,
+    erf,
+    exp,
+    expm1,
+    flatten,
+    flip,
+    floor,
+    floor_divide,
+    gather,
+    ge,
+    ger,
+    gt,
+    hstack,
+    index_add,
+    index_select,
+    inner,
+    inverse,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    lerp,
+    log,
+    log1p,
+    log2,
+    log10,
+    log_softmax,
+    logical_not,
+    logit,
+    logsumexp,
+    lt,
+    masked_fill,
+    masked_select,
+    matmul,
+    max,
+    maximum,
+    mean,
+    median,
+    meshgrid,
+    min,
+    minimum,
+    mm,
+    moveaxis,
+    movedim,
+    mul,
+    multiply,
+    mv,
+    nan_to_num,
+    narrow,
+    ne,
+    neg,
+    negative,
+    nonzero,
+    norm,
+    outer,
+    permute,
+    pow,
+    prod,
+    reciprocal,
+    relu,
+    remainder,
+    repeat_interleave,
+    reshape,
+    roll,
+    round,
+    rsqrt,
+    scatter,
+    scatter_add,
+    sgn,
+    sigmoid,
+    sign,
+    signbit,
+    sin,
+    sinh,
+    softmax,
+    sort,
+    split,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
+    std_mean,
+    sub,
+    subtract,
+    sum,
+    swapaxes,
+    swapdims,
+    t,
+    tan,
+    tanh,
+    tile,
+    topk,
+    trace,
+    transpose,
+    tril,
+    triu,
+    true_divide,
+    trunc,
+    unbind,
+    unflatten,
+    unique,
+    unsqueeze,
+    var,
+    var_mean,
+    vstack,
+    where,
+    xlogy,
+)
 from glassgrad._printing import get_printoptions, set_printoptions
 from glassgrad._random import (
     Generator,
@@ -75,6 +237,7 @@ from glassgrad._random import (
     seed,
     set_rng_state,
 )
+from glassgrad._tensor import Tensor
 from glassgrad.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -83,12 +246,6 @@ from glassgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from glassgrad.ops import elementwise as _ew
-from glassgrad.ops import linalg as _linalg
-from glassgrad.ops import movement as _movement
-from glassgrad.ops import reduce as _reduce
-from glassgrad.ops.inplace import _type_name
-from glassgrad.tensor import Tensor
 
 # PyTorch computes log(0) = -inf or 0/0 = nan silently; so do we (NumPy would warn from our ops).
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"glassgrad(\.|$)")
@@ -115,89 +272,12 @@ CharTensor = _legacy.LEGACY_TYPES["CharTensor"]
 ByteTensor = _legacy.LEGACY_TYPES["ByteTensor"]
 BoolTensor = _legacy.LEGACY_TYPES["BoolTensor"]
 
-# Functions that mirror tensor methods: torch.exp(x) is x.exp().
-_FUNCTIONS_FROM_METHODS = (
-    "exp log log2 log10 log1p expm1 sqrt rsqrt reciprocal sin cos tan tanh asin arcsin acos "
-    "arccos atan arctan atan2 arctan2 sinh cosh erf sigmoid relu abs "
-    "absolute neg negative sign sgn floor ceil trunc round square clamp clip clamp_min clamp_max "
-    "add sub subtract mul multiply div divide true_divide floor_divide remainder maximum minimum "
-    "lerp xlogy eq ne lt le gt ge equal isclose allclose isnan isinf isfinite logical_not "
-    "bitwise_not signbit matmul mm bmm mv dot inner outer ger addmm sum mean prod max min amax "
-    "amin argmax argmin var std norm dist logsumexp softmax log_softmax cumsum cumprod sort "
-    "argsort topk median bincount unique all any count_nonzero diag trace inverse det scatter "
-    "scatter_add index_add "
-    "reshape flatten unflatten transpose swapaxes swapdims t permute unsqueeze squeeze "
-    "broadcast_to split chunk unbind narrow flip repeat_interleave gather index_select "
-    "masked_fill masked_select tril triu nonzero roll tile movedim moveaxis diff logit nan_to_num "
-    "addcmul addcdiv"
-).split()
-
-
-def _with_out(fn, name: str):
-    """``torch.f(..., out=t)``: compute ``f``, then write the result into ``t`` as PyTorch does."""
-
-    def wrapper(*args, out=None, **kwargs):
-        if out is None:
-            return fn(*args, **kwargs)
-        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
-        if isinstance(args[0], (list, tuple)):
-            tensors += [a for a in args[0] if isinstance(a, Tensor)]
-        if is_grad_enabled() and [t for t in (*tensors, out) if t.requires_grad]:
-            raise RuntimeError(
-                f"{name}(): functions with out=... arguments don't support automatic "
-                "differentiation, but one of the arguments requires grad."
-            )
-        result = fn(*args, **kwargs)
-        if not isinstance(result, Tensor) or not isinstance(out, Tensor):
-            raise TypeError(f"{name}(): out= takes one tensor here, got {type(out).__name__}")
-        if _dtypes.promote(result.dtype, out.dtype) is not out.dtype:
-            raise RuntimeError(
-                f"result type {_type_name(result.dtype)} can't be cast to the desired "
-                f"output type {_type_name(out.dtype)}"
-            )
-        if out.shape != result.shape:
-            if out.numel():
-                warnings.warn(
-                    f"An output with one or more elements was resized since it had shape "
-                    f"{list(out.shape)}, which does not match the required output shape "
-                    f"{list(result.shape)}.",
-                    UserWarning,
-                    stacklevel=2,
-                )
-            out._data = result._data.astype(out._data.dtype)
-        else:
-            out._data[...] = result._data
-        out._version_counter[0] += 1
-        return out
-
-    wrapper.__name__ = name
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
-
-
-for _name in _FUNCTIONS_FROM_METHODS:
-    if _name in ops.TENSOR_METHODS:
-        globals()[_name] = _with_out(ops.TENSOR_METHODS[_name], _name)
-
-pow = _with_out(_ew.pow, "pow")
-where = _ew.where
-cat = concat = concatenate = _with_out(ops.accept_axis(_movement.cat), "cat")
-stack = _with_out(ops.accept_axis(_movement.stack), "stack")
-hstack = _movement.hstack
-vstack = _movement.vstack
-clone = _movement.clone
-einsum = _linalg.einsum
 numel = Tensor.numel
-is_tensor = lambda obj: isinstance(obj, Tensor)  # noqa: E731
 is_floating_point = Tensor.is_floating_point
-std_mean = lambda input, dim=None, **kw: (  # noqa: E731
-    _reduce.std(input, dim, **kw),
-    _reduce.mean(input, dim, keepdim=kw.get("keepdim", False)),
-)
-var_mean = lambda input, dim=None, **kw: (  # noqa: E731
-    _reduce.var(input, dim, **kw),
-    _reduce.mean(input, dim, keepdim=kw.get("keepdim", False)),
-)
+
+
+def is_tensor(obj) -> _builtins.bool:
+    return isinstance(obj, Tensor)
 
 
 def set_default_device(name) -> None:

@@ -7,16 +7,17 @@ values and gradients through a few elementwise ops (so their graph shows those o
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
 from glassgrad._backend import xp
+from glassgrad._warn import warn_at_user_line
 from glassgrad.ops import elementwise as E
 from glassgrad.ops import movement as M
+from glassgrad.ops._api import api
 
 if TYPE_CHECKING:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
 __all__ = [
     "meshgrid",
@@ -30,16 +31,15 @@ __all__ = [
 ]
 
 
+@api(method=False, out=False)
 def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     """Coordinate grids from 1-D tensors ('ij': matrix indexing, 'xy': Cartesian)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing is None:
-        warnings.warn(
+        warn_at_user_line(
             "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
             "argument.",
-            UserWarning,
-            stacklevel=2,
         )
         indexing = "ij"
     if indexing not in ("ij", "xy"):
@@ -65,6 +65,7 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     return tuple(grids)
 
 
+@api()
 def tile(input: Tensor, dims) -> Tensor:
     """``repeat`` with missing leading dims taken as 1 (on either side)."""
     dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
@@ -73,6 +74,7 @@ def tile(input: Tensor, dims) -> Tensor:
     return M.repeat(input, *dims)
 
 
+@api("movedim", "moveaxis")
 def movedim(input: Tensor, source, destination) -> Tensor:
     """Move dims ``source`` to positions ``destination``; the others keep their order."""
     src = [source] if isinstance(source, int) else list(source)
@@ -91,6 +93,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     return M.permute(input, *order)
 
 
+@api()
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """n-th forward difference along ``dim`` (booleans give ``!=``, as in PyTorch)."""
     parts = [t for t in (prepend, input, append) if t is not None]
@@ -104,6 +107,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     return x
 
 
+@api()
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
     p = input if input.is_floating_point() else input.to(_dtypes.DEFAULTS.float_dtype)
@@ -112,6 +116,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
     return (p / (1 - p)).log()
 
 
+@api()
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
     """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's extremes)."""
     if not input.is_floating_point():
@@ -124,11 +129,13 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
     return E.where(input == float("-inf"), float(neginf), out)
 
 
+@api()
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2."""
     return input + (tensor1 * value if value != 1 else tensor1) * tensor2
 
 
+@api()
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 / tensor2."""
     return input + (tensor1 * value if value != 1 else tensor1) / tensor2

@@ -13,7 +13,7 @@ from glassgrad._simd import fuses_multiply_add
 from glassgrad._tensor_base import TensorBase, _check_can_require_grad, _new_tensor
 
 if TYPE_CHECKING:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
 __all__ = [
     "tensor",

@@ -1,10 +1,10 @@
 """The storage every tensor has, below the ops: fields, the fast constructor, nothing else.
 
 Layers point one way: the ops (``glassgrad.ops``) make tensors, and ``Tensor``'s methods
-(``glassgrad.tensor``) call the ops. So the ops cannot import ``Tensor``. They make and
+(``glassgrad._tensor``) call the ops. So the ops cannot import ``Tensor``. They make and
 recognise tensors through this module instead: ``TensorBase`` holds the fields (PyTorch has
 the same split, ``torch._C.TensorBase`` under ``torch.Tensor``), and ``new_tensor`` builds
-instances of the class ``glassgrad.tensor`` registers with ``use_tensor_class`` when it is
+instances of the class ``glassgrad._tensor`` registers with ``use_tensor_class`` when it is
 imported, which ``import glassgrad`` does before anything can make a tensor.
 """
 
@@ -21,7 +21,7 @@ class _TensorType(type):
 
     def __repr__(cls) -> str:
         module = cls.__module__
-        if module == "glassgrad.tensor":
+        if module == "glassgrad._tensor":
             module = "torch"
         elif module.startswith("glassgrad."):
             module = "torch" + module[len("glassgrad") :]
@@ -62,7 +62,7 @@ _tensor_class: type = TensorBase
 
 
 def use_tensor_class(cls: type) -> None:
-    """Make ``_new_tensor`` build ``cls`` (``glassgrad.tensor.Tensor`` registers itself)."""
+    """Make ``_new_tensor`` build ``cls`` (``glassgrad._tensor.Tensor`` registers itself)."""
     global _tensor_class
     _tensor_class = cls
 

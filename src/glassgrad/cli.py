@@ -240,7 +240,7 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def _unsupported_api(exc: AttributeError) -> str | None:
     """'torch.nn.Conv3d' for an attribute glassgrad lacks on one of its modules or Tensor."""
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
     owner = getattr(exc, "obj", None)
     name = getattr(exc, "name", None)
@@ -263,8 +263,8 @@ def _user_traceback(exc: BaseException, script: str) -> str:
 
 def _find_leaf(namespace: dict, name: str):
     """A tensor named ``name`` in the script: a variable, a dotted path, or a parameter name."""
+    from glassgrad._tensor import Tensor
     from glassgrad.nn import Module
-    from glassgrad.tensor import Tensor
 
     head, *rest = name.split(".")
     obj = namespace.get(head)
@@ -282,8 +282,8 @@ def _find_leaf(namespace: dict, name: str):
 
 def _leaf_names(namespace: dict) -> dict:
     """Script variables (and module parameters) naming tensors, for graph labels."""
+    from glassgrad._tensor import Tensor
     from glassgrad.nn import Module
-    from glassgrad.tensor import Tensor
 
     names = {}
     for key, value in namespace.items():

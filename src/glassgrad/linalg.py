@@ -9,9 +9,9 @@ Example:
 from __future__ import annotations
 
 from glassgrad import _dtypes
+from glassgrad._tensor import Tensor
 from glassgrad.ops import linalg as _L
 from glassgrad.ops import reduce as _R
-from glassgrad.tensor import Tensor
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "inv", "det", "solve"]
 

@@ -19,8 +19,8 @@ import os
 from glassgrad._backend import ndarray
 from glassgrad._checkpoint.pickler import memory_block
 from glassgrad._dtypes import device as _device
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
-from glassgrad.tensor import Tensor
 
 __all__ = ["save_file", "load_file", "save", "load"]
 

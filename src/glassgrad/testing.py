@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from glassgrad import _dtypes
-from glassgrad.tensor import Tensor
+from glassgrad._tensor import Tensor
 
 __all__ = ["assert_close"]
 

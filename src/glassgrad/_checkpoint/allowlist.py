@@ -14,8 +14,8 @@ from typing import Any
 
 from glassgrad import _dtypes
 from glassgrad._checkpoint import rebuild
+from glassgrad._tensor import Tensor
 from glassgrad.nn.parameter import Parameter
-from glassgrad.tensor import Tensor
 
 __all__ = [
     "TORCH_ALLOWED",

@@ -14,9 +14,9 @@ from collections import Counter, OrderedDict
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad._checkpoint import SerializationError, refuse
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.nn.parameter import Parameter
-from glassgrad.tensor import Tensor
 
 __all__ = ["MANIFEST", "load_legacy"]
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor import Tensor
 from glassgrad.nn.parameter import Parameter
-from glassgrad.tensor import Tensor
 
 __all__ = ["TorchName", "CheckpointPickler", "STORAGE_NAMES", "torch_name", "memory_block"]
 

@@ -12,9 +12,9 @@ from numbers import Integral
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.nn.parameter import Parameter
-from glassgrad.tensor import Tensor
 
 MAX_DIMS = 64  # NumPy's limit on dimensions
 

@@ -180,7 +180,7 @@ class _Unsupported(Exception):
 
 
 def _is_tensor(value) -> bool:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
     return isinstance(value, Tensor)
 

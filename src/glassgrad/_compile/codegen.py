@@ -24,6 +24,7 @@ from glassgrad._compile.capture import _NEEDS, Capture
 from glassgrad._compile.emit import EMITTERS
 from glassgrad._compile.program import Const, Instr, Slot
 from glassgrad._sumorder import torch_order_sum
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.autograd import engine as _engine
 from glassgrad.autograd.engine import _OWNED_REFS, sum_to
@@ -33,7 +34,6 @@ from glassgrad.ops._op import NULL_CTX, REGISTRY
 from glassgrad.optim import optimizer as _optimizer
 from glassgrad.optim._functional import add_scaled_
 from glassgrad.optim.sgd import SGD
-from glassgrad.tensor import Tensor
 
 __all__ = ["Variant", "build"]
 

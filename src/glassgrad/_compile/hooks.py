@@ -34,10 +34,10 @@ _LOCATIONS: dict = {}  # id(original function) -> [(module dict, name)], found o
 
 def install(capture: C.Capture) -> None:
     """Swap the recording wrappers in; ``capture.undo`` remembers how to swap them out."""
+    from glassgrad._tensor import Tensor
     from glassgrad.nn.module import Module
     from glassgrad.ops import _op, movement
     from glassgrad.optim import optimizer
-    from glassgrad.tensor import Tensor
 
     inplace = sys.modules["glassgrad.ops.inplace"]  # (``glassgrad.ops.inplace`` is the function)
     undo = capture.undo
@@ -99,7 +99,7 @@ def install(capture: C.Capture) -> None:
         ):
             _set(undo, cls, "step", _refused(cls.__dict__["step"], "an LR scheduler's step()"))
     _set(undo, Module, "__call__", _module_call(Module.__call__))
-    _track_new_tensors(undo, sys.modules["glassgrad.tensor"]._new_tensor)
+    _track_new_tensors(undo, sys.modules["glassgrad._tensor"]._new_tensor)
 
 
 def _before_step(capture, opt, *args, **kwargs):

@@ -20,7 +20,7 @@ from importlib import resources
 
 from glassgrad._backend import xp
 from glassgrad._creation import tensor
-from glassgrad.tensor import Tensor
+from glassgrad._tensor import Tensor
 
 __all__ = ["RealDataset", "load_diabetes", "load_iris", "read_csv_text"]
 

@@ -6,9 +6,9 @@ import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 
+from glassgrad._tensor import Tensor
 from glassgrad.nn.module import Module, _indent
 from glassgrad.nn.parameter import Parameter
-from glassgrad.tensor import Tensor
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 

@@ -11,6 +11,7 @@ import warnings
 
 from glassgrad import _dtypes, _random
 from glassgrad._backend import xp
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.ops import activation as A
@@ -22,7 +23,6 @@ from glassgrad.ops import movement as M
 from glassgrad.ops import nn_ops as N
 from glassgrad.ops import reduce as R
 from glassgrad.ops.inplace import inplace_unary
-from glassgrad.tensor import Tensor
 
 __all__ = [
     "linear",

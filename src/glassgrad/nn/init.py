@@ -10,9 +10,9 @@ import math
 
 from glassgrad import _creation
 from glassgrad._backend import xp
+from glassgrad._tensor import Tensor
 from glassgrad.autograd.grad_mode import no_grad
-from glassgrad.ops import where
-from glassgrad.tensor import Tensor
+from glassgrad.ops.elementwise import where
 
 __all__ = [
     "calculate_gain",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from glassgrad._tensor import Tensor
 from glassgrad.nn import functional as F
 from glassgrad.nn.functional import _reduction
 from glassgrad.nn.module import Module
-from glassgrad.tensor import Tensor
 
 __all__ = [
     "MSELoss",

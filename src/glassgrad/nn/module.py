@@ -7,10 +7,10 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
+from glassgrad._tensor import Tensor
 from glassgrad.autograd.function import Function
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.nn.parameter import Buffer, Parameter
-from glassgrad.tensor import Tensor
 
 __all__ = ["Module"]
 

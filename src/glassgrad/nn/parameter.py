@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from glassgrad._backend import xp
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _init_from
-from glassgrad.tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]
 

@@ -18,6 +18,7 @@ import math
 
 from glassgrad import _creation, autograd, backends
 from glassgrad._dtypes import float32
+from glassgrad._tensor import Tensor
 from glassgrad.autograd.function import Function, _FunctionNode
 from glassgrad.autograd.grad_mode import enable_grad, is_grad_enabled
 from glassgrad.autograd.graph import Node
@@ -26,7 +27,6 @@ from glassgrad.nn import init
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
 from glassgrad.ops import movement as M
-from glassgrad.tensor import Tensor
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from glassgrad import _creation
+from glassgrad._tensor import Tensor
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
-from glassgrad.tensor import Tensor
 
 __all__ = ["Embedding"]
 

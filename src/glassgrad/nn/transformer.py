@@ -11,6 +11,7 @@ import copy
 import math
 
 from glassgrad import _creation
+from glassgrad._tensor import Tensor
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
 from glassgrad.nn.container import ModuleList
@@ -21,7 +22,6 @@ from glassgrad.nn.normalization import LayerNorm
 from glassgrad.nn.parameter import Parameter
 from glassgrad.ops import linalg as L
 from glassgrad.ops import movement as M
-from glassgrad.tensor import Tensor
 
 __all__ = [
     "MultiheadAttention",

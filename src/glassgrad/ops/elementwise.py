@@ -17,10 +17,11 @@ from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.engine import owns_gradient
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops import _dual as D
+from glassgrad.ops._api import api
 from glassgrad.ops._op import Op, _record, needs_grad
 
 if TYPE_CHECKING:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
 _FLOAT_KIND = 2
 
@@ -955,12 +956,14 @@ class Where(Op):
 
 
 # ----------------------------------------------------------------------------- public functions
+@api()
 def add(a, b, alpha=1):
     if alpha != 1:
         b = mul(b, alpha)
     return _binary(Add, a, b)
 
 
+@api("sub", "subtract")
 def sub(a, b, alpha=1):
     if alpha != 1:
         b = mul(b, alpha)
@@ -979,10 +982,12 @@ def rsub(a, other):
     return Rsub.run((a,), (da,), {"other": other})
 
 
+@api("mul", "multiply")
 def mul(a, b):
     return _binary(Mul, a, b)
 
 
+@api("div", "divide", "true_divide")
 def div(a, b, rounding_mode=None):
     if rounding_mode == "floor":
         return floor_divide(a, b)
@@ -1000,6 +1005,7 @@ def rdiv(a, other):
     return mul(Reciprocal.apply(a), other)
 
 
+@api()
 def pow(a, exponent):
     if (type(exponent) is int or type(exponent) is float) and isinstance(a, TensorBase):
         data = a._data
@@ -1031,14 +1037,17 @@ def pow(a, exponent):
     return PowScalarBase.apply(exponent, base=base)
 
 
+@api()
 def maximum(a, b):
     return _binary(Maximum, a, b)
 
 
+@api()
 def minimum(a, b):
     return _binary(Minimum, a, b)
 
 
+@api(method=False, out=False)
 def where(condition, a=None, b=None):
     if a is None and b is None:
         return condition.nonzero(as_tuple=True)
@@ -1066,6 +1075,7 @@ def where(condition, a=None, b=None):
     return Where.run((condition, a, b), (cond, da, db), {})
 
 
+@api("clamp", "clip")
 def clamp(a, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -1085,12 +1095,14 @@ def clamp(a, min=None, max=None):
     return Clamp.apply(_float_if_needed(a, min, max), min=min, max=max)
 
 
+@api()
 def clamp_min(a, min):
     if isinstance(min, TensorBase):
         return clamp(a, min=min)
     return ClampMin.apply(_float_if_needed(a, min), min=min)
 
 
+@api()
 def clamp_max(a, max):
     if isinstance(max, TensorBase):
         return clamp(a, max=max)
@@ -1104,6 +1116,7 @@ def _float_if_needed(a: Tensor, *bounds) -> Tensor:
     return a
 
 
+@api()
 def lerp(a: Tensor, end: Tensor, weight) -> Tensor:
     if isinstance(weight, TensorBase):
         return a + weight * (end - a)
@@ -1113,6 +1126,7 @@ def lerp(a: Tensor, end: Tensor, weight) -> Tensor:
     return Lerp.run((a, end), (da, de), {"weight": weight})
 
 
+@api()
 def xlogy(a, b) -> Tensor:
     a, b = as_operand(a, "input"), as_operand(b)
     if not isinstance(a, TensorBase):
@@ -1122,6 +1136,7 @@ def xlogy(a, b) -> Tensor:
     return _binary(Xlogy, a, b, float_result=True)
 
 
+@api("atan2", "arctan2")
 def atan2(a, b) -> Tensor:
     return _binary(Atan2, a, b, float_result=True)
 
@@ -1153,11 +1168,13 @@ class _Compare:
     op_name = "comparison"
 
 
+@api()
 def floor_divide(a, b) -> Tensor:
     da, db = _plain(a, b, "floor_divide")
     return _new_tensor(xp.asarray(xp.floor_divide(da, db)))
 
 
+@api()
 def remainder(a, b) -> Tensor:
     a, b = as_operand(a, "input"), as_operand(b)
     if isinstance(a, TensorBase) and isinstance(b, TensorBase):
@@ -1174,22 +1191,26 @@ def logical_op(ufunc, a, b) -> Tensor:
     return _new_tensor(xp.asarray(ufunc(da, db)))
 
 
+@api()
 def bitwise_not(a: Tensor) -> Tensor:
     if a._data.dtype.kind == "f":
         raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
     return _new_tensor(xp.asarray(~a._data))
 
 
+@api()
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
     da, db = _plain(a, b)
     return _new_tensor(xp.asarray(xp.isclose(da, db, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
+@api()
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     da, db = _plain(a, b)
     return bool(xp.allclose(da, db, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
+@api()
 def equal(a: Tensor, b: Tensor) -> bool:
     return a.shape == b.shape and bool((a._data == b._data).all())
 
@@ -1202,8 +1223,110 @@ def _pred(fn):
     return predicate
 
 
-isnan = _pred(xp.isnan)
-isinf = _pred(xp.isinf)
-isfinite = _pred(xp.isfinite)
-logical_not = _pred(xp.logical_not)
-signbit = _pred(xp.signbit)
+isnan = api()(_pred(xp.isnan))
+isinf = api()(_pred(xp.isinf))
+isfinite = api()(_pred(xp.isfinite))
+logical_not = api()(_pred(xp.logical_not))
+signbit = api()(_pred(xp.signbit))
+
+
+def _unary(op):
+    """The function of a one-input op: ``relu(x)`` is ``Relu.apply(x)``."""
+
+    def unary(input: Tensor) -> Tensor:
+        return op.apply(input)
+
+    unary.__name__ = op.op_name.lower()
+    unary.__doc__ = op.__doc__
+    return unary
+
+
+def _float_unary(op):
+    """Unary float math: integer tensors are promoted to the default float dtype first."""
+
+    def float_unary(input: Tensor) -> Tensor:
+        if input._data.dtype.kind != "f":
+            input = input.to(_dtypes.DEFAULTS.float_dtype)
+        return op.apply(input)
+
+    float_unary.__name__ = op.op_name.lower()
+    float_unary.__doc__ = op.__doc__
+    return float_unary
+
+
+exp = api()(_float_unary(Exp))
+log = api()(_float_unary(Log))
+log2 = api()(_float_unary(Log2))
+log10 = api()(_float_unary(Log10))
+log1p = api()(_float_unary(Log1p))
+expm1 = api()(_float_unary(Expm1))
+sqrt = api()(_float_unary(Sqrt))
+rsqrt = api()(_float_unary(Rsqrt))
+reciprocal = api()(_float_unary(Reciprocal))
+sin = api()(_float_unary(Sin))
+cos = api()(_float_unary(Cos))
+tan = api()(_float_unary(Tan))
+tanh = api()(_float_unary(Tanh))
+asin = api("asin", "arcsin")(_float_unary(Asin))
+acos = api("acos", "arccos")(_float_unary(Acos))
+atan = api("atan", "arctan")(_float_unary(Atan))
+sinh = api()(_float_unary(Sinh))
+cosh = api()(_float_unary(Cosh))
+erf = api()(_float_unary(Erf))
+sigmoid = api()(_float_unary(Sigmoid))
+relu = api()(_unary(Relu))
+abs = api("abs", "absolute")(_unary(Abs))
+neg = api("neg", "negative")(_unary(Neg))
+sign = api()(_unary(Sign))
+sgn = api()(_unary(Sgn))
+floor = api()(_unary(Floor))
+ceil = api()(_unary(Ceil))
+trunc = api()(_unary(Trunc))
+
+
+@api()
+def round(input: Tensor, decimals=None) -> Tensor:
+    if decimals is not None:
+        return RoundDecimals.apply(input, decimals=decimals)
+    return Round.apply(input)
+
+
+@api()
+def square(input: Tensor) -> Tensor:
+    return pow(input, 2)
+
+
+@api("where", function=False)
+def where_method(input: Tensor, condition, other) -> Tensor:
+    """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
+    return where(condition, input, other)
+
+
+@api()
+def eq(input: Tensor, other) -> Tensor:
+    return compare(xp.equal, input, other)
+
+
+@api()
+def ne(input: Tensor, other) -> Tensor:
+    return compare(xp.not_equal, input, other)
+
+
+@api()
+def lt(input: Tensor, other) -> Tensor:
+    return compare(xp.less, input, other)
+
+
+@api()
+def le(input: Tensor, other) -> Tensor:
+    return compare(xp.less_equal, input, other)
+
+
+@api()
+def gt(input: Tensor, other) -> Tensor:
+    return compare(xp.greater, input, other)
+
+
+@api()
+def ge(input: Tensor, other) -> Tensor:
+    return compare(xp.greater_equal, input, other)

@@ -24,7 +24,7 @@ from glassgrad.ops._op import Op
 from glassgrad.ops.movement import CopySlices, Index
 
 if TYPE_CHECKING:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
 __all__ = [
     "check_inplace",

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from glassgrad._backend import xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.ops import _dual as D
+from glassgrad.ops._api import api
 from glassgrad.ops._op import Op, needs_grad
 from glassgrad.ops.elementwise import _NO_PARAMS, promoted_arrays
 from glassgrad.ops.movement import TransposeT
 
 if TYPE_CHECKING:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
 
 def _transposed(x) -> bool:
@@ -398,6 +399,7 @@ def _dtype_check(what, a: Tensor, b: Tensor):
         )
 
 
+@api()
 def matmul(a, b) -> Tensor:
     from glassgrad.ops.elementwise import as_operand
 
@@ -440,6 +442,7 @@ def matmul(a, b) -> Tensor:
     return Matmul.apply(a, b)
 
 
+@api()
 def mm(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(
@@ -452,6 +455,7 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
     return Mm.apply(a, b)
 
 
+@api()
 def bmm(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (got {a.ndim}-D and {b.ndim}-D)")
@@ -464,6 +468,7 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
     return Bmm.apply(a, b)
 
 
+@api()
 def mv(a: Tensor, v: Tensor) -> Tensor:
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
         raise RuntimeError(
@@ -473,12 +478,14 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
     return Mv.apply(a, v)
 
 
+@api("dot", "inner")
 def dot(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     return matmul(a, b)
 
 
+@api("outer", "ger")
 def outer(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"outer: expected 1D tensors, got {a.ndim}D and {b.ndim}D")
@@ -486,6 +493,7 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
     return Outer.run((a, b), (da, db), {})
 
 
+@api()
 def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
     sa, sb = a._data.shape, b._data.shape
     if len(sa) != 2 or len(sb) != 2:
@@ -536,6 +544,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     return addmm(bias, input, weight.t())
 
 
+@api()
 def diag(a: Tensor, diagonal: int = 0) -> Tensor:
     """A vector's diagonal matrix, or a matrix's diagonal vector."""
     if a.ndim == 1:
@@ -545,6 +554,7 @@ def diag(a: Tensor, diagonal: int = 0) -> Tensor:
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")
 
 
+@api()
 def trace(a: Tensor) -> Tensor:
     if a.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
@@ -590,6 +600,7 @@ def _einsum_subscripts(equation: str, shapes: list) -> tuple:
     return explicit, out
 
 
+@api(method=False, out=False)
 def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``einsum("bij,bjk->bik", a, b)``."""
     from glassgrad.ops.movement import expand
@@ -638,6 +649,7 @@ def _square_check(a: Tensor, what: str) -> None:
         )
 
 
+@api()
 def inverse(a: Tensor) -> Tensor:
     _square_check(a, "inv")
     try:
@@ -671,6 +683,7 @@ def solve(a: Tensor, b: Tensor) -> Tensor:
         ) from None
 
 
+@api()
 def det(a: Tensor) -> Tensor:
     _square_check(a, "det")
     return Det.apply(a)

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
+from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
+from glassgrad.ops._api import api
 from glassgrad.ops._op import Op
 from glassgrad.ops.reduce import norm_dims
 
 if TYPE_CHECKING:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
 
 def _shape_arg(shape) -> tuple:
@@ -591,6 +593,7 @@ class IndexAdd(Op):
 
 
 # ----------------------------------------------------------------------------- public functions
+@api(function=False)
 def view(a: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
         return _new_tensor(a._data.view(shape[0].np))
@@ -635,6 +638,7 @@ def _check_numel(a: Tensor, shape) -> None:
         )
 
 
+@api()
 def reshape(a: Tensor, *shape) -> Tensor:
     shape = _shape_arg(shape)
     _check_numel(a, shape)
@@ -643,6 +647,7 @@ def reshape(a: Tensor, *shape) -> Tensor:
     return Reshape.apply(a, shape=shape)
 
 
+@api()
 def flatten(a: Tensor, start_dim=0, end_dim=-1) -> Tensor:
     if a.ndim == 0:
         return reshape(a, 1)
@@ -657,11 +662,13 @@ def flatten(a: Tensor, start_dim=0, end_dim=-1) -> Tensor:
     return reshape(a, new)
 
 
+@api()
 def unflatten(a: Tensor, dim, sizes) -> Tensor:
     d = _dim(dim, a.ndim)
     return reshape(a, tuple(a.shape[:d]) + tuple(sizes) + tuple(a.shape[d + 1 :]))
 
 
+@api("transpose", "swapaxes", "swapdims")
 def transpose(a: Tensor, dim0, dim1) -> Tensor:
     n = a.ndim
     dim0, dim1 = _dim(dim0, n), _dim(dim1, n)
@@ -670,6 +677,7 @@ def transpose(a: Tensor, dim0, dim1) -> Tensor:
     return Transpose.apply(a, dim0=dim0, dim1=dim1)
 
 
+@api()
 def t(a: Tensor) -> Tensor:
     ndim = a._data.ndim
     if ndim > 2:
@@ -679,6 +687,7 @@ def t(a: Tensor) -> Tensor:
     return TransposeT.apply(a, dim0=0, dim1=1)
 
 
+@api()
 def permute(a: Tensor, *dims) -> Tensor:
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
@@ -698,23 +707,21 @@ def permute(a: Tensor, *dims) -> Tensor:
     return Permute.apply(a, dims=dims)
 
 
+@api(prop=True, function=False)
 def T(a: Tensor) -> Tensor:
     if a.ndim != 2:
-        import warnings
-
-        warnings.warn(
+        warn_at_user_line(
             "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
             if a.ndim == 0
             else "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
             "deprecated and it will throw an error in a future release. Consider `x.mT` to "
             "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
             "reverse the dimensions of a tensor.",
-            UserWarning,
-            stacklevel=2,
         )
     return Permute.apply(a, dims=tuple(reversed(range(a.ndim))))
 
 
+@api(prop=True, function=False)
 def mT(a: Tensor) -> Tensor:
     if a.ndim < 2:
         raise RuntimeError(
@@ -723,6 +730,7 @@ def mT(a: Tensor) -> Tensor:
     return transpose(a, -2, -1)
 
 
+@api()
 def unsqueeze(a: Tensor, dim) -> Tensor:
     n = a.ndim + 1
     if not -n <= dim < n:
@@ -732,6 +740,7 @@ def unsqueeze(a: Tensor, dim) -> Tensor:
     return Unsqueeze.apply(a, dim=dim % n)
 
 
+@api()
 def squeeze(a: Tensor, dim=None) -> Tensor:
     if dim is None:
         return Squeeze.apply(a)
@@ -739,6 +748,7 @@ def squeeze(a: Tensor, dim=None) -> Tensor:
     return op.apply(a, dims=norm_dims(dim, a.ndim) if a.ndim else ())
 
 
+@api(function=False)
 def expand(a: Tensor, *sizes) -> Tensor:
     sizes = _shape_arg(sizes)
     if len(sizes) < a.ndim:
@@ -764,10 +774,12 @@ def expand(a: Tensor, *sizes) -> Tensor:
     return Expand.apply(a, shape=tuple(shape))
 
 
+@api(function=False)
 def expand_as(a: Tensor, other: Tensor) -> Tensor:
     return expand(a, *other.shape)
 
 
+@api()
 def broadcast_to(a: Tensor, shape) -> Tensor:
     return expand(a, *shape)
 
@@ -786,6 +798,7 @@ def _joinable(tensors, what: str):
     return tensors, dtype
 
 
+@api("cat", "concat", "concatenate", method=False)
 def cat(tensors, dim=0, *, axis=None) -> Tensor:
     dim = axis if axis is not None else dim
     tensors, dtype = _joinable(tensors, "cat")
@@ -821,6 +834,7 @@ def cat(tensors, dim=0, *, axis=None) -> Tensor:
 concat = concatenate = cat
 
 
+@api(method=False)
 def stack(tensors, dim=0) -> Tensor:
     tensors, dtype = _joinable(tensors, "stack")
     ref = tensors[0]
@@ -835,10 +849,12 @@ def stack(tensors, dim=0) -> Tensor:
     return Stack.run(tuple(tensors), arrays, {"dim": d})
 
 
+@api(method=False, out=False)
 def hstack(tensors) -> Tensor:
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
+@api(method=False, out=False)
 def vstack(tensors) -> Tensor:
     return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
@@ -848,6 +864,7 @@ def _at_least_1d(a: Tensor, what: str) -> None:
         raise RuntimeError(f"{what} expects at least a 1-dimensional tensor (got a 0-d tensor)")
 
 
+@api()
 def split(a: Tensor, split_size_or_sections, dim=0):
     _at_least_1d(a, "split")
     d = _dim(dim, a.ndim)
@@ -877,6 +894,7 @@ def split(a: Tensor, split_size_or_sections, dim=0):
     return tuple(op.apply(a, dim=d, start=b0, stop=b1) for b0, b1 in bounds)
 
 
+@api()
 def chunk(a: Tensor, chunks: int, dim=0):
     _at_least_1d(a, "chunk")
     if chunks <= 0:
@@ -886,6 +904,7 @@ def chunk(a: Tensor, chunks: int, dim=0):
     return split(a, step, dim)
 
 
+@api()
 def unbind(a: Tensor, dim=0):
     if a.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
@@ -894,6 +913,7 @@ def unbind(a: Tensor, dim=0):
     return tuple(Unbind.apply(a, index=lead + (i,)) for i in range(a.shape[d]))
 
 
+@api()
 def narrow(a: Tensor, dim, start, length) -> Tensor:
     if a.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
@@ -1084,15 +1104,18 @@ def setitem(a: Tensor, index, value) -> None:
 
 
 # ----------------------------------------------------------------------------- other copies
+@api(method=False, out=False)
 def clone(a: Tensor) -> Tensor:
     return Clone.apply(a)
 
 
+@api()
 def flip(a: Tensor, *args, dims=None) -> Tensor:
     dims = tuple(_dim(d, a.ndim) for d in _shape_arg(args if dims is None else (dims,)))
     return Flip.apply(a, dims=dims if a.ndim else ())
 
 
+@api(function=False)
 def repeat(a: Tensor, *repeats) -> Tensor:
     repeats = _shape_arg(repeats)
     if len(repeats) < a.ndim:
@@ -1103,6 +1126,7 @@ def repeat(a: Tensor, *repeats) -> Tensor:
     return Repeat.apply(a, repeats=repeats)
 
 
+@api()
 def gather(a: Tensor, dim, index: Tensor) -> Tensor:
     if index._data.dtype.kind not in "iu":
         raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype!r}")
@@ -1118,6 +1142,7 @@ def gather(a: Tensor, dim, index: Tensor) -> Tensor:
     return Gather.apply(a, index=idx, dim=d)
 
 
+@api()
 def index_select(a: Tensor, dim, index: Tensor) -> Tensor:
     d = _dim(dim, a.ndim)
     idx = index._data if isinstance(index, TensorBase) else xp.asarray(index)
@@ -1145,6 +1170,7 @@ def index_select(a: Tensor, dim, index: Tensor) -> Tensor:
     return IndexSelect.apply(a, index=where)
 
 
+@api()
 def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
     m = mask._data
     if m.dtype != bool:
@@ -1182,16 +1208,19 @@ def _check_matrix(a: Tensor, what: str) -> None:
         )
 
 
+@api()
 def tril(a: Tensor, diagonal=0) -> Tensor:
     _check_matrix(a, "tril")
     return Tril.apply(a, diagonal=diagonal)
 
 
+@api()
 def triu(a: Tensor, diagonal=0) -> Tensor:
     _check_matrix(a, "triu")
     return Triu.apply(a, diagonal=diagonal)
 
 
+@api()
 def nonzero(a: Tensor, *, as_tuple=False):
     idx = xp.nonzero(a._data) if a.ndim else xp.nonzero(a._data.reshape(1))
     if as_tuple:
@@ -1201,6 +1230,7 @@ def nonzero(a: Tensor, *, as_tuple=False):
     )
 
 
+@api()
 def masked_select(a: Tensor, mask: Tensor) -> Tensor:
     m = mask._data
     if m.dtype != bool:
@@ -1211,6 +1241,7 @@ def masked_select(a: Tensor, mask: Tensor) -> Tensor:
     return MaskedSelect.apply(a, index=(xp.broadcast_to(m, shape),))
 
 
+@api()
 def roll(a: Tensor, shifts, dims=None) -> Tensor:
     if dims is None:
         if not isinstance(shifts, int):
@@ -1256,6 +1287,7 @@ def _check_scatter(a: Tensor, dim: int, idx: ndarray, src_shape, what: str) -> N
         )
 
 
+@api()
 def scatter(a: Tensor, dim, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
     """Out of place ``scatter``: ``src`` (a tensor or a number) written at ``index``."""
     from glassgrad.ops.elementwise import as_operand
@@ -1274,6 +1306,7 @@ def scatter(a: Tensor, dim, index: Tensor, src=None, *, value=None, reduce=None)
     return ScatterValue.apply(a, value=src, index=idx, dim=d)
 
 
+@api()
 def scatter_add(a: Tensor, dim, index: Tensor, src: Tensor) -> Tensor:
     d = _dim(dim, a.ndim)
     idx = _index_tensor(index, "scatter_add")
@@ -1282,6 +1315,7 @@ def scatter_add(a: Tensor, dim, index: Tensor, src: Tensor) -> Tensor:
     return ScatterAdd.run((a, src), (a._data, s_data), {"index": idx, "dim": d})
 
 
+@api()
 def index_add(a: Tensor, dim, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     d = _dim(dim, a.ndim)
     idx = _index_tensor(index, "index_add").reshape(-1)
@@ -1296,6 +1330,7 @@ def index_add(a: Tensor, dim, index: Tensor, source: Tensor, *, alpha=1) -> Tens
     return IndexAdd.run((a, source), (a._data, s_data), {"index": idx, "dim": d, "alpha": alpha})
 
 
+@api()
 def repeat_interleave(a, repeats=None, dim=None, *, output_size=None) -> Tensor:
     """Repeat each element ``repeats`` times (an int, or one count per element)."""
     if repeats is None:  # torch.repeat_interleave(counts): each index repeated counts[i] times
@@ -1323,3 +1358,13 @@ def repeat_interleave(a, repeats=None, dim=None, *, output_size=None) -> Tensor:
         )
     index = _new_tensor(xp.repeat(xp.arange(a.shape[d]), counts).astype(xp.int64))
     return index_select(a, d, index)
+
+
+@api(function=False)
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    return view(input, *other.shape)
+
+
+@api(function=False)
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    return reshape(input, *other.shape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
@@ -9,12 +10,14 @@ from glassgrad._backend import xp
 from glassgrad._simd import halves_float32_registers, vector_bytes
 from glassgrad._sumorder import ordered_sum, torch_order_sum
 from glassgrad._tensor_base import TensorBase, _new_tensor
+from glassgrad._warn import warn_at_user_line
 from glassgrad.ops import _dual as D
+from glassgrad.ops._api import api
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once
 
 if TYPE_CHECKING:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
 
 def norm_dims(dim, ndim: int) -> tuple:
@@ -661,6 +664,7 @@ def _int_to_long(a: Tensor, dtype):
     return None
 
 
+@api()
 def sum(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):
     dim = axis if dim is None else dim
     np_dtype = _int_to_long(a, dtype)
@@ -689,6 +693,7 @@ def _float_only(a: Tensor, what: str, dtype=None):
         )
 
 
+@api()
 def mean(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):
     dim = axis if dim is None else dim
     _float_only(a, "mean", dtype)
@@ -698,6 +703,7 @@ def mean(a: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None):
     return MeanDim.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim, dtype=np_dtype)
 
 
+@api()
 def prod(a: Tensor, dim=None, keepdim=False, *, dtype=None):
     if dim is None:
         return Prod.apply(a, dims=tuple(range(a.ndim)), keepdim=False)
@@ -751,6 +757,7 @@ def _nonzero_dims(a: Tensor, dims: tuple, what: str, all_dims: bool = False) -> 
             )
 
 
+@api()
 def max(a: Tensor, dim=None, keepdim=False):
     from glassgrad.ops.elementwise import maximum
 
@@ -765,6 +772,7 @@ def max(a: Tensor, dim=None, keepdim=False):
     return _MaxResult((values, _indices(a, d, keepdim, xp.argmax)))
 
 
+@api()
 def min(a: Tensor, dim=None, keepdim=False):
     from glassgrad.ops.elementwise import minimum
 
@@ -786,24 +794,28 @@ def _indices(a: Tensor, dim: int, keepdim: bool, reducer):
     return _new_tensor(idx if keepdim else idx.squeeze(dim))
 
 
+@api()
 def argmax(a: Tensor, dim=None, keepdim=False):
     if dim is None:
         return _new_tensor(xp.asarray(xp.argmax(a._data.reshape(-1)), dtype=xp.int64))
     return _indices(a, norm_dims(dim, a.ndim)[0], keepdim, xp.argmax)
 
 
+@api()
 def argmin(a: Tensor, dim=None, keepdim=False):
     if dim is None:
         return _new_tensor(xp.asarray(xp.argmin(a._data.reshape(-1)), dtype=xp.int64))
     return _indices(a, norm_dims(dim, a.ndim)[0], keepdim, xp.argmin)
 
 
+@api()
 def amax(a: Tensor, dim=(), keepdim=False):
     dims = norm_dims(dim if dim != () else None, a.ndim)
     _nonzero_dims(a, dims, "amax", dim == () or dim is None)
     return Amax.apply(a, dims=dims, keepdim=keepdim)
 
 
+@api()
 def amin(a: Tensor, dim=(), keepdim=False):
     dims = norm_dims(dim if dim != () else None, a.ndim)
     _nonzero_dims(a, dims, "amin", dim == () or dim is None)
@@ -818,8 +830,6 @@ def _correction(unbiased, correction):
 
 def _spread(op, what: str, a: Tensor, dim, unbiased, keepdim, correction):
     """var / std: PyTorch warns (and gives NaN or inf) when there are too few elements."""
-    import warnings
-
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     _float_only(a, what)
@@ -827,25 +837,40 @@ def _spread(op, what: str, a: Tensor, dim, unbiased, keepdim, correction):
     correction = _correction(unbiased, correction)
     if _count(a.shape, dims) - correction > 0:
         return op.apply(a, dims=dims, correction=correction, keepdim=keepdim)
-    warnings.warn(
+    warn_at_user_line(
         f"{what}(): degrees of freedom is <= 0. Correction should be strictly less than the "
         "reduction factor (input numel divided by output numel).",
-        UserWarning,
-        stacklevel=3,
     )
     with warnings.catch_warnings(), xp.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own DoF warning: said above
         return op.apply(a, dims=dims, correction=correction, keepdim=keepdim)
 
 
+@api()
 def var(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _spread(Var, "var", a, dim, unbiased, keepdim, correction)
 
 
+@api()
 def std(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _spread(Std, "std", a, dim, unbiased, keepdim, correction)
 
 
+@api(method=False, out=False)
+def std_mean(input: Tensor, dim=None, **kwargs) -> tuple:
+    """``(std, mean)`` over ``dim``, as ``torch.std_mean``."""
+    keepdim = kwargs.get("keepdim", False)
+    return std(input, dim, **kwargs), mean(input, dim, keepdim=keepdim)
+
+
+@api(method=False, out=False)
+def var_mean(input: Tensor, dim=None, **kwargs) -> tuple:
+    """``(var, mean)`` over ``dim``, as ``torch.var_mean``."""
+    keepdim = kwargs.get("keepdim", False)
+    return var(input, dim, **kwargs), mean(input, dim, keepdim=keepdim)
+
+
+@api()
 def norm(a: Tensor, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2.0
@@ -855,36 +880,36 @@ def norm(a: Tensor, p="fro", dim=None, keepdim=False, dtype=None):
     return Norm.apply(a, p=float(p), dims=norm_dims(dim, a.ndim), keepdim=keepdim)
 
 
+@api()
 def dist(a: Tensor, other, p=2.0) -> Tensor:
     """The ``p``-norm of ``a - other`` (broadcast)."""
     return norm(a - other, p)
 
 
+@api()
 def logsumexp(a: Tensor, dim, keepdim=False):
     return Logsumexp.apply(a, dims=norm_dims(dim, a.ndim), keepdim=keepdim)
 
 
 def _softmax_dim(a: Tensor, dim, what: str) -> int:
     if dim is None:
-        import warnings
-
-        warnings.warn(
+        warn_at_user_line(
             f"Implicit dimension choice for {what} has been deprecated. Change the call to "
             "include dim=X as an argument.",
-            UserWarning,
-            stacklevel=3,
         )
         dim = 0 if a.ndim in (0, 1, 3) else 1
     d = norm_dims(dim, a.ndim)[0]  # checked for 0-d tensors too
     return d if a.ndim else None
 
 
+@api()
 def softmax(a: Tensor, dim=None, dtype=None, _stacklevel=3):
     if dtype is not None:
         a = a.to(_dtypes.to_dtype(dtype))
     return Softmax.apply(a, dim=_softmax_dim(a, dim, "softmax"))
 
 
+@api()
 def log_softmax(a: Tensor, dim=None, dtype=None, _stacklevel=3):
     if dtype is not None:
         a = a.to(_dtypes.to_dtype(dtype))
@@ -896,6 +921,7 @@ def _dim_or_none(dim, ndim: int):
     return d if ndim else None
 
 
+@api()
 def cumsum(a: Tensor, dim, *, dtype=None):
     if dtype is not None:
         a = a.to(_dtypes.to_dtype(dtype))
@@ -904,6 +930,7 @@ def cumsum(a: Tensor, dim, *, dtype=None):
     return Cumsum.apply(a, dim=_dim_or_none(dim, a.ndim))
 
 
+@api()
 def cumprod(a: Tensor, dim, *, dtype=None):
     if dtype is not None:
         a = a.to(_dtypes.to_dtype(dtype))
@@ -936,6 +963,7 @@ def _sort_indices(data, dim: int, descending: bool):
     return xp.argsort(data, axis=dim, kind="stable").astype(xp.int64)
 
 
+@api()
 def sort(a: Tensor, dim=-1, descending=False, stable=False):
     d = norm_dims(dim, a.ndim)[0]
     idx = _sort_indices(a._data, d, descending)
@@ -943,11 +971,13 @@ def sort(a: Tensor, dim=-1, descending=False, stable=False):
     return _SortResult((values, _new_tensor(idx)))
 
 
+@api()
 def argsort(a: Tensor, dim=-1, descending=False, stable=False) -> Tensor:
     d = norm_dims(dim, a.ndim)[0]
     return _new_tensor(_sort_indices(a._data, d, descending))
 
 
+@api()
 def topk(a: Tensor, k: int, dim=-1, largest=True, sorted=True):
     d = norm_dims(dim, a.ndim)[0]
     size = a.shape[d] if a.ndim else 1
@@ -981,6 +1011,7 @@ def _median_index(data, dim: int):
     return idx.astype(xp.int64)
 
 
+@api()
 def median(a: Tensor, dim=None, keepdim=False):
     """The lower of the two middle values (no averaging), as PyTorch; NaN if any is NaN."""
     if dim is None:
@@ -997,6 +1028,7 @@ def median(a: Tensor, dim=None, keepdim=False):
     return _MedianResult((values, _new_tensor(idx)))
 
 
+@api()
 def bincount(a: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
     """How often each value 0, 1, 2, ... occurs in a 1-D non-negative integer tensor."""
     data = a._data
@@ -1011,6 +1043,7 @@ def bincount(a: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Te
     return _new_tensor(out.astype(xp.int64 if w is None else w.dtype))
 
 
+@api()
 def unique(
     a: Tensor,
     sorted: bool = True,
@@ -1030,16 +1063,19 @@ def unique(
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@api()
 def all(a: Tensor, dim=None, keepdim=False):
     axes = None if dim is None else norm_dims(dim, a.ndim)
     return _new_tensor(xp.asarray(a._data.all(axis=axes, keepdims=keepdim)))
 
 
+@api()
 def any(a: Tensor, dim=None, keepdim=False):
     axes = None if dim is None else norm_dims(dim, a.ndim)
     return _new_tensor(xp.asarray(a._data.any(axis=axes, keepdims=keepdim)))
 
 
+@api()
 def count_nonzero(a: Tensor, dim=None):
     axes = None if dim is None else norm_dims(dim, a.ndim)
     return _new_tensor(xp.asarray(xp.count_nonzero(a._data, axis=axes), dtype=xp.int64))

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from operator import attrgetter, is_
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.optim import _functional as F
-from glassgrad.tensor import Tensor
 
 __all__ = ["FlatPlan", "Kernel", "Scratch"]
 

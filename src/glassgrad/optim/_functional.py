@@ -10,8 +10,8 @@ from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad._fma import fused_add_, fused_scalar, plain_add_
 from glassgrad._simd import fuses_multiply_add
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
-from glassgrad.tensor import Tensor
 
 __all__ = [
     "lerp_",

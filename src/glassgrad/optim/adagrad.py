@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.optim import _functional as F
 from glassgrad.optim.optimizer import Optimizer, _check_lr_eps_wd
-from glassgrad.tensor import Tensor
 
 __all__ = ["Adagrad"]
 

@@ -17,8 +17,8 @@ from functools import wraps
 from typing import Any
 from weakref import ref
 
+from glassgrad._tensor import Tensor
 from glassgrad.optim.optimizer import Optimizer
-from glassgrad.tensor import Tensor
 
 __all__ = [
     "LRScheduler",

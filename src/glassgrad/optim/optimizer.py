@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from copy import deepcopy
 from typing import Any
 
+from glassgrad._tensor import Tensor
 from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd.grad_mode import STATE, enable_grad
-from glassgrad.tensor import Tensor
 
 __all__ = [
     "Optimizer",

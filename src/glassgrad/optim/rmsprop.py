@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor import Tensor
 from glassgrad.optim import _functional as F
 from glassgrad.optim.optimizer import Optimizer, _check_lr_eps_wd
-from glassgrad.tensor import Tensor
 
 __all__ = ["RMSprop"]
 

@@ -25,7 +25,7 @@ import time
 from datetime import datetime
 
 from glassgrad._backend import xp
-from glassgrad.tensor import Tensor
+from glassgrad._tensor import Tensor
 
 try:
     from tensorboard.compat.proto.event_pb2 import Event, SessionLog

@@ -65,7 +65,7 @@ class GradientReport:
 
 
 def _named(params) -> dict:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
     if isinstance(params, Tensor):
         return {"param": params}

@@ -548,7 +548,7 @@ def _definition(item: Item) -> str:
 
 
 def _find(snap, wrt) -> Item:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
     if not isinstance(wrt, Tensor):
         raise TypeError(f"explain: wrt must be a Tensor of the graph, got {type(wrt).__name__}")

@@ -56,7 +56,7 @@ class _Record:
 
 
 def _value_of(v):
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
     return v.detach().numpy().copy() if isinstance(v, Tensor) else v
 
@@ -147,7 +147,7 @@ def resolve_names(params=None, frame=None, use_locals: bool = True) -> list:
     ``params`` may be a dict ``{name: tensor}``, a Module (its ``named_parameters()``), or
     an iterable of ``(name, tensor)`` pairs.
     """
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
     pairs = []
     if params is not None:
@@ -254,7 +254,7 @@ class Snapshot:
     """The graph behind ``root`` as :class:`Item` boxes, root first (reverse topological)."""
 
     def __init__(self, root, names: list, hook: bool = True):
-        from glassgrad.tensor import Tensor
+        from glassgrad._tensor import Tensor
 
         if not isinstance(root, Tensor):
             raise TypeError(f"expected the Tensor to draw/explain, got {type(root).__name__}")

@@ -30,7 +30,7 @@ def _norm(array) -> float:
 
 
 def _named(params) -> dict:
-    from glassgrad.tensor import Tensor
+    from glassgrad._tensor import Tensor
 
     if isinstance(params, Tensor):
         return {"param": params}

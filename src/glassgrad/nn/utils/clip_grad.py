@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
-from glassgrad.tensor import Tensor
 
 __all__ = [
     "clip_grad_norm_",

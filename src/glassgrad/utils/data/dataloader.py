@@ -13,8 +13,8 @@ from typing import Any
 from glassgrad import _creation
 from glassgrad._backend import ndarray, xp
 from glassgrad._dtypes import int64
+from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
-from glassgrad.tensor import Tensor
 from glassgrad.utils.data.dataset import Dataset, IterableDataset, TensorDataset
 from glassgrad.utils.data.sampler import (
     BatchSampler,

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Sequence
 from itertools import accumulate
 
-from glassgrad.tensor import Tensor
+from glassgrad._tensor import Tensor
 
 __all__ = [
     "Dataset",

@@ -8,7 +8,8 @@ from __future__ import annotations
 import warnings
 import weakref
 
-from glassgrad import _dtypes
+from glassgrad import _composite, _creation, _dtypes, _printing, _random
+from glassgrad import autograd as _autograd
 from glassgrad._backend import ndarray, xp
 from glassgrad._dtypes import CPU, Size, from_numpy_dtype
 from glassgrad._tensor_base import (
@@ -19,6 +20,14 @@ from glassgrad._tensor_base import (
     use_tensor_class,
 )
 from glassgrad._warn import warn_at_user_line
+from glassgrad.autograd.engine import run_backward
+from glassgrad.autograd.graph import _RemovableHandle, accumulator_of, keep_exact_sink_timing
+from glassgrad.ops import elementwise as _elementwise
+from glassgrad.ops import inplace as _inplace
+from glassgrad.ops import linalg as _linalg
+from glassgrad.ops import movement as _movement
+from glassgrad.ops import reduce as _reduce
+from glassgrad.ops._api import dim_or_axis
 
 __all__ = ["Tensor"]
 
@@ -261,8 +270,6 @@ class Tensor(TensorBase):
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             return self.grad_fn._add_tensor_hook(self._out_idx, hook)
-        from glassgrad.autograd.graph import accumulator_of
-
         node = accumulator_of(self)
         self._extras().setdefault("accumulator", node)  # keep the hooked node alive
         return node._add_tensor_hook(0, hook)
@@ -275,8 +282,6 @@ class Tensor(TensorBase):
             )
         hooks = self._extras().setdefault("post_accumulate_hooks", [])
         hooks.append(hook)
-        from glassgrad.autograd.graph import _RemovableHandle, keep_exact_sink_timing
-
         keep_exact_sink_timing()
 
         return _RemovableHandle(hooks, hook)
@@ -295,7 +300,7 @@ class Tensor(TensorBase):
             one = (
                 xp.array(1, dtype=data.dtype) if not data.ndim else xp.ones(data.shape, data.dtype)
             )
-            _run_backward((self,), [one], bool(retain_graph), False)
+            run_backward((self,), [one], bool(retain_graph), False)
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -414,15 +419,11 @@ class Tensor(TensorBase):
         return object.__format__(self, spec)
 
     def __repr__(self) -> str:
-        from glassgrad._printing import tensor_repr
-
-        return tensor_repr(self)
+        return _printing.tensor_repr(self)
 
     def _repr_html_(self) -> str:
         """Jupyter's view: shape, dtype, values, grad and grad_fn (``repr`` is unchanged)."""
-        from glassgrad._printing import tensor_html
-
-        return tensor_html(self)
+        return _printing.tensor_html(self)
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data.copy(), self._rg))
@@ -457,7 +458,7 @@ class Tensor(TensorBase):
         if "device" in kwargs and kwargs["device"] is not None:
             _dtypes.check_device(kwargs["device"])
         if dtype is not None and dtype.np != self._data.dtype:
-            return _ops.ToCopy.apply(self, dtype=dtype.np)
+            return _movement.ToCopy.apply(self, dtype=dtype.np)
         return self.clone() if copy else self
 
     def cpu(self, memory_format=None) -> Tensor:
@@ -508,27 +509,25 @@ class Tensor(TensorBase):
         return self.to(_dtypes.uint8)
 
     def clone(self, *, memory_format=None) -> Tensor:
-        return _ops.Clone.apply(self)
+        return _movement.Clone.apply(self)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
-        from glassgrad._creation import tensor
-
-        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _creation.tensor(
+            data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad
+        )
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        from glassgrad._creation import zeros
-
-        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _creation.zeros(
+            *size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad
+        )
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        from glassgrad._creation import ones
-
-        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return _creation.ones(
+            *size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad
+        )
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-        from glassgrad._creation import full
-
-        return full(
+        return _creation.full(
             size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad
         )
 
@@ -538,77 +537,77 @@ class Tensor(TensorBase):
     # ------------------------------------------------------------------ operators
     # (+, - and * call the shared binary dispatch directly: the commonest ops, one call fewer)
     def __add__(self, other):
-        return _E._binary(_E.Add, self, other)
+        return _elementwise._binary(_elementwise.Add, self, other)
 
     def __radd__(self, other):
-        return _E._binary(
-            _E.Add, self, other
+        return _elementwise._binary(
+            _elementwise.Add, self, other
         )  # PyTorch's order: the tensor is the node's first input
 
     def __sub__(self, other):
-        return _E._binary(_E.Sub, self, other)
+        return _elementwise._binary(_elementwise.Sub, self, other)
 
     def __rsub__(self, other):
-        return _ops.rsub(self, other)
+        return _elementwise.rsub(self, other)
 
     def __mul__(self, other):
-        return _E._binary(_E.Mul, self, other)
+        return _elementwise._binary(_elementwise.Mul, self, other)
 
     def __rmul__(self, other):
-        return _E._binary(
-            _E.Mul, self, other
+        return _elementwise._binary(
+            _elementwise.Mul, self, other
         )  # PyTorch's order: the tensor is the node's first input
 
     def __truediv__(self, other):
-        return _ops.div(self, other)
+        return _elementwise.div(self, other)
 
     def __rtruediv__(self, other):
-        return _ops.rdiv(self, other)
+        return _elementwise.rdiv(self, other)
 
     def __floordiv__(self, other):
-        return _ops.floor_divide(self, other)
+        return _elementwise.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return _ops.floor_divide(other, self)
+        return _elementwise.floor_divide(other, self)
 
     def __mod__(self, other):
-        return _ops.remainder(self, other)
+        return _elementwise.remainder(self, other)
 
     def __rmod__(self, other):
-        return _ops.remainder(other, self)
+        return _elementwise.remainder(other, self)
 
     def __pow__(self, exponent):
-        return _ops.pow(self, exponent)
+        return _elementwise.pow(self, exponent)
 
     def __rpow__(self, base):
-        return _ops.pow(base, self)
+        return _elementwise.pow(base, self)
 
     def __matmul__(self, other):
-        return _ops.matmul(self, other)
+        return _linalg.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
+        return _linalg.matmul(other, self)
 
     def __neg__(self):
-        return _ops.Neg.apply(self)
+        return _elementwise.Neg.apply(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _ops.Abs.apply(self)
+        return _elementwise.Abs.apply(self)
 
     def __invert__(self):
-        return _ops.bitwise_not(self)
+        return _elementwise.bitwise_not(self)
 
     def __and__(self, other):
-        return _ops.logical_op(xp.bitwise_and, self, other)
+        return _elementwise.logical_op(xp.bitwise_and, self, other)
 
     def __or__(self, other):
-        return _ops.logical_op(xp.bitwise_or, self, other)
+        return _elementwise.logical_op(xp.bitwise_or, self, other)
 
     def __xor__(self, other):
-        return _ops.logical_op(xp.bitwise_xor, self, other)
+        return _elementwise.logical_op(xp.bitwise_xor, self, other)
 
     __rand__ = __and__
     __ror__ = __or__
@@ -618,152 +617,152 @@ class Tensor(TensorBase):
     __hash__ = object.__hash__
 
     def __eq__(self, other):
-        return _ops.compare(xp.equal, self, other)
+        return _elementwise.compare(xp.equal, self, other)
 
     def __ne__(self, other):
-        return _ops.compare(xp.not_equal, self, other)
+        return _elementwise.compare(xp.not_equal, self, other)
 
     def __lt__(self, other):
-        return _ops.compare(xp.less, self, other)
+        return _elementwise.compare(xp.less, self, other)
 
     def __le__(self, other):
-        return _ops.compare(xp.less_equal, self, other)
+        return _elementwise.compare(xp.less_equal, self, other)
 
     def __gt__(self, other):
-        return _ops.compare(xp.greater, self, other)
+        return _elementwise.compare(xp.greater, self, other)
 
     def __ge__(self, other):
-        return _ops.compare(xp.greater_equal, self, other)
+        return _elementwise.compare(xp.greater_equal, self, other)
 
     def __iadd__(self, other):
-        return _ops.inplace(self, "add", other)
+        return _inplace.inplace(self, "add", other)
 
     def __isub__(self, other):
-        return _ops.inplace(self, "sub", other)
+        return _inplace.inplace(self, "sub", other)
 
     def __imul__(self, other):
-        return _ops.inplace(self, "mul", other)
+        return _inplace.inplace(self, "mul", other)
 
     def __itruediv__(self, other):
-        return _ops.inplace(self, "div", other)
+        return _inplace.inplace(self, "div", other)
 
     def __ipow__(self, other):
-        return _ops.inplace(self, "pow", other)
+        return _inplace.inplace(self, "pow", other)
 
     def __getitem__(self, index):
-        return _ops.getitem(self, index)
+        return _movement.getitem(self, index)
 
     def __setitem__(self, index, value) -> None:
-        _ops.setitem(self, index, value)
+        _movement.setitem(self, index, value)
 
     # ------------------------------------------------------------------ in-place methods
     def add_(self, other, *, alpha=1):
         if alpha == 1:
-            return _ops.inplace(self, "add", other)
-        return _ops.inplace_fused_add(self, other, alpha)
+            return _inplace.inplace(self, "add", other)
+        return _inplace.inplace_fused_add(self, other, alpha)
 
     def sub_(self, other, *, alpha=1):
         if alpha == 1:
-            return _ops.inplace(self, "sub", other)
-        return _ops.inplace_fused_add(self, other, -alpha)
+            return _inplace.inplace(self, "sub", other)
+        return _inplace.inplace_fused_add(self, other, -alpha)
 
     def mul_(self, other):
-        return _ops.inplace(self, "mul", other)
+        return _inplace.inplace(self, "mul", other)
 
     def div_(self, other, *, rounding_mode=None):
-        return _ops.inplace(self, "div", other)
+        return _inplace.inplace(self, "div", other)
 
     def pow_(self, exponent):
-        return _ops.inplace(self, "pow", exponent)
+        return _inplace.inplace(self, "pow", exponent)
 
     def neg_(self):
-        return _ops.inplace(self, "mul", -1)
+        return _inplace.inplace(self, "mul", -1)
 
     def clamp_(self, min=None, max=None):
-        return _ops.inplace_unary(self, lambda t: t.clamp(min, max))
+        return _inplace.inplace_unary(self, lambda t: t.clamp(min, max))
 
     clip_ = clamp_
 
     def exp_(self):
-        return _ops.inplace_unary(self, Tensor.exp)
+        return _inplace.inplace_unary(self, Tensor.exp)
 
     def sqrt_(self):
-        return _ops.inplace_unary(self, Tensor.sqrt)
+        return _inplace.inplace_unary(self, Tensor.sqrt)
 
     def abs_(self):
-        return _ops.inplace_unary(self, Tensor.abs)
+        return _inplace.inplace_unary(self, Tensor.abs)
 
     def relu_(self):
-        return _ops.inplace_unary(self, Tensor.relu)
+        return _inplace.inplace_unary(self, Tensor.relu)
 
     def sigmoid_(self):
-        return _ops.inplace_unary(self, Tensor.sigmoid)
+        return _inplace.inplace_unary(self, Tensor.sigmoid)
 
     def tanh_(self):
-        return _ops.inplace_unary(self, Tensor.tanh)
+        return _inplace.inplace_unary(self, Tensor.tanh)
 
     def log_(self):
-        return _ops.inplace_unary(self, Tensor.log)
+        return _inplace.inplace_unary(self, Tensor.log)
 
     def reciprocal_(self):
-        return _ops.inplace_unary(self, Tensor.reciprocal)
+        return _inplace.inplace_unary(self, Tensor.reciprocal)
 
     def square_(self):
-        return _ops.inplace_unary(self, Tensor.square)
+        return _inplace.inplace_unary(self, Tensor.square)
 
     def floor_(self):
-        return _ops.inplace_unary(self, Tensor.floor)
+        return _inplace.inplace_unary(self, Tensor.floor)
 
     def round_(self, decimals=None):
-        return _ops.inplace_unary(self, lambda t: t.round(decimals=decimals))
+        return _inplace.inplace_unary(self, lambda t: t.round(decimals=decimals))
 
     def sign_(self):
-        return _ops.inplace_unary(self, Tensor.sign)
+        return _inplace.inplace_unary(self, Tensor.sign)
 
     def clamp_min_(self, min):
-        return _ops.inplace_unary(self, lambda t: t.clamp_min(min))
+        return _inplace.inplace_unary(self, lambda t: t.clamp_min(min))
 
     def clamp_max_(self, max):
-        return _ops.inplace_unary(self, lambda t: t.clamp_max(max))
+        return _inplace.inplace_unary(self, lambda t: t.clamp_max(max))
 
     def tril_(self, diagonal=0):
-        return _ops.inplace_unary(self, lambda t: t.tril(diagonal))
+        return _inplace.inplace_unary(self, lambda t: t.tril(diagonal))
 
     def triu_(self, diagonal=0):
-        return _ops.inplace_unary(self, lambda t: t.triu(diagonal))
+        return _inplace.inplace_unary(self, lambda t: t.triu(diagonal))
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
         """``self += (value * tensor1) * tensor2``, the last step fused as in PyTorch."""
-        return _ops.inplace_fused_add(self, tensor1 * value if value != 1 else tensor1, tensor2)
+        return _inplace.inplace_fused_add(self, tensor1 * value if value != 1 else tensor1, tensor2)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
         """``self += (value * tensor1) / tensor2``, PyTorch's order of operations."""
-        return _ops.inplace(
+        return _inplace.inplace(
             self, "add", tensor1 * value / tensor2 if value != 1 else tensor1 / tensor2
         )
 
     def lerp_(self, end, weight):
-        return _ops.inplace(self, "add", (end - self) * weight)
+        return _inplace.inplace(self, "add", (end - self) * weight)
 
     def zero_(self):
-        return _ops.fill_(self, 0, "zero")
+        return _inplace.fill_(self, 0, "zero")
 
     def fill_(self, value):
-        return _ops.fill_(self, value)
+        return _inplace.fill_(self, value)
 
     def copy_(self, src, non_blocking=False):
-        return _ops.copy_(self, src)
+        return _inplace.copy_(self, src)
 
     def masked_fill_(self, mask, value):
-        return _ops.inplace_unary(self, lambda t: t.masked_fill(mask, value))
+        return _inplace.inplace_unary(self, lambda t: t.masked_fill(mask, value))
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-        return _ops.inplace_unary(
+        return _inplace.inplace_unary(
             self, lambda t: t.scatter(dim, index, src, value=value, reduce=reduce)
         )
 
     def scatter_add_(self, dim, index, src):
-        return _ops.inplace_unary(self, lambda t: t.scatter_add(dim, index, src))
+        return _inplace.inplace_unary(self, lambda t: t.scatter_add(dim, index, src))
 
     def uniform_(self, from_=0.0, to=1.0, *, generator=None):
         return self._fill_random("fill_uniform", (from_, to), generator, "uniform")
@@ -792,9 +791,547 @@ class Tensor(TensorBase):
 
     def _fill_random(self, fill: str, args: tuple, generator, kind="fill"):
         """Overwrite with draws from PyTorch's stream, in the order ATen visits this view."""
-        from glassgrad import _random
+        return _inplace.fill_random(
+            self, getattr(_random, fill)(self._data, *args, generator), kind
+        )
 
-        return _ops.fill_random(self, getattr(_random, fill)(self._data, *args, generator), kind)
+    # ---- generated by tools/gen_api.py from the ops' @api declarations: do not edit ----
+    @property
+    def T(self):
+        return _movement.T(self)
+
+    def abs(self):
+        """|a|; its gradient at 0 (and at NaN) is 0, as in PyTorch."""
+        return _elementwise.abs(self)
+
+    def absolute(self):
+        """|a|; its gradient at 0 (and at NaN) is 0, as in PyTorch."""
+        return _elementwise.abs(self)
+
+    def acos(self):
+        """Inverse cosine."""
+        return _elementwise.acos(self)
+
+    def arccos(self):
+        """Inverse cosine."""
+        return _elementwise.acos(self)
+
+    def add(self, b, alpha=1):
+        return _elementwise.add(self, b, alpha)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """input + value * tensor1 / tensor2."""
+        return _composite.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """input + value * tensor1 * tensor2."""
+        return _composite.addcmul(self, tensor1, tensor2, value=value)
+
+    def addmm(self, a, b, *, beta=1, alpha=1):
+        return _linalg.addmm(self, a, b, beta=beta, alpha=alpha)
+
+    def all(self, dim=None, keepdim=False, *, axis=None):
+        return _reduce.all(self, dim_or_axis(dim, axis, "all"), keepdim)
+
+    def allclose(self, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _elementwise.allclose(self, b, rtol, atol, equal_nan)
+
+    def amax(self, dim=(), keepdim=False, *, axis=None):
+        return _reduce.amax(self, dim_or_axis(dim, axis, "amax"), keepdim)
+
+    def amin(self, dim=(), keepdim=False, *, axis=None):
+        return _reduce.amin(self, dim_or_axis(dim, axis, "amin"), keepdim)
+
+    def any(self, dim=None, keepdim=False, *, axis=None):
+        return _reduce.any(self, dim_or_axis(dim, axis, "any"), keepdim)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None):
+        return _reduce.argmax(self, dim_or_axis(dim, axis, "argmax"), keepdim)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None):
+        return _reduce.argmin(self, dim_or_axis(dim, axis, "argmin"), keepdim)
+
+    def argsort(self, dim=-1, descending=False, stable=False, *, axis=None):
+        return _reduce.argsort(self, dim_or_axis(dim, axis, "argsort"), descending, stable)
+
+    def asin(self):
+        """Inverse sine."""
+        return _elementwise.asin(self)
+
+    def arcsin(self):
+        """Inverse sine."""
+        return _elementwise.asin(self)
+
+    def atan(self):
+        """Inverse tangent."""
+        return _elementwise.atan(self)
+
+    def arctan(self):
+        """Inverse tangent."""
+        return _elementwise.atan(self)
+
+    def atan2(self, b):
+        return _elementwise.atan2(self, b)
+
+    def arctan2(self, b):
+        return _elementwise.atan2(self, b)
+
+    def bincount(self, weights=None, minlength=0):
+        """How often each value 0, 1, 2, ... occurs in a 1-D non-negative integer tensor."""
+        return _reduce.bincount(self, weights, minlength)
+
+    def bitwise_not(self):
+        return _elementwise.bitwise_not(self)
+
+    def bmm(self, b):
+        return _linalg.bmm(self, b)
+
+    def broadcast_to(self, shape):
+        return _movement.broadcast_to(self, shape)
+
+    def ceil(self):
+        """Round up; zero gradient."""
+        return _elementwise.ceil(self)
+
+    def chunk(self, chunks, dim=0, *, axis=None):
+        return _movement.chunk(self, chunks, dim_or_axis(dim, axis, "chunk"))
+
+    def clamp(self, min=None, max=None):
+        return _elementwise.clamp(self, min, max)
+
+    def clip(self, min=None, max=None):
+        return _elementwise.clamp(self, min, max)
+
+    def clamp_max(self, max):
+        return _elementwise.clamp_max(self, max)
+
+    def clamp_min(self, min):
+        return _elementwise.clamp_min(self, min)
+
+    def cos(self):
+        """Cosine."""
+        return _elementwise.cos(self)
+
+    def cosh(self):
+        """Hyperbolic cosine."""
+        return _elementwise.cosh(self)
+
+    def count_nonzero(self, dim=None, *, axis=None):
+        return _reduce.count_nonzero(self, dim_or_axis(dim, axis, "count_nonzero"))
+
+    def cumprod(self, dim, *, dtype=None, axis=None):
+        return _reduce.cumprod(self, dim_or_axis(dim, axis, "cumprod"), dtype=dtype)
+
+    def cumsum(self, dim, *, dtype=None, axis=None):
+        return _reduce.cumsum(self, dim_or_axis(dim, axis, "cumsum"), dtype=dtype)
+
+    def det(self):
+        return _linalg.det(self)
+
+    def diag(self, diagonal=0):
+        """A vector's diagonal matrix, or a matrix's diagonal vector."""
+        return _linalg.diag(self, diagonal)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None, *, axis=None):
+        """n-th forward difference along ``dim`` (booleans give ``!=``, as in PyTorch)."""
+        return _composite.diff(self, n, dim_or_axis(dim, axis, "diff"), prepend, append)
+
+    def dist(self, other, p=2.0):
+        """The ``p``-norm of ``a - other`` (broadcast)."""
+        return _reduce.dist(self, other, p)
+
+    def div(self, b, rounding_mode=None):
+        return _elementwise.div(self, b, rounding_mode)
+
+    def divide(self, b, rounding_mode=None):
+        return _elementwise.div(self, b, rounding_mode)
+
+    def true_divide(self, b, rounding_mode=None):
+        return _elementwise.div(self, b, rounding_mode)
+
+    def dot(self, b):
+        return _linalg.dot(self, b)
+
+    def inner(self, b):
+        return _linalg.dot(self, b)
+
+    def eq(self, other):
+        return _elementwise.eq(self, other)
+
+    def equal(self, b):
+        return _elementwise.equal(self, b)
+
+    def erf(self):
+        """The error function (vectorised ``math.erf``: NumPy has no erf ufunc)."""
+        return _elementwise.erf(self)
+
+    def exp(self):
+        """e ** a."""
+        return _elementwise.exp(self)
+
+    def expand(self, *sizes):
+        return _movement.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _movement.expand_as(self, other)
+
+    def expm1(self):
+        """e ** a - 1."""
+        return _elementwise.expm1(self)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _movement.flatten(self, start_dim, end_dim)
+
+    def flip(self, *args, dims=None):
+        return _movement.flip(self, *args, dims=dims)
+
+    def floor(self):
+        """Round down; zero gradient."""
+        return _elementwise.floor(self)
+
+    def floor_divide(self, b):
+        return _elementwise.floor_divide(self, b)
+
+    def gather(self, dim, index, *, axis=None):
+        return _movement.gather(self, dim_or_axis(dim, axis, "gather"), index)
+
+    def ge(self, other):
+        return _elementwise.ge(self, other)
+
+    def gt(self, other):
+        return _elementwise.gt(self, other)
+
+    def index_add(self, dim, index, source, *, alpha=1, axis=None):
+        return _movement.index_add(
+            self, dim_or_axis(dim, axis, "index_add"), index, source, alpha=alpha
+        )
+
+    def index_select(self, dim, index, *, axis=None):
+        return _movement.index_select(self, dim_or_axis(dim, axis, "index_select"), index)
+
+    def inverse(self):
+        return _linalg.inverse(self)
+
+    def isclose(self, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _elementwise.isclose(self, b, rtol, atol, equal_nan)
+
+    def isfinite(self):
+        return _elementwise.isfinite(self)
+
+    def isinf(self):
+        return _elementwise.isinf(self)
+
+    def isnan(self):
+        return _elementwise.isnan(self)
+
+    def le(self, other):
+        return _elementwise.le(self, other)
+
+    def lerp(self, end, weight):
+        return _elementwise.lerp(self, end, weight)
+
+    def log(self):
+        """Natural logarithm."""
+        return _elementwise.log(self)
+
+    def log10(self):
+        """Base-10 logarithm."""
+        return _elementwise.log10(self)
+
+    def log1p(self):
+        """log(1 + a)."""
+        return _elementwise.log1p(self)
+
+    def log2(self):
+        """Base-2 logarithm."""
+        return _elementwise.log2(self)
+
+    def log_softmax(self, dim=None, dtype=None, _stacklevel=3, *, axis=None):
+        return _reduce.log_softmax(self, dim_or_axis(dim, axis, "log_softmax"), dtype, _stacklevel)
+
+    def logical_not(self):
+        return _elementwise.logical_not(self)
+
+    def logit(self, eps=None):
+        """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
+        return _composite.logit(self, eps)
+
+    def logsumexp(self, dim, keepdim=False, *, axis=None):
+        return _reduce.logsumexp(self, dim_or_axis(dim, axis, "logsumexp"), keepdim)
+
+    def lt(self, other):
+        return _elementwise.lt(self, other)
+
+    @property
+    def mT(self):
+        return _movement.mT(self)
+
+    def masked_fill(self, mask, value):
+        return _movement.masked_fill(self, mask, value)
+
+    def masked_select(self, mask):
+        return _movement.masked_select(self, mask)
+
+    def matmul(self, b):
+        return _linalg.matmul(self, b)
+
+    def max(self, dim=None, keepdim=False, *, axis=None):
+        return _reduce.max(self, dim_or_axis(dim, axis, "max"), keepdim)
+
+    def maximum(self, b):
+        return _elementwise.maximum(self, b)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        return _reduce.mean(self, dim, keepdim, dtype=dtype, axis=axis)
+
+    def median(self, dim=None, keepdim=False, *, axis=None):
+        """The lower of the two middle values (no averaging), as PyTorch; NaN if any is NaN."""
+        return _reduce.median(self, dim_or_axis(dim, axis, "median"), keepdim)
+
+    def min(self, dim=None, keepdim=False, *, axis=None):
+        return _reduce.min(self, dim_or_axis(dim, axis, "min"), keepdim)
+
+    def minimum(self, b):
+        return _elementwise.minimum(self, b)
+
+    def mm(self, b):
+        return _linalg.mm(self, b)
+
+    def movedim(self, source, destination):
+        """Move dims ``source`` to positions ``destination``; the others keep their order."""
+        return _composite.movedim(self, source, destination)
+
+    def moveaxis(self, source, destination):
+        """Move dims ``source`` to positions ``destination``; the others keep their order."""
+        return _composite.movedim(self, source, destination)
+
+    def mul(self, b):
+        return _elementwise.mul(self, b)
+
+    def multiply(self, b):
+        return _elementwise.mul(self, b)
+
+    def mv(self, v):
+        return _linalg.mv(self, v)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's
+        extremes).
+        """
+        return _composite.nan_to_num(self, nan, posinf, neginf)
+
+    def narrow(self, dim, start, length, *, axis=None):
+        return _movement.narrow(self, dim_or_axis(dim, axis, "narrow"), start, length)
+
+    def ne(self, other):
+        return _elementwise.ne(self, other)
+
+    def neg(self):
+        """-a."""
+        return _elementwise.neg(self)
+
+    def negative(self):
+        """-a."""
+        return _elementwise.neg(self)
+
+    def nonzero(self, *, as_tuple=False):
+        return _movement.nonzero(self, as_tuple=as_tuple)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None):
+        return _reduce.norm(self, p, dim_or_axis(dim, axis, "norm"), keepdim, dtype)
+
+    def outer(self, b):
+        return _linalg.outer(self, b)
+
+    def ger(self, b):
+        return _linalg.outer(self, b)
+
+    def permute(self, *dims):
+        return _movement.permute(self, *dims)
+
+    def pow(self, exponent):
+        return _elementwise.pow(self, exponent)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        return _reduce.prod(self, dim_or_axis(dim, axis, "prod"), keepdim, dtype=dtype)
+
+    def reciprocal(self):
+        """1 / a."""
+        return _elementwise.reciprocal(self)
+
+    def relu(self):
+        """max(a, 0)."""
+        return _elementwise.relu(self)
+
+    def remainder(self, b):
+        return _elementwise.remainder(self, b)
+
+    def repeat(self, *repeats):
+        return _movement.repeat(self, *repeats)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None, axis=None):
+        """Repeat each element ``repeats`` times (an int, or one count per element)."""
+        return _movement.repeat_interleave(
+            self, repeats, dim_or_axis(dim, axis, "repeat_interleave"), output_size=output_size
+        )
+
+    def reshape(self, *shape):
+        return _movement.reshape(self, *shape)
+
+    def reshape_as(self, other):
+        return _movement.reshape_as(self, other)
+
+    def roll(self, shifts, dims=None):
+        return _movement.roll(self, shifts, dims)
+
+    def round(self, decimals=None):
+        return _elementwise.round(self, decimals)
+
+    def rsqrt(self):
+        """1 / sqrt(a)."""
+        return _elementwise.rsqrt(self)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None, axis=None):
+        """Out of place ``scatter``: ``src`` (a tensor or a number) written at ``index``."""
+        return _movement.scatter(
+            self, dim_or_axis(dim, axis, "scatter"), index, src, value=value, reduce=reduce
+        )
+
+    def scatter_add(self, dim, index, src, *, axis=None):
+        return _movement.scatter_add(self, dim_or_axis(dim, axis, "scatter_add"), index, src)
+
+    def sgn(self):
+        """``sgn``: the sign, under PyTorch's complex-aware name."""
+        return _elementwise.sgn(self)
+
+    def sigmoid(self):
+        """1 / (1 + e ** -a), computed without overflow."""
+        return _elementwise.sigmoid(self)
+
+    def sign(self):
+        """-1, 0 or 1 (0 for NaN); zero gradient everywhere (also where the gradient is NaN)."""
+        return _elementwise.sign(self)
+
+    def signbit(self):
+        return _elementwise.signbit(self)
+
+    def sin(self):
+        """Sine."""
+        return _elementwise.sin(self)
+
+    def sinh(self):
+        """Hyperbolic sine."""
+        return _elementwise.sinh(self)
+
+    def softmax(self, dim=None, dtype=None, _stacklevel=3, *, axis=None):
+        return _reduce.softmax(self, dim_or_axis(dim, axis, "softmax"), dtype, _stacklevel)
+
+    def sort(self, dim=-1, descending=False, stable=False, *, axis=None):
+        return _reduce.sort(self, dim_or_axis(dim, axis, "sort"), descending, stable)
+
+    def split(self, split_size_or_sections, dim=0, *, axis=None):
+        return _movement.split(self, split_size_or_sections, dim_or_axis(dim, axis, "split"))
+
+    def sqrt(self):
+        """Square root."""
+        return _elementwise.sqrt(self)
+
+    def square(self):
+        return _elementwise.square(self)
+
+    def squeeze(self, dim=None, *, axis=None):
+        return _movement.squeeze(self, dim_or_axis(dim, axis, "squeeze"))
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+        return _reduce.std(
+            self, dim_or_axis(dim, axis, "std"), unbiased, keepdim, correction=correction
+        )
+
+    def sub(self, b, alpha=1):
+        return _elementwise.sub(self, b, alpha)
+
+    def subtract(self, b, alpha=1):
+        return _elementwise.sub(self, b, alpha)
+
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        return _reduce.sum(self, dim, keepdim, dtype=dtype, axis=axis)
+
+    def t(self):
+        return _movement.t(self)
+
+    def tan(self):
+        """Tangent."""
+        return _elementwise.tan(self)
+
+    def tanh(self):
+        """Hyperbolic tangent."""
+        return _elementwise.tanh(self)
+
+    def tile(self, dims):
+        """``repeat`` with missing leading dims taken as 1 (on either side)."""
+        return _composite.tile(self, dims)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True, *, axis=None):
+        return _reduce.topk(self, k, dim_or_axis(dim, axis, "topk"), largest, sorted)
+
+    def trace(self):
+        return _linalg.trace(self)
+
+    def transpose(self, dim0, dim1):
+        return _movement.transpose(self, dim0, dim1)
+
+    def swapaxes(self, dim0, dim1):
+        return _movement.transpose(self, dim0, dim1)
+
+    def swapdims(self, dim0, dim1):
+        return _movement.transpose(self, dim0, dim1)
+
+    def tril(self, diagonal=0):
+        return _movement.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _movement.triu(self, diagonal)
+
+    def trunc(self):
+        """Round toward zero; zero gradient."""
+        return _elementwise.trunc(self)
+
+    def unbind(self, dim=0, *, axis=None):
+        return _movement.unbind(self, dim_or_axis(dim, axis, "unbind"))
+
+    def unflatten(self, dim, sizes, *, axis=None):
+        return _movement.unflatten(self, dim_or_axis(dim, axis, "unflatten"), sizes)
+
+    def unique(
+        self, sorted=True, return_inverse=False, return_counts=False, dim=None, *, axis=None
+    ):
+        """The distinct values (sorted), optionally with inverse indices and counts."""
+        return _reduce.unique(
+            self, sorted, return_inverse, return_counts, dim_or_axis(dim, axis, "unique")
+        )
+
+    def unsqueeze(self, dim, *, axis=None):
+        return _movement.unsqueeze(self, dim_or_axis(dim, axis, "unsqueeze"))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+        return _reduce.var(
+            self, dim_or_axis(dim, axis, "var"), unbiased, keepdim, correction=correction
+        )
+
+    def view(self, *shape):
+        return _movement.view(self, *shape)
+
+    def view_as(self, other):
+        return _movement.view_as(self, other)
+
+    def where(self, condition, other):
+        """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
+        return _elementwise.where_method(self, condition, other)
+
+    def xlogy(self, b):
+        return _elementwise.xlogy(self, b)
+
+    # ---- end of generated source ----
 
 
 use_tensor_class(Tensor)
@@ -821,18 +1358,3 @@ def _norm_dim(dim: int, ndim: int, what: str = "dim") -> int:
             f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
         )
     return dim % n
-
-
-def _install_methods(methods: dict, properties: dict) -> None:
-    """Attach the op methods (``x.exp()``, ``x.sum(dim)``, ...); called by ``glassgrad.ops``."""
-    for name, fn in methods.items():
-        if name not in Tensor.__dict__:
-            setattr(Tensor, name, fn)
-    for name, fn in properties.items():
-        setattr(Tensor, name, property(fn))
-
-
-from glassgrad import autograd as _autograd  # noqa: E402  (Tensor.backward dispatches here)
-from glassgrad import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
-from glassgrad.autograd.engine import run_backward as _run_backward  # noqa: E402
-from glassgrad.ops import elementwise as _E  # noqa: E402
