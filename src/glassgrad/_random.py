@@ -16,6 +16,7 @@ import os
 from glassgrad import _dtypes, _random_math
 from glassgrad._backend import xp
 from glassgrad._simd import fuses_multiply_add
+from glassgrad._tensor_base import _new_tensor
 
 __all__ = [
     "Generator",
@@ -72,8 +73,6 @@ class Generator:
 
     def get_state(self):
         """The state as PyTorch's 5056-byte uint8 tensor (loads in real PyTorch too)."""
-        from glassgrad._creation import tensor
-
         state = self._bits.state["state"]
         pos = int(state["pos"])
         left, nxt = 625 - pos, (0 if self._fresh else pos)
@@ -89,7 +88,7 @@ class Generator:
             xp.array([self._next_float_normal or 0.0], "<f4").tobytes(),
             bytes([int(float_ok)]) + bytes(_PAD),
         ]
-        return tensor(xp.frombuffer(b"".join(parts), xp.uint8).copy())
+        return _new_tensor(xp.frombuffer(b"".join(parts), xp.uint8).copy())
 
     def set_state(self, new_state) -> Generator:
         """Restore a state from ``get_state`` (this library's or real PyTorch's)."""

@@ -653,7 +653,7 @@ class Tensor(TensorBase):
         return _movement.getitem(self, index)
 
     def __setitem__(self, index, value) -> None:
-        _movement.setitem(self, index, value)
+        _inplace.setitem(self, index, value)
 
     # ------------------------------------------------------------------ in-place methods
     def add_(self, other, *, alpha=1):

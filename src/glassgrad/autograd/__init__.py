@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 from glassgrad._tensor_base import TensorBase, _new_tensor
@@ -192,4 +193,9 @@ def grad(
     return tuple(results)
 
 
-from glassgrad.autograd import functional  # noqa: E402 - it builds on grad above
+def __getattr__(name: str):
+    """``autograd.functional`` (jacobian, hessian, ...) builds on the ops, which sit above the
+    autograd engine: it is imported on first use, as a submodule, never by the engine."""
+    if name == "functional":
+        return importlib.import_module("glassgrad.autograd.functional")
+    raise AttributeError(f"module 'glassgrad.autograd' has no attribute '{name}'")

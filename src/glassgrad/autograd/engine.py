@@ -6,9 +6,11 @@ import sys
 from heapq import heapify, heappop, heappush
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._dtypes import LEGACY_TYPE_NAMES
 from glassgrad._sumorder import torch_order_sum
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd import graph as _graph
+from glassgrad.autograd.anomaly import check_gradients
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad, accumulator_of
 
@@ -330,8 +332,6 @@ def _general_node(node, grads, targets, captured, create_graph, retain_graph):
     if node._hooks:
         results = _run_post_hooks(node, results, grads, create_graph)
     if _graph.DETECT_ANOMALY:
-        from glassgrad.autograd.anomaly import check_gradients
-
         check_gradients(node, results)
     return results
 
@@ -418,8 +418,6 @@ def _raise_modified(node, tensor, index, now, expected, output=False):
     what = f"output {index} of {node.name()}" if output else f"input {index} of {node.name()}"
     array = getattr(node, "_saved_output", None) if tensor is None else tensor._data
     if array is not None:
-        from glassgrad._dtypes import LEGACY_TYPE_NAMES
-
         kind = LEGACY_TYPE_NAMES.get(array.dtype.name, array.dtype.name)
         shape = f"[{kind} {list(array.shape)}], which is "
     else:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 
+from glassgrad._backend import xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
+from glassgrad.autograd.engine import SECOND_BACKWARD
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import RECORD_HOOKS, Node, edge_of, keep_exact_sink_timing
 
@@ -22,8 +24,6 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self) -> tuple:
-        from glassgrad.autograd.engine import SECOND_BACKWARD
-
         if getattr(self, "_freed", False):
             raise RuntimeError(SECOND_BACKWARD)
         saved = getattr(self, "_saved", ())
@@ -69,8 +69,6 @@ class _FunctionNode(FunctionCtx, Node):
         for g, meta in zip(grads, self._out_meta):
             if g is None:
                 if getattr(self, "_materialize", True):
-                    from glassgrad._backend import xp
-
                     g = xp.zeros(*meta)
                 else:
                     wrapped.append(None)

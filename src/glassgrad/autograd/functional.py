@@ -7,9 +7,11 @@ sees fresh leaves; results carry no graph unless ``create_graph=True``.
 
 from __future__ import annotations
 
+from glassgrad._creation import ones_like, zeros, zeros_like
 from glassgrad._tensor_base import TensorBase
 from glassgrad.autograd import grad as _grad
 from glassgrad.autograd.grad_mode import enable_grad
+from glassgrad.ops.movement import stack
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "vhp", "hvp"]
 
@@ -38,8 +40,6 @@ def _leaves(inputs: tuple, create_graph: bool) -> tuple:
 
 def _grads(outputs, inputs, grad_outputs, create_graph: bool) -> tuple:
     """``autograd.grad`` with zeros for inputs the outputs do not depend on."""
-    from glassgrad import zeros_like
-
     needed = [o for o in outputs if o.requires_grad]
     if not needed:
         return tuple(zeros_like(t) for t in inputs)
@@ -58,8 +58,6 @@ def jacobian(
     func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"
 ):
     """d func(inputs) / d inputs, shaped ``output.shape + input.shape`` per (output, input)."""
-    from glassgrad import stack, zeros
-
     in_tuple, inputs = _tuple(inputs, "inputs")
     with enable_grad():
         leaves = _leaves(inputs, create_graph)
@@ -114,8 +112,6 @@ def _check_v(v, inputs: tuple, what: str) -> tuple:
                 f"The vector v can only be None if the {what} is a single Tensor with a single "
                 "element."
             )
-        from glassgrad import ones_like
-
         return (ones_like(inputs[0]),)
     _, vs = _tuple(v, "v")
     if len(vs) != len(inputs) or any(a.shape != b.shape for a, b in zip(vs, inputs)):
@@ -141,8 +137,6 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): the Jacobian-vector product, by differentiating a vjp in its vector."""
-    from glassgrad import zeros_like
-
     in_tuple, inputs = _tuple(inputs, "inputs")
     vs = _check_v(v, inputs, "inputs")
     with enable_grad():

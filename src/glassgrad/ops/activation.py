@@ -15,7 +15,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad._simd import vector_bytes
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import _rounded_once
+from glassgrad.ops.elementwise import _rounded_once, _sigmoid, erf_array
 
 __all__ = [
     "LeakyRelu",
@@ -270,8 +270,6 @@ _GELU_BETA = 2 / math.sqrt(math.pi) * _SQRT1_2 * 0.5
 
 def _erf(x):
     """erf without SciPy, in the input's dtype."""
-    from glassgrad.ops.elementwise import erf_array
-
     return erf_array(xp.asarray(x))
 
 
@@ -483,16 +481,12 @@ class Silu(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
-        from glassgrad.ops.elementwise import _sigmoid
-
         return a * _sigmoid(a)
 
     @staticmethod
     def backward(ctx, grad):
         # PyTorch's silu_backward: grad * s * (1 + a * (1 - s)) with s = sigmoid(a).
         (a,) = ctx.saved
-        from glassgrad.ops.elementwise import _sigmoid
-
         s = _sigmoid(a) if D.is_array(a) else a.sigmoid()
         return grad * s * (1 + a * (1 - s))
 

@@ -20,6 +20,7 @@ from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
 from glassgrad.ops import elementwise as E
+from glassgrad.ops import movement as M
 from glassgrad.ops._op import Op
 from glassgrad.ops.movement import CopySlices, Index
 
@@ -407,3 +408,44 @@ def fill_random(t: Tensor, values, kind: str = "normal") -> Tensor:
     t._data[...] = values
     t._version_counter[0] += 1
     return t
+
+
+def setitem(a: Tensor, index, value) -> None:
+    """``a[index] = value``: in place, or recorded as CopySlices when it joins the graph."""
+    idx, advanced, _, _ = M._convert_index(index)
+    M._check_bounds(a, idx)
+    value_is_tensor = isinstance(value, TensorBase)
+    v = value._data if value_is_tensor else xp.asarray(value)
+    if v.ndim and v.shape[0] == 1:  # PyTorch drops a value's leading size-1 dimensions first
+        kept = v.shape
+        while kept and kept[0] == 1:
+            kept = kept[1:]
+        if value_is_tensor:
+            value = value.reshape(kept)  # (recorded, when the value is in the graph)
+        v = v.reshape(kept)
+    if v.dtype != a._data.dtype:
+        v = v.astype(a._data.dtype)
+    elif value_is_tensor and xp.may_share_memory(a._data, v):  # ``x[1:] = x[:-1]``
+        check_no_partial_overlap(a._data if advanced else a._data[idx], v)
+    needs_graph = STATE.enabled and (a._rg or (value_is_tensor and value._rg))
+    check_inplace(a, needs_graph)
+    if not needs_graph:
+        try:
+            a._data[idx] = v
+        except ValueError as exc:
+            raise RuntimeError(
+                f"could not assign a value of shape {list(v.shape)} to tensor{list(a.shape)}"
+                f"[{index!r}]: {exc}"
+            ) from None
+        a._version_counter[0] += 1
+        return
+    value_t = value if value_is_tensor else _new_tensor(v)
+    op = M.IndexPut if advanced else CopySlices
+    try:
+        result = op.run((a, value_t), (a._data, v), {"index": idx})
+    except ValueError as exc:
+        raise RuntimeError(
+            f"could not assign a value of shape {list(v.shape)} to tensor{list(a.shape)}"
+            f"[{index!r}]: {exc}"
+        ) from None
+    assign(a, result)  # into a's memory, so views and bases stay in sync

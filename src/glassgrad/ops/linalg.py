@@ -10,8 +10,9 @@ from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
 from glassgrad.ops._op import Op, needs_grad
-from glassgrad.ops.elementwise import _NO_PARAMS, promoted_arrays
-from glassgrad.ops.movement import TransposeT
+from glassgrad.ops.elementwise import _NO_PARAMS, as_operand, promoted_arrays
+from glassgrad.ops.inplace import _type_name
+from glassgrad.ops.movement import TransposeT, expand
 
 if TYPE_CHECKING:
     from glassgrad._tensor import Tensor
@@ -401,8 +402,6 @@ def _dtype_check(what, a: Tensor, b: Tensor):
 
 @api()
 def matmul(a, b) -> Tensor:
-    from glassgrad.ops.elementwise import as_operand
-
     a, b = as_operand(a, "input"), as_operand(b)
     if not isinstance(a, TensorBase) or not isinstance(b, TensorBase) or a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
@@ -504,8 +503,6 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
         )
     _dtype_check("addmm", a, b)
     if isinstance(bias, TensorBase) and bias._data.dtype != b._data.dtype:
-        from glassgrad.ops.inplace import _type_name
-
         raise RuntimeError(
             f"self and mat2 must have the same dtype, but got {_type_name(bias.dtype)} and "
             f"{_type_name(b.dtype)} (addmm's bias must have the matrices' dtype; convert it, "
@@ -603,8 +600,6 @@ def _einsum_subscripts(equation: str, shapes: list) -> tuple:
 @api(method=False, out=False)
 def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``einsum("bij,bjk->bik", a, b)``."""
-    from glassgrad.ops.movement import expand
-
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     dtypes = {o.dtype for o in operands}

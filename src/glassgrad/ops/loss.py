@@ -13,6 +13,7 @@ from glassgrad._backend import xp
 from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op, needs_grad
+from glassgrad.ops.elementwise import _sigmoid
 
 __all__ = [
     "REDUCTIONS",
@@ -286,8 +287,6 @@ class BinaryCrossEntropyWithLogits(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        from glassgrad.ops.elementwise import _sigmoid
-
         x, t = ctx.saved
         weight, pos_weight = ctx.weights
         shape = xp.broadcast_shapes(x.shape, t.shape)

@@ -13,6 +13,7 @@ from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
 from glassgrad.ops._op import Op
+from glassgrad.ops.elementwise import as_operand, where
 from glassgrad.ops.reduce import norm_dims
 
 if TYPE_CHECKING:
@@ -785,8 +786,6 @@ def broadcast_to(a: Tensor, shape) -> Tensor:
 
 
 def _joinable(tensors, what: str):
-    from glassgrad.ops.elementwise import as_operand
-
     tensors = [as_operand(t) for t in tensors]
     if not tensors:
         if what == "cat":
@@ -1059,50 +1058,6 @@ def _basic_op(a: Tensor, idx: tuple, single: bool):
     return op
 
 
-def setitem(a: Tensor, index, value) -> None:
-    """``a[index] = value``: in place, or recorded as CopySlices when it joins the graph."""
-    from glassgrad.autograd.grad_mode import STATE
-    from glassgrad.ops.inplace import assign, check_inplace, check_no_partial_overlap
-
-    idx, advanced, _, _ = _convert_index(index)
-    _check_bounds(a, idx)
-    value_is_tensor = isinstance(value, TensorBase)
-    v = value._data if value_is_tensor else xp.asarray(value)
-    if v.ndim and v.shape[0] == 1:  # PyTorch drops a value's leading size-1 dimensions first
-        kept = v.shape
-        while kept and kept[0] == 1:
-            kept = kept[1:]
-        if value_is_tensor:
-            value = value.reshape(kept)  # (recorded, when the value is in the graph)
-        v = v.reshape(kept)
-    if v.dtype != a._data.dtype:
-        v = v.astype(a._data.dtype)
-    elif value_is_tensor and xp.may_share_memory(a._data, v):  # ``x[1:] = x[:-1]``
-        check_no_partial_overlap(a._data if advanced else a._data[idx], v)
-    needs_graph = STATE.enabled and (a._rg or (value_is_tensor and value._rg))
-    check_inplace(a, needs_graph)
-    if not needs_graph:
-        try:
-            a._data[idx] = v
-        except ValueError as exc:
-            raise RuntimeError(
-                f"could not assign a value of shape {list(v.shape)} to tensor{list(a.shape)}"
-                f"[{index!r}]: {exc}"
-            ) from None
-        a._version_counter[0] += 1
-        return
-    value_t = value if value_is_tensor else _new_tensor(v)
-    op = IndexPut if advanced else CopySlices
-    try:
-        result = op.run((a, value_t), (a._data, v), {"index": idx})
-    except ValueError as exc:
-        raise RuntimeError(
-            f"could not assign a value of shape {list(v.shape)} to tensor{list(a.shape)}"
-            f"[{index!r}]: {exc}"
-        ) from None
-    assign(a, result)  # into a's memory, so views and bases stay in sync
-
-
 # ----------------------------------------------------------------------------- other copies
 @api(method=False, out=False)
 def clone(a: Tensor) -> Tensor:
@@ -1184,8 +1139,6 @@ def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
                 f"{value.ndim} dimension(s)."
             )
         if value.requires_grad and is_grad_enabled():  # the filled entries' gradient reaches it
-            from glassgrad.ops.elementwise import where
-
             return where(mask, value.to(a.dtype), a)
         value = value.item()
     try:
@@ -1290,8 +1243,6 @@ def _check_scatter(a: Tensor, dim: int, idx: ndarray, src_shape, what: str) -> N
 @api()
 def scatter(a: Tensor, dim, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
     """Out of place ``scatter``: ``src`` (a tensor or a number) written at ``index``."""
-    from glassgrad.ops.elementwise import as_operand
-
     if reduce is not None:
         raise NotImplementedError("scatter(reduce=...) is not supported by glassgrad yet")
     src = value if src is None else src

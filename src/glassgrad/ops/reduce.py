@@ -14,7 +14,7 @@ from glassgrad._warn import warn_at_user_line
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once
+from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once, maximum, minimum
 
 if TYPE_CHECKING:
     from glassgrad._tensor import Tensor
@@ -759,8 +759,6 @@ def _nonzero_dims(a: Tensor, dims: tuple, what: str, all_dims: bool = False) -> 
 
 @api()
 def max(a: Tensor, dim=None, keepdim=False):
-    from glassgrad.ops.elementwise import maximum
-
     if isinstance(dim, TensorBase):
         return maximum(a, dim)
     if dim is None:
@@ -774,8 +772,6 @@ def max(a: Tensor, dim=None, keepdim=False):
 
 @api()
 def min(a: Tensor, dim=None, keepdim=False):
-    from glassgrad.ops.elementwise import minimum
-
     if isinstance(dim, TensorBase):
         return minimum(a, dim)
     if dim is None:
