@@ -107,19 +107,29 @@ def _doc(decl, indent: str) -> list[str]:
     return [f'{indent}"""{lines[0]}', *(indent + line for line in lines[1:]), f'{indent}"""']
 
 
+def _needs_axis(decl) -> bool:
+    names = inspect.signature(decl.fn).parameters
+    return "dim" in names and "axis" not in names
+
+
 def methods_block(declared) -> str:
+    """The op methods: the op function itself where it fits as a method (no call in
+    between), a wrapper where ``axis=`` has to be accepted for ``dim=``."""
     lines = []
     for decl in sorted(declared, key=lambda d: d.names[0]):
         if not (decl.method or decl.prop):
             continue
         target = _attribute(decl)
         for name in decl.names:
-            params, call = _signature(decl, name, method=True, out=False)
             if decl.prop:
-                lines.append("    @property")
-            lines.append(f"    def {name}({params}):")
-            lines += _doc(decl, "        ")
-            lines += [f"        return {target}({call})", ""]
+                lines.append(f"    {name} = property({target})")
+            elif not _needs_axis(decl):
+                lines.append(f"    {name} = {target}")
+            else:
+                params, call = _signature(decl, name, method=True, out=False)
+                lines.append(f"    def {name}({params}):")
+                lines += _doc(decl, "        ")
+                lines += [f"        return {target}({call})", ""]
     return "\n".join(lines)
 
 
@@ -130,6 +140,10 @@ def functions_module(declared) -> str:
             continue
         target = _attribute(decl)
         for name in decl.names:
+            names.append(name)
+            if not (decl.out or _needs_axis(decl)):
+                lines += [f"{name} = {target}", "", ""]
+                continue
             params, call = _signature(decl, name, method=False, out=decl.out)
             lines.append(f"def {name}({params}):")
             lines += _doc(decl, "    ")
@@ -139,7 +153,6 @@ def functions_module(declared) -> str:
                     f'        return write_out("{name}", out, {target}, {call})',
                 ]
             lines += [f"    return {target}({call})", "", ""]
-            names.append(name)
     lines.insert(1, "__all__ = [" + ", ".join(f'"{n}"' for n in sorted(names)) + "]\n\n")
     return "\n".join(lines)
 

@@ -410,8 +410,7 @@ def clamp_min(a, min, *, out=None):
     return _elementwise.clamp_min(a, min)
 
 
-def clone(a):
-    return _movement.clone(a)
+clone = _movement.clone
 
 
 def cos(input, *, out=None):
@@ -511,9 +510,7 @@ def inner(a, b, *, out=None):
     return _linalg.dot(a, b)
 
 
-def einsum(equation, *operands):
-    """Einstein summation, e.g. ``einsum("bij,bjk->bik", a, b)``."""
-    return _linalg.einsum(equation, *operands)
+einsum = _linalg.einsum
 
 
 def eq(input, other, *, out=None):
@@ -594,8 +591,7 @@ def gt(input, other, *, out=None):
     return _elementwise.gt(input, other)
 
 
-def hstack(tensors):
-    return _movement.hstack(tensors)
+hstack = _movement.hstack
 
 
 def index_add(a, dim, index, source, *, alpha=1, axis=None, out=None):
@@ -782,9 +778,7 @@ def median(a, dim=None, keepdim=False, *, axis=None, out=None):
     return _reduce.median(a, dim_or_axis(dim, axis, "median"), keepdim)
 
 
-def meshgrid(*tensors, indexing=None):
-    """Coordinate grids from 1-D tensors ('ij': matrix indexing, 'xy': Cartesian)."""
-    return _composite.meshgrid(*tensors, indexing=indexing)
+meshgrid = _composite.meshgrid
 
 
 def min(a, dim=None, keepdim=False, *, axis=None, out=None):
@@ -1292,12 +1286,10 @@ def var_mean(input, dim=None, *, axis=None, **kwargs):
     return _reduce.var_mean(input, dim_or_axis(dim, axis, "var_mean"), **kwargs)
 
 
-def vstack(tensors):
-    return _movement.vstack(tensors)
+vstack = _movement.vstack
 
 
-def where(condition, a=None, b=None):
-    return _elementwise.where(condition, a, b)
+where = _elementwise.where
 
 
 def xlogy(a, b, *, out=None):

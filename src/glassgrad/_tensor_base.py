@@ -16,25 +16,16 @@ from glassgrad._dtypes import from_numpy_dtype
 __all__ = ["TensorBase", "_new_tensor", "use_tensor_class"]
 
 
-class _TensorType(type):
-    """Shows glassgrad's tensor classes under their PyTorch names: ``<class 'torch.Tensor'>``."""
-
-    def __repr__(cls) -> str:
-        module = cls.__module__
-        if module == "glassgrad._tensor":
-            module = "torch"
-        elif module.startswith("glassgrad."):
-            module = "torch" + module[len("glassgrad") :]
-        return f"<class '{module}.{cls.__qualname__}'>"
-
-
-class TensorBase(metaclass=_TensorType):
+class TensorBase:
     """The fields of a tensor: its array and its place in the autograd graph.
 
     ``_data`` the ndarray; ``_rg`` requires_grad; ``grad_fn`` the node that made it (None for
     a leaf); ``_grad`` its gradient; ``_version_counter`` in-place changes, shared with its
     views; ``_out_idx`` which output of ``grad_fn`` it is; ``_accum`` a leaf's gradient
     accumulator node; ``_extra`` rarely used state (hooks, retains_grad).
+
+    (Its metaclass is plain ``type``, so that the ops' ``isinstance(x, TensorBase)`` takes
+    CPython's fast path: no ``__instancecheck__`` lookup.)
     """
 
     __slots__ = (
