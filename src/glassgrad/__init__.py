@@ -24,7 +24,7 @@ import builtins as _builtins
 import importlib
 import warnings
 
-from glassgrad import _dtypes, _legacy
+from glassgrad import _dtypes, _functions, _legacy
 from glassgrad._compile import compile
 from glassgrad._creation import (
     arange,
@@ -247,6 +247,95 @@ from glassgrad.autograd.grad_mode import (
     set_grad_enabled,
 )
 
+__all__ = [  # with the ops' functions (exp, sum, cat, ...) listed in _functions.__all__
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "Generator",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+    "Size",
+    "Tensor",
+    "arange",
+    "as_tensor",
+    "asarray",
+    "bernoulli",
+    "bool",
+    "broadcast_shapes",
+    "compile",
+    "default_generator",
+    "device",
+    "double",
+    "dtype",
+    "empty",
+    "empty_like",
+    "enable_grad",
+    "eye",
+    "finfo",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full",
+    "full_like",
+    "get_default_device",
+    "get_default_dtype",
+    "get_printoptions",
+    "get_rng_state",
+    "half",
+    "iinfo",
+    "inference_mode",
+    "initial_seed",
+    "int",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "is_floating_point",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "is_tensor",
+    "linspace",
+    "load",
+    "logspace",
+    "long",
+    "manual_seed",
+    "multinomial",
+    "no_grad",
+    "normal",
+    "numel",
+    "ones",
+    "ones_like",
+    "promote_types",
+    "rand",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn",
+    "randn_like",
+    "randperm",
+    "result_type",
+    "save",
+    "scalar_tensor",
+    "seed",
+    "set_default_device",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "set_printoptions",
+    "set_rng_state",
+    "short",
+    "tensor",
+    "uint8",
+    "zeros",
+    "zeros_like",
+    *_functions.__all__,
+]
+
 # PyTorch computes log(0) = -inf or 0/0 = nan silently; so do we (NumPy would warn from our ops).
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"glassgrad(\.|$)")
 
@@ -316,20 +405,6 @@ def broadcast_shapes(*shapes) -> Size:
     return Size(result)
 
 
-def save(obj, f, *args, **kwargs) -> None:
-    """Save in PyTorch's checkpoint format (see ``glassgrad.serialization.save``)."""
-    from glassgrad.serialization import save as _save
-
-    _save(obj, f, *args, **kwargs)
-
-
-def load(f, map_location=None, *args, **kwargs):
-    """Load a PyTorch or glassgrad checkpoint (see ``glassgrad.serialization.load``)."""
-    from glassgrad.serialization import load as _load
-
-    return _load(f, map_location, *args, **kwargs)
-
-
 _SUBMODULES = {
     "accelerator",
     "nn",
@@ -352,6 +427,8 @@ def __getattr__(name: str):
         return importlib.import_module("glassgrad._random")
     if name in _SUBMODULES:
         return importlib.import_module(f"glassgrad.{name}")
+    if name in ("save", "load"):  # PyTorch's checkpoint format needs nn: loaded on first use
+        return getattr(importlib.import_module("glassgrad.serialization"), name)
     if name == "explain":  # the chain-rule explainer lives in viz, imported on first use
         return importlib.import_module("glassgrad.viz").explain
     if name.startswith("__"):

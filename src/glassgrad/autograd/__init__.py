@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import warnings
 
+from glassgrad import _creation
+from glassgrad._backend import xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.anomaly import detect_anomaly, set_detect_anomaly
-from glassgrad.autograd.engine import run_backward
+from glassgrad.autograd.engine import run_backward, sum_to
 from glassgrad.autograd.function import Function, FunctionCtx
 from glassgrad.autograd.grad_mode import (
     enable_grad,
@@ -77,15 +79,11 @@ def _root_grads(outputs, grad_outputs, create_graph: bool, what: str):
                     f"shape {list(out.shape)}); pass gradient=torch.ones_like(out), or reduce "
                     "it first, e.g. out.sum().backward()"
                 )
-            from glassgrad._backend import xp
-
             array = xp.ones(out._data.shape, dtype=out._data.dtype)
             grads.append(_wrap(array) if create_graph else array)
         else:
             if not isinstance(g, TensorBase):
-                from glassgrad._creation import tensor
-
-                g = tensor(g, dtype=out.dtype)
+                g = _creation.tensor(g, dtype=out.dtype)
             if g.shape != out.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
@@ -165,8 +163,6 @@ def grad(
             )
     grads = _root_grads(outputs, grad_outputs, create_graph, "grad")
     captured = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, capture=True)
-    from glassgrad._backend import xp
-
     results = []
     for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
@@ -186,8 +182,6 @@ def grad(
             if g.dtype != t._data.dtype:
                 g = g.astype(t._data.dtype)
             if g.shape != t._data.shape:
-                from glassgrad.autograd.engine import sum_to
-
                 g = sum_to(g, t._data.shape)
             results.append(_wrap(g.copy()))
     return tuple(results)

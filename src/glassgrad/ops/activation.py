@@ -15,7 +15,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad._simd import vector_bytes
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import _rounded_once, _sigmoid, erf_array
+from glassgrad.ops.elementwise import _rounded_once, _sigmoid
 
 __all__ = [
     "LeakyRelu",
@@ -270,7 +270,7 @@ _GELU_BETA = 2 / math.sqrt(math.pi) * _SQRT1_2 * 0.5
 
 def _erf(x):
     """erf without SciPy, in the input's dtype."""
-    return erf_array(xp.asarray(x))
+    return D.erf_array(xp.asarray(x))
 
 
 class Softplus(Op):

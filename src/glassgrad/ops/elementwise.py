@@ -582,17 +582,12 @@ class Erf(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
-        return erf_array(a)
+        return D.erf_array(a)
 
     @staticmethod
     def backward(ctx, grad):
         a = ctx.saved[0]
         return (2.0 / math.sqrt(math.pi)) * D.exp(-(a * a)) * grad
-
-
-def erf_array(a):
-    """erf of an array, in the array's dtype."""
-    return xp.asarray(xp.frompyfunc(math.erf, 1, 1)(a), dtype=a.dtype)
 
 
 class Atan2(Op):
