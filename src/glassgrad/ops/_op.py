@@ -211,6 +211,33 @@ def _holds_array(value) -> bool:
     return False
 
 
+def _link_inputs(node, inputs) -> None:
+    """The node's edges, input versions and input shapes for any number of inputs (``_record``
+    spells out the one- and two-input cases, the common ones, inline)."""
+    edges, versions, meta = [], [], []
+    for t in inputs:
+        if isinstance(t, TensorBase):
+            data = t._data
+            edges.append(edge_of(t))
+            versions.append(t._version_counter[0])
+            meta.append((data.shape, data.dtype))
+        else:
+            edges.append(NO_EDGE)
+            versions.append(None)
+            meta.append(None)
+    node.next_functions = tuple(edges)
+    node._versions = versions
+    node._in_meta = meta
+
+
+def _link_view(view, base) -> None:
+    """A view shares its base's version counter; an in-place op on a base inside the graph
+    must refresh its views' history, so the base keeps weak references to them."""
+    view._version_counter = base._version_counter
+    if base.grad_fn is not None:
+        base._extras().setdefault("views", []).append(weakref.ref(view))
+
+
 def _record(cls, inputs, arrays, params):
     node = object.__new__(cls)
     node.saved = ()
@@ -245,30 +272,12 @@ def _record(cls, inputs, arrays, params):
         node._versions = (t._version_counter[0],)
         node._in_meta = ((data.shape, data.dtype),)
     else:
-        edges = []
-        versions = []
-        meta = []
-        for t in inputs:
-            if isinstance(t, TensorBase):
-                data = t._data
-                edges.append(edge_of(t))
-                versions.append(t._version_counter[0])
-                meta.append((data.shape, data.dtype))
-            else:
-                edges.append(NO_EDGE)
-                versions.append(None)
-                meta.append(None)
-        node.next_functions = tuple(edges)
-        node._versions = versions
-        node._in_meta = meta
+        _link_inputs(node, inputs)
     node._inputs = inputs
     node._seq = next(_SEQUENCE)
     result = _new_tensor(out, node if out.dtype.kind == "f" else None)
     if cls.is_view:
-        base = inputs[0]
-        result._version_counter = base._version_counter
-        if base.grad_fn is not None:  # an in-place op on the base must refresh the view's history
-            base._extras().setdefault("views", []).append(weakref.ref(result))
+        _link_view(result, inputs[0])
     for s in node.saved:
         if s is out:
             node._saved_output = out
