@@ -109,13 +109,11 @@ class Tensor(TensorBase, metaclass=_TensorType):
     @property
     def data(self) -> Tensor:
         """The same storage, cut from the graph (changes to it are not tracked)."""
-        t = _new_tensor(self._data)
-        return t
+        return _new_tensor(self._data)
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        value = value._data if isinstance(value, Tensor) else xp.asarray(value)
-        self._data = value
+        self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
 
     @property
     def shape(self) -> Size:

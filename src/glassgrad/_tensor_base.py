@@ -10,6 +10,8 @@ imported, which ``import glassgrad`` does before anything can make a tensor.
 
 from __future__ import annotations
 
+from typing import Any
+
 from glassgrad._backend import ndarray
 from glassgrad._dtypes import from_numpy_dtype
 
@@ -39,6 +41,15 @@ class TensorBase:
         "_extra",
         "__weakref__",
     )
+    _data: ndarray
+    _rg: bool
+    grad_fn: Any
+    _grad: Any
+    _version_counter: list[int]
+    _out_idx: int
+    _accum: Any
+    _extra: dict | None
+
     # NumPy must hand mixed expressions (ndarray * Tensor) over to the Tensor.
     __array_priority__ = 1000
     __array_ufunc__ = None
@@ -61,7 +72,7 @@ def use_tensor_class(cls: type) -> None:
 def _new_tensor(array: ndarray, grad_fn=None):
     """Wrap an array without copying; the fast constructor every op uses (with the node that
     made it, for an op's recorded output)."""
-    t = object.__new__(_tensor_class)
+    t: Any = object.__new__(_tensor_class)
     t._data = array
     t._rg = grad_fn is not None
     t.grad_fn = grad_fn

@@ -20,6 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from glassgrad import _dtypes
 from glassgrad._tensor_base import TensorBase
@@ -65,7 +66,7 @@ def dim_or_axis(dim, axis, name: str):
     return axis
 
 
-def write_out(name: str, out, fn: Callable, *args, **kwargs):
+def write_out(name: str, out: Any, fn: Callable, *args, **kwargs):
     """``torch.<name>(..., out=t)``: compute ``fn``, then write the result into ``out``.
 
     As PyTorch: refused when autograd would need the result, an ``out`` of another shape is
@@ -80,21 +81,22 @@ def write_out(name: str, out, fn: Callable, *args, **kwargs):
             f"{name}(): functions with out=... arguments don't support automatic "
             "differentiation, but one of the arguments requires grad."
         )
-    result = fn(*args, **kwargs)
+    result: Any = fn(*args, **kwargs)
     if not isinstance(result, TensorBase) or not isinstance(out, TensorBase):
         raise TypeError(f"{name}(): out= takes one tensor here, got {type(out).__name__}")
-    if _dtypes.promote(result.dtype, out.dtype) is not out.dtype:
+    wanted, given = (_dtypes.from_numpy_dtype(t._data.dtype) for t in (result, out))
+    if _dtypes.promote(wanted, given) is not given:
         names = _dtypes.SCALAR_TYPE_NAMES
         raise RuntimeError(
-            f"result type {names[result.dtype.name]} can't be cast to the desired "
-            f"output type {names[out.dtype.name]}"
+            f"result type {names[wanted.name]} can't be cast to the desired "
+            f"output type {names[given.name]}"
         )
-    if out.shape != result.shape:
-        if out.numel():
+    if out._data.shape != result._data.shape:
+        if out._data.size:
             warnings.warn(
                 f"An output with one or more elements was resized since it had shape "
-                f"{list(out.shape)}, which does not match the required output shape "
-                f"{list(result.shape)}.",
+                f"{list(out._data.shape)}, which does not match the required output shape "
+                f"{list(result._data.shape)}.",
                 UserWarning,
                 stacklevel=3,
             )
