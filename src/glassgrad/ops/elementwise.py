@@ -10,11 +10,23 @@ import math
 from numbers import Number
 
 from glassgrad import _dtypes
+from glassgrad import _formula as F
 from glassgrad._backend import ndarray, xp
 from glassgrad._simd import fuses_multiply_add
 from glassgrad.autograd.engine import owns_gradient
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops import _dual as D
+from glassgrad.ops._domain import Domain
+from glassgrad.ops._explain import (
+    ExplainRule,
+    call,
+    constant,
+    elementwise,
+    infix,
+    partials,
+    pointwise,
+    signs,
+)
 from glassgrad.ops._op import Op, _record, needs_grad
 from glassgrad.tensor import Tensor, _new_tensor
 
@@ -126,6 +138,8 @@ class Add(Op):
 
     keeps_ctx_arrays = False
 
+    explain = ExplainRule(written=infix(F.total), local=signs(1))
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -140,6 +154,8 @@ class Sub(Op):
 
     keeps_ctx_arrays = False
 
+    explain = ExplainRule(written=infix(F.difference), local=signs(1, -1))
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -153,6 +169,11 @@ class Rsub(Op):
     """other - a (PyTorch's ``rsub``, used for ``2 - x``)."""
 
     node_name = "RsubBackward1"
+
+    explain = ExplainRule(
+        written=lambda args, node: F.difference(F.number(node.other), args[0]),
+        local=signs(-1, 1),
+    )
 
     @staticmethod
     def forward(ctx, a, other):
@@ -169,6 +190,14 @@ class Mul(Op):
 
     keeps_ctx_arrays = False
     saved_input_users = ((1,), (0,))
+
+    explain = ExplainRule(
+        written=infix(F.product),
+        local=partials(  # ∂(ab)/∂a = b, ∂(ab)/∂b = a
+            (lambda x, times: x(1), lambda a, b: b),
+            (lambda x, times: x(0), lambda a, b: a),
+        ),
+    )
 
     @staticmethod
     def forward(ctx, a, b):
@@ -188,6 +217,18 @@ class Div(Op):
     keeps_ctx_arrays = False
     saved_input_users = ((1,), (0, 1))
 
+    explain = ExplainRule(
+        written=infix(F.quotient),
+        local=partials(  # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²
+            (lambda x, times: F.quotient(1, x(1)), lambda a, b: 1.0 / b),
+            (
+                lambda x, times: F.negate(F.quotient(x(0), F.power(x(1), 2))),
+                lambda a, b: -a / (b * b),
+            ),
+        ),
+    )
+    gradcheck_domain = Domain(("any", "away"))
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -206,6 +247,8 @@ class Neg(Op):
 
     keeps_ctx_arrays = False
 
+    explain = ExplainRule(written=lambda args, node: F.negate(args[0]), local=signs(-1))
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -215,10 +258,32 @@ class Neg(Op):
         return -grad
 
 
+def _power_written(args, node):
+    """``s²``: the base with the exponent the forward kept."""
+    return F.power(args[0], float(node.exponent)) if len(args) == 2 else None
+
+
+def _power_local(site):
+    """∂(xᵉ)/∂x = e·xᵉ⁻¹, written ``2x`` for squares."""
+    e = site.constant(1)
+    if e is None:
+        return None
+    if e == 1:
+        return constant(site, 1)
+
+    def formula(x, times):
+        return times(e, x(0)) if e == 2 else times(e, F.power(x(0), e - 1))
+
+    return elementwise(site, formula, e * site.value(0) ** (e - 1))
+
+
 class Pow(Op):
     """a ** exponent with a number exponent."""
 
     keeps_ctx_arrays = False
+
+    explain = ExplainRule(written=_power_written, local=_power_local)
+    gradcheck_domain = Domain("away")
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -321,6 +386,8 @@ def _rounded_once(fn, a):
 class Exp(Op):
     """e ** a."""
 
+    explain = ExplainRule(call("exp"), pointwise(lambda x, times: F.call("exp", x(0)), xp.exp))
+
     @staticmethod
     def forward(ctx, a):
         out = _rounded_once(xp.exp, a)
@@ -334,6 +401,11 @@ class Exp(Op):
 
 class Log(Op):
     """Natural logarithm."""
+
+    explain = ExplainRule(
+        call("log"), pointwise(lambda x, times: F.quotient(1, x(0)), lambda a: 1.0 / a)
+    )
+    gradcheck_domain = Domain("pos")
 
     @staticmethod
     def forward(ctx, a):
@@ -403,6 +475,13 @@ class Expm1(Op):
 class Sqrt(Op):
     """Square root."""
 
+    explain = ExplainRule(  # ∂√x/∂x = 1/(2√x)
+        local=pointwise(
+            lambda x, times: F.quotient(1, times(2, F.root(x(0)))), lambda a: 0.5 / xp.sqrt(a)
+        )
+    )
+    gradcheck_domain = Domain("pos")
+
     @staticmethod
     def forward(ctx, a):
         out = xp.sqrt(a)
@@ -432,6 +511,13 @@ class Rsqrt(Op):
 class Reciprocal(Op):
     """1 / a."""
 
+    explain = ExplainRule(  # ∂(1/x)/∂x = −1/x²
+        local=pointwise(
+            lambda x, times: F.negate(F.quotient(1, F.power(x(0), 2))), lambda a: -1.0 / (a * a)
+        )
+    )
+    gradcheck_domain = Domain("away")
+
     @staticmethod
     def forward(ctx, a):
         out = 1 / a
@@ -447,6 +533,8 @@ class Reciprocal(Op):
 class Sin(Op):
     """Sine."""
 
+    explain = ExplainRule(call("sin"), pointwise(lambda x, times: F.call("cos", x(0)), xp.cos))
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -459,6 +547,11 @@ class Sin(Op):
 
 class Cos(Op):
     """Cosine."""
+
+    explain = ExplainRule(
+        call("cos"),
+        pointwise(lambda x, times: F.negate(F.call("sin", x(0))), lambda a: -xp.sin(a)),
+    )
 
     @staticmethod
     def forward(ctx, a):
@@ -487,6 +580,13 @@ class Tan(Op):
 
 class Tanh(Op):
     """Hyperbolic tangent."""
+
+    explain = ExplainRule(  # ∂tanh(x)/∂x = 1 − tanh(x)²
+        call("tanh"),
+        pointwise(
+            lambda x, times: F.difference(1, F.power(x.out, 2)), lambda a: 1.0 - xp.tanh(a) ** 2
+        ),
+    )
 
     @staticmethod
     def forward(ctx, a):
@@ -681,8 +781,19 @@ class RemainderScalar(Op):
         return grad, None
 
 
+def _sigmoid_slope(a):
+    """σ(a)(1 − σ(a)), in float64 for explain's numbers."""
+    s = 1.0 / (1.0 + xp.exp(-a))
+    return s * (1.0 - s)
+
+
 class Sigmoid(Op):
     """1 / (1 + e ** -a), computed without overflow."""
+
+    explain = ExplainRule(  # ∂σ(x)/∂x = σ(x)(1 − σ(x))
+        call("sigmoid"),
+        pointwise(lambda x, times: times(x.out, F.difference(1, x.out)), _sigmoid_slope),
+    )
 
     @staticmethod
     def forward(ctx, a):
@@ -708,6 +819,12 @@ def _sigmoid(a):
 
 class Relu(Op):
     """max(a, 0)."""
+
+    explain = ExplainRule(
+        call("relu"),
+        pointwise(lambda x, times: F.indicator(x(0)), lambda a: (a > 0).astype(xp.float64)),
+    )
+    gradcheck_domain = Domain("away")
 
     @staticmethod
     def forward(ctx, a):
@@ -745,6 +862,9 @@ _RELU_FAST = (xp.dtype(xp.float32), xp.dtype(xp.float64))  # dtypes of ``Relu``'
 
 class Abs(Op):
     """|a|; its gradient at 0 (and at NaN) is 0, as in PyTorch."""
+
+    explain = ExplainRule(local=pointwise(lambda x, times: F.call("sign", x(0)), xp.sign))
+    gradcheck_domain = Domain("away")
 
     @staticmethod
     def forward(ctx, a):

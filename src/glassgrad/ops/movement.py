@@ -6,8 +6,10 @@ import math
 
 from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
+from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
+from glassgrad.ops._explain import ExplainRule, Local, reshaped, signs
 from glassgrad.ops._op import Op
 from glassgrad.ops.reduce import norm_dims
 from glassgrad.tensor import Tensor, _new_tensor
@@ -30,6 +32,8 @@ class View(Op):
     keeps_ctx_arrays = False
     is_view = True
 
+    explain = ExplainRule(local=reshaped)
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -45,6 +49,13 @@ class Reshape(View):
 
     node_name = "UnsafeViewBackward0"
     is_view = False
+    explain = ExplainRule(local=reshaped)
+
+
+def _transpose_local(site) -> Local:
+    """ḡ with the two dimensions swapped back."""
+    d0, d1 = site.node.dims
+    return Local(lambda g: xp.swapaxes(g, d0, d1), rule="ḡᵀ")
 
 
 class Transpose(Op):
@@ -52,6 +63,8 @@ class Transpose(Op):
 
     keeps_ctx_arrays = False
     is_view = True
+
+    explain = ExplainRule(local=_transpose_local)
 
     @staticmethod
     def forward(ctx, a, dim0, dim1):
@@ -72,10 +85,16 @@ class TransposeInplace(Transpose):
     node_name = "TransposeBackward1"
 
 
+def _t_local(site) -> Local:
+    """ḡᵀ (a vector's ``t()`` is itself)."""
+    return Local(lambda g: xp.swapaxes(g, -1, -2) if xp.ndim(g) >= 2 else g, rule="ḡᵀ")
+
+
 class TransposeT(Transpose):
     """``t()`` of a matrix."""
 
     node_name = "TBackward0"
+    explain = ExplainRule(local=_t_local)
 
 
 class TView(View):
@@ -84,10 +103,18 @@ class TView(View):
     node_name = "TBackward0"
 
 
+def _permute_local(site) -> Local:
+    """ḡ with the inverse permutation."""
+    inverse = site.node.inverse
+    return Local(lambda g: xp.transpose(g, inverse), rule="ḡ permuted back")
+
+
 class Permute(Op):
     """Reorder dimensions."""
 
     is_view = True
+
+    explain = ExplainRule(local=_permute_local)
 
     @staticmethod
     def forward(ctx, a, dims):
@@ -104,6 +131,8 @@ class Unsqueeze(Op):
 
     is_view = True
 
+    explain = ExplainRule(local=reshaped)
+
     @staticmethod
     def forward(ctx, a, dim):
         ctx.shape = a.shape
@@ -118,6 +147,8 @@ class Squeeze(Op):
     """Drop all dimensions of size 1."""
 
     is_view = True
+
+    explain = ExplainRule(local=reshaped)
 
     @staticmethod
     def forward(ctx, a, dims=None):
@@ -136,6 +167,7 @@ class SqueezeDim(Squeeze):
     """Drop the given dimension if of size 1."""
 
     node_name = "SqueezeBackward1"
+    explain = ExplainRule(local=reshaped)
 
 
 class SqueezeDims(Squeeze):
@@ -144,10 +176,18 @@ class SqueezeDims(Squeeze):
     node_name = "SqueezeBackward2"
 
 
+def _expand_local(site) -> Local:
+    """ḡ summed over the broadcast dimensions."""
+    shape = site.in_shape
+    return Local(lambda g: sum_to(g, shape), rule=f"ḡ summed to {list(shape)}")
+
+
 class Expand(Op):
     """Broadcast to a larger shape without copying."""
 
     is_view = True
+
+    explain = ExplainRule(local=_expand_local)
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -290,6 +330,8 @@ class IndexUnsqueeze(Select):
 class Alias(Select):
     """``x[...]``: the same data."""
 
+    explain = ExplainRule(local=reshaped)
+
 
 class IndexSelect(Index):
     """``index_select``: rows picked by an index vector (repeats accumulate)."""
@@ -356,6 +398,8 @@ def _written_mask(ctx):
 class Clone(Op):
     """A copy in new memory."""
 
+    explain = ExplainRule(local=signs(1))
+
     @staticmethod
     def forward(ctx, a):
         return a.copy()
@@ -367,6 +411,8 @@ class Clone(Op):
 
 class ToCopy(Op):
     """A copy converted to another dtype."""
+
+    explain = ExplainRule(local=signs(1))
 
     @staticmethod
     def forward(ctx, a, dtype):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from glassgrad import _dtypes
+from glassgrad import _formula as F
 from glassgrad._backend import xp
 from glassgrad._simd import halves_float32_registers, vector_bytes
 from glassgrad._sumorder import ordered_sum, torch_order_sum
 from glassgrad.ops import _dual as D
+from glassgrad.ops._explain import ExplainRule, Local, call
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once
 from glassgrad.tensor import Tensor, _new_tensor
@@ -57,10 +59,40 @@ def _setup(ctx, a, dims, keepdim):
     ctx.keepdim = keepdim
 
 
+def _whole_local(site, mean: bool) -> Local:
+    """A sum (mean) to one number: every element's factor is 1 (1/N)."""
+    if xp.size(site.output) != 1:
+        return _spread_local(site, mean)
+    n = int(xp.size(site.value(0)))
+    factor = 1.0 / n if mean else 1.0
+    shape = site.in_shape
+    formula = (
+        (lambda x, times: F.quotient(1, x.numel(0))) if mean else (lambda x, times: F.number(1))
+    )
+    return Local(
+        lambda g: xp.broadcast_to(xp.asarray(g).reshape(()) * factor, shape), formula, reduce=True
+    )
+
+
+def _spread_local(site, mean: bool) -> Local:
+    """ḡ (divided by the count for a mean) spread back over the reduced dimensions."""
+    shape = site.in_shape
+    count = int(xp.size(site.value(0))) // (int(xp.size(site.output)) or 1) or 1  # (max: ours)
+    factor = 1.0 / count if mean else 1.0
+    dims = {d % len(shape) for d in site.node.dims or range(len(shape))}
+    kept = tuple(1 if i in dims else n for i, n in enumerate(shape))
+    rule = f"ḡ/{count} broadcast back" if mean else "ḡ broadcast back"
+    return Local(
+        lambda g: xp.broadcast_to((xp.asarray(g) * factor).reshape(kept), shape), rule=rule
+    )
+
+
 class Sum(Op):
     """Sum of all elements."""
 
     keeps_ctx_arrays = False
+
+    explain = ExplainRule(call("sum"), lambda site: _whole_local(site, mean=False))
 
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
@@ -78,12 +110,15 @@ class SumDim(Sum):
     """Sum over chosen dimensions."""
 
     node_name = "SumBackward1"
+    explain = ExplainRule(local=lambda site: _spread_local(site, mean=False))
 
 
 class Mean(Op):
     """Mean of all elements."""
 
     keeps_ctx_arrays = False
+
+    explain = ExplainRule(call("mean"), lambda site: _whole_local(site, mean=True))
 
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
@@ -110,6 +145,7 @@ class MeanDim(Mean):
     """Mean over chosen dimensions."""
 
     node_name = "MeanBackward1"
+    explain = ExplainRule(local=lambda site: _spread_local(site, mean=True))
 
 
 class Prod(Op):

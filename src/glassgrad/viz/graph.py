@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from glassgrad._backend import xp
+from glassgrad._formula import format_number
 from glassgrad.autograd import graph as _autograd_graph
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import AccumulateGrad, node_inputs, node_params
@@ -95,22 +96,6 @@ def watch():
 
 
 # ----------------------------------------------------------------------------- formatting
-def format_number(v, digits: int = 4) -> str:
-    """A short number with a real minus sign: ``-2.0`` → ``−2``, ``0.25`` → ``0.25``."""
-    v = float(v)
-    if v != v:
-        return "nan"
-    if v in (float("inf"), float("-inf")):
-        return "∞" if v > 0 else "−∞"
-    text = f"{v:.{digits}g}"
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        text = f"{mantissa}e{int(exp)}"
-    if text == "-0":
-        text = "0"
-    return text.replace("-", "−")
-
-
 def format_array(a, small: int = SMALL) -> str:
     """Numbers for small arrays, ``shape`` + min/mean/max/norm summary for large ones."""
     a = xp.asarray(a)

@@ -1,7 +1,9 @@
 """Formulas as small trees, printed with exactly the parentheses the maths needs.
 
 Every derivation glassgrad prints (``explain``, ``explain_step``) is built from these
-nodes instead of pasted strings, so precedence is decided in one place: a sum or
+nodes instead of pasted strings, so precedence is decided in one place. It sits below
+``ops`` (which write their explain rules with it) and ``viz`` (which prints them), and
+imports nothing of glassgrad: a sum or
 difference used as a factor gets brackets (``b · (1 − s²)``), and so does a negative
 number used as an operand (``1 − 0.1·(−2)``, ``(−0.5)²``). Reading the printed numbers
 left to right with ordinary precedence gives the printed result.
@@ -13,9 +15,8 @@ Example:
 
 from __future__ import annotations
 
-from glassgrad.viz.graph import format_number
-
 __all__ = [
+    "format_number",
     "Expr",
     "name",
     "number",
@@ -35,6 +36,22 @@ __all__ = [
 SUM, PRODUCT, POWER, ATOM = 1, 2, 3, 4
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def format_number(v, digits: int = 4) -> str:
+    """A short number with a real minus sign: ``-2.0`` → ``−2``, ``0.25`` → ``0.25``."""
+    v = float(v)
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return "∞" if v > 0 else "−∞"
+    text = f"{v:.{digits}g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        text = f"{mantissa}e{int(exp)}"
+    if text == "-0":
+        text = "0"
+    return text.replace("-", "−")
 
 
 class Expr:
