@@ -326,6 +326,8 @@ class PowTensor(Op):
 
     node_name = "PowBackward1"
 
+    gradcheck_domain = Domain(("pos", "any"))  # a real power needs a positive base
+
     @staticmethod
     def forward(ctx, a, b):
         out = a**b
@@ -420,6 +422,8 @@ class Log(Op):
 class Log2(Op):
     """Base-2 logarithm."""
 
+    gradcheck_domain = Domain("pos")  # defined for x > 0
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -432,6 +436,8 @@ class Log2(Op):
 
 class Log10(Op):
     """Base-10 logarithm."""
+
+    gradcheck_domain = Domain("pos")  # defined for x > 0
 
     @staticmethod
     def forward(ctx, a):
@@ -447,6 +453,8 @@ class Log1p(Op):
     """log(1 + a)."""
 
     node_name = "Log1PBackward0"
+
+    gradcheck_domain = Domain("pos")  # defined for x > -1
 
     @staticmethod
     def forward(ctx, a):
@@ -495,6 +503,8 @@ class Sqrt(Op):
 
 class Rsqrt(Op):
     """1 / sqrt(a)."""
+
+    gradcheck_domain = Domain("pos")  # defined for x > 0
 
     @staticmethod
     def forward(ctx, a):
@@ -566,6 +576,8 @@ class Cos(Op):
 class Tan(Op):
     """Tangent."""
 
+    gradcheck_domain = Domain("unit")  # poles at ±π/2
+
     @staticmethod
     def forward(ctx, a):
         out = xp.tan(a)
@@ -606,6 +618,8 @@ class Tanh(Op):
 class Asin(Op):
     """Inverse sine."""
 
+    gradcheck_domain = Domain("unit")  # defined on (-1, 1)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -619,6 +633,8 @@ class Asin(Op):
 
 class Acos(Op):
     """Inverse cosine."""
+
+    gradcheck_domain = Domain("unit")  # defined on (-1, 1)
 
     @staticmethod
     def forward(ctx, a):
@@ -693,6 +709,8 @@ def erf_array(a):
 class Atan2(Op):
     """atan2(a, b): the angle of the point (b, a)."""
 
+    gradcheck_domain = Domain("away")  # undefined at (0, 0)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -727,6 +745,8 @@ class Lerp(Op):
 class Xlogy(Op):
     """a * log(b), defined as 0 where a == 0."""
 
+    gradcheck_domain = Domain(("any", "pos"))  # log(y) needs y > 0
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -752,6 +772,8 @@ class Remainder(Op):
 
     node_name = "RemainderBackward1"
 
+    gradcheck_domain = Domain("pos")  # jumps where a/b is whole: the check also keeps a gap
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -771,6 +793,8 @@ class RemainderScalar(Op):
     """a % number: gradient 1."""
 
     node_name = "RemainderBackward0"
+
+    gradcheck_domain = Domain("pos")  # jumps where a/b is whole: the check also keeps a gap
 
     @staticmethod
     def forward(ctx, a, b):
@@ -879,6 +903,8 @@ class Abs(Op):
 class Sign(Op):
     """-1, 0 or 1 (0 for NaN); zero gradient everywhere (also where the gradient is NaN)."""
 
+    gradcheck_domain = Domain("away")  # a jump at 0
+
     @staticmethod
     def forward(ctx, a):
         return D.sign(a)
@@ -895,6 +921,8 @@ class Sgn(Sign):
 class Floor(Op):
     """Round down; zero gradient."""
 
+    gradcheck_domain = Domain("frac")  # jumps at integers
+
     @staticmethod
     def forward(ctx, a):
         return xp.floor(a)
@@ -907,6 +935,8 @@ class Floor(Op):
 class Ceil(Op):
     """Round up; zero gradient."""
 
+    gradcheck_domain = Domain("frac")  # jumps at integers
+
     @staticmethod
     def forward(ctx, a):
         return xp.ceil(a)
@@ -918,6 +948,8 @@ class Ceil(Op):
 
 class Round(Op):
     """Round half to even (as PyTorch); zero gradient."""
+
+    gradcheck_domain = Domain("half")  # jumps at half-integers
 
     @staticmethod
     def forward(ctx, a, decimals=0):
@@ -937,6 +969,8 @@ class RoundDecimals(Round):
 class Trunc(Op):
     """Round toward zero; zero gradient."""
 
+    gradcheck_domain = Domain("frac")  # jumps at integers
+
     @staticmethod
     def forward(ctx, a):
         return xp.trunc(a)
@@ -950,6 +984,8 @@ class Clamp(Op):
     """Clip to [min, max]; the gradient passes where min <= a <= max."""
 
     node_name = "ClampBackward1"
+
+    gradcheck_domain = Domain("grid")  # kinks at the bounds, multiples of 0.5 in the check
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):

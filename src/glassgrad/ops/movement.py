@@ -9,6 +9,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
+from glassgrad.ops._domain import Domain
 from glassgrad.ops._explain import ExplainRule, Local, reshaped, signs
 from glassgrad.ops._op import Op
 from glassgrad.ops.reduce import norm_dims
@@ -101,6 +102,7 @@ class TView(View):
     """``t()`` of a vector or scalar: the same data, recorded under PyTorch's name."""
 
     node_name = "TBackward0"
+    gradcheck_domain = Domain(max_dims=1)  # t() of a vector or scalar
 
 
 def _permute_local(site) -> Local:
@@ -303,6 +305,8 @@ class Select(Index):
     """Integer indexing: a view."""
 
     is_view = True
+
+    gradcheck_domain = Domain(min_dims=1)  # indexes a dimension
 
     @staticmethod
     def forward(ctx, a, index):

@@ -8,6 +8,7 @@ from glassgrad._backend import xp
 from glassgrad._simd import halves_float32_registers, vector_bytes
 from glassgrad._sumorder import ordered_sum, torch_order_sum
 from glassgrad.ops import _dual as D
+from glassgrad.ops._domain import Domain
 from glassgrad.ops._explain import ExplainRule, Local, call
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once
@@ -151,6 +152,8 @@ class MeanDim(Mean):
 class Prod(Op):
     """Product of elements; exact with zeros (products of the other elements)."""
 
+    gradcheck_domain = Domain("away")  # a zero factor takes another formula
+
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False):
         _setup(ctx, a, dims, keepdim)
@@ -191,6 +194,8 @@ class MaxAll(Op):
 
     node_name = "MaxBackward1"
 
+    gradcheck_domain = Domain("distinct")  # a tie splits the gradient
+
     @staticmethod
     def forward(ctx, a):
         out = a.max()
@@ -206,6 +211,8 @@ class MinAll(Op):
     """Min of all elements; ties share the gradient evenly (PyTorch)."""
 
     node_name = "MinBackward1"
+
+    gradcheck_domain = Domain("distinct")  # a tie splits the gradient
 
     @staticmethod
     def forward(ctx, a):
@@ -229,6 +236,8 @@ class MaxDim(Op):
     """Max along a dimension (values); the gradient goes to the index PyTorch returns."""
 
     node_name = "MaxBackward0"
+
+    gradcheck_domain = Domain("distinct")  # a tie splits the gradient
 
     @staticmethod
     def forward(ctx, a, dim=0, keepdim=False, reducer=xp.argmax):
@@ -282,6 +291,8 @@ def _along_axis_index(idx, dim, shape):
 class Amax(Op):
     """Max over dimensions; ties share the gradient evenly."""
 
+    gradcheck_domain = Domain("distinct")  # a tie splits the gradient
+
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False):
         _setup(ctx, a, dims, keepdim)
@@ -317,6 +328,8 @@ def _amax_backward(ctx, grad):
 class Var(Op):
     """Variance with Bessel's correction by default."""
 
+    gradcheck_domain = Domain(min_dims=1, min_side=2)  # one element: 0 degrees of freedom
+
     @staticmethod
     def forward(ctx, a, dims=(), correction=1, keepdim=False):
         _setup(ctx, a, dims, keepdim)
@@ -332,6 +345,10 @@ class Var(Op):
 
 class Std(Op):
     """Standard deviation with Bessel's correction by default."""
+
+    gradcheck_domain = Domain(
+        "distinct", min_dims=1, min_side=2
+    )  # √ of a zero variance has no slope
 
     @staticmethod
     def forward(ctx, a, dims=(), correction=1, keepdim=False):
@@ -366,6 +383,8 @@ class Norm(Op):
     """Vector p-norm over dimensions (``torch.linalg.vector_norm``)."""
 
     node_name = "LinalgVectorNormBackward0"
+
+    gradcheck_domain = Domain("distinct")  # ‖x‖∞ ties; ‖x‖₁ kinks at 0
 
     @staticmethod
     def forward(ctx, a, p=2.0, dims=(), keepdim=False):
@@ -632,6 +651,8 @@ class Cumprod(Op):
 
 class Sort(Op):
     """Values of ``sort`` (indices computed by the caller); the gradient goes back by index."""
+
+    gradcheck_domain = Domain("distinct")  # a tie makes the order, so the gradient, ambiguous
 
     @staticmethod
     def forward(ctx, a, indices, dim):
