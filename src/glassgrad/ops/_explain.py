@@ -49,6 +49,7 @@ __all__ = [
     "infix",
     "partials",
     "pointwise",
+    "reshape_to",
     "reshaped",
     "signs",
     "transposed",
@@ -86,13 +87,23 @@ class ExplainRule:
         written: ``(args, node) -> str or Expr or None``, the output written with the
             inputs' formulas ``args`` (None: explain writes ``MulBackward0(a, b)``).
         local: ``site -> Local or None`` (None: explain asks autograd for the product).
+        replay: ``(node, args, shape, dtype) -> array``, the output again from the inputs'
+            values, when ``backward()`` freed it (None: explain calls ``forward`` with the
+            settings the node kept under its parameters' names). ``shape``/``dtype`` are
+            the output's.
     """
 
-    __slots__ = ("written", "local")
+    __slots__ = ("written", "local", "replay")
 
-    def __init__(self, written: Callable | None = None, local: Callable | None = None):
+    def __init__(
+        self,
+        written: Callable | None = None,
+        local: Callable | None = None,
+        replay: Callable | None = None,
+    ):
         self.written = written
         self.local = local
+        self.replay = replay
 
 
 # ----------------------------------------------------------------------------- local rules
@@ -142,6 +153,11 @@ def reshaped(site) -> Local:
     """The rule of a reshape (view, squeeze, unsqueeze): ``ḡ`` takes the input's shape."""
     shape = site.in_shape
     return Local(lambda g: xp.reshape(g, shape), rule=f"ḡ reshaped to {list(shape)}")
+
+
+def reshape_to(node, args, shape, dtype):
+    """The replay of a reshape: the input's values in the output's shape."""
+    return xp.reshape(args[0], shape)
 
 
 def transposed(name: str) -> str:

@@ -8,7 +8,7 @@ from glassgrad._backend import xp
 from glassgrad.autograd.engine import sum_to
 from glassgrad.ops import _dual as D
 from glassgrad.ops._explain import ExplainRule, Local, transposed
-from glassgrad.ops._op import Op, needs_grad
+from glassgrad.ops._op import NULL_CTX, Op, needs_grad
 from glassgrad.ops.elementwise import _NO_PARAMS, promoted_arrays
 from glassgrad.ops.movement import TransposeT
 from glassgrad.tensor import Tensor, _new_tensor
@@ -212,6 +212,13 @@ def _addmm_written(args, node):
     return f"{args[1]} @ {args[2]} + {args[0]}" if len(args) == 3 else None
 
 
+def _addmm_replay(node, args, shape, dtype):
+    """The forward again with the scales the node kept as ``scales``."""
+    beta, alpha = node.scales
+    out = xp.asarray(type(node).forward(NULL_CTX, *args, beta=beta, alpha=alpha))
+    return out if shape is None else xp.reshape(out, shape)
+
+
 def _addmm_local(site) -> Local:
     """The bias gets ḡ summed to its shape; the factors as in ``a @ b``, scaled by alpha."""
     beta, alpha = site.node.scales
@@ -226,7 +233,7 @@ class Addmm(Op):
 
     keeps_ctx_arrays = False
 
-    explain = ExplainRule(written=_addmm_written, local=_addmm_local)
+    explain = ExplainRule(written=_addmm_written, local=_addmm_local, replay=_addmm_replay)
 
     @staticmethod
     def forward(ctx, bias, a, b, beta=1, alpha=1):

@@ -10,7 +10,7 @@ from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
 from glassgrad.ops._domain import Domain
-from glassgrad.ops._explain import ExplainRule, Local, reshaped, signs
+from glassgrad.ops._explain import ExplainRule, Local, reshape_to, reshaped, signs
 from glassgrad.ops._op import Op
 from glassgrad.ops.reduce import norm_dims
 from glassgrad.tensor import Tensor, _new_tensor
@@ -33,7 +33,7 @@ class View(Op):
     keeps_ctx_arrays = False
     is_view = True
 
-    explain = ExplainRule(local=reshaped)
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -50,7 +50,12 @@ class Reshape(View):
 
     node_name = "UnsafeViewBackward0"
     is_view = False
-    explain = ExplainRule(local=reshaped)
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
+
+
+def _transpose_replay(node, args, shape, dtype):
+    """The forward again from the dimensions the node kept (``transpose`` and ``t()``)."""
+    return xp.swapaxes(args[0], *node.dims).copy()
 
 
 def _transpose_local(site) -> Local:
@@ -65,7 +70,7 @@ class Transpose(Op):
     keeps_ctx_arrays = False
     is_view = True
 
-    explain = ExplainRule(local=_transpose_local)
+    explain = ExplainRule(local=_transpose_local, replay=_transpose_replay)
 
     @staticmethod
     def forward(ctx, a, dim0, dim1):
@@ -95,7 +100,7 @@ class TransposeT(Transpose):
     """``t()`` of a matrix."""
 
     node_name = "TBackward0"
-    explain = ExplainRule(local=_t_local)
+    explain = ExplainRule(local=_t_local, replay=_transpose_replay)
 
 
 class TView(View):
@@ -103,6 +108,11 @@ class TView(View):
 
     node_name = "TBackward0"
     gradcheck_domain = Domain(max_dims=1)  # t() of a vector or scalar
+
+
+def _permute_replay(node, args, shape, dtype):
+    """The forward again: the permutation is the inverse of the one the node kept."""
+    return xp.transpose(args[0], xp.argsort(node.inverse)).copy()
 
 
 def _permute_local(site) -> Local:
@@ -116,7 +126,7 @@ class Permute(Op):
 
     is_view = True
 
-    explain = ExplainRule(local=_permute_local)
+    explain = ExplainRule(local=_permute_local, replay=_permute_replay)
 
     @staticmethod
     def forward(ctx, a, dims):
@@ -133,7 +143,7 @@ class Unsqueeze(Op):
 
     is_view = True
 
-    explain = ExplainRule(local=reshaped)
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -150,7 +160,7 @@ class Squeeze(Op):
 
     is_view = True
 
-    explain = ExplainRule(local=reshaped)
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
 
     @staticmethod
     def forward(ctx, a, dims=None):
@@ -169,7 +179,7 @@ class SqueezeDim(Squeeze):
     """Drop the given dimension if of size 1."""
 
     node_name = "SqueezeBackward1"
-    explain = ExplainRule(local=reshaped)
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
 
 
 class SqueezeDims(Squeeze):
@@ -189,7 +199,10 @@ class Expand(Op):
 
     is_view = True
 
-    explain = ExplainRule(local=_expand_local)
+    explain = ExplainRule(
+        local=_expand_local,
+        replay=lambda node, args, shape, dtype: xp.broadcast_to(args[0], shape).copy(),
+    )
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -334,7 +347,7 @@ class IndexUnsqueeze(Select):
 class Alias(Select):
     """``x[...]``: the same data."""
 
-    explain = ExplainRule(local=reshaped)
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
 
 
 class IndexSelect(Index):
@@ -416,7 +429,9 @@ class Clone(Op):
 class ToCopy(Op):
     """A copy converted to another dtype."""
 
-    explain = ExplainRule(local=signs(1))
+    explain = ExplainRule(
+        local=signs(1), replay=lambda node, args, shape, dtype: xp.asarray(args[0]).astype(dtype)
+    )
 
     @staticmethod
     def forward(ctx, a, dtype):
