@@ -1,12 +1,13 @@
 """Formulas as small trees, printed with exactly the parentheses the maths needs.
 
 Every derivation glassgrad prints (``explain``, ``explain_step``) is built from these
-nodes instead of pasted strings, so precedence is decided in one place. It sits below
-``ops`` (which write their explain rules with it) and ``viz`` (which prints them), and
-imports nothing of glassgrad: a sum or
+nodes instead of pasted strings, so precedence is decided in one place: a sum or
 difference used as a factor gets brackets (``b · (1 − s²)``), and so does a negative
 number used as an operand (``1 − 0.1·(−2)``, ``(−0.5)²``). Reading the printed numbers
 left to right with ordinary precedence gives the printed result.
+
+The module imports nothing of glassgrad, so it sits below both the ops, which write their
+explain rules with it (ops/_explain.py), and viz, which prints them.
 
 Example:
     >>> str(product(name("b"), difference(number(1), power(name("s"), 2))))

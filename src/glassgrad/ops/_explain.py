@@ -1,12 +1,15 @@
 """What an op's explain rule is written with: ``ExplainRule``, ``Local`` and a few builders.
 
 ``glassgrad.explain(loss, wrt=w)`` prints the chain rule, one local derivative per op. Each
-op declares its own in its class body, next to its backward, e.g.::
+op declares its own in its class body, beside its forward and backward, e.g.::
 
     class Tanh(Op):
-        explain = ExplainRule(
-            written=call("tanh"),
-            local=pointwise(lambda x, times: F.difference(1, F.power(x.out, 2)), d_tanh),
+        explain = ExplainRule(  # ∂tanh(x)/∂x = 1 − tanh(x)²
+            call("tanh"),
+            pointwise(
+                lambda x, times: F.difference(1, F.power(x.out, 2)),  # printed: 1 − u²
+                lambda a: 1.0 - xp.tanh(a) ** 2,  # its numbers, from the input's values
+            ),
         )
 
 ``written(args, node)`` writes the op's output from its inputs' formulas (``u = tanh(s)`` on
