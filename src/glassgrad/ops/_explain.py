@@ -94,19 +94,22 @@ class ExplainRule:
             values, when ``backward()`` freed it (None: explain calls ``forward`` with the
             settings the node kept under its parameters' names). ``shape``/``dtype`` are
             the output's.
+        symbol: the operator sign ``viz.graph`` adds to the node's box (``MulBackward0 (×)``).
     """
 
-    __slots__ = ("written", "local", "replay")
+    __slots__ = ("written", "local", "replay", "symbol")
 
     def __init__(
         self,
         written: Callable | None = None,
         local: Callable | None = None,
         replay: Callable | None = None,
+        symbol: str = "",
     ):
         self.written = written
         self.local = local
         self.replay = replay
+        self.symbol = symbol
 
 
 # ----------------------------------------------------------------------------- local rules

@@ -138,7 +138,7 @@ class Add(Op):
 
     keeps_ctx_arrays = False
 
-    explain = ExplainRule(written=infix(F.total), local=signs(1))
+    explain = ExplainRule(written=infix(F.total), local=signs(1), symbol="+")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -154,7 +154,7 @@ class Sub(Op):
 
     keeps_ctx_arrays = False
 
-    explain = ExplainRule(written=infix(F.difference), local=signs(1, -1))
+    explain = ExplainRule(written=infix(F.difference), local=signs(1, -1), symbol="−")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -173,6 +173,7 @@ class Rsub(Op):
     explain = ExplainRule(
         written=lambda args, node: F.difference(F.number(node.other), args[0]),
         local=signs(-1, 1),
+        symbol="−",
     )
 
     @staticmethod
@@ -197,6 +198,7 @@ class Mul(Op):
             (lambda x, times: x(1), lambda a, b: b),
             (lambda x, times: x(0), lambda a, b: a),
         ),
+        symbol="×",
     )
 
     @staticmethod
@@ -226,6 +228,7 @@ class Div(Op):
                 lambda a, b: -a / (b * b),
             ),
         ),
+        symbol="÷",
     )
     gradcheck_domain = Domain(("any", "away"))
 
@@ -247,7 +250,7 @@ class Neg(Op):
 
     keeps_ctx_arrays = False
 
-    explain = ExplainRule(written=lambda args, node: F.negate(args[0]), local=signs(-1))
+    explain = ExplainRule(written=lambda args, node: F.negate(args[0]), local=signs(-1), symbol="−")
 
     @staticmethod
     def forward(ctx, a):
@@ -282,7 +285,7 @@ class Pow(Op):
 
     keeps_ctx_arrays = False
 
-    explain = ExplainRule(written=_power_written, local=_power_local)
+    explain = ExplainRule(written=_power_written, local=_power_local, symbol="**")
     gradcheck_domain = Domain("away")
 
     @staticmethod

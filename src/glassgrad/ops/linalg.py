@@ -70,7 +70,9 @@ class Mm(Op):
     keeps_ctx_arrays = False
     saved_input_users = ((1,), (0,))
 
-    explain = ExplainRule(written=_product_written, local=lambda site: _product_local(site, 0, 1))
+    explain = ExplainRule(
+        written=_product_written, local=lambda site: _product_local(site, 0, 1), symbol="@"
+    )
 
     @staticmethod
     def forward(ctx, a, b):
@@ -97,7 +99,9 @@ class Matmul(Op):
 
     node_name = "UnsafeViewBackward0"
 
-    explain = ExplainRule(written=_product_written, local=lambda site: _product_local(site, 0, 1))
+    explain = ExplainRule(
+        written=_product_written, local=lambda site: _product_local(site, 0, 1), symbol="@"
+    )
 
     @staticmethod
     def forward(ctx, a, b):
@@ -132,7 +136,9 @@ class Mv(Op):
 
     saved_input_users = ((1,), (0,))
 
-    explain = ExplainRule(written=_product_written, local=lambda site: _product_local(site, 0, 1))
+    explain = ExplainRule(
+        written=_product_written, local=lambda site: _product_local(site, 0, 1), symbol="@"
+    )
 
     @staticmethod
     def forward(ctx, a, v):
@@ -171,7 +177,9 @@ class Dot(Op):
 
     saved_input_users = ((1,), (0,))
 
-    explain = ExplainRule(written=_product_written, local=lambda site: _product_local(site, 0, 1))
+    explain = ExplainRule(
+        written=_product_written, local=lambda site: _product_local(site, 0, 1), symbol="·"
+    )
 
     @staticmethod
     def forward(ctx, a, b):
@@ -233,7 +241,9 @@ class Addmm(Op):
 
     keeps_ctx_arrays = False
 
-    explain = ExplainRule(written=_addmm_written, local=_addmm_local, replay=_addmm_replay)
+    explain = ExplainRule(
+        written=_addmm_written, local=_addmm_local, replay=_addmm_replay, symbol="@ +"
+    )
 
     @staticmethod
     def forward(ctx, bias, a, b, beta=1, alpha=1):
