@@ -342,12 +342,14 @@ class IndexUnsqueeze(Select):
     """Indexing whose last effective item is None: a view with a new size-1 dimension."""
 
     node_name = "UnsqueezeBackward0"
+    gradcheck_domain = Domain()  # any shape, 0-d too (unlike Select)
 
 
 class Alias(Select):
     """``x[...]``: the same data."""
 
     explain = ExplainRule(local=reshaped, replay=reshape_to)
+    gradcheck_domain = Domain()  # any shape, 0-d too (unlike Select)
 
 
 class IndexSelect(Index):
