@@ -1,11 +1,16 @@
 """Every registered op's gradient against central finite differences (float64, hypothesis).
 
 ``CASES`` has one entry per name in ``glassgrad.ops.REGISTRY``; a new op without an entry
-fails ``test_every_op_has_a_case``. Each case builds inputs of random shapes (0-d, size-1
-dimensions, broadcasting partners) away from the op's non-differentiable points, and the
-test checks that the op really is in the recorded graph, that its gradient matches central
-differences, and (for ops with ``differentiable_backward``) that the Hessian-vector product
-through ``autograd.grad(create_graph=True)`` matches differences of the gradient.
+fails ``test_every_op_has_a_case``. Each case says how to call the op; the inputs it is
+called on come from the op's own ``gradcheck_domain`` (ops/_domain.py: the kind of values,
+such as positive or away from a kink, and the shapes). A case names a kind itself only where
+the case's own construction needs it (``Where``'s condition ``a > 0``), or builds
+structured inputs (indices, convolutions, well-conditioned matrices) that no kind describes.
+Each case builds inputs of random shapes (0-d, size-1 dimensions, broadcasting partners)
+away from the op's non-differentiable points, and the test checks that the op really is in
+the recorded graph, that its gradient matches central differences, and (for ops with
+``differentiable_backward``) that the Hessian-vector product through
+``autograd.grad(create_graph=True)`` matches differences of the gradient.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from hypothesis import strategies as st
 import glassgrad as gg
 import glassgrad.nn.functional as F
 from glassgrad.ops import REGISTRY, movement
+from glassgrad.ops._domain import KINDS, Domain
 
 # A quarter of the profile's examples per op: ~150 ops share the file's time budget.
 EXAMPLES = max(2, settings.default.max_examples // 4)
@@ -48,7 +54,13 @@ def values(rng, shape, kind="any"):
     raise ValueError(kind)
 
 
-SHAPES = st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple)
+def shapes(domain: Domain):
+    """Shapes within the domain's dimensions (0-d, size-1 dims and all, by default)."""
+    sides = st.integers(domain.min_side, 3)
+    return st.lists(sides, min_size=domain.min_dims, max_size=domain.max_dims).map(tuple)
+
+
+SHAPES = shapes(Domain())
 MATRIX_SIDE = st.integers(1, 3)
 
 
@@ -69,57 +81,61 @@ class Fixed:
 
 
 class Case:
-    """How to exercise one op: ``build(draw, rng) -> (fn, inputs)``.
+    """How to exercise one op: ``build(draw, rng, domain) -> (fn, inputs)``.
 
-    ``inputs`` are arrays: float64 ones are differentiated; other dtypes and ``Fixed``
-    values are constants.
+    ``domain`` is the op's ``gradcheck_domain`` (``reads_domain``: the case draws its inputs
+    from it). ``inputs`` are arrays: float64 ones are differentiated; other dtypes and
+    ``Fixed`` values are constants.
     """
 
-    def __init__(self, build, eps=EPS, atol=1e-5):
+    def __init__(self, build, eps=EPS, atol=1e-5, reads_domain=False):
         self.build, self.eps, self.atol = build, eps, atol
+        self.reads_domain = reads_domain
 
 
-def unary(fn, kind="any", shapes=SHAPES):
-    def build(draw, rng):
-        return fn, [values(rng, draw(shapes), kind)]
+def unary(fn, kind=None):
+    """A one-input op on the domain's shapes and kind of values (or the case's ``kind``)."""
 
-    return Case(build)
+    def build(draw, rng, domain):
+        return fn, [values(rng, draw(shapes(domain)), kind or domain.kind(0))]
+
+    return Case(build, reads_domain=True)
 
 
-def binary(fn, kind_a="any", kind_b="any", gap=None):
+def binary(fn, kind_a=None, kind_b=None, gap=None):
     """A broadcasting binary op; ``gap`` keeps |a - b| (or a custom distance) away from 0."""
 
-    def build(draw, rng):
+    def build(draw, rng, domain):
         sa, sb = draw(broadcast_pair())
-        a, b = values(rng, sa, kind_a), values(rng, sb, kind_b)
+        a, b = values(rng, sa, kind_a or domain.kind(0)), values(rng, sb, kind_b or domain.kind(1))
         if gap is not None:
             assume(np.all(np.abs(gap(a, b)) > 0.05))
         return fn, [a, b]
 
-    return Case(build)
+    return Case(build, reads_domain=True)
 
 
-def with_dim(fn, kind="any", min_dims=0, min_side=1):
+def with_dim(fn):
     """A reduction-like op given a drawn dim (valid for the drawn shape) and keepdim."""
 
-    def build(draw, rng):
-        shape = draw(st.lists(st.integers(min_side, 3), min_size=min_dims, max_size=3).map(tuple))
+    def build(draw, rng, domain):
+        shape = draw(shapes(domain))
         dim = draw(st.integers(-max(len(shape), 1), max(len(shape), 1) - 1))
         keep = draw(st.booleans())
-        return (lambda a: fn(a, dim, keep)), [values(rng, shape, kind)]
+        return (lambda a: fn(a, dim, keep)), [values(rng, shape, domain.kind(0))]
 
-    return Case(build)
+    return Case(build, reads_domain=True)
 
 
-def fixed(fn, *shape_kinds, consts=()):
-    """An op on drawn sizes: ``shape_kinds`` are (shape builder, kind) with n, m, k drawn."""
+def fixed(fn, *shape_of):
+    """An op on drawn sizes n, m, k: ``shape_of`` gives each input's shape from them."""
 
-    def build(draw, rng):
+    def build(draw, rng, domain):
         n, m, k = draw(MATRIX_SIDE), draw(MATRIX_SIDE), draw(MATRIX_SIDE)
-        arrays = [values(rng, shape(n, m, k), kind) for shape, kind in shape_kinds]
+        arrays = [values(rng, shape(n, m, k), domain.kind(i)) for i, shape in enumerate(shape_of)]
         return (lambda *xs: fn(n, m, k, *xs)), arrays
 
-    return Case(build)
+    return Case(build, reads_domain=True)
 
 
 def frac_gap(a, b):
@@ -128,16 +144,16 @@ def frac_gap(a, b):
 
 
 # ----------------------------------------------------------------------------- the table
-def _index_case(fn, kind="any"):
+def _index_case(fn):
     """Indexing of a (3, 3)-ish tensor with drawn constant indices."""
 
-    def build(draw, rng):
+    def build(draw, rng, domain):
         rows, cols = draw(st.integers(2, 4)), draw(st.integers(1, 3))
         idx = np.asarray(draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=5)))
         mask = rng.random((rows, cols)) < 0.5
-        return (lambda a: fn(a, idx, mask)), [values(rng, (rows, cols), kind)]
+        return (lambda a: fn(a, idx, mask)), [values(rng, (rows, cols), domain.kind(0))]
 
-    return Case(build)
+    return Case(build, reads_domain=True)
 
 
 def _seeded(method):
@@ -149,7 +165,7 @@ def _seeded(method):
 
 
 def _scatter_build(op):
-    def build(draw, rng):
+    def build(draw, rng, domain):
         rows, cols = draw(st.integers(1, 3)), draw(st.integers(2, 4))
         dim = draw(st.integers(0, 1))
         idx_shape = (rows, draw(st.integers(1, cols))) if dim == 1 else (rows, cols)
@@ -171,7 +187,7 @@ def _scatter_build(op):
 def _einsum_case():
     equations = ["ij,jk->ik", "i,i->", "ij->j", "ii->i", "bij,bjk->bik", "ij,ij->", "i,j->ij"]
 
-    def build(draw, rng):
+    def build(draw, rng, domain):
         eq = draw(st.sampled_from(equations))
         sizes = {c: draw(MATRIX_SIDE) for c in "bijk"}
         subs = eq.split("->")[0].split(",")
@@ -184,7 +200,7 @@ def _einsum_case():
 def _pad_case(mode: str, spatial: int) -> Case:
     """``F.pad`` of an (N, C, *spatial) input in a non-constant mode, pads of 0 or 1."""
 
-    def build(draw, rng):
+    def build(draw, rng, domain):
         shape = (1, 2) + tuple(draw(st.integers(2, 3)) for _ in range(spatial))
         pad = tuple(draw(st.integers(0, 1)) for _ in range(2 * spatial))
         return (lambda a: F.pad(a, pad, mode=mode)), [values(rng, shape)]
@@ -192,14 +208,14 @@ def _pad_case(mode: str, spatial: int) -> Case:
     return Case(build)
 
 
-def _softplus_build(draw, rng):
+def _softplus_build(draw, rng, domain):
     """Inputs on both sides of the threshold (16 a = 5), not at it."""
     a = values(rng, draw(SHAPES))
     assume(np.all(np.abs(16 * a - 5) > 0.1))
     return (lambda x: F.softplus(x * 8, beta=2.0, threshold=5.0) + F.softplus(x)), [a]
 
 
-def _conv_build(draw, rng):
+def _conv_build(draw, rng, domain):
     """A 1-, 2- or 3-d convolution with drawn stride, padding, dilation and groups."""
     d = draw(st.integers(1, 3))
     groups = draw(st.integers(1, 2))
@@ -214,7 +230,7 @@ def _conv_build(draw, rng):
     ), [x, w, b]
 
 
-def _conv_transpose_build(draw, rng):
+def _conv_transpose_build(draw, rng, domain):
     """A 1-, 2- or 3-d transposed convolution with drawn stride, padding and groups."""
     d = draw(st.integers(1, 3))
     groups = draw(st.integers(1, 2))
@@ -230,14 +246,14 @@ def _conv_transpose_build(draw, rng):
 def _pool_case(kind: str, d: int | None = None) -> Case:
     """``{max,avg}_pool{d}d`` on distinct values; ``d=None`` draws the dimension."""
 
-    def build(draw, rng):
+    def build(draw, rng, domain):
         dims = d if d is not None else draw(st.integers(1, 3))
-        x = values(rng, (1, 2) + (4,) * dims, "distinct")
+        x = values(rng, (1, 2) + (4,) * dims, domain.kind(0))
         pool = getattr(F, f"{kind}_pool{dims}d")
         stride, padding = draw(st.integers(1, 2)), draw(st.integers(0, 1))
         return (lambda a: pool(a, 2, stride=stride, padding=padding)), [x]
 
-    return Case(build)
+    return Case(build, reads_domain=True)
 
 
 def _well_conditioned(n, rng):
@@ -270,137 +286,137 @@ def _copy(a, b):
 
 CASES: dict[str, Case] = {
     # activations
-    "LeakyRelu": unary(lambda a: F.leaky_relu(a, 0.1), "away"),
-    "Elu": unary(F.elu, "away"),
+    "LeakyRelu": unary(lambda a: F.leaky_relu(a, 0.1)),
+    "Elu": unary(F.elu),
     "Gelu": unary(lambda a: F.gelu(a) + F.gelu(a, approximate="tanh")),
     "Softplus": Case(_softplus_build),
-    "Hardtanh": unary(lambda a: F.hardtanh(a * 3), "away"),
+    "Hardtanh": unary(lambda a: F.hardtanh(a * 3)),
     "Silu": unary(F.silu),
     "LogSigmoid": unary(lambda a: F.logsigmoid(a * 10)),
-    "Celu": unary(lambda a: F.celu(a, 2.0), "away"),
-    "Threshold": unary(lambda a: F.threshold(a, 0.0, -1.0), "away"),
-    "Softshrink": unary(F.softshrink, "grid"),
-    "Hardshrink": unary(F.hardshrink, "grid"),
-    "Hardsigmoid": unary(lambda a: F.hardsigmoid(a * 2), "grid"),
-    "Hardswish": unary(lambda a: F.hardswish(a * 2), "grid"),
+    "Celu": unary(lambda a: F.celu(a, 2.0)),
+    "Threshold": unary(lambda a: F.threshold(a, 0.0, -1.0)),
+    "Softshrink": unary(F.softshrink),
+    "Hardshrink": unary(F.hardshrink),
+    "Hardsigmoid": unary(lambda a: F.hardsigmoid(a * 2)),
+    "Hardswish": unary(lambda a: F.hardswish(a * 2)),
     "Mish": unary(F.mish),
-    "LeakyReluResult": unary(lambda a: F.leaky_relu(a * 1, 0.1, inplace=True), "away"),
-    "EluResult": unary(lambda a: F.elu(a * 1, inplace=True), "away"),
-    "CeluResult": unary(lambda a: F.celu(a * 1, 2.0, inplace=True), "away"),
-    "ThresholdResult": unary(lambda a: F.threshold(a * 1, 0.0, -1.0, inplace=True), "away"),
+    "LeakyReluResult": unary(lambda a: F.leaky_relu(a * 1, 0.1, inplace=True)),
+    "EluResult": unary(lambda a: F.elu(a * 1, inplace=True)),
+    "CeluResult": unary(lambda a: F.celu(a * 1, 2.0, inplace=True)),
+    "ThresholdResult": unary(lambda a: F.threshold(a * 1, 0.0, -1.0, inplace=True)),
     "PreluKernel": fixed(
         lambda n, m, k, a, w: F.prelu(a, w),
-        (lambda n, m, k: (n, m, k), "away"),
-        (lambda n, m, k: (m,), "any"),
+        lambda n, m, k: (n, m, k),
+        lambda n, m, k: (m,),
     ),
     # arithmetic
     "Add": binary(lambda a, b: a + b),
     "Sub": binary(lambda a, b: a - b),
     "Rsub": unary(lambda a: 2 - a),
     "Mul": binary(lambda a, b: a * b),
-    "Div": binary(lambda a, b: a / b, "any", "away"),
+    "Div": binary(lambda a, b: a / b),
     "Neg": unary(lambda a: -a),
-    "Pow": unary(lambda a: a**3 + (a * a + 1) ** 2.5 + a**-1 + a**0, "away"),
-    "PowTensor": binary(lambda a, b: a**b, "pos"),
+    "Pow": unary(lambda a: a**3 + (a * a + 1) ** 2.5 + a**-1 + a**0),
+    "PowTensor": binary(lambda a, b: a**b),
     "PowScalarBase": unary(lambda a: 2.5**a),
     "Exp": unary(gg.exp),
-    "Log": unary(gg.log, "pos"),
-    "Log2": unary(gg.log2, "pos"),
-    "Log10": unary(gg.log10, "pos"),
-    "Log1p": unary(gg.log1p, "pos"),
+    "Log": unary(gg.log),
+    "Log2": unary(gg.log2),
+    "Log10": unary(gg.log10),
+    "Log1p": unary(gg.log1p),
     "Expm1": unary(gg.expm1),
-    "Sqrt": unary(gg.sqrt, "pos"),
-    "Rsqrt": unary(gg.rsqrt, "pos"),
-    "Reciprocal": unary(gg.reciprocal, "away"),
+    "Sqrt": unary(gg.sqrt),
+    "Rsqrt": unary(gg.rsqrt),
+    "Reciprocal": unary(gg.reciprocal),
     "Sin": unary(gg.sin),
     "Cos": unary(gg.cos),
-    "Tan": unary(gg.tan, "unit"),
+    "Tan": unary(gg.tan),
     "Tanh": unary(gg.tanh),
-    "Asin": unary(gg.asin, "unit"),
-    "Acos": unary(gg.acos, "unit"),
+    "Asin": unary(gg.asin),
+    "Acos": unary(gg.acos),
     "Atan": unary(gg.atan),
     "Sinh": unary(gg.sinh),
     "Cosh": unary(gg.cosh),
     "Erf": unary(gg.erf),
-    "Atan2": binary(gg.atan2, "away", "away"),
+    "Atan2": binary(gg.atan2),
     "Lerp": binary(lambda a, b: gg.lerp(a, b, 0.3) + gg.lerp(a, b, 0.8)),
-    "Xlogy": binary(gg.xlogy, "any", "pos"),
-    "Remainder": binary(lambda a, b: a % b, "pos", "pos", gap=frac_gap),
-    "RemainderScalar": binary(lambda a, b: a % 0.7 + b, "pos", gap=lambda a, b: frac_gap(a, 0.7)),
+    "Xlogy": binary(gg.xlogy),
+    "Remainder": binary(lambda a, b: a % b, gap=frac_gap),
+    "RemainderScalar": binary(lambda a, b: a % 0.7 + b, gap=lambda a, b: frac_gap(a, 0.7)),
     "Sigmoid": unary(gg.sigmoid),
-    "Relu": unary(gg.relu, "away"),
-    "Abs": unary(gg.abs, "away"),
-    "Sign": unary(lambda a: a.sign() * a, "away"),
-    "Sgn": unary(lambda a: a.sgn() * a, "away"),
-    "Floor": unary(lambda a: a.floor() + a, "frac"),
-    "Ceil": unary(lambda a: a.ceil() * a, "frac"),
-    "Round": unary(lambda a: a.round() * a, "half"),
-    "RoundDecimals": unary(lambda a: (a / 10).round(decimals=1) * a, "half"),
-    "Trunc": unary(lambda a: a.trunc() + a, "frac"),
-    "Clamp": unary(lambda a: a.clamp(-0.5, 0.5), "grid"),
-    "ClampMin": unary(lambda a: a.clamp_min(0.5), "grid"),
-    "ClampMax": unary(lambda a: a.clamp_max(-0.5), "grid"),
+    "Relu": unary(gg.relu),
+    "Abs": unary(gg.abs),
+    "Sign": unary(lambda a: a.sign() * a),
+    "Sgn": unary(lambda a: a.sgn() * a),
+    "Floor": unary(lambda a: a.floor() + a),
+    "Ceil": unary(lambda a: a.ceil() * a),
+    "Round": unary(lambda a: a.round() * a),
+    "RoundDecimals": unary(lambda a: (a / 10).round(decimals=1) * a),
+    "Trunc": unary(lambda a: a.trunc() + a),
+    "Clamp": unary(lambda a: a.clamp(-0.5, 0.5)),
+    "ClampMin": unary(lambda a: a.clamp_min(0.5)),
+    "ClampMax": unary(lambda a: a.clamp_max(-0.5)),
     "ClampTensor": binary(
         lambda a, b: gg.clamp(a, min=b, max=b + 1),
         gap=lambda a, b: np.minimum(np.abs(a - b), np.abs(a - b - 1)),
     ),
     "Maximum": binary(gg.maximum, gap=lambda a, b: a - b),
     "Minimum": binary(gg.minimum, gap=lambda a, b: a - b),
-    "Where": binary(lambda a, b: gg.where(a > 0, a, b), "away"),
+    "Where": binary(lambda a, b: gg.where(a > 0, a, b), "away"),  # the case's a > 0: not at 0
     # linear algebra
     "Mm": fixed(
         lambda n, m, k, a, b: a.mm(b),
-        (lambda n, m, k: (n, k), "any"),
-        (lambda n, m, k: (k, m), "any"),
+        lambda n, m, k: (n, k),
+        lambda n, m, k: (k, m),
     ),
     "Bmm": fixed(
         lambda n, m, k, a, b: gg.bmm(a, b),
-        (lambda n, m, k: (2, n, k), "any"),
-        (lambda n, m, k: (2, k, m), "any"),
+        lambda n, m, k: (2, n, k),
+        lambda n, m, k: (2, k, m),
     ),
     "Matmul": fixed(
         lambda n, m, k, a, b, c: (a @ b).sum() + (b @ c[0, :, 0]).sum() + (c[0, 0] @ b).sum(),
-        (lambda n, m, k: (2, 1, n, k), "any"),
-        (lambda n, m, k: (3, k, m), "any"),
-        (lambda n, m, k: (2, m, k), "any"),
+        lambda n, m, k: (2, 1, n, k),
+        lambda n, m, k: (3, k, m),
+        lambda n, m, k: (2, m, k),
     ),
     "MatmulExpanded": fixed(
         lambda n, m, k, a, b: a @ b,
-        (lambda n, m, k: (n, k), "any"),
-        (lambda n, m, k: (2, k, m), "any"),
+        lambda n, m, k: (n, k),
+        lambda n, m, k: (2, k, m),
     ),
     "Mv": fixed(
         lambda n, m, k, a, b: a.mv(b),
-        (lambda n, m, k: (n, k), "any"),
-        (lambda n, m, k: (k,), "any"),
+        lambda n, m, k: (n, k),
+        lambda n, m, k: (k,),
     ),
-    "Vm": fixed(
-        lambda n, m, k, a, b: a @ b, (lambda n, m, k: (k,), "any"), (lambda n, m, k: (k, m), "any")
-    ),
+    "Vm": fixed(lambda n, m, k, a, b: a @ b, lambda n, m, k: (k,), lambda n, m, k: (k, m)),
     "Dot": fixed(
         lambda n, m, k, a, b: gg.dot(a, b),
-        (lambda n, m, k: (k,), "any"),
-        (lambda n, m, k: (k,), "any"),
+        lambda n, m, k: (k,),
+        lambda n, m, k: (k,),
     ),
     "Outer": fixed(
         lambda n, m, k, a, b: gg.outer(a, b),
-        (lambda n, m, k: (n,), "any"),
-        (lambda n, m, k: (m,), "any"),
+        lambda n, m, k: (n,),
+        lambda n, m, k: (m,),
     ),
     "Addmm": fixed(
         lambda n, m, k, c, a, b: gg.addmm(c, a, b, beta=0.5, alpha=2.0),
-        (lambda n, m, k: (m,), "any"),
-        (lambda n, m, k: (n, k), "any"),
-        (lambda n, m, k: (k, m), "any"),
+        lambda n, m, k: (m,),
+        lambda n, m, k: (n, k),
+        lambda n, m, k: (k, m),
     ),
-    "DiagEmbed": fixed(lambda n, m, k, a: gg.diag(a, k - 2), (lambda n, m, k: (n,), "any")),
-    "Diagonal": fixed(lambda n, m, k, a: gg.diag(a, k - 2), (lambda n, m, k: (n, m), "any")),
-    "Trace": fixed(lambda n, m, k, a: gg.trace(a), (lambda n, m, k: (n, m), "any")),
+    "DiagEmbed": fixed(lambda n, m, k, a: gg.diag(a, k - 2), lambda n, m, k: (n,)),
+    "Diagonal": fixed(lambda n, m, k, a: gg.diag(a, k - 2), lambda n, m, k: (n, m)),
+    "Trace": fixed(lambda n, m, k, a: gg.trace(a), lambda n, m, k: (n, m)),
     "Einsum": _einsum_case(),
-    "Inverse": Case(lambda draw, rng: (gg.linalg.inv, [_well_conditioned(draw(MATRIX_SIDE), rng)])),
-    "Det": Case(lambda draw, rng: (gg.linalg.det, [values(rng, (draw(MATRIX_SIDE),) * 2)])),
+    "Inverse": Case(
+        lambda draw, rng, domain: (gg.linalg.inv, [_well_conditioned(draw(MATRIX_SIDE), rng)])
+    ),
+    "Det": Case(lambda draw, rng, domain: (gg.linalg.det, [values(rng, (draw(MATRIX_SIDE),) * 2)])),
     "Solve": Case(
-        lambda draw, rng: (
+        lambda draw, rng, domain: (
             lambda a, b, c: gg.linalg.solve(a, b) + gg.linalg.solve(a, c).sum(-1),
             [
                 _well_conditioned(n := draw(MATRIX_SIDE), rng),
@@ -413,22 +429,22 @@ CASES: dict[str, Case] = {
     "MseLoss": binary(lambda a, b: F.mse_loss(*_common(a, b))),
     "NllLoss": fixed(
         lambda n, m, k, a: F.nll_loss(a.log_softmax(1), gg.tensor(np.arange(n) % (m + 1))),
-        (lambda n, m, k: (n, m + 1), "any"),
+        lambda n, m, k: (n, m + 1),
     ),
     "NllLoss2d": fixed(
         lambda n, m, k, a: F.nll_loss(
             a.log_softmax(1), gg.tensor(np.arange(2 * n * k).reshape(2, n, k) % (m + 1))
         ),
-        (lambda n, m, k: (2, m + 1, n, k), "any"),
+        lambda n, m, k: (2, m + 1, n, k),
     ),
     "BinaryCrossEntropy": Case(
-        lambda draw, rng: (
+        lambda draw, rng, domain: (
             lambda p, t: F.binary_cross_entropy(p.sigmoid(), t),
             [values(rng, (2, 3)), Fixed(rng.uniform(0, 1, (2, 3)))],
         )
     ),
     "BinaryCrossEntropyWithLogits": Case(
-        lambda draw, rng: (
+        lambda draw, rng, domain: (
             F.binary_cross_entropy_with_logits,
             [values(rng, (2, 3)), Fixed(rng.uniform(0, 1, (2, 3)))],
         )
@@ -445,18 +461,16 @@ CASES: dict[str, Case] = {
     "SumDim": with_dim(lambda a, d, k: a.sum(d, keepdim=k)),
     "Mean": unary(lambda a: a.mean()),
     "MeanDim": with_dim(lambda a, d, k: a.mean(d, keepdim=k)),
-    "Prod": unary(lambda a: a.prod(), "away"),
+    "Prod": unary(lambda a: a.prod()),
     "ProdDim": with_dim(lambda a, d, k: a.prod(d, keepdim=k)),
-    "MaxAll": unary(lambda a: a.max(), "distinct"),
-    "MinAll": unary(lambda a: a.min(), "distinct"),
-    "MaxDim": with_dim(lambda a, d, k: a.max(d, keepdim=k).values, "distinct"),
-    "MinDim": with_dim(lambda a, d, k: a.min(d, k)[0], "distinct"),
-    "Amax": with_dim(lambda a, d, k: a.amax(d, keepdim=k), "distinct"),
-    "Amin": with_dim(lambda a, d, k: a.amin(d, keepdim=k), "distinct"),
-    "Var": with_dim(lambda a, d, k: a.var(d, keepdim=k), min_dims=1, min_side=2),
-    "Std": with_dim(
-        lambda a, d, k: a.std(d, keepdim=k, correction=0), "distinct", min_dims=1, min_side=2
-    ),
+    "MaxAll": unary(lambda a: a.max()),
+    "MinAll": unary(lambda a: a.min()),
+    "MaxDim": with_dim(lambda a, d, k: a.max(d, keepdim=k).values),
+    "MinDim": with_dim(lambda a, d, k: a.min(d, k)[0]),
+    "Amax": with_dim(lambda a, d, k: a.amax(d, keepdim=k)),
+    "Amin": with_dim(lambda a, d, k: a.amin(d, keepdim=k)),
+    "Var": with_dim(lambda a, d, k: a.var(d, keepdim=k)),
+    "Std": with_dim(lambda a, d, k: a.std(d, keepdim=k, correction=0)),
     "Norm": with_dim(
         lambda a, d, k: (
             a.norm(dim=d, keepdim=k)
@@ -464,28 +478,27 @@ CASES: dict[str, Case] = {
             + a.norm(p=1, dim=d, keepdim=k)
             + a.norm(p=float("inf"))
         ),
-        "distinct",
     ),
     "Logsumexp": with_dim(lambda a, d, k: a.logsumexp(d, keepdim=k)),
     "Softmax": with_dim(lambda a, d, k: a.softmax(d)),
     "LogSoftmax": with_dim(lambda a, d, k: a.log_softmax(d)),
     "Cumsum": with_dim(lambda a, d, k: a.cumsum(d)),
     "Cumprod": with_dim(lambda a, d, k: a.cumprod(d)),
-    "Sort": with_dim(lambda a, d, k: a.sort(d, descending=k).values, "distinct"),
-    "Topk": with_dim(lambda a, d, k: a.topk(1, d, largest=k).values, "distinct"),
-    "MedianAll": unary(lambda a: a.median(), "distinct"),
-    "Median": with_dim(lambda a, d, k: a.median(d, keepdim=k).values, "distinct"),
+    "Sort": with_dim(lambda a, d, k: a.sort(d, descending=k).values),
+    "Topk": with_dim(lambda a, d, k: a.topk(1, d, largest=k).values),
+    "MedianAll": unary(lambda a: a.median()),
+    "Median": with_dim(lambda a, d, k: a.median(d, keepdim=k).values),
     # movement
     "View": unary(lambda a: a.view(-1)),
-    "Reshape": fixed(lambda n, m, k, a: a.t().reshape(-1), (lambda n, m, k: (n + 1, m + 1), "any")),
-    "Transpose": fixed(lambda n, m, k, a: a.transpose(0, -1), (lambda n, m, k: (n, m, k), "any")),
-    "TransposeT": fixed(lambda n, m, k, a: a.t(), (lambda n, m, k: (n, m), "any")),
+    "Reshape": fixed(lambda n, m, k, a: a.t().reshape(-1), lambda n, m, k: (n + 1, m + 1)),
+    "Transpose": fixed(lambda n, m, k, a: a.transpose(0, -1), lambda n, m, k: (n, m, k)),
+    "TransposeT": fixed(lambda n, m, k, a: a.t(), lambda n, m, k: (n, m)),
     "TransposeInplace": fixed(
         lambda n, m, k, a: REGISTRY["TransposeInplace"].apply(a, dim0=0, dim1=-1),
-        (lambda n, m, k: (n, m, k), "any"),
+        lambda n, m, k: (n, m, k),
     ),
-    "TView": unary(lambda a: a.t(), shapes=SHAPES.filter(lambda s: len(s) < 2)),
-    "Permute": fixed(lambda n, m, k, a: a.permute(1, 2, 0), (lambda n, m, k: (n, m, k), "any")),
+    "TView": unary(lambda a: a.t()),
+    "Permute": fixed(lambda n, m, k, a: a.permute(1, 2, 0), lambda n, m, k: (n, m, k)),
     "Unsqueeze": unary(lambda a: a.unsqueeze(0)),
     "Squeeze": unary(lambda a: a.squeeze()),
     "SqueezeDim": unary(lambda a: a.unsqueeze(0).squeeze(0)),
@@ -493,23 +506,21 @@ CASES: dict[str, Case] = {
     "Expand": unary(lambda a: a.expand(2, *a.shape)),
     "Cat": fixed(
         lambda n, m, k, a, b: gg.cat([a, b], 1),
-        (lambda n, m, k: (n, m), "any"),
-        (lambda n, m, k: (n, k), "any"),
+        lambda n, m, k: (n, m),
+        lambda n, m, k: (n, k),
     ),
     "Stack": binary(lambda a, b: gg.stack([a * b, a + b], -1)),
-    "Split": fixed(lambda n, m, k, a: a.split(2)[-1], (lambda n, m, k: (n + 1, m), "any")),
+    "Split": fixed(lambda n, m, k, a: a.split(2)[-1], lambda n, m, k: (n + 1, m)),
     "UnsafeSplit": fixed(
-        lambda n, m, k, a: movement.unsafe_chunk(a, 2, 1)[-1], (lambda n, m, k: (n, m + 1), "any")
+        lambda n, m, k, a: movement.unsafe_chunk(a, 2, 1)[-1], lambda n, m, k: (n, m + 1)
     ),
-    "SplitWithSizes": fixed(
-        lambda n, m, k, a: a.split([1, n], 0)[1], (lambda n, m, k: (n + 1, m), "any")
-    ),
+    "SplitWithSizes": fixed(lambda n, m, k, a: a.split([1, n], 0)[1], lambda n, m, k: (n + 1, m)),
     "Unbind": fixed(
-        lambda n, m, k, a: a.unbind(1)[-1] * 2 + a.unbind(1)[0], (lambda n, m, k: (n, m), "any")
+        lambda n, m, k, a: a.unbind(1)[-1] * 2 + a.unbind(1)[0], lambda n, m, k: (n, m)
     ),
     "Index": _index_case(lambda a, idx, mask: a[gg.tensor(idx)] + a[gg.tensor(mask)].sum()),
-    "Select": unary(lambda a: a[0], shapes=SHAPES.filter(len)),
-    "Slice": unary(lambda a: a[1:], shapes=SHAPES.filter(len)),
+    "Select": unary(lambda a: a[0]),
+    "Slice": unary(lambda a: a[1:]),
     "IndexUnsqueeze": unary(lambda a: a[None]),
     "Alias": unary(lambda a: a[...]),
     "IndexSelect": _index_case(lambda a, idx, mask: a.index_select(0, gg.tensor(idx))),
@@ -521,21 +532,24 @@ CASES: dict[str, Case] = {
     ),
     "CopySlices": fixed(
         lambda n, m, k, a, b: _copy_slices(a, b),
-        (lambda n, m, k: (n, m), "any"),
-        (lambda n, m, k: (m,), "any"),
+        lambda n, m, k: (n, m),
+        lambda n, m, k: (m,),
     ),
     "IndexPut": fixed(
         lambda n, m, k, a, b: _index_put(a, b),
-        (lambda n, m, k: (n + 1, m), "any"),
-        (lambda n, m, k: (m,), "any"),
+        lambda n, m, k: (n + 1, m),
+        lambda n, m, k: (m,),
     ),
     "Clone": unary(lambda a: a.clone()),
     "ToCopy": Case(
-        lambda draw, rng: (lambda a: a.to(gg.float32).to(gg.float64), [values(rng, draw(SHAPES))]),
+        lambda draw, rng, domain: (
+            lambda a: a.to(gg.float32).to(gg.float64),
+            [values(rng, draw(SHAPES))],
+        ),
         eps=1e-2,
         atol=1e-4,
     ),
-    "Flip": fixed(lambda n, m, k, a: a.flip(0, 1), (lambda n, m, k: (n, m), "any")),
+    "Flip": fixed(lambda n, m, k, a: a.flip(0, 1), lambda n, m, k: (n, m)),
     "Repeat": unary(lambda a: a.repeat(2, *([1] * a.ndim))),
     "Gather": _index_case(
         lambda a, idx, mask: a.gather(
@@ -543,9 +557,9 @@ CASES: dict[str, Case] = {
         )
     ),
     "MaskedFill": _index_case(lambda a, idx, mask: a.masked_fill(gg.tensor(mask), 0.5)),
-    "Tril": fixed(lambda n, m, k, a: a.tril(k - 2), (lambda n, m, k: (n, m), "any")),
-    "Triu": fixed(lambda n, m, k, a: a.triu(k - 2), (lambda n, m, k: (2, n, m), "any")),
-    "Roll": fixed(lambda n, m, k, a: a.roll(k, 1) + a.roll(1), (lambda n, m, k: (n, m), "any")),
+    "Tril": fixed(lambda n, m, k, a: a.tril(k - 2), lambda n, m, k: (n, m)),
+    "Triu": fixed(lambda n, m, k, a: a.triu(k - 2), lambda n, m, k: (2, n, m)),
+    "Roll": fixed(lambda n, m, k, a: a.roll(k, 1) + a.roll(1), lambda n, m, k: (n, m)),
     "Scatter": _scatter_build("src"),
     "ScatterValue": _scatter_build("value"),
     "ScatterAdd": _scatter_build("add"),
@@ -555,26 +569,24 @@ CASES: dict[str, Case] = {
     # fused nn ops
     "NativeBatchNorm": fixed(
         lambda n, m, k, x, w, b: F.batch_norm(x, None, None, w, b, training=True),
-        (lambda n, m, k: (n + 1, m, k), "any"),
-        (lambda n, m, k: (m,), "any"),
-        (lambda n, m, k: (m,), "any"),
+        lambda n, m, k: (n + 1, m, k),
+        lambda n, m, k: (m,),
+        lambda n, m, k: (m,),
     ),
     "NativeLayerNorm": fixed(
         lambda n, m, k, x, w, b: F.layer_norm(x, (m + 1,), w, b),
-        (lambda n, m, k: (n, m + 1), "any"),
-        (lambda n, m, k: (m + 1,), "any"),
-        (lambda n, m, k: (m + 1,), "any"),
+        lambda n, m, k: (n, m + 1),
+        lambda n, m, k: (m + 1,),
+        lambda n, m, k: (m + 1,),
     ),
     "Embedding": fixed(
         lambda n, m, k, w: F.embedding(gg.tensor([[0, n - 1], [0, 0]]), w),
-        (lambda n, m, k: (n, m), "any"),
+        lambda n, m, k: (n, m),
     ),
-    "ConstantPadNd": fixed(
-        lambda n, m, k, a: F.pad(a, (1, k - 1)), (lambda n, m, k: (n, m), "any")
-    ),
+    "ConstantPadNd": fixed(lambda n, m, k, a: F.pad(a, (1, k - 1)), lambda n, m, k: (n, m)),
     "_IndexPad": fixed(
         lambda n, m, k, a: REGISTRY["_IndexPad"].apply(a, gathers=((1, np.arange(k + 2) % m),)),
-        (lambda n, m, k: (n, m), "any"),
+        lambda n, m, k: (n, m),
     ),
     **{
         f"{kind}Pad{d}D": _pad_case(mode, d)
@@ -599,12 +611,19 @@ CASES: dict[str, Case] = {
     "Copy": binary(_copy),
     "AsStrided": fixed(
         lambda n, m, k, a: REGISTRY["AsStrided"].apply(a, index=(slice(0, n),)),
-        (lambda n, m, k: (n + 1, m), "any"),
+        lambda n, m, k: (n + 1, m),
     ),
 }
 
 
 # ----------------------------------------------------------------------------- the checks
+def test_every_domain_kind_is_drawn():
+    """The kinds ops may declare (ops/_domain.py) are the kinds ``values`` draws."""
+    rng = np.random.default_rng(0)
+    for kind in KINDS:
+        assert values(rng, (2, 3), kind).shape == (2, 3)
+
+
 def test_every_op_has_a_case():
     missing = sorted(set(REGISTRY) - set(CASES))
     assert not missing, (
@@ -613,6 +632,12 @@ def test_every_op_has_a_case():
     )
     stale = sorted(set(CASES) - set(REGISTRY))
     assert not stale, f"CASES names ops that no longer exist: {stale}"
+    ignored = sorted(
+        name
+        for name, case in CASES.items()
+        if REGISTRY[name].gradcheck_domain != Domain() and not case.reads_domain
+    )
+    assert not ignored, f"these ops declare a gradcheck_domain their case ignores: {ignored}"
 
 
 def _graph_nodes(t) -> set:
@@ -699,7 +724,7 @@ def test_gradient_matches_finite_differences(name, data, seed):
     case = CASES[name]
     op = REGISTRY[name]
     rng = np.random.default_rng(seed)
-    fn, arrays = case.build(data.draw, rng)
+    fn, arrays = case.build(data.draw, rng, op.gradcheck_domain)
     arrays = [a if isinstance(a, Fixed) else np.array(a) for a in arrays]
     loss, tensors, out = _loss(fn, arrays)
     nodes = _graph_nodes(loss)

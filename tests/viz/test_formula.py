@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import glassgrad as torch
+from glassgrad import _formula as F
 from glassgrad import viz
-from glassgrad.viz import _formula as F
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _FUNCTIONS = {

@@ -16,6 +16,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import _SEQUENCE, NO_EDGE, RECORD_HOOKS, Node, edge_of
+from glassgrad.ops._domain import Domain
 
 __all__ = ["Op", "REGISTRY", "NULL_CTX", "needs_grad"]
 
@@ -69,9 +70,15 @@ class Op(Node):
     #: which ``_release`` then finds and frees. An op that keeps only settings there says
     #: False, so freeing it skips that search (tests/ops/test_gradients_fd.py checks it).
     keeps_ctx_arrays = True
+    #: how ``glassgrad.explain`` writes this op (ops/_explain.py); None: autograd's product
+    explain = None
+    #: the inputs its gradient is checked on (ops/_domain.py, tests/ops/test_gradients_fd.py)
+    gradcheck_domain = Domain()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if "explain" not in cls.__dict__:  # a rule is one op's maths: subclasses declare theirs
+            cls.explain = None
         op_name = cls.__name__
         cls.op_name = op_name
         cls.__name__ = cls.__qualname__ = cls.__dict__.get("node_name") or op_name + "Backward0"

@@ -14,6 +14,7 @@ import math
 from glassgrad._backend import ndarray, xp
 from glassgrad._simd import vector_bytes
 from glassgrad.ops import _dual as D
+from glassgrad.ops._domain import Domain
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import _rounded_once, _sigmoid
 
@@ -104,6 +105,8 @@ def _redo_scalar_lanes(
 class LeakyRelu(Op):
     """a if a > 0 else slope * a."""
 
+    gradcheck_domain = Domain("away")  # a kink at 0
+
     @staticmethod
     def forward(ctx, a, negative_slope=0.01):
         ctx.save(a)
@@ -135,6 +138,8 @@ class Elu(Op):
     """
 
     keeps_ctx_arrays = False
+
+    gradcheck_domain = Domain("away")  # the second derivative jumps at 0
 
     @staticmethod
     def forward(ctx, a, alpha=1.0, scale=1.0, input_scale=1.0):
@@ -336,6 +341,8 @@ class Threshold(Op):
 
     keeps_ctx_arrays = False
 
+    gradcheck_domain = Domain("away")  # a jump at the threshold 0
+
     @staticmethod
     def forward(ctx, a, threshold=0.0, value=0.0):
         ctx.save(a)
@@ -377,6 +384,8 @@ class Softshrink(Op):
     keeps_ctx_arrays = False
     backward = staticmethod(_shrink_backward)
 
+    gradcheck_domain = Domain("grid")  # kinks at ±lambd (0.5)
+
     @staticmethod
     def forward(ctx, a, lambd=0.5):
         lam = _save_band(ctx, a, lambd)
@@ -407,6 +416,8 @@ class Hardsigmoid(Op):
 
     keeps_ctx_arrays = False
 
+    gradcheck_domain = Domain("grid")  # kinks at ±3: the check feeds 2x
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -427,6 +438,8 @@ class Hardswish(Op):
     """a * min(max(a + 3, 0), 6) / 6."""
 
     keeps_ctx_arrays = False
+
+    gradcheck_domain = Domain("grid")  # kinks at ±3: the check feeds 2x
 
     @staticmethod
     def forward(ctx, a):
@@ -458,6 +471,8 @@ class PreluKernel(Op):
     """a where a > 0, else weight * a (weight already shaped to broadcast against a)."""
 
     keeps_ctx_arrays = False
+
+    gradcheck_domain = Domain(("away", "any"))  # a kink at input 0
 
     @staticmethod
     def forward(ctx, a, weight):

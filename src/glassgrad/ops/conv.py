@@ -11,6 +11,7 @@ import itertools
 import string
 
 from glassgrad._backend import xp
+from glassgrad.ops._domain import Domain
 from glassgrad.ops._op import Op
 
 __all__ = ["Convolution", "ConvolutionTranspose", "POOL_OPS", "max_pool_indices"]
@@ -186,6 +187,8 @@ class _MaxPool(Op):
     """Maximum over each window (padding counts as -inf); the gradient goes to the argmax."""
 
     differentiable_backward = False
+
+    gradcheck_domain = Domain("distinct")  # a tie in a window splits the gradient
 
     @staticmethod
     def forward(ctx, x, kernel=(1,), stride=(1,), pads=((0, 0),), dilation=(1,)):

@@ -11,6 +11,7 @@ from numbers import Number
 from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
+from glassgrad import _formula as F
 from glassgrad._backend import ndarray, xp
 from glassgrad._simd import fuses_multiply_add
 from glassgrad._tensor_base import TensorBase, _new_tensor
@@ -18,6 +19,17 @@ from glassgrad.autograd.engine import owns_gradient
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
+from glassgrad.ops._domain import Domain
+from glassgrad.ops._explain import (
+    ExplainRule,
+    call,
+    constant,
+    elementwise,
+    infix,
+    partials,
+    pointwise,
+    signs,
+)
 from glassgrad.ops._op import Op, _record, needs_grad
 
 if TYPE_CHECKING:
@@ -131,6 +143,8 @@ class Add(Op):
 
     keeps_ctx_arrays = False
 
+    explain = ExplainRule(written=infix(F.total), local=signs(1), symbol="+")
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -145,6 +159,8 @@ class Sub(Op):
 
     keeps_ctx_arrays = False
 
+    explain = ExplainRule(written=infix(F.difference), local=signs(1, -1), symbol="−")
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -158,6 +174,12 @@ class Rsub(Op):
     """other - a (PyTorch's ``rsub``, used for ``2 - x``)."""
 
     node_name = "RsubBackward1"
+
+    explain = ExplainRule(
+        written=lambda args, node: F.difference(F.number(node.other), args[0]),
+        local=signs(-1, 1),
+        symbol="−",
+    )
 
     @staticmethod
     def forward(ctx, a, other):
@@ -174,6 +196,15 @@ class Mul(Op):
 
     keeps_ctx_arrays = False
     saved_input_users = ((1,), (0,))
+
+    explain = ExplainRule(
+        written=infix(F.product),
+        local=partials(  # ∂(ab)/∂a = b, ∂(ab)/∂b = a
+            (lambda x, times: x(1), lambda a, b: b),
+            (lambda x, times: x(0), lambda a, b: a),
+        ),
+        symbol="×",
+    )
 
     @staticmethod
     def forward(ctx, a, b):
@@ -193,6 +224,19 @@ class Div(Op):
     keeps_ctx_arrays = False
     saved_input_users = ((1,), (0, 1))
 
+    explain = ExplainRule(
+        written=infix(F.quotient),
+        local=partials(  # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²
+            (lambda x, times: F.quotient(1, x(1)), lambda a, b: 1.0 / b),
+            (
+                lambda x, times: F.negate(F.quotient(x(0), F.power(x(1), 2))),
+                lambda a, b: -a / (b * b),
+            ),
+        ),
+        symbol="÷",
+    )
+    gradcheck_domain = Domain(("any", "away"))
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -211,6 +255,8 @@ class Neg(Op):
 
     keeps_ctx_arrays = False
 
+    explain = ExplainRule(written=lambda args, node: F.negate(args[0]), local=signs(-1), symbol="−")
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -220,10 +266,32 @@ class Neg(Op):
         return -grad
 
 
+def _power_written(args, node):
+    """``s²``: the base with the exponent the forward kept."""
+    return F.power(args[0], float(node.exponent)) if len(args) == 2 else None
+
+
+def _power_local(site):
+    """∂(xᵉ)/∂x = e·xᵉ⁻¹, written ``2x`` for squares."""
+    e = site.constant(1)
+    if e is None:
+        return None
+    if e == 1:
+        return constant(site, 1)
+
+    def formula(x, times):
+        return times(e, x(0)) if e == 2 else times(e, F.power(x(0), e - 1))
+
+    return elementwise(site, formula, e * site.value(0) ** (e - 1))
+
+
 class Pow(Op):
     """a ** exponent with a number exponent."""
 
     keeps_ctx_arrays = False
+
+    explain = ExplainRule(written=_power_written, local=_power_local, symbol="**")
+    gradcheck_domain = Domain("away")
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -265,6 +333,8 @@ class PowTensor(Op):
     """a ** b with a tensor exponent."""
 
     node_name = "PowBackward1"
+
+    gradcheck_domain = Domain(("pos", "any"))  # a real power needs a positive base
 
     @staticmethod
     def forward(ctx, a, b):
@@ -326,6 +396,8 @@ def _rounded_once(fn, a):
 class Exp(Op):
     """e ** a."""
 
+    explain = ExplainRule(call("exp"), pointwise(lambda x, times: F.call("exp", x(0)), xp.exp))
+
     @staticmethod
     def forward(ctx, a):
         out = _rounded_once(xp.exp, a)
@@ -340,6 +412,11 @@ class Exp(Op):
 class Log(Op):
     """Natural logarithm."""
 
+    explain = ExplainRule(
+        call("log"), pointwise(lambda x, times: F.quotient(1, x(0)), lambda a: 1.0 / a)
+    )
+    gradcheck_domain = Domain("pos")
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -353,6 +430,8 @@ class Log(Op):
 class Log2(Op):
     """Base-2 logarithm."""
 
+    gradcheck_domain = Domain("pos")  # defined for x > 0
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -365,6 +444,8 @@ class Log2(Op):
 
 class Log10(Op):
     """Base-10 logarithm."""
+
+    gradcheck_domain = Domain("pos")  # defined for x > 0
 
     @staticmethod
     def forward(ctx, a):
@@ -380,6 +461,8 @@ class Log1p(Op):
     """log(1 + a)."""
 
     node_name = "Log1PBackward0"
+
+    gradcheck_domain = Domain("pos")  # defined for x > -1
 
     @staticmethod
     def forward(ctx, a):
@@ -408,6 +491,13 @@ class Expm1(Op):
 class Sqrt(Op):
     """Square root."""
 
+    explain = ExplainRule(  # ∂√x/∂x = 1/(2√x)
+        local=pointwise(
+            lambda x, times: F.quotient(1, times(2, F.root(x(0)))), lambda a: 0.5 / xp.sqrt(a)
+        )
+    )
+    gradcheck_domain = Domain("pos")
+
     @staticmethod
     def forward(ctx, a):
         out = xp.sqrt(a)
@@ -421,6 +511,8 @@ class Sqrt(Op):
 
 class Rsqrt(Op):
     """1 / sqrt(a)."""
+
+    gradcheck_domain = Domain("pos")  # defined for x > 0
 
     @staticmethod
     def forward(ctx, a):
@@ -437,6 +529,13 @@ class Rsqrt(Op):
 class Reciprocal(Op):
     """1 / a."""
 
+    explain = ExplainRule(  # ∂(1/x)/∂x = −1/x²
+        local=pointwise(
+            lambda x, times: F.negate(F.quotient(1, F.power(x(0), 2))), lambda a: -1.0 / (a * a)
+        )
+    )
+    gradcheck_domain = Domain("away")
+
     @staticmethod
     def forward(ctx, a):
         out = 1 / a
@@ -452,6 +551,8 @@ class Reciprocal(Op):
 class Sin(Op):
     """Sine."""
 
+    explain = ExplainRule(call("sin"), pointwise(lambda x, times: F.call("cos", x(0)), xp.cos))
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -465,6 +566,11 @@ class Sin(Op):
 class Cos(Op):
     """Cosine."""
 
+    explain = ExplainRule(
+        call("cos"),
+        pointwise(lambda x, times: F.negate(F.call("sin", x(0))), lambda a: -xp.sin(a)),
+    )
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -477,6 +583,8 @@ class Cos(Op):
 
 class Tan(Op):
     """Tangent."""
+
+    gradcheck_domain = Domain("unit")  # poles at ±π/2
 
     @staticmethod
     def forward(ctx, a):
@@ -492,6 +600,13 @@ class Tan(Op):
 
 class Tanh(Op):
     """Hyperbolic tangent."""
+
+    explain = ExplainRule(  # ∂tanh(x)/∂x = 1 − tanh(x)²
+        call("tanh"),
+        pointwise(
+            lambda x, times: F.difference(1, F.power(x.out, 2)), lambda a: 1.0 - xp.tanh(a) ** 2
+        ),
+    )
 
     @staticmethod
     def forward(ctx, a):
@@ -511,6 +626,8 @@ class Tanh(Op):
 class Asin(Op):
     """Inverse sine."""
 
+    gradcheck_domain = Domain("unit")  # defined on (-1, 1)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -524,6 +641,8 @@ class Asin(Op):
 
 class Acos(Op):
     """Inverse cosine."""
+
+    gradcheck_domain = Domain("unit")  # defined on (-1, 1)
 
     @staticmethod
     def forward(ctx, a):
@@ -593,6 +712,8 @@ class Erf(Op):
 class Atan2(Op):
     """atan2(a, b): the angle of the point (b, a)."""
 
+    gradcheck_domain = Domain("away")  # undefined at (0, 0)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -627,6 +748,8 @@ class Lerp(Op):
 class Xlogy(Op):
     """a * log(b), defined as 0 where a == 0."""
 
+    gradcheck_domain = Domain(("any", "pos"))  # log(y) needs y > 0
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -652,6 +775,8 @@ class Remainder(Op):
 
     node_name = "RemainderBackward1"
 
+    gradcheck_domain = Domain("pos")  # jumps where a/b is whole: the check also keeps a gap
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -672,6 +797,8 @@ class RemainderScalar(Op):
 
     node_name = "RemainderBackward0"
 
+    gradcheck_domain = Domain("pos")  # jumps where a/b is whole: the check also keeps a gap
+
     @staticmethod
     def forward(ctx, a, b):
         return xp.remainder(a, b)
@@ -681,8 +808,19 @@ class RemainderScalar(Op):
         return grad, None
 
 
+def _sigmoid_slope(a):
+    """σ(a)(1 − σ(a)), in float64 for explain's numbers."""
+    s = 1.0 / (1.0 + xp.exp(-a))
+    return s * (1.0 - s)
+
+
 class Sigmoid(Op):
     """1 / (1 + e ** -a), computed without overflow."""
+
+    explain = ExplainRule(  # ∂σ(x)/∂x = σ(x)(1 − σ(x))
+        call("sigmoid"),
+        pointwise(lambda x, times: times(x.out, F.difference(1, x.out)), _sigmoid_slope),
+    )
 
     @staticmethod
     def forward(ctx, a):
@@ -708,6 +846,12 @@ def _sigmoid(a):
 
 class Relu(Op):
     """max(a, 0)."""
+
+    explain = ExplainRule(
+        call("relu"),
+        pointwise(lambda x, times: F.indicator(x(0)), lambda a: (a > 0).astype(xp.float64)),
+    )
+    gradcheck_domain = Domain("away")
 
     @staticmethod
     def forward(ctx, a):
@@ -746,6 +890,9 @@ _RELU_FAST = (xp.dtype(xp.float32), xp.dtype(xp.float64))  # dtypes of ``Relu``'
 class Abs(Op):
     """|a|; its gradient at 0 (and at NaN) is 0, as in PyTorch."""
 
+    explain = ExplainRule(local=pointwise(lambda x, times: F.call("sign", x(0)), xp.sign))
+    gradcheck_domain = Domain("away")
+
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
@@ -758,6 +905,8 @@ class Abs(Op):
 
 class Sign(Op):
     """-1, 0 or 1 (0 for NaN); zero gradient everywhere (also where the gradient is NaN)."""
+
+    gradcheck_domain = Domain("away")  # a jump at 0
 
     @staticmethod
     def forward(ctx, a):
@@ -775,6 +924,8 @@ class Sgn(Sign):
 class Floor(Op):
     """Round down; zero gradient."""
 
+    gradcheck_domain = Domain("frac")  # jumps at integers
+
     @staticmethod
     def forward(ctx, a):
         return xp.floor(a)
@@ -787,6 +938,8 @@ class Floor(Op):
 class Ceil(Op):
     """Round up; zero gradient."""
 
+    gradcheck_domain = Domain("frac")  # jumps at integers
+
     @staticmethod
     def forward(ctx, a):
         return xp.ceil(a)
@@ -798,6 +951,8 @@ class Ceil(Op):
 
 class Round(Op):
     """Round half to even (as PyTorch); zero gradient."""
+
+    gradcheck_domain = Domain("half")  # jumps at half-integers
 
     @staticmethod
     def forward(ctx, a, decimals=0):
@@ -817,6 +972,8 @@ class RoundDecimals(Round):
 class Trunc(Op):
     """Round toward zero; zero gradient."""
 
+    gradcheck_domain = Domain("frac")  # jumps at integers
+
     @staticmethod
     def forward(ctx, a):
         return xp.trunc(a)
@@ -830,6 +987,8 @@ class Clamp(Op):
     """Clip to [min, max]; the gradient passes where min <= a <= max."""
 
     node_name = "ClampBackward1"
+
+    gradcheck_domain = Domain("grid")  # kinks at the bounds, multiples of 0.5 in the check
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):

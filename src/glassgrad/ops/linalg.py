@@ -16,6 +16,9 @@ from glassgrad.ops.movement import TransposeT, expand
 
 if TYPE_CHECKING:
     from glassgrad._tensor import Tensor
+from glassgrad.autograd.engine import sum_to
+from glassgrad.ops._explain import ExplainRule, Local, transposed
+from glassgrad.ops._op import NULL_CTX
 
 
 def _transposed(x) -> bool:
@@ -43,11 +46,40 @@ def _mat2_grad(a, grad, b):
     return D.swap_last(a) @ grad
 
 
+def _product_written(args, node):
+    return f"{args[0]} @ {args[1]}" if len(args) == 2 else None
+
+
+def _product_local(site, first: int, scale) -> Local:
+    """``ḡ @ Bᵀ`` for the first factor of ``scale·(A @ B)``, ``Aᵀ @ ḡ`` for the second."""
+    shape = site.in_shape
+    a, b = site.value(first), site.value(first + 1)
+    if site.index == first:
+
+        def vjp(g):  # Mv/Dot have a vector second operand: the outer product with ḡ
+            g = g * scale
+            out = xp.multiply.outer(g, b) if b.ndim == 1 else g @ xp.swapaxes(b, -1, -2)
+            return sum_to(out, shape)
+
+        return Local(vjp, rule=f"ḡ @ {transposed(site.name(first + 1))}")
+
+    def vjp(g):  # Dot: a vector first operand, a number ḡ
+        g = g * scale
+        out = g * a if a.ndim == 1 else xp.swapaxes(a, -1, -2) @ g
+        return sum_to(out, shape)
+
+    return Local(vjp, rule=f"{transposed(site.name(first))} @ ḡ")
+
+
 class Mm(Op):
     """(n, k) @ (k, m)."""
 
     keeps_ctx_arrays = False
     saved_input_users = ((1,), (0,))
+
+    explain = ExplainRule(
+        written=_product_written, local=lambda site: _product_local(site, 0, 1), symbol="@"
+    )
 
     @staticmethod
     def forward(ctx, a, b):
@@ -73,6 +105,10 @@ class Matmul(Op):
     saved_input_users = ((1,), (0,))
 
     node_name = "UnsafeViewBackward0"
+
+    explain = ExplainRule(
+        written=_product_written, local=lambda site: _product_local(site, 0, 1), symbol="@"
+    )
 
     @staticmethod
     def forward(ctx, a, b):
@@ -106,6 +142,10 @@ class Mv(Op):
     """(n, k) @ (k,)."""
 
     saved_input_users = ((1,), (0,))
+
+    explain = ExplainRule(
+        written=_product_written, local=lambda site: _product_local(site, 0, 1), symbol="@"
+    )
 
     @staticmethod
     def forward(ctx, a, v):
@@ -144,6 +184,10 @@ class Dot(Op):
 
     saved_input_users = ((1,), (0,))
 
+    explain = ExplainRule(
+        written=_product_written, local=lambda site: _product_local(site, 0, 1), symbol="·"
+    )
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -179,10 +223,34 @@ def _outer(a, b):
     return a.reshape((-1, 1)) * b.reshape((1, -1))
 
 
+def _addmm_written(args, node):
+    return f"{args[1]} @ {args[2]} + {args[0]}" if len(args) == 3 else None
+
+
+def _addmm_replay(node, args, shape, dtype):
+    """The forward again with the scales the node kept as ``scales``."""
+    beta, alpha = node.scales
+    out = xp.asarray(type(node).forward(NULL_CTX, *args, beta=beta, alpha=alpha))
+    return out if shape is None else xp.reshape(out, shape)
+
+
+def _addmm_local(site) -> Local:
+    """The bias gets ḡ summed to its shape; the factors as in ``a @ b``, scaled by alpha."""
+    beta, alpha = site.node.scales
+    if site.index == 0:
+        shape = site.in_shape
+        return Local(lambda g: sum_to(g * beta, shape), rule="ḡ summed to the bias shape")
+    return _product_local(site, 1, alpha)
+
+
 class Addmm(Op):
     """beta * bias + alpha * (a @ b), the fused op behind nn.Linear."""
 
     keeps_ctx_arrays = False
+
+    explain = ExplainRule(
+        written=_addmm_written, local=_addmm_local, replay=_addmm_replay, symbol="@ +"
+    )
 
     @staticmethod
     def forward(ctx, bias, a, b, beta=1, alpha=1):

@@ -12,6 +12,7 @@ import math
 from glassgrad._backend import xp
 from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops import _dual as D
+from glassgrad.ops._explain import ExplainRule, Local
 from glassgrad.ops._op import Op, needs_grad
 from glassgrad.ops.elementwise import _sigmoid
 
@@ -43,10 +44,24 @@ def _norm(ctx, shape) -> float:
     return 1.0 / max(math.prod(shape), 1) if ctx.reduction == "mean" else 1.0
 
 
+def _mse_local(site) -> Local:
+    """``ḡ·2(a − b)/N`` for the input, its negative for the target (no /N for a sum)."""
+    diff = site.value(0) - site.value(1)
+    mean = site.node.reduction == "mean"
+    norm = 2.0 / diff.size if mean else 2.0
+    sign = 1.0 if site.index == 0 else -1.0
+    rule = f"ḡ·{'' if site.index == 0 else '−'}2({site.name(0)} − {site.name(1)})" + (
+        f"/{diff.size}" if mean else ""
+    )
+    return Local(lambda g: g * sign * norm * diff, rule=rule)
+
+
 class MseLoss(Op):
     """mean((input - target) ** 2), or its sum / elementwise form."""
 
     keeps_ctx_arrays = False
+
+    explain = ExplainRule(local=_mse_local)
 
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):

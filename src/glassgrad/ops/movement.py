@@ -9,9 +9,12 @@ from glassgrad import _dtypes
 from glassgrad._backend import ndarray, xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad._warn import warn_at_user_line
+from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
+from glassgrad.ops._domain import Domain
+from glassgrad.ops._explain import ExplainRule, Local, reshape_to, reshaped, signs
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import as_operand, where
 from glassgrad.ops.reduce import norm_dims
@@ -37,6 +40,8 @@ class View(Op):
     keeps_ctx_arrays = False
     is_view = True
 
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -52,6 +57,18 @@ class Reshape(View):
 
     node_name = "UnsafeViewBackward0"
     is_view = False
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
+
+
+def _transpose_replay(node, args, shape, dtype):
+    """The forward again from the dimensions the node kept (``transpose`` and ``t()``)."""
+    return xp.swapaxes(args[0], *node.dims).copy()
+
+
+def _transpose_local(site) -> Local:
+    """ḡ with the two dimensions swapped back."""
+    d0, d1 = site.node.dims
+    return Local(lambda g: xp.swapaxes(g, d0, d1), rule="ḡᵀ")
 
 
 class Transpose(Op):
@@ -59,6 +76,8 @@ class Transpose(Op):
 
     keeps_ctx_arrays = False
     is_view = True
+
+    explain = ExplainRule(local=_transpose_local, replay=_transpose_replay)
 
     @staticmethod
     def forward(ctx, a, dim0, dim1):
@@ -79,22 +98,42 @@ class TransposeInplace(Transpose):
     node_name = "TransposeBackward1"
 
 
+def _t_local(site) -> Local:
+    """ḡᵀ (a vector's ``t()`` is itself)."""
+    return Local(lambda g: xp.swapaxes(g, -1, -2) if xp.ndim(g) >= 2 else g, rule="ḡᵀ")
+
+
 class TransposeT(Transpose):
     """``t()`` of a matrix."""
 
     node_name = "TBackward0"
+    explain = ExplainRule(local=_t_local, replay=_transpose_replay)
 
 
 class TView(View):
     """``t()`` of a vector or scalar: the same data, recorded under PyTorch's name."""
 
     node_name = "TBackward0"
+    gradcheck_domain = Domain(max_dims=1)  # t() of a vector or scalar
+
+
+def _permute_replay(node, args, shape, dtype):
+    """The forward again: the permutation is the inverse of the one the node kept."""
+    return xp.transpose(args[0], xp.argsort(node.inverse)).copy()
+
+
+def _permute_local(site) -> Local:
+    """ḡ with the inverse permutation."""
+    inverse = site.node.inverse
+    return Local(lambda g: xp.transpose(g, inverse), rule="ḡ permuted back")
 
 
 class Permute(Op):
     """Reorder dimensions."""
 
     is_view = True
+
+    explain = ExplainRule(local=_permute_local, replay=_permute_replay)
 
     @staticmethod
     def forward(ctx, a, dims):
@@ -111,6 +150,8 @@ class Unsqueeze(Op):
 
     is_view = True
 
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
+
     @staticmethod
     def forward(ctx, a, dim):
         ctx.shape = a.shape
@@ -125,6 +166,8 @@ class Squeeze(Op):
     """Drop all dimensions of size 1."""
 
     is_view = True
+
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
 
     @staticmethod
     def forward(ctx, a, dims=None):
@@ -143,6 +186,7 @@ class SqueezeDim(Squeeze):
     """Drop the given dimension if of size 1."""
 
     node_name = "SqueezeBackward1"
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
 
 
 class SqueezeDims(Squeeze):
@@ -151,10 +195,21 @@ class SqueezeDims(Squeeze):
     node_name = "SqueezeBackward2"
 
 
+def _expand_local(site) -> Local:
+    """ḡ summed over the broadcast dimensions."""
+    shape = site.in_shape
+    return Local(lambda g: sum_to(g, shape), rule=f"ḡ summed to {list(shape)}")
+
+
 class Expand(Op):
     """Broadcast to a larger shape without copying."""
 
     is_view = True
+
+    explain = ExplainRule(
+        local=_expand_local,
+        replay=lambda node, args, shape, dtype: xp.broadcast_to(args[0], shape).copy(),
+    )
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -271,6 +326,8 @@ class Select(Index):
 
     is_view = True
 
+    gradcheck_domain = Domain(min_dims=1)  # indexes a dimension
+
     @staticmethod
     def forward(ctx, a, index):
         ctx.shape = a.shape
@@ -292,10 +349,14 @@ class IndexUnsqueeze(Select):
     """Indexing whose last effective item is None: a view with a new size-1 dimension."""
 
     node_name = "UnsqueezeBackward0"
+    gradcheck_domain = Domain()  # any shape, 0-d too (unlike Select)
 
 
 class Alias(Select):
     """``x[...]``: the same data."""
+
+    explain = ExplainRule(local=reshaped, replay=reshape_to)
+    gradcheck_domain = Domain()  # any shape, 0-d too (unlike Select)
 
 
 class IndexSelect(Index):
@@ -363,6 +424,8 @@ def _written_mask(ctx):
 class Clone(Op):
     """A copy in new memory."""
 
+    explain = ExplainRule(local=signs(1))
+
     @staticmethod
     def forward(ctx, a):
         return a.copy()
@@ -374,6 +437,10 @@ class Clone(Op):
 
 class ToCopy(Op):
     """A copy converted to another dtype."""
+
+    explain = ExplainRule(
+        local=signs(1), replay=lambda node, args, shape, dtype: xp.asarray(args[0]).astype(dtype)
+    )
 
     @staticmethod
     def forward(ctx, a, dtype):

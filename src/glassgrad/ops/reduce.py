@@ -6,6 +6,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
+from glassgrad import _formula as F
 from glassgrad._backend import xp
 from glassgrad._simd import halves_float32_registers, vector_bytes
 from glassgrad._sumorder import ordered_sum, torch_order_sum
@@ -13,6 +14,8 @@ from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad._warn import warn_at_user_line
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
+from glassgrad.ops._domain import Domain
+from glassgrad.ops._explain import ExplainRule, Local, call
 from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once, maximum, minimum
 
@@ -65,10 +68,40 @@ def _setup(ctx, a, dims, keepdim):
     ctx.keepdim = keepdim
 
 
+def _whole_local(site, mean: bool) -> Local:
+    """A sum (mean) to one number: every element's factor is 1 (1/N)."""
+    if xp.size(site.output) != 1:
+        return _spread_local(site, mean)
+    n = int(xp.size(site.value(0)))
+    factor = 1.0 / n if mean else 1.0
+    shape = site.in_shape
+    formula = (
+        (lambda x, times: F.quotient(1, x.numel(0))) if mean else (lambda x, times: F.number(1))
+    )
+    return Local(
+        lambda g: xp.broadcast_to(xp.asarray(g).reshape(()) * factor, shape), formula, reduce=True
+    )
+
+
+def _spread_local(site, mean: bool) -> Local:
+    """ḡ (divided by the count for a mean) spread back over the reduced dimensions."""
+    shape = site.in_shape
+    count = int(xp.size(site.value(0))) // (int(xp.size(site.output)) or 1) or 1  # (max: ours)
+    factor = 1.0 / count if mean else 1.0
+    dims = {d % len(shape) for d in site.node.dims or range(len(shape))}
+    kept = tuple(1 if i in dims else n for i, n in enumerate(shape))
+    rule = f"ḡ/{count} broadcast back" if mean else "ḡ broadcast back"
+    return Local(
+        lambda g: xp.broadcast_to((xp.asarray(g) * factor).reshape(kept), shape), rule=rule
+    )
+
+
 class Sum(Op):
     """Sum of all elements."""
 
     keeps_ctx_arrays = False
+
+    explain = ExplainRule(call("sum"), lambda site: _whole_local(site, mean=False))
 
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
@@ -86,12 +119,15 @@ class SumDim(Sum):
     """Sum over chosen dimensions."""
 
     node_name = "SumBackward1"
+    explain = ExplainRule(local=lambda site: _spread_local(site, mean=False))
 
 
 class Mean(Op):
     """Mean of all elements."""
 
     keeps_ctx_arrays = False
+
+    explain = ExplainRule(call("mean"), lambda site: _whole_local(site, mean=True))
 
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
@@ -118,10 +154,13 @@ class MeanDim(Mean):
     """Mean over chosen dimensions."""
 
     node_name = "MeanBackward1"
+    explain = ExplainRule(local=lambda site: _spread_local(site, mean=True))
 
 
 class Prod(Op):
     """Product of elements; exact with zeros (products of the other elements)."""
+
+    gradcheck_domain = Domain("away")  # a zero factor takes another formula
 
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False):
@@ -163,6 +202,8 @@ class MaxAll(Op):
 
     node_name = "MaxBackward1"
 
+    gradcheck_domain = Domain("distinct")  # a tie splits the gradient
+
     @staticmethod
     def forward(ctx, a):
         out = a.max()
@@ -178,6 +219,8 @@ class MinAll(Op):
     """Min of all elements; ties share the gradient evenly (PyTorch)."""
 
     node_name = "MinBackward1"
+
+    gradcheck_domain = Domain("distinct")  # a tie splits the gradient
 
     @staticmethod
     def forward(ctx, a):
@@ -201,6 +244,8 @@ class MaxDim(Op):
     """Max along a dimension (values); the gradient goes to the index PyTorch returns."""
 
     node_name = "MaxBackward0"
+
+    gradcheck_domain = Domain("distinct")  # a tie splits the gradient
 
     @staticmethod
     def forward(ctx, a, dim=0, keepdim=False, reducer=xp.argmax):
@@ -254,6 +299,8 @@ def _along_axis_index(idx, dim, shape):
 class Amax(Op):
     """Max over dimensions; ties share the gradient evenly."""
 
+    gradcheck_domain = Domain("distinct")  # a tie splits the gradient
+
     @staticmethod
     def forward(ctx, a, dims=(), keepdim=False):
         _setup(ctx, a, dims, keepdim)
@@ -289,6 +336,8 @@ def _amax_backward(ctx, grad):
 class Var(Op):
     """Variance with Bessel's correction by default."""
 
+    gradcheck_domain = Domain(min_dims=1, min_side=2)  # one element: 0 degrees of freedom
+
     @staticmethod
     def forward(ctx, a, dims=(), correction=1, keepdim=False):
         _setup(ctx, a, dims, keepdim)
@@ -304,6 +353,10 @@ class Var(Op):
 
 class Std(Op):
     """Standard deviation with Bessel's correction by default."""
+
+    gradcheck_domain = Domain(
+        "distinct", min_dims=1, min_side=2
+    )  # √ of a zero variance has no slope
 
     @staticmethod
     def forward(ctx, a, dims=(), correction=1, keepdim=False):
@@ -338,6 +391,8 @@ class Norm(Op):
     """Vector p-norm over dimensions (``torch.linalg.vector_norm``)."""
 
     node_name = "LinalgVectorNormBackward0"
+
+    gradcheck_domain = Domain("distinct")  # ‖x‖∞ ties; ‖x‖₁ kinks at 0
 
     @staticmethod
     def forward(ctx, a, p=2.0, dims=(), keepdim=False):
@@ -604,6 +659,8 @@ class Cumprod(Op):
 
 class Sort(Op):
     """Values of ``sort`` (indices computed by the caller); the gradient goes back by index."""
+
+    gradcheck_domain = Domain("distinct")  # a tie makes the order, so the gradient, ambiguous
 
     @staticmethod
     def forward(ctx, a, indices, dim):

@@ -17,11 +17,9 @@ from __future__ import annotations
 import inspect
 
 from glassgrad._backend import xp
+from glassgrad.ops._explain import ExplainRule
 
 __all__ = ["check_inputs_unchanged", "recompute_values"]
-
-#: ops whose output is their input rearranged to the output's shape
-_RESHAPES = {"View", "Reshape", "Squeeze", "SqueezeDim", "Unsqueeze", "Alias"}
 
 
 def _input_tensor(item, index: int):
@@ -78,7 +76,6 @@ def recompute_values(snap) -> None:
 def _forward(item, meta):
     """Run ``item``'s op forward again on its inputs' values."""
     cls = type(item.node)
-    op = getattr(cls, "op_name", "")
     n_inputs = len(getattr(item.node, "_in_meta", ()))
     args = [c.value for c, i in sorted(item.inputs, key=lambda pair: pair[1]) if i < n_inputs]
     if any(a is None for a in args) or len(args) != n_inputs or not hasattr(cls, "forward"):
@@ -89,23 +86,11 @@ def _forward(item, meta):
             "`with glassgrad.viz.watch():`."
         )
     shape, dtype = meta if meta is not None else (None, None)
-    params = item.params
-    if op in _RESHAPES:
-        return xp.reshape(args[0], shape)
-    if op == "Expand":
-        return xp.broadcast_to(args[0], shape).copy()
-    if op == "ToCopy":
-        return xp.asarray(args[0]).astype(dtype)
-    if op in ("Transpose", "TransposeT"):
-        return xp.swapaxes(args[0], *params["dims"]).copy()
-    if op == "Permute":
-        return xp.transpose(args[0], xp.argsort(params["inverse"])).copy()
-    if op == "Addmm":
-        beta, alpha = params.get("scales", (1, 1))
-        kwargs = {"beta": beta, "alpha": alpha}
-    else:
-        accepted = inspect.signature(cls.forward).parameters
-        kwargs = {k: v for k, v in params.items() if k in accepted}
+    rule = getattr(cls, "explain", None)
+    if isinstance(rule, ExplainRule) and rule.replay is not None:  # the op's own replay
+        return rule.replay(item.node, args, shape, dtype)
+    accepted = inspect.signature(cls.forward).parameters
+    kwargs = {k: v for k, v in item.params.items() if k in accepted}
     ctx = object.__new__(cls)
     ctx.saved = ()
     out = xp.asarray(cls.forward(ctx, *args, **kwargs))

@@ -21,41 +21,15 @@ from __future__ import annotations
 
 import html as _html
 
+from glassgrad import _formula as F
 from glassgrad._backend import xp
-from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import node_inputs
-from glassgrad.viz import _formula as F
+from glassgrad.ops._explain import ExplainRule, Local
 from glassgrad.viz._html import pre
 from glassgrad.viz._replay import check_inputs_unchanged, recompute_values
 from glassgrad.viz.graph import Item, format_array, format_number, snapshot, user_frame
 
 __all__ = ["explain", "Explanation"]
-
-_RESHAPES = {"View", "Reshape", "Squeeze", "SqueezeDim", "Unsqueeze", "Alias"}
-
-
-def _op(item: Item) -> str:
-    return getattr(type(item.node), "op_name", "")
-
-
-def _transposed(name: str) -> str:
-    return name[:-1] if name.endswith("ᵀ") else name + "ᵀ"
-
-
-class _Local:
-    """The derivative of one op output with respect to one of its inputs.
-
-    ``sym(c)``/``num(c, k)`` write it (a formula) symbolically / at flat element ``k``;
-    ``vjp(G)`` carries a gradient ``G`` of the output back to the input.
-    """
-
-    def __init__(self, sym, num, vjp, elementwise: bool, reduce: bool = False, rule: str = ""):
-        self.sym = sym
-        self.num = num
-        self.vjp = vjp
-        self.elementwise = elementwise
-        self.reduce = reduce
-        self.rule = rule
 
 
 class _Context:
@@ -79,229 +53,86 @@ class _Context:
         return F.number(xp.broadcast_to(xp.asarray(child.value), self.out_shape).reshape(-1)[k])
 
 
-def _const(text: str, value, in_shape):
-    """A local derivative that is the same number everywhere (``1``, ``−1``, ``1/N``)."""
-    return _Local(
-        lambda c: F.number(text),
-        lambda c, k: F.number(text),
-        lambda g: sum_to(g * value, in_shape),
-        True,
-    )
+class _Terms:
+    """What an op's derivative formula is written with (``x`` in ops/_explain.py): names,
+    or with ``k`` the numbers at flat element ``k``."""
+
+    def __init__(self, ctx: _Context, k: int | None = None):
+        self.ctx = ctx
+        self.k = k
+        self.children = {i: child for child, i in ctx.item.inputs}
+
+    def _write(self, item: Item) -> F.Expr:
+        return self.ctx.name(item) if self.k is None else self.ctx.value(item, self.k)
+
+    def __call__(self, i: int) -> F.Expr:
+        return self._write(self.children[i])
+
+    @property
+    def out(self) -> F.Expr:
+        return self._write(self.ctx.item)
+
+    def numel(self, i: int):
+        return F.name("N") if self.k is None else int(xp.size(self.children[i].value))
 
 
-def _local(item: Item, index: int) -> _Local:
-    """The local derivative of ``item``'s output with respect to its input ``index``."""
-    op = _op(item)
-    children = {i: child for child, i in item.inputs}
-    child = children[index]
+def _symbolic(local: Local, ctx: _Context) -> F.Expr:
+    """The local derivative written with names: ``2s``, ``1 − u²``."""
+    return local.formula(_Terms(ctx), F.juxtapose)
+
+
+def _numeric(local: Local, ctx: _Context, k: int) -> F.Expr:
+    """The local derivative written with its numbers at flat element ``k``."""
+    return local.formula(_Terms(ctx, k), F.product)
+
+
+class _Site:
+    """What an op's explain rule is given (ops/_explain.py): input ``index`` of ``item``."""
+
+    def __init__(self, item: Item, index: int):
+        self.item = item
+        self.node = item.node
+        self.index = index
+        self.children = {i: child for child, i in item.inputs}
+        self.in_shape = xp.shape(self.children[index].value)
+
+    def value(self, i: int):
+        child = self.children.get(i)
+        return None if child is None else xp.asarray(child.value, dtype=xp.float64)
+
+    @property
+    def output(self):
+        return xp.asarray(self.item.value, dtype=xp.float64)
+
+    def constant(self, i: int):
+        child = self.children.get(i)
+        return child.value if child is not None and child.kind == "number" else None
+
+    def name(self, i: int) -> str:
+        return self.children[i].name or "c"
+
+
+def _rule(item: Item) -> ExplainRule | None:
+    rule = getattr(type(item.node), "explain", None)
+    return rule if isinstance(rule, ExplainRule) else None
+
+
+def _local(item: Item, index: int) -> Local:
+    """The local derivative of ``item``'s output with respect to its input ``index``: the
+    op's own explain rule, or autograd's vector-Jacobian product for ops without one."""
+    child = next(c for c, i in item.inputs if i == index)
     if child.value is None or item.value is None:
         raise RuntimeError(
             f"explain: the forward values of {item.title} are no longer available (backward() "
             "freed them). Call explain() before backward(), use backward(retain_graph=True), "
             "or run the forward pass inside `with glassgrad.viz.watch():`."
         )
-    in_shape = xp.shape(child.value)
-    a = children.get(0)
-    b = children.get(1)
-    av = None if a is None else xp.asarray(a.value, dtype=xp.float64)
-    bv = None if b is None else xp.asarray(b.value, dtype=xp.float64)
-
-    def elementwise(sym, num, array) -> _Local:
-        arr = xp.asarray(array, dtype=xp.float64)
-        return _Local(sym, num, lambda g: sum_to(g * arr, in_shape), True)
-
-    if op in ("Add", "Clone", "ToCopy") or (op == "Sub" and index == 0):
-        return _const("1", 1.0, in_shape)
-    if op == "Neg" or (op == "Sub" and index == 1) or (op == "Rsub" and index == 0):
-        return _const("−1", -1.0, in_shape)
-    if op == "Rsub":
-        return _const("1", 1.0, in_shape)
-    if op == "Mul":
-        other = b if index == 0 else a
-        ov = bv if index == 0 else av
-        return elementwise(lambda c: c.name(other), lambda c, k: c.value(other, k), ov)
-    if op == "Div" and index == 0:
-        return elementwise(
-            lambda c: F.quotient(1, c.name(b)), lambda c, k: F.quotient(1, c.value(b, k)), 1.0 / bv
-        )
-    if op == "Div":
-        return elementwise(
-            lambda c: F.negate(F.quotient(c.name(a), F.power(c.name(b), 2))),
-            lambda c, k: F.negate(F.quotient(c.value(a, k), F.power(c.value(b, k), 2))),
-            -av / (bv * bv),
-        )
-    if op == "Pow" and b is not None and b.kind == "number":
-        return _pow(b.value, a, av, in_shape)
-    unary = _UNARY.get(op)
-    if unary is not None:
-        rule, fn = unary
-        return elementwise(
-            lambda c: rule(c.name(a), c.name(item), F.juxtapose),
-            lambda c, k: rule(c.value(a, k), c.value(item, k), F.product),
-            fn(av),
-        )
-    if op in ("Sum", "Mean") and xp.size(item.value) == 1:
-        n = int(xp.size(child.value))
-        if op == "Sum":
-            local = _const("1", 1.0, in_shape)
-        else:
-            local = _const("1/N", 1.0 / n, in_shape)
-            local.sym = lambda c: F.quotient(1, F.name("N"))
-            local.num = lambda c, k: F.quotient(1, n)
-        local.reduce = True
-        local.vjp = lambda g, s=in_shape, f=(1.0 if op == "Sum" else 1.0 / n): xp.broadcast_to(
-            xp.asarray(g).reshape(()) * f, s
-        )
-        return local
-    return _general(item, index, child, in_shape)
+    rule = _rule(item)
+    local = rule.local(_Site(item, index)) if rule is not None and rule.local else None
+    return local if local is not None else _ask_autograd(item, child, xp.shape(child.value))
 
 
-def _pow(e, a: Item, av, in_shape) -> _Local:
-    """``d(xᵉ)/dx = e·xᵉ⁻¹``, written ``2x`` for squares."""
-    if e == 1:
-        return _const("1", 1.0, in_shape)
-
-    def rule(x, times):
-        return times(e, x) if e == 2 else times(e, F.power(x, e - 1))
-
-    arr = e * av ** (e - 1)
-    return _Local(
-        lambda c: rule(c.name(a), F.juxtapose),
-        lambda c, k: rule(c.value(a, k), F.product),
-        lambda g: sum_to(g * arr, in_shape),
-        True,
-    )
-
-
-def _sigmoid(a):
-    s = 1.0 / (1.0 + xp.exp(-a))
-    return s * (1.0 - s)
-
-
-#: elementwise ops: the rule ``(x, y, times) -> formula`` in the input x and output y
-#: (``times`` juxtaposes symbols, ``2s``, or writes ``·`` between numbers), and its values
-_UNARY = {
-    "Exp": (lambda x, y, times: F.call("exp", x), xp.exp),
-    "Log": (lambda x, y, times: F.quotient(1, x), lambda a: 1.0 / a),
-    "Sqrt": (lambda x, y, times: F.quotient(1, times(2, F.root(x))), lambda a: 0.5 / xp.sqrt(a)),
-    "Sin": (lambda x, y, times: F.call("cos", x), xp.cos),
-    "Cos": (lambda x, y, times: F.negate(F.call("sin", x)), lambda a: -xp.sin(a)),
-    "Tanh": (
-        lambda x, y, times: F.difference(1, F.power(y, 2)),
-        lambda a: 1.0 - xp.tanh(a) ** 2,
-    ),
-    "Sigmoid": (lambda x, y, times: times(y, F.difference(1, y)), _sigmoid),
-    "Relu": (lambda x, y, times: F.indicator(x), lambda a: (a > 0).astype(xp.float64)),
-    "Abs": (lambda x, y, times: F.call("sign", x), xp.sign),
-    "Reciprocal": (
-        lambda x, y, times: F.negate(F.quotient(1, F.power(x, 2))),
-        lambda a: -1.0 / (a * a),
-    ),
-}
-
-
-def _general(item: Item, index: int, child: Item, in_shape) -> _Local:
-    """Non-elementwise ops: a vector-Jacobian rule written with ḡ (the arriving gradient)."""
-    op = _op(item)
-    children = {i: c for c, i in item.inputs}
-    params = item.params
-
-    def name(c: Item) -> str:
-        return c.name or "c"
-
-    def value(i):
-        return xp.asarray(children[i].value, dtype=xp.float64)
-
-    if op in ("Mm", "Matmul", "Addmm", "Mv", "Dot"):
-        first = 1 if op == "Addmm" else 0
-        a, b = children[first], children[first + 1]
-        scale_bias, scale_prod = params.get("scales", (1, 1)) if op == "Addmm" else (1, 1)
-        if op == "Addmm" and index == 0:
-            return _Local(
-                lambda c: "ḡ summed over rows",
-                None,
-                lambda g: sum_to(g * scale_bias, in_shape),
-                False,
-                rule="ḡ summed to the bias shape",
-            )
-        av, bv = value(first), value(first + 1)
-        if index == first:
-            rule = f"ḡ @ {_transposed(name(b))}"
-
-            def vjp(g):  # Mv/Dot have a vector second operand: the outer product with ḡ
-                g = g * scale_prod
-                out = xp.multiply.outer(g, bv) if bv.ndim == 1 else g @ xp.swapaxes(bv, -1, -2)
-                return sum_to(out, in_shape)
-
-        else:
-            rule = f"{_transposed(name(a))} @ ḡ"
-
-            def vjp(g):  # Dot: a vector first operand, a number ḡ
-                g = g * scale_prod
-                out = g * av if av.ndim == 1 else xp.swapaxes(av, -1, -2) @ g
-                return sum_to(out, in_shape)
-
-        return _Local(lambda c: rule, None, vjp, False, rule=rule)
-    if op in _RESHAPES:
-        return _Local(
-            lambda c: "ḡ reshaped",
-            None,
-            lambda g: xp.reshape(g, in_shape),
-            False,
-            rule=f"ḡ reshaped to {list(in_shape)}",
-        )
-    if op == "TransposeT":
-        return _Local(
-            lambda c: "ḡᵀ",
-            None,
-            lambda g: xp.swapaxes(g, -1, -2) if xp.ndim(g) >= 2 else g,
-            False,
-            rule="ḡᵀ",
-        )
-    if op == "Transpose":
-        d0, d1 = params["dims"]
-        return _Local(lambda c: "ḡᵀ", None, lambda g: xp.swapaxes(g, d0, d1), False, rule="ḡᵀ")
-    if op == "Permute":
-        inverse = params["inverse"]
-        return _Local(
-            lambda c: "ḡ permuted back",
-            None,
-            lambda g: xp.transpose(g, inverse),
-            False,
-            rule="ḡ permuted back",
-        )
-    if op == "Expand":
-        return _Local(
-            lambda c: "ḡ summed",
-            None,
-            lambda g: sum_to(g, in_shape),
-            False,
-            rule=f"ḡ summed to {list(in_shape)}",
-        )
-    if op in ("Sum", "Mean", "SumDim", "MeanDim"):
-        count = max(int(xp.size(child.value)) // max(int(xp.size(item.value)), 1), 1)
-        factor = 1.0 if op.startswith("Sum") else 1.0 / count
-        dims = {d % len(in_shape) for d in params.get("dims") or range(len(in_shape))}
-        kept = tuple(1 if i in dims else n for i, n in enumerate(in_shape))
-
-        def vjp(g):
-            return xp.broadcast_to((xp.asarray(g) * factor).reshape(kept), in_shape)
-
-        rule = "ḡ broadcast back" if op.startswith("Sum") else f"ḡ/{count} broadcast back"
-        return _Local(lambda c: rule, None, vjp, False, rule=rule)
-    if op == "MseLoss":
-        diff = value(0) - value(1)
-        norm = 2.0 / diff.size if params.get("reduction") == "mean" else 2.0
-        sign = 1.0 if index == 0 else -1.0
-        a, b = children[0], children[1]
-        rule = f"ḡ·{'' if index == 0 else '−'}2({name(a)} − {name(b)})" + (
-            f"/{diff.size}" if params.get("reduction") == "mean" else ""
-        )
-        return _Local(lambda c: rule, None, lambda g: g * sign * norm * diff, False, rule=rule)
-    return _ask_autograd(item, child, in_shape)
-
-
-def _ask_autograd(item: Item, child: Item, in_shape) -> _Local:
+def _ask_autograd(item: Item, child: Item, in_shape) -> Local:
     """Any other op: its vector-Jacobian product from autograd on the live graph."""
     out_t = item.tensor
     in_t = child.node.variable if child.kind == "leaf" else child.tensor
@@ -325,7 +156,7 @@ def _ask_autograd(item: Item, child: Item, in_shape) -> _Local:
         return result.numpy().astype(xp.float64)
 
     rule = f"ḡ through {item.title} (vector-Jacobian product by autograd)"
-    return _Local(lambda c: rule, None, vjp, False, rule=rule)
+    return Local(vjp, rule=rule)
 
 
 # ----------------------------------------------------------------------------- paths
@@ -519,31 +350,17 @@ def _where(unnamed: list, paths: list) -> list:
     return ["  where " + ", ".join(f"{it.name} = {_definition(it)}" for it in defined)]
 
 
-_INFIX = {"Add": F.total, "Sub": F.difference, "Mul": F.product, "Div": F.quotient}
-_CALLS = {"Exp", "Log", "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "Sum", "Mean"}
-
-
 def _definition(item: Item) -> str:
-    """The op that made ``item``, written with its inputs' names: ``tanh(w)``, ``ŷ − y``."""
-    op = _op(item)
+    """The op that made ``item``, written with its inputs' names: ``tanh(w)``, ``ŷ − y``
+    (the op's explain rule writes it; ``SqrtBackward0(w)`` for ops without one)."""
     args = [
         F.number(c.value) if c.kind == "number" else F.name(c.name or format_array(c.value))
         for c, _ in sorted(item.inputs, key=lambda pair: pair[1])
     ]
-    if op in _INFIX and len(args) == 2:
-        return str(_INFIX[op](*args))
-    if op == "Pow" and len(args) == 2:
-        return str(F.power(args[0], float(item.params.get("exponent", 1))))
-    if op == "Neg":
-        return str(F.negate(args[0]))
-    if op == "Rsub" and "other" in item.params:
-        return str(F.difference(F.number(item.params["other"]), args[0]))
-    if op in _CALLS:
-        return str(F.call(op.lower(), *args[:1]))
-    if op in ("Mm", "Matmul", "Mv", "Dot") and len(args) == 2:
-        return f"{args[0]} @ {args[1]}"
-    if op == "Addmm" and len(args) == 3:
-        return f"{args[1]} @ {args[2]} + {args[0]}"
+    rule = _rule(item)
+    written = rule.written(args, item.node) if rule is not None and rule.written else None
+    if written is not None:
+        return str(written)
     return f"{item.title}({', '.join(map(str, args))})"
 
 
@@ -574,7 +391,7 @@ class _Writer:
         self.max_terms = max_terms
         self.max_factors = max_factors
 
-    def local(self, item, index) -> _Local:
+    def local(self, item, index) -> Local:
         return self.memo.setdefault((id(item), index), _local(item, index))
 
     def path_value(self, path):
@@ -702,14 +519,14 @@ class _Writer:
             chain_parts.append(f"∂{top}/∂{bottom}")
             ctx = _Context(item, self.out_shape(item, child, elements))
             ctx.sub = ctx_sub
-            sym_parts.append(local.sym(ctx))
+            sym_parts.append(_symbolic(local, ctx))
         chain = _join(chain_parts, self.max_factors, self.expand)
         sym = _join(sym_parts, self.max_factors, self.expand)
         value = self.path_value(path)
         if not elements:
             nums = _join(
                 [
-                    local.num(_Context(item, self.out_shape(item, child, False)), 0)
+                    _numeric(local, _Context(item, self.out_shape(item, child, False)), 0)
                     for item, child, local in locals_
                 ],
                 self.max_factors,
@@ -724,7 +541,7 @@ class _Writer:
             product = 1.0
             for item, child, local in locals_:
                 ctx = _Context(item, self.out_shape(item, child, True))
-                factors.append(local.num(ctx, k))
+                factors.append(_numeric(local, ctx, k))
             for item, child, local in locals_:
                 product *= self.element_factor(item, child, local, k)
             terms.append(F.product(*factors))
@@ -779,7 +596,7 @@ class _Writer:
                     continue
                 if local.elementwise:
                     ctx = _Context(item, xp.shape(item.value))
-                    rule = f"ḡ({item.name}) ⊙ {local.sym(ctx)}"
+                    rule = f"ḡ({item.name}) ⊙ {_symbolic(local, ctx)}"
                     if xp.shape(child.value) != xp.shape(item.value):
                         rule += f", summed over broadcast dims to {list(xp.shape(child.value))}"
                 else:

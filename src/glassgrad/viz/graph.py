@@ -27,9 +27,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from glassgrad._backend import xp
+from glassgrad._formula import format_number
 from glassgrad.autograd import graph as _autograd_graph
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import AccumulateGrad, node_inputs, node_params
+from glassgrad.ops._explain import ExplainRule
 
 __all__ = ["graph", "Graph", "watch", "format_number", "format_array", "snapshot"]
 
@@ -95,22 +97,6 @@ def watch():
 
 
 # ----------------------------------------------------------------------------- formatting
-def format_number(v, digits: int = 4) -> str:
-    """A short number with a real minus sign: ``-2.0`` → ``−2``, ``0.25`` → ``0.25``."""
-    v = float(v)
-    if v != v:
-        return "nan"
-    if v in (float("inf"), float("-inf")):
-        return "∞" if v > 0 else "−∞"
-    text = f"{v:.{digits}g}"
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        text = f"{mantissa}e{int(exp)}"
-    if text == "-0":
-        text = "0"
-    return text.replace("-", "−")
-
-
 def format_array(a, small: int = SMALL) -> str:
     """Numbers for small arrays, ``shape`` + min/mean/max/norm summary for large ones."""
     a = xp.asarray(a)
@@ -397,26 +383,10 @@ def snapshot(root, params=None, use_locals: bool = True, frame=None, hook: bool 
 
 
 # ----------------------------------------------------------------------------- pictures
-_SYMBOLS = {
-    "Add": "+",
-    "Sub": "−",
-    "Rsub": "−",
-    "Mul": "×",
-    "Div": "÷",
-    "Neg": "−",
-    "Pow": "**",
-    "Mm": "@",
-    "Matmul": "@",
-    "Addmm": "@ +",
-    "Mv": "@",
-    "Dot": "·",
-}
-
-
 def _op_title(item: Item) -> str:
     """``MulBackward0 (×)``; number operands join the symbol: ``PowBackward0 (** 2)``."""
-    op = type(item.node).__dict__.get("op_name") or getattr(type(item.node), "op_name", "")
-    symbol = _SYMBOLS.get(op, "")
+    rule = getattr(type(item.node), "explain", None)
+    symbol = rule.symbol if isinstance(rule, ExplainRule) else ""
     numbers = [format_number(c.value) for c, _ in item.inputs if c.kind == "number"]
     extra = " ".join(x for x in [symbol, *numbers] if x)
     return f"{item.title} ({extra})" if extra else item.title

@@ -16,8 +16,8 @@ from __future__ import annotations
 import html
 import math
 
+from glassgrad import _formula as F
 from glassgrad._backend import xp
-from glassgrad.viz import _formula as F
 from glassgrad.viz._html import pre
 from glassgrad.viz.graph import format_array, resolve_names, user_frame
 

@@ -6,6 +6,9 @@ difference used as a factor gets brackets (``b · (1 − s²)``), and so does a 
 number used as an operand (``1 − 0.1·(−2)``, ``(−0.5)²``). Reading the printed numbers
 left to right with ordinary precedence gives the printed result.
 
+The module imports nothing of glassgrad, so it sits below both the ops, which write their
+explain rules with it (ops/_explain.py), and viz, which prints them.
+
 Example:
     >>> str(product(name("b"), difference(number(1), power(name("s"), 2))))
     'b·(1 − s²)'
@@ -13,9 +16,8 @@ Example:
 
 from __future__ import annotations
 
-from glassgrad.viz.graph import format_number
-
 __all__ = [
+    "format_number",
     "Expr",
     "name",
     "number",
@@ -35,6 +37,22 @@ __all__ = [
 SUM, PRODUCT, POWER, ATOM = 1, 2, 3, 4
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def format_number(v, digits: int = 4) -> str:
+    """A short number with a real minus sign: ``-2.0`` → ``−2``, ``0.25`` → ``0.25``."""
+    v = float(v)
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return "∞" if v > 0 else "−∞"
+    text = f"{v:.{digits}g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        text = f"{mantissa}e{int(exp)}"
+    if text == "-0":
+        text = "0"
+    return text.replace("-", "−")
 
 
 class Expr:
