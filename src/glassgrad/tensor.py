@@ -336,7 +336,7 @@ class Tensor(metaclass=_TensorType):
             and not create_graph
             and self.grad_fn is not None
             and data.size == 1
-            and not _autograd.remember_last_backward
+            and not _autograd.graph.BACKWARD_CALL_HOOKS
         ):  # plain ``loss.backward()``: what autograd.backward does, without its general checks
             one = (
                 xp.array(1, dtype=data.dtype) if not data.ndim else xp.ones(data.shape, data.dtype)
