@@ -157,8 +157,8 @@ def register_backward_call_hook(hook) -> _RemovableHandle:
     so a tool sees every call's graph intact (also a call that then raises). This is how
     ``glassgrad run --graph/--explain`` finds a script's last loss without code in
     ``backward``; ``autograd.grad`` does not call it. PyTorch has no global equivalent
-    (its hooks are per tensor, node or module). While no hook is registered, ``backward``
-    pays nothing for this. Returns a handle whose ``remove()`` unregisters the hook.
+    (its hooks are per tensor, node or module). While none is registered, ``backward``
+    pays one test of an empty list. Returns a handle whose ``remove()`` unregisters it.
 
     Example:
         >>> roots = []
