@@ -21,7 +21,12 @@ from glassgrad._tensor_base import (
 )
 from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd.engine import run_backward
-from glassgrad.autograd.graph import _RemovableHandle, accumulator_of, keep_exact_sink_timing
+from glassgrad.autograd.graph import (
+    BACKWARD_CALL_HOOKS,
+    _RemovableHandle,
+    accumulator_of,
+    keep_exact_sink_timing,
+)
 from glassgrad.ops import elementwise as _elementwise
 from glassgrad.ops import inplace as _inplace
 from glassgrad.ops import linalg as _linalg
@@ -305,7 +310,7 @@ class Tensor(TensorBase, metaclass=_TensorType):
             and not create_graph
             and self.grad_fn is not None
             and data.size == 1
-            and not _autograd.remember_last_backward
+            and not BACKWARD_CALL_HOOKS
         ):  # plain ``loss.backward()``: what autograd.backward does, without its general checks
             one = (
                 xp.array(1, dtype=data.dtype) if not data.ndim else xp.ones(data.shape, data.dtype)

@@ -162,58 +162,21 @@ class CompiledFunction:
         return self._capture(args, kwargs, flat)
 
     def _capture(self, args, kwargs, flat):
-        from glassgrad._compile import capture as _capture
-        from glassgrad._compile import codegen
-        from glassgrad._compile.effects import SideEffects
-        from glassgrad.autograd.grad_mode import STATE
+        # Imported on the first capture: capturing needs nn, optim and the code generator,
+        # which ``import glassgrad`` (it imports this module for ``glassgrad.compile``) must
+        # not load.
+        from glassgrad._compile.compiler import compile_call
 
-        cap = _capture.Capture(args, kwargs, self._fullgraph)
-        cap.grad_enabled = STATE.enabled
-        bindings = _bindings(self._orig)
-        _capture.start(cap)
-        try:
-            with SideEffects() as effects:
-                result = self._orig(*args, **kwargs)
-        finally:
-            _capture.finish(cap)
-        reason = cap.failed or effects.found or _rebound(bindings, _bindings(self._orig))
-        if reason is None and not cap.program:
-            reason = "it runs no glassgrad operation: nothing to compile"
-        if reason is None:
-            try:
-                variant = codegen.build(cap, result, self._orig, flat, tuple(kwargs), self._mode)
-                variant.kwargs_keys = tuple(kwargs)
-                self._variants.append(variant)
-            except codegen.CannotCompile as exc:
-                reason = str(exc)
+        result, variant, reason = compile_call(
+            self._orig, args, kwargs, flat, self._fullgraph, self._mode
+        )
+        if variant is not None:
+            self._variants.append(variant)
         if reason is not None:
             self.eager_reason = reason
             if self._fullgraph and not reason.startswith("graph break"):
                 raise RuntimeError(f"glassgrad.compile(fullgraph=True): {reason}")
         return result
-
-
-def _bindings(fn) -> dict:
-    """The function's globals and closure variables: a step that rebinds one (``global l``
-    then ``l = ...``) has an effect a replay would not repeat."""
-    fn = getattr(fn, "forward", fn)
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return {}
-    names = dict(getattr(fn, "__globals__", {}))
-    for var, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
-        try:
-            names["nonlocal " + var] = cell.cell_contents
-        except ValueError:  # not bound yet
-            names["nonlocal " + var] = cell
-    return names
-
-
-def _rebound(before: dict, after: dict) -> str | None:
-    for name, value in after.items():
-        if name not in before or before[name] is not value:
-            return f"it assigns the variable {name.removeprefix('nonlocal ')} outside itself"
-    return None
 
 
 def summary() -> str:

@@ -23,7 +23,14 @@ from heapq import heapify, heappop, heappush
 
 from glassgrad._backend import ndarray, xp
 from glassgrad._compile.program import ACTIVE, Const, GraphBreakError, Instr, Slot
+from glassgrad._tensor import Tensor
+from glassgrad._tensor_base import _new_tensor
 from glassgrad._warn import PACKAGE_DIR, user_line
+from glassgrad.autograd import engine as E
+from glassgrad.autograd import graph as G
+from glassgrad.autograd.engine import sum_to
+from glassgrad.autograd.grad_mode import STATE
+from glassgrad.autograd.graph import AccumulateGrad
 
 __all__ = ["Capture", "ACTIVE", "GraphBreakError"]
 
@@ -180,48 +187,12 @@ class _Unsupported(Exception):
 
 
 def _is_tensor(value) -> bool:
-    from glassgrad._tensor import Tensor
-
     return isinstance(value, Tensor)
-
-
-def start(capture: Capture) -> None:
-    """Install the recording wrappers (removed by ``capture.stop()``)."""
-    from glassgrad import _random
-
-    capture.rng_state = _random.get_rng_state()._data.tobytes()
-    ACTIVE[0] = capture
-    from glassgrad._compile import hooks
-
-    hooks.install(capture)
-
-
-def finish(capture: Capture) -> None:
-    """Remove the wrappers. Random numbers drawn during the step keep it eager, and so does
-    an in-place change the capture did not record (every in-place update in glassgrad counts
-    in the tensor's version; the recorded ones are counted in ``bumps``)."""
-    from glassgrad import _random
-
-    capture.stop()
-    if capture.failed is None and _random.get_rng_state()._data.tobytes() != capture.rng_state:
-        capture.failed = "the step draws random numbers (each call must draw new ones)"
-    for key, (counter, start, tensor) in capture.versions.items():
-        if capture.failed is not None:
-            break
-        if key not in capture.opaque and counter[0] - start != capture.bumps.get(key, 0):
-            shape = list(tensor.shape)
-            capture.failed = (
-                f"a tensor of shape {shape} was changed in place by code the capture does "
-                "not record"
-            )
 
 
 # ---------------------------------------------------------------------------- recording
 def check_graph(capture: Capture, root) -> str | None:
     """Why the graph below ``root`` cannot be run by ``backward`` here, or None."""
-    from glassgrad.autograd import graph as G
-    from glassgrad.autograd.graph import AccumulateGrad
-
     # (``G.EXACT_SINK_TIMING`` only says when leaves accumulate, which only hooks could
     # observe: this graph has none, checked below)
     if G.DETECT_ANOMALY:
@@ -245,11 +216,11 @@ def check_graph(capture: Capture, root) -> str | None:
 
 
 def backward(capture: Capture, root) -> None:
-    """``root.backward()`` as the engine's plain path does it, recording every node."""
-    from glassgrad._tensor_base import _new_tensor
-    from glassgrad.autograd import engine as E
-    from glassgrad.autograd.graph import AccumulateGrad
+    """``root.backward()`` as the engine's plain path does it, recording every node.
 
+    (A copy of the engine's loop for the graphs ``check_graph`` allows: the engine has no
+    per-node observer, and one would cost its hot loop a check per node and per edge.)
+    """
     node = root.grad_fn
     data = root._data
     seed = xp.array(1, dtype=data.dtype) if not data.ndim else xp.ones(data.shape, data.dtype)
@@ -258,36 +229,16 @@ def backward(capture: Capture, root) -> None:
     pending = [(-node._seq, node)]
     heapify(pending)
     sinks = []
-    from glassgrad.autograd.grad_mode import STATE
-
     prev, STATE.enabled = STATE.enabled, False
     try:
         while pending:
             node = heappop(pending)[1]
-            g = buffers.pop(node)[0]
-            if node.saved:
-                E._check_versions(node)
-            results = type(node).backward(node, g)
-            capture.ran.add(id(node))
-            fwd = capture.nodes[id(node)]
-            instr = Instr("bwd", type(node), [capture.ref(g)])
-            instr.fwd = fwd
-            instr.line = fwd.line
-            instr.tuple_out = type(results) is tuple
-            if not instr.tuple_out:
-                results = (results,)
-            if len(results) != len(node.next_functions):
-                raise _Unsupported(f"{node.name()} returned a wrong number of gradients")
-            instr.outs = [
-                None if r is None else _grad_temp(capture, r, fwd, i) for i, r in enumerate(results)
-            ]
-            capture.emit(instr)
-            node._release()
+            results, line = _run_node(capture, node, buffers.pop(node)[0])
             for (nxt, _idx), r, m in zip(node.next_functions, results, node._in_meta):
                 if nxt is None:
                     continue
                 if r is not None:
-                    r = _normalize(capture, r, m, fwd.line)
+                    r = _normalize(capture, r, m, line)
                 slot = buffers.get(nxt)
                 if slot is None:
                     if nxt.n_outputs != 1:
@@ -299,14 +250,36 @@ def backward(capture: Capture, root) -> None:
                         heappush(pending, (-nxt._seq, nxt))
                 elif r is not None:
                     slot[0] = (
-                        r
-                        if slot[0] is None
-                        else _call(capture, xp.add, [slot[0], r], "add", fwd.line)
+                        r if slot[0] is None else _call(capture, xp.add, [slot[0], r], "add", line)
                     )
         for sink in sinks:
-            _sink(capture, sink, buffers.pop(sink)[0], _new_tensor)
+            _sink(capture, sink, buffers.pop(sink)[0])
     finally:
         STATE.enabled = prev
+
+
+def _run_node(capture: Capture, node, g) -> tuple:
+    """Run one node's backward on gradient ``g`` and record it: (its gradients as a tuple,
+    the source line of its forward)."""
+    if node.saved:
+        E._check_versions(node)
+    results = type(node).backward(node, g)
+    capture.ran.add(id(node))
+    fwd = capture.nodes[id(node)]
+    instr = Instr("bwd", type(node), [capture.ref(g)])
+    instr.fwd = fwd
+    instr.line = fwd.line
+    instr.tuple_out = type(results) is tuple
+    if not instr.tuple_out:
+        results = (results,)
+    if len(results) != len(node.next_functions):
+        raise _Unsupported(f"{node.name()} returned a wrong number of gradients")
+    instr.outs = [
+        None if r is None else _grad_temp(capture, r, fwd, i) for i, r in enumerate(results)
+    ]
+    capture.emit(instr)
+    node._release()
+    return results, fwd.line
 
 
 def _grad_temp(capture: Capture, array, fwd: Instr, i: int) -> Slot:
@@ -325,8 +298,6 @@ def _grad_temp(capture: Capture, array, fwd: Instr, i: int) -> Slot:
 def _normalize(capture: Capture, g, meta, line: str):
     """What the engine does to a gradient before passing it on: an array, summed to the
     input's shape, cast to its dtype."""
-    from glassgrad.autograd.engine import sum_to
-
     shape, dtype = meta
     if type(g) is not ndarray:
         g = _call(capture, xp.asarray, [g], "asarray", line)
@@ -361,7 +332,7 @@ def _adoptable(capture: Capture, g) -> bool:
     return True
 
 
-def _sink(capture: Capture, sink, g, new_tensor) -> None:
+def _sink(capture: Capture, sink, g) -> None:
     """Accumulate a leaf's gradient as the engine's ``_run_sinks`` does."""
     variable = sink.variable
     if sink._pre_hooks or variable._extra:
@@ -376,7 +347,7 @@ def _sink(capture: Capture, sink, g, new_tensor) -> None:
         if not _adoptable(capture, g):  # as eager's ``_run_sinks``: copy a shared gradient
             g = _call(capture, ndarray.copy, [g], "copy", "")
         capture.adopted.add(id(g))
-        variable._grad = new_tensor(g)
+        variable._grad = _new_tensor(g)
         instr = Instr("effect", "set_grad", [capture.ref(g)], {"tensor": variable})
         capture.emit(instr)
         return

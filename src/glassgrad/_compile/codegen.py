@@ -648,7 +648,17 @@ class _Gen:
 
     # ------------------------------------------------------------------ guards
     def _guards(self) -> None:
+        """Every fact the recording assumed, as (condition, label) pairs, in the order they
+        are checked: the arguments, the globals and arrays read, ``.grad``s, modules."""
         later, self.guards = self.guards, []
+        self._argument_guards()
+        self._read_guards()
+        self._grad_guards()
+        self._module_guards()
+        seen: set = set()
+        self.guards = [g for g in self.guards + later if not (g[0] in seen or seen.add(g[0]))]
+
+    def _argument_guards(self) -> None:
         add = self.guards.append
         add((f"len(args) == {len(self.flat)}", f"number of arguments == {len(self.flat)}"))
         for pos, value in enumerate(self.flat):
@@ -678,6 +688,11 @@ class _Gen:
             else:
                 obj = self.bind(value, name)
                 add((f"{a} is {obj}", f"{name} is the same object"))
+
+    def _read_guards(self) -> None:
+        """Grad mode, the Python numbers the step read from globals or closures, and the
+        arrays of the tensors from outside the step."""
+        add = self.guards.append
         add((f"STATE.enabled is {self.cap.grad_enabled}", f"grad mode == {self.cap.grad_enabled}"))
         for source, name, value in _scalars_read(self.fn):
             where = self.bind(source, "globals_" if isinstance(source, dict) else "cell_")
@@ -692,6 +707,10 @@ class _Gen:
             if slot.kind == "ext" and slot.name:
                 t = self.tensor_name(slot.tensor)
                 add((f"{t}._data is {slot.name}", f"{slot.name} still holds the same array"))
+
+    def _grad_guards(self) -> None:
+        """Which tensors had a ``.grad`` (and, outside the arguments, required grad)."""
+        add = self.guards.append
         for key, tensor in self.cap.tensors.items():
             pos = self.cap.arg_tensors.get(key)
             t = f"args[{pos}]" if pos is not None else self.tensor_name(tensor)
@@ -706,6 +725,9 @@ class _Gen:
                 )
                 if pos is None:
                     add((f"{t}._rg is {tensor._rg}", f"{label}.requires_grad == {tensor._rg}"))
+
+    def _module_guards(self) -> None:
+        add = self.guards.append
         for module in self.cap.modules:
             m = self.bind(module, self.known.get(id(module), type(module).__name__.lower()))
             add((f"{m}.training is {module.training}", f"{m}.training == {module.training}"))
@@ -713,8 +735,6 @@ class _Gen:
                 if p is not None and id(p) in self.cap.tensors:
                     t = self.tensor_name(p)
                     add((f"{m}._parameters[{key!r}] is {t}", f"{m}.{key} is the same Parameter"))
-        seen: set = set()
-        self.guards = [g for g in self.guards + later if not (g[0] in seen or seen.add(g[0]))]
 
     def guard_source(self) -> str:
         """``guard(args)``: None when every guard holds (one expression, the common case),

@@ -12,8 +12,16 @@ import builtins
 import functools
 import sys
 
+from glassgrad import _tensor_base
 from glassgrad._compile import capture as C
 from glassgrad._compile.program import Const, Instr
+from glassgrad._tensor import Tensor
+from glassgrad.autograd import graph as G
+from glassgrad.autograd.grad_mode import STATE
+from glassgrad.nn.module import Module
+from glassgrad.ops import _op
+from glassgrad.ops.inplace import _UFUNCS
+from glassgrad.optim import optimizer
 
 __all__ = ["install"]
 
@@ -34,22 +42,25 @@ _LOCATIONS: dict = {}  # id(original function) -> [(module dict, name)], found o
 
 def install(capture: C.Capture) -> None:
     """Swap the recording wrappers in; ``capture.undo`` remembers how to swap them out."""
-    from glassgrad._tensor import Tensor
-    from glassgrad.nn.module import Module
-    from glassgrad.ops import _op, movement
-    from glassgrad.optim import optimizer
-
-    inplace = sys.modules["glassgrad.ops.inplace"]  # (``glassgrad.ops.inplace`` is the function)
     undo = capture.undo
     run = _op.Op.__dict__["run"].__func__
     _set(undo, _op.Op, "run", classmethod(_recorded(run, _before_op, _after_op)))
     record = _op._record
     _everywhere(undo, record, _recorded(record, _before_op, _after_op))
+    _install_tensor(undo)
+    _set(undo, builtins, "print", C.print_break)
+    _install_inplace(undo)
+    _install_training(undo)
+    _track_new_tensors(undo, _tensor_base._new_tensor)
+
+
+def _install_tensor(undo: list) -> None:
+    """``backward`` recorded, the data-dependent conversions breaking the graph, ``.grad``
+    assignments recorded, and what cannot be recorded refused."""
     _set(undo, Tensor, "backward", _backward(Tensor.backward))
     for name in _BREAKS:
         if name in Tensor.__dict__:  # (``__str__`` is ``__repr__``, inherited)
             _set(undo, Tensor, name, _breaking(Tensor.__dict__[name], f"Tensor.{name}()"))
-    _set(undo, builtins, "print", C.print_break)
     grad = Tensor.__dict__["grad"]
     _set(
         undo,
@@ -60,6 +71,11 @@ def install(capture: C.Capture) -> None:
     data = Tensor.__dict__["data"]
     _set(undo, Tensor, "data", property(data.fget, _refused(data.fset, "assigning .data")))
     _set(undo, Tensor, "requires_grad_", _refused(Tensor.requires_grad_, "requires_grad_()"))
+
+
+def _install_inplace(undo: list) -> None:
+    """The in-place updates the capture can express recorded; the others refused."""
+    inplace = sys.modules["glassgrad.ops.inplace"]  # (``glassgrad.ops.inplace`` is the function)
     for fn, before in (
         (inplace.inplace, _before_inplace),
         (inplace.fill_, _before_fill),
@@ -71,9 +87,14 @@ def install(capture: C.Capture) -> None:
         inplace.inplace_unary,
         inplace.fill_random,
         inplace.assign,
-        movement.setitem,
+        inplace.setitem,
     ):
         _everywhere(undo, fn, _refused(fn, f"in-place {fn.__name__}"))
+
+
+def _install_training(undo: list) -> None:
+    """The optimizers' ``step`` and ``zero_grad`` recorded as effects; module calls noted;
+    what changes the training setup (``train()``, loading state, schedulers) refused."""
     for cls, name in ((optimizer.Optimizer, "zero_grad"), (Module, "zero_grad")):
         fn = cls.__dict__[name]
         _set(undo, cls, name, _recorded(fn, _before_method(name), _after_effect))
@@ -99,12 +120,9 @@ def install(capture: C.Capture) -> None:
         ):
             _set(undo, cls, "step", _refused(cls.__dict__["step"], "an LR scheduler's step()"))
     _set(undo, Module, "__call__", _module_call(Module.__call__))
-    _track_new_tensors(undo, sys.modules["glassgrad._tensor"]._new_tensor)
 
 
 def _before_step(capture, opt, *args, **kwargs):
-    from glassgrad.optim import optimizer
-
     if optimizer._hooks_of(opt) is not None:
         raise C._Unsupported("optimizer step hooks")
     return _before_method("step")(capture, opt, *args, **kwargs)
@@ -238,9 +256,6 @@ def _before_set_grad(capture, tensor, value):
 
 
 def _before_inplace(capture, t, op, other):
-    from glassgrad.autograd.grad_mode import STATE
-    from glassgrad.ops.inplace import _UFUNCS
-
     if STATE.enabled and (t._rg or getattr(other, "_rg", False)):
         raise C._Unsupported("an in-place update recorded in the graph")
     if C._is_tensor(other):
@@ -325,15 +340,13 @@ def _module_call(original):
 def _backward(original):
     @functools.wraps(original)
     def wrapper(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from glassgrad import autograd
-
         capture = C.ACTIVE[0]
         if capture is None or capture.depth:
             return original(self, gradient, retain_graph, create_graph, inputs)
         problem = None
         if gradient is not None or inputs is not None or create_graph or retain_graph:
             problem = "backward(gradient=..., inputs=..., retain_graph or create_graph)"
-        elif self.grad_fn is None or self._data.size != 1 or autograd.remember_last_backward:
+        elif self.grad_fn is None or self._data.size != 1 or G.BACKWARD_CALL_HOOKS:
             problem = "backward of a tensor that is not a scalar result of the graph"
         else:
             problem = C.check_graph(capture, self.grad_fn)

@@ -19,7 +19,7 @@ from glassgrad.autograd.grad_mode import (
     set_grad_enabled,
 )
 from glassgrad.autograd.gradcheck import gradcheck, gradgradcheck
-from glassgrad.autograd.graph import Node
+from glassgrad.autograd.graph import BACKWARD_CALL_HOOKS, Node
 from glassgrad.autograd.variable import Variable
 
 __all__ = [
@@ -98,19 +98,11 @@ def _wrap(array):
     return _new_tensor(array)
 
 
-# Hook for tools that inspect a script's graph afterwards (``glassgrad run --graph/--explain``):
-# while ``remember_last_backward`` is True, ``backward`` keeps its first root tensor in
-# ``last_backward_root`` (a strong reference, so the last loss outlives the script's loop).
-remember_last_backward = False
-last_backward_root = None
-
-
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
-    global last_backward_root
     tensors = _as_tuple(tensors)
-    if remember_last_backward:
-        last_backward_root = tensors[0]
+    for hook in BACKWARD_CALL_HOOKS:  # (``graph.register_backward_call_hook``)
+        hook(tensors)
     grad_tensors = _as_tuple(grad_tensors)
     inputs = _as_tuple(inputs)
     if retain_graph is None:

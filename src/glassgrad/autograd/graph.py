@@ -13,6 +13,7 @@ __all__ = [
     "keep_exact_sink_timing",
     "node_inputs",
     "node_params",
+    "register_backward_call_hook",
 ]
 
 _SEQUENCE = itertools.count()
@@ -20,6 +21,8 @@ _SEQUENCE = itertools.count()
 #: ``hook(node, inputs, output)`` callables run when an op records a node; empty (so free)
 #: unless anomaly mode or ``glassgrad.viz.watch()`` is on.
 RECORD_HOOKS: list = []
+#: ``hook(tensors)`` callables every ``backward()`` call runs (``register_backward_call_hook``)
+BACKWARD_CALL_HOOKS: list = []
 #: set by ``autograd.set_detect_anomaly``; the engine checks each node's gradients when True.
 DETECT_ANOMALY = False
 #: True for good once anything exists that could see when a leaf's gradient lands in
@@ -145,6 +148,26 @@ class _RemovableHandle:
     def remove(self) -> None:
         if self._fn in self._hooks:
             self._hooks.remove(self._fn)
+
+
+def register_backward_call_hook(hook) -> _RemovableHandle:
+    """Run ``hook(tensors)`` whenever ``Tensor.backward`` or ``autograd.backward`` is called.
+
+    ``tensors`` is the tuple of root tensors, passed before anything is checked or computed,
+    so a tool sees every call's graph intact (also a call that then raises). This is how
+    ``glassgrad run --graph/--explain`` finds a script's last loss without code in
+    ``backward``; ``autograd.grad`` does not call it. PyTorch has no global equivalent
+    (its hooks are per tensor, node or module). While none is registered, ``backward``
+    pays one test of an empty list. Returns a handle whose ``remove()`` unregisters it.
+
+    Example:
+        >>> roots = []
+        >>> handle = register_backward_call_hook(roots.append)
+        >>> loss.backward()  # roots == [(loss,)]
+        >>> handle.remove()
+    """
+    BACKWARD_CALL_HOOKS.append(hook)
+    return _RemovableHandle(BACKWARD_CALL_HOOKS, hook)
 
 
 class AccumulateGrad(Node):

@@ -14,6 +14,7 @@ import math
 import glassgrad
 from glassgrad import nn
 from glassgrad._backend import xp
+from glassgrad.viz import check_gradient, explain, explain_step
 
 __all__ = [
     "X",
@@ -128,8 +129,6 @@ def case4_linear(lr: float, epochs: int, seed: int) -> list[dict]:
 
 def _check_hand_gradient(gradient, lr: float, epochs: int) -> dict:
     """Run the hand-gradient checker along Case 1's training run; return its findings."""
-    from glassgrad.viz import check_gradient
-
     x = glassgrad.tensor(X, dtype=glassgrad.float32)
     y = glassgrad.tensor(Y, dtype=glassgrad.float32)
     w = glassgrad.tensor(0.0, dtype=glassgrad.float32, requires_grad=True)
@@ -184,8 +183,6 @@ def walkthrough(lr: float, epochs: int) -> list[dict]:
     The loss is written out as ``((ŷ − y)²).mean()`` so the graph has named nodes; its
     numbers are Case 2's and Case 3's (they agree step by step).
     """
-    from glassgrad.viz import explain, explain_step
-
     x = glassgrad.tensor(X, dtype=glassgrad.float32)
     y = glassgrad.tensor(Y, dtype=glassgrad.float32)
     w = glassgrad.tensor(0.0, dtype=glassgrad.float32, requires_grad=True)

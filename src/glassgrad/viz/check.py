@@ -14,7 +14,10 @@ Example (the lessons' Case 1: a sum where the mean's gradient was meant)::
 from __future__ import annotations
 
 from glassgrad._backend import xp
+from glassgrad.autograd import grad
+from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.viz._html import table
+from glassgrad.viz.graph import named_tensors
 
 __all__ = ["check_gradient", "GradientReport"]
 
@@ -64,18 +67,6 @@ class GradientReport:
     __repr__ = __str__
 
 
-def _named(params) -> dict:
-    from glassgrad._tensor import Tensor
-
-    if isinstance(params, Tensor):
-        return {"param": params}
-    if isinstance(params, dict):
-        return dict(params)
-    if hasattr(params, "named_parameters"):
-        return dict(params.named_parameters())
-    return {f"param{i}": p for i, p in enumerate(params)}
-
-
 def _plain(value):
     """A parameter's value as the hand-written code expects it: float or array."""
     array = value.detach().numpy().copy()
@@ -116,10 +107,7 @@ def check_gradient(
     Returns:
         A :class:`GradientReport` with ``.ok``, ``.ratio``, ``.diagnosis``.
     """
-    from glassgrad.autograd import grad
-    from glassgrad.autograd.grad_mode import no_grad
-
-    named = _named(params)
+    named = named_tensors(params)
     tensors = list(named.values())
     start = [t.detach().clone() for t in tensors]
     history = []
@@ -127,18 +115,7 @@ def check_gradient(
         for _ in range(max(steps, 1)):
             loss = loss_fn()
             auto = grad(loss, tensors, allow_unused=True, materialize_grads=True)
-            hand = manual_grad_fn(*[_plain(t) for t in tensors])
-            if isinstance(hand, dict):
-                hand = [hand[name] for name in named]
-            elif len(tensors) == 1 and not isinstance(hand, (tuple, list)):
-                hand = [hand]
-            elif isinstance(hand, list) and len(tensors) == 1 and len(hand) != 1:
-                hand = [hand]
-            if len(hand) != len(tensors):
-                raise ValueError(
-                    f"check_gradient: manual_grad_fn returned {len(hand)} gradients for "
-                    f"{len(tensors)} parameters ({', '.join(named)}); return one per parameter"
-                )
+            hand = _one_per_param(manual_grad_fn(*[_plain(t) for t in tensors]), named)
             history.append({n: (_as_array(h), _as_array(a)) for n, h, a in zip(named, hand, auto)})
             with no_grad():
                 for t, g in zip(tensors, auto):
@@ -150,6 +127,22 @@ def check_gradient(
                     t.copy_(s)
     per_param = {n: _diagnose(n, [h[n] for h in history], rtol, atol) for n in named}
     return GradientReport(per_param, history, max(steps, 1))
+
+
+def _one_per_param(hand, named: dict) -> list:
+    """What ``manual_grad_fn`` returned as one gradient per parameter, in order."""
+    if isinstance(hand, dict):
+        hand = [hand[name] for name in named]
+    elif len(named) == 1 and not isinstance(hand, (tuple, list)):
+        hand = [hand]
+    elif isinstance(hand, list) and len(named) == 1 and len(hand) != 1:
+        hand = [hand]
+    if len(hand) != len(named):
+        raise ValueError(
+            f"check_gradient: manual_grad_fn returned {len(hand)} gradients for "
+            f"{len(named)} parameters ({', '.join(named)}); return one per parameter"
+        )
+    return hand
 
 
 def _diagnose(name: str, pairs: list, rtol: float, atol: float) -> tuple:

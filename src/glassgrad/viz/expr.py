@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import ast
 
+import glassgrad
+from glassgrad.viz.explain import explain
+
 __all__ = ["explain_expression", "evaluate_expression", "FUNCTIONS"]
 
 #: the functions an expression may call
@@ -38,8 +41,6 @@ def _refuse(node, text: str) -> ValueError:
 
 def evaluate_expression(text: str, values: dict):
     """Compute ``text`` with glassgrad ops; ``values`` maps each name to a tensor or number."""
-    import glassgrad
-
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
@@ -87,9 +88,6 @@ def explain_expression(text: str, at: dict, wrt: str, **options):
         wrt: the name to differentiate with respect to.
         options: passed to :func:`glassgrad.viz.explain` (``expand`` ...).
     """
-    import glassgrad
-    from glassgrad.viz.explain import explain
-
     if wrt not in at:
         raise ValueError(f"--wrt {wrt}: give its value too, e.g. --at {wrt}=1.0")
     tensors = {

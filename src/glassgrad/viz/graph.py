@@ -27,11 +27,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from glassgrad._backend import xp
+from glassgrad._dtypes import from_numpy_dtype
 from glassgrad._formula import format_number
+from glassgrad._tensor import Tensor
 from glassgrad.autograd import graph as _autograd_graph
 from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.graph import AccumulateGrad, node_inputs, node_params
 from glassgrad.ops._explain import ExplainRule
+from glassgrad.viz.drawing import draw_svg, draw_with_matplotlib
 
 __all__ = ["graph", "Graph", "watch", "format_number", "format_array", "snapshot"]
 
@@ -58,8 +61,6 @@ class _Record:
 
 
 def _value_of(v):
-    from glassgrad._tensor import Tensor
-
     return v.detach().numpy().copy() if isinstance(v, Tensor) else v
 
 
@@ -133,8 +134,6 @@ def resolve_names(params=None, frame=None, use_locals: bool = True) -> list:
     ``params`` may be a dict ``{name: tensor}``, a Module (its ``named_parameters()``), or
     an iterable of ``(name, tensor)`` pairs.
     """
-    from glassgrad._tensor import Tensor
-
     pairs = []
     if params is not None:
         if hasattr(params, "named_parameters"):
@@ -152,6 +151,18 @@ def resolve_names(params=None, frame=None, use_locals: bool = True) -> list:
             elif hasattr(value, "named_parameters") and not isinstance(value, type):
                 pairs.extend((f"{name}.{n}", p) for n, p in value.named_parameters())
     return pairs
+
+
+def named_tensors(params) -> dict:
+    """``{name: tensor}`` for the parameters a checker or recorder follows: a tensor
+    (``param``), a dict, a Module (its ``named_parameters()``) or a list (``param0``, ...)."""
+    if isinstance(params, Tensor):
+        return {"param": params}
+    if isinstance(params, dict):
+        return dict(params)
+    if hasattr(params, "named_parameters"):
+        return dict(params.named_parameters())
+    return {f"param{i}": p for i, p in enumerate(params)}
 
 
 def user_frame():
@@ -220,8 +231,6 @@ class Item:
     def dtype(self) -> str:
         if self.value is None or isinstance(self.value, (int, float)):
             return ""
-        from glassgrad._dtypes import from_numpy_dtype
-
         return str(from_numpy_dtype(xp.asarray(self.value).dtype)).replace("torch.", "")
 
     def edge_grad(self, index: int):
@@ -240,8 +249,6 @@ class Snapshot:
     """The graph behind ``root`` as :class:`Item` boxes, root first (reverse topological)."""
 
     def __init__(self, root, names: list, hook: bool = True):
-        from glassgrad._tensor import Tensor
-
         if not isinstance(root, Tensor):
             raise TypeError(f"expected the Tensor to draw/explain, got {type(root).__name__}")
         if root.grad_fn is None:
@@ -560,8 +567,6 @@ class Graph:
         layout, no dependency) or ``"auto"``: dot when it is installed, else builtin.
         """
         if _engine(engine) == "builtin":
-            from glassgrad.viz.drawing import draw_svg
-
             return draw_svg(*self.scene())
         return _dot_pipe(self.to_dot(), "svg").decode("utf-8")
 
@@ -588,8 +593,6 @@ class Graph:
                 f"({_dot_missing()}); a .svg or .dot path needs neither"
             )
         from matplotlib.figure import Figure
-
-        from glassgrad.viz.drawing import draw_with_matplotlib
 
         if fmt not in Figure().canvas.get_supported_filetypes():
             raise ValueError(f"cannot write .{fmt}: use .svg, .png, .pdf or .dot")

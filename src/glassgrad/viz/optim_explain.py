@@ -18,6 +18,8 @@ import math
 
 from glassgrad import _formula as F
 from glassgrad._backend import xp
+from glassgrad._tensor_base import _new_tensor
+from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.viz._html import pre
 from glassgrad.viz.graph import format_array, resolve_names, user_frame
 
@@ -374,8 +376,6 @@ def _radam(group, state, theta, grad, name):
 
 def _simulated(optimizer, group, param, name) -> StepExplanation:
     """Optimizers without a written-out rule: run their update on a saved copy, undo it."""
-    from glassgrad.autograd.grad_mode import no_grad
-
     old = param.detach().numpy().copy()
     saved_state = {
         k: (v.clone() if hasattr(v, "clone") else v) for k, v in optimizer.state[param].items()
@@ -400,6 +400,4 @@ def _simulated(optimizer, group, param, name) -> StepExplanation:
 
 
 def _tensor(array):
-    from glassgrad._tensor_base import _new_tensor
-
     return _new_tensor(array)

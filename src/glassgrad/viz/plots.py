@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 
+from glassgrad._backend import xp
+
 __all__ = [
     "lesson_figure",
     "stability_figure",
@@ -133,8 +135,6 @@ def path_view(paths: list) -> tuple[float, float, float, float]:
 def rosenbrock_figure(race: dict) -> str:
     """Each racer's path over the Rosenbrock contours, one small panel per optimizer so the
     paths do not hide each other; every panel's view holds the whole path."""
-    from glassgrad._backend import xp
-
     Figure = require_matplotlib()
     racers = list(race["racers"].items())
     paths = {

@@ -13,6 +13,8 @@ import os
 import shutil
 import tempfile
 
+from glassgrad.viz import plots
+
 __all__ = ["ReportDirError", "check_report_dir", "write_report", "SECTIONS"]
 
 # id -> heading; every one is present in index.html (the browser test checks them)
@@ -389,8 +391,6 @@ rate listed, the same number of steps and the same starting point or initial wei
 
 
 def _figures(results: dict, artefacts: dict) -> dict[str, str]:
-    from glassgrad.viz import plots
-
     figures = {
         "lessons.svg": plots.lesson_figure(results["lessons"]),
         "stability.svg": plots.stability_figure(results["lessons"]["stability"]),

@@ -20,6 +20,7 @@ import math
 from glassgrad._backend import xp
 from glassgrad._warn import warn_at_user_line
 from glassgrad.viz._html import table
+from glassgrad.viz.graph import named_tensors
 
 __all__ = ["Trace"]
 
@@ -27,18 +28,6 @@ __all__ = ["Trace"]
 def _norm(array) -> float:
     a = xp.asarray(array, dtype=xp.float64)
     return float(xp.sqrt((a * a).sum()))
-
-
-def _named(params) -> dict:
-    from glassgrad._tensor import Tensor
-
-    if isinstance(params, Tensor):
-        return {"param": params}
-    if isinstance(params, dict):
-        return dict(params)
-    if hasattr(params, "named_parameters"):
-        return dict(params.named_parameters())
-    return {f"param{i}": p for i, p in enumerate(params)}
 
 
 def _matplotlib():
@@ -64,7 +53,7 @@ class Trace:
     """
 
     def __init__(self, params, optimizer=None, *, warn: bool = True):
-        self.params = _named(params)
+        self.params = named_tensors(params)
         self.optimizer = optimizer
         self.warn = warn
         self.steps: list[dict] = []
