@@ -34,6 +34,7 @@ LAYERS = [
             "glassgrad._kernels",
             "glassgrad._random_math",
             "glassgrad._warn",
+            "glassgrad._formula",
         ),
     ),
     (

@@ -294,7 +294,7 @@ def test_non_leaf_grad_warns():
 
 
 def test_create_graph_backward_warns_like_torch():
-    import glassgrad.autograd as ag
+    import glassgrad.autograd.gradients as ag
 
     ag._warned_create_graph = False
     x = gg.ones(2, requires_grad=True)

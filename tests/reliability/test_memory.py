@@ -105,7 +105,7 @@ def test_retain_graph_keeps_saved_arrays_until_the_last_backward() -> None:
 def test_no_reference_cycles_keep_graphs_alive(monkeypatch) -> None:
     """With the collector off, dropped graphs must still be freed by reference counting."""
     # (the warning comes once per process, as in PyTorch: as if no test had seen it yet)
-    monkeypatch.setattr(glassgrad.autograd, "_warned_create_graph", False)
+    monkeypatch.setattr(glassgrad.autograd.gradients, "_warned_create_graph", False)
     model, x, y = _mlp()
     opt = glassgrad.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     _train(model, x, y, opt, 3)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import warnings
 
 from glassgrad._backend import xp
+from glassgrad._creation import randn_like
 from glassgrad._tensor_base import TensorBase, _new_tensor
+from glassgrad.autograd.gradients import grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -67,8 +69,6 @@ def _numerical(fn, inputs, wrt: list, eps: float) -> list:
 
 def _analytical(outs, inputs, wrt: list) -> list:
     """Rows of the Jacobian from one ``autograd.grad`` call per output element."""
-    from glassgrad.autograd import grad
-
     targets = [inputs[i] for i in wrt]
     jac = []
     for out in outs:
@@ -187,9 +187,6 @@ def gradgradcheck(
     """Check second derivatives: ``gradcheck`` applied to the vector-Jacobian product of
     ``func`` built with ``create_graph=True``. Random ``grad_outputs`` are drawn when not given.
     """
-    from glassgrad._creation import randn_like
-    from glassgrad.autograd import grad
-
     inputs = _as_tuple(inputs)
     wrt = _differentiable(inputs)
     outs = _outputs(func, inputs)

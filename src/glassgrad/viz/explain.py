@@ -23,6 +23,9 @@ import html as _html
 
 from glassgrad import _formula as F
 from glassgrad._backend import xp
+from glassgrad._tensor import Tensor
+from glassgrad._tensor_base import _new_tensor
+from glassgrad.autograd.gradients import grad
 from glassgrad.autograd.graph import node_inputs
 from glassgrad.ops._explain import ExplainRule, Local
 from glassgrad.viz._html import pre
@@ -144,9 +147,6 @@ def _ask_autograd(item: Item, child: Item, in_shape) -> Local:
         )
 
     def vjp(g):
-        from glassgrad._tensor_base import _new_tensor
-        from glassgrad.autograd import grad
-
         seed = _new_tensor(
             xp.asarray(xp.broadcast_to(g, xp.shape(item.value)), dtype=xp.asarray(item.value).dtype)
         )
@@ -365,8 +365,6 @@ def _definition(item: Item) -> str:
 
 
 def _find(snap, wrt) -> Item:
-    from glassgrad._tensor import Tensor
-
     if not isinstance(wrt, Tensor):
         raise TypeError(f"explain: wrt must be a Tensor of the graph, got {type(wrt).__name__}")
     for item in snap.order:
