@@ -11,6 +11,7 @@ import math
 
 from glassgrad._backend import ndarray, xp
 from glassgrad._tensor_base import _new_tensor
+from glassgrad.ops._op import Op
 
 #: what a plain backward computes with: arrays, and the NumPy scalars 0-d math returns
 ARRAYS = (ndarray, xp.generic)
@@ -178,8 +179,6 @@ def zeros_with(x, index, shape, accumulate: bool):
         else:
             out[index] = x
         return out
-    from glassgrad.ops.movement import IndexPutZeros
-
     return IndexPutZeros.apply(x, index=index, shape=shape, accumulate=accumulate)
 
 
@@ -226,3 +225,21 @@ def value(x):
 def erf_array(a):
     """erf of an array, in the array's dtype."""
     return xp.asarray(xp.frompyfunc(math.erf, 1, 1)(a), dtype=a.dtype)
+
+
+class IndexPutZeros(Op):
+    """Scatter ``x`` into zeros at ``index`` (the gradient of indexing, itself differentiable)."""
+
+    @staticmethod
+    def forward(ctx, x, index, shape, accumulate):
+        ctx.index = index
+        out = xp.zeros(shape, dtype=x.dtype)
+        if accumulate:
+            xp.add.at(out, index, x)
+        else:
+            out[index] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index]

@@ -367,24 +367,6 @@ class MaskedSelect(Index):
     """``masked_select``: the elements where a mask holds, as a vector."""
 
 
-class IndexPutZeros(Op):
-    """Scatter ``x`` into zeros at ``index`` (the gradient of indexing, itself differentiable)."""
-
-    @staticmethod
-    def forward(ctx, x, index, shape, accumulate):
-        ctx.index = index
-        out = xp.zeros(shape, dtype=x.dtype)
-        if accumulate:
-            xp.add.at(out, index, x)
-        else:
-            out[index] = x
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad[ctx.index]
-
-
 class CopySlices(Op):
     """``x[index] = value`` recorded in the graph (PyTorch's ``CopySlices``)."""
 
