@@ -8,21 +8,18 @@ that dtype in ``isinstance``, as in PyTorch.
 from __future__ import annotations
 
 from glassgrad import _dtypes
+from glassgrad.tensor import Tensor
 
 __all__ = ["LEGACY_TYPES"]
 
 
 class _LegacyTypeMeta(type):
     def __instancecheck__(cls, other) -> bool:
-        from glassgrad.tensor import Tensor
-
         return isinstance(other, Tensor) and other.dtype == cls._legacy_dtype
 
 
 def _make(name: str, dtype: _dtypes.dtype) -> type:
     def __new__(cls, *args, requires_grad: bool = False):
-        from glassgrad.tensor import Tensor
-
         return Tensor(*args, dtype=dtype, requires_grad=requires_grad)
 
     namespace = {

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from glassgrad import _dtypes
+from glassgrad._creation import from_numpy
 from glassgrad.tensor import Tensor
 
 __all__ = ["assert_close"]
@@ -140,8 +141,6 @@ def _is_tensor_like(value: Any) -> bool:
 def _as_tensor(value: Tensor | np.ndarray) -> Tensor:
     if isinstance(value, Tensor):
         return value
-    from glassgrad._creation import from_numpy
-
     return from_numpy(value)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glassgrad._backend import xp
-from glassgrad.tensor import Tensor, _init_from
+from glassgrad.tensor import Tensor, _init_from, _new_tensor
 
 __all__ = ["Parameter", "Buffer"]
 
@@ -44,8 +44,6 @@ def _rebuild_parameter(array, requires_grad):
 
 
 def _wrap(array):
-    from glassgrad.tensor import _new_tensor
-
     return _new_tensor(array)
 
 

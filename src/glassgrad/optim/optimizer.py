@@ -11,7 +11,9 @@ from typing import Any
 
 from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd.grad_mode import STATE, enable_grad
-from glassgrad.tensor import Tensor
+from glassgrad.autograd.graph import _RemovableHandle
+from glassgrad.optim._functional import step_tensor
+from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
     "Optimizer",
@@ -39,16 +41,12 @@ _global_post_hooks: list = []
 
 def register_optimizer_step_pre_hook(hook):
     """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``."""
-    from glassgrad.autograd.graph import _RemovableHandle
-
     _global_pre_hooks.append(hook)
     return _RemovableHandle(_global_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook):
     """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``."""
-    from glassgrad.autograd.graph import _RemovableHandle
-
     _global_post_hooks.append(hook)
     return _RemovableHandle(_global_post_hooks, hook)
 
@@ -210,15 +208,11 @@ class Optimizer:
     def register_step_pre_hook(self, hook):
         """Run ``hook(optimizer, args, kwargs)`` before each ``step``; it may return
         ``(new_args, new_kwargs)``. Returns a handle with ``remove()``."""
-        from glassgrad.autograd.graph import _RemovableHandle
-
         self._step_pre_hooks.append(hook)
         return _RemovableHandle(self._step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
         """Run ``hook(optimizer, args, kwargs)`` after each ``step``."""
-        from glassgrad.autograd.graph import _RemovableHandle
-
         self._step_post_hooks.append(hook)
         return _RemovableHandle(self._step_post_hooks, hook)
 
@@ -356,6 +350,7 @@ class Optimizer:
     def explain_step(self, param=None):
         """The update the next ``step()`` makes to ``param``: rule and numbers (a glassgrad
         extra, see ``glassgrad.viz.explain_step``)."""
+        # viz sits above optim: loaded on the first call so that optim never imports viz
         from glassgrad.viz.optim_explain import explain_step
 
         return explain_step(self, param)
@@ -437,8 +432,6 @@ class Optimizer:
         self.__dict__.setdefault("_step_pre_hooks", [])
         self.__dict__.setdefault("_step_post_hooks", [])
         self._flat_plans = {}
-        from glassgrad.optim._functional import step_tensor
-
         for group in self.param_groups:
             for name, default in self.defaults.items():
                 if default is not required:
@@ -458,8 +451,6 @@ class Optimizer:
 
 
 def _copy_tensor(t: Tensor) -> Tensor:
-    from glassgrad.tensor import _new_tensor
-
     return _new_tensor(t._data.copy())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from glassgrad._backend import ndarray, xp
+from glassgrad.ops.movement import cat
 from glassgrad.tensor import Tensor, _new_tensor
 
 __all__ = [
@@ -124,8 +125,6 @@ def clip_grad_value_(
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one vector (differentiable)."""
-    from glassgrad.ops.movement import cat
-
     pieces = []
     for p in parameters:
         if not isinstance(p, Tensor):

@@ -12,7 +12,8 @@ from typing import Any
 
 from glassgrad import _creation
 from glassgrad._backend import ndarray, xp
-from glassgrad._dtypes import int64
+from glassgrad._dtypes import float64, int64
+from glassgrad.ops.movement import stack
 from glassgrad.tensor import Tensor, _new_tensor
 from glassgrad.utils.data.dataset import Dataset, IterableDataset, TensorDataset
 from glassgrad.utils.data.sampler import (
@@ -30,11 +31,9 @@ _COLLATE_ERROR = (
 
 
 def _tensor_from_numpy(array: ndarray) -> Tensor:
-    from glassgrad._creation import as_tensor
-
     if array.dtype.kind in "OSUV":
         raise TypeError(_COLLATE_ERROR.format(array.dtype))
-    return as_tensor(array)
+    return _creation.as_tensor(array)
 
 
 def default_collate(batch: list) -> Any:
@@ -49,20 +48,17 @@ def default_collate(batch: list) -> Any:
         [tensor([[1.],
                 [2.]]), tensor([0, 1])]
     """
-    from glassgrad._creation import as_tensor, tensor
-    from glassgrad.ops.movement import stack
-
     elem = batch[0]
     if isinstance(elem, Tensor):
         return stack(list(batch), 0)
     if isinstance(elem, ndarray):
         return stack([_tensor_from_numpy(b) for b in batch], 0)
     if isinstance(elem, xp.generic):
-        return as_tensor(xp.asarray(batch))
+        return _creation.as_tensor(xp.asarray(batch))
     if isinstance(elem, float):
-        return tensor(batch, dtype=_float64())
+        return _creation.tensor(batch, dtype=float64)
     if isinstance(elem, int):
-        return tensor(batch)
+        return _creation.tensor(batch)
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -87,20 +83,12 @@ def default_collate(batch: list) -> Any:
     raise TypeError(_COLLATE_ERROR.format(type(elem)))
 
 
-def _float64():
-    from glassgrad._dtypes import float64
-
-    return float64
-
-
 def default_convert(data: Any) -> Any:
     """Without batching: NumPy arrays become tensors, containers are converted inside."""
     if isinstance(data, ndarray) and data.dtype.kind not in "OSUV":
         return _tensor_from_numpy(data)
     if isinstance(data, xp.generic):
-        from glassgrad._creation import as_tensor
-
-        return as_tensor(data)
+        return _creation.as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
         return type(data)({k: default_convert(v) for k, v in data.items()})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
