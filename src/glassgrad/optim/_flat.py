@@ -48,6 +48,13 @@ class Scratch:
     def __init__(self, grad: ndarray, a: ndarray, update: ndarray, wide: ndarray) -> None:
         self.grad, self.a, self.update, self.wide = grad, a, update, wide
 
+    @classmethod
+    def like(cls, param: ndarray) -> Scratch:
+        """Work arrays of ``param``'s shape and dtype (a kernel run on one parameter)."""
+        dtype, shape = param.dtype, param.shape
+        wide = xp.empty(shape if dtype.itemsize < 8 else 0, xp.float64)
+        return cls(xp.empty(shape, dtype), xp.empty(shape, dtype), xp.empty(shape, dtype), wide)
+
 
 class _Segment:
     """Consecutive parameters sharing buffers (``packed``), or one large parameter."""

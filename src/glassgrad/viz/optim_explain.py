@@ -17,6 +17,9 @@ import html
 import math
 
 from glassgrad._backend import xp
+from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.optim.adam import adam_step
+from glassgrad.tensor import _new_tensor
 from glassgrad.viz import _formula as F
 from glassgrad.viz._html import pre
 from glassgrad.viz.graph import format_array, resolve_names, user_frame
@@ -188,6 +191,7 @@ def _sgd(group, state, theta, grad, name):
 
 
 def _adam(group, state, theta, grad, name):
+    theta0 = theta
     decoupled = bool(group.get("decoupled_weight_decay"))
     lines, g = _gradient_lines(group, theta, grad, name, coupled_decay=not decoupled)
     lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
@@ -202,20 +206,19 @@ def _adam(group, state, theta, grad, name):
     elif not wd:
         lines.append("  no weight decay (weight_decay=0)")
     t = _step_count(state) + 1
-    m0 = _state(state, "exp_avg", theta)
-    v0 = _state(state, "exp_avg_sq", theta)
-    m0 = theta * 0 if m0 is None else m0
-    v0 = theta * 0 if v0 is None else v0
-    m = beta1 * m0 + (1 - beta1) * g
-    v = beta2 * v0 + (1 - beta2) * g * g
+    m0, v0 = _zeros_or(state, "exp_avg", theta), _zeros_or(state, "exp_avg_sq", theta)
+    # the numbers: Adam's own kernel run on float64 copies of the parameter and its state
+    moments = [xp.array(m0, xp.float64), xp.array(v0, xp.float64)]
+    if group.get("amsgrad"):
+        moments.append(xp.array(_zeros_or(state, "max_exp_avg_sq", theta), xp.float64))
+    new = xp.array(theta0, xp.float64)
+    adam_step(new, xp.array(grad, xp.float64), tuple(moments), group, t)
+    m, v = moments[0], moments[-1]
     lines.append(f"  step t = {t}")
     lines.append(f"  m ← β1·m + (1 − β1)·g = {_blend(beta1, m0, 1 - beta1, _e(g))} = {_v(m)}")
     blend = _blend(beta2, v0, 1 - beta2, F.power(_e(g), 2))
-    lines.append(f"  v ← β2·v + (1 − β2)·g² = {blend} = {_v(v)}")
+    lines.append(f"  v ← β2·v + (1 − β2)·g² = {blend} = {_v(moments[1])}")
     if group.get("amsgrad"):
-        vmax0 = _state(state, "max_exp_avg_sq", theta)
-        vmax0 = theta * 0 if vmax0 is None else vmax0
-        v = xp.maximum(vmax0, v)
         lines.append(f"  AMSGrad: v_max ← max(v_max, v) = {_v(v)} (used as v below)")
     bc1 = 1 - beta1**t
     bc2 = 1 - beta2**t
@@ -223,9 +226,8 @@ def _adam(group, state, theta, grad, name):
     v_hat = v / bc2
     lines.append(f"  bias corrections: 1 − β1ᵗ = {_n(bc1)}, 1 − β2ᵗ = {_n(bc2)}")
     lines.append(f"  m̂ = m/(1 − β1ᵗ) = {_v(m_hat)},  v̂ = v/(1 − β2ᵗ) = {_v(v_hat)}")
-    step = m_hat / (xp.sqrt(v_hat) + eps)
-    new = theta - lr * step
-    lines.append(f"  step = lr·m̂/(√v̂ + ε) = {F.product(_e(lr, 6), _e(step))} = {_v(lr * step)}")
+    step = F.product(_e(lr, 6), _e(m_hat / (xp.sqrt(v_hat) + eps)))
+    lines.append(f"  step = lr·m̂/(√v̂ + ε) = {step} = {_v(theta - new)}")
     lines.append(f"  θ ← θ − step = {_v(new)}")
     return lines, new
 
@@ -374,8 +376,6 @@ def _radam(group, state, theta, grad, name):
 
 def _simulated(optimizer, group, param, name) -> StepExplanation:
     """Optimizers without a written-out rule: run their update on a saved copy, undo it."""
-    from glassgrad.autograd.grad_mode import no_grad
-
     old = param.detach().numpy().copy()
     saved_state = {
         k: (v.clone() if hasattr(v, "clone") else v) for k, v in optimizer.state[param].items()
@@ -384,7 +384,7 @@ def _simulated(optimizer, group, param, name) -> StepExplanation:
     with no_grad():
         optimizer._update(group, [param])
         new = param.detach().numpy().astype(xp.float64)
-        param.copy_(_tensor(old))
+        param.copy_(_new_tensor(old))
     if had_state:
         optimizer.state[param] = saved_state
     else:
@@ -397,9 +397,3 @@ def _simulated(optimizer, group, param, name) -> StepExplanation:
         f"  θ after step() = {_v(new)}  (change {_v(new - old)})",
     ]
     return StepExplanation(lines, old.astype(xp.float64), new)
-
-
-def _tensor(array):
-    from glassgrad.tensor import _new_tensor
-
-    return _new_tensor(array)
