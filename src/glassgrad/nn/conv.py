@@ -7,6 +7,7 @@ import math
 from glassgrad import _creation
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
+from glassgrad.nn.functional.conv import _conv, _conv_transpose, _ntuple
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
 
@@ -49,8 +50,8 @@ class _ConvNd(Module):
             )
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = F._ntuple(kernel_size, n, "kernel_size")
-        self.stride = F._ntuple(stride, n, "stride")
+        self.kernel_size = _ntuple(kernel_size, n, "kernel_size")
+        self.stride = _ntuple(stride, n, "stride")
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(
@@ -60,10 +61,10 @@ class _ConvNd(Module):
                 raise ValueError("padding='same' is not supported for strided convolutions")
             self.padding = padding
         else:
-            self.padding = F._ntuple(padding, n, "padding")
-        self.dilation = F._ntuple(dilation, n, "dilation")
+            self.padding = _ntuple(padding, n, "padding")
+        self.dilation = _ntuple(dilation, n, "dilation")
         self.transposed = transposed
-        self.output_padding = F._ntuple(output_padding, n, "output_padding")
+        self.output_padding = _ntuple(output_padding, n, "output_padding")
         self.groups = groups
         self.padding_mode = padding_mode
         shape = (
@@ -99,7 +100,7 @@ class _ConvNd(Module):
             pad = tuple(p for pair in reversed(pairs) for p in pair)
             input = F.pad(input, pad, mode=self.padding_mode)
             padding = 0
-        return F._conv(
+        return _conv(
             input,
             self.weight,
             self.bias,
@@ -212,7 +213,7 @@ class _ConvTransposeNd(_ConvNd):
                     self.kernel_size,
                 )
             )
-        return F._conv_transpose(
+        return _conv_transpose(
             input,
             self.weight,
             self.bias,
