@@ -129,6 +129,27 @@ def _unwrap(value):
     return value
 
 
+_MEMORY = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss", "al")
+
+
+class _Memory:
+    """What L-BFGS carries from one ``step`` to the next, under PyTorch's state keys: the last
+    direction and step, the curvature pairs, the previous gradient and loss."""
+
+    __slots__ = _MEMORY
+
+    def __init__(self, state: dict) -> None:
+        for key in _MEMORY:
+            setattr(self, key, _unwrap(state.get(key)))
+
+    def save(self, state: dict) -> None:
+        """Back into ``state`` in PyTorch's key order (``al`` only once the recursion ran)."""
+        for key in _MEMORY:
+            value = getattr(self, key)
+            if key != "al" or value is not None:
+                state[key] = _wrap(value)
+
+
 class LBFGS(Optimizer):
     r"""Limited-memory BFGS as PyTorch implements it; ``step(closure)`` runs up to ``max_iter``
     iterations, each re-evaluating the loss through ``closure``.
@@ -214,90 +235,63 @@ class LBFGS(Optimizer):
 
     def _step(self, closure):
         group = self.param_groups[0]
-        lr = float(group["lr"])
-        max_iter, max_eval = group["max_iter"], group["max_eval"]
-        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
-        line_search_fn, history_size = group["line_search_fn"], group["history_size"]
-        if line_search_fn not in (None, "strong_wolfe"):
+        if group["line_search_fn"] not in (None, "strong_wolfe"):
             raise RuntimeError("only 'strong_wolfe' is supported")
-
         state = self.state[self._params[0]]
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
         with enable_grad():
             orig_loss = closure()
-        loss = float(orig_loss)
-        current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._flat_grad()
-        if xp.abs(flat_grad).max() <= tolerance_grad:
+        if xp.abs(flat_grad).max() <= group["tolerance_grad"]:
             return orig_loss
+        memory = _Memory(state)
+        self._iterate(closure, group, state, memory, float(orig_loss), flat_grad)
+        memory.save(state)
+        return orig_loss
 
-        d, t = _unwrap(state.get("d")), _unwrap(state.get("t"))
-        old_dirs, old_stps = _unwrap(state.get("old_dirs")), _unwrap(state.get("old_stps"))
-        ro, h_diag = _unwrap(state.get("ro")), _unwrap(state.get("H_diag"))
-        prev_flat_grad, prev_loss = _unwrap(state.get("prev_flat_grad")), state.get("prev_loss")
-        al = _unwrap(state.get("al"))
-
+    def _iterate(self, closure, group, state, m: _Memory, loss: float, flat_grad) -> None:
+        """Up to ``max_iter`` iterations from ``loss``/``flat_grad``, updating ``m``."""
+        lr = float(group["lr"])
+        max_iter, max_eval = group["max_iter"], group["max_eval"]
+        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        history_size = group["history_size"]
+        current_evals = 1
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
             state["n_iter"] += 1
             if state["n_iter"] == 1:
-                d = -flat_grad
-                old_dirs, old_stps, ro, h_diag = [], [], [], 1
+                m.d = -flat_grad
+                m.old_dirs, m.old_stps, m.ro, m.H_diag = [], [], [], 1
             else:
-                y = flat_grad - prev_flat_grad
-                s = d * t
-                ys = xp.dot(y, s)
-                if ys > 1e-10:  # keep the pair only if the curvature is positive
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0)
-                        old_stps.pop(0)
-                        ro.pop(0)
-                    old_dirs.append(y)
-                    old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    h_diag = ys / xp.dot(y, y)
-                if al is None:
-                    al = [None] * history_size
-                q = -flat_grad
-                for i in range(len(old_dirs) - 1, -1, -1):
-                    al[i] = xp.dot(old_stps[i], q) * ro[i]
-                    q += old_dirs[i] * -al[i]
-                d = r = q * h_diag
-                for i in range(len(old_dirs)):
-                    be_i = xp.dot(old_dirs[i], r) * ro[i]
-                    r += old_stps[i] * (al[i] - be_i)
-            prev_flat_grad = flat_grad.copy()
-            prev_loss = loss
+                y, s = flat_grad - m.prev_flat_grad, m.d * m.t
+                m.H_diag = _remember_pair(
+                    y, s, m.old_dirs, m.old_stps, m.ro, m.H_diag, history_size
+                )
+                if m.al is None:
+                    m.al = [None] * history_size
+                m.d = _two_loop(flat_grad, m.old_dirs, m.old_stps, m.ro, m.H_diag, m.al)
+            m.prev_flat_grad = flat_grad.copy()
+            m.prev_loss = loss
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / xp.abs(flat_grad).sum()) * lr
+                m.t = min(1.0, 1.0 / xp.abs(flat_grad).sum()) * lr
             else:
-                t = lr
-            gtd = xp.dot(flat_grad, d)
+                m.t = lr
+            gtd = xp.dot(flat_grad, m.d)
             if gtd > -tolerance_change:
                 break
-
-            evals = 0
-            if line_search_fn is not None:
-                x_init = [p._data.copy() for p in self._params]
-                loss, flat_grad, t, evals = _strong_wolfe(
-                    lambda x, step, direction: self._evaluate(closure, x, step, direction),
-                    x_init,
-                    t,
-                    d,
-                    loss,
-                    flat_grad,
-                    gtd,
-                    max_ls=max_eval - current_evals,
+            if group["line_search_fn"] is not None:
+                loss, flat_grad, m.t, evals = self._line_search(
+                    closure, m.t, m.d, loss, flat_grad, gtd, max_eval - current_evals
                 )
-                self._add_step(t, d)
+                self._add_step(m.t, m.d)
                 opt_cond = xp.abs(flat_grad).max() <= tolerance_grad
             else:
-                self._add_step(t, d)
-                opt_cond = False
-                if n_iter != max_iter:
+                self._add_step(m.t, m.d)
+                evals, opt_cond = 0, False
+                if n_iter != max_iter:  # the loss and gradient where the step landed
                     with enable_grad():
                         loss = float(closure())
                     flat_grad = self._flat_grad()
@@ -309,15 +303,51 @@ class LBFGS(Optimizer):
                 n_iter == max_iter
                 or current_evals >= max_eval
                 or opt_cond
-                or xp.abs(d * t).max() <= tolerance_change
-                or abs(loss - prev_loss) < tolerance_change
+                or xp.abs(m.d * m.t).max() <= tolerance_change
+                or abs(loss - m.prev_loss) < tolerance_change
             ):
                 break
 
-        state["d"], state["t"] = _wrap(d), _wrap(t)
-        state["old_dirs"], state["old_stps"] = _wrap(old_dirs), _wrap(old_stps)
-        state["ro"], state["H_diag"] = _wrap(ro), _wrap(h_diag)
-        state["prev_flat_grad"], state["prev_loss"] = _wrap(prev_flat_grad), prev_loss
-        if al is not None:
-            state["al"] = _wrap(al)
-        return orig_loss
+    def _line_search(self, closure, t, d, loss, flat_grad, gtd, max_evals):
+        """``_strong_wolfe`` from the current parameters: (loss, flat grad, step, evaluations)."""
+        x_init = [p._data.copy() for p in self._params]
+        return _strong_wolfe(
+            lambda x, step, direction: self._evaluate(closure, x, step, direction),
+            x_init,
+            t,
+            d,
+            loss,
+            flat_grad,
+            gtd,
+            max_ls=max_evals,
+        )
+
+
+def _remember_pair(y, s, old_dirs, old_stps, ro, h_diag, history_size):
+    """Append the curvature pair (y = Δgrad, s = Δx) to the history if its curvature yᵀs is
+    positive, dropping the oldest beyond ``history_size``; returns the new ``H_diag``."""
+    ys = xp.dot(y, s)
+    if ys <= 1e-10:
+        return h_diag
+    if len(old_dirs) == history_size:
+        old_dirs.pop(0)
+        old_stps.pop(0)
+        ro.pop(0)
+    old_dirs.append(y)
+    old_stps.append(s)
+    ro.append(1.0 / ys)
+    return ys / xp.dot(y, y)
+
+
+def _two_loop(flat_grad, old_dirs, old_stps, ro, h_diag, al):
+    """The two-loop recursion: ``−H·g`` for the inverse-Hessian estimate ``H`` built from the
+    stored pairs (``al``: PyTorch's scratch list, kept in the state as it does)."""
+    q = -flat_grad
+    for i in range(len(old_dirs) - 1, -1, -1):
+        al[i] = xp.dot(old_stps[i], q) * ro[i]
+        q += old_dirs[i] * -al[i]
+    d = r = q * h_diag
+    for i in range(len(old_dirs)):
+        be_i = xp.dot(old_dirs[i], r) * ro[i]
+        r += old_stps[i] * (al[i] - be_i)
+    return d
