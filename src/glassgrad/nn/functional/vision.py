@@ -91,6 +91,17 @@ def interpolate(
 ) -> Tensor:
     """Resize the spatial dims (all but N, C) with 'nearest' or (bi/tri)linear sampling."""
     dims = input.ndim - 2
+    _check_interpolate(input, size, scale_factor, mode, align_corners, antialias)
+    in_sizes = input.shape[2:]
+    out_sizes, scales = _resize_plan(in_sizes, dims, size, scale_factor, recompute_scale_factor)
+    out = input
+    for axis_offset, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
+        out = _resample_axis(out, 2 + axis_offset, n_in, n_out, scale, mode, align_corners)
+    return out
+
+
+def _check_interpolate(input, size, scale_factor, mode, align_corners, antialias) -> None:
+    dims = input.ndim - 2
     if mode not in ("nearest", *_LINEAR_MODES):
         raise NotImplementedError(f"interpolate mode '{mode}' is not supported by glassgrad yet")
     if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != dims:
@@ -110,7 +121,10 @@ def interpolate(
         )
     if antialias:
         raise NotImplementedError("interpolate(antialias=True) is not supported by glassgrad")
-    in_sizes = input.shape[2:]
+
+
+def _resize_plan(in_sizes, dims: int, size, scale_factor, recompute_scale_factor):
+    """The output sizes and, per axis, the input step per output step (PyTorch's scales)."""
     if size is not None:
         out_sizes = _ntuple(size, dims, "size")
         scales = [i / o for i, o in zip(in_sizes, out_sizes)]
@@ -121,27 +135,28 @@ def interpolate(
             scales = [i / o for i, o in zip(in_sizes, out_sizes)]
         else:
             scales = [1.0 / f for f in factors]
-    out = input
-    for axis_offset, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
-        axis = 2 + axis_offset
-        dst = xp.arange(n_out, dtype=xp.float64)
-        if mode == "nearest":
-            src = xp.minimum(xp.floor(dst * scale).astype(xp.int64), n_in - 1)
-            out = M.index_select(out, axis, _new_tensor(src))
-            continue
-        if align_corners:
-            src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
-        else:
-            src = xp.maximum((dst + 0.5) * scale - 0.5, 0.0)
-        low = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
-        high = xp.minimum(low + 1, n_in - 1)
-        shape = [1] * out.ndim
-        shape[axis] = n_out
-        frac = _new_tensor((src - low).astype(out._data.dtype).reshape(shape))
-        lo = M.index_select(out, axis, _new_tensor(low))
-        hi = M.index_select(out, axis, _new_tensor(high))
-        out = lo + (hi - lo) * frac
-    return out
+    return out_sizes, scales
+
+
+def _resample_axis(out, axis, n_in, n_out, scale, mode, align_corners):
+    """``out`` resampled along ``axis`` from ``n_in`` to ``n_out`` points: the nearest source
+    point, or linear interpolation between the two around it."""
+    dst = xp.arange(n_out, dtype=xp.float64)
+    if mode == "nearest":
+        src = xp.minimum(xp.floor(dst * scale).astype(xp.int64), n_in - 1)
+        return M.index_select(out, axis, _new_tensor(src))
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:
+        src = xp.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    low = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
+    high = xp.minimum(low + 1, n_in - 1)
+    shape = [1] * out.ndim
+    shape[axis] = n_out
+    frac = _new_tensor((src - low).astype(out._data.dtype).reshape(shape))
+    lo = M.index_select(out, axis, _new_tensor(low))
+    hi = M.index_select(out, axis, _new_tensor(high))
+    return lo + (hi - lo) * frac
 
 
 def _float_tuple(value, n: int):
