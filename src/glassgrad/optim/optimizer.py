@@ -152,35 +152,8 @@ class Optimizer:
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
         if "params" not in param_group:
             raise ValueError("a parameter group needs a 'params' entry: {'params': [w, b]}")
-        params = param_group["params"]
-        if isinstance(params, Tensor):
-            params = [params]
-        elif isinstance(params, set):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but the "
-                "ordering of tensors in sets will change between runs. Please use a list instead."
-            )
-        else:
-            params = list(params)
-        tensors, names = [], []
-        for p in params:
-            if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
-                names.append(p[0])
-                p = p[1]
-            tensors.append(p)
-        if names and len(names) != len(tensors):
-            raise ValueError("all optimizer params should be either named or unnamed, not mixed")
-        for i, p in enumerate(tensors):
-            if not isinstance(p, Tensor):
-                raise TypeError(
-                    f"optimizer can only optimize Tensors, but one of the params (index {i}) is "
-                    f"{type(p).__name__}"
-                )
-            if not self.defaults.get("differentiable") and not (p.is_leaf or p.retains_grad):
-                raise ValueError(
-                    "can't optimize a non-leaf Tensor (it was computed from other tensors); "
-                    "optimize the leaf it came from, or use x.detach().requires_grad_()"
-                )
+        differentiable = bool(self.defaults.get("differentiable"))
+        tensors, names = _group_tensors(param_group["params"], differentiable)
         param_group["params"] = tensors
         if names:
             param_group["param_names"] = names
@@ -448,6 +421,40 @@ class Optimizer:
                 if key != "params":
                     text += f"    {key}: {group[key]}\n"
         return text + ")"
+
+
+def _group_tensors(params, differentiable: bool) -> tuple[list, list]:
+    """A group's ``params`` entry as (tensors, names): a tensor, or an ordered collection of
+    tensors or of ``(name, tensor)`` pairs, with PyTorch's checks."""
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, set):
+        raise TypeError(
+            "optimizer parameters need to be organized in ordered collections, but the "
+            "ordering of tensors in sets will change between runs. Please use a list instead."
+        )
+    else:
+        params = list(params)
+    tensors, names = [], []
+    for p in params:
+        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
+            names.append(p[0])
+            p = p[1]
+        tensors.append(p)
+    if names and len(names) != len(tensors):
+        raise ValueError("all optimizer params should be either named or unnamed, not mixed")
+    for i, p in enumerate(tensors):
+        if not isinstance(p, Tensor):
+            raise TypeError(
+                f"optimizer can only optimize Tensors, but one of the params (index {i}) is "
+                f"{type(p).__name__}"
+            )
+        if not differentiable and not (p.is_leaf or p.retains_grad):
+            raise ValueError(
+                "can't optimize a non-leaf Tensor (it was computed from other tensors); "
+                "optimize the leaf it came from, or use x.detach().requires_grad_()"
+            )
+    return tensors, names
 
 
 def _copy_tensor(t: Tensor) -> Tensor:
