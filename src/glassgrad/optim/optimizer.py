@@ -477,3 +477,10 @@ def _check_betas(betas) -> None:
     for i in (0, 1):
         if not 0.0 <= float(betas[i]) < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+
+
+def _check_lr_eps_betas_wd(options: dict) -> None:
+    """lr, eps, betas then weight_decay: the order of PyTorch's checks in Adamax, NAdam, RAdam."""
+    _check_lr_eps_wd(options["lr"], options["eps"], 0.0)
+    _check_betas(options["betas"])
+    _check_lr_eps_wd(options["lr"], None, options["weight_decay"])
