@@ -1,7 +1,9 @@
 """``nn.functional``: the functional form of layers and losses, with PyTorch's checks.
 
 One module per family (activation, conv, pooling, loss, ...); ``import
-glassgrad.nn.functional as F`` gives all of them as ``F.<name>``.
+glassgrad.nn.functional as F`` gives all of them as ``F.<name>``. ``F.linear`` and
+``F.dropout`` are the functions: the imports below bind them after Python has set the
+like-named submodules as attributes of this package (which it does once, on first import).
 """
 
 from __future__ import annotations
