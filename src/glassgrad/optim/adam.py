@@ -27,7 +27,7 @@ class Adam(Optimizer):
     The arithmetic is written once, in ``_adam_kernel``. A step usually runs it over a whole
     group with a few array calls: the state of its parameters lives in shared flat buffers
     (``optim/_flat.py``) of which the tensors in ``self.state`` are views; otherwise
-    ``adam_step`` runs it on each parameter's own arrays.
+    it runs on each parameter's own arrays (``adam_step``).
 
     Example:
         >>> opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -87,6 +87,7 @@ class Adam(Optimizer):
         return plan
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
+        constants = {}  # (step, dtype) -> _Constants: usually one for the whole group
         for p in params:
             state = self.state[p]
             if not state:
@@ -98,7 +99,9 @@ class Adam(Optimizer):
             buffers = (state["exp_avg"]._data, state["exp_avg_sq"]._data)
             if group["amsgrad"] and "max_exp_avg_sq" in state:  # (absent: amsgrad set later)
                 buffers += (state["max_exp_avg_sq"]._data,)
-            adam_step(p._data, p._grad._data, buffers, group, F.increment_step(state))
+            key = (F.increment_step(state), p._data.dtype)
+            c = constants.get(key) or constants.setdefault(key, _Constants(group, *key))
+            _adam_kernel(p._data, p._grad._data, buffers, Scratch.like(p._data), c)
             p._version_counter[0] += 1
 
 
@@ -134,7 +137,7 @@ class _Constants:
             if group["decoupled_weight_decay"]:
                 self.decay_factor = to(1 - lr * weight_decay)
             else:
-                self.decay = to(weight_decay)
+                self.decay = weight_decay  # a Python float: see _fused_add_'s one-element path
         w = to(1 - beta1)
         self.lerp_small = abs(w) < 0.5
         self.lerp_weight = w if self.lerp_small else 1 - w
@@ -206,7 +209,8 @@ def adam_step(param: ndarray, grad: ndarray, buffers: tuple, group: dict, step: 
 
     ``buffers`` as for ``_adam_kernel``; ``group`` holds the options (lr, betas, eps,
     weight_decay, maximize, decoupled_weight_decay); ``step``: the count after this step.
-    ``glassgrad.viz.explain_step`` runs this on float64 copies to show the numbers.
+    (``Adam._update`` does the same, sharing the constants between parameters;
+    ``glassgrad.viz.explain_step`` runs this on float64 copies to show the numbers.)
     """
     constants = _Constants(group, step, param.dtype)
     _adam_kernel(param, grad, buffers, Scratch.like(param), constants)
