@@ -86,6 +86,12 @@ class Adam(Optimizer):
         plans[group_index] = plan
         return plan
 
+    @staticmethod
+    def _step_arrays(param, grad, buffers: tuple, group: dict, step: float) -> None:
+        """``adam_step``: the update on plain arrays (``explain_step`` runs it on float64
+        copies of a parameter and its state to show the numbers)."""
+        adam_step(param, grad, buffers, group, step)
+
     def _update(self, group: dict, params: list[Tensor]) -> None:
         constants = {}  # (step, dtype) -> _Constants: usually one for the whole group
         for p in params:
@@ -210,7 +216,7 @@ def adam_step(param: ndarray, grad: ndarray, buffers: tuple, group: dict, step: 
     ``buffers`` as for ``_adam_kernel``; ``group`` holds the options (lr, betas, eps,
     weight_decay, maximize, decoupled_weight_decay); ``step``: the count after this step.
     (``Adam._update`` does the same, sharing the constants between parameters;
-    ``glassgrad.viz.explain_step`` runs this on float64 copies to show the numbers.)
+    ``glassgrad.viz.explain_step`` runs this, as ``Adam._step_arrays``, on float64 copies.)
     """
     constants = _Constants(group, step, param.dtype)
     _adam_kernel(param, grad, buffers, Scratch.like(param), constants)

@@ -13,12 +13,12 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 
 from glassgrad._backend import xp
 from glassgrad.autograd.grad_mode import no_grad
-from glassgrad.optim.adam import adam_step
 from glassgrad.tensor import _new_tensor
 from glassgrad.viz import _formula as F
 from glassgrad.viz._html import pre
@@ -99,8 +99,8 @@ def explain_step(optimizer, param=None, name: str | None = None) -> StepExplanat
     kind = type(optimizer).__name__
     writers = {
         "SGD": _sgd,
-        "Adam": _adam,
-        "AdamW": _adam,
+        "Adam": functools.partial(_adam, type(optimizer)),
+        "AdamW": functools.partial(_adam, type(optimizer)),
         "RMSprop": _rmsprop,
         "Adagrad": _adagrad,
         "Adadelta": _adadelta,
@@ -190,7 +190,9 @@ def _sgd(group, state, theta, grad, name):
     return lines, new
 
 
-def _adam(group, state, theta, grad, name):
+def _adam(adam, group, state, theta, grad, name):
+    """``adam``: the optimizer's class, whose ``_step_arrays`` makes the numbers (read from the
+    optimizer handed in, so that viz needs no import of glassgrad.optim)."""
     theta0 = theta
     decoupled = bool(group.get("decoupled_weight_decay"))
     lines, g = _gradient_lines(group, theta, grad, name, coupled_decay=not decoupled)
@@ -212,7 +214,7 @@ def _adam(group, state, theta, grad, name):
     if group.get("amsgrad"):
         moments.append(xp.array(_zeros_or(state, "max_exp_avg_sq", theta), xp.float64))
     new = xp.array(theta0, xp.float64)
-    adam_step(new, xp.array(grad, xp.float64), tuple(moments), group, t)
+    adam._step_arrays(new, xp.array(grad, xp.float64), tuple(moments), group, t)
     m, v = moments[0], moments[-1]
     lines.append(f"  step t = {t}")
     lines.append(f"  m ← β1·m + (1 − β1)·g = {_blend(beta1, m0, 1 - beta1, _e(g))} = {_v(m)}")
