@@ -7,10 +7,36 @@ import math
 from glassgrad import _creation
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
+from glassgrad.nn.functional.conv import _conv, _conv_transpose, _ntuple
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+
+
+def _check_channels(in_channels: int, out_channels: int, groups: int, padding_mode: str) -> None:
+    if groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups != 0:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups != 0:
+        raise ValueError("out_channels must be divisible by groups")
+    if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+        raise ValueError(
+            "padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but "
+            f"got padding_mode='{padding_mode}'"
+        )
+
+
+def _padding(padding, stride: tuple, n: int):
+    """``'same'``/``'valid'`` as given (checked), else an n-tuple."""
+    if not isinstance(padding, str):
+        return _ntuple(padding, n, "padding")
+    if padding not in ("same", "valid"):
+        raise ValueError(f"Invalid padding string '{padding}', should be one of ['valid', 'same']")
+    if padding == "same" and any(s != 1 for s in stride):
+        raise ValueError("padding='same' is not supported for strided convolutions")
+    return padding
 
 
 class _ConvNd(Module):
@@ -36,34 +62,15 @@ class _ConvNd(Module):
     ):
         super().__init__()
         n = self._dims
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
-        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ValueError(
-                "padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but "
-                f"got padding_mode='{padding_mode}'"
-            )
+        _check_channels(in_channels, out_channels, groups, padding_mode)
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = F._ntuple(kernel_size, n, "kernel_size")
-        self.stride = F._ntuple(stride, n, "stride")
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(
-                    f"Invalid padding string '{padding}', should be one of ['valid', 'same']"
-                )
-            if padding == "same" and any(s != 1 for s in self.stride):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-            self.padding = padding
-        else:
-            self.padding = F._ntuple(padding, n, "padding")
-        self.dilation = F._ntuple(dilation, n, "dilation")
+        self.kernel_size = _ntuple(kernel_size, n, "kernel_size")
+        self.stride = _ntuple(stride, n, "stride")
+        self.padding = _padding(padding, self.stride, n)
+        self.dilation = _ntuple(dilation, n, "dilation")
         self.transposed = transposed
-        self.output_padding = F._ntuple(output_padding, n, "output_padding")
+        self.output_padding = _ntuple(output_padding, n, "output_padding")
         self.groups = groups
         self.padding_mode = padding_mode
         shape = (
@@ -99,7 +106,7 @@ class _ConvNd(Module):
             pad = tuple(p for pair in reversed(pairs) for p in pair)
             input = F.pad(input, pad, mode=self.padding_mode)
             padding = 0
-        return F._conv(
+        return _conv(
             input,
             self.weight,
             self.bias,
@@ -212,7 +219,7 @@ class _ConvTransposeNd(_ConvNd):
                     self.kernel_size,
                 )
             )
-        return F._conv_transpose(
+        return _conv_transpose(
             input,
             self.weight,
             self.bias,

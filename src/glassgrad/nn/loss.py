@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassgrad._tensor import Tensor
 from glassgrad.nn import functional as F
-from glassgrad.nn.functional import _reduction
+from glassgrad.nn.functional.loss import _reduction
 from glassgrad.nn.module import Module
 
 __all__ = [

@@ -7,9 +7,10 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
+from glassgrad import _dtypes
 from glassgrad._tensor import Tensor
 from glassgrad.autograd.function import Function
-from glassgrad.autograd.grad_mode import STATE
+from glassgrad.autograd.grad_mode import STATE, no_grad
 from glassgrad.nn.parameter import Buffer, Parameter
 
 __all__ = ["Module"]
@@ -371,8 +372,6 @@ class Module:
 
     def to(self, *args, **kwargs) -> Module:
         """Convert floating-point parameters and buffers to a dtype (the CPU is the only device)."""
-        from glassgrad import _dtypes
-
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, _dtypes.dtype):
@@ -398,8 +397,6 @@ class Module:
 
     def type(self, dst_type) -> Module:
         """Cast all parameters and buffers to ``dst_type``."""
-        from glassgrad import _dtypes
-
         self._convert(_dtypes.to_dtype(dst_type))
         return self
 
@@ -411,26 +408,18 @@ class Module:
         return self
 
     def cuda(self, device=None) -> Module:
-        from glassgrad import _dtypes
-
         _dtypes.check_device("cuda")
         return self
 
     def float(self) -> Module:
-        from glassgrad import _dtypes
-
         self._convert(_dtypes.float32)
         return self
 
     def double(self) -> Module:
-        from glassgrad import _dtypes
-
         self._convert(_dtypes.float64)
         return self
 
     def half(self) -> Module:
-        from glassgrad import _dtypes
-
         self._convert(_dtypes.float16)
         return self
 
@@ -531,8 +520,6 @@ class Module:
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                 + "\n\t".join(errors)
             )
-        from glassgrad.autograd.grad_mode import no_grad
-
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:

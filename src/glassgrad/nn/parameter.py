@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassgrad._backend import xp
 from glassgrad._tensor import Tensor
-from glassgrad._tensor_base import _init_from
+from glassgrad._tensor_base import _init_from, _new_tensor
 
 __all__ = ["Parameter", "Buffer"]
 
@@ -45,8 +45,6 @@ def _rebuild_parameter(array, requires_grad):
 
 
 def _wrap(array):
-    from glassgrad._tensor_base import _new_tensor
-
     return _new_tensor(array)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from glassgrad.nn import functional as F
+from glassgrad.nn.functional.conv import _ntuple
 from glassgrad.nn.module import Module
 
 __all__ = [
@@ -112,9 +113,9 @@ class AvgPool1d(_AvgPoolNd):
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
     ):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
-        self.kernel_size = F._ntuple(kernel_size, 1, "kernel_size")
-        self.stride = F._ntuple(self.stride, 1, "stride")
-        self.padding = F._ntuple(padding, 1, "padding")
+        self.kernel_size = _ntuple(kernel_size, 1, "kernel_size")
+        self.stride = _ntuple(self.stride, 1, "stride")
+        self.padding = _ntuple(padding, 1, "padding")
 
     def forward(self, input):
         return F.avg_pool1d(

@@ -112,6 +112,20 @@ class MultiheadAttention(Module):
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
 
+    def _heads(self, query: Tensor, key: Tensor, value: Tensor, tgt_len: int, src_len: int):
+        """The in-projections of (L, N, E) inputs, split into heads: (N * H, L, head_dim)."""
+        w_q, w_k, w_v = M.chunk(self.in_proj_weight, 3, 0)
+        b_q = b_k = b_v = None
+        if self.in_proj_bias is not None:
+            b_q, b_k, b_v = M.chunk(self.in_proj_bias, 3, 0)
+        q, k, v = F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
+        batch, heads, hd = query.shape[1], self.num_heads, self.head_dim
+
+        def split(t, length):  # (L, N, E) -> (N * H, L, hd)
+            return t.reshape(length, batch * heads, hd).transpose(0, 1)
+
+        return split(q, tgt_len), split(k, src_len), split(v, src_len)
+
     def forward(
         self,
         query: Tensor,
@@ -141,26 +155,9 @@ class MultiheadAttention(Module):
                 "Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                 "module method `generate_square_subsequent_mask` to create this mask."
             )
-        w_q, w_k, w_v = M.chunk(self.in_proj_weight, 3, 0)
-        b_q = b_k = b_v = None
-        if self.in_proj_bias is not None:
-            b_q, b_k, b_v = M.chunk(self.in_proj_bias, 3, 0)
-        q, k, v = F.linear(query, w_q, b_q), F.linear(key, w_k, b_k), F.linear(value, w_v, b_v)
+        q, k, v = self._heads(query, key, value, tgt_len, src_len)
         heads, hd = self.num_heads, self.head_dim
-
-        def split(t, length):  # (L, N, E) -> (N * H, L, hd)
-            return t.reshape(length, batch * heads, hd).transpose(0, 1)
-
-        q, k, v = split(q, tgt_len), split(k, src_len), split(v, src_len)
-        mask = None
-        if attn_mask is not None:
-            mask = _additive_mask(attn_mask, q.dtype)
-            if mask.ndim == 2:
-                mask = mask.unsqueeze(0)
-        if key_padding_mask is not None:
-            pad = _additive_mask(key_padding_mask, q.dtype).reshape(batch, 1, 1, src_len)
-            pad = pad.expand(batch, heads, 1, src_len).reshape(batch * heads, 1, src_len)
-            mask = pad if mask is None else mask + pad
+        mask = _combined_mask(attn_mask, key_padding_mask, q.dtype, heads, batch, src_len)
         scores = L.matmul(q * (1.0 / math.sqrt(hd)), k.transpose(-2, -1))
         if mask is not None:
             scores = scores + mask
@@ -182,6 +179,41 @@ class MultiheadAttention(Module):
         if not batched:
             weights = weights.squeeze(0)
         return out, weights
+
+
+def _combined_mask(attn_mask, key_padding_mask, dtype, heads: int, batch: int, src_len: int):
+    """``attn_mask`` and ``key_padding_mask`` as one additive mask broadcasting against the
+    (N * H, L, S) scores, or None."""
+    mask = None
+    if attn_mask is not None:
+        mask = _additive_mask(attn_mask, dtype)
+        if mask.ndim == 2:
+            mask = mask.unsqueeze(0)
+    if key_padding_mask is not None:
+        pad = _additive_mask(key_padding_mask, dtype).reshape(batch, 1, 1, src_len)
+        pad = pad.expand(batch, heads, 1, src_len).reshape(batch * heads, 1, src_len)
+        mask = pad if mask is None else mask + pad
+    return mask
+
+
+def _attend(attention, x, memory, mask, padding, is_causal) -> Tensor:
+    """The output of ``attention`` with queries ``x`` over ``memory`` (no weights)."""
+    return attention(
+        x,
+        memory,
+        memory,
+        attn_mask=mask,
+        key_padding_mask=padding,
+        need_weights=False,
+        is_causal=is_causal,
+    )[0]
+
+
+def _add_feed_forward(layer: Module, d_model: int, dim_feedforward: int, dropout, bias, dtype):
+    """The feed-forward block's submodules, in PyTorch's order (so state_dict keys agree)."""
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+    layer.dropout = Dropout(dropout)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
 
 
 def _activation(name):
@@ -215,9 +247,7 @@ class TransformerEncoderLayer(Module):
         self.self_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
         )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, dtype)
         self.norm_first = norm_first
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
@@ -226,16 +256,7 @@ class TransformerEncoderLayer(Module):
         self.activation = _activation(activation)
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        out = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout1(out)
+        return self.dropout1(_attend(self.self_attn, x, x, attn_mask, key_padding_mask, is_causal))
 
     def _ff_block(self, x):
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
@@ -301,9 +322,7 @@ class TransformerDecoderLayer(Module):
         self.multihead_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
         )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, dtype)
         self.norm_first = norm_first
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
@@ -314,28 +333,10 @@ class TransformerDecoderLayer(Module):
         self.activation = _activation(activation)
 
     def _sa_block(self, x, mask, padding, is_causal):
-        out = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=mask,
-            key_padding_mask=padding,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout1(out)
+        return self.dropout1(_attend(self.self_attn, x, x, mask, padding, is_causal))
 
     def _mha_block(self, x, memory, mask, padding, is_causal):
-        out = self.multihead_attn(
-            x,
-            memory,
-            memory,
-            attn_mask=mask,
-            key_padding_mask=padding,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout2(out)
+        return self.dropout2(_attend(self.multihead_attn, x, memory, mask, padding, is_causal))
 
     def _ff_block(self, x):
         return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))

@@ -49,6 +49,13 @@ class Scratch:
     def __init__(self, grad: ndarray, a: ndarray, update: ndarray, wide: ndarray) -> None:
         self.grad, self.a, self.update, self.wide = grad, a, update, wide
 
+    @classmethod
+    def like(cls, param: ndarray) -> Scratch:
+        """Work arrays of ``param``'s shape and dtype (a kernel run on one parameter)."""
+        dtype, shape = param.dtype, param.shape
+        wide = xp.empty(shape if dtype.itemsize < 8 else 0, xp.float64)
+        return cls(xp.empty(shape, dtype), xp.empty(shape, dtype), xp.empty(shape, dtype), wide)
+
 
 class _Segment:
     """Consecutive parameters sharing buffers (``packed``), or one large parameter."""
@@ -182,53 +189,18 @@ class FlatPlan:
         """Move the state into the flat buffers (fresh: zeros), the state tensors becoming
         views of them; the values stay the same."""
         state = self.state
-        dtype = self.dtype
         self.steps = xp.zeros(len(self.params), step_dtype)
-        step_tensors = []
-        tensors = {key: [] for key in self.keys}
-        for seg in self.segments:
-            buffers = []
-            for key in self.keys:
-                if seg.packed:
-                    flat = xp.zeros(seg.size, dtype)
-                else:
-                    flat = None
-                offset = 0
-                for i in range(seg.start, seg.stop):
-                    p, data = self.params[i], self.datas[i]
-                    values = state.get(p)
-                    old = values.get(key) if values else None
-                    if seg.packed:
-                        view = flat[offset : offset + data.size].reshape(data.shape)
-                        offset += data.size
-                    elif old is not None and old._data.flags.c_contiguous:
-                        view = old._data
-                    else:
-                        view = xp.zeros(data.shape, dtype)
-                    if old is None:
-                        t = _new_tensor(view)
-                    else:
-                        if view is not old._data:
-                            view[...] = old._data
-                            old._data = view
-                        t = old
-                    tensors[key].append(t)
-                    if not seg.packed:
-                        flat = view.reshape(-1)
-                buffers.append(flat)
-            seg.buffers = tuple(buffers)
+        tensors = self._move_to_buffers()
         dicts = []
         for i, p in enumerate(self.params):
             values = state[p]
             old = values.get("step")
             view = self.steps[i : i + 1].reshape(())
             if old is None:
-                values["step"] = t = _new_tensor(view)
+                values["step"] = _new_tensor(view)
             else:
                 view[...] = old._data
                 old._data = view
-                t = old
-            step_tensors.append(t)
             for key in self.keys:
                 values[key] = tensors[key][i]
             dicts.append(values)
@@ -240,6 +212,51 @@ class FlatPlan:
         self.entry_arrays = [t._data for t in self.entries]
         self.step_bytes = self.steps.tobytes()
         self.pending = False
+
+    def _move_to_buffers(self) -> dict:
+        """Each segment's state arrays become (views of) its buffers, keeping their values;
+        returns each key's state tensors in parameter order (new ones for fresh state)."""
+        tensors = {key: [] for key in self.keys}
+        for seg in self.segments:
+            buffers = []
+            for key in self.keys:
+                flat = xp.zeros(seg.size, self.dtype) if seg.packed else None
+                offset = 0
+                for i in range(seg.start, seg.stop):
+                    size = self.datas[i].size
+                    view = self._view_for(seg, key, i, flat, offset)
+                    offset += size
+                    tensors[key].append(self._adopt(key, i, view))
+                    if not seg.packed:
+                        flat = view.reshape(-1)
+                buffers.append(flat)
+            seg.buffers = tuple(buffers)
+        return tensors
+
+    def _view_for(self, seg: _Segment, key: str, i: int, flat, offset: int) -> ndarray:
+        """Where parameter ``i``'s ``key`` state lives from now on: its part of the packed
+        buffer, else its own contiguous array (kept if it already is one)."""
+        data = self.datas[i]
+        if seg.packed:
+            return flat[offset : offset + data.size].reshape(data.shape)
+        old = self._old(key, i)
+        if old is not None and old._data.flags.c_contiguous:
+            return old._data
+        return xp.zeros(data.shape, self.dtype)
+
+    def _old(self, key: str, i: int):
+        values = self.state.get(self.params[i])
+        return values.get(key) if values else None
+
+    def _adopt(self, key: str, i: int, view: ndarray) -> Tensor:
+        """The state tensor of parameter ``i`` for ``key``, now a view of ``view``."""
+        old = self._old(key, i)
+        if old is None:
+            return _new_tensor(view)
+        if view is not old._data:
+            view[...] = old._data
+            old._data = view
+        return old
 
     # ------------------------------------------------------------------ each step
     def matches(self, state, group: dict, params: list[Tensor]) -> bool:

@@ -8,7 +8,7 @@ from glassgrad.optim import _functional as F
 from glassgrad.optim._flat import FlatPlan, Scratch
 from glassgrad.optim.optimizer import Optimizer, _check_betas, _check_lr_eps_wd
 
-__all__ = ["Adam"]
+__all__ = ["Adam", "adam_step"]
 
 
 class Adam(Optimizer):
@@ -24,9 +24,10 @@ class Adam(Optimizer):
         v_max ← max(v_max, v)  and use v_max for v below  (if amsgrad; uncorrected max)
         θ ← θ − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
 
-    A step usually updates a whole group with a few array calls: the state of its parameters
-    lives in shared flat buffers (``optim/_flat.py``) of which the tensors in ``self.state``
-    are views; the numbers are exactly those of the one-parameter path.
+    The arithmetic is written once, in ``_adam_kernel``. A step usually runs it over a whole
+    group with a few array calls: the state of its parameters lives in shared flat buffers
+    (``optim/_flat.py``) of which the tensors in ``self.state`` are views; otherwise
+    it runs on each parameter's own arrays (``adam_step``).
 
     Example:
         >>> opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -85,10 +86,14 @@ class Adam(Optimizer):
         plans[group_index] = plan
         return plan
 
+    @staticmethod
+    def _step_arrays(param, grad, buffers: tuple, group: dict, step: float) -> None:
+        """``adam_step``: the update on plain arrays (``explain_step`` runs it on float64
+        copies of a parameter and its state to show the numbers)."""
+        adam_step(param, grad, buffers, group, step)
+
     def _update(self, group: dict, params: list[Tensor]) -> None:
-        beta1, beta2 = (float(b) for b in group["betas"])
-        lr, eps = float(group["lr"]), float(group["eps"])
-        weight_decay = float(group["weight_decay"])
+        constants = {}  # (step, dtype) -> _Constants: usually one for the whole group
         for p in params:
             state = self.state[p]
             if not state:
@@ -97,22 +102,12 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = F.zeros_like(p)
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = F.zeros_like(p)
-            max_sq = state.get("max_exp_avg_sq") if group["amsgrad"] else None
-            _adam(
-                p._data,
-                p._grad._data,
-                state["exp_avg"]._data,
-                state["exp_avg_sq"]._data,
-                None if max_sq is None else max_sq._data,
-                F.increment_step(state),
-                lr=lr,
-                beta1=beta1,
-                beta2=beta2,
-                eps=eps,
-                weight_decay=weight_decay,
-                maximize=group["maximize"],
-                decoupled=group["decoupled_weight_decay"],
-            )
+            buffers = (state["exp_avg"]._data, state["exp_avg_sq"]._data)
+            if group["amsgrad"] and "max_exp_avg_sq" in state:  # (absent: amsgrad set later)
+                buffers += (state["max_exp_avg_sq"]._data,)
+            key = (F.increment_step(state), p._data.dtype)
+            c = constants.get(key) or constants.setdefault(key, _Constants(group, *key))
+            _adam_kernel(p._data, p._grad._data, buffers, Scratch.like(p._data), c)
             p._version_counter[0] += 1
 
 
@@ -148,7 +143,7 @@ class _Constants:
             if group["decoupled_weight_decay"]:
                 self.decay_factor = to(1 - lr * weight_decay)
             else:
-                self.decay = to(weight_decay)
+                self.decay = weight_decay  # a Python float: see _fused_add_'s one-element path
         w = to(1 - beta1)
         self.lerp_small = abs(w) < 0.5
         self.lerp_weight = w if self.lerp_small else 1 - w
@@ -161,7 +156,17 @@ class _Constants:
 
 
 def _adam_kernel(param, grad, buffers: tuple, s: Scratch, c: _Constants) -> None:
-    """``_adam`` on 1-D slices, with the same operations in the same order (see FlatPlan)."""
+    """Adam's update, the one place its arithmetic is written (the rule: see ``Adam``).
+
+    ``buffers``: (exp_avg, exp_avg_sq) or, amsgrad, (exp_avg, exp_avg_sq, max_exp_avg_sq),
+    updated in place; ``param`` is updated in place, or is None and the update to add is left
+    in ``s.update``. Each operation is the one PyTorch's single-tensor Adam makes, in its order
+    and dtype: ``m.lerp_(g, 1 − β1)``, ``v.mul_(β2).addcmul_(g, g, value=1 − β2)``,
+    ``denom = (v.sqrt() / √(1 − β2ᵗ)).add_(ε)``, ``θ.addcdiv_(m, denom, value=−lr/(1 − β1ᵗ))``.
+    The same code runs on one parameter's arrays (``adam_step``) and on the 1-D slices of a
+    group's flat buffers (``FlatPlan``); the arithmetic is elementwise, so both give the
+    same numbers.
+    """
     exp_avg, exp_avg_sq = buffers[0], buffers[1]
     if c.maximize:
         xp.negative(grad, out=s.grad)
@@ -205,40 +210,13 @@ def _adam_flat(plan: FlatPlan, group: dict) -> None:
     plan.run(_adam_kernel, constants, uses_param)
 
 
-def _adam(
-    param: ndarray,
-    grad: ndarray,
-    exp_avg: ndarray,
-    exp_avg_sq: ndarray,
-    max_exp_avg_sq: ndarray | None,
-    step: float,
-    *,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    maximize: bool,
-    decoupled: bool,
-) -> None:
-    """One Adam/AdamW step in place (``max_exp_avg_sq`` given means amsgrad)."""
-    grad = F.signed_grad(grad, maximize)
-    if weight_decay != 0:
-        if decoupled:
-            param *= 1 - lr * weight_decay
-        else:
-            grad = F.with_weight_decay(grad, param, weight_decay)
-    F.lerp_(exp_avg, grad, 1 - beta1)
-    exp_avg_sq *= beta2
-    F.addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
-    step_size = lr / bias_correction1
-    if max_exp_avg_sq is not None:
-        xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        denom = xp.sqrt(max_exp_avg_sq)
-    else:
-        denom = xp.sqrt(exp_avg_sq)
-    denom /= bias_correction2**0.5
-    denom += eps
-    F.addcdiv_(param, exp_avg, denom, -step_size)
+def adam_step(param: ndarray, grad: ndarray, buffers: tuple, group: dict, step: float) -> None:
+    """One Adam/AdamW step of one parameter in place: ``_adam_kernel`` on its own arrays.
+
+    ``buffers`` as for ``_adam_kernel``; ``group`` holds the options (lr, betas, eps,
+    weight_decay, maximize, decoupled_weight_decay); ``step``: the count after this step.
+    (``Adam._update`` does the same, sharing the constants between parameters;
+    ``glassgrad.viz.explain_step`` runs this, as ``Adam._step_arrays``, on float64 copies.)
+    """
+    constants = _Constants(group, step, param.dtype)
+    _adam_kernel(param, grad, buffers, Scratch.like(param), constants)

@@ -75,6 +75,24 @@ def _per_group(name: str, optimizer: Optimizer, value) -> list:
     return [value] * len(optimizer.param_groups)
 
 
+def _uses_beta1(optimizer: Optimizer) -> bool:
+    """Whether a momentum-cycling scheduler cycles Adam's beta1 (else ``momentum``)."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+        )
+    return "betas" in optimizer.defaults
+
+
+def _start_momentum_cycle(optimizer: Optimizer, highs: list, lows: list) -> None:
+    """A fresh cycle starts each group at its high momentum and records both bounds."""
+    use_beta1 = "betas" in optimizer.defaults
+    for high, low, group in zip(highs, lows, optimizer.param_groups):
+        _set_momentum(group, high, use_beta1)
+        group["max_momentum"] = high
+        group["base_momentum"] = low
+
+
 def _check_optimizer(optimizer) -> None:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -551,20 +569,11 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for high, low, group in zip(
-                    self.max_momentums, self.base_momentums, optimizer.param_groups
-                ):
-                    _set_momentum(group, high, self.use_beta1)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+                _start_momentum_cycle(optimizer, self.max_momentums, self.base_momentums)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -684,6 +693,46 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = _lrs(self.optimizer)
 
 
+def _total_steps(total_steps, epochs, steps_per_epoch) -> int:
+    """OneCycleLR's cycle length: ``total_steps``, or ``epochs * steps_per_epoch``."""
+    if total_steps is not None:
+        if total_steps <= 0 or not isinstance(total_steps, int):
+            raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+        return total_steps
+    if epochs is not None and steps_per_epoch is not None:
+        if not isinstance(epochs, int) or epochs <= 0:
+            raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+        if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+            raise ValueError(
+                f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+            )
+        return epochs * steps_per_epoch
+    raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+
+
+def _one_cycle_phases(pct_start: float, total_steps: int, three_phase: bool) -> list:
+    """The phases of the cycle: warm-up to max_lr, then anneal (three_phase: back to the
+    initial lr first, then anneal to min_lr)."""
+    up_end = float(pct_start * total_steps) - 1
+    last = total_steps - 1
+    if three_phase:
+        return [
+            _phase(up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+            _phase(
+                float(2 * pct_start * total_steps) - 2,
+                "max_lr",
+                "initial_lr",
+                "base_momentum",
+                "max_momentum",
+            ),
+            _phase(last, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+        ]
+    return [
+        _phase(up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+        _phase(last, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+    ]
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to ``max_lr``, then anneal far below the start.
 
@@ -713,39 +762,8 @@ class OneCycleLR(LRScheduler):
     ) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
-        if total_steps is not None:
-            if total_steps <= 0 or not isinstance(total_steps, int):
-                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-            self.total_steps = total_steps
-        elif epochs is not None and steps_per_epoch is not None:
-            if not isinstance(epochs, int) or epochs <= 0:
-                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
-            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(
-                    f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
-                )
-            self.total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        up_end = float(pct_start * self.total_steps) - 1
-        last = self.total_steps - 1
-        if three_phase:
-            self._schedule_phases = [
-                _phase(up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                _phase(
-                    float(2 * pct_start * self.total_steps) - 2,
-                    "max_lr",
-                    "initial_lr",
-                    "base_momentum",
-                    "max_momentum",
-                ),
-                _phase(last, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
-            ]
-        else:
-            self._schedule_phases = [
-                _phase(up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                _phase(last, "max_lr", "min_lr", "base_momentum", "max_momentum"),
-            ]
+        self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
+        self._schedule_phases = _one_cycle_phases(pct_start, self.total_steps, three_phase)
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
@@ -761,18 +779,11 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             highs = _per_group("max_momentum", optimizer, max_momentum)
             lows = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for high, low, group in zip(highs, lows, optimizer.param_groups):
-                    _set_momentum(group, high, self.use_beta1)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+                _start_momentum_cycle(optimizer, highs, lows)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:

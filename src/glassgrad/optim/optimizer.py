@@ -10,8 +10,11 @@ from copy import deepcopy
 from typing import Any
 
 from glassgrad._tensor import Tensor
+from glassgrad._tensor_base import _new_tensor
 from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd.grad_mode import STATE, enable_grad
+from glassgrad.autograd.graph import _RemovableHandle
+from glassgrad.optim._functional import step_tensor
 
 __all__ = [
     "Optimizer",
@@ -39,16 +42,12 @@ _global_post_hooks: list = []
 
 def register_optimizer_step_pre_hook(hook):
     """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``."""
-    from glassgrad.autograd.graph import _RemovableHandle
-
     _global_pre_hooks.append(hook)
     return _RemovableHandle(_global_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook):
     """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``."""
-    from glassgrad.autograd.graph import _RemovableHandle
-
     _global_post_hooks.append(hook)
     return _RemovableHandle(_global_post_hooks, hook)
 
@@ -154,35 +153,8 @@ class Optimizer:
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
         if "params" not in param_group:
             raise ValueError("a parameter group needs a 'params' entry: {'params': [w, b]}")
-        params = param_group["params"]
-        if isinstance(params, Tensor):
-            params = [params]
-        elif isinstance(params, set):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but the "
-                "ordering of tensors in sets will change between runs. Please use a list instead."
-            )
-        else:
-            params = list(params)
-        tensors, names = [], []
-        for p in params:
-            if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
-                names.append(p[0])
-                p = p[1]
-            tensors.append(p)
-        if names and len(names) != len(tensors):
-            raise ValueError("all optimizer params should be either named or unnamed, not mixed")
-        for i, p in enumerate(tensors):
-            if not isinstance(p, Tensor):
-                raise TypeError(
-                    f"optimizer can only optimize Tensors, but one of the params (index {i}) is "
-                    f"{type(p).__name__}"
-                )
-            if not self.defaults.get("differentiable") and not (p.is_leaf or p.retains_grad):
-                raise ValueError(
-                    "can't optimize a non-leaf Tensor (it was computed from other tensors); "
-                    "optimize the leaf it came from, or use x.detach().requires_grad_()"
-                )
+        differentiable = bool(self.defaults.get("differentiable"))
+        tensors, names = _group_tensors(param_group["params"], differentiable)
         param_group["params"] = tensors
         if names:
             param_group["param_names"] = names
@@ -210,15 +182,11 @@ class Optimizer:
     def register_step_pre_hook(self, hook):
         """Run ``hook(optimizer, args, kwargs)`` before each ``step``; it may return
         ``(new_args, new_kwargs)``. Returns a handle with ``remove()``."""
-        from glassgrad.autograd.graph import _RemovableHandle
-
         self._step_pre_hooks.append(hook)
         return _RemovableHandle(self._step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
         """Run ``hook(optimizer, args, kwargs)`` after each ``step``."""
-        from glassgrad.autograd.graph import _RemovableHandle
-
         self._step_post_hooks.append(hook)
         return _RemovableHandle(self._step_post_hooks, hook)
 
@@ -356,6 +324,7 @@ class Optimizer:
     def explain_step(self, param=None):
         """The update the next ``step()`` makes to ``param``: rule and numbers (a glassgrad
         extra, see ``glassgrad.viz.explain_step``)."""
+        # viz sits above optim: loaded on the first call so that optim never imports viz
         from glassgrad.viz.optim_explain import explain_step
 
         return explain_step(self, param)
@@ -437,8 +406,6 @@ class Optimizer:
         self.__dict__.setdefault("_step_pre_hooks", [])
         self.__dict__.setdefault("_step_post_hooks", [])
         self._flat_plans = {}
-        from glassgrad.optim._functional import step_tensor
-
         for group in self.param_groups:
             for name, default in self.defaults.items():
                 if default is not required:
@@ -457,9 +424,41 @@ class Optimizer:
         return text + ")"
 
 
-def _copy_tensor(t: Tensor) -> Tensor:
-    from glassgrad._tensor_base import _new_tensor
+def _group_tensors(params, differentiable: bool) -> tuple[list, list]:
+    """A group's ``params`` entry as (tensors, names): a tensor, or an ordered collection of
+    tensors or of ``(name, tensor)`` pairs, with PyTorch's checks."""
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, set):
+        raise TypeError(
+            "optimizer parameters need to be organized in ordered collections, but the "
+            "ordering of tensors in sets will change between runs. Please use a list instead."
+        )
+    else:
+        params = list(params)
+    tensors, names = [], []
+    for p in params:
+        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
+            names.append(p[0])
+            p = p[1]
+        tensors.append(p)
+    if names and len(names) != len(tensors):
+        raise ValueError("all optimizer params should be either named or unnamed, not mixed")
+    for i, p in enumerate(tensors):
+        if not isinstance(p, Tensor):
+            raise TypeError(
+                f"optimizer can only optimize Tensors, but one of the params (index {i}) is "
+                f"{type(p).__name__}"
+            )
+        if not differentiable and not (p.is_leaf or p.retains_grad):
+            raise ValueError(
+                "can't optimize a non-leaf Tensor (it was computed from other tensors); "
+                "optimize the leaf it came from, or use x.detach().requires_grad_()"
+            )
+    return tensors, names
 
+
+def _copy_tensor(t: Tensor) -> Tensor:
     return _new_tensor(t._data.copy())
 
 
@@ -479,3 +478,10 @@ def _check_betas(betas) -> None:
     for i in (0, 1):
         if not 0.0 <= float(betas[i]) < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+
+
+def _check_lr_eps_betas_wd(options: dict) -> None:
+    """lr, eps, betas then weight_decay: the order of PyTorch's checks in Adamax, NAdam, RAdam."""
+    _check_lr_eps_wd(options["lr"], options["eps"], 0.0)
+    _check_betas(options["betas"])
+    _check_lr_eps_wd(options["lr"], None, options["weight_decay"])

@@ -5,7 +5,10 @@ from __future__ import annotations
 from glassgrad._backend import ndarray, xp
 from glassgrad._tensor import Tensor
 from glassgrad.optim import _functional as F
-from glassgrad.optim.optimizer import Optimizer, _check_betas, _check_lr_eps_wd
+from glassgrad.optim.optimizer import (
+    Optimizer,
+    _check_lr_eps_betas_wd,
+)
 
 __all__ = ["RAdam"]
 
@@ -54,9 +57,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict) -> None:
-        _check_lr_eps_wd(options["lr"], options["eps"], 0.0)
-        _check_betas(options["betas"])
-        _check_lr_eps_wd(options["lr"], None, options["weight_decay"])
+        _check_lr_eps_betas_wd(options)
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         beta1, beta2 = (float(b) for b in group["betas"])

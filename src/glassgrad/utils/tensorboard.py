@@ -26,6 +26,7 @@ from datetime import datetime
 
 from glassgrad._backend import xp
 from glassgrad._tensor import Tensor
+from glassgrad.autograd.grad_mode import enable_grad
 
 try:
     from tensorboard.compat.proto.event_pb2 import Event, SessionLog
@@ -286,8 +287,6 @@ def _histogram(values, bins, max_bins: int | None) -> HistogramProto:
 
 def _graph_def(model, inputs) -> GraphDef:
     """The recorded graph of one forward pass as a TensorBoard ``GraphDef``."""
-    from glassgrad.autograd.grad_mode import enable_grad
-
     inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
     inputs = tuple(x.detach().requires_grad_(x.is_floating_point()) for x in inputs)
     with enable_grad():

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 
@@ -98,8 +99,8 @@ def explain_step(optimizer, param=None, name: str | None = None) -> StepExplanat
     kind = type(optimizer).__name__
     writers = {
         "SGD": _sgd,
-        "Adam": _adam,
-        "AdamW": _adam,
+        "Adam": functools.partial(_adam, type(optimizer)),
+        "AdamW": functools.partial(_adam, type(optimizer)),
         "RMSprop": _rmsprop,
         "Adagrad": _adagrad,
         "Adadelta": _adadelta,
@@ -189,7 +190,10 @@ def _sgd(group, state, theta, grad, name):
     return lines, new
 
 
-def _adam(group, state, theta, grad, name):
+def _adam(adam, group, state, theta, grad, name):
+    """``adam``: the optimizer's class, whose ``_step_arrays`` makes the numbers (read from the
+    optimizer handed in, so that viz needs no import of glassgrad.optim)."""
+    theta0 = theta
     decoupled = bool(group.get("decoupled_weight_decay"))
     lines, g = _gradient_lines(group, theta, grad, name, coupled_decay=not decoupled)
     lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
@@ -204,20 +208,19 @@ def _adam(group, state, theta, grad, name):
     elif not wd:
         lines.append("  no weight decay (weight_decay=0)")
     t = _step_count(state) + 1
-    m0 = _state(state, "exp_avg", theta)
-    v0 = _state(state, "exp_avg_sq", theta)
-    m0 = theta * 0 if m0 is None else m0
-    v0 = theta * 0 if v0 is None else v0
-    m = beta1 * m0 + (1 - beta1) * g
-    v = beta2 * v0 + (1 - beta2) * g * g
+    m0, v0 = _zeros_or(state, "exp_avg", theta), _zeros_or(state, "exp_avg_sq", theta)
+    # the numbers: Adam's own kernel run on float64 copies of the parameter and its state
+    moments = [xp.array(m0, xp.float64), xp.array(v0, xp.float64)]
+    if group.get("amsgrad"):
+        moments.append(xp.array(_zeros_or(state, "max_exp_avg_sq", theta), xp.float64))
+    new = xp.array(theta0, xp.float64)
+    adam._step_arrays(new, xp.array(grad, xp.float64), tuple(moments), group, t)
+    m, v = moments[0], moments[-1]
     lines.append(f"  step t = {t}")
     lines.append(f"  m ← β1·m + (1 − β1)·g = {_blend(beta1, m0, 1 - beta1, _e(g))} = {_v(m)}")
     blend = _blend(beta2, v0, 1 - beta2, F.power(_e(g), 2))
-    lines.append(f"  v ← β2·v + (1 − β2)·g² = {blend} = {_v(v)}")
+    lines.append(f"  v ← β2·v + (1 − β2)·g² = {blend} = {_v(moments[1])}")
     if group.get("amsgrad"):
-        vmax0 = _state(state, "max_exp_avg_sq", theta)
-        vmax0 = theta * 0 if vmax0 is None else vmax0
-        v = xp.maximum(vmax0, v)
         lines.append(f"  AMSGrad: v_max ← max(v_max, v) = {_v(v)} (used as v below)")
     bc1 = 1 - beta1**t
     bc2 = 1 - beta2**t
@@ -225,9 +228,8 @@ def _adam(group, state, theta, grad, name):
     v_hat = v / bc2
     lines.append(f"  bias corrections: 1 − β1ᵗ = {_n(bc1)}, 1 − β2ᵗ = {_n(bc2)}")
     lines.append(f"  m̂ = m/(1 − β1ᵗ) = {_v(m_hat)},  v̂ = v/(1 − β2ᵗ) = {_v(v_hat)}")
-    step = m_hat / (xp.sqrt(v_hat) + eps)
-    new = theta - lr * step
-    lines.append(f"  step = lr·m̂/(√v̂ + ε) = {F.product(_e(lr, 6), _e(step))} = {_v(lr * step)}")
+    step = F.product(_e(lr, 6), _e(m_hat / (xp.sqrt(v_hat) + eps)))
+    lines.append(f"  step = lr·m̂/(√v̂ + ε) = {step} = {_v(theta - new)}")
     lines.append(f"  θ ← θ − step = {_v(new)}")
     return lines, new
 
@@ -384,7 +386,7 @@ def _simulated(optimizer, group, param, name) -> StepExplanation:
     with no_grad():
         optimizer._update(group, [param])
         new = param.detach().numpy().astype(xp.float64)
-        param.copy_(_tensor(old))
+        param.copy_(_new_tensor(old))
     if had_state:
         optimizer.state[param] = saved_state
     else:
@@ -397,7 +399,3 @@ def _simulated(optimizer, group, param, name) -> StepExplanation:
         f"  θ after step() = {_v(new)}  (change {_v(new - old)})",
     ]
     return StepExplanation(lines, old.astype(xp.float64), new)
-
-
-def _tensor(array):
-    return _new_tensor(array)

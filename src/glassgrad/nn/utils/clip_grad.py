@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from glassgrad._backend import ndarray, xp
 from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
+from glassgrad.ops.movement import cat
 
 __all__ = [
     "clip_grad_norm_",
@@ -125,8 +126,6 @@ def clip_grad_value_(
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one vector (differentiable)."""
-    from glassgrad.ops.movement import cat
-
     pieces = []
     for p in parameters:
         if not isinstance(p, Tensor):

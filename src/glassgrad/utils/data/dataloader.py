@@ -12,9 +12,10 @@ from typing import Any
 
 from glassgrad import _creation
 from glassgrad._backend import ndarray, xp
-from glassgrad._dtypes import int64
+from glassgrad._dtypes import float64, int64
 from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
+from glassgrad.ops.movement import stack
 from glassgrad.utils.data.dataset import Dataset, IterableDataset, TensorDataset
 from glassgrad.utils.data.sampler import (
     BatchSampler,
@@ -31,11 +32,9 @@ _COLLATE_ERROR = (
 
 
 def _tensor_from_numpy(array: ndarray) -> Tensor:
-    from glassgrad._creation import as_tensor
-
     if array.dtype.kind in "OSUV":
         raise TypeError(_COLLATE_ERROR.format(array.dtype))
-    return as_tensor(array)
+    return _creation.as_tensor(array)
 
 
 def default_collate(batch: list) -> Any:
@@ -50,20 +49,17 @@ def default_collate(batch: list) -> Any:
         [tensor([[1.],
                 [2.]]), tensor([0, 1])]
     """
-    from glassgrad._creation import as_tensor, tensor
-    from glassgrad.ops.movement import stack
-
     elem = batch[0]
     if isinstance(elem, Tensor):
         return stack(list(batch), 0)
     if isinstance(elem, ndarray):
         return stack([_tensor_from_numpy(b) for b in batch], 0)
     if isinstance(elem, xp.generic):
-        return as_tensor(xp.asarray(batch))
+        return _creation.as_tensor(xp.asarray(batch))
     if isinstance(elem, float):
-        return tensor(batch, dtype=_float64())
+        return _creation.tensor(batch, dtype=float64)
     if isinstance(elem, int):
-        return tensor(batch)
+        return _creation.tensor(batch)
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -88,20 +84,12 @@ def default_collate(batch: list) -> Any:
     raise TypeError(_COLLATE_ERROR.format(type(elem)))
 
 
-def _float64():
-    from glassgrad._dtypes import float64
-
-    return float64
-
-
 def default_convert(data: Any) -> Any:
     """Without batching: NumPy arrays become tensors, containers are converted inside."""
     if isinstance(data, ndarray) and data.dtype.kind not in "OSUV":
         return _tensor_from_numpy(data)
     if isinstance(data, xp.generic):
-        from glassgrad._creation import as_tensor
-
-        return as_tensor(data)
+        return _creation.as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
         return type(data)({k: default_convert(v) for k, v in data.items()})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
@@ -151,27 +139,9 @@ class DataLoader:
         pin_memory_device: str = "",
         in_order: bool = True,
     ) -> None:
-        if num_workers < 0:
-            raise ValueError(
-                "num_workers option should be non-negative; use num_workers=0 to disable "
-                "multiprocessing."
-            )
-        if timeout < 0:
-            raise ValueError("timeout option should be non-negative")
-        if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError(
-                "prefetch_factor option could only be specified in multiprocessing.let "
-                "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
-            )
-        if prefetch_factor is not None and prefetch_factor < 0:
-            raise ValueError("prefetch_factor option should be non-negative")
-        if persistent_workers and num_workers == 0:
-            raise ValueError("persistent_workers option needs num_workers > 0")
-        if multiprocessing_context is not None and num_workers == 0:
-            raise ValueError(
-                "multiprocessing_context can only be used with multi-process loading "
-                f"(num_workers > 0), but got num_workers={num_workers}"
-            )
+        _check_worker_options(
+            num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context
+        )
         self.dataset = dataset
         self.num_workers = num_workers
         self.pin_memory = pin_memory
@@ -182,37 +152,11 @@ class DataLoader:
         self.persistent_workers = persistent_workers
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
-            if shuffle not in (False, None):
-                raise ValueError(
-                    "DataLoader with IterableDataset: expected unspecified shuffle option, but "
-                    f"got shuffle={shuffle}"
-                )
-            if sampler is not None:
-                raise ValueError(
-                    "DataLoader with IterableDataset: expected unspecified sampler option, but "
-                    f"got sampler={sampler}"
-                )
-            if batch_sampler is not None:
-                raise ValueError(
-                    "DataLoader with IterableDataset: expected unspecified batch_sampler "
-                    f"option, but got batch_sampler={batch_sampler}"
-                )
+            _check_iterable_options(shuffle, sampler, batch_sampler)
         shuffle = bool(shuffle)
-        if sampler is not None and shuffle:
-            raise ValueError("sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None:
-            if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError(
-                    "batch_sampler option is mutually exclusive with batch_size, shuffle, "
-                    "sampler, and drop_last"
-                )
-            batch_size = None
-            drop_last = False
-        elif batch_size is None and drop_last:
-            raise ValueError(
-                "batch_size=None option disables auto-batching and is mutually exclusive with "
-                "drop_last"
-            )
+        batch_size, drop_last = _check_batching(
+            shuffle, sampler, batch_sampler, batch_size, drop_last
+        )
         if sampler is None and not self._iterable:
             sampler = (
                 RandomSampler(dataset, generator=generator)
@@ -287,3 +231,68 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         return len(self.sampler)
+
+
+def _check_worker_options(
+    num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context
+) -> None:
+    """PyTorch's checks of the multiprocessing options (workers run in-process here)."""
+    if num_workers < 0:
+        raise ValueError(
+            "num_workers option should be non-negative; use num_workers=0 to disable "
+            "multiprocessing."
+        )
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError(
+            "prefetch_factor option could only be specified in multiprocessing.let "
+            "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+        )
+    if prefetch_factor is not None and prefetch_factor < 0:
+        raise ValueError("prefetch_factor option should be non-negative")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+    if multiprocessing_context is not None and num_workers == 0:
+        raise ValueError(
+            "multiprocessing_context can only be used with multi-process loading "
+            f"(num_workers > 0), but got num_workers={num_workers}"
+        )
+
+
+def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
+    """An IterableDataset decides its own order: no shuffle, sampler or batch_sampler."""
+    if shuffle not in (False, None):
+        raise ValueError(
+            "DataLoader with IterableDataset: expected unspecified shuffle option, but "
+            f"got shuffle={shuffle}"
+        )
+    if sampler is not None:
+        raise ValueError(
+            "DataLoader with IterableDataset: expected unspecified sampler option, but "
+            f"got sampler={sampler}"
+        )
+    if batch_sampler is not None:
+        raise ValueError(
+            "DataLoader with IterableDataset: expected unspecified batch_sampler "
+            f"option, but got batch_sampler={batch_sampler}"
+        )
+
+
+def _check_batching(shuffle: bool, sampler, batch_sampler, batch_size, drop_last):
+    """PyTorch's exclusions between the batching options; returns the effective
+    ``(batch_size, drop_last)`` (None and False when a batch_sampler makes the batches)."""
+    if sampler is not None and shuffle:
+        raise ValueError("sampler option is mutually exclusive with shuffle")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError(
+                "batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                "sampler, and drop_last"
+            )
+        return None, False
+    if batch_size is None and drop_last:
+        raise ValueError(
+            "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+        )
+    return batch_size, drop_last

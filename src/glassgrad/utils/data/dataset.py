@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from itertools import accumulate
 
+from glassgrad._creation import randperm
 from glassgrad._tensor import Tensor
 
 __all__ = [
@@ -127,8 +128,6 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Su
     Example:
         >>> train, val = random_split(ds, [0.8, 0.2], generator=torch.Generator().manual_seed(0))
     """
-    from glassgrad._creation import randperm
-
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         sizes = [int(math.floor(n * frac)) for frac in lengths]

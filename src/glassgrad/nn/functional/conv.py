@@ -1,0 +1,188 @@
+"""Convolutions and transposed convolutions, 1-D to 3-D, with PyTorch's argument checks."""
+
+from __future__ import annotations
+
+from glassgrad._tensor import Tensor
+from glassgrad.nn.functional.normalization import _check_mixed
+from glassgrad.ops import conv as C
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+
+
+def _ntuple(value, n: int, name: str) -> tuple:
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values")
+    return value
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, dims: int) -> Tensor:
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to conv{dims}d, "
+            f"but got input of size: {list(input.shape)}"
+        )
+    if input.ndim == dims + 1:
+        out = _conv(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups, dims)
+        return out.squeeze(0)
+    stride = _ntuple(stride, dims, "stride")
+    dilation = _ntuple(dilation, dims, "dilation")
+    kernel = tuple(weight.shape[2:])
+    channels = input.shape[1]
+    if weight.ndim != dims + 2 or channels != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+            f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+            f"{channels} channels instead"
+        )
+    if weight.shape[0] % groups:
+        raise RuntimeError("out_channels must be divisible by groups")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * dims
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            pads = tuple((t // 2, t - t // 2) for t in totals)
+        else:
+            raise RuntimeError(
+                f"Invalid padding string '{padding}', should be one of ['valid', 'same']"
+            )
+    else:
+        pads = tuple((p, p) for p in _ntuple(padding, dims, "padding"))
+    for size, (left, right), k, d in zip(input.shape[2:], pads, kernel, dilation):
+        if size + left + right < d * (k - 1) + 1:
+            raise RuntimeError(
+                f"Calculated padded input size per channel: ({size + left + right}). Kernel "
+                f"size: ({d * (k - 1) + 1}). Kernel size can't be greater than actual input size"
+            )
+    _check_mixed(input, weight, bias)
+    return C.Convolution.apply(
+        input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups
+    )
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """1-D cross-correlation of (N, C_in, L) with (C_out, C_in / groups, K)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D cross-correlation of (N, C_in, H, W) with (C_out, C_in / groups, kH, kW)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """3-D cross-correlation of (N, C_in, D, H, W) with (C_out, C_in / groups, kD, kH, kW)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
+def _conv_transpose(
+    input,
+    weight,
+    bias,
+    stride,
+    padding,
+    output_padding,
+    groups,
+    dilation,
+    dims: int,
+) -> Tensor:
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+            f"conv_transpose{dims}d, but got input of size: {list(input.shape)}"
+        )
+    if input.ndim == dims + 1:
+        out = _conv_transpose(
+            input.unsqueeze(0),
+            weight,
+            bias,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            dilation,
+            dims,
+        )
+        return out.squeeze(0)
+    stride = _ntuple(stride, dims, "stride")
+    padding = _ntuple(padding, dims, "padding")
+    output_padding = _ntuple(output_padding, dims, "output_padding")
+    dilation = _ntuple(dilation, dims, "dilation")
+    if weight.ndim != dims + 2 or input.shape[1] != weight.shape[0]:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
+            f"{list(input.shape)} to have {weight.shape[0]} channels, but got {input.shape[1]} "
+            "channels instead"
+        )
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= s and op >= d:
+            raise RuntimeError(
+                "output padding must be smaller than either stride or dilation, but got "
+                f"output_padding={output_padding}, stride={stride}, dilation={dilation}"
+            )
+    _check_mixed(input, weight, bias)
+    return C.ConvolutionTranspose.apply(
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+    )
+
+
+def conv_transpose1d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+) -> Tensor:
+    """Transposed 1-D convolution (the gradient of conv1d with respect to its input)."""
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 1
+    )
+
+
+def conv_transpose2d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+) -> Tensor:
+    """Transposed 2-D convolution (the gradient of conv2d with respect to its input)."""
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 2
+    )
+
+
+def conv_transpose3d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+) -> Tensor:
+    """Transposed 3-D convolution (the gradient of conv3d with respect to its input)."""
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 3
+    )
