@@ -23,7 +23,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad._compile.capture import _NEEDS, Capture
 from glassgrad._compile.emit import EMITTERS
 from glassgrad._compile.program import Const, Instr, Slot
-from glassgrad._sumorder import torch_order_sum
+from glassgrad._kernels.sumorder import torch_order_sum
 from glassgrad.autograd import engine as _engine
 from glassgrad.autograd.engine import _OWNED_REFS, sum_to
 from glassgrad.autograd.grad_mode import STATE
