@@ -65,6 +65,7 @@ from glassgrad._dtypes import (
     iinfo,
     set_default_dtype,
 )
+from glassgrad._kernels import is_exact, set_exact
 from glassgrad._printing import get_printoptions, set_printoptions
 from glassgrad._random import (
     Generator,
