@@ -13,43 +13,24 @@ from glassgrad._backend import xp
 __all__ = ["exp", "log", "log1p", "expm1", "sin", "cos", "tanh"]
 
 
-def _rounded_once(fn, a):
-    """``fn(a)``, computed in float64 and rounded once for a float32/float16 array."""
-    if a.dtype.kind == "f" and a.dtype.itemsize < 8:
-        return fn(a.astype(xp.float64)).astype(a.dtype)
-    return fn(a)
+def _rounded_once(fn, doc: str):
+    """The kernel ``fn(a)``: computed in float64 and rounded once for a float32/float16 array
+    (one call: these sit on the hot path of every forward)."""
+
+    def kernel(a):
+        if a.dtype.kind == "f" and a.dtype.itemsize < 8:
+            return fn(a.astype(xp.float64)).astype(a.dtype)
+        return fn(a)
+
+    kernel.__name__ = kernel.__qualname__ = fn.__name__
+    kernel.__doc__ = doc + ", rounded once as PyTorch's CPU kernel rounds it."
+    return kernel
 
 
-def exp(a):
-    """e ** a, rounded once."""
-    return _rounded_once(xp.exp, a)
-
-
-def log(a):
-    """Natural logarithm, rounded once."""
-    return _rounded_once(xp.log, a)
-
-
-def log1p(a):
-    """log(1 + a), rounded once."""
-    return _rounded_once(xp.log1p, a)
-
-
-def expm1(a):
-    """e ** a - 1, rounded once."""
-    return _rounded_once(xp.expm1, a)
-
-
-def sin(a):
-    """Sine, rounded once."""
-    return _rounded_once(xp.sin, a)
-
-
-def cos(a):
-    """Cosine, rounded once."""
-    return _rounded_once(xp.cos, a)
-
-
-def tanh(a):
-    """Hyperbolic tangent, rounded once."""
-    return _rounded_once(xp.tanh, a)
+exp = _rounded_once(xp.exp, "e ** a")
+log = _rounded_once(xp.log, "Natural logarithm")
+log1p = _rounded_once(xp.log1p, "log(1 + a)")
+expm1 = _rounded_once(xp.expm1, "e ** a - 1")
+sin = _rounded_once(xp.sin, "Sine")
+cos = _rounded_once(xp.cos, "Cosine")
+tanh = _rounded_once(xp.tanh, "Hyperbolic tangent")
