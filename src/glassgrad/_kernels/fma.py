@@ -51,7 +51,8 @@ _HALF29 = xp.uint64(1 << 28)  # ... set exactly this way: halfway between two fl
 _F32_TINY = float(xp.finfo(xp.float32).tiny)  # below it float32 has fewer significand bits
 _BLOCK = 16384  # float32 elements per pass of the fused multiply-add
 _F64_SPLIT_TINY = 2.0**-968  # smaller float64 products lose bits of their Dekker error term
-_FLOAT32_BYTES = struct.Struct("f")  # packs a Python float rounded to float32
+_AS_FLOAT32 = struct.Struct("f")  # packing a Python float rounds it to float32
+_PACK32, _UNPACK32 = _AS_FLOAT32.pack, _AS_FLOAT32.unpack
 
 
 def add_product_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) -> None:
@@ -72,7 +73,7 @@ def add_product_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) ->
         and target.size == 1
         and a.size == 1
     ):  # one element (a scalar parameter): the same arithmetic on Python floats
-        b32 = _FLOAT32_BYTES.unpack(_FLOAT32_BYTES.pack(b))[0]  # b rounded to float32
+        b32 = _UNPACK32(_PACK32(b))[0]  # b rounded to float32 (stateless, ~0.1 µs)
         value = fused_scalar(target.item(), a.item(), b32)
         if -3e38 < value < 3e38:  # finite and no overflow (else NumPy's path and warnings)
             target[...] = value
