@@ -16,7 +16,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "simd_bits: compares bits that depend on PyTorch's SIMD build (glassgrad._simd)",
+        "simd_bits: compares bits that depend on PyTorch's SIMD build (glassgrad._kernels.simd)",
     )
 
 
@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(config, items):
     mathematics being wrong, so they are expected failures there, not strict ones."""
     import pytest
 
-    from glassgrad import _simd
+    from glassgrad._kernels import simd as _simd
 
     if _simd._machine() in _simd._X86:
         return

@@ -28,11 +28,7 @@ LAYERS = [
         (
             "glassgrad._backend",
             "glassgrad._dtypes",
-            "glassgrad._simd",
-            "glassgrad._fma",
-            "glassgrad._sumorder",
             "glassgrad._kernels",
-            "glassgrad._random_math",
             "glassgrad._warn",
             "glassgrad._formula",
         ),

@@ -1,5 +1,5 @@
 """The random stream without PyTorch: known values, the state's layout, and each bit-exact
-math kernel of ``_random_math`` against its plain NumPy twin (``tests/oracle`` compares the
+math kernel of ``_kernels.random_math`` against its plain NumPy twin (``tests/oracle`` compares the
 whole stream with PyTorch itself)."""
 
 import itertools
@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
-from glassgrad import _random, _random_math
+from glassgrad import _random
+from glassgrad._kernels import random_math as _random_math
 
 
 def test_seed_zero_values():

@@ -227,6 +227,7 @@ from glassgrad._functions import (
     where,
     xlogy,
 )
+from glassgrad._kernels import is_exact, set_exact
 from glassgrad._printing import get_printoptions, set_printoptions
 from glassgrad._random import (
     Generator,
@@ -324,6 +325,8 @@ __all__ = [  # with the ops' functions (exp, sum, cat, ...) listed in _functions
     "scalar_tensor",
     "seed",
     "set_default_device",
+    "set_exact",
+    "is_exact",
     "set_default_dtype",
     "set_grad_enabled",
     "set_printoptions",

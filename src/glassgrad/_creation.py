@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes, _random
 from glassgrad._backend import ndarray, xp
-from glassgrad._simd import fuses_multiply_add
+from glassgrad._kernels.simd import fuses_multiply_add
 from glassgrad._tensor_base import TensorBase, _check_can_require_grad, _new_tensor
 
 if TYPE_CHECKING:
@@ -281,7 +281,7 @@ def _linspace_like_torch(start, end, steps: int, np_dtype):
     """PyTorch's CPU linspace, bit for bit: a step in the tensor's dtype, the first half
     counted up from ``start`` and the rest down from ``end``, each as one fused multiply-add
     (emulated by computing in a wider float and rounding once) where PyTorch's build fuses
-    (``_simd.fuses_multiply_add``), else with the product rounded first."""
+    (``_kernels.simd.fuses_multiply_add``), else with the product rounded first."""
     lo, hi = np_dtype.type(start), np_dtype.type(end)
     step = (hi - lo) / np_dtype.type(steps - 1)
     wide = xp.float64 if np_dtype.itemsize < 8 else xp.longdouble

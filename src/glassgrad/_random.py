@@ -5,7 +5,7 @@ A seeded PyTorch program prints the same numbers under glassgrad only if both dr
 into values as ATen's CPU kernels do: how many words per value, which bits, in which order,
 where a kernel switches path by size or dtype. The words come from NumPy's ``MT19937`` bit
 generator (C speed, same engine); this module owns the ATen side of the contract. The
-transcendental functions of the normal samplers live in ``_random_math``.
+transcendental functions of the normal samplers live in ``_kernels.random_math``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 
-from glassgrad import _dtypes, _random_math
+from glassgrad import _dtypes
 from glassgrad._backend import xp
-from glassgrad._simd import fuses_multiply_add
+from glassgrad._kernels import random_math as _random_math
+from glassgrad._kernels.simd import fuses_multiply_add
 from glassgrad._tensor_base import _new_tensor
 
 __all__ = [

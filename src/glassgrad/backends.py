@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from glassgrad._simd import capability
+from glassgrad._kernels.simd import capability
 
 mps = SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
 cudnn = SimpleNamespace(

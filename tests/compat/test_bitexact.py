@@ -9,7 +9,7 @@ import pytest
 from torch_oracle import torch
 
 import glassgrad as gg
-from glassgrad._sumorder import torch_order_sum
+from glassgrad._kernels.sumorder import torch_order_sum
 
 # bits that depend on PyTorch's SIMD build (fused multiply-adds, register widths)
 pytestmark = pytest.mark.simd_bits

@@ -2,7 +2,7 @@
 
 Both libraries get the same gradients each step, so any difference is the optimizer's own
 rounding. Holds under every ATEN_CPU_CAPABILITY (PyTorch fuses ``add(…, alpha=…)`` into one
-multiply-add on AVX2/AVX-512 and rounds twice on its default build; see ops/_fma.py).
+multiply-add on AVX2/AVX-512 and rounds twice on its default build; see _kernels/fma.py).
 """
 
 from __future__ import annotations

@@ -242,7 +242,7 @@ def test_gradient_buffer_is_not_reused_when_hooks_see_it():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_short_sum_adds_in_the_same_order_as_the_general_path(dtype):
-    from glassgrad import _sumorder
+    from glassgrad._kernels import sumorder as _sumorder
 
     rng = np.random.default_rng(7)
     lanes = 32 // np.dtype(dtype).itemsize
@@ -263,7 +263,7 @@ def test_short_sum_adds_in_the_same_order_as_the_general_path(dtype):
 
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_short_sum_over_axes_matches_numpy_shapes_and_general_order(keepdims):
-    from glassgrad import _sumorder
+    from glassgrad._kernels import sumorder as _sumorder
 
     rng = np.random.default_rng(8)
     for shape, axes in [((4, 1), (0,)), ((1, 5), (1,)), ((3, 1, 2), (0, 2)), ((6,), 0)]:
@@ -276,13 +276,11 @@ def test_short_sum_over_axes_matches_numpy_shapes_and_general_order(keepdims):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fused_add_rounds_as_the_kernel_does(dtype, monkeypatch):
-    """Where PyTorch's build fuses (AVX2/AVX-512), the optimizers' multiply-add is ops/_fma.py's
-    kernel (tests/ops/test_fma.py checks the kernels themselves against exact arithmetic and
-    PyTorch)."""
-    from glassgrad import _fma
-    from glassgrad.optim import _functional as F
+    """Where PyTorch's build fuses (AVX2/AVX-512), the optimizers' multiply-add is _kernels/fma.py's
+    fused kernel (tests/kernels/test_fma.py checks it against exact arithmetic and PyTorch)."""
+    from glassgrad._kernels import fma as _fma
 
-    monkeypatch.setattr(F, "fuses_multiply_add", lambda: True)  # (as in PyTorch's AVX2 build)
+    monkeypatch.setattr(_fma, "fuses_multiply_add", lambda: True)  # (as in PyTorch's AVX2 build)
 
     rng = np.random.default_rng(9)
     kernel = _fma.fused_add_
@@ -292,7 +290,7 @@ def test_fused_add_rounds_as_the_kernel_does(dtype, monkeypatch):
         b = rng.standard_normal(50).astype(dtype) if b_kind == "array" else -0.1234567
         expected = target.copy()
         kernel(expected, a, np.asarray(b, dtype=dtype))
-        F._fused_add_(target, a, b)
+        _fma.add_product_(target, a, b)
         np.testing.assert_array_equal(target, expected)
 
 
@@ -300,9 +298,9 @@ def test_fused_add_rounds_as_the_kernel_does(dtype, monkeypatch):
 def test_fused_add_one_element_shortcut_matches_the_array_formula(shape, monkeypatch):
     """A one-element float32 update is done on Python floats: the array path's bits, overflow
     and subnormals included."""
-    from glassgrad.optim import _functional as F
+    from glassgrad._kernels import fma as _fma
 
-    monkeypatch.setattr(F, "fuses_multiply_add", lambda: True)  # (as in PyTorch's AVX2 build)
+    monkeypatch.setattr(_fma, "fuses_multiply_add", lambda: True)  # (as in PyTorch's AVX2 build)
 
     rng = np.random.default_rng(10)
     values = np.concatenate(
@@ -317,9 +315,9 @@ def test_fused_add_one_element_shortcut_matches_the_array_formula(shape, monkeyp
             a = np.full(shape, values[(7 * i + 3) % len(values)], np.float32)
             with np.errstate(all="ignore"):
                 expected = np.full((2,), value, np.float32)  # two elements: the array path
-                F._fused_add_(expected, np.full((2,), a.flat[0]), alpha)
+                _fma.add_product_(expected, np.full((2,), a.flat[0]), alpha)
                 expected = expected[:1].reshape(shape)
-                F._fused_add_(target, a, alpha)
+                _fma.add_product_(target, a, alpha)
             assert target.shape == shape
             assert target.tobytes() == expected.tobytes()
 
@@ -383,14 +381,14 @@ def test_relu_gradient_is_zero_where_masked_even_for_nan():
 
 
 def test_nll_weight_count_equals_the_ordered_sum():
-    from glassgrad.ops.loss import _nll_cascade_sum
+    from glassgrad._kernels.sumorder import nll_order_sum
 
     rng = np.random.default_rng(12)
     for n in (1, 7, 256, 5000):
         keep = rng.random(n) > 0.2
         w = keep.astype(np.float32)
         counted = w.dtype.type(np.count_nonzero(keep))
-        assert counted == _nll_cascade_sum(w, keep) and type(counted) is np.float32
+        assert counted == nll_order_sum(w, keep) and type(counted) is np.float32
     logits = gg.tensor(rng.standard_normal((6, 4)).astype(np.float32))
     target = gg.tensor(np.array([0, 3, -100, 1, 2, -100]))
     ref = torch.nn.functional.cross_entropy(

@@ -274,7 +274,7 @@ def test_nll_fast_path_keeps_the_bounds_check(bad):
 def test_sum_shortcuts_match_the_general_order(dtype, shape, keepdims):
     """Leading-dimension sums (bias gradients) and whole sums of a few elements (small losses)
     take shortcuts; spelling the axes another way takes the general path."""
-    from glassgrad._sumorder import torch_order_sum
+    from glassgrad._kernels.sumorder import torch_order_sum
 
     rng = np.random.default_rng(6)
     x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 6, shape)).astype(dtype)

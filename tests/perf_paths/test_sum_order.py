@@ -1,6 +1,6 @@
 """The vectorised PyTorch-order sums and loss kernels, checked bit for bit.
 
-``glassgrad._sumorder`` and the NLL loss add numbers in PyTorch's CPU order with a few NumPy
+``glassgrad._kernels.sumorder`` and the NLL loss add numbers in PyTorch's CPU order with a few NumPy
 reductions instead of PyTorch's loops. Each is compared here with a literal, slow
 transcription of those loops (the plain path) and with real PyTorch, over shapes around the
 cascade's block boundaries, layouts, dtypes and special values. No timing anywhere.
@@ -13,10 +13,10 @@ import pytest
 from torch_oracle import torch
 
 import glassgrad as gg
-from glassgrad import _sumorder as S
-from glassgrad._simd import halves_float32_registers
+from glassgrad._kernels import softmax_order as SO
+from glassgrad._kernels import sumorder as S
+from glassgrad._kernels.simd import halves_float32_registers
 from glassgrad.ops import _dual as D
-from glassgrad.ops import loss as LS
 from glassgrad.ops import reduce as R
 
 pytestmark = pytest.mark.simd_bits
@@ -261,9 +261,9 @@ def test_mean_backward_divides_once_per_element():
 def test_nll_cascade_matches_the_sample_by_sample_walk(n):
     rng = np.random.default_rng(n)
     values = spiky(rng, (n,), np.float32, special=False)
-    step = 1 << max(4, (n - 1).bit_length() // LS._NLL_LEVELS)
-    walked = LS._nll_cascade_sum_skipping(values, np.ones(n, bool), step)
-    assert same_bits(LS._nll_cascade_sum(values), walked)
+    step = 1 << max(4, (n - 1).bit_length() // S._NLL_LEVELS)
+    walked = S._nll_sum_skipping(values, np.ones(n, bool), step)
+    assert same_bits(S.nll_order_sum(values), walked)
 
 
 def _nll_case(rng, trial):
@@ -360,7 +360,7 @@ def plain_vector_sum(row, lanes):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_softmax_row_sums_follow_the_vector_kernel(dtype):
-    lanes = R._softmax_lanes(np.dtype(dtype))
+    lanes = SO._softmax_lanes(np.dtype(dtype))
     if not lanes:
         pytest.skip("PyTorch's SIMD width on this machine is unknown")
     rng = np.random.default_rng(8)
@@ -370,7 +370,7 @@ def test_softmax_row_sums_follow_the_vector_kernel(dtype):
             a[0] = -0.0  # a row of negative zeros sums to -0.0, as PyTorch's does
             want = np.array([plain_vector_sum(row, lanes) for row in a], dtype).reshape(rows, 1)
             assert same_bits(R._row_sums(a, 1), want), (rows, cols)
-            assert same_bits(R._max_keepdim(a, 1), a.max(axis=1, keepdims=True))
+            assert same_bits(SO._max_keepdim(a, 1), a.max(axis=1, keepdims=True))
             with np.errstate(all="ignore"):
                 ctx = type("Ctx", (), {"save": lambda self, *s: None})()
                 shifted = a - a.max(axis=1, keepdims=True)
@@ -385,7 +385,7 @@ def test_softmax_row_sums_follow_the_vector_kernel(dtype):
 def test_softmax_backward_sums_match_torch_bit_for_bit(dtype):
     """With output 0 (log_softmax) or 1 (softmax) PyTorch's backward is ``grad - sum(grad)``,
     its exp exact: this shows its summation order alone."""
-    if not R._softmax_lanes(np.dtype(dtype)):
+    if not SO._softmax_lanes(np.dtype(dtype)):
         pytest.skip("PyTorch's SIMD width on this machine is unknown")
     rng = np.random.default_rng(9)
     tdtype = getattr(torch, np.dtype(dtype).name)

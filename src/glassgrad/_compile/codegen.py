@@ -19,11 +19,11 @@ import math
 import os
 import re
 
+from glassgrad import _kernels
 from glassgrad._backend import ndarray, xp
 from glassgrad._compile.capture import _NEEDS, Capture
 from glassgrad._compile.emit import EMITTERS
 from glassgrad._compile.program import Const, Instr, Slot
-from glassgrad._sumorder import torch_order_sum
 from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.autograd import engine as _engine
@@ -144,7 +144,7 @@ class _Gen:
             "_result": _result,
             "add_scaled_": add_scaled_,
             "_owned": _engine._owned,
-            "torch_order_sum": torch_order_sum,
+            "kernels": _kernels,  # (generated code calls them by name: set_exact applies)
             "expand": expand,
             "STATE": STATE,
         }

@@ -1,7 +1,7 @@
 """NumPy lines for the commonest ops, written out instead of calling their forward/backward.
 
 Each entry computes exactly what the op's ``forward`` and ``backward`` compute for the case
-its ``fits`` accepts (same NumPy calls, same operand order, the same ``torch_order_sum``
+its ``fits`` accepts (same NumPy calls, same operand order, the same ``kernels.reduce_sum``
 kernel), so the generated code reads as the math and skips a call per op. Any other op, or
 another case of these, is replayed by calling the op itself. ``tests/compile`` compares the
 bits with eager on every workload.
@@ -153,7 +153,7 @@ class _Reduce:
             return _scalar(f"{a}.{'mean' if self.mean else 'sum'}()", instr)
         dims = instr.ins[1].value if len(instr.ins) > 1 else ()
         axes = None if self.mean else (dims if value.ndim else None)
-        total = f"torch_order_sum({a}, {axes!r}, False)"
+        total = f"kernels.reduce_sum({a}, {axes!r}, False)"
         return _scalar(f"{total} / {value.size}" if self.mean else total, instr)
 
     def backward(self, gen, instr, g, a, *settings):

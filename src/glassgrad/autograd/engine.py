@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from heapq import heapify, heappop, heappush
 
+from glassgrad import _kernels as kernels
 from glassgrad._backend import ndarray, xp
 from glassgrad._dtypes import LEGACY_TYPE_NAMES
-from glassgrad._sumorder import torch_order_sum
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd import graph as _graph
 from glassgrad.autograd.anomaly import check_gradients
@@ -53,14 +53,14 @@ def sum_to(grad, shape: tuple):
         # one element (a scalar, or a bias of one unit): every element adds up, in the order
         # of a whole sum, which is the order PyTorch's reduction takes once it merges the
         # reduced dimensions
-        total = xp.asarray(torch_order_sum(grad, None))
+        total = xp.asarray(kernels.reduce_sum(grad, None))
         return total.reshape(shape) if shape else total
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
     )
     if type(grad) is ndarray:
-        out = torch_order_sum(grad, axes, keepdims=True) if axes else grad
+        out = kernels.reduce_sum(grad, axes, keepdims=True) if axes else grad
         return out.reshape(shape)
     return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
 

@@ -3,20 +3,20 @@
 PyTorch's CPU kernels run most of a tensor through SIMD registers and the rest (the tail of a
 contiguous tensor, or all of a strided one) one element at a time, and for several activations
 the two code paths put a NaN input (or a -0.0) on different sides of a comparison. To give the
-same bits, the ops here compute the SIMD result and then redo PyTorch's element-at-a-time lanes
-(``_scalar_lanes``) with its scalar formula.
+same bits, the ops here compute the SIMD result and then have ``kernels.redo_scalar_lanes``
+redo PyTorch's element-at-a-time lanes with its scalar formula.
 """
 
 from __future__ import annotations
 
 import math
 
-from glassgrad._backend import ndarray, xp
-from glassgrad._simd import vector_bytes
+from glassgrad import _kernels as kernels
+from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._domain import Domain
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import _rounded_once, _sigmoid
+from glassgrad.ops.elementwise import _sigmoid
 
 __all__ = [
     "LeakyRelu",
@@ -38,68 +38,6 @@ __all__ = [
     "Mish",
     "PreluKernel",
 ]
-
-
-def _inner_block(x) -> int:
-    """Elements in the innermost run of ``x`` that is contiguous in memory (PyTorch's loop
-    merges such trailing dimensions into one row)."""
-    block = 1
-    for size, stride in zip(reversed(x.shape), reversed(x.strides)):
-        if size == 1:
-            continue
-        if stride != block * x.itemsize:
-            break
-        block *= size
-    return block
-
-
-def _scalar_lanes(a, grad=None, avx512_kernel: bool = False):
-    """The row-major positions of ``a`` that PyTorch's CPU loop takes one at a time: None, a
-    slice or an index array.
-
-    The loop runs along rows made of the trailing dimensions contiguous in every operand (all
-    of a contiguous tensor), two SIMD registers per step, and takes each row's last
-    ``row % (2 * lanes)`` elements one by one, so a strided innermost dimension runs element
-    by element. A fully broadcast gradient (the backward of a sum) does not break the rows.
-    The register width is that of the kernel's build (``avx512_kernel``, see ``_simd``).
-    """
-    row = a.size if a.flags.c_contiguous else _inner_block(a)
-    if grad is not None and not grad.flags.c_contiguous and any(grad.strides):
-        row = min(row, _inner_block(grad))
-    tail = row % (2 * vector_bytes(avx512_kernel) // a.itemsize)
-    if not tail or not a.size:
-        return None
-    if tail == row:
-        return slice(None)
-    if row == a.size:
-        return slice(row - tail, None)
-    return (xp.arange(0, a.size, row)[:, None] + xp.arange(row - tail, row)).reshape(-1)
-
-
-def _redo_scalar_lanes(
-    result, a, grad, scalar, avx512_kernel: bool = False, nan_only: bool = False
-):
-    """``result`` with PyTorch's element-at-a-time lanes recomputed as ``scalar(a, grad, result)``
-    (flat arrays of those lanes; ``grad`` None in a forward; ``avx512_kernel`` as in
-    ``_scalar_lanes``).
-    ``nan_only``: the two paths differ only at NaN inputs, so lanes without one are kept."""
-    lanes = _scalar_lanes(a, grad, avx512_kernel)
-    if lanes is None:
-        return result
-    x = a.reshape(-1)[lanes]
-    if nan_only and not xp.isnan(x).any():
-        return result
-    if type(result) is not ndarray or not result.flags.c_contiguous or not result.flags.writeable:
-        result = xp.array(result, order="C")
-    flat = result.reshape(-1)
-    g = None
-    if grad is not None:
-        if not any(grad.strides):  # one value broadcast: no need to materialise it
-            g = xp.broadcast_to(grad[(0,) * grad.ndim], x.shape)
-        else:
-            g = xp.broadcast_to(grad, a.shape).reshape(-1)[lanes]
-    flat[lanes] = scalar(x, g, flat[lanes])
-    return result
 
 
 class LeakyRelu(Op):
@@ -150,7 +88,7 @@ class Elu(Op):
         ctx.coefs = (pos, neg, ipt)
         positive = a > 0
         # expm1 of the non-positive part only (no overflow); -0.0 stays -0.0, as in PyTorch
-        out = _rounded_once(xp.expm1, xp.where(positive, t(0), a) * ipt) * neg
+        out = kernels.expm1(xp.where(positive, t(0), a) * ipt) * neg
         return xp.where(positive, a * pos if scale != 1 else a, out)
 
     @staticmethod
@@ -164,7 +102,7 @@ class Elu(Op):
         positive = av > 0
         negative = D.where(positive, 0.0, a)  # exp only of the negative part: no overflow
         z = negative * ipt
-        e = _rounded_once(xp.exp, z) if D.is_array(z) else D.exp(z)
+        e = kernels.exp(z) if D.is_array(z) else D.exp(z)
         return _elu_nan_lanes(D.where(positive, grad * pos, grad * ipt * neg * e), av, grad, pos)
 
 
@@ -173,7 +111,7 @@ def _elu_nan_lanes(result, values, grad, pos):
     AVX-512 build): there a NaN input or result takes the positive branch, ``grad * scale``."""
     if not D.is_array(result):
         return result
-    return _redo_scalar_lanes(
+    return kernels.redo_scalar_lanes(
         result,
         values,
         grad,
@@ -306,7 +244,7 @@ def _masked_gradient(grad, av, passes, blocked_one_at_a_time):
     result = D.mask(grad, passes)
     if not D.is_array(result):
         return result
-    return _redo_scalar_lanes(
+    return kernels.redo_scalar_lanes(
         result,
         av,
         grad,
@@ -391,7 +329,7 @@ class Softshrink(Op):
         lam = _save_band(ctx, a, lambd)
         out = a - xp.clip(a, -lam, lam)  # exactly a -/+ lambd outside, +0.0 inside, NaN at NaN
         # PyTorch's element-at-a-time loop writes a * 0 inside: -0.0 for a negative a
-        return _redo_scalar_lanes(
+        return kernels.redo_scalar_lanes(
             out, a, None, lambda x, g, r: xp.where((x >= -lam) & (x <= lam), x * 0, r)
         )
 
@@ -457,7 +395,7 @@ class Hardswish(Op):
         result = D.mask(D.where(av >= 3, grad, middle), ~(av <= -3))
         if not D.is_array(result):
             return result
-        return _redo_scalar_lanes(
+        return kernels.redo_scalar_lanes(
             result,
             av,
             grad,

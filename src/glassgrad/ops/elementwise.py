@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
 from glassgrad import _formula as F
+from glassgrad import _kernels as kernels
 from glassgrad._backend import ndarray, xp
-from glassgrad._simd import fuses_multiply_add
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.engine import owns_gradient
 from glassgrad.autograd.grad_mode import STATE
@@ -382,17 +382,6 @@ def _value(x):
 
 
 # ----------------------------------------------------------------------------- unary math
-def _rounded_once(fn, a):
-    """``fn(a)`` for a float32/float16 array, computed in float64 and rounded once.
-
-    PyTorch's CPU exp, tanh, log, ... are almost always correctly rounded; NumPy's float32
-    SIMD versions are off by one unit in the last place for many inputs, which shows in
-    printed values. The float64 detour matches PyTorch far more often."""
-    if a.dtype.kind == "f" and a.dtype.itemsize < 8:
-        return fn(a.astype(xp.float64)).astype(a.dtype)
-    return fn(a)
-
-
 class Exp(Op):
     """e ** a."""
 
@@ -400,7 +389,7 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _rounded_once(xp.exp, a)
+        out = kernels.exp(a)
         ctx.save(out)
         return out
 
@@ -420,7 +409,7 @@ class Log(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
-        return _rounded_once(xp.log, a)
+        return kernels.log(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -467,7 +456,7 @@ class Log1p(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
-        return _rounded_once(xp.log1p, a)
+        return kernels.log1p(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -479,7 +468,7 @@ class Expm1(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _rounded_once(xp.expm1, a)
+        out = kernels.expm1(a)
         ctx.save(out)
         return out
 
@@ -556,7 +545,7 @@ class Sin(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
-        return _rounded_once(xp.sin, a)
+        return kernels.sin(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -574,7 +563,7 @@ class Cos(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save(a)
-        return _rounded_once(xp.cos, a)
+        return kernels.cos(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -610,16 +599,15 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _rounded_once(xp.tanh, a)
+        out = kernels.tanh(a)
         ctx.save(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         out = ctx.saved[0]
-        if D.is_array(out) and out.dtype == xp.float32 and fuses_multiply_add():
-            # PyTorch's kernel rounds 1 - out * out once (a fused multiply-add); so does float64.
-            return grad * (1 - xp.square(out, dtype=xp.float64)).astype(xp.float32)
+        if D.is_array(out):
+            return grad * kernels.one_minus_square(out)
         return grad * (1 - out * out)
 
 
@@ -838,7 +826,7 @@ def _sigmoid(a):
     if a.dtype == xp.float32:
         # PyTorch's float32 kernel computes 1 / (1 + e ** -a) (e ** -a = inf gives 0).
         with xp.errstate(over="ignore"):
-            return 1 / (1 + _rounded_once(xp.exp, -a))
+            return 1 / (1 + kernels.exp(-a))
     # e ** -|a| never overflows; the two branches agree where both are finite.
     z = xp.exp(-xp.abs(a))
     return xp.where(a >= 0, 1 / (1 + z), z / (1 + z)).astype(a.dtype, copy=False)

@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
+from glassgrad import _kernels as kernels
 from glassgrad._backend import xp
-from glassgrad._fma import fused_add_, plain_add_
-from glassgrad._simd import fuses_multiply_add
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
@@ -204,7 +203,7 @@ def inplace(t: Tensor, op: str, other) -> Tensor:
 
 def inplace_fused_add(t: Tensor, x, y) -> Tensor:
     """``t += x * y`` as ``add_(x, alpha=y)`` / ``addcmul_`` do: rounded as PyTorch's CPU
-    kernels round it (once, a fused multiply-add, on AVX2/AVX-512; see ``ops/_fma.py``) when
+    kernels round it (once, a fused multiply-add, on AVX2/AVX-512; see ``_kernels/fma.py``) when
     nothing is recorded and the operands are tensors or numbers of ``t``'s float dtype;
     otherwise the plain recorded product and sum."""
     operands = [v for v in (x, y) if isinstance(v, TensorBase)]
@@ -218,7 +217,7 @@ def inplace_fused_add(t: Tensor, x, y) -> Tensor:
     for v in operands:
         _check_inplace_shape(t, v, "add")
     x_, y_ = (xp.asarray(v._data if isinstance(v, TensorBase) else v, dtype=dtype) for v in (x, y))
-    (fused_add_ if fuses_multiply_add() else plain_add_)(t._data, x_, y_)
+    kernels.add_product_(t._data, x_, y_)
     t._version_counter[0] += 1
     return t
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
+from glassgrad import _kernels as kernels
 from glassgrad._backend import xp
-from glassgrad._sumorder import torch_order_sum
 from glassgrad.ops import _dual as D
 from glassgrad.ops._explain import ExplainRule, Local
 from glassgrad.ops._op import Op, needs_grad
@@ -33,9 +33,9 @@ REDUCTIONS = ("mean", "sum", "none")
 def _reduce(x, reduction: str):
     """The loss's 'mean' / 'sum', added up in PyTorch's order (so values print identically)."""
     if reduction == "mean":
-        return torch_order_sum(x, None) / x.size if x.size else x.mean()
+        return kernels.reduce_sum(x, None) / x.size if x.size else x.mean()
     if reduction == "sum":
-        return torch_order_sum(x, None)
+        return kernels.reduce_sum(x, None)
     return x
 
 
@@ -86,66 +86,6 @@ class MseLoss(Op):
         return g, norm * (target - input) * grad
 
 
-_NLL_LEVELS = 8
-
-
-def _running_total(values):
-    """``values[0] + values[1] + ...`` of a 1-D array, one after another: a cumulative sum never
-    reorders, unlike NumPy's pairwise ``sum``. (Unseeded: the caller's total is.)"""
-    return xp.add.accumulate(values)[-1]
-
-
-def _nll_cascade_sum(values, keep=None):
-    """Sum per-sample values in the order of PyTorch's CPU nll_loss.
-
-    The kernel keeps a running partial sum per level (eight levels). After adding sample ``b``
-    it carries level 0 into level 1 when ``b`` is a multiple of the block length ``step``, on
-    into level 2 when it is a multiple of ``step ** 2``, and so on: sample 0 goes straight to
-    the top level. The result adds the levels in turn, starting from +0.0. Ignored samples
-    (``keep`` False) are skipped, their carries included. Returns a NumPy scalar."""
-    n = values.shape[0]
-    zero = values.dtype.type(0)
-    if not n:
-        return zero
-    step = 1 << max(4, (n - 1).bit_length() // _NLL_LEVELS)
-    if keep is not None and not keep.all():
-        return _nll_cascade_sum_skipping(values, keep, step)
-    # Without skips the carries are regular: each level adds, in order, the block sums of the
-    # level below that arrived after its last carry; the top level starts with sample 0.
-    levels = []
-    items = values[1:]
-    for _ in range(_NLL_LEVELS - 1):
-        full = items.shape[0] // step * step
-        if full < items.shape[0]:
-            levels.append(_running_total(items[full:]))
-        if not full:
-            items = items[:0]
-            break
-        items = xp.add.accumulate(items[:full].reshape(-1, step), axis=1)[:, -1]
-    levels.append(_running_total(xp.concatenate((values[:1], items))) if items.size else values[0])
-    total = zero
-    for level in levels:
-        total = total + level
-    return total
-
-
-def _nll_cascade_sum_skipping(values, keep, step: int):
-    """``_nll_cascade_sum`` with ignored samples: walk the kept ones as the kernel does."""
-    mask = step - 1
-    zero = values.dtype.type(0)
-    levels = [zero] * _NLL_LEVELS
-    for b in xp.flatnonzero(keep).tolist():
-        levels[0] = levels[0] + values[b]
-        for j in range(_NLL_LEVELS - 1):
-            if b & (mask << (j * mask.bit_length())):
-                break
-            levels[j + 1], levels[j] = levels[j + 1] + levels[j], zero
-    total = zero
-    for level in levels:
-        total = total + level
-    return total
-
-
 def _pick(rows, target):
     """``rows[i, target[i]]`` for each row; a flat ``take`` where the rows are contiguous."""
     n, classes = rows.shape
@@ -190,7 +130,7 @@ class NllLoss(Op):
         dtype = logp.dtype
         if batched:
             # the kernel's running sums of -terms are exactly the negated sums of the terms
-            total = -_nll_cascade_sum(terms, keep) + dtype.type(0)
+            total = -kernels.nll_sum(terms, keep) + dtype.type(0)
         else:
             total = xp.negative(terms if keep is None else D.masked_bits(terms, keep)).sum()
         if reduction == "sum":
@@ -198,7 +138,7 @@ class NllLoss(Op):
         if w is None:  # PyTorch counts the kept samples
             total_weight = dtype.type(kept)
         elif batched:
-            total_weight = _nll_cascade_sum(w, keep)
+            total_weight = kernels.nll_sum(w, keep)
         else:
             total_weight = (w if keep is None else D.masked_bits(w, keep)).sum()
         ctx.total_weight = total_weight

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 from glassgrad import _dtypes
 from glassgrad import _formula as F
+from glassgrad import _kernels as kernels
 from glassgrad._backend import xp
-from glassgrad._simd import halves_float32_registers, vector_bytes
-from glassgrad._sumorder import ordered_sum, torch_order_sum
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad._warn import warn_at_user_line
 from glassgrad.ops import _dual as D
@@ -17,7 +16,7 @@ from glassgrad.ops._api import api
 from glassgrad.ops._domain import Domain
 from glassgrad.ops._explain import ExplainRule, Local, call
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import _NO_PARAMS, _rounded_once, maximum, minimum
+from glassgrad.ops.elementwise import _NO_PARAMS, maximum, minimum
 
 if TYPE_CHECKING:
     from glassgrad._tensor import Tensor
@@ -107,7 +106,7 @@ class Sum(Op):
     def forward(ctx, a, dims=(), keepdim=False, dtype=None):
         _setup(ctx, a, dims, keepdim)
         if dtype is None or xp.dtype(dtype) == a.dtype:
-            return torch_order_sum(a, _axes(dims, a.ndim), keepdim)
+            return kernels.reduce_sum(a, _axes(dims, a.ndim), keepdim)
         return a.sum(axis=_axes(dims, a.ndim), keepdims=keepdim, dtype=dtype)
 
     @staticmethod
@@ -139,7 +138,7 @@ class Mean(Op):
         axes = None if whole else dims
         if 0 < count < 1 << 24 and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
             # Sum (in PyTorch's order), then divide, as PyTorch's CPU mean does.
-            return torch_order_sum(a, axes, keepdim) / count
+            return kernels.reduce_sum(a, axes, keepdim) / count
         return a.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -460,10 +459,7 @@ class Logsumexp(Op):
         m = a.max(axis=axes, keepdims=True, initial=-xp.inf)  # an empty sum: log 0 = -inf
         m = xp.where(xp.isfinite(m), m, 0)
         with xp.errstate(divide="ignore"):
-            out = (
-                _rounded_once(xp.log, _rounded_once(xp.exp, a - m).sum(axis=axes, keepdims=True))
-                + m
-            )
+            out = kernels.log(kernels.exp(a - m).sum(axis=axes, keepdims=True)) + m
         if not keepdim:
             out = out.squeeze(axes) if axes is not None else out.reshape(())
         out = xp.asarray(out, dtype=a.dtype)
@@ -476,76 +472,12 @@ class Logsumexp(Op):
         return _restore(grad, ctx) * D.exp(a - _restore(out, ctx))
 
 
-def _short_rows(a, dim) -> bool:
-    """Whether ``a`` is many short contiguous rows along ``dim``: NumPy reduces those one row at
-    a time (a loop per row), while a transposed copy is reduced in a few vector operations."""
-    return (
-        D.is_array(a)
-        and dim is not None
-        and dim == a.ndim - 1
-        and 0 < a.shape[-1] <= 16
-        and a.size >= 32 * a.shape[-1]
-        and a.flags.c_contiguous
-    )
-
-
-def _columns(a):
-    """The short rows of ``a`` (see ``_short_rows``) as the columns of a contiguous matrix."""
-    return a.reshape(-1, a.shape[-1]).T.copy()
-
-
-def _max_keepdim(a, dim):
-    """``a.max(axis=dim, keepdims=True)``, ``-inf`` for an empty dimension. A maximum does not
-    depend on the order it is taken in, so the transposed form gives the same values."""
-    if _short_rows(a, dim):
-        return xp.maximum.reduce(_columns(a), axis=0).reshape(a.shape[:-1] + (1,))
-    return a.max(axis=dim, keepdims=True, initial=-xp.inf)
-
-
 def _row_sums(a, dim):
-    """``a.sum(axis=dim, keepdims=True)``, along the last dimension in the order of PyTorch's
-    softmax kernels (see ``_vector_sum``), else NumPy's."""
-    if D.is_array(a) and dim is not None and dim == a.ndim - 1 and a.shape[-1]:
-        lanes = _softmax_lanes(a.dtype)
-        if lanes:
-            columns = xp.ascontiguousarray(a.reshape(-1, a.shape[-1]).T)
-            return _vector_sum(columns, lanes).reshape(a.shape[:-1] + (1,))
+    """``a.sum(axis=dim, keepdims=True)`` (a tensor in create_graph mode), in the order of
+    PyTorch's softmax kernels."""
+    if D.is_array(a):
+        return kernels.softmax_row_sum(a, dim)
     return D.sum(a, axis=dim, keepdims=True)
-
-
-def _vector_sum(columns, lanes: int):
-    """Each column's sum as PyTorch's ``vec::reduce_all`` adds a row (of ``columns.T``).
-
-    A row shorter than one vector is added element by element. Otherwise each of the
-    ``lanes`` accumulators adds its element of every vector in turn, the leftover elements go
-    to the first lanes, and the lanes are combined: float32 halves the vector again and again
-    (lane i plus lane i + half), float64 adds them in turn. Sums start from the first element,
-    as there (a start of -0.0 changes nothing)."""
-    size = columns.shape[0]
-    if size < lanes:
-        return ordered_sum(columns, -0.0)
-    full = size // lanes * lanes
-    acc = ordered_sum(columns[:full].reshape((-1, lanes) + columns.shape[1:]), -0.0)
-    if full < size:
-        acc[: size - full] += columns[full:]
-    if columns.dtype.itemsize == 8 or not halves_float32_registers():
-        return ordered_sum(acc, -0.0)
-    half = lanes // 2
-    while half:
-        acc = acc[:half] + acc[half : 2 * half]
-        half //= 2
-    return acc[0]
-
-
-def _softmax_lanes(dtype) -> int:
-    """Elements per SIMD vector of PyTorch's softmax kernels for ``dtype`` on this machine (0
-    for other dtypes). The kernels have an AVX-512 build."""
-    if dtype not in _SOFTMAX_FLOATS:
-        return 0
-    return vector_bytes(avx512_kernel=True) // dtype.itemsize
-
-
-_SOFTMAX_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
 
 
 class Softmax(Op):
@@ -553,17 +485,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, a, dim):
-        lanes = _softmax_lanes(a.dtype) if _short_rows(a, dim) else 0
-        if lanes:  # the same arithmetic on the rows as columns of one contiguous copy
-            columns = _columns(a)
-            e = _rounded_once(xp.exp, columns - xp.maximum.reduce(columns, axis=0))
-            scale = 1 / _vector_sum(e, lanes)
-            out = xp.multiply(e.T, scale[:, None], order="C").reshape(a.shape)
-        else:
-            e = _rounded_once(xp.exp, a - _max_keepdim(a, dim))
-            total = _row_sums(e, dim)
-            # PyTorch's last-dimension kernel multiplies by the reciprocal of the sum.
-            out = e * (1 / total) if dim in (-1, a.ndim - 1) else e / total
+        out = kernels.softmax(a, dim)
         ctx.dim = dim
         ctx.save(out)
         return out
@@ -579,15 +501,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, a, dim):
-        lanes = _softmax_lanes(a.dtype) if _short_rows(a, dim) else 0
-        if lanes:  # the same arithmetic on the rows as columns of one contiguous copy
-            columns = _columns(a)
-            shifted = columns - xp.maximum.reduce(columns, axis=0)
-            log_total = _rounded_once(xp.log, _vector_sum(_rounded_once(xp.exp, shifted), lanes))
-            out = xp.subtract(shifted.T, log_total[:, None], order="C").reshape(a.shape)
-        else:
-            shifted = a - _max_keepdim(a, dim)
-            out = shifted - _rounded_once(xp.log, _row_sums(_rounded_once(xp.exp, shifted), dim))
+        out = kernels.log_softmax(a, dim)
         ctx.dim = dim
         ctx.save(out)
         return out

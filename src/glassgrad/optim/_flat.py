@@ -42,7 +42,7 @@ Kernel = Callable[[ndarray | None, ndarray, tuple, "Scratch", object], None]
 class Scratch:
     """Work arrays of one chunk's length: ``grad`` (the effective gradient), ``a`` and
     ``update`` (parameter dtype) and ``wide`` (float64: where float32 fused multiply-adds are
-    computed; float64 ones need none, see ``ops/_fma.py``)."""
+    computed; float64 ones need none, see ``_kernels/fma.py``)."""
 
     __slots__ = ("grad", "a", "update", "wide")
 

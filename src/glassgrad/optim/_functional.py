@@ -7,9 +7,8 @@ array's dtype first (NumPy's NEP 50 rules do that), so float32 state never becom
 from __future__ import annotations
 
 from glassgrad import _dtypes
+from glassgrad import _kernels as kernels
 from glassgrad._backend import ndarray, xp
-from glassgrad._fma import fused_add_, fused_scalar, plain_add_
-from glassgrad._simd import fuses_multiply_add
 from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 
@@ -38,53 +37,19 @@ def lerp_(start: ndarray, end: ndarray, weight: float) -> None:
         xp.subtract(end, diff, out=start)
 
 
-_FLOAT32 = xp.dtype("float32")
-_F32 = xp.float32
-_LAST_ROUNDED = (0.0, 0.0)  # (b, b rounded to float32) of the last one-element _fused_add_
-
-
-def _fused_add_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) -> None:
-    """``target += a * b`` as PyTorch's CPU kernels compute it: one fused multiply-add on AVX2
-    and AVX-512, a product then a sum on its default build (``ops/_fma.py``). ``wide``: a
-    float64 buffer of ``target``'s shape for float32 to compute in, instead of a new array."""
-    if not fuses_multiply_add():
-        plain_add_(target, a, b)
-        return
-    dtype = target.dtype
-    if (
-        dtype is _FLOAT32
-        and type(b) is float
-        and -3e38 < b < 3e38
-        and type(a) is ndarray
-        and a.dtype is _FLOAT32
-        and target.size == 1
-        and a.size == 1
-    ):  # one element (a scalar parameter): the same arithmetic on Python floats
-        global _LAST_ROUNDED
-        last = _LAST_ROUNDED
-        if last[0] != b or b == 0:  # the same lr comes back step after step (zeros: signed)
-            last = _LAST_ROUNDED = (b, float(_F32(b)))
-        value = fused_scalar(target.item(), a.item(), last[1])
-        if -3e38 < value < 3e38:  # finite and no overflow (else NumPy's path and warnings)
-            target[...] = value
-            return
-    a = a if type(a) is ndarray and a.dtype == dtype else xp.asarray(a, dtype=dtype)
-    b = b if type(b) is ndarray and b.dtype == dtype else xp.asarray(b, dtype=dtype)
-    fused_add_(target, a, b, wide if dtype is _FLOAT32 else None)
-
-
 def add_scaled_(target: ndarray, other: ndarray, alpha: float, wide=None) -> None:
-    """``target.add_(other, alpha=alpha)`` as PyTorch rounds it (``wide``: see ``_fused_add_``)."""
+    """``target.add_(other, alpha=alpha)`` as PyTorch rounds it (``wide``: a float64 scratch
+    buffer for float32, see ``kernels.add_product_``)."""
     if alpha == 1:
         target += other
     else:
-        _fused_add_(target, other, alpha, wide)
+        kernels.add_product_(target, other, alpha, wide)
 
 
 def addcmul_(target: ndarray, t1: ndarray, t2: ndarray, value: float = 1.0) -> None:
     """``target += value * t1 * t2`` evaluated as ``(value * t1) * t2``, then fused."""
     tmp = t1 * value if value != 1 else t1
-    _fused_add_(target, tmp, t2)
+    kernels.add_product_(target, tmp, t2)
 
 
 def addcdiv_(target: ndarray, t1: ndarray, t2: ndarray, value: float = 1.0) -> None:

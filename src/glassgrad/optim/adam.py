@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassgrad import _kernels as kernels
 from glassgrad._backend import ndarray, xp
 from glassgrad._tensor import Tensor
 from glassgrad.optim import _functional as F
@@ -187,7 +188,7 @@ def _adam_kernel(param, grad, buffers: tuple, s: Scratch, c: _Constants) -> None
     scaled = grad
     if c.addcmul_value is not None:
         scaled = xp.multiply(grad, c.addcmul_value, out=s.update)
-    F._fused_add_(exp_avg_sq, scaled, grad, s.wide)
+    kernels.add_product_(exp_avg_sq, scaled, grad, s.wide)
     if len(buffers) == 3:
         xp.maximum(buffers[2], exp_avg_sq, out=buffers[2])
         exp_avg_sq = buffers[2]

@@ -23,7 +23,7 @@ class SGD(Optimizer):
         θ ← θ − lr·g
 
     Each ``add(…, alpha=a)`` above is rounded as PyTorch's CPU kernel rounds it: one fused
-    multiply-add on AVX2/AVX-512, a product then a sum on its default build (``ops/_fma.py``).
+    multiply-add on AVX2/AVX-512, a product then a sum on its default build (``_kernels/fma.py``).
     With ``foreach=True`` PyTorch's multi-tensor path computes the Nesterov direction in the
     gradient tensors themselves when neither maximize nor weight decay made a copy; so does
     this class, so ``p.grad`` after ``step()`` is the same too.

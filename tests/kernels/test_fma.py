@@ -1,4 +1,4 @@
-"""ops/_fma.py: the emulated fused multiply-add rounds once, exactly, and agrees with its twin."""
+"""_kernels/fma.py: the emulated fused multiply-add rounds once, exactly, and matches its twin."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
-from glassgrad._fma import fused_add_, fused_scalar, plain_add_
+from glassgrad._kernels.fma import fused_add_, fused_scalar, plain_add_
 
 # target + a * b whose exact value lies just below a halfway point of the dtype, while the
 # float64 sum (float32) or the rounded product (float64) lands on it: rounding twice goes up.
@@ -75,7 +75,7 @@ def test_inplace_ops_round_as_torch(op, dtype):
     ATEN_CPU_CAPABILITY (fused on AVX2/AVX-512, rounded twice on the default build)."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
-    n = 40009  # several blocks of ops/_fma.py's block loop, and a partial one
+    n = 40009  # several blocks of fma.py's block loop, and a partial one
     target = rng.standard_normal(n).astype(dtype)
     other = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 3, n)).astype(dtype)
     third = rng.standard_normal(n).astype(dtype)

@@ -2,7 +2,7 @@
 
 Rounding makes a float sum depend on the order of its additions. PyTorch's CPU kernel adds
 the lanes of one SIMD register side by side (eight float32 or four float64 on x86, see
-``_simd``), four interleaved accumulators per lane and a cascade of partial sums every few
+``simd``), four interleaved accumulators per lane and a cascade of partial sums every few
 rows; NumPy sums pairwise. Over a lesson's
 ``loss.item()`` prints the two drift apart in the last digits, so ``torch_order_sum``
 reproduces PyTorch's order for the reductions lessons do: everything, the trailing dimensions
@@ -12,15 +12,16 @@ whole-tensor sums large enough for PyTorch to split them between threads, use Nu
 Every step below is a NumPy reduction over an axis that is not the innermost one in memory:
 NumPy then adds whole slices one after another (``out += slice``), which is PyTorch's order
 for each element, at NumPy's speed. ``ordered_sum`` checks that layout and falls back to a
-loop where it does not hold.
+loop where it does not hold. ``nll_order_sum`` adds the per-sample losses of ``nll_loss`` in the
+order of that kernel. The twins ``plain_sum`` and ``plain_kept_sum`` are NumPy's own sums.
 """
 
 from __future__ import annotations
 
 from glassgrad._backend import xp
-from glassgrad._simd import vector_bytes
+from glassgrad._kernels.simd import vector_bytes
 
-__all__ = ["ordered_sum", "torch_order_sum"]
+__all__ = ["nll_order_sum", "ordered_sum", "plain_kept_sum", "plain_sum", "torch_order_sum"]
 
 _LEVELS = 4  # partial-sum levels of the cascade
 _ILP = 4  # interleaved accumulators per lane
@@ -257,3 +258,74 @@ def torch_order_sum(a, axes, keepdims: bool = False):
     if keepdims:
         return out.reshape(tuple(1 if d in reduced else n for d, n in enumerate(shape)))
     return out.reshape(tuple(n for d, n in enumerate(shape) if d not in reduced))
+
+
+def plain_sum(a, axes, keepdims: bool = False):
+    """The twin of ``torch_order_sum``: NumPy's pairwise sum."""
+    return a.sum(axis=axes, keepdims=keepdims)
+
+
+_NLL_LEVELS = 8
+
+
+def _running_total(values):
+    """``values[0] + values[1] + ...`` of a 1-D array, one after another: a cumulative sum never
+    reorders, unlike NumPy's pairwise ``sum``. (Unseeded: the caller's total is.)"""
+    return xp.add.accumulate(values)[-1]
+
+
+def nll_order_sum(values, keep=None):
+    """Sum the per-sample values of a 1-D array (those where ``keep``, if given) in the order of
+    PyTorch's CPU nll_loss.
+
+    The kernel keeps a running partial sum per level (eight levels). After adding sample ``b``
+    it carries level 0 into level 1 when ``b`` is a multiple of the block length ``step``, on
+    into level 2 when it is a multiple of ``step ** 2``, and so on: sample 0 goes straight to
+    the top level. The result adds the levels in turn, starting from +0.0. Ignored samples
+    (``keep`` False) are skipped, their carries included. Returns a NumPy scalar."""
+    n = values.shape[0]
+    zero = values.dtype.type(0)
+    if not n:
+        return zero
+    step = 1 << max(4, (n - 1).bit_length() // _NLL_LEVELS)
+    if keep is not None and not keep.all():
+        return _nll_sum_skipping(values, keep, step)
+    # Without skips the carries are regular: each level adds, in order, the block sums of the
+    # level below that arrived after its last carry; the top level starts with sample 0.
+    levels = []
+    items = values[1:]
+    for _ in range(_NLL_LEVELS - 1):
+        full = items.shape[0] // step * step
+        if full < items.shape[0]:
+            levels.append(_running_total(items[full:]))
+        if not full:
+            items = items[:0]
+            break
+        items = xp.add.accumulate(items[:full].reshape(-1, step), axis=1)[:, -1]
+    levels.append(_running_total(xp.concatenate((values[:1], items))) if items.size else values[0])
+    total = zero
+    for level in levels:
+        total = total + level
+    return total
+
+
+def _nll_sum_skipping(values, keep, step: int):
+    """``nll_order_sum`` with ignored samples: walk the kept ones as the kernel does."""
+    mask = step - 1
+    zero = values.dtype.type(0)
+    levels = [zero] * _NLL_LEVELS
+    for b in xp.flatnonzero(keep).tolist():
+        levels[0] = levels[0] + values[b]
+        for j in range(_NLL_LEVELS - 1):
+            if b & (mask << (j * mask.bit_length())):
+                break
+            levels[j + 1], levels[j] = levels[j + 1] + levels[j], zero
+    total = zero
+    for level in levels:
+        total = total + level
+    return total
+
+
+def plain_kept_sum(values, keep=None):
+    """The twin of ``nll_order_sum``: NumPy's sum of the kept values."""
+    return values.sum() if keep is None else values[keep].sum()

@@ -1,4 +1,4 @@
-"""The one place that decides PyTorch's CPU capability and vector width (``ops._simd``):
+"""The one place that decides PyTorch's CPU capability and vector width (``_kernels.simd``):
 PyTorch's own rule on every architecture, and its verdict next to real PyTorch's."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import glassgrad as gg
-from glassgrad import _simd
+from glassgrad._kernels import simd as _simd
 
 
 @pytest.fixture

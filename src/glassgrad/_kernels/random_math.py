@@ -16,8 +16,8 @@ import functools
 import math
 
 from glassgrad._backend import xp
-from glassgrad._fma import fused_add_
-from glassgrad._simd import capability, fuses_multiply_add
+from glassgrad._kernels.fma import fused_add_
+from glassgrad._kernels.simd import capability, fuses_multiply_add
 
 __all__ = ["log", "log1p", "exp", "tan", "normal16", "capability"]
 
@@ -140,12 +140,12 @@ def _scale(values, std, mean):
 
 
 def fma32(a, b, c):
-    """``a * b + c`` in float32 with one rounding (``_fma.fused_add_``, PyTorch's FMA)."""
+    """``a * b + c`` in float32 with one rounding (``fma.fused_add_``, PyTorch's FMA)."""
     return _fused(a, b, c, xp.float32)
 
 
 def fma64(a, b, c):
-    """``a * b + c`` in float64 with one rounding (``_fma.fused_add_``, PyTorch's FMA)."""
+    """``a * b + c`` in float64 with one rounding (``fma.fused_add_``, PyTorch's FMA)."""
     return _fused(a, b, c, xp.float64)
 
 

@@ -1,5 +1,9 @@
 """``target += a * b`` rounded as PyTorch's CPU kernels round it, bit for bit.
 
+``add_product_`` is what ops and optimizers call: it rounds as the PyTorch build of this
+machine does (``simd.fuses_multiply_add``); its plain twin ``plain_add_`` rounds the product,
+then the sum. ``one_minus_square`` is the same question for tanh's derivative.
+
 PyTorch's AVX2 and AVX-512 kernels for ``add(other, alpha=...)``, ``addcmul`` and friends use a
 fused multiply-add: the product and the sum are rounded once. Its default (no-AVX2) build
 rounds the product, then the sum. NumPy has no fused multiply-add, so ``fused_add_`` emulates
@@ -23,11 +27,20 @@ arithmetic; infinite or NaN operands give the plain product and sum.
 from __future__ import annotations
 
 import math
+import struct
 from fractions import Fraction
 
 from glassgrad._backend import ndarray, xp
+from glassgrad._kernels.simd import fuses_multiply_add
 
-__all__ = ["fused_add_", "plain_add_", "fused_scalar"]
+__all__ = [
+    "add_product_",
+    "plain_add_",
+    "fused_add_",
+    "fused_scalar",
+    "one_minus_square",
+    "plain_one_minus_square",
+]
 
 _F32 = xp.float32
 _F64 = xp.float64
@@ -38,12 +51,55 @@ _HALF29 = xp.uint64(1 << 28)  # ... set exactly this way: halfway between two fl
 _F32_TINY = float(xp.finfo(xp.float32).tiny)  # below it float32 has fewer significand bits
 _BLOCK = 16384  # float32 elements per pass of the fused multiply-add
 _F64_SPLIT_TINY = 2.0**-968  # smaller float64 products lose bits of their Dekker error term
+_AS_FLOAT32 = struct.Struct("f")  # packing a Python float rounds it to float32
+_PACK32, _UNPACK32 = _AS_FLOAT32.pack, _AS_FLOAT32.unpack
 
 
-def plain_add_(target: ndarray, a, b) -> None:
-    """``target += a * b`` with the product rounded first: the twin of ``fused_add_``, and what
-    PyTorch's default (no-AVX2) kernels compute."""
+def add_product_(target: ndarray, a: ndarray, b, wide: ndarray | None = None) -> None:
+    """``target += a * b`` as PyTorch's CPU kernels compute it: one fused multiply-add on AVX2
+    and AVX-512, a product then a sum on its default build. ``a``: an array; ``b``: an array or
+    a Python float. ``wide``: a float64 buffer of ``target``'s shape for float32 to compute in,
+    instead of a new array."""
+    if not fuses_multiply_add():
+        plain_add_(target, a, b)
+        return
+    dtype = target.dtype
+    if (
+        dtype is _FLOAT32
+        and type(b) is float
+        and -3e38 < b < 3e38
+        and type(a) is ndarray
+        and a.dtype is _FLOAT32
+        and target.size == 1
+        and a.size == 1
+    ):  # one element (a scalar parameter): the same arithmetic on Python floats
+        b32 = _UNPACK32(_PACK32(b))[0]  # b rounded to float32 (stateless, ~0.1 µs)
+        value = fused_scalar(target.item(), a.item(), b32)
+        if -3e38 < value < 3e38:  # finite and no overflow (else NumPy's path and warnings)
+            target[...] = value
+            return
+    a = a if type(a) is ndarray and a.dtype == dtype else xp.asarray(a, dtype=dtype)
+    b = b if type(b) is ndarray and b.dtype == dtype else xp.asarray(b, dtype=dtype)
+    fused_add_(target, a, b, wide if dtype is _FLOAT32 else None)
+
+
+def plain_add_(target: ndarray, a, b, wide: ndarray | None = None) -> None:
+    """``target += a * b`` with the product rounded first: the twin of ``add_product_``, and
+    what PyTorch's default (no-AVX2) kernels compute (``wide`` is not needed)."""
     target += xp.multiply(a, b, dtype=target.dtype)
+
+
+def one_minus_square(x: ndarray) -> ndarray:
+    """``1 - x * x`` (tanh's derivative from its result) as PyTorch's kernel rounds it: once,
+    a fused multiply-add, for float32 where its build fuses (float64 rounds as NumPy does)."""
+    if x.dtype == _FLOAT32 and fuses_multiply_add():
+        return (1 - xp.square(x, dtype=_F64)).astype(_F32)
+    return 1 - x * x
+
+
+def plain_one_minus_square(x: ndarray) -> ndarray:
+    """The twin of ``one_minus_square``: the product rounded, then the difference."""
+    return 1 - x * x
 
 
 def fused_add_(target: ndarray, a, b, wide: ndarray | None = None) -> None:
