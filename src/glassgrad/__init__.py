@@ -25,7 +25,6 @@ import importlib
 import warnings
 
 from glassgrad import _dtypes, _functions, _legacy
-from glassgrad._compile import compile
 from glassgrad._creation import (
     arange,
     as_tensor,
@@ -408,6 +407,13 @@ def broadcast_shapes(*shapes) -> Size:
     return Size(result)
 
 
+# Functions whose modules need nn and optim, which ``import glassgrad`` does not load.
+_LOADED_ON_FIRST_USE = {
+    "save": "glassgrad.serialization",
+    "load": "glassgrad.serialization",
+    "compile": "glassgrad._compile",
+}
+
 _SUBMODULES = {
     "accelerator",
     "nn",
@@ -430,8 +436,8 @@ def __getattr__(name: str):
         return importlib.import_module("glassgrad._random")
     if name in _SUBMODULES:
         return importlib.import_module(f"glassgrad.{name}")
-    if name in ("save", "load"):  # PyTorch's checkpoint format needs nn: loaded on first use
-        return getattr(importlib.import_module("glassgrad.serialization"), name)
+    if name in _LOADED_ON_FIRST_USE:
+        return getattr(importlib.import_module(_LOADED_ON_FIRST_USE[name]), name)
     if name == "explain":  # the chain-rule explainer lives in viz, imported on first use
         return importlib.import_module("glassgrad.viz").explain
     if name.startswith("__"):

@@ -20,6 +20,7 @@ import functools
 import os
 import warnings
 
+from glassgrad._compile.compiler import compile_call
 from glassgrad._compile.program import ACTIVE, GraphBreakError
 
 __all__ = ["compile", "CompiledFunction", "GraphBreakError", "summary"]
@@ -162,11 +163,6 @@ class CompiledFunction:
         return self._capture(args, kwargs, flat)
 
     def _capture(self, args, kwargs, flat):
-        # Imported on the first capture: capturing needs nn, optim and the code generator,
-        # which ``import glassgrad`` (it imports this module for ``glassgrad.compile``) must
-        # not load.
-        from glassgrad._compile.compiler import compile_call
-
         result, variant, reason = compile_call(
             self._orig, args, kwargs, flat, self._fullgraph, self._mode
         )
