@@ -15,7 +15,7 @@ import numpy as np
 
 
 class Tensor:
-    __slots__ = ("data", "grad_fn", "grad", "requires_grad", "version", "sink")
+    __slots__ = ("data", "grad", "grad_fn", "requires_grad", "sink", "version")
 
     def __init__(self, data, grad_fn=None, requires_grad=False):
         self.data = data
@@ -27,7 +27,7 @@ class Tensor:
 
 
 class Node:
-    __slots__ = ("kind", "edges", "saved", "seq")
+    __slots__ = ("edges", "kind", "saved", "seq")
 
 
 class Sink:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Workload", "WORKLOADS"]
+__all__ = ["WORKLOADS", "Workload"]
 
 
 @dataclass

@@ -173,10 +173,10 @@ def _layer(module: str) -> int:
 def _cycles(edges: dict[str, set]) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan, iterative)."""
     index, low, on_stack, stack, components, counter = {}, {}, set(), [], [], [0]
-    for root in edges:
+    for root, children_of_root in edges.items():
         if root in index:
             continue
-        work = [(root, iter(sorted(edges[root])))]
+        work = [(root, iter(sorted(children_of_root)))]
         index[root] = low[root] = counter[0]
         counter[0] += 1
         stack.append(root)

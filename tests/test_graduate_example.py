@@ -2,6 +2,7 @@
 one process and with DistributedDataParallel (2 processes, gloo); the losses keep falling and
 DDP lands on the single-process weights."""
 
+import itertools
 import json
 import os
 import subprocess
@@ -30,10 +31,10 @@ def test_glassgrad_checkpoint_continues_in_pytorch_ddp(tmp_path):
     gg_losses, torch_losses = result["glassgrad_losses"], result["torch_losses"]
     ddp_losses = result["ddp_losses"]
     assert len(gg_losses) == 25 and len(torch_losses) == len(ddp_losses) == 10
-    assert all(b < a for a, b in zip(gg_losses, gg_losses[1:]))
+    assert all(b < a for a, b in itertools.pairwise(gg_losses))
     assert torch_losses[0] < gg_losses[-1]  # PyTorch picks up where glassgrad stopped
-    assert all(b < a for a, b in zip(torch_losses, torch_losses[1:]))
-    assert all(b < a for a, b in zip(ddp_losses, ddp_losses[1:]))
+    assert all(b < a for a, b in itertools.pairwise(torch_losses))
+    assert all(b < a for a, b in itertools.pairwise(ddp_losses))
     assert max(abs(a - b) for a, b in zip(ddp_losses, torch_losses)) < 1e-6
     assert result["ddp_gap"] <= 1e-6
     assert result["glassgrad_gap"] <= 1e-6  # glassgrad would have taken the same steps

@@ -247,7 +247,7 @@ from glassgrad.autograd.grad_mode import (
     set_grad_enabled,
 )
 
-__all__ = [  # with the ops' functions (exp, sum, cat, ...) listed in _functions.__all__
+__all__ = [  # and the ops' functions (exp, sum, cat, ...) from _functions.__all__ below
     "BoolTensor",
     "ByteTensor",
     "CharTensor",
@@ -292,10 +292,11 @@ __all__ = [  # with the ops' functions (exp, sum, cat, ...) listed in _functions
     "inference_mode",
     "initial_seed",
     "int",
+    "int8",
     "int16",
     "int32",
     "int64",
-    "int8",
+    "is_exact",
     "is_floating_point",
     "is_grad_enabled",
     "is_inference_mode_enabled",
@@ -324,9 +325,8 @@ __all__ = [  # with the ops' functions (exp, sum, cat, ...) listed in _functions
     "scalar_tensor",
     "seed",
     "set_default_device",
-    "set_exact",
-    "is_exact",
     "set_default_dtype",
+    "set_exact",
     "set_grad_enabled",
     "set_printoptions",
     "set_rng_state",
@@ -335,8 +335,8 @@ __all__ = [  # with the ops' functions (exp, sum, cat, ...) listed in _functions
     "uint8",
     "zeros",
     "zeros_like",
-    *_functions.__all__,
 ]
+__all__ += _functions.__all__
 
 # PyTorch computes log(0) = -inf or 0/0 = nan silently; so do we (NumPy would warn from our ops).
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"glassgrad(\.|$)")

@@ -8,4 +8,4 @@ import numpy as xp
 
 ndarray = xp.ndarray
 
-__all__ = ["xp", "ndarray"]
+__all__ = ["ndarray", "xp"]

@@ -20,14 +20,14 @@ if TYPE_CHECKING:
     from glassgrad._tensor import Tensor
 
 __all__ = [
-    "meshgrid",
-    "tile",
-    "movedim",
+    "addcdiv",
+    "addcmul",
     "diff",
     "logit",
+    "meshgrid",
+    "movedim",
     "nan_to_num",
-    "addcmul",
-    "addcdiv",
+    "tile",
 ]
 
 

@@ -7,27 +7,27 @@ from numbers import Integral
 from glassgrad._backend import xp
 
 __all__ = [
-    "dtype",
-    "device",
-    "Size",
-    "finfo",
-    "iinfo",
     "DeviceUnavailableError",
+    "Size",
     "check_device",
-    "unavailable",
+    "device",
+    "dtype",
+    "finfo",
+    "from_numpy_dtype",
     "get_default_dtype",
-    "set_default_dtype",
+    "iinfo",
     "promote",
     "result_dtype",
+    "set_default_dtype",
     "to_dtype",
-    "from_numpy_dtype",
+    "unavailable",
 ]
 
 
 class dtype:
     """A tensor element type; prints as PyTorch does (``torch.float32``)."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "_kind")
+    __slots__ = ("_kind", "is_complex", "is_floating_point", "is_signed", "itemsize", "name", "np")
 
     def __init__(self, name: str, np_dtype, kind: int):
         self.name = name
@@ -218,7 +218,7 @@ class device:
     CPU only: placing a tensor on another device raises ``DeviceUnavailableError``.
     """
 
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
 
     def __init__(self, type: str | int = "cpu", index: int | None = None):
         if isinstance(type, device):

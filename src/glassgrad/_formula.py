@@ -17,20 +17,20 @@ Example:
 from __future__ import annotations
 
 __all__ = [
-    "format_number",
     "Expr",
-    "name",
-    "number",
-    "product",
-    "juxtapose",
-    "quotient",
-    "power",
-    "negate",
-    "difference",
-    "total",
     "call",
-    "root",
+    "difference",
+    "format_number",
     "indicator",
+    "juxtapose",
+    "name",
+    "negate",
+    "number",
+    "power",
+    "product",
+    "quotient",
+    "root",
+    "total",
 ]
 
 #: precedence levels, loosest first: a part looser than its place needs brackets
@@ -58,7 +58,7 @@ def format_number(v, digits: int = 4) -> str:
 class Expr:
     """Printed text plus how tightly it binds (``SUM`` < ``PRODUCT`` < ``POWER`` < ``ATOM``)."""
 
-    __slots__ = ("text", "prec")
+    __slots__ = ("prec", "text")
 
     def __init__(self, text: str, prec: int = ATOM):
         self.text = text

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from glassgrad import _dtypes
 from glassgrad._backend import xp
 
-__all__ = ["set_printoptions", "get_printoptions", "tensor_repr"]
+__all__ = ["get_printoptions", "set_printoptions", "tensor_repr"]
 
 
 @dataclass
@@ -123,7 +123,7 @@ def _summarized(data):
 
 def _vector(data, indent: int, summarize: bool, fmt: _Formatter) -> str:
     element_length = fmt.max_width + 2
-    per_line = max(1, int(math.floor((OPTIONS.linewidth - indent) / element_length)))
+    per_line = max(1, math.floor((OPTIONS.linewidth - indent) / element_length))
     e = OPTIONS.edgeitems
     if summarize and not e:
         items = ["..."]

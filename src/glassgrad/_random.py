@@ -21,13 +21,13 @@ from glassgrad._tensor_base import _new_tensor
 
 __all__ = [
     "Generator",
+    "default_generator",
+    "fork_rng",
+    "get_rng_state",
+    "initial_seed",
     "manual_seed",
     "seed",
-    "initial_seed",
-    "default_generator",
-    "get_rng_state",
     "set_rng_state",
-    "fork_rng",
 ]
 
 _DEFAULT_SEED = 67280421310721  # ATen's default_rng_seed_val

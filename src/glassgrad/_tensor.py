@@ -274,7 +274,6 @@ class Tensor(TensorBase, metaclass=_TensorType):
                     )
                 else:
                     owner._grad = owner._grad + grad
-            return None
 
         self._extras()["retains_grad"] = True
         self.grad_fn._add_tensor_hook(self._out_idx, store, retains_grad=True)

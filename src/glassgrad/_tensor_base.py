@@ -31,15 +31,15 @@ class TensorBase:
     """
 
     __slots__ = (
-        "_data",
-        "_rg",
-        "grad_fn",
-        "_grad",
-        "_version_counter",
-        "_out_idx",
-        "_accum",
-        "_extra",
         "__weakref__",
+        "_accum",
+        "_data",
+        "_extra",
+        "_grad",
+        "_out_idx",
+        "_rg",
+        "_version_counter",
+        "grad_fn",
     )
     _data: ndarray
     _rg: bool

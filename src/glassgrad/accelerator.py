@@ -8,10 +8,10 @@ sends ``device = ... if torch.accelerator.is_available() else "cpu"`` to the CPU
 from __future__ import annotations
 
 __all__ = [
-    "is_available",
     "current_accelerator",
-    "device_count",
     "current_device_index",
+    "device_count",
+    "is_available",
     "set_device_index",
     "synchronize",
 ]

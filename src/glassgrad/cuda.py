@@ -9,16 +9,16 @@ from __future__ import annotations
 from glassgrad._dtypes import unavailable
 
 __all__ = [
-    "is_available",
-    "device_count",
-    "is_initialized",
     "current_device",
+    "device_count",
+    "empty_cache",
     "get_device_name",
-    "set_device",
+    "is_available",
+    "is_initialized",
     "manual_seed",
     "manual_seed_all",
+    "set_device",
     "synchronize",
-    "empty_cache",
 ]
 
 

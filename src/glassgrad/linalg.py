@@ -13,7 +13,7 @@ from glassgrad._tensor import Tensor
 from glassgrad.ops import linalg as _L
 from glassgrad.ops import reduce as _R
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "inv", "det", "solve"]
+__all__ = ["det", "inv", "matrix_norm", "norm", "solve", "vector_norm"]
 
 _INF = float("inf")
 

@@ -22,7 +22,7 @@ from glassgrad._dtypes import device as _device
 from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 
-__all__ = ["save_file", "load_file", "save", "load"]
+__all__ = ["load", "load_file", "save", "save_file"]
 
 
 def _numpy_api():

@@ -40,15 +40,15 @@ from glassgrad._checkpoint.rebuild import RebuildError, Storage, StorageType
 from glassgrad._checkpoint.unpickler import load_pickle, unsafe_globals
 
 __all__ = [
-    "save",
-    "load",
+    "DEFAULT_PROTOCOL",
     "SerializationError",
     "add_safe_globals",
-    "get_safe_globals",
     "clear_safe_globals",
-    "safe_globals",
+    "get_safe_globals",
     "get_unsafe_globals_in_checkpoint",
-    "DEFAULT_PROTOCOL",
+    "load",
+    "safe_globals",
+    "save",
 ]
 
 DEFAULT_PROTOCOL = 2
@@ -323,7 +323,7 @@ def _location_resolver(map_location, name: str):
 
         return call
     target = str(map_location)
-    if target.split(":")[0] != "cpu":
+    if target.split(":", maxsplit=1)[0] != "cpu":
         raise RuntimeError(
             f"glassgrad.load({name}): map_location={target!r}, but glassgrad runs on the CPU "
             "only; use map_location='cpu' (or torch.device('cpu'))"

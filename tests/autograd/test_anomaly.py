@@ -10,11 +10,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy on lo
 
 def test_log_zero_times_zero_names_op_and_line():
     x = torch.tensor(0.0, requires_grad=True)
-    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
-        with torch.autograd.detect_anomaly():
-            y = torch.log(x) * 0  # the line anomaly mode must point at
-            with pytest.raises(RuntimeError) as info:
-                y.backward()
+    with (
+        pytest.warns(UserWarning, match="Anomaly Detection has been enabled"),
+        torch.autograd.detect_anomaly(),
+    ):
+        y = torch.log(x) * 0  # the line anomaly mode must point at
+        with pytest.raises(RuntimeError) as info:
+            y.backward()
     text = str(info.value)
     assert text.startswith("Function 'LogBackward0' returned nan values in its 0th output.")
     assert "test_anomaly.py" in text
@@ -30,9 +32,11 @@ def test_off_by_default_and_inf_only_on_request():
     with torch.autograd.set_detect_anomaly(True):
         torch.sqrt(x).backward()  # inf, not NaN: PyTorch does not stop here either
     x = torch.tensor(0.0, requires_grad=True)
-    with torch.autograd.set_detect_anomaly(True, check_inf=True):
-        with pytest.raises(RuntimeError, match="'SqrtBackward0' returned inf values"):
-            torch.sqrt(x).backward()
+    with (
+        torch.autograd.set_detect_anomaly(True, check_inf=True),
+        pytest.raises(RuntimeError, match="'SqrtBackward0' returned inf values"),
+    ):
+        torch.sqrt(x).backward()
     assert not autograd_graph.DETECT_ANOMALY
 
 

@@ -173,7 +173,7 @@ def _scatter_build(op):
         if op == "add":
             index = rng.integers(0, size, idx_shape)
         else:  # scatter: unique positions per row/column so the result is well defined
-            along = np.argsort(rng.random((rows, cols) if dim == 1 else (rows, cols)), axis=dim)
+            along = np.argsort(rng.random((rows, cols)), axis=dim)
             index = along[:, : idx_shape[1]] if dim == 1 else along[: idx_shape[0]]
         src = values(rng, idx_shape, "any")
         if op == "value":
@@ -726,7 +726,7 @@ def test_gradient_matches_finite_differences(name, data, seed):
     rng = np.random.default_rng(seed)
     fn, arrays = case.build(data.draw, rng, op.gradcheck_domain)
     arrays = [a if isinstance(a, Fixed) else np.array(a) for a in arrays]
-    loss, tensors, out = _loss(fn, arrays)
+    loss, _tensors, out = _loss(fn, arrays)
     nodes = _graph_nodes(loss)
     _check_ctx_arrays_declared(nodes)
     recorded = {type(n) for n in nodes}  # a base class counts when a subclass of it is recorded

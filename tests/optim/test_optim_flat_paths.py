@@ -146,7 +146,7 @@ def test_update_helpers_round_like_torch(size):
 
 def test_adam_state_dict_layout_is_torchs():
     params, opt = _run(glassgrad, "Adam", {"amsgrad": True}, steps=3)
-    theirs, ref = _run(torch, "Adam", {"amsgrad": True}, steps=3)
+    _theirs, ref = _run(torch, "Adam", {"amsgrad": True}, steps=3)
     mine, other = opt.state_dict(), ref.state_dict()
     assert list(mine["state"]) == list(other["state"])
     for index, values in mine["state"].items():

@@ -80,7 +80,9 @@ def test_each_optimizer_warns_once():
 
 
 def test_anomaly_warning_names_the_users_file():
-    with pytest.warns(UserWarning, match="Anomaly Detection") as record:
-        with torch.autograd.detect_anomaly():
-            pass
+    with (
+        pytest.warns(UserWarning, match="Anomaly Detection") as record,
+        torch.autograd.detect_anomaly(),
+    ):
+        pass
     assert record[0].filename == __file__

@@ -182,7 +182,7 @@ def test_model_and_optimizer_state_dicts_cross_over(tmp_path):
 def test_allow_list_is_torch_allow_list():
     from torch._weights_only_unpickler import _get_allowed_globals
 
-    assert allowlist.TORCH_ALLOWED == frozenset(_get_allowed_globals())
+    assert frozenset(_get_allowed_globals()) == allowlist.TORCH_ALLOWED
 
 
 def test_whole_module_guidance_matches_torch(tmp_path):

@@ -90,7 +90,8 @@ def test_shuffle_is_a_seedable_permutation():
 
     first = epoch(0)
     assert [len(b) for b in first] == [4, 4, 3]
-    assert sorted(sum(first, [])) == list(range(11)) and sum(first, []) != list(range(11))
+    flat = [i for batch in first for i in batch]
+    assert sorted(flat) == list(range(11)) and flat != list(range(11))
     assert epoch(0) == first and epoch(1) != first
     glassgrad.manual_seed(3)
     a = [y.tolist() for _, y in gdata.DataLoader(ds, batch_size=11, shuffle=True)]

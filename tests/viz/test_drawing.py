@@ -7,6 +7,7 @@ present, no two boxes overlapping, no edge passing through a box, no label on a 
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -44,7 +45,7 @@ def seed_graph():
 def mlp_graph(widths=(4, 8, 3)):
     torch.manual_seed(0)
     layers = []
-    for a, b in zip(widths, widths[1:]):
+    for a, b in itertools.pairwise(widths):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     x = torch.randn(16, widths[0])
@@ -161,7 +162,7 @@ def test_text_widths_are_never_less_than_dejavu_sans():
     from matplotlib.textpath import TextToPath
 
     font = FontProperties(family="DejaVu Sans", size=drawing.NODE_FONT)
-    nodes, edges = mlp_graph().scene()
+    nodes, _edges = mlp_graph().scene()
     lines = {line for _, label in nodes for line in label.split("\n")}
     lines |= {"".join(map(chr, range(32, 127))), "−×÷‖·∞θᵀŷ∂√∑αβγδεημλπσφψωτ…"}
     measure = TextToPath().get_text_width_height_descent

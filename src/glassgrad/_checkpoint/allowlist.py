@@ -18,37 +18,102 @@ from glassgrad._tensor import Tensor
 from glassgrad.nn.parameter import Parameter
 
 __all__ = [
-    "TORCH_ALLOWED",
-    "GLOBALS",
     "BLOCKED_MODULES",
+    "GLOBALS",
+    "TORCH_ALLOWED",
     "add_safe_globals",
-    "get_safe_globals",
     "clear_safe_globals",
+    "get_safe_globals",
     "safe_globals",
-    "user_globals",
     "unsupported_reason",
+    "user_globals",
 ]
 
-_STORAGES = (
-    "BFloat16 Bool Byte Char ComplexDouble ComplexFloat Double Float Half Int Long Short"
-).split()
-_TENSORS = "BFloat16 Bool Byte Char Double Float Half Int Long Short".split()
-_SPARSE = "BFloat16 Byte Char Double Float Half Int Long Short".split()
-_DTYPES = (
-    "bfloat16 bits16 bits1x8 bits2x4 bits4x2 bits8 bool complex128 complex32 complex64 float16 "
-    "float32 float4_e2m1fn_x2 float64 float8_e4m3fn float8_e4m3fnuz float8_e5m2 float8_e5m2fnuz "
-    "float8_e8m0fnu int1 int16 int2 int3 int32 int4 int5 int6 int64 int7 int8 qint32 qint8 "
-    "quint2x4 quint4x2 quint8 uint1 uint16 uint2 uint3 uint32 uint4 uint5 uint6 uint64 uint7 uint8"
-).split()
-_REBUILDS = (
-    "device_tensor_from_cpu_tensor device_tensor_from_numpy meta_tensor_no_storage "
-    "nested_tensor parameter parameter_with_state qtensor sparse_tensor tensor tensor_v2 "
-    "tensor_v3 wrapper_subclass"
-).split()
-_QSCHEMES = (
-    "per_channel_affine per_channel_affine_float_qparams per_channel_symmetric "
-    "per_tensor_affine per_tensor_symmetric"
-).split()
+_STORAGES = [
+    "BFloat16",
+    "Bool",
+    "Byte",
+    "Char",
+    "ComplexDouble",
+    "ComplexFloat",
+    "Double",
+    "Float",
+    "Half",
+    "Int",
+    "Long",
+    "Short",
+]
+_TENSORS = ["BFloat16", "Bool", "Byte", "Char", "Double", "Float", "Half", "Int", "Long", "Short"]
+_SPARSE = ["BFloat16", "Byte", "Char", "Double", "Float", "Half", "Int", "Long", "Short"]
+_DTYPES = [
+    "bfloat16",
+    "bits16",
+    "bits1x8",
+    "bits2x4",
+    "bits4x2",
+    "bits8",
+    "bool",
+    "complex128",
+    "complex32",
+    "complex64",
+    "float16",
+    "float32",
+    "float4_e2m1fn_x2",
+    "float64",
+    "float8_e4m3fn",
+    "float8_e4m3fnuz",
+    "float8_e5m2",
+    "float8_e5m2fnuz",
+    "float8_e8m0fnu",
+    "int1",
+    "int16",
+    "int2",
+    "int3",
+    "int32",
+    "int4",
+    "int5",
+    "int6",
+    "int64",
+    "int7",
+    "int8",
+    "qint32",
+    "qint8",
+    "quint2x4",
+    "quint4x2",
+    "quint8",
+    "uint1",
+    "uint16",
+    "uint2",
+    "uint3",
+    "uint32",
+    "uint4",
+    "uint5",
+    "uint6",
+    "uint64",
+    "uint7",
+    "uint8",
+]
+_REBUILDS = [
+    "device_tensor_from_cpu_tensor",
+    "device_tensor_from_numpy",
+    "meta_tensor_no_storage",
+    "nested_tensor",
+    "parameter",
+    "parameter_with_state",
+    "qtensor",
+    "sparse_tensor",
+    "tensor",
+    "tensor_v2",
+    "tensor_v3",
+    "wrapper_subclass",
+]
+_QSCHEMES = [
+    "per_channel_affine",
+    "per_channel_affine_float_qparams",
+    "per_channel_symmetric",
+    "per_tensor_affine",
+    "per_tensor_symmetric",
+]
 
 TORCH_ALLOWED = frozenset(
     [

@@ -21,7 +21,7 @@ from typing import BinaryIO
 from glassgrad._backend import ndarray, xp
 from glassgrad._checkpoint import SerializationError, refuse
 
-__all__ = ["ALIGNMENT", "ArchiveWriter", "ArchiveReader", "folder_for"]
+__all__ = ["ALIGNMENT", "ArchiveReader", "ArchiveWriter", "folder_for"]
 
 ALIGNMENT = 64
 MAX_ENTRIES = 1_000_000
@@ -225,7 +225,7 @@ def open_source(f, name: str) -> tuple[BinaryIO, int, bytes, bool]:
         return io.BytesIO(data), len(data), data[:8], True
     path = os.fspath(f)
     try:
-        stream = open(path, "rb")
+        stream = open(path, "rb")  # noqa: SIM115  (returned open: the caller reads and closes it)
     except FileNotFoundError:
         raise FileNotFoundError(f"glassgrad.load: no such file {name}; check the path") from None
     size = os.fstat(stream.fileno()).st_size

@@ -22,7 +22,7 @@ from glassgrad._backend import ndarray, xp
 from glassgrad._tensor import Tensor
 from glassgrad.nn.parameter import Parameter
 
-__all__ = ["TorchName", "CheckpointPickler", "STORAGE_NAMES", "torch_name", "memory_block"]
+__all__ = ["STORAGE_NAMES", "CheckpointPickler", "TorchName", "memory_block", "torch_name"]
 
 #: PyTorch's typed storage class for each glassgrad dtype.
 STORAGE_NAMES = {name: f"{word}Storage" for name, word in _dtypes.SCALAR_TYPE_NAMES.items()}
@@ -50,7 +50,7 @@ def torch_name(module: str, name: str) -> TorchName:
 class _Storage:
     """One saved storage: its key, typed-storage name, element count and bytes."""
 
-    __slots__ = ("key", "type_name", "numel", "data")
+    __slots__ = ("data", "key", "numel", "type_name")
 
     def __init__(self, key: str, dtype_name: str, data: ndarray) -> None:
         self.key = key

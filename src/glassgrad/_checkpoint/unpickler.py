@@ -21,7 +21,7 @@ from typing import Any
 from glassgrad._checkpoint import allowlist, rebuild, refuse
 from glassgrad.nn.parameter import Parameter
 
-__all__ = ["WeightsUnpickler", "UNSAFE_MESSAGE", "load_pickle", "unsafe_globals"]
+__all__ = ["UNSAFE_MESSAGE", "WeightsUnpickler", "load_pickle", "unsafe_globals"]
 
 UNSAFE_MESSAGE = (
     "Re-running `torch.load` with `weights_only` set to `False` will likely succeed, but it "

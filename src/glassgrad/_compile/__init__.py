@@ -23,7 +23,7 @@ import warnings
 from glassgrad._compile.compiler import compile_call
 from glassgrad._compile.program import ACTIVE, GraphBreakError
 
-__all__ = ["compile", "CompiledFunction", "GraphBreakError", "summary"]
+__all__ = ["CompiledFunction", "GraphBreakError", "compile", "summary"]
 
 CACHE_SIZE = 8  # variants per function, as ``torch._dynamo.config.cache_size_limit``
 _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")

@@ -32,7 +32,7 @@ from glassgrad.autograd.engine import sum_to
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
 
-__all__ = ["Capture", "ACTIVE", "GraphBreakError"]
+__all__ = ["ACTIVE", "Capture", "GraphBreakError"]
 
 
 class _Ctx:

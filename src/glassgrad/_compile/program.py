@@ -9,7 +9,7 @@ computes the same bits.
 
 from __future__ import annotations
 
-__all__ = ["Slot", "Const", "Instr", "ACTIVE", "GraphBreakError"]
+__all__ = ["ACTIVE", "Const", "GraphBreakError", "Instr", "Slot"]
 
 #: the capture in progress, if any (one at a time; a compiled function called inside a
 #: capture runs eagerly, so its ops are recorded into the outer program)
@@ -25,7 +25,7 @@ class Slot:
     of a tensor captured from outside), "grad" (``tensor._grad._data`` at the start) or "tmp"
     (computed by instruction ``producer``)."""
 
-    __slots__ = ("kind", "value", "tensor", "pos", "name", "producer", "hint")
+    __slots__ = ("hint", "kind", "name", "pos", "producer", "tensor", "value")
 
     def __init__(self, kind: str, value, tensor=None, pos=None, hint: str = "t"):
         self.kind = kind
@@ -59,7 +59,7 @@ class Instr:
     ``line`` is the user's source line that issued it, for comments.
     """
 
-    __slots__ = ("kind", "fn", "ins", "params", "outs", "ctx", "fwd", "line", "tuple_out")
+    __slots__ = ("ctx", "fn", "fwd", "ins", "kind", "line", "outs", "params", "tuple_out")
 
     def __init__(self, kind, fn, ins, params=None, outs=(), line=""):
         self.kind = kind

@@ -35,10 +35,10 @@ from glassgrad._kernels.simd import fuses_multiply_add
 
 __all__ = [
     "add_product_",
-    "plain_add_",
     "fused_add_",
     "fused_scalar",
     "one_minus_square",
+    "plain_add_",
     "plain_one_minus_square",
 ]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from glassgrad._backend import ndarray, xp
 from glassgrad._kernels.simd import vector_bytes
 
-__all__ = ["redo_scalar_lanes", "keep_simd_lanes", "scalar_lanes"]
+__all__ = ["keep_simd_lanes", "redo_scalar_lanes", "scalar_lanes"]
 
 
 def redo_scalar_lanes(result, a, grad, scalar, avx512_kernel: bool = False, nan_only: bool = False):

@@ -19,7 +19,7 @@ from glassgrad._backend import xp
 from glassgrad._kernels.fma import fused_add_
 from glassgrad._kernels.simd import capability, fuses_multiply_add
 
-__all__ = ["log", "log1p", "exp", "tan", "normal16", "capability"]
+__all__ = ["capability", "exp", "log", "log1p", "normal16", "tan"]
 
 
 def _libm_double(fn):

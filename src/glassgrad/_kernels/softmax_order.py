@@ -16,12 +16,12 @@ from glassgrad._kernels.sumorder import ordered_sum
 from glassgrad._kernels.transcendental import exp, log
 
 __all__ = [
-    "softmax",
     "log_softmax",
-    "softmax_row_sum",
-    "plain_softmax",
     "plain_log_softmax",
     "plain_row_sum",
+    "plain_softmax",
+    "softmax",
+    "softmax_row_sum",
 ]
 
 _SOFTMAX_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))

@@ -213,7 +213,7 @@ def torch_order_sum(a, axes, keepdims: bool = False):
                     return total.reshape((1,) * ndim)
                 kept = ndim - len(_reduced_axes(axes, ndim))
                 return total.reshape((1,) * kept) if kept else total
-    if ndim == 2 and (axes == (0,) or axes == 0) and a.flags.c_contiguous:
+    if ndim == 2 and (axes in ((0,), 0)) and a.flags.c_contiguous:
         rows, cols = a.shape
         if rows > 1 and cols > 1:  # a bias gradient: the general path's "rk" case, directly
             out = _outer_sum(a, lanes)

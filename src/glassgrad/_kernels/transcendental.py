@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from glassgrad._backend import xp
 
-__all__ = ["exp", "log", "log1p", "expm1", "sin", "cos", "tanh"]
+__all__ = ["cos", "exp", "expm1", "log", "log1p", "sin", "tanh"]
 
 
 def _rounded_once(fn, doc: str):

@@ -19,21 +19,21 @@ from glassgrad.autograd.graph import Node
 from glassgrad.autograd.variable import Variable
 
 __all__ = [
-    "backward",
-    "grad",
     "Function",
     "FunctionCtx",
     "Node",
     "Variable",
-    "no_grad",
+    "backward",
+    "detect_anomaly",
     "enable_grad",
-    "set_grad_enabled",
-    "inference_mode",
-    "is_grad_enabled",
+    "grad",
     "gradcheck",
     "gradgradcheck",
-    "detect_anomaly",
+    "inference_mode",
+    "is_grad_enabled",
+    "no_grad",
     "set_detect_anomaly",
+    "set_grad_enabled",
 ]
 
 

@@ -22,7 +22,7 @@ from glassgrad._backend import xp
 from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd import graph as _graph
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "check_gradients"]
+__all__ = ["check_gradients", "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly"]
 
 _CHECK_INF = [False]
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -14,7 +14,7 @@ from glassgrad.autograd.anomaly import check_gradients
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad, accumulator_of
 
-__all__ = ["run_backward", "sum_to", "owns_gradient"]
+__all__ = ["owns_gradient", "run_backward", "sum_to"]
 
 
 _refcount = sys.getrefcount

@@ -13,7 +13,7 @@ from glassgrad.autograd import grad as _grad
 from glassgrad.autograd.grad_mode import enable_grad
 from glassgrad.ops.movement import stack
 
-__all__ = ["jacobian", "hessian", "vjp", "jvp", "vhp", "hvp"]
+__all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
 
 def _tuple(x, what: str) -> tuple[bool, tuple]:
@@ -137,7 +137,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): the Jacobian-vector product, by differentiating a vjp in its vector."""
-    in_tuple, inputs = _tuple(inputs, "inputs")
+    _in_tuple, inputs = _tuple(inputs, "inputs")
     vs = _check_v(v, inputs, "inputs")
     with enable_grad():
         leaves = _leaves(inputs, create_graph)

@@ -15,7 +15,7 @@ from glassgrad._creation import randn_like
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.gradients import grad
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(RuntimeError):

@@ -6,9 +6,9 @@ import itertools
 import weakref
 
 __all__ = [
-    "Node",
-    "AccumulateGrad",
     "NO_EDGE",
+    "AccumulateGrad",
+    "Node",
     "edge_of",
     "keep_exact_sink_timing",
     "node_inputs",
@@ -56,15 +56,15 @@ class Node:
     """
 
     __slots__ = (
-        "next_functions",
-        "saved",
-        "_inputs",
-        "_versions",
+        "__weakref__",
+        "_freed",
         "_in_meta",
+        "_inputs",
         "_seq",
         "_special",
-        "_freed",
-        "__weakref__",
+        "_versions",
+        "next_functions",
+        "saved",
     )
     n_outputs = 1
     #: ``(version counter, version)`` of the output when the op saved its output
@@ -139,7 +139,7 @@ class Node:
 
 
 class _RemovableHandle:
-    __slots__ = ("_hooks", "_fn")
+    __slots__ = ("_fn", "_hooks")
 
     def __init__(self, hooks: list, fn):
         self._hooks = hooks
@@ -173,7 +173,7 @@ def register_backward_call_hook(hook) -> _RemovableHandle:
 class AccumulateGrad(Node):
     """The sink of a leaf tensor that requires grad: adds incoming gradients to ``.grad``."""
 
-    __slots__ = ("variable", "_pre_hooks", "_hooks", "_trace")
+    __slots__ = ("_hooks", "_pre_hooks", "_trace", "variable")
 
     def __init__(self, variable):
         self._init_node()

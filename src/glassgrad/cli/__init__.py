@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from glassgrad import __version__
 from glassgrad.demo import DATASETS, OPTIMIZERS
 
-__all__ = ["main", "TorchAliasFinder", "UsageError"]
+__all__ = ["TorchAliasFinder", "UsageError", "main"]
 
 DEMO_EPILOG = """\
 examples:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DemoOptions", "OPTIMIZERS", "DATASETS", "DEFAULT_STEPS"]
+__all__ = ["DATASETS", "DEFAULT_STEPS", "OPTIMIZERS", "DemoOptions"]
 
 # Short names accepted by --optimizers / --datasets (race.py defines what each one is).
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw")

@@ -17,20 +17,20 @@ from glassgrad._backend import xp
 from glassgrad.viz import check_gradient, explain, explain_step
 
 __all__ = [
+    "LESSON_EPOCHS",
+    "LESSON_LR",
     "X",
     "Y",
-    "LESSON_LR",
-    "LESSON_EPOCHS",
-    "lesson_gradient",
-    "corrected_gradient",
     "case1_numpy",
     "case2_autograd",
     "case3_loss_optim",
     "case4_linear",
+    "corrected_gradient",
+    "lesson_gradient",
     "run_lessons",
+    "seed_graph",
     "stability",
     "walkthrough",
-    "seed_graph",
 ]
 
 X = [1.0, 2.0, 3.0, 4.0]

@@ -10,7 +10,7 @@ from glassgrad._tensor import Tensor
 from glassgrad.nn.module import Module, _indent
 from glassgrad.nn.parameter import Parameter
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
 
 
 def _index(idx, size: int, what: str) -> int:
@@ -364,7 +364,7 @@ class ParameterDict(Module):
         return (self[k] for k in self._keys)
 
     def get(self, key: str, default=None):
-        return self[key] if key in self else default
+        return self[key] if key in self else default  # noqa: SIM401  (this is get())
 
     def pop(self, key: str):
         value = self[key]

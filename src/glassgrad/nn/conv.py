@@ -122,9 +122,7 @@ class _ConvNd(Module):
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}"
         )
-        if isinstance(self.padding, str):
-            s += f", padding={self.padding}"
-        elif self.padding != (0,) * len(self.padding):
+        if isinstance(self.padding, str) or self.padding != (0,) * len(self.padding):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"

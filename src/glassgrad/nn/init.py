@@ -16,20 +16,20 @@ from glassgrad.ops.elementwise import where
 
 __all__ = [
     "calculate_gain",
-    "uniform_",
-    "normal_",
     "constant_",
-    "ones_",
-    "zeros_",
+    "dirac_",
     "eye_",
-    "xavier_uniform_",
-    "xavier_normal_",
-    "kaiming_uniform_",
     "kaiming_normal_",
-    "trunc_normal_",
+    "kaiming_uniform_",
+    "normal_",
+    "ones_",
     "orthogonal_",
     "sparse_",
-    "dirac_",
+    "trunc_normal_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
 ]
 
 
@@ -239,7 +239,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    num_zeros = int(math.ceil(sparsity * rows))
+    num_zeros = math.ceil(sparsity * rows)
     with no_grad():
         tensor.normal_(0, std, generator=generator)
         for col in range(cols):

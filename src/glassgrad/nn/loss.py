@@ -8,24 +8,24 @@ from glassgrad.nn.functional.loss import _reduction
 from glassgrad.nn.module import Module
 
 __all__ = [
-    "MSELoss",
-    "L1Loss",
-    "SmoothL1Loss",
-    "HuberLoss",
     "BCELoss",
     "BCEWithLogitsLoss",
-    "CrossEntropyLoss",
-    "NLLLoss",
-    "KLDivLoss",
-    "SoftMarginLoss",
-    "PoissonNLLLoss",
-    "GaussianNLLLoss",
-    "MarginRankingLoss",
-    "HingeEmbeddingLoss",
     "CosineEmbeddingLoss",
-    "TripletMarginLoss",
+    "CrossEntropyLoss",
+    "GaussianNLLLoss",
+    "HingeEmbeddingLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "L1Loss",
+    "MSELoss",
+    "MarginRankingLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
+    "NLLLoss",
+    "PoissonNLLLoss",
+    "SmoothL1Loss",
+    "SoftMarginLoss",
+    "TripletMarginLoss",
 ]
 
 

@@ -6,7 +6,7 @@ from glassgrad._backend import xp
 from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _init_from, _new_tensor
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Buffer", "Parameter"]
 
 
 class Parameter(Tensor):

@@ -26,11 +26,11 @@ from glassgrad.ops import movement as M
 __all__ = [
     "MultiheadAttention",
     "NonDynamicallyQuantizableLinear",
-    "TransformerEncoderLayer",
-    "TransformerEncoder",
-    "TransformerDecoderLayer",
-    "TransformerDecoder",
     "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]
 
 

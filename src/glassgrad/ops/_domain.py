@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Domain", "KINDS"]
+__all__ = ["KINDS", "Domain"]
 
 #: the kinds of input values, each avoiding some points where ops are not differentiable
 KINDS = {

@@ -70,7 +70,7 @@ class Local:
         reduce: a sum or mean to one number, written as a factor (``1``, ``1/N``) per element.
     """
 
-    __slots__ = ("vjp", "formula", "rule", "reduce")
+    __slots__ = ("formula", "reduce", "rule", "vjp")
 
     def __init__(self, vjp, formula=None, rule: str = "", reduce: bool = False):
         self.vjp = vjp
@@ -97,7 +97,7 @@ class ExplainRule:
         symbol: the operator sign ``viz.graph`` adds to the node's box (``MulBackward0 (×)``).
     """
 
-    __slots__ = ("written", "local", "replay", "symbol")
+    __slots__ = ("local", "replay", "symbol", "written")
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import _SEQUENCE, NO_EDGE, RECORD_HOOKS, Node, edge_of
 from glassgrad.ops._domain import Domain
 
-__all__ = ["Op", "REGISTRY", "NULL_CTX", "needs_grad"]
+__all__ = ["NULL_CTX", "REGISTRY", "Op", "needs_grad"]
 
 REGISTRY: dict[str, type[Op]] = {}
 
@@ -212,7 +212,7 @@ def _holds_array(value) -> bool:
     """Whether ``value`` (an array, tuple or list: see ``_HOLDERS``) is or holds an array."""
     if type(value) is ndarray:
         return True
-    for item in value:  # a loop, not ``any(...)``: shapes and dims are short tuples
+    for item in value:  # noqa: SIM110  (a loop, not ``any(...)``: shapes and dims are short tuples)
         if type(item) is ndarray:
             return True
     return False

@@ -19,24 +19,24 @@ from glassgrad.ops._op import Op
 from glassgrad.ops.elementwise import _sigmoid
 
 __all__ = [
-    "LeakyRelu",
-    "LeakyReluResult",
-    "Elu",
-    "EluResult",
     "Celu",
     "CeluResult",
+    "Elu",
+    "EluResult",
     "Gelu",
-    "Softplus",
-    "Hardtanh",
-    "Threshold",
-    "ThresholdResult",
-    "Softshrink",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
-    "Silu",
+    "Hardtanh",
+    "LeakyRelu",
+    "LeakyReluResult",
     "Mish",
     "PreluKernel",
+    "Silu",
+    "Softplus",
+    "Softshrink",
+    "Threshold",
+    "ThresholdResult",
 ]
 
 

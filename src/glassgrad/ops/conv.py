@@ -14,7 +14,7 @@ from glassgrad._backend import xp
 from glassgrad.ops._domain import Domain
 from glassgrad.ops._op import Op
 
-__all__ = ["Convolution", "ConvolutionTranspose", "POOL_OPS", "max_pool_indices"]
+__all__ = ["POOL_OPS", "Convolution", "ConvolutionTranspose", "max_pool_indices"]
 
 _window_view = xp.lib.stride_tricks.sliding_window_view
 
@@ -203,7 +203,7 @@ class _MaxPool(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        shape, padded_shape, kernel, stride, pads, dilation, out_shape, arg = ctx.geometry
+        _shape, padded_shape, kernel, stride, pads, dilation, out_shape, arg = ctx.geometry
         gx = xp.zeros(padded_shape, dtype=grad.dtype)
         for i, tap in enumerate(itertools.product(*(range(s) for s in kernel))):
             part = xp.where(arg == i, grad, 0)

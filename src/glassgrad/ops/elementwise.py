@@ -43,7 +43,7 @@ def as_operand(x, name: str = "other"):
     """A Tensor or a Python number; NumPy arrays and scalars become tensors."""
     if isinstance(x, TensorBase) or type(x) is float or type(x) is int:
         return x
-    if isinstance(x, bool) or isinstance(x, Number) and not isinstance(x, xp.generic):
+    if isinstance(x, bool) or (isinstance(x, Number) and not isinstance(x, xp.generic)):
         return x
     if isinstance(x, (ndarray, xp.generic)):
         return _new_tensor(xp.asarray(x))
@@ -127,7 +127,7 @@ def _check_broadcast(cls, a: Tensor, b: Tensor) -> None:
     if sa == sb:
         return
     for x, y in zip(reversed(sa), reversed(sb)):
-        if x != y and x != 1 and y != 1:
+        if x not in (y, 1) and y != 1:
             op = cls if isinstance(cls, str) else cls.op_name.lower()
             raise RuntimeError(
                 f"{op}: the size of tensor a ({x}) must match the size of tensor b ({y}) at a "

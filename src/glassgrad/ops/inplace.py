@@ -27,15 +27,15 @@ if TYPE_CHECKING:
     from glassgrad._tensor import Tensor
 
 __all__ = [
+    "assign",
     "check_inplace",
     "check_no_partial_overlap",
-    "inplace",
-    "inplace_unary",
-    "inplace_fused_add",
-    "fill_",
     "copy_",
+    "fill_",
     "fill_random",
-    "assign",
+    "inplace",
+    "inplace_fused_add",
+    "inplace_unary",
 ]
 
 LEAF_INPLACE = (

@@ -580,7 +580,7 @@ def addmm(bias: Tensor, a: Tensor, b: Tensor, *, beta=1, alpha=1) -> Tensor:
     bias_shape = bias._data.shape if isinstance(bias, TensorBase) else ()
     if bias_shape != out_shape[2 - len(bias_shape) :] and (  # an exact match is the usual case
         len(bias_shape) > 2
-        or any(s != 1 and s != o for s, o in zip(reversed(bias_shape), reversed(out_shape)))
+        or any(s not in (1, o) for s, o in zip(reversed(bias_shape), reversed(out_shape)))
     ):
         raise RuntimeError(
             f"addmm: the bias of shape {list(bias.shape)} does not broadcast to the product's "

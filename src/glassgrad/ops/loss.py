@@ -18,13 +18,13 @@ from glassgrad.ops.elementwise import _sigmoid
 
 __all__ = [
     "REDUCTIONS",
+    "BinaryCrossEntropy",
+    "BinaryCrossEntropyWithLogits",
+    "HuberLoss",
     "MseLoss",
     "NllLoss",
     "NllLoss2d",
-    "BinaryCrossEntropy",
-    "BinaryCrossEntropyWithLogits",
     "SmoothL1Loss",
-    "HuberLoss",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")

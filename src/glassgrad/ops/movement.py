@@ -814,7 +814,7 @@ def expand(a: Tensor, *sizes) -> Tensor:
             if i < lead:
                 raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
             s = own
-        elif own != 1 and own != s:
+        elif own not in (1, s):
             raise RuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({own}) at "
                 f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "

@@ -11,12 +11,12 @@ from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op, needs_grad
 
 __all__ = [
+    "PAD_OPS",
+    "ConstantPadNd",
+    "Embedding",
+    "LogSigmoid",
     "NativeBatchNorm",
     "NativeLayerNorm",
-    "Embedding",
-    "ConstantPadNd",
-    "PAD_OPS",
-    "LogSigmoid",
 ]
 
 

@@ -44,7 +44,7 @@ class Scratch:
     ``update`` (parameter dtype) and ``wide`` (float64: where float32 fused multiply-adds are
     computed; float64 ones need none, see ``_kernels/fma.py``)."""
 
-    __slots__ = ("grad", "a", "update", "wide")
+    __slots__ = ("a", "grad", "update", "wide")
 
     def __init__(self, grad: ndarray, a: ndarray, update: ndarray, wide: ndarray) -> None:
         self.grad, self.a, self.update, self.wide = grad, a, update, wide
@@ -60,7 +60,7 @@ class Scratch:
 class _Segment:
     """Consecutive parameters sharing buffers (``packed``), or one large parameter."""
 
-    __slots__ = ("start", "stop", "packed", "size", "buffers", "update_views", "param_views")
+    __slots__ = ("buffers", "packed", "param_views", "size", "start", "stop", "update_views")
 
     def __init__(self, start: int, stop: int, packed: bool, size: int) -> None:
         self.start, self.stop, self.packed, self.size = start, stop, packed, size

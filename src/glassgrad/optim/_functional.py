@@ -13,15 +13,15 @@ from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 
 __all__ = [
-    "lerp_",
     "add_scaled_",
-    "addcmul_",
     "addcdiv_",
-    "signed_grad",
-    "with_weight_decay",
-    "step_tensor",
-    "zeros_like",
+    "addcmul_",
     "increment_step",
+    "lerp_",
+    "signed_grad",
+    "step_tensor",
+    "with_weight_decay",
+    "zeros_like",
 ]
 
 

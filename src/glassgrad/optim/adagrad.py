@@ -59,11 +59,11 @@ class Adagrad(Optimizer):
 
     def _check_options(self, options: dict) -> None:
         _check_lr_eps_wd(options["lr"], None, 0.0)
-        if not 0.0 <= options["lr_decay"]:
+        if not options["lr_decay"] >= 0.0:
             raise ValueError(f"Invalid lr_decay value: {options['lr_decay']}")
         _check_lr_eps_wd(options["lr"], None, options["weight_decay"])
         value = options["initial_accumulator_value"]
-        if not 0.0 <= value:
+        if not value >= 0.0:
             raise ValueError(f"Invalid initial_accumulator_value value: {value}")
         _check_lr_eps_wd(options["lr"], options["eps"], 0.0)
 

@@ -120,16 +120,16 @@ class _Constants:
     """One step's scalars, in the array dtype where the one-parameter path casts them."""
 
     __slots__ = (
-        "maximize",
+        "addcdiv_value",
+        "addcmul_value",
+        "beta2",
+        "bias2_sqrt",
         "decay",
         "decay_factor",
+        "eps",
         "lerp_small",
         "lerp_weight",
-        "beta2",
-        "addcmul_value",
-        "bias2_sqrt",
-        "eps",
-        "addcdiv_value",
+        "maximize",
     )
 
     def __init__(self, group: dict, step: float, dtype) -> None:

@@ -21,22 +21,22 @@ from glassgrad._tensor import Tensor
 from glassgrad.optim.optimizer import Optimizer
 
 __all__ = [
-    "LRScheduler",
-    "LambdaLR",
-    "MultiplicativeLR",
-    "StepLR",
-    "MultiStepLR",
+    "ChainedScheduler",
     "ConstantLR",
-    "LinearLR",
-    "ExponentialLR",
-    "PolynomialLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
     "CyclicLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
-    "SequentialLR",
-    "ChainedScheduler",
+    "PolynomialLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
 ]
 
 EPOCH_DEPRECATION_WARNING = (

@@ -60,7 +60,7 @@ class NAdam(Optimizer):
 
     def _check_options(self, options: dict) -> None:
         _check_lr_eps_betas_wd(options)
-        if not 0.0 <= options["momentum_decay"]:
+        if not options["momentum_decay"] >= 0.0:
             raise ValueError(f"Invalid momentum_decay value: {options['momentum_decay']}")
 
     def _update(self, group: dict, params: list[Tensor]) -> None:

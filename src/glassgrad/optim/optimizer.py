@@ -18,9 +18,9 @@ from glassgrad.optim._functional import step_tensor
 
 __all__ = [
     "Optimizer",
-    "required",
-    "register_optimizer_step_pre_hook",
     "register_optimizer_step_post_hook",
+    "register_optimizer_step_pre_hook",
+    "required",
 ]
 
 
@@ -280,7 +280,6 @@ class Optimizer:
                 or state.get(p)
             ):
                 self._check_param(p, group_index, group)
-        return None
 
     def _check_param(self, p: Tensor, group_index: int, group: dict) -> None:
         g = p._grad
@@ -466,11 +465,11 @@ def _check_lr_eps_wd(lr, eps, weight_decay) -> None:
     """The checks most optimizers share, with PyTorch's messages."""
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= float(lr):
+    if not float(lr) >= 0.0:
         raise ValueError(f"Invalid learning rate: {lr}")
-    if eps is not None and not 0.0 <= eps:
+    if eps is not None and not eps >= 0.0:
         raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= weight_decay:
+    if not weight_decay >= 0.0:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 

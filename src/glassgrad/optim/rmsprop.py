@@ -56,10 +56,10 @@ class RMSprop(Optimizer):
 
     def _check_options(self, options: dict) -> None:
         _check_lr_eps_wd(options["lr"], options["eps"], 0.0)
-        if not 0.0 <= options["momentum"]:
+        if not options["momentum"] >= 0.0:
             raise ValueError(f"Invalid momentum value: {options['momentum']}")
         _check_lr_eps_wd(options["lr"], None, options["weight_decay"])
-        if not 0.0 <= options["alpha"]:
+        if not options["alpha"] >= 0.0:
             raise ValueError(f"Invalid alpha value: {options['alpha']}")
 
     def _update(self, group: dict, params: list[Tensor]) -> None:

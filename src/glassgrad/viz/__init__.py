@@ -14,17 +14,17 @@ from glassgrad.viz.optim_explain import StepExplanation, explain_step
 from glassgrad.viz.trace import Trace
 
 __all__ = [
-    "graph",
-    "Graph",
-    "watch",
-    "explain",
     "Explanation",
-    "explain_expression",
+    "GradientReport",
+    "Graph",
+    "StepExplanation",
     "Trace",
     "check_gradient",
-    "GradientReport",
+    "explain",
+    "explain_expression",
     "explain_step",
-    "StepExplanation",
-    "format_number",
     "format_array",
+    "format_number",
+    "graph",
+    "watch",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-__all__ = ["table", "pre"]
+__all__ = ["pre", "table"]
 
 
 def pre(text: str) -> str:

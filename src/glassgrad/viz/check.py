@@ -19,7 +19,7 @@ from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.viz._html import table
 from glassgrad.viz.graph import named_tensors
 
-__all__ = ["check_gradient", "GradientReport"]
+__all__ = ["GradientReport", "check_gradient"]
 
 
 class GradientReport:
@@ -133,9 +133,9 @@ def _one_per_param(hand, named: dict) -> list:
     """What ``manual_grad_fn`` returned as one gradient per parameter, in order."""
     if isinstance(hand, dict):
         hand = [hand[name] for name in named]
-    elif len(named) == 1 and not isinstance(hand, (tuple, list)):
-        hand = [hand]
-    elif isinstance(hand, list) and len(named) == 1 and len(hand) != 1:
+    elif (len(named) == 1 and not isinstance(hand, (tuple, list))) or (
+        isinstance(hand, list) and len(named) == 1 and len(hand) != 1
+    ):
         hand = [hand]
     if len(hand) != len(named):
         raise ValueError(

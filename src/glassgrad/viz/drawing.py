@@ -13,7 +13,7 @@ from html import escape
 
 from glassgrad.viz.layout import layered_layout
 
-__all__ = ["STYLES", "Picture", "text_width", "draw_svg", "draw_with_matplotlib"]
+__all__ = ["STYLES", "Picture", "draw_svg", "draw_with_matplotlib", "text_width"]
 
 FONT = "Helvetica, Arial, 'DejaVu Sans', sans-serif"
 NODE_FONT, EDGE_FONT = 11.0, 10.0

@@ -32,7 +32,7 @@ from glassgrad.viz._html import pre
 from glassgrad.viz._replay import check_inputs_unchanged, recompute_values
 from glassgrad.viz.graph import Item, format_array, format_number, snapshot, user_frame
 
-__all__ = ["explain", "Explanation"]
+__all__ = ["Explanation", "explain"]
 
 
 class _Context:
@@ -420,9 +420,7 @@ class _Writer:
                     below = True
                     child = next(c for c, j in item.inputs if j == i)
                     shapes.add(xp.shape(child.value))
-                elif not local.elementwise:
-                    return "vjp"
-                elif not below and xp.size(item.value) != 1:
+                elif not local.elementwise or (not below and xp.size(item.value) != 1):
                     return "vjp"
             if not below:
                 return "vjp"

@@ -17,7 +17,7 @@ import ast
 import glassgrad
 from glassgrad.viz.explain import explain
 
-__all__ = ["explain_expression", "evaluate_expression", "FUNCTIONS"]
+__all__ = ["FUNCTIONS", "evaluate_expression", "explain_expression"]
 
 #: the functions an expression may call
 FUNCTIONS = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs")

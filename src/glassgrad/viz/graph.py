@@ -36,7 +36,7 @@ from glassgrad.autograd.graph import AccumulateGrad, node_inputs, node_params
 from glassgrad.ops._explain import ExplainRule
 from glassgrad.viz.drawing import draw_svg, draw_with_matplotlib
 
-__all__ = ["graph", "Graph", "watch", "format_number", "format_array", "snapshot"]
+__all__ = ["Graph", "format_array", "format_number", "graph", "snapshot", "watch"]
 
 #: Values and gradients kept per node, by ``watch()`` or by an earlier ``graph()`` call.
 _RECORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -50,7 +50,7 @@ class _Record:
     """What one op node saw: its inputs (tensors/numbers), their values, its output value,
     and (after backward) the gradient into its output and out along each input edge."""
 
-    __slots__ = ("inputs", "values", "output", "grad_output", "grad_inputs")
+    __slots__ = ("grad_inputs", "grad_output", "inputs", "output", "values")
 
     def __init__(self, inputs, output):
         self.inputs = tuple(inputs)
@@ -411,7 +411,7 @@ def _edge_text(g) -> str:
 def _rows(a) -> str:
     """Like ``format_array``, but a small matrix gets one line per row (narrower boxes)."""
     a = xp.asarray(a)
-    if a.ndim == 2 and 1 < a.shape[0] and a.size <= SMALL:
+    if a.ndim == 2 and a.shape[0] > 1 and a.size <= SMALL:
         return "\n" + "\n".join(format_array(row) for row in a)
     if a.size > SMALL:
         f = a.astype(xp.float64)

@@ -18,9 +18,10 @@ classic steps, each kept simple, give a readable picture:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
-__all__ = ["Vertex", "Route", "Layout", "layered_layout"]
+__all__ = ["Layout", "Route", "Vertex", "layered_layout"]
 
 SWEEPS = 8  # crossing-reduction sweeps (each forward and backward)
 RELAXATIONS = 40  # vertical-position sweeps
@@ -130,7 +131,7 @@ def _chain(vertices: list, edge: tuple, rank: list) -> list:
         vertices.append(dummy)
         chain.append(len(vertices) - 1)
     chain.append(v)
-    for a, b in zip(chain, chain[1:]):
+    for a, b in itertools.pairwise(chain):
         vertices[a].succ.append(vertices[b])
         vertices[b].pred.append(vertices[a])
     return chain
@@ -183,7 +184,7 @@ def _sort_by_barycentre(layer: list, fixed: list, side: str) -> None:
 
 def _crossings(layers: list) -> int:
     total = 0
-    for left, right in zip(layers, layers[1:]):
+    for left, right in itertools.pairwise(layers):
         position = {id(v): i for i, v in enumerate(right)}
         segments = [(i, position[id(s)]) for i, v in enumerate(left) for s in v.succ]
         for a, (u1, v1) in enumerate(segments):

@@ -24,7 +24,7 @@ from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.viz._html import pre
 from glassgrad.viz.graph import format_array, resolve_names, user_frame
 
-__all__ = ["explain_step", "StepExplanation"]
+__all__ = ["StepExplanation", "explain_step"]
 
 
 class StepExplanation:
@@ -129,7 +129,7 @@ def _name_of(param, optimizer) -> str:
 def _find(optimizer, param):
     for group in optimizer.param_groups:
         for p in group["params"]:
-            if param is None and p.grad is not None or p is param:
+            if (param is None and p.grad is not None) or p is param:
                 return group, p
     if param is None:
         raise RuntimeError(

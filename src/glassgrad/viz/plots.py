@@ -12,10 +12,10 @@ from glassgrad._backend import xp
 
 __all__ = [
     "lesson_figure",
-    "stability_figure",
-    "rosenbrock_figure",
     "loss_curves_figure",
     "require_matplotlib",
+    "rosenbrock_figure",
+    "stability_figure",
 ]
 
 COLORS = {

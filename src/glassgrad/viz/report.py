@@ -15,7 +15,7 @@ import tempfile
 
 from glassgrad.viz import plots
 
-__all__ = ["ReportDirError", "check_report_dir", "write_report", "SECTIONS"]
+__all__ = ["SECTIONS", "ReportDirError", "check_report_dir", "write_report"]
 
 # id -> heading; every one is present in index.html (the browser test checks them)
 SECTIONS = {

@@ -160,7 +160,7 @@ class Trace:
         """Jupyter's view: loss and gradient norms of the first and last steps, and the
         warnings so far."""
         data = self.to_dict()
-        keys = [k for k in data if k == "step" or k == "loss" or k.endswith("grad_norm")]
+        keys = [k for k in data if k in {"step", "loss"} or k.endswith("grad_norm")]
         n = len(self.steps)
         picked = (
             list(range(n)) if n <= shown else [*range(shown // 2), None, *range(n - shown // 2, n)]

@@ -14,7 +14,6 @@ class _NoTorch(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] == "torch":
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
-        return None
 
 
 sys.meta_path.insert(0, _NoTorch())

@@ -1,7 +1,7 @@
 """Linear regression with nn.Linear, MSELoss and SGD."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 X = torch.tensor([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [4.0, 3.0], [5.0, 5.0], [0.0, 1.0]])
 y = (X[:, 0] * 1.5 - X[:, 1] * 0.5 + 0.25).unsqueeze(1)

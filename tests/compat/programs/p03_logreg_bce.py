@@ -1,7 +1,7 @@
 """Logistic regression with sigmoid + BCELoss."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 X = torch.tensor([[0.5, 1.0], [1.0, 1.5], [1.5, 0.5], [3.0, 3.5], [3.5, 2.5], [4.0, 4.0]])
 y = torch.tensor([[0.0], [0.0], [0.0], [1.0], [1.0], [1.0]])

@@ -1,8 +1,8 @@
 """BCEWithLogitsLoss with pos_weight and reductions; functional forms."""
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 logits = torch.tensor([[0.3, -1.2], [2.0, 0.1], [-0.7, 0.9]], requires_grad=True)
 targets = torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])

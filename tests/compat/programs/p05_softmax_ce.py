@@ -1,7 +1,7 @@
 """Softmax regression with CrossEntropyLoss on a tiny fixed dataset."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 X = torch.tensor([[1.0, 0.0], [0.9, 0.2], [0.0, 1.0], [0.1, 0.8], [-1.0, -1.0], [-0.8, -0.9]])
 y = torch.tensor([0, 0, 1, 1, 2, 2])

@@ -1,7 +1,7 @@
 """Two-layer MLP with nn.Sequential(ReLU) trained with Adam on XOR."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])

@@ -1,7 +1,7 @@
 """Same tiny problem with several optimizers."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 X = torch.tensor([[1.0, -1.0], [2.0, 0.5], [-0.5, 1.5], [0.0, 2.0]])
 y = torch.tensor([[1.0], [2.5], [0.0], [1.0]])

@@ -1,7 +1,7 @@
 """Evaluation under torch.no_grad: argmax accuracy, train/eval modes, Dropout."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(4, 2))
 with torch.no_grad():

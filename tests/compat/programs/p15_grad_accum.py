@@ -1,7 +1,7 @@
 """Gradient accumulation across backward calls and zero_grad variants."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 w = torch.tensor([1.0, 2.0], requires_grad=True)
 print(w.grad)

@@ -1,7 +1,7 @@
 """torch.manual_seed + randn, rand, randint and a seeded model (same stream as PyTorch)."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 torch.manual_seed(0)
 x = torch.randn(4, 3)

@@ -1,7 +1,7 @@
 """clip_grad_norm_ and clip_grad_value_ in a training loop."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 model = nn.Linear(3, 2)
 with torch.no_grad():

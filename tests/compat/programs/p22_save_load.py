@@ -4,7 +4,7 @@ import os
 import tempfile
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 
 class Net(nn.Module):

@@ -1,7 +1,7 @@
 """BatchNorm1d in eval mode with set running stats, and train mode forward."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 bn = nn.BatchNorm1d(3)
 print(bn)

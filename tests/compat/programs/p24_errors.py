@@ -1,7 +1,7 @@
 """Misuse cases: only the exception type is printed."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 
 def attempt(label, fn):

@@ -1,7 +1,7 @@
 """A custom nn.Module with nn.Parameter, registered buffer and a training loop."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 
 class Poly(nn.Module):

@@ -1,8 +1,8 @@
 """Activation functions and losses, values and gradients."""
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], requires_grad=True)
 for name, fn in [

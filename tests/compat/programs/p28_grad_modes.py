@@ -23,9 +23,8 @@ with torch.inference_mode():
 print(z, z.requires_grad)
 with torch.enable_grad():
     print((w + 1).requires_grad)
-with torch.no_grad():
-    with torch.enable_grad():
-        q = w * 2
+with torch.no_grad(), torch.enable_grad():
+    q = w * 2
 print(q.requires_grad, q.grad_fn.name())
 v = torch.tensor([1.0, 2.0])
 print((v * w).requires_grad, (v * 2).requires_grad, (v * w.detach()).requires_grad)

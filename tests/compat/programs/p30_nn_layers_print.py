@@ -3,7 +3,7 @@
 from collections import OrderedDict
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 model = nn.Sequential(
     OrderedDict(

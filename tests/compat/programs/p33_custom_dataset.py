@@ -1,7 +1,7 @@
 """A custom Dataset of Python numbers, default collate, device handling, param groups."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 

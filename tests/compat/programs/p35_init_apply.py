@@ -1,7 +1,7 @@
 """model.apply with init functions, seeded: the same weights as PyTorch."""
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 torch.manual_seed(42)
 

@@ -3,7 +3,7 @@
 import copy
 
 import torch
-import torch.nn as nn
+from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 X = torch.tensor([[i / 10, (i % 3) / 3] for i in range(12)])

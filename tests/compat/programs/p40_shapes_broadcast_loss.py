@@ -3,7 +3,7 @@
 import warnings
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 warnings.simplefilter("ignore")
 pred = torch.tensor([[1.0], [2.0], [3.0]], requires_grad=True)

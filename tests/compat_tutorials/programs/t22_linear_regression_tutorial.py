@@ -2,7 +2,7 @@
 
 import numpy as np
 import torch
-import torch.nn as nn
+from torch import nn
 
 x_values = [i for i in range(11)]
 x_train = np.array(x_values, dtype=np.float32).reshape(-1, 1)

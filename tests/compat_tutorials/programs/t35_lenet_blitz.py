@@ -1,8 +1,8 @@
 """The blitz 'Neural Networks' lesson: a LeNet-style convnet with deterministic weights."""
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 
 class Net(nn.Module):

@@ -6,7 +6,7 @@ from glassgrad._backend import xp
 from glassgrad._tensor import Tensor
 from glassgrad.ops import reduce as R
 
-__all__ = ["pairwise_distance", "cosine_similarity"]
+__all__ = ["cosine_similarity", "pairwise_distance"]
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

@@ -6,7 +6,7 @@ from glassgrad._tensor import Tensor
 from glassgrad.ops import linalg as L
 from glassgrad.ops import movement as M
 
-__all__ = ["linear", "flatten", "unflatten"]
+__all__ = ["flatten", "linear", "unflatten"]
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

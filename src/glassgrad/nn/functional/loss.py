@@ -21,24 +21,24 @@ from glassgrad.ops import movement as M
 from glassgrad.ops import reduce as R
 
 __all__ = [
-    "mse_loss",
-    "l1_loss",
-    "smooth_l1_loss",
-    "huber_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
-    "nll_loss",
-    "cross_entropy",
-    "kl_div",
-    "soft_margin_loss",
-    "poisson_nll_loss",
-    "gaussian_nll_loss",
-    "margin_ranking_loss",
-    "hinge_embedding_loss",
     "cosine_embedding_loss",
-    "triplet_margin_loss",
-    "multilabel_soft_margin_loss",
+    "cross_entropy",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "margin_ranking_loss",
+    "mse_loss",
     "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
 ]
 
 
@@ -323,7 +323,7 @@ def _check_class_target(input: Tensor, target: Tensor, weight, what: str) -> Non
             f"{list(input.shape)})"
         )
     kind = target._data.dtype
-    if kind != xp.int64 and kind != xp.uint8:
+    if kind not in (xp.int64, xp.uint8):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {_type_word(target)} "
             f"({what} takes class indices as int64; use target.long(), or pass class "
@@ -344,7 +344,7 @@ def _type_word(t: Tensor) -> str:
 
 
 def _check_target_bounds(target_arr, classes: int, ignore_index: int) -> None:
-    if target_arr.size and 0 <= target_arr.min() and target_arr.max() < classes:
+    if target_arr.size and target_arr.min() >= 0 and target_arr.max() < classes:
         return  # every target in range, ignored ones included: no need to pick them out
     valid = target_arr[target_arr != ignore_index]
     if valid.size:

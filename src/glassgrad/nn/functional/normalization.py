@@ -10,7 +10,7 @@ from glassgrad.ops import movement as M
 from glassgrad.ops import nn_ops as N
 from glassgrad.ops import reduce as R
 
-__all__ = ["rms_norm", "batch_norm", "layer_norm", "group_norm", "instance_norm", "normalize"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "normalize", "rms_norm"]
 
 
 def batch_norm(

@@ -9,24 +9,24 @@ from glassgrad.ops import conv as C
 from glassgrad.ops import movement as M
 
 __all__ = [
-    "max_pool1d",
-    "max_pool2d",
-    "max_pool3d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "avg_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
 ]
 
 
 def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims):
     """kernel, stride, dilation and per-side pads (ceil_mode widens the right side)."""
     kernel = _ntuple(kernel_size, dims, "kernel_size")
-    stride = kernel if stride is None or stride == [] or stride == () else stride
+    stride = kernel if stride is None or stride in ([], ()) else stride
     stride = _ntuple(stride, dims, "stride")
     padding = _ntuple(padding, dims, "padding")
     dilation = _ntuple(dilation, dims, "dilation")

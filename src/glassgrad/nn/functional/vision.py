@@ -9,7 +9,7 @@ from glassgrad.nn.functional.conv import _ntuple
 from glassgrad.ops import movement as M
 from glassgrad.ops import nn_ops as N
 
-__all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "pad"]
+__all__ = ["interpolate", "pad", "pixel_shuffle", "pixel_unshuffle"]
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:

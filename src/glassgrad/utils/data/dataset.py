@@ -12,11 +12,11 @@ from glassgrad._creation import randperm
 from glassgrad._tensor import Tensor
 
 __all__ = [
+    "ConcatDataset",
     "Dataset",
     "IterableDataset",
-    "TensorDataset",
     "Subset",
-    "ConcatDataset",
+    "TensorDataset",
     "random_split",
 ]
 
@@ -130,7 +130,7 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Su
     """
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        sizes = [int(math.floor(n * frac)) for frac in lengths]
+        sizes = [math.floor(n * frac) for frac in lengths]
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
         for i, size in enumerate(sizes):

@@ -10,12 +10,12 @@ from glassgrad._dtypes import int64
 from glassgrad._random import Generator
 
 __all__ = [
+    "BatchSampler",
+    "RandomSampler",
     "Sampler",
     "SequentialSampler",
-    "RandomSampler",
     "SubsetRandomSampler",
     "WeightedRandomSampler",
-    "BatchSampler",
 ]
 
 
