@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from glassgrad._backend import ndarray, xp
-from glassgrad._tensor_base import _new_tensor
+from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.ops._op import Op
 
 #: what a plain backward computes with: arrays, and the NumPy scalars 0-d math returns
@@ -218,8 +218,9 @@ def erf(x):
 
 
 def value(x):
-    """The plain array behind ``x`` (a tensor in create_graph mode, else ``x`` itself)."""
-    return x if isinstance(x, ARRAYS) else x._data
+    """The plain array behind ``x`` (a tensor in create_graph mode; an array, a number or
+    None as it is)."""
+    return x._data if isinstance(x, TensorBase) else x
 
 
 def erf_array(a):

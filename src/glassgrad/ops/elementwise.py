@@ -348,9 +348,9 @@ class PowTensor(Op):
         grad_a = grad_b = None
         with xp.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1, log(0): masked below
             if needs_grad(ctx, 0):
-                grad_a = D.where(_value(b) == 0, 0.0, grad * (b * a ** (b - 1)))
+                grad_a = D.where(D.value(b) == 0, 0.0, grad * (b * a ** (b - 1)))
             if needs_grad(ctx, 1):
-                av, bv = _value(a), _value(b)
+                av, bv = D.value(a), D.value(b)
                 grad_b = D.where((av == 0) & (bv >= 0), 0.0, grad * (out * D.log(a)))
         return grad_a, grad_b
 
@@ -372,13 +372,8 @@ class PowScalarBase(Op):
         (out,) = ctx.saved
         if ctx.base == 0:
             with xp.errstate(invalid="ignore"):  # 0 * -inf where masked
-                return D.where(_value(out) >= 0, 0.0, grad * (out * float("-inf")))
+                return D.where(D.value(out) >= 0, 0.0, grad * (out * float("-inf")))
         return grad * (out * float(xp.log(ctx.base)))
-
-
-def _value(x):
-    """The plain array behind a saved value (tensor in create_graph mode)."""
-    return x._data if isinstance(x, TensorBase) else x
 
 
 # ----------------------------------------------------------------------------- unary math
@@ -748,7 +743,7 @@ class Xlogy(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        av = _value(a)
+        av = D.value(a)
         grad_a = grad_b = None
         with xp.errstate(divide="ignore", invalid="ignore"):  # log(0), 0 / 0 as in PyTorch
             if needs_grad(ctx, 0):
@@ -775,7 +770,7 @@ class Remainder(Op):
         a, b = ctx.saved
         grad_b = None
         if needs_grad(ctx, 1):
-            quotient = xp.floor_divide(_value(a), _value(b))
+            quotient = xp.floor_divide(D.value(a), D.value(b))
             grad_b = -grad * (quotient if D.is_array(grad) else _new_tensor(quotient))
         return grad, grad_b
 
@@ -862,7 +857,7 @@ class Relu(Op):
     def backward(ctx, grad):
         # PyTorch's threshold_backward: 0 where the output is <= 0 (even where grad is NaN),
         # else grad (also where the output is NaN)
-        out = _value(ctx.saved[0])
+        out = D.value(ctx.saved[0])
         if not out.ndim and type(grad) is ndarray:  # one number: a branch, not a masked select
             return xp.zeros((), grad.dtype) if out[()] <= 0 else grad
         keep = xp.less_equal(out, 0)
@@ -992,7 +987,7 @@ class Clamp(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        a = _value(ctx.saved[0])
+        a = D.value(ctx.saved[0])
         lo, hi = ctx.bounds
         if lo is None:
             keep = a <= hi
@@ -1032,7 +1027,7 @@ class ClampTensor(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        a, lo, hi = (_value(s) for s in ctx.saved)
+        a, lo, hi = (D.value(s) for s in ctx.saved)
         if lo is not None and hi is not None:
             keep = (a >= lo) & (a <= hi)
             to_lo = (a < lo) & (lo < hi)
@@ -1077,7 +1072,7 @@ class Minimum(Op):
 def _minmax_backward(ctx, grad, wins):
     # PyTorch: where(a == b, grad / 2, grad), zeroed where that input loses; a NaN on either
     # side loses no comparison, so both inputs get the whole gradient there.
-    a, b = (_value(s) for s in ctx.saved)
+    a, b = (D.value(s) for s in ctx.saved)
     shared = D.where(a == b, grad / 2, grad)
     return D.where(wins(b, a), 0.0, shared), D.where(wins(a, b), 0.0, shared)
 

@@ -174,7 +174,7 @@ class Prod(Op):
         g = _restore(grad, ctx)
         if a.ndim == 0 or a.size == 0:
             return g
-        if (_value(a) != 0).all():  # PyTorch's formula without zeros: grad * (result / input)
+        if (D.value(a) != 0).all():  # PyTorch's formula without zeros: grad * (result / input)
             return g * (_restore(out, ctx) / a)
         _no_double_backward_with_zeros(a, "prod")
         axes = ctx.dims
@@ -368,7 +368,7 @@ class Std(Op):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved
-        scaled = D.where(_value(out) == 0, 0.0, grad / (out * 2))
+        scaled = D.where(D.value(out) == 0, 0.0, grad / (out * 2))
         return _var_backward(ctx, _restore(scaled, ctx), a)
 
 
@@ -380,10 +380,6 @@ def _var_backward(ctx, grad, a):
     scale = 2.0 / dof if dof else float("inf")  # as C++'s 2.0 / 0: NaN gradients follow
     with xp.errstate(invalid="ignore"):
         return scale * grad * (a - mean)
-
-
-def _value(x):
-    return x._data if isinstance(x, TensorBase) else x
 
 
 class Norm(Op):
@@ -426,11 +422,11 @@ class Norm(Op):
             return D.sign(a) * g
         o = _restore(out, ctx)
         if p in (float("inf"), float("-inf")):
-            av = _value(a)
-            hit = xp.abs(av) == _value(o)
+            av = D.value(a)
+            hit = xp.abs(av) == D.value(o)
             count = hit.sum(axis=_axes(ctx.dims, av.ndim), keepdims=True)
             return D.sign(a) * (g / _const_like(count, g)) * _const_like(hit, g)
-        zero = _value(o) == 0
+        zero = D.value(o) == 0
         if zero.any():  # the gradient at a zero norm is 0; divide by 1 there instead
             o = D.where(zero, 1.0, o)
         if p == 2:
@@ -555,7 +551,7 @@ class Cumprod(Op):
         dim = ctx.dim
         if dim is None:
             return grad
-        if (_value(a) != 0).all():
+        if (D.value(a) != 0).all():
             return _reversed_cumsum(grad * out, dim) / a
         _no_double_backward_with_zeros(a, "cumprod")
         # With zeros, d out_j / d a_i is the product of a_k for k <= j, k != i.
