@@ -220,20 +220,8 @@ def torch_order_sum(a, axes, keepdims: bool = False):
             return out.reshape(1, cols) if keepdims else out
     reduced = _reduced_axes(axes, ndim)
     shape = a.shape
-    # PyTorch walks memory in order: read a transposed array in its memory layout
     contiguous = a.flags.c_contiguous
-    dims = range(ndim) if contiguous else sorted(range(ndim), key=lambda d: -a.strides[d])
-    # the dimensions longer than 1, in memory order, as runs of summed ("r") and kept ("k") ones
-    runs, summed, kept = "", 1, []
-    for d in dims:
-        if shape[d] != 1:
-            tag = "r" if d in reduced else "k"
-            if tag == "r":
-                summed *= shape[d]
-            else:
-                kept.append(d)
-            if not runs.endswith(tag):
-                runs += tag
+    dims, runs, summed, kept = _memory_runs(a, reduced)
     if "r" not in runs:  # nothing longer than 1 is summed: 0 + x, element by element
         return a.sum(axis=axes, keepdims=keepdims) + dtype.type(0)
     if runs == "r":
@@ -258,6 +246,29 @@ def torch_order_sum(a, axes, keepdims: bool = False):
     if keepdims:
         return out.reshape(tuple(1 if d in reduced else n for d, n in enumerate(shape)))
     return out.reshape(tuple(n for d, n in enumerate(shape) if d not in reduced))
+
+
+def _memory_runs(a, reduced) -> tuple:
+    """``(dims, runs, summed, kept)``: PyTorch walks memory in order, so a transposed array
+    is read in its memory layout (``dims``); its dimensions longer than 1, in that order, as
+    runs of summed ("r") and kept ("k") ones; the count of summed elements; the kept
+    dimensions."""
+    shape = a.shape
+    if a.flags.c_contiguous:
+        dims = range(a.ndim)
+    else:
+        dims = sorted(range(a.ndim), key=lambda d: -a.strides[d])
+    runs, summed, kept = "", 1, []
+    for d in dims:
+        if shape[d] != 1:
+            tag = "r" if d in reduced else "k"
+            if tag == "r":
+                summed *= shape[d]
+            else:
+                kept.append(d)
+            if not runs.endswith(tag):
+                runs += tag
+    return dims, runs, summed, kept
 
 
 def plain_sum(a, axes, keepdims: bool = False):

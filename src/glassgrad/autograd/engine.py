@@ -161,27 +161,22 @@ def run_backward(
 _NO_TARGETS: dict = {}
 
 
-def _drive(roots, buffers, retain_graph, create_graph, targets, captured, capture):
-    """Run the nodes reachable from ``roots``, whose incoming gradients ``buffers`` holds.
+def _schedule(roots) -> tuple:
+    """The start of a walk: ``(sinks, ready_sinks, late_sinks, pending)``.
 
-    ``targets`` maps ``(node, output index)`` to the positions in ``captured`` that receive
-    the gradient passing there (``autograd.grad``; nothing accumulates with ``capture``).
-    Without targets every leaf accumulates, else only the leaves they name.
+    Leaves accumulate as soon as their last gradient arrives, as in PyTorch, once anything
+    could see that moment (see ``graph.EXACT_SINK_TIMING``): ``sinks`` then counts each
+    leaf's incoming edges, and ``ready_sinks`` holds the leaves whose every gradient has
+    arrived. Until then (``sinks`` None) the leaves reached run at the end (``late_sinks``),
+    which spares counting their edges: a leaf's gradient is usually adopted as its
+    ``.grad``, so it costs no memory to keep. A leaf that already has a ``.grad`` to add to
+    ends that: counting starts, so each incoming gradient is freed once added, as in PyTorch.
+    ``pending`` is a heap of (-creation number, node) of each op node reached: PyTorch runs
+    the newest ready node first, and as every edge points to an older node, the newest node
+    reached is ready.
     """
-    new_tensor = _new_tensor
-    # Leaves accumulate as soon as their last gradient arrives, as in PyTorch, once anything
-    # could see that moment (see ``graph.EXACT_SINK_TIMING``). Until then they run at the
-    # end, which spares counting their edges beforehand: a leaf's gradient is usually
-    # adopted as its ``.grad``, so it costs no memory to keep. A leaf that already has a
-    # ``.grad`` to add to ends that: counting starts (``sinks``), so each incoming gradient
-    # is freed once added, as in PyTorch.
     sinks = _sink_fan_in(roots) if _graph.EXACT_SINK_TIMING else None
-    ready_sinks = []  # (with ``sinks``) leaves whose every gradient has arrived
-    late_sinks = []  # (without) every leaf reached, to run at the end
-    adding = False  # (without) a leaf reached already has a ``.grad``
-    # (-creation number, node) of each op node reached: PyTorch runs the newest ready node
-    # first, and as every edge points to an older node, the newest node reached is ready.
-    pending = []
+    ready_sinks, late_sinks, pending = [], [], []
     for root in roots:
         if type(root) is not AccumulateGrad:
             pending.append((-root._seq, root))
@@ -190,6 +185,24 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
         elif root not in sinks:
             ready_sinks.append(root)
     heapify(pending)
+    return sinks, ready_sinks, late_sinks, pending
+
+
+def _drive(roots, buffers, retain_graph, create_graph, targets, captured, capture):
+    """Run the nodes reachable from ``roots``, whose incoming gradients ``buffers`` holds.
+
+    ``targets`` maps ``(node, output index)`` to the positions in ``captured`` that receive
+    the gradient passing there (``autograd.grad``; nothing accumulates with ``capture``).
+    Without targets every leaf accumulates, else only the leaves they name.
+
+    (Longer than a screen on purpose: this loop runs once per node of every backward, and
+    each function call taken out of it costs every step of every training loop; the plain
+    node path and the routing of its gradients stay inline. ``_compile/capture.py`` walks
+    the same order for a compiled step.)
+    """
+    new_tensor = _new_tensor
+    sinks, ready_sinks, late_sinks, pending = _schedule(roots)
+    adding = False  # (without ``sinks``) a leaf reached already has a ``.grad``
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
@@ -270,9 +283,7 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
             _run_sinks(last, buffers, targets, captured, capture, create_graph, new_tensor)
     except Exception:
         if late_sinks:  # as in PyTorch, the leaves complete before ``node`` failed accumulate
-            unrun = [pair[1] for pair in pending]
-            if node is not None:
-                unrun.append(node)
+            unrun = [pair[1] for pair in pending] + ([node] if node is not None else [])
             complete = _complete_sinks(late_sinks, unrun)[0]
             _run_sinks(complete, buffers, targets, captured, capture, create_graph, new_tensor)
         raise

@@ -8,11 +8,10 @@ Example:
 
 from __future__ import annotations
 
-import warnings
-
 from glassgrad._backend import xp
 from glassgrad._creation import randn_like
 from glassgrad._tensor_base import TensorBase, _new_tensor
+from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd.gradients import grad
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -125,21 +124,7 @@ def gradcheck(
         Jacobians and the worst entry (or returns False with ``raise_exception=False``).
     """
     inputs = _as_tuple(inputs)
-    wrt = _differentiable(inputs)
-    if not wrt:
-        raise ValueError(
-            "gradcheck expects at least one input tensor to require gradient, but none of "
-            "them have requires_grad=True."
-        )
-    for i in wrt:
-        if inputs[i].dtype.name != "float64":
-            warnings.warn(
-                f"Input #{i} requires gradient and is not a double precision floating point. "
-                "This check will likely fail if all the inputs are not of double precision "
-                "floating point.",
-                UserWarning,
-                stacklevel=2,
-            )
+    wrt = _checked_inputs(inputs)
     outs = _outputs(func, inputs)
     analytical = _analytical(outs, inputs, wrt)
     numerical = _numerical(func, inputs, wrt, eps)
@@ -151,18 +136,41 @@ def gradcheck(
                 continue
             if not raise_exception:
                 return False
-            excess = xp.where(bad, xp.abs(a - n), -1.0)
-            row, col = xp.unravel_index(int(excess.argmax()), a.shape)
-            raise GradcheckError(
-                f"Jacobian mismatch for output {j} with respect to input {i},\n"
-                f"numerical:{_matrix_text(n)}\nanalytical:{_matrix_text(a)}\n\n"
-                f"Worst entry: d(output {j}[{col}]) / d(input {i}[{row}]) is "
-                f"{a[row, col]:.6g} analytically but {n[row, col]:.6g} by finite differences "
-                f"(difference {abs(a[row, col] - n[row, col]):.3g} > atol + rtol·|numerical| = "
-                f"{atol + rtol * abs(n[row, col]):.3g}). Rows are input elements, columns output "
-                "elements; check the backward formula of the op that produces this output."
-            )
+            raise _mismatch(a, n, bad, j, i, atol, rtol)
     return True
+
+
+def _checked_inputs(inputs: tuple) -> list:
+    """The positions of the inputs to check; PyTorch's warning for each that is not float64."""
+    wrt = _differentiable(inputs)
+    if not wrt:
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but none of "
+            "them have requires_grad=True."
+        )
+    for i in wrt:
+        if inputs[i].dtype.name != "float64":
+            warn_at_user_line(
+                f"Input #{i} requires gradient and is not a double precision floating point. "
+                "This check will likely fail if all the inputs are not of double precision "
+                "floating point."
+            )
+    return wrt
+
+
+def _mismatch(a, n, bad, j: int, i: int, atol: float, rtol: float) -> GradcheckError:
+    """Both Jacobians of output ``j`` by input ``i``, and their worst entry."""
+    excess = xp.where(bad, xp.abs(a - n), -1.0)
+    row, col = xp.unravel_index(int(excess.argmax()), a.shape)
+    return GradcheckError(
+        f"Jacobian mismatch for output {j} with respect to input {i},\n"
+        f"numerical:{_matrix_text(n)}\nanalytical:{_matrix_text(a)}\n\n"
+        f"Worst entry: d(output {j}[{col}]) / d(input {i}[{row}]) is "
+        f"{a[row, col]:.6g} analytically but {n[row, col]:.6g} by finite differences "
+        f"(difference {abs(a[row, col] - n[row, col]):.3g} > atol + rtol·|numerical| = "
+        f"{atol + rtol * abs(n[row, col]):.3g}). Rows are input elements, columns output "
+        "elements; check the backward formula of the op that produces this output."
+    )
 
 
 def gradgradcheck(
