@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from glassgrad import _composite
 from glassgrad.ops import elementwise as _elementwise
+from glassgrad.ops import indexing as _indexing
 from glassgrad.ops import linalg as _linalg
 from glassgrad.ops import movement as _movement
 from glassgrad.ops import reduce as _reduce

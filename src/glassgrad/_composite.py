@@ -13,6 +13,7 @@ from glassgrad import _dtypes
 from glassgrad._backend import xp
 from glassgrad._warn import warn_at_user_line
 from glassgrad.ops import elementwise as E
+from glassgrad.ops import indexing
 from glassgrad.ops import movement as M
 from glassgrad.ops._api import api
 
@@ -101,8 +102,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     for _ in range(n):
         length = x.shape[dim] - 1
         if length <= 0:
-            return M.narrow(x, dim, 0, 0)
-        hi, lo = M.narrow(x, dim, 1, length), M.narrow(x, dim, 0, length)
+            return indexing.narrow(x, dim, 0, 0)
+        hi, lo = indexing.narrow(x, dim, 1, length), indexing.narrow(x, dim, 0, length)
         x = E.compare(xp.not_equal, hi, lo) if x.dtype is _dtypes.bool_ else hi - lo
     return x
 

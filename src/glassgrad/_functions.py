@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from glassgrad import _composite
 from glassgrad.ops import elementwise as _elementwise
+from glassgrad.ops import indexing as _indexing
 from glassgrad.ops import linalg as _linalg
 from glassgrad.ops import movement as _movement
 from glassgrad.ops import reduce as _reduce
@@ -574,9 +575,9 @@ def floor_divide(a, b, *, out=None):
 def gather(a, dim, index, *, axis=None, out=None):
     if out is not None:
         return write_out(
-            "gather", out, _movement.gather, a, dim_or_axis(dim, axis, "gather"), index
+            "gather", out, _indexing.gather, a, dim_or_axis(dim, axis, "gather"), index
         )
-    return _movement.gather(a, dim_or_axis(dim, axis, "gather"), index)
+    return _indexing.gather(a, dim_or_axis(dim, axis, "gather"), index)
 
 
 def ge(input, other, *, out=None):
@@ -599,14 +600,14 @@ def index_add(a, dim, index, source, *, alpha=1, axis=None, out=None):
         return write_out(
             "index_add",
             out,
-            _movement.index_add,
+            _indexing.index_add,
             a,
             dim_or_axis(dim, axis, "index_add"),
             index,
             source,
             alpha=alpha,
         )
-    return _movement.index_add(a, dim_or_axis(dim, axis, "index_add"), index, source, alpha=alpha)
+    return _indexing.index_add(a, dim_or_axis(dim, axis, "index_add"), index, source, alpha=alpha)
 
 
 def index_select(a, dim, index, *, axis=None, out=None):
@@ -614,12 +615,12 @@ def index_select(a, dim, index, *, axis=None, out=None):
         return write_out(
             "index_select",
             out,
-            _movement.index_select,
+            _indexing.index_select,
             a,
             dim_or_axis(dim, axis, "index_select"),
             index,
         )
-    return _movement.index_select(a, dim_or_axis(dim, axis, "index_select"), index)
+    return _indexing.index_select(a, dim_or_axis(dim, axis, "index_select"), index)
 
 
 def inverse(a, *, out=None):
@@ -735,14 +736,14 @@ def lt(input, other, *, out=None):
 
 def masked_fill(a, mask, value, *, out=None):
     if out is not None:
-        return write_out("masked_fill", out, _movement.masked_fill, a, mask, value)
-    return _movement.masked_fill(a, mask, value)
+        return write_out("masked_fill", out, _indexing.masked_fill, a, mask, value)
+    return _indexing.masked_fill(a, mask, value)
 
 
 def masked_select(a, mask, *, out=None):
     if out is not None:
-        return write_out("masked_select", out, _movement.masked_select, a, mask)
-    return _movement.masked_select(a, mask)
+        return write_out("masked_select", out, _indexing.masked_select, a, mask)
+    return _indexing.masked_select(a, mask)
 
 
 def matmul(a, b, *, out=None):
@@ -841,9 +842,9 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 def narrow(a, dim, start, length, *, axis=None, out=None):
     if out is not None:
         return write_out(
-            "narrow", out, _movement.narrow, a, dim_or_axis(dim, axis, "narrow"), start, length
+            "narrow", out, _indexing.narrow, a, dim_or_axis(dim, axis, "narrow"), start, length
         )
-    return _movement.narrow(a, dim_or_axis(dim, axis, "narrow"), start, length)
+    return _indexing.narrow(a, dim_or_axis(dim, axis, "narrow"), start, length)
 
 
 def ne(input, other, *, out=None):
@@ -868,8 +869,8 @@ def negative(input, *, out=None):
 
 def nonzero(a, *, as_tuple=False, out=None):
     if out is not None:
-        return write_out("nonzero", out, _movement.nonzero, a, as_tuple=as_tuple)
-    return _movement.nonzero(a, as_tuple=as_tuple)
+        return write_out("nonzero", out, _indexing.nonzero, a, as_tuple=as_tuple)
+    return _indexing.nonzero(a, as_tuple=as_tuple)
 
 
 def norm(a, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, out=None):
@@ -938,13 +939,13 @@ def repeat_interleave(a, repeats=None, dim=None, *, output_size=None, axis=None,
         return write_out(
             "repeat_interleave",
             out,
-            _movement.repeat_interleave,
+            _indexing.repeat_interleave,
             a,
             repeats,
             dim_or_axis(dim, axis, "repeat_interleave"),
             output_size=output_size,
         )
-    return _movement.repeat_interleave(
+    return _indexing.repeat_interleave(
         a, repeats, dim_or_axis(dim, axis, "repeat_interleave"), output_size=output_size
     )
 
@@ -980,7 +981,7 @@ def scatter(a, dim, index, src=None, *, value=None, reduce=None, axis=None, out=
         return write_out(
             "scatter",
             out,
-            _movement.scatter,
+            _indexing.scatter,
             a,
             dim_or_axis(dim, axis, "scatter"),
             index,
@@ -988,7 +989,7 @@ def scatter(a, dim, index, src=None, *, value=None, reduce=None, axis=None, out=
             value=value,
             reduce=reduce,
         )
-    return _movement.scatter(
+    return _indexing.scatter(
         a, dim_or_axis(dim, axis, "scatter"), index, src, value=value, reduce=reduce
     )
 
@@ -998,13 +999,13 @@ def scatter_add(a, dim, index, src, *, axis=None, out=None):
         return write_out(
             "scatter_add",
             out,
-            _movement.scatter_add,
+            _indexing.scatter_add,
             a,
             dim_or_axis(dim, axis, "scatter_add"),
             index,
             src,
         )
-    return _movement.scatter_add(a, dim_or_axis(dim, axis, "scatter_add"), index, src)
+    return _indexing.scatter_add(a, dim_or_axis(dim, axis, "scatter_add"), index, src)
 
 
 def sgn(input, *, out=None):

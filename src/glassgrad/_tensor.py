@@ -28,6 +28,7 @@ from glassgrad.autograd.graph import (
     keep_exact_sink_timing,
 )
 from glassgrad.ops import elementwise as _elementwise
+from glassgrad.ops import indexing as _indexing
 from glassgrad.ops import inplace as _inplace
 from glassgrad.ops import linalg as _linalg
 from glassgrad.ops import movement as _movement
@@ -664,7 +665,7 @@ class Tensor(TensorBase, metaclass=_TensorType):
         return _inplace.inplace(self, "pow", other)
 
     def __getitem__(self, index):
-        return _movement.getitem(self, index)
+        return _indexing.getitem(self, index)
 
     def __setitem__(self, index, value) -> None:
         _inplace.setitem(self, index, value)
@@ -900,18 +901,18 @@ class Tensor(TensorBase, metaclass=_TensorType):
     floor_divide = _elementwise.floor_divide
 
     def gather(self, dim, index, *, axis=None):
-        return _movement.gather(self, dim_or_axis(dim, axis, "gather"), index)
+        return _indexing.gather(self, dim_or_axis(dim, axis, "gather"), index)
 
     ge = _elementwise.ge
     gt = _elementwise.gt
 
     def index_add(self, dim, index, source, *, alpha=1, axis=None):
-        return _movement.index_add(
+        return _indexing.index_add(
             self, dim_or_axis(dim, axis, "index_add"), index, source, alpha=alpha
         )
 
     def index_select(self, dim, index, *, axis=None):
-        return _movement.index_select(self, dim_or_axis(dim, axis, "index_select"), index)
+        return _indexing.index_select(self, dim_or_axis(dim, axis, "index_select"), index)
 
     inverse = _linalg.inverse
     isclose = _elementwise.isclose
@@ -936,8 +937,8 @@ class Tensor(TensorBase, metaclass=_TensorType):
 
     lt = _elementwise.lt
     mT = property(_movement.mT)
-    masked_fill = _movement.masked_fill
-    masked_select = _movement.masked_select
+    masked_fill = _indexing.masked_fill
+    masked_select = _indexing.masked_select
     matmul = _linalg.matmul
 
     def max(self, dim=None, keepdim=False, *, axis=None):
@@ -963,12 +964,12 @@ class Tensor(TensorBase, metaclass=_TensorType):
     nan_to_num = _composite.nan_to_num
 
     def narrow(self, dim, start, length, *, axis=None):
-        return _movement.narrow(self, dim_or_axis(dim, axis, "narrow"), start, length)
+        return _indexing.narrow(self, dim_or_axis(dim, axis, "narrow"), start, length)
 
     ne = _elementwise.ne
     neg = _elementwise.neg
     negative = _elementwise.neg
-    nonzero = _movement.nonzero
+    nonzero = _indexing.nonzero
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None):
         return _reduce.norm(self, p, dim_or_axis(dim, axis, "norm"), keepdim, dtype)
@@ -988,7 +989,7 @@ class Tensor(TensorBase, metaclass=_TensorType):
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None, axis=None):
         """Repeat each element ``repeats`` times (an int, or one count per element)."""
-        return _movement.repeat_interleave(
+        return _indexing.repeat_interleave(
             self, repeats, dim_or_axis(dim, axis, "repeat_interleave"), output_size=output_size
         )
 
@@ -1000,12 +1001,12 @@ class Tensor(TensorBase, metaclass=_TensorType):
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None, axis=None):
         """Out of place ``scatter``: ``src`` (a tensor or a number) written at ``index``."""
-        return _movement.scatter(
+        return _indexing.scatter(
             self, dim_or_axis(dim, axis, "scatter"), index, src, value=value, reduce=reduce
         )
 
     def scatter_add(self, dim, index, src, *, axis=None):
-        return _movement.scatter_add(self, dim_or_axis(dim, axis, "scatter_add"), index, src)
+        return _indexing.scatter_add(self, dim_or_axis(dim, axis, "scatter_add"), index, src)
 
     sgn = _elementwise.sgn
     sigmoid = _elementwise.sigmoid

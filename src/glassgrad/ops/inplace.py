@@ -19,9 +19,9 @@ from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
 from glassgrad.ops import elementwise as E
-from glassgrad.ops import movement as M
+from glassgrad.ops import indexing
 from glassgrad.ops._op import Op
-from glassgrad.ops.movement import CopySlices, Index
+from glassgrad.ops.indexing import CopySlices, Index
 
 if TYPE_CHECKING:
     from glassgrad._tensor import Tensor
@@ -411,8 +411,8 @@ def fill_random(t: Tensor, values, kind: str = "normal") -> Tensor:
 
 def setitem(a: Tensor, index, value) -> None:
     """``a[index] = value``: in place, or recorded as CopySlices when it joins the graph."""
-    idx, advanced, _, _ = M._convert_index(index)
-    M._check_bounds(a, idx)
+    idx, advanced, _, _ = indexing._convert_index(index)
+    indexing._check_bounds(a, idx)
     value_is_tensor = isinstance(value, TensorBase)
     v = value._data if value_is_tensor else xp.asarray(value)
     if v.ndim and v.shape[0] == 1:  # PyTorch drops a value's leading size-1 dimensions first
@@ -439,7 +439,7 @@ def setitem(a: Tensor, index, value) -> None:
         a._version_counter[0] += 1
         return
     value_t = value if value_is_tensor else _new_tensor(v)
-    op = M.IndexPut if advanced else CopySlices
+    op = indexing.IndexPut if advanced else CopySlices
     try:
         result = op.run((a, value_t), (a._data, v), {"index": idx})
     except ValueError as exc:

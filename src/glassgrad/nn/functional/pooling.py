@@ -6,6 +6,7 @@ from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.nn.functional.conv import _ntuple
 from glassgrad.ops import conv as C
+from glassgrad.ops import indexing
 from glassgrad.ops import movement as M
 
 __all__ = [
@@ -196,7 +197,7 @@ def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg") -> 
         bins = []
         for i in range(size_out):
             start, end = (i * size) // size_out, -((-(i + 1) * size) // size_out)
-            part = M.narrow(result, axis, start, end - start)
+            part = indexing.narrow(result, axis, start, end - start)
             if kind == "avg":
                 bins.append(part.mean(axis, keepdim=True))
             else:

@@ -6,7 +6,7 @@ from glassgrad._backend import xp
 from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.nn.functional.conv import _ntuple
-from glassgrad.ops import movement as M
+from glassgrad.ops import indexing
 from glassgrad.ops import nn_ops as N
 
 __all__ = ["interpolate", "pad", "pixel_shuffle", "pixel_unshuffle"]
@@ -145,7 +145,7 @@ def _resample_axis(out, axis, n_in, n_out, scale, mode, align_corners):
     dst = xp.arange(n_out, dtype=xp.float64)
     if mode == "nearest":
         src = xp.minimum(xp.floor(dst * scale).astype(xp.int64), n_in - 1)
-        return M.index_select(out, axis, _new_tensor(src))
+        return indexing.index_select(out, axis, _new_tensor(src))
     if align_corners:
         src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
     else:
@@ -155,8 +155,8 @@ def _resample_axis(out, axis, n_in, n_out, scale, mode, align_corners):
     shape = [1] * out.ndim
     shape[axis] = n_out
     frac = _new_tensor((src - low).astype(out._data.dtype).reshape(shape))
-    lo = M.index_select(out, axis, _new_tensor(low))
-    hi = M.index_select(out, axis, _new_tensor(high))
+    lo = indexing.index_select(out, axis, _new_tensor(low))
+    hi = indexing.index_select(out, axis, _new_tensor(high))
     return lo + (hi - lo) * frac
 
 
