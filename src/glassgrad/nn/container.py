@@ -364,7 +364,7 @@ class ParameterDict(Module):
         return (self[k] for k in self._keys)
 
     def get(self, key: str, default=None):
-        return self[key] if key in self else default  # noqa: SIM401  (this is get())
+        return self[key] if key in self else default
 
     def pop(self, key: str):
         value = self[key]

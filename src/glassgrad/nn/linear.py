@@ -44,8 +44,8 @@ class Linear(Module):
 
     def forward(self, input):
         params = self._parameters  # (their usual home: read without a __getattr__ miss)
-        weight = params.get("weight", self.weight)
-        bias = params.get("bias", self.bias)
+        weight = params["weight"] if "weight" in params else self.weight
+        bias = params["bias"] if "bias" in params else self.bias
         return F.linear(input, weight, bias)
 
     def extra_repr(self) -> str:
