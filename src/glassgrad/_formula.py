@@ -141,9 +141,9 @@ def difference(a, b) -> Expr:
     return Expr(f"{_expr(a).text} − {_expr(b).within(PRODUCT)}", SUM)
 
 
-def call(function: str, arg) -> Expr:
-    """``exp(x)``, ``sign(x)``: the brackets are the call's own."""
-    return Expr(f"{function}({_expr(arg).text})")
+def call(function: str, *args) -> Expr:
+    """``exp(x)``, ``atan2(a, b)``: the brackets are the call's own."""
+    return Expr(f"{function}({', '.join(_expr(a).text for a in args)})")
 
 
 def root(arg) -> Expr:
