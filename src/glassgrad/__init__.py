@@ -144,6 +144,7 @@ from glassgrad._functions import (
     log2,
     log10,
     log_softmax,
+    logaddexp,
     logical_not,
     logit,
     logsumexp,

@@ -93,6 +93,7 @@ __all__ = [
     "log2",
     "log10",
     "log_softmax",
+    "logaddexp",
     "logical_not",
     "logit",
     "logsumexp",
@@ -705,6 +706,12 @@ def log_softmax(a, dim=None, dtype=None, _stacklevel=3, *, axis=None, out=None):
             _stacklevel,
         )
     return _reduce.log_softmax(a, dim_or_axis(dim, axis, "log_softmax"), dtype, _stacklevel)
+
+
+def logaddexp(input, other, *, out=None):
+    if out is not None:
+        return write_out("logaddexp", out, _elementwise.logaddexp, input, other)
+    return _elementwise.logaddexp(input, other)
 
 
 def logical_not(a, *, out=None):

@@ -929,6 +929,7 @@ class Tensor(TensorBase, metaclass=_TensorType):
     def log_softmax(self, dim=None, dtype=None, _stacklevel=3, *, axis=None):
         return _reduce.log_softmax(self, dim_or_axis(dim, axis, "log_softmax"), dtype, _stacklevel)
 
+    logaddexp = _elementwise.logaddexp
     logical_not = _elementwise.logical_not
     logit = _composite.logit
 

@@ -339,6 +339,7 @@ CASES: dict[str, Case] = {
     "Cosh": unary(gg.cosh),
     "Erf": unary(gg.erf),
     "Atan2": binary(gg.atan2),
+    "LogAddExp": binary(gg.logaddexp),
     "Lerp": binary(lambda a, b: gg.lerp(a, b, 0.3) + gg.lerp(a, b, 0.8)),
     "Xlogy": binary(gg.xlogy),
     "Remainder": binary(lambda a, b: a % b, gap=frac_gap),

@@ -711,6 +711,46 @@ class Atan2(Op):
         return grad_a, grad_b
 
 
+class LogAddExp(Op):
+    """log(exp(a) + exp(b)), without overflow: max(a, b) + log1p(exp(−|a − b|))."""
+
+    node_name = "LogaddexpBackward0"
+    keeps_ctx_arrays = False
+    explain = ExplainRule(
+        written=lambda args, node: F.call("logaddexp", *args),
+        local=partials(  # ∂/∂a = 1/(1 + exp(b − a)), ∂/∂b = 1/(1 + exp(a − b))
+            (
+                lambda x, times: F.quotient(1, F.total(1, F.call("exp", F.difference(x(1), x(0))))),
+                lambda a, b: 1.0 / (1.0 + xp.exp(b - a)),
+            ),
+            (
+                lambda x, times: F.quotient(1, F.total(1, F.call("exp", F.difference(x(0), x(1))))),
+                lambda a, b: 1.0 / (1.0 + xp.exp(a - b)),
+            ),
+        ),
+    )
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save(a, b)
+        # PyTorch's CPU kernel: equal infinities give themselves (inf − inf would be NaN)
+        out = xp.maximum(a, b) + kernels.log1p(kernels.exp(-xp.abs(a - b)))
+        return xp.where(xp.isinf(a) & (a == b), a, out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved  # PyTorch's formulas (derivatives.yaml), with its exp
+        exp = kernels.exp if D.is_array(a) else D.exp
+        grad_a = grad / (1 + exp(b - a)) if needs_grad(ctx, 0) else None
+        grad_b = grad / (1 + exp(a - b)) if needs_grad(ctx, 1) else None
+        return grad_a, grad_b
+
+
+@api()
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    return _binary(LogAddExp, input, other, float_result=True)
+
+
 class Lerp(Op):
     """a + weight * (end - a) with a number weight."""
 
