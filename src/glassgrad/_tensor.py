@@ -27,6 +27,7 @@ from glassgrad.autograd.graph import (
     accumulator_of,
     keep_exact_sink_timing,
 )
+from glassgrad.ops import _dispatch
 from glassgrad.ops import elementwise as _elementwise
 from glassgrad.ops import indexing as _indexing
 from glassgrad.ops import inplace as _inplace
@@ -552,24 +553,24 @@ class Tensor(TensorBase, metaclass=_TensorType):
     # ------------------------------------------------------------------ operators
     # (+, - and * call the shared binary dispatch directly: the commonest ops, one call fewer)
     def __add__(self, other):
-        return _elementwise._binary(_elementwise.Add, self, other)
+        return _dispatch._binary(_elementwise.Add, self, other)
 
     def __radd__(self, other):
-        return _elementwise._binary(
+        return _dispatch._binary(
             _elementwise.Add, self, other
         )  # PyTorch's order: the tensor is the node's first input
 
     def __sub__(self, other):
-        return _elementwise._binary(_elementwise.Sub, self, other)
+        return _dispatch._binary(_elementwise.Sub, self, other)
 
     def __rsub__(self, other):
         return _elementwise.rsub(self, other)
 
     def __mul__(self, other):
-        return _elementwise._binary(_elementwise.Mul, self, other)
+        return _dispatch._binary(_elementwise.Mul, self, other)
 
     def __rmul__(self, other):
-        return _elementwise._binary(
+        return _dispatch._binary(
             _elementwise.Mul, self, other
         )  # PyTorch's order: the tensor is the node's first input
 

@@ -17,10 +17,11 @@ from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
+from glassgrad.ops._dispatch import as_operand
 from glassgrad.ops._domain import Domain
 from glassgrad.ops._explain import ExplainRule, reshape_to, reshaped
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import as_operand, where
+from glassgrad.ops.elementwise import where
 from glassgrad.ops.movement import _dim, clone, expand, flatten, unsqueeze, view
 
 if TYPE_CHECKING:

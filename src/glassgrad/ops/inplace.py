@@ -18,8 +18,8 @@ from glassgrad._backend import xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.grad_mode import STATE
 from glassgrad.autograd.graph import AccumulateGrad
+from glassgrad.ops import _dispatch, indexing
 from glassgrad.ops import elementwise as E
-from glassgrad.ops import indexing
 from glassgrad.ops._op import Op
 from glassgrad.ops.indexing import CopySlices, Index
 
@@ -179,7 +179,7 @@ def _type_name(d: _dtypes.dtype) -> str:
 
 def inplace(t: Tensor, op: str, other) -> Tensor:
     """``t <op>= other``."""
-    other = E.as_operand(other)
+    other = _dispatch.as_operand(other)
     recording = STATE.enabled and (t._rg or (isinstance(other, TensorBase) and other._rg))
     check_inplace(t, recording)
     dtype = t._data.dtype
@@ -376,7 +376,7 @@ def fill_(t: Tensor, value, kind: str = "fill") -> Tensor:
 
 
 def copy_(t: Tensor, src) -> Tensor:
-    src = E.as_operand(src)
+    src = _dispatch.as_operand(src)
     if not isinstance(src, TensorBase):
         return fill_(t, src)
     recording = STATE.enabled and (t._rg or src._rg)

@@ -9,8 +9,8 @@ from glassgrad._backend import xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
+from glassgrad.ops._dispatch import _NO_PARAMS, as_operand, promoted_arrays
 from glassgrad.ops._op import Op, needs_grad
-from glassgrad.ops.elementwise import _NO_PARAMS, as_operand, promoted_arrays
 from glassgrad.ops.inplace import _type_name
 from glassgrad.ops.movement import TransposeT, expand
 

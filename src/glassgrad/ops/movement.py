@@ -12,10 +12,10 @@ from glassgrad._warn import warn_at_user_line
 from glassgrad.autograd.engine import sum_to
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
+from glassgrad.ops._dispatch import as_operand
 from glassgrad.ops._domain import Domain
 from glassgrad.ops._explain import ExplainRule, Local, reshape_to, reshaped, signs
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import as_operand
 from glassgrad.ops.reduce import norm_dims
 
 if TYPE_CHECKING:

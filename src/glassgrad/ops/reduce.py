@@ -13,10 +13,11 @@ from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad._warn import warn_at_user_line
 from glassgrad.ops import _dual as D
 from glassgrad.ops._api import api
+from glassgrad.ops._dispatch import _NO_PARAMS
 from glassgrad.ops._domain import Domain
 from glassgrad.ops._explain import ExplainRule, Local, call
 from glassgrad.ops._op import Op
-from glassgrad.ops.elementwise import _NO_PARAMS, maximum, minimum
+from glassgrad.ops.elementwise import maximum, minimum
 
 if TYPE_CHECKING:
     from glassgrad._tensor import Tensor

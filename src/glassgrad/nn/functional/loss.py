@@ -15,6 +15,7 @@ from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.nn.functional.activation import logsigmoid
 from glassgrad.nn.functional.distance import pairwise_distance
+from glassgrad.ops import _dispatch
 from glassgrad.ops import elementwise as E
 from glassgrad.ops import loss as LS
 from glassgrad.ops import movement as M
@@ -62,7 +63,7 @@ def _reduction(size_average, reduce, reduction: str) -> str:
 
 
 def _as_tensor(x, name: str) -> Tensor:
-    x = E.as_operand(x, name)
+    x = _dispatch.as_operand(x, name)
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
     return x
@@ -79,7 +80,7 @@ def _broadcast_pair(input, target, name: str = "loss"):
             UserWarning,
             stacklevel=3,
         )
-        E._check_broadcast(name, input, target)
+        _dispatch._check_broadcast(name, input, target)
     return input, target
 
 
@@ -144,7 +145,7 @@ def mse_loss(
     ):  # the usual call: two tensors of one shape and float dtype
         da, db = input._data, target._data
         if da.shape == db.shape and da.dtype == db.dtype and da.dtype.kind == "f":
-            return LS.MseLoss.run((input, target), (da, db, reduction), E._NO_PARAMS)
+            return LS.MseLoss.run((input, target), (da, db, reduction), _dispatch._NO_PARAMS)
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _broadcast_pair(input, target, "mse_loss")
     if not (input.is_floating_point() or target.is_floating_point()):
@@ -152,7 +153,7 @@ def mse_loss(
     if weight is not None:
         _check_weight_shape(weight, input)
         return _weighted((input - target) ** 2, weight, reduction, True)
-    da, db = E.promoted_arrays(input, target)
+    da, db = _dispatch.promoted_arrays(input, target)
     return LS.MseLoss.run((input, target), (da, db), {"reduction": reduction})
 
 
@@ -188,7 +189,7 @@ def smooth_l1_loss(
     input, target = _broadcast_pair(input, target, "smooth_l1_loss")
     if beta == 0.0:
         return _reduce((input - target).abs(), reduction)
-    da, db = E.promoted_arrays(input, target)
+    da, db = _dispatch.promoted_arrays(input, target)
     return LS.SmoothL1Loss.run((input, target), (da, db), {"reduction": reduction, "beta": beta})
 
 
