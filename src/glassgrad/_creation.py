@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from numbers import Number
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from glassgrad import _dtypes, _random
 from glassgrad._backend import ndarray, xp
@@ -13,6 +13,8 @@ from glassgrad._kernels.simd import fuses_multiply_add
 from glassgrad._tensor_base import TensorBase, _check_can_require_grad, _new_tensor
 
 if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
     from glassgrad._tensor import Tensor
 
 __all__ = [
@@ -162,7 +164,8 @@ def scalar_tensor(value, dtype=None, device=None, requires_grad=False) -> Tensor
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array / tensor when the dtype allows."""
     if isinstance(data, TensorBase):
-        return data if dtype is None else data.to(_dtypes.to_dtype(dtype))
+        t = cast("Tensor", data)  # (this layer sees TensorBase; every tensor is a Tensor)
+        return t if dtype is None else t.to(_dtypes.to_dtype(dtype))
     if isinstance(data, ndarray) and (dtype is None or _dtypes.to_dtype(dtype).np == data.dtype):
         _dtypes.from_numpy_dtype(data.dtype)
         return _finish(data, False, device)
@@ -223,6 +226,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=Non
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    np_dtype: DTypeLike
     if dtype is None:
         if isinstance(fill_value, bool):
             np_dtype = xp.bool_
@@ -232,9 +236,13 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
             np_dtype = _dtypes.DEFAULTS.float_dtype.np
     else:
         np_dtype = _dtypes.to_dtype(dtype).np
-    if isinstance(fill_value, TensorBase):
-        fill_value = fill_value.item()
+    fill_value = _number(fill_value)
     return _finish(xp.full(_size((size,)), fill_value, dtype=np_dtype), requires_grad, device)
+
+
+def _number(value):
+    """A tensor given for a number (a fill value, arange's bounds) as its Python number."""
+    return cast("Tensor", value).item() if isinstance(value, TensorBase) else value
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -245,7 +253,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """Values from start to end (exclusive); int64 unless an argument is a float."""
     if end is None:
         start, end = 0, start
-    start, end, step = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, step))
+    start, end, step = (_number(v) for v in (start, end, step))
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if (end - start) * step < 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import Any
 
 from glassgrad._backend import xp
 
@@ -181,7 +182,8 @@ def result_dtype(a, b) -> dtype:
     result when it is of a higher category (an int tensor times 2.5 is float32, but a
     float32 tensor times a float64 zero-dim tensor stays float32).
     """
-    tiers = [None, None, None]  # python scalar kind, zero-dim dtype, dimensioned dtype
+    # python scalar kind (an int), zero-dim dtype, dimensioned dtype
+    tiers: list[Any] = [None, None, None]
     for operand in (a, b):
         d = getattr(operand, "dtype", None)
         if d is None:

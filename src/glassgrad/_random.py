@@ -59,8 +59,8 @@ class Generator:
         self._seed = seed % 2**64
         self._bits._legacy_seeding(self._seed & 0xFFFFFFFF)
         self._fresh = True  # ATen's ``next`` index is 0 until the first word is drawn
-        self._next_double_normal = None
-        self._next_float_normal = None
+        self._next_double_normal: float | None = None
+        self._next_float_normal: float | None = None
         return self
 
     def seed(self) -> int:
@@ -348,13 +348,13 @@ def randperm(g: Generator, n: int):
                 j = i + z
                 result[i], result[j] = result[j], result[i]
         return xp.array(result, dtype=xp.int64)
-    result = xp.empty(n, xp.int64)
+    perm = xp.empty(n, xp.int64)
     draws = g.words64(n)
     for i in range(n):
         z = int(draws[i] % xp.uint64(i + 1))
-        result[i] = result[z]
-        result[z] = i
-    return result
+        perm[i] = perm[z]
+        perm[z] = i
+    return perm
 
 
 def exponential(g: Generator, n: int, lambd: float):

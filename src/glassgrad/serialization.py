@@ -197,9 +197,9 @@ def _load_archive(
     swap = reader.has("byteorder") and _byteorder(reader, name) != sys.byteorder
     storages = _StorageLoader(reader, resolve, swap, mapped)
     pickled = reader.read("data.pkl")
-    if weights_only:
-        return load_pickle(memoryview(pickled), name, storages)
-    return _TrustedUnpickler(io.BytesIO(pickled), storages, name, **pickle_load_args).load()
+    if weights_only:  # (``.data``: the array's bytes as a memoryview, as memoryview() gives)
+        return load_pickle(pickled.data, name, storages)
+    return _TrustedUnpickler(io.BytesIO(pickled.data), storages, name, **pickle_load_args).load()
 
 
 def get_unsafe_globals_in_checkpoint(f) -> list[str]:

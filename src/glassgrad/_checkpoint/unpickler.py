@@ -51,7 +51,7 @@ _CONSTRUCTORS: dict[Any, Callable] = {
 class WeightsUnpickler:
     """Reads one pickle; ``load_storage(dtype, key, location, numel)`` supplies storages."""
 
-    def __init__(self, data: bytes, load_storage: Callable) -> None:
+    def __init__(self, data: bytes | memoryview, load_storage: Callable) -> None:
         self.data = memoryview(data)
         self.pos = 0
         self.load_storage = load_storage
@@ -414,7 +414,7 @@ _HANDLERS: dict[int, Callable] = {
 }
 
 
-def load_pickle(data: bytes, name: str, load_storage: Callable) -> Any:
+def load_pickle(data: bytes | memoryview, name: str, load_storage: Callable) -> Any:
     """Run the reader on ``data`` (the file's ``data.pkl``), naming ``name`` in errors."""
     try:
         return WeightsUnpickler(data, load_storage).load()

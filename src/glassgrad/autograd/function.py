@@ -49,7 +49,7 @@ class FunctionCtx:
 class _FunctionNode(FunctionCtx, Node):
     """The graph node of one call of a custom Function (its class is ``<Name>Backward``)."""
 
-    _function: type = None
+    _function: type | None = None  # the Function subclass, set on each node class
 
     def __repr__(self) -> str:
         # A Python class in PyTorch, so printed with its module, unlike built-in nodes.

@@ -7,12 +7,17 @@ their arguments as PyTorch does, make the roots' starting gradients and run the 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from glassgrad import _creation
-from glassgrad._backend import xp
+from glassgrad._backend import ndarray, xp
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad.autograd.engine import run_backward, sum_to
 from glassgrad.autograd.graph import BACKWARD_CALL_HOOKS
+
+if TYPE_CHECKING:
+    from glassgrad._tensor import Tensor
 
 __all__ = ["backward", "grad"]
 
@@ -35,7 +40,12 @@ def _as_tuple(x):
     return (x,)
 
 
-def _root_grads(outputs, grad_outputs, create_graph: bool, what: str):
+def _root_grads(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor | float | None] | None,
+    create_graph: bool,
+    what: str,
+) -> list:
 
     grads = []
     for i, out in enumerate(outputs):
@@ -97,7 +107,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 _accumulate_non_leaf(t, g, create_graph)
 
 
-def _accumulate_non_leaf(t, g, create_graph: bool) -> None:
+def _accumulate_non_leaf(t: Tensor, g: Tensor | ndarray, create_graph: bool) -> None:
 
     if not isinstance(g, TensorBase):
         g = _wrap(g.astype(t._data.dtype, copy=True))

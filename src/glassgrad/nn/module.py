@@ -614,10 +614,10 @@ class _BackwardHookRecord:
             return args
         picked = [tensors[j] for j in self.positions]
         wrapped = _GradInputHook.apply(self, *(args[i] for i in picked))
-        args = list(args)
+        new_args = list(args)
         for i, t in zip(picked, wrapped):
-            args[i] = t
-        return tuple(args)
+            new_args[i] = t
+        return tuple(new_args)
 
     def wrap_outputs(self, result):
         outs = result if isinstance(result, tuple) else (result,)
@@ -644,10 +644,10 @@ class _BackwardHookRecord:
             self.fire(())
 
     def fire(self, grads: tuple) -> tuple:
-        grad_input = [None] * self.n_inputs
+        slots: list = [None] * self.n_inputs
         for j, g in zip(self.positions, grads):
-            grad_input[j] = g
-        grad_input = tuple(grad_input)
+            slots[j] = g
+        grad_input = tuple(slots)
         for hook in list(self.module._backward_hooks.values()):
             new = hook(self.module, grad_input, self.grad_output)
             if new is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter, is_
+from typing import TypeVar
 
 from glassgrad._backend import ndarray, xp
 from glassgrad._tensor import Tensor
@@ -36,7 +37,9 @@ _get_dtype = attrgetter("dtype")
 
 # kernel(param, grad, buffers, scratch, constants): ``param`` is updated in place, or is None
 # and the update to add is left in ``scratch.update``; all arrays are 1-D and equally long.
-Kernel = Callable[[ndarray | None, ndarray, tuple, "Scratch", object], None]
+# ``constants`` is the optimizer's own object of step scalars (Adam's ``_Constants``).
+C = TypeVar("C")
+Kernel = Callable[[ndarray | None, ndarray, tuple, "Scratch", C], None]
 
 
 class Scratch:
@@ -297,7 +300,7 @@ class FlatPlan:
         self.step_bytes = steps.tobytes()
         return float(steps[0])
 
-    def run(self, kernel: Kernel, constants, uses_param: bool) -> None:
+    def run(self, kernel: Kernel[C], constants: C, uses_param: bool) -> None:
         """Apply ``kernel`` to every parameter; ``uses_param``: it reads the parameter's values
         (weight decay), so packed parameters are gathered first."""
         scratch = self.scratch

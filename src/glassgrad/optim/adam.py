@@ -94,7 +94,7 @@ class Adam(Optimizer):
         adam_step(param, grad, buffers, group, step)
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
-        constants = {}  # (step, dtype) -> _Constants: usually one for the whole group
+        constants: dict[tuple, _Constants] = {}  # (step, dtype) -> usually one for the group
         for p in params:
             state = self.state[p]
             if not state:
@@ -103,7 +103,7 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = F.zeros_like(p)
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = F.zeros_like(p)
-            buffers = (state["exp_avg"]._data, state["exp_avg_sq"]._data)
+            buffers: tuple = (state["exp_avg"]._data, state["exp_avg_sq"]._data)
             if group["amsgrad"] and "max_exp_avg_sq" in state:  # (absent: amsgrad set later)
                 buffers += (state["max_exp_avg_sq"]._data,)
             key = (F.increment_step(state), p._data.dtype)

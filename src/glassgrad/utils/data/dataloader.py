@@ -7,8 +7,8 @@ speed-up worth a process pool for the small data glassgrad targets).
 from __future__ import annotations
 
 import collections.abc
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from typing import Any, cast
 
 from glassgrad import _creation
 from glassgrad._backend import ndarray, xp
@@ -37,7 +37,7 @@ def _tensor_from_numpy(array: ndarray) -> Tensor:
     return _creation.as_tensor(array)
 
 
-def default_collate(batch: list) -> Any:
+def default_collate(batch: Sequence) -> Any:
     """Stack a list of samples into a batch, recursing into tuples, lists and dicts.
 
     Tensors and NumPy arrays are stacked along a new first dimension; Python floats become a
@@ -64,8 +64,8 @@ def default_collate(batch: list) -> Any:
         return batch
     if isinstance(elem, collections.abc.Mapping):
         collated = {key: default_collate([d[key] for d in batch]) for key in elem}
-        try:
-            return type(elem)(collated)
+        try:  # (the sample's own class, e.g. dict: not the abstract Mapping mypy sees)
+            return type(elem)(collated)  # type: ignore[call-arg]
         except TypeError:
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
@@ -77,8 +77,8 @@ def default_collate(batch: list) -> Any:
         columns = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return columns
-        try:
-            return type(elem)(columns)
+        try:  # (the sample's own class, e.g. list: not the abstract Sequence mypy sees)
+            return type(elem)(columns)  # type: ignore[call-arg]
         except TypeError:
             return columns
     raise TypeError(_COLLATE_ERROR.format(type(elem)))
@@ -90,8 +90,8 @@ def default_convert(data: Any) -> Any:
         return _tensor_from_numpy(data)
     if isinstance(data, xp.generic):
         return _creation.as_tensor(data)
-    if isinstance(data, collections.abc.Mapping):
-        return type(data)({k: default_convert(v) for k, v in data.items()})
+    if isinstance(data, collections.abc.Mapping):  # (its own class: see default_collate)
+        return type(data)({k: default_convert(v) for k, v in data.items()})  # type: ignore[call-arg]
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
@@ -142,7 +142,9 @@ class DataLoader:
         _check_worker_options(
             num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context
         )
-        self.dataset = dataset
+        # map-style (indexed, sized) or a stream (iterated), as ``_iterable`` says: no static
+        # type follows that runtime test, so the code that uses it is not type-checked
+        self.dataset: Any = dataset
         self.num_workers = num_workers
         self.pin_memory = pin_memory
         self.timeout = timeout
@@ -157,14 +159,16 @@ class DataLoader:
         batch_size, drop_last = _check_batching(
             shuffle, sampler, batch_sampler, batch_size, drop_last
         )
-        if sampler is None and not self._iterable:
-            sampler = (
-                RandomSampler(dataset, generator=generator)
-                if shuffle
-                else SequentialSampler(dataset)
-            )
-        if batch_size is not None and batch_sampler is None and not self._iterable:
-            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        if not self._iterable:
+            if sampler is None:
+                sized = cast(Sized, dataset)  # map-style: the samplers need its len()
+                sampler = (
+                    RandomSampler(sized, generator=generator)
+                    if shuffle
+                    else SequentialSampler(sized)
+                )
+            if batch_size is not None and batch_sampler is None:
+                batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size = batch_size
         self.drop_last = drop_last
         self.sampler = sampler
@@ -185,7 +189,8 @@ class DataLoader:
             return self._iter_stream()
         if self.batch_sampler is not None:
             return (self._fetch(indices) for indices in self.batch_sampler)
-        return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+        sampler = cast(Iterable, self.sampler)  # (set in __init__ for a map-style dataset)
+        return (self.collate_fn(self.dataset[i]) for i in sampler)
 
     def _fetch(self, indices: list[int]):
         dataset = self.dataset
@@ -228,9 +233,10 @@ class DataLoader:
             if self.batch_size is not None:
                 n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
             return n
+        # a sampler given without __len__ fails here with len()'s TypeError, as in PyTorch
         if self.batch_sampler is not None:
-            return len(self.batch_sampler)
-        return len(self.sampler)
+            return len(cast(Sized, self.batch_sampler))
+        return len(cast(Sized, self.sampler))
 
 
 def _check_worker_options(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import bisect
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from itertools import accumulate
+from typing import cast
 
 from glassgrad._creation import randperm
 from glassgrad._tensor import Tensor
@@ -128,7 +129,7 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Su
     Example:
         >>> train, val = random_split(ds, [0.8, 0.2], generator=torch.Generator().manual_seed(0))
     """
-    n = len(dataset)
+    n = len(cast(Sized, dataset))  # a dataset to split must define __len__, as in PyTorch
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         sizes = [math.floor(n * frac) for frac in lengths]
         for i in range(n - sum(sizes)):
