@@ -185,7 +185,8 @@ def _outer_count(shape, dims, reduced) -> int:
 def torch_order_sum(a, axes, keepdims: bool = False):
     """``a.sum(axis=axes, keepdims=keepdims)`` for a float32/float64 array, in PyTorch's order
     where it is known (see the module docstring), else NumPy's. Like NumPy's, a full sum may
-    come back as a NumPy scalar."""
+    come back as a NumPy scalar. (A little over a screen: the short-vector case, every lesson
+    loop's sum, stays inline rather than costing a call.)"""
     dtype = a.dtype
     size = a.size
     if dtype.kind != "f" or dtype.itemsize not in (4, 8) or size < 2:
