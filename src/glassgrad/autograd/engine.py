@@ -200,14 +200,13 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
     node path and the routing of its gradients stay inline. ``_compile/capture.py`` walks
     the same order for a compiled step.)
     """
-    new_tensor = _new_tensor
     sinks, ready_sinks, late_sinks, pending = _schedule(roots)
     adding = False  # (without ``sinks``) a leaf reached already has a ``.grad``
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
         if ready_sinks:
-            _run_sinks(ready_sinks, buffers, targets, captured, capture, create_graph, new_tensor)
+            _run_sinks(ready_sinks, buffers, targets, captured, capture, create_graph)
         # Nothing to capture, no double backward, no anomaly checks: then a node without
         # hooks (not ``_special``) that received one array goes the short way.
         plain = not targets and not create_graph and not _graph.DETECT_ANOMALY
@@ -275,17 +274,15 @@ def _drive(roots, buffers, retain_graph, create_graph, targets, captured, captur
                 ready_sinks += complete
                 late_sinks = []
             if ready_sinks:
-                _run_sinks(
-                    ready_sinks, buffers, targets, captured, capture, create_graph, new_tensor
-                )
+                _run_sinks(ready_sinks, buffers, targets, captured, capture, create_graph)
         if late_sinks:
             last, late_sinks = late_sinks, []
-            _run_sinks(last, buffers, targets, captured, capture, create_graph, new_tensor)
+            _run_sinks(last, buffers, targets, captured, capture, create_graph)
     except Exception:
         if late_sinks:  # as in PyTorch, the leaves complete before ``node`` failed accumulate
             unrun = [pair[1] for pair in pending] + ([node] if node is not None else [])
             complete = _complete_sinks(late_sinks, unrun)[0]
-            _run_sinks(complete, buffers, targets, captured, capture, create_graph, new_tensor)
+            _run_sinks(complete, buffers, targets, captured, capture, create_graph)
         raise
     finally:
         STATE.enabled = prev_mode
@@ -300,7 +297,7 @@ def _complete_sinks(late_sinks, unrun) -> tuple:
     return [sink for sink in late_sinks if sink not in fan_in], fan_in
 
 
-def _run_sinks(sinks, buffers, targets, captured, capture, create_graph, new_tensor):
+def _run_sinks(sinks, buffers, targets, captured, capture, create_graph):
     """Run the leaves' ``AccumulateGrad`` nodes in ``sinks`` (then empty it): capture or
     accumulate the gradient each received."""
     for sink in sinks:
@@ -324,9 +321,9 @@ def _run_sinks(sinks, buffers, targets, captured, capture, create_graph, new_ten
                 and not create_graph
                 and g.dtype == variable._data.dtype
             ):  # the common first accumulation, inline: adopt the fresh array
-                variable._grad = new_tensor(g)
+                variable._grad = _new_tensor(g)
             else:
-                _accumulate(variable, g, create_graph, new_tensor, owned)
+                _accumulate(variable, g, create_graph, owned)
     sinks.clear()
 
 
@@ -441,20 +438,20 @@ def _raise_modified(node, tensor, index, now, expected, output=False):
     )
 
 
-def _accumulate(variable, grad, create_graph, new_tensor, owned: bool = False) -> None:
+def _accumulate(variable, grad, create_graph, owned: bool = False) -> None:
     if grad is None:
         return
-    _add_to_grad(variable, grad, create_graph, new_tensor, owned)
+    _add_to_grad(variable, grad, create_graph, owned)
     extra = variable._extra
     if extra and extra.get("post_accumulate_hooks"):
         for hook in extra["post_accumulate_hooks"]:
             hook(variable)
 
 
-def _add_to_grad(variable, grad, create_graph, new_tensor, owned: bool = False) -> None:
+def _add_to_grad(variable, grad, create_graph, owned: bool = False) -> None:
     existing = variable._grad
     if create_graph:
-        g = grad if isinstance(grad, TensorBase) else new_tensor(grad)
+        g = grad if isinstance(grad, TensorBase) else _new_tensor(grad)
         variable._grad = g if existing is None else existing + g
     else:
         if not isinstance(grad, ndarray):
@@ -462,7 +459,7 @@ def _add_to_grad(variable, grad, create_graph, new_tensor, owned: bool = False) 
         if grad.dtype != variable._data.dtype:
             grad, owned = grad.astype(variable._data.dtype), True
         if existing is None:
-            variable._grad = new_tensor(grad if owned else grad.copy())
+            variable._grad = _new_tensor(grad if owned else grad.copy())
         elif existing.grad_fn is None and existing._data.shape == grad.shape:
             xp.add(existing._data, grad, out=existing._data)
             extra = existing._extra  # adding to a gradient step() used: zero_grad() forgotten?
@@ -470,7 +467,7 @@ def _add_to_grad(variable, grad, create_graph, new_tensor, owned: bool = False) 
                 extra["stale_grad"] = True
             existing._version_counter[0] += 1
         else:
-            variable._grad = existing.detach() + new_tensor(grad)
+            variable._grad = existing.detach() + _new_tensor(grad)
 
 
 def _run_pre_hooks(node, grads, create_graph):
