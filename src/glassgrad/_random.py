@@ -271,8 +271,7 @@ def normal_fill(g: Generator, n: int, mean: float, std: float, np_dtype):
     np_dtype = _float_kind(np_dtype)
     tail = unit(g, 16, np_dtype) if n % 16 else None
     fill16 = _random_math.normal16(np_dtype)
-    out = xp.empty(n, np_dtype)
-    out[: len(data)] = data
+    out = xp.empty(n, np_dtype)  # every value is written below: the blocks, then the tail
     blocks, done = data[:whole].reshape(-1, 16), out[:whole].reshape(-1, 16)
     for start in range(0, len(blocks), _BLOCK_ROWS):  # chunks that stay in cache
         rows = slice(start, start + _BLOCK_ROWS)
