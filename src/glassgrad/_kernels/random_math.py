@@ -3,10 +3,11 @@
 ATen's samplers call the C library's ``log``, ``log1p``, ``sin``, ``cos``, ``tan``, ``exp``
 (double) and ``logf``, ``sinf``, ``cosf`` (float), except its AVX2 normal fill, which uses the
 Cephes-style polynomials of ``avx_mathfun.h`` in float32 vector arithmetic. NumPy's own SIMD
-versions differ from the C library in the last bit, so: double functions go through Python's
-``math`` (the C library), float functions are the double result rounded, with the rare inputs
-whose double result lies near a float rounding boundary sent to the C library's float function,
-and the AVX2 polynomials are replayed step by step in float32 (``_avx2_log``, ``_avx2_sincos``).
+versions of some differ from the C library in the last bit, so: ``log`` rounds an extended
+precision result and asks the C library where that cannot decide (see ``log``), the other
+double functions go through Python's ``math`` (the C library) except ``sin`` and ``cos``,
+which NumPy computes as the C library does, the float functions are the C library's own, and
+the AVX2 polynomials are replayed step by step in float32 (``_avx2_log``, ``_avx2_sincos``).
 Each has a plain twin in NumPy that the tests compare it with to float tolerance.
 """
 
