@@ -175,3 +175,56 @@ def test_unit_uses_24_and_53_bits():
     g = gg.Generator().manual_seed(0)
     high, low = 2357136044, 2546248239
     assert _random.unit(g, 1, np.float64)[0] == (((high << 32) | low) & (2**53 - 1)) * 2.0**-53
+
+
+def test_log_is_the_c_librarys_to_the_bit():
+    """``log`` rounds an extended-precision result where glibc allows it and asks the C library
+    near midpoints and at powers of two: every value is ``math.log``'s."""
+    rng = np.random.default_rng(7)
+    x = np.concatenate(
+        [
+            1.0 - rng.integers(0, 2**53, 200_000, dtype=np.uint64) * 2.0**-53,  # the fill's 1 - u
+            np.exp(rng.uniform(-700, 700, 50_000)),
+            rng.uniform(0.999, 1.001, 50_000),
+            2.0 ** np.arange(-1074, 1024, dtype=np.float64),
+            np.float64([1.0, math.e, 5e-324, 1e-310, np.finfo(np.float64).max]),
+        ]
+    )
+    want = np.array([math.log(v) for v in x])
+    assert _random_math.log(x).tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("kind", ["float64", "float32_avx2", "float32_default"])
+def test_normal16_zero_radius_is_positive_zero(kind):
+    """u = 0 makes the radius sqrt(-0.0) = -0.0; PyTorch's fused ``x * 1 + 0`` turns the
+    product into +0.0, and so must the fill (the std == 1 shortcut included)."""
+    dtype = np.float64 if kind == "float64" else np.float32
+    fill = {
+        "float64": _random_math._normal16_double,
+        "float32_avx2": _random_math._normal16_avx2,
+        "float32_default": _random_math._normal16_float,
+    }[kind]
+    blocks = np.full((3, 16), 0.25, dtype)
+    blocks[:, :8] = 0.0
+    for mean, std in [(0.0, 1.0), (0.0, 2.0)]:
+        out = fill(blocks, mean, std)
+        assert (out == 0).all() and not np.signbit(out).any()
+
+
+def _swap_loop(offsets):
+    result = list(range(len(offsets) + 1))
+    for i, z in enumerate(offsets.tolist()):
+        result[i], result[i + z] = result[i + z], result[i]
+    return result
+
+
+def test_swap_forward_is_the_swap_loop():
+    """randperm's vectorised swaps against the loop they replace: every size up to 40 with
+    many draws, and larger sizes (long chains of swaps into one position included)."""
+    rng = np.random.default_rng(3)
+    cases = [rng.integers(0, np.arange(n, 1, -1)) for n in range(2, 41) for _ in range(30)]
+    cases += [rng.integers(0, np.arange(n, 1, -1)) for n in (1000, 4097, 60000)]
+    cases += [np.ones(50, np.int64), np.zeros(50, np.int64), np.arange(50, 0, -1) - 1]
+    for offsets in cases:
+        offsets = np.asarray(offsets, np.int64)
+        assert _random._swap_forward(offsets).tolist() == _swap_loop(offsets)

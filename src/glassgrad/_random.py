@@ -271,8 +271,7 @@ def normal_fill(g: Generator, n: int, mean: float, std: float, np_dtype):
     np_dtype = _float_kind(np_dtype)
     tail = unit(g, 16, np_dtype) if n % 16 else None
     fill16 = _random_math.normal16(np_dtype)
-    out = xp.empty(n, np_dtype)
-    out[: len(data)] = data
+    out = xp.empty(n, np_dtype)  # every value is written below: the blocks, then the tail
     blocks, done = data[:whole].reshape(-1, 16), out[:whole].reshape(-1, 16)
     for start in range(0, len(blocks), _BLOCK_ROWS):  # chunks that stay in cache
         rows = slice(start, start + _BLOCK_ROWS)
@@ -341,13 +340,10 @@ def randperm(g: Generator, n: int):
     """ATen's CPU randperm: for n below 2**32 / 20, swap each position i with i + (word %
     (n - i)); above, an inside-out Fisher-Yates on 64-bit draws."""
     if n < (2**32 - 1) // 20:
-        result = list(range(n))
-        if n > 1:
-            steps = (g.words(n - 1) % xp.arange(n, 1, -1, dtype=xp.uint64)).tolist()
-            for i, z in enumerate(steps):
-                j = i + z
-                result[i], result[j] = result[j], result[i]
-        return xp.array(result, dtype=xp.int64)
+        if n < 2:
+            return xp.arange(n, dtype=xp.int64)
+        offsets = g.words(n - 1) % xp.arange(n, 1, -1, dtype=xp.uint64)
+        return _swap_forward(offsets.astype(xp.int64))
     perm = xp.empty(n, xp.int64)
     draws = g.words64(n)
     for i in range(n):
@@ -355,6 +351,41 @@ def randperm(g: Generator, n: int):
         perm[i] = perm[z]
         perm[z] = i
     return perm
+
+
+def _swap_forward(offsets):
+    """The permutation left by swapping position i with i + offsets[i], for i = 0, 1, ...
+    (n - 1 offsets, n positions), without a Python loop over the swaps.
+
+    Position i is final after step i, when it takes the value then at j = i + offsets[i]. That
+    value is j's own if no earlier step swapped with j, else what the last such step k moved
+    there: the value at k just before step k. And the value at k before step k is, the same
+    way, k's own or the one brought by the last earlier step that swapped with k. Sorting the
+    steps by their target finds each "last earlier step"; the chains of them are followed by
+    pointer doubling (a few rounds: they are short)."""
+    n = len(offsets) + 1
+    steps = xp.arange(n, dtype=xp.int64)
+    target = steps.copy()
+    target[:-1] += offsets  # the last position takes no step of its own
+    order = target * n + steps  # by target, then by step
+    order.sort()
+    by_target, by_step = xp.divmod(order, n)
+    same = by_target[1:] == by_target[:-1]
+    before = xp.full(n, -1, xp.int64)  # the previous step with the same target
+    before[by_step[1:][same]] = by_step[:-1][same]
+    last = xp.full(n, -1, xp.int64)  # the last step targeting each position
+    ends = xp.append(~same, True)
+    last[by_target[ends]] = by_step[ends]
+    # the last step before k that targeted k (k's own step, if it targets k, is not before k)
+    brought = xp.where(last == steps, before, last)
+    source = xp.where(brought >= 0, brought, steps)
+    while True:  # source[k]: the step whose own value sits at k just before step k
+        further = source[source]
+        if xp.array_equal(further, source):
+            break
+        source = further
+    moved = xp.where(before >= 0, source[xp.maximum(before, 0)], target)
+    return xp.where(target == steps, source, moved)
 
 
 def exponential(g: Generator, n: int, lambd: float):

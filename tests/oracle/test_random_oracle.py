@@ -349,7 +349,8 @@ import glassgrad as gg
 out = {}
 for T in (torch, gg):
     T.manual_seed(42)
-    vals = [T.randn(1000), T.randn(17, dtype=T.float64), T.empty(33).normal_(0.3, 2.5),
+    vals = [T.randn(1000), T.randn(40003), T.randn(40003, dtype=T.float64),
+            T.randn(17, dtype=T.float64), T.empty(33).normal_(0.3, 2.5),
             T.empty(40, dtype=T.float64).normal_(-1.0, 0.7), T.empty(9).uniform_(-3, 5),
             T.empty(9, dtype=T.float64).uniform_(-3, 5), T.empty(5).normal_(2.0, 3.0),
             T.empty(20, dtype=T.float64).cauchy_(1.0, 2.0), T.nn.Linear(20, 30).weight.detach()]
@@ -391,3 +392,62 @@ def test_like_and_dropout_follow_a_permuted_layout():
         ]
         out[T] = [np.ascontiguousarray(v.numpy()).tobytes() for v in values]
     assert out[gg] == out[torch]
+
+
+# -- the long fills, chunked for speed: every chunk boundary and the tail agree ------------
+
+LONG_SIZES = [16385, 32768 + 5, 10**6 + 3]
+LONG_CALLS = [
+    ("randn", lambda T, n, d: T.randn(n, dtype=d)),
+    ("normal_", lambda T, n, d: T.empty(n, dtype=d).normal_(0.3, 2.5)),
+    ("normal_small_std", lambda T, n, d: T.empty(n, dtype=d).normal_(0.0, 0.02)),
+    ("normal_strided", lambda T, n, d: T.empty(n, 2, dtype=d)[:, 0].normal_(-1.0, 0.5)),
+    ("uniform_", lambda T, n, d: T.empty(n, dtype=d).uniform_(-0.1, 0.1)),
+    ("rand", lambda T, n, d: T.rand(n, dtype=d)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", LONG_SIZES)
+@pytest.mark.parametrize("seed", [0, 42, 2**32 + 7])
+def test_long_fills_match_torch(seed, size, dtype):
+    """A million values and sizes just past the chunk lengths, one stream, every value's bits
+    (the strided fill at 10**6 is subsampled: it goes one value at a time in both)."""
+    got = {}
+    for T in (torch, gg):
+        T.manual_seed(seed)
+        got[T] = []
+        for name, fn in LONG_CALLS:
+            n = size if name != "normal_strided" or size < 10**5 else 40_000
+            got[T].append(np.ascontiguousarray(fn(T, n, getattr(T, dtype)).numpy()).tobytes())
+        got[T].append(T.get_rng_state().numpy().tobytes())
+    for (name, _), want, have in zip(LONG_CALLS + [("state", None)], got[torch], got[gg]):
+        assert have == want, f"{name} differs from torch (seed {seed}, size {size}, {dtype})"
+
+
+def test_randn_zero_uniform_gives_positive_zero():
+    """Seed 12 draws u = 0 at value 411302 of randn(2**20): the radius is sqrt(-0.0) and
+    PyTorch's closing fused multiply-add makes the value +0.0 (not -0.0)."""
+    torch.manual_seed(12)
+    gg.manual_seed(12)
+    want, have = torch.randn(2**20).numpy(), gg.randn(2**20).numpy()
+    assert want[411302] == 0 and not np.signbit(want[411302])
+    assert have.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("n", [2, 3, 17, 1000, 60000, 100_003])
+@pytest.mark.parametrize("seed", [0, 42, 2**32 + 7])
+def test_randperm_matches_torch(seed, n):
+    torch.manual_seed(seed)
+    gg.manual_seed(seed)
+    assert gg.randperm(n).numpy().tobytes() == torch.randperm(n).numpy().tobytes()
+    assert gg.rand(2).numpy().tobytes() == torch.rand(2).numpy().tobytes()
+
+
+@pytest.mark.parametrize("shape", [(1024, 1024), (30, 17), (1, 1)])
+def test_linear_init_matches_torch(shape):
+    torch.manual_seed(5)
+    gg.manual_seed(5)
+    want, have = torch.nn.Linear(*shape), gg.nn.Linear(*shape)
+    for a, b in [(have.weight, want.weight), (have.bias, want.bias)]:
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()

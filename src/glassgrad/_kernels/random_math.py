@@ -3,10 +3,11 @@
 ATen's samplers call the C library's ``log``, ``log1p``, ``sin``, ``cos``, ``tan``, ``exp``
 (double) and ``logf``, ``sinf``, ``cosf`` (float), except its AVX2 normal fill, which uses the
 Cephes-style polynomials of ``avx_mathfun.h`` in float32 vector arithmetic. NumPy's own SIMD
-versions differ from the C library in the last bit, so: double functions go through Python's
-``math`` (the C library), float functions are the double result rounded, with the rare inputs
-whose double result lies near a float rounding boundary sent to the C library's float function,
-and the AVX2 polynomials are replayed step by step in float32 (``_avx2_log``, ``_avx2_sincos``).
+versions of some differ from the C library in the last bit, so: ``log`` rounds an extended
+precision result and asks the C library where that cannot decide (see ``log``), the other
+double functions go through Python's ``math`` (the C library) except ``sin`` and ``cos``,
+which NumPy computes as the C library does, the float functions are the C library's own, and
+the AVX2 polynomials are replayed step by step in float32 (``_avx2_log``, ``_avx2_sincos``).
 Each has a plain twin in NumPy that the tests compare it with to float tolerance.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import platform
 
 from glassgrad._backend import xp
 from glassgrad._kernels.fma import fused_add_
@@ -27,14 +29,36 @@ def _libm_double(fn):
 
 
 _LOG = _libm_double(math.log)
+# glibc's log (0.52 ulp at most) with an x87 extended ``long double`` beside it: ``log`` can
+# round the extended result instead of calling the C library per element
+_EXTENDED_LOG = platform.libc_ver()[0] == "glibc" and xp.finfo(xp.longdouble).nmant == 63
+_MANTISSA64 = xp.uint64((1 << 52) - 1)
 _LOG1P = _libm_double(math.log1p)
 _EXP = _libm_double(math.exp)
 _TAN = _libm_double(math.tan)
 
 
 def log(x):
-    """The C library's ``log`` on a float64 array."""
-    return _LOG(x).astype(xp.float64)
+    """The C library's ``log`` on a float64 array.
+
+    glibc's ``log`` is within 0.52 ulp of the exact value, so it is the correctly rounded value
+    except where that lies within 0.02 ulp of a midpoint between two doubles. Where the
+    platform has x87 extended doubles, ``logl`` (64-bit significand) gives the correctly
+    rounded value and how near it lies to a midpoint, far faster than a call per element from
+    Python; only the elements within 1/32 ulp of a midpoint (about 6%) go to ``math.log``."""
+    if not _EXTENDED_LOG or xp.size(x) < 64:
+        return _LOG(x).astype(xp.float64)
+    x = xp.asarray(x, xp.float64)
+    extended = xp.log(x.astype(xp.longdouble))
+    out = extended.astype(xp.float64)
+    with xp.errstate(invalid="ignore"):  # log of 0, negatives, inf: as C's, kept
+        off = xp.abs((extended - out).astype(xp.float64))  # exact; abs is slow on long double
+        ulp = xp.abs(xp.spacing(out))
+        power_of_two = (out.view(xp.uint64) & _MANTISSA64) == 0  # the ulp below is half
+        redo = ((off >= (0.5 - 2.0**-5) * ulp) | power_of_two) & xp.isfinite(out)
+    if redo.any():
+        out[redo] = _LOG(x[redo]).astype(xp.float64)
+    return out
 
 
 def log1p(x):
@@ -103,8 +127,8 @@ def _normal16_double(blocks, mean, std):
     radius = xp.sqrt(-2.0 * log(u1.reshape(-1))).reshape(u1.shape)
     theta = 2.0 * math.pi * blocks[:, 8:]
     out = xp.empty_like(blocks)
-    out[:, :8] = fma64(radius * xp.cos(theta), std, mean)
-    out[:, 8:] = fma64(radius * xp.sin(theta), std, mean)
+    out[:, :8] = _scale(radius * xp.cos(theta), std, mean)
+    out[:, 8:] = _scale(radius * xp.sin(theta), std, mean)
     return out
 
 
@@ -115,8 +139,8 @@ def _normal16_float(blocks, mean, std):
     radius = xp.sqrt(f32(-2) * _float_fn("logf", u1))
     theta = (2.0 * math.pi * blocks[:, 8:].reshape(-1).astype(xp.float64)).astype(f32)
     out = xp.empty_like(blocks)
-    out[:, :8] = fma32(radius * _float_fn("cosf", theta), std, mean).reshape(-1, 8)
-    out[:, 8:] = fma32(radius * _float_fn("sinf", theta), std, mean).reshape(-1, 8)
+    out[:, :8] = _scale(radius * _float_fn("cosf", theta), std, mean).reshape(-1, 8)
+    out[:, 8:] = _scale(radius * _float_fn("sinf", theta), std, mean).reshape(-1, 8)
     return out
 
 
@@ -133,15 +157,37 @@ def _normal16_avx2(blocks, mean, std):
 
 
 def _scale(values, std, mean):
-    """The fused ``values * std + mean`` that ends the AVX2 fill (exact as is for 1 and 0)."""
-    if std == 1 and mean == 0:
-        return values
-    return fma32(values, xp.float32(std), xp.float32(mean))
+    """The fused ``values * std + mean`` that ends every normal fill, in ``values``' dtype. With
+    ``std`` 1 it is the plain sum, rounded once as the fused form is (and -0 + 0 is +0 in
+    both: the values are not returned as they are)."""
+    kind = values.dtype.type
+    if std == 1:
+        return values + kind(mean)
+    fused = fma64 if values.dtype == xp.float64 else fma32
+    return fused(values, kind(std), kind(mean))
 
 
 def fma32(a, b, c):
-    """``a * b + c`` in float32 with one rounding (``fma.fused_add_``, PyTorch's FMA)."""
-    return _fused(a, b, c, xp.float32)
+    """``a * b + c`` in float32 with one rounding (PyTorch's FMA), for float32 arrays or
+    scalars ``a``, ``b``, ``c`` (float64 arrays holding float32 values may stand in for them).
+
+    The kernels' hot path, so leaner than ``fma.fused_add_``: the product of two float32
+    values is exact in float64 and the float64 sum rounds once; rounding that to float32 is
+    then the fused result except where the float64 sum lands exactly halfway between two
+    float32 values or in float32's subnormal range, which are rare and redone by
+    ``fused_add_``."""
+    wide = xp.multiply(a, b, dtype=xp.float64)
+    wide += c
+    bits = wide.view(xp.uint64)
+    redo = xp.bitwise_and(bits, _LOW29) == _HALF29
+    redo |= xp.abs(wide) < _F32_TINY
+    out = wide.astype(xp.float32)
+    if redo.any():
+        shape = out.shape
+        pick = [xp.broadcast_to(xp.asarray(v, xp.float32), shape)[redo] for v in (a, b, c)]
+        fused_add_(pick[2], pick[0], pick[1])
+        out[redo] = pick[2]
+    return out
 
 
 def fma64(a, b, c):
@@ -154,6 +200,11 @@ def _fused(a, b, c, dtype):
     out = xp.array(xp.broadcast_to(c, xp.broadcast_shapes(a.shape, b.shape, c.shape)))
     fused_add_(out, a, b)
     return out
+
+
+_LOW29 = xp.uint64((1 << 29) - 1)  # the float64 significand bits a float32 drops
+_HALF29 = xp.uint64(1 << 28)  # ... set exactly this way: halfway between two float32
+_F32_TINY = float(xp.finfo(xp.float32).tiny)  # below it float32 has fewer significand bits
 
 
 def _f(value):
