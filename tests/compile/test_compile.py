@@ -630,3 +630,55 @@ def test_a_hook_on_a_parameter_keeps_the_step_eager():
 
     assert [step(torch.ones(2)).item() for _ in range(3)] == [4.0, 4.0, 4.0]
     assert "hooks" in step.eager_reason
+
+
+def test_two_setups_of_one_step_share_bytecode_not_state():
+    """A step set up twice generates the same source (compiled once per process), but each
+    variant reads its own parameter and optimizer."""
+
+    def setup(w0, lr):
+        w = torch.tensor(w0, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=lr)
+
+        def step(x):
+            loss = (w * x).sum()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+
+        return w, step
+
+    x = torch.tensor([1.0, 2.0])
+    (w1, f1), (w2, f2) = setup(1.0, 0.1), setup(-2.0, 0.5)
+    (e1, g1), (e2, g2) = setup(1.0, 0.1), setup(-2.0, 0.5)
+    f1, f2 = torch.compile(f1), torch.compile(f2)
+    for _ in range(3):
+        assert [f1(x).item(), f2(x).item()] == [g1(x).item(), g2(x).item()]
+    assert [w1.item(), w2.item()] == [e1.item(), e2.item()]
+    assert f1.code.replace("f1", "") == f2.code.replace("f2", "") and f2.replays == 2
+
+
+def test_guard_labels_are_comments_and_name_the_failed_guard():
+    f = torch.compile(lambda x: (x * 2).sum())
+    f(torch.ones(3))
+    assert "x._data.shape == (3,)" not in f.code  # (guards read args[i])
+    assert "args[0]._data.shape == (3,) and  # x.shape == (3,)" in f.code
+    assert f._variants[0].guard((torch.ones(4),)) == "x.shape == (3,)"
+    assert f._variants[0].guard((torch.ones(3),)) is None
+
+
+@pytest.mark.parametrize("action", ["seed", "restore"])
+def test_reseeding_inside_the_step_keeps_it_eager(action):
+    state = torch.get_rng_state()
+
+    @torch.compile
+    def f(x):
+        if action == "seed":
+            torch.manual_seed(3)
+        else:
+            torch.set_rng_state(state)
+        return x * 2
+
+    assert f(torch.ones(2)).tolist() == [2.0, 2.0]
+    assert "random" in f.eager_reason

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import dis
+import functools
 import inspect
 import keyword
 import linecache
@@ -36,6 +37,9 @@ from glassgrad.optim._functional import add_scaled_
 from glassgrad.optim.sgd import SGD
 
 __all__ = ["Variant", "build"]
+
+#: names the generated code cannot give a value: builtins, and its own names
+_RESERVED = frozenset(dir(builtins)) | {"step", "guard", "args", "prev", "_failed"}
 
 
 class Variant:
@@ -66,8 +70,16 @@ def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -
         + "".join(f"    {line}\n" for line in body[-2:])
     )
     namespace = dict(gen.ns)
-    exec(compile(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>", "exec"), namespace)
+    exec(_bytecode(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>"), namespace)
     return Variant(namespace["guard"], namespace["step"], code)
+
+
+@functools.lru_cache(maxsize=64)
+def _bytecode(source: str, filename: str):
+    """The source compiled, once per text: a step set up again (a new model, a test, a
+    sweep) generates the same source, and ``compile`` is the largest part of a capture.
+    (The names the code reads are looked up in each variant's own namespace.)"""
+    return compile(source, filename, "exec", dont_inherit=True)
 
 
 def _result(array, node):
@@ -148,7 +160,7 @@ class _Gen:
             "expand": expand,
             "STATE": STATE,
         }
-        self.taken = set(self.ns) | set(dir(builtins)) | {"step", "guard", "args", "prev"}
+        self.taken = set(self.ns) | _RESERVED
         self.known = self._known_names()
         self.arg_names = [self._fresh(n + "_t") for n in self._arg_base_names()]
         self.returned: list[str] = []
@@ -738,19 +750,44 @@ class _Gen:
 
     def guard_source(self) -> str:
         """``guard(args)``: None when every guard holds (one expression, the common case),
-        else the first that fails."""
-        conds = " and\n        ".join(f"{cond}" for cond, _ in self.guards)
-        lines = [
-            "def guard(args):",
-            '    """None when this variant fits the call, else the guard that fails."""',
-            f"    if (\n        {conds}\n    ):",
-            "        return None",
-        ]
-        for cond, label in self.guards:
-            lines.append(f"    if not ({cond}):")
-            lines.append(f"        return {label!r}")
-        lines.append('    return "?"')
-        return "\n".join(lines)
+        else ``_failed(args)``: the first guard that fails, found by evaluating them one by
+        one (compiled only then: the labels are comments here, so the capture compiles one
+        condition per guard, not two)."""
+        self.ns["_failed"] = _FailedGuard(self.guards, self.ns)
+        last = len(self.guards) - 1
+        conds = "".join(
+            f"        {cond}{'' if i == last else ' and'}  # {label}\n"
+            for i, (cond, label) in enumerate(self.guards)
+        )
+        return (
+            "def guard(args):\n"
+            '    """None when this variant fits the call, else the guard that fails."""\n'
+            f"    if (\n{conds}    ):\n"
+            "        return None\n"
+            "    return _failed(args)"
+        )
+
+
+class _FailedGuard:
+    """Which guard of a variant fails for a call: its label (each condition compiled on
+    the first failure)."""
+
+    def __init__(self, guards: list, namespace: dict) -> None:
+        self.guards = guards
+        self.namespace = namespace
+        self.checks: list | None = None
+
+    def __call__(self, args) -> str:
+        if self.checks is None:
+            self.checks = [
+                (compile(cond, "<glassgrad.compile guard>", "eval"), label)
+                for cond, label in self.guards
+            ]
+        local = {"args": args}
+        for check, label in self.checks:
+            if not eval(check, self.namespace, local):
+                return label
+        return "?"
 
 
 def _scalars_read(fn) -> list:
@@ -763,26 +800,38 @@ def _scalars_read(fn) -> list:
     cells = dict(zip(code.co_freevars, getattr(fn, "__closure__", None) or ()))
     scope = getattr(fn, "__globals__", {})
     found = []
+    for opname, name in _loads(code):
+        if opname == "LOAD_GLOBAL" and name in scope:
+            source, value = scope, scope[name]
+        elif opname == "LOAD_DEREF" and name in cells:
+            try:
+                source, value = cells[name], cells[name].cell_contents
+            except ValueError:
+                continue
+        else:
+            continue
+        if type(value) in (int, float, bool, str) and _literal(value):
+            entry = (source, name, value)
+            if all(e[:2] != entry[:2] for e in found):
+                found.append(entry)
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _loads(code) -> tuple:
+    """(opname, name) of each global or closure read of ``code`` and the code nested in it
+    (disassembled once per function: ``dis`` is slow beside a small step)."""
+    loads = []
     codes = [code]
     while codes:
         current = codes.pop()
         codes += [c for c in current.co_consts if hasattr(c, "co_code")]
-        for ins in dis.get_instructions(current):
-            name = ins.argval
-            if ins.opname == "LOAD_GLOBAL" and name in scope:
-                source, value = scope, scope[name]
-            elif ins.opname == "LOAD_DEREF" and name in cells:
-                try:
-                    source, value = cells[name], cells[name].cell_contents
-                except ValueError:
-                    continue
-            else:
-                continue
-            if type(value) in (int, float, bool, str) and _literal(value):
-                entry = (source, name, value)
-                if all(e[:2] != entry[:2] for e in found):
-                    found.append(entry)
-    return found
+        loads += [
+            (ins.opname, ins.argval)
+            for ins in dis.get_instructions(current)
+            if ins.opname in ("LOAD_GLOBAL", "LOAD_DEREF")
+        ]
+    return tuple(loads)
 
 
 def _literal(value) -> bool:

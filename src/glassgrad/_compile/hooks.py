@@ -38,15 +38,27 @@ _BREAKS = (
     "__format__",
 )
 _LOCATIONS: dict = {}  # id(original function) -> [(module dict, name)], found once
+_MADE: dict = {}  # (factory, original, *details) -> the wrapper it made, made once
+
+
+def _once(factory, original, *details):
+    """``factory(original, *details)``, made on the first capture and reused by the next:
+    the wrappers read the capture from ``ACTIVE``, so one serves every capture (and making
+    them anew, ``functools.wraps`` and all, was a third of a small step's capture cost)."""
+    key = (factory, original, *details)
+    wrapper = _MADE.get(key)
+    if wrapper is None:
+        wrapper = _MADE[key] = factory(original, *details)
+    return wrapper
 
 
 def install(capture: C.Capture) -> None:
     """Swap the recording wrappers in; ``capture.undo`` remembers how to swap them out."""
     undo = capture.undo
     run = _op.Op.__dict__["run"].__func__
-    _set(undo, _op.Op, "run", classmethod(_recorded(run, _before_op, _after_op)))
+    _set(undo, _op.Op, "run", _once(_recorded_classmethod, run))
     record = _op._record
-    _everywhere(undo, record, _recorded(record, _before_op, _after_op))
+    _everywhere(undo, record, _once(_recorded, record, _before_op, _after_op))
     _install_tensor(undo)
     _set(undo, builtins, "print", C.print_break)
     _install_inplace(undo)
@@ -57,20 +69,13 @@ def install(capture: C.Capture) -> None:
 def _install_tensor(undo: list) -> None:
     """``backward`` recorded, the data-dependent conversions breaking the graph, ``.grad``
     assignments recorded, and what cannot be recorded refused."""
-    _set(undo, Tensor, "backward", _backward(Tensor.backward))
+    _set(undo, Tensor, "backward", _once(_backward, Tensor.backward))
     for name in _BREAKS:
         if name in Tensor.__dict__:  # (``__str__`` is ``__repr__``, inherited)
-            _set(undo, Tensor, name, _breaking(Tensor.__dict__[name], f"Tensor.{name}()"))
-    grad = Tensor.__dict__["grad"]
-    _set(
-        undo,
-        Tensor,
-        "grad",
-        property(grad.fget, _recorded(grad.fset, _before_set_grad, _after_effect)),
-    )
-    data = Tensor.__dict__["data"]
-    _set(undo, Tensor, "data", property(data.fget, _refused(data.fset, "assigning .data")))
-    _set(undo, Tensor, "requires_grad_", _refused(Tensor.requires_grad_, "requires_grad_()"))
+            _set(undo, Tensor, name, _once(_breaking, Tensor.__dict__[name], f"Tensor.{name}()"))
+    _set(undo, Tensor, "grad", _once(_recorded_setter, Tensor.__dict__["grad"]))
+    _set(undo, Tensor, "data", _once(_refused_setter, Tensor.__dict__["data"]))
+    _set(undo, Tensor, "requires_grad_", _once(_refused, Tensor.requires_grad_, "requires_grad_()"))
 
 
 def _install_inplace(undo: list) -> None:
@@ -81,7 +86,7 @@ def _install_inplace(undo: list) -> None:
         (inplace.fill_, _before_fill),
         (inplace.copy_, _before_copy),
     ):
-        _everywhere(undo, fn, _recorded(fn, before, _after_effect))
+        _everywhere(undo, fn, _once(_recorded, fn, before, _after_effect))
     for fn in (
         inplace.inplace_fused_add,
         inplace.inplace_unary,
@@ -89,7 +94,7 @@ def _install_inplace(undo: list) -> None:
         inplace.assign,
         inplace.setitem,
     ):
-        _everywhere(undo, fn, _refused(fn, f"in-place {fn.__name__}"))
+        _everywhere(undo, fn, _once(_refused, fn, f"in-place {fn.__name__}"))
 
 
 def _install_training(undo: list) -> None:
@@ -97,12 +102,13 @@ def _install_training(undo: list) -> None:
     what changes the training setup (``train()``, loading state, schedulers) refused."""
     for cls, name in ((optimizer.Optimizer, "zero_grad"), (Module, "zero_grad")):
         fn = cls.__dict__[name]
-        _set(undo, cls, name, _recorded(fn, _before_method(name), _after_effect))
+        _set(undo, cls, name, _once(_recorded, fn, _before_method(name), _after_effect))
     # The built-in step inside its hook wrapper, however it is reached (an LR scheduler
     # wraps ``optimizer.step`` of the instance). A custom ``step`` is recorded op by op.
     hooked = optimizer.Optimizer.__dict__["step"]
     cell = hooked.__closure__[hooked.__code__.co_freevars.index("step")]
-    _set(undo, cell, "cell_contents", _recorded(cell.cell_contents, _before_step, _after_effect))
+    step = _once(_recorded, cell.cell_contents, _before_step, _after_effect)
+    _set(undo, cell, "cell_contents", step)
     for fn in (
         Module.train,
         Module.load_state_dict,
@@ -110,7 +116,7 @@ def _install_training(undo: list) -> None:
         optimizer.Optimizer.load_state_dict,
     ):
         cls = Module if fn.__qualname__.startswith("Module") else optimizer.Optimizer
-        _set(undo, cls, fn.__name__, _refused(fn, f"{fn.__qualname__}()"))
+        _set(undo, cls, fn.__name__, _once(_refused, fn, f"{fn.__qualname__}()"))
     schedulers = sys.modules.get("glassgrad.optim.lr_scheduler")
     for cls in vars(schedulers).values() if schedulers else ():
         if (
@@ -118,8 +124,9 @@ def _install_training(undo: list) -> None:
             and issubclass(cls, schedulers.LRScheduler)
             and "step" in vars(cls)
         ):
-            _set(undo, cls, "step", _refused(cls.__dict__["step"], "an LR scheduler's step()"))
-    _set(undo, Module, "__call__", _module_call(Module.__call__))
+            step = _once(_refused, cls.__dict__["step"], "an LR scheduler's step()")
+            _set(undo, cls, "step", step)
+    _set(undo, Module, "__call__", _once(_module_call, Module.__call__))
 
 
 def _before_step(capture, opt, *args, **kwargs):
@@ -164,7 +171,7 @@ def _track_new_tensors(undo: list, original) -> None:
     for namespace, key in _places(original):
         kind = "fresh" if namespace is creation else "derived"
         undo.append((namespace, key, original))
-        namespace[key] = _noting_new_tensor(original, kind)
+        namespace[key] = _once(_noting_new_tensor, original, kind)
 
 
 def _noting_new_tensor(original, kind: str):
@@ -207,6 +214,18 @@ def _recorded(original, before, after):
         return result
 
     return wrapper
+
+
+def _recorded_classmethod(run):
+    return classmethod(_recorded(run, _before_op, _after_op))
+
+
+def _recorded_setter(prop):
+    return property(prop.fget, _recorded(prop.fset, _before_set_grad, _after_effect))
+
+
+def _refused_setter(prop):
+    return property(prop.fget, _refused(prop.fset, "assigning .data"))
 
 
 def _refused(original, what: str):
@@ -302,6 +321,7 @@ def _after_effect(capture, instr, result):
     capture.emit(instr)
 
 
+@functools.cache  # (one function per name: ``_once`` keys on it)
 def _before_method(name: str):
     def before(capture, obj, *args, **kwargs):
         closure = args[0] if args else kwargs.get("closure")
