@@ -682,3 +682,15 @@ def test_reseeding_inside_the_step_keeps_it_eager(action):
 
     assert f(torch.ones(2)).tolist() == [2.0, 2.0]
     assert "random" in f.eager_reason
+
+
+def test_code_is_formatted_when_read():
+    """The capture runs source with terse ``#@ path:line`` comments; ``.code`` quotes the
+    user's lines, made on the first read."""
+    _, _, step = _sgd_lesson(True, steps=2)
+    variant = step._variants[0]
+    assert variant._code is None
+    assert f"#@ {__file__}:" in variant.source
+    assert "    # test_compile.py:" in step.code and "#@" not in step.code
+    assert "loss = ((w * x - y) ** 2).mean()" in step.code
+    assert variant._code is step.code

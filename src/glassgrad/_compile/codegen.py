@@ -19,6 +19,7 @@ import linecache
 import math
 import os
 import re
+import types
 
 from glassgrad import _kernels
 from glassgrad._backend import ndarray, xp
@@ -43,13 +44,24 @@ _RESERVED = frozenset(dir(builtins)) | {"step", "guard", "args", "prev", "_faile
 
 
 class Variant:
-    """One compiled version of a step: its guard, its function and their source."""
+    """One compiled version of a step: its guard, its function and their source.
 
-    def __init__(self, guard, step, code: str) -> None:
+    The source runs with terse comments (``#@ path:line``: where each line came from);
+    ``code`` is that source formatted for reading, made when first read (quoting the user's
+    lines costs a file read per line, which a capture need not pay)."""
+
+    def __init__(self, guard, step, source: str) -> None:
         self.guard = guard
         self.step = step
-        self.code = code
+        self.source = source
+        self._code: str | None = None
         self.kwargs_keys: tuple = ()
+
+    @property
+    def code(self) -> str:
+        if self._code is None:
+            self._code = _MARK.sub(_comment, self.source)
+        return self._code
 
 
 class CannotCompile(Exception):
@@ -161,6 +173,8 @@ class _Gen:
             "STATE": STATE,
         }
         self.taken = set(self.ns) | _RESERVED
+        #: id(object) -> its name in ``ns`` (``np`` is the backend, not a value to share)
+        self.bound = {id(v): k for k, v in reversed(self.ns.items()) if k != "np"}
         self.known = self._known_names()
         self.arg_names = [self._fresh(n + "_t") for n in self._arg_base_names()]
         self.returned: list[str] = []
@@ -186,21 +200,13 @@ class _Gen:
 
     def _arg_base_names(self) -> list[str]:
         positional = len(self.flat) - len(self.kwargs_keys)
-        try:
-            names = [
-                p.name
-                for p in inspect.signature(self.fn).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            ]
-        except (TypeError, ValueError):
-            names = []
-        names = names[:positional]
+        names = _positional_names(self.fn)[:positional]
         names += [f"arg{i}" for i in range(len(names), positional)]
         return names + list(self.kwargs_keys)
 
     def _known_names(self) -> dict:
-        """Names the user gave objects: module parameters, then the function's globals and
-        closure variables."""
+        """Names the user gave objects: module parameters, then the globals and closure
+        variables the function reads (and the attributes of plain objects among them)."""
         known: dict[int, str] = {}
         for module in self.cap.modules:
             for name, p in module.named_parameters():
@@ -210,7 +216,8 @@ class _Gen:
         fn = getattr(self.fn, "forward", self.fn)
         code = getattr(fn, "__code__", None)
         if code is not None:
-            scope = dict(getattr(fn, "__globals__", {}))
+            read = {name for _, name in _loads(code)}
+            scope = {k: v for k, v in getattr(fn, "__globals__", {}).items() if k in read}
             for var, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
                 try:
                     scope[var] = cell.cell_contents
@@ -225,12 +232,11 @@ class _Gen:
         return known
 
     def bind(self, value, base: str) -> str:
-        """A namespace name for an object the code uses as it is."""
-        for name, bound in self.ns.items():
-            if bound is value and name not in ("np",):
-                return name
-        name = self._fresh(base)
-        self.ns[name] = value
+        """A namespace name for an object the code uses as it is (one name per object)."""
+        name = self.bound.get(id(value))
+        if name is None:
+            name = self.bound[id(value)] = self._fresh(base)
+            self.ns[name] = value
         return name
 
     def expr(self, ref) -> str:
@@ -363,7 +369,7 @@ class _Gen:
             )
             where = (backward, instr.line)
             if where != last_line and instr.line:
-                lines.append(_comment(instr.line, "backward of " if backward else ""))
+                lines.append(f"#@ {'backward of ' if backward else ''}{instr.line}")
                 last_line = where
             lines += getattr(self, "_" + instr.kind)(instr)
             lines += self._dels(instr)
@@ -834,6 +840,22 @@ def _loads(code) -> tuple:
     return tuple(loads)
 
 
+def _positional_names(fn) -> list[str]:
+    """The names of ``fn``'s positional parameters (a plain function's read from its code
+    object: ``inspect.signature`` costs as much as a small step)."""
+    code = getattr(fn, "__code__", None)
+    if isinstance(fn, types.FunctionType) and not hasattr(fn, "__wrapped__"):
+        return list(code.co_varnames[: code.co_argcount])
+    try:
+        return [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return []
+
+
 def _literal(value) -> bool:
     if type(value) in (int, bool, str, type(None)):
         return True
@@ -849,8 +871,13 @@ def _is_holder(value) -> bool:
     return hasattr(value, "__dict__") and not inspect.ismodule(value) and not callable(value)
 
 
-def _comment(where: str, prefix: str) -> str:
-    """``# file.py:12  the source line`` for the user's line ``where`` (``path:line``)."""
+#: a terse comment of the generated source: ``#@ [backward of ]path:line``
+_MARK = re.compile(r"^( *)#@ (backward of )?(.*)$", re.MULTILINE)
+
+
+def _comment(mark: re.Match) -> str:
+    """``# file.py:12  the source line`` for a terse comment on the user's line 12."""
+    indent, prefix, where = mark[1], mark[2] or "", mark[3]
     path, _, line = where.rpartition(":")
     text = linecache.getline(path, int(line)).strip() if line.isdigit() else ""
-    return f"# {prefix}{os.path.basename(path)}:{line}  {text}".rstrip()
+    return f"{indent}# {prefix}{os.path.basename(path)}:{line}  {text}".rstrip()
