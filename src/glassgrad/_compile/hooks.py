@@ -14,6 +14,7 @@ import sys
 
 from glassgrad import _tensor_base
 from glassgrad._compile import capture as C
+from glassgrad._compile import effects
 from glassgrad._compile.program import Const, Instr
 from glassgrad._tensor import Tensor
 from glassgrad.autograd import graph as G
@@ -58,7 +59,7 @@ def install(capture: C.Capture) -> None:
     run = _op.Op.__dict__["run"].__func__
     _set(undo, _op.Op, "run", _once(_recorded_classmethod, run))
     record = _op._record
-    _everywhere(undo, record, _once(_recorded, record, _before_op, _after_op))
+    _everywhere(undo, record, _once(_recorded_op, record))
     _install_tensor(undo)
     _set(undo, builtins, "print", C.print_break)
     _install_inplace(undo)
@@ -217,7 +218,20 @@ def _recorded(original, before, after):
 
 
 def _recorded_classmethod(run):
-    return classmethod(_recorded(run, _before_op, _after_op))
+    return classmethod(_recorded_op(run))
+
+
+def _recorded_op(original):
+    """An op's entry point recorded, untraced by ``SideEffects`` when the op is glassgrad's."""
+    recorded = _recorded(original, _before_op, _after_op)
+
+    @functools.wraps(original)
+    def wrapper(cls, *args):
+        if effects.is_own(cls):
+            return effects.untraced(recorded, cls, *args)
+        return recorded(cls, *args)
+
+    return wrapper
 
 
 def _recorded_setter(prop):
@@ -375,7 +389,10 @@ def _backward(original):
             return original(self, gradient, retain_graph, create_graph, inputs)
         capture.depth += 1
         try:
-            C.backward(capture, self)
+            if all(effects.is_own(instr.fn) for instr in capture.nodes.values()):
+                effects.untraced(C.backward, capture, self)
+            else:
+                C.backward(capture, self)
         finally:
             capture.depth -= 1
         return None
