@@ -186,7 +186,7 @@ class _Gen:
 
     # ------------------------------------------------------------------ names
     def _fresh(self, base: str) -> str:
-        name = re.sub(r"\W", "_", base) or "v"
+        name = base if base.isidentifier() else (re.sub(r"\W", "_", base) or "v")
         if name[0].isdigit():
             name = "m" + name
         if keyword.iskeyword(name):
@@ -451,13 +451,12 @@ class _Gen:
         here = self.index[id(instr)]
         refs = [*instr.ins, *instr.params.values(), *instr.outs, *self._backward_reads(instr)]
         names = []
+        done, last_use = self.deleted, self.last_use
         for ref in refs:
-            if isinstance(ref, Slot) and ref.kind == "tmp" and ref.name:
-                if self.last_use.get(id(ref), here) <= here and ref.name not in names:
+            if type(ref) is Slot and ref.kind == "tmp" and ref.name and ref.name not in done:
+                if last_use.get(id(ref), here) <= here:
                     names.append(ref.name)
-        done = self.deleted
-        names = [n for n in names if n not in done]
-        done.update(names)
+                    done.add(ref.name)
         return [f"del {', '.join(names)}"] if names else []
 
     def _owned(self, instr) -> bool:

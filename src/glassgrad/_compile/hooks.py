@@ -53,33 +53,64 @@ def _once(factory, original, *details):
     return wrapper
 
 
+#: (the LR scheduler module when made, [(owner, name, original, wrapper)]): what ``install``
+#: swaps, worked out once and reused while every original is still in place
+_PLAN: list = [None, []]
+
+
 def install(capture: C.Capture) -> None:
     """Swap the recording wrappers in; ``capture.undo`` remembers how to swap them out."""
+    schedulers = sys.modules.get("glassgrad.optim.lr_scheduler")
+    if (
+        _PLAN[0] is not schedulers
+        or not _PLAN[1]
+        or any(_get(owner, name) is not old for owner, name, old, _ in _PLAN[1])
+    ):
+        _PLAN[:] = [schedulers, _plan()]
     undo = capture.undo
+    for owner, name, old, new in _PLAN[1]:
+        undo.append((owner, name, old))
+        if isinstance(owner, dict):
+            owner[name] = new
+        else:
+            setattr(owner, name, new)
+
+
+def _get(owner, name: str):
+    """What ``owner`` holds as ``name`` (a class's own, undecorated entry)."""
+    if isinstance(owner, dict):
+        return owner[name]
+    return owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+
+
+def _plan() -> list:
+    """Every (owner, name, original, wrapper) the capture swaps in."""
+    plan: list = []
     run = _op.Op.__dict__["run"].__func__
-    _set(undo, _op.Op, "run", _once(_recorded_classmethod, run))
+    _set(plan, _op.Op, "run", _once(_recorded_classmethod, run))
     record = _op._record
-    _everywhere(undo, record, _once(_recorded_op, record))
-    _install_tensor(undo)
-    _set(undo, builtins, "print", C.print_break)
-    _install_inplace(undo)
-    _install_training(undo)
-    _track_new_tensors(undo, _tensor_base._new_tensor)
+    _everywhere(plan, record, _once(_recorded_op, record))
+    _install_tensor(plan)
+    _set(plan, builtins, "print", C.print_break)
+    _install_inplace(plan)
+    _install_training(plan)
+    _track_new_tensors(plan, _tensor_base._new_tensor)
+    return plan
 
 
-def _install_tensor(undo: list) -> None:
+def _install_tensor(plan: list) -> None:
     """``backward`` recorded, the data-dependent conversions breaking the graph, ``.grad``
     assignments recorded, and what cannot be recorded refused."""
-    _set(undo, Tensor, "backward", _once(_backward, Tensor.backward))
+    _set(plan, Tensor, "backward", _once(_backward, Tensor.backward))
     for name in _BREAKS:
         if name in Tensor.__dict__:  # (``__str__`` is ``__repr__``, inherited)
-            _set(undo, Tensor, name, _once(_breaking, Tensor.__dict__[name], f"Tensor.{name}()"))
-    _set(undo, Tensor, "grad", _once(_recorded_setter, Tensor.__dict__["grad"]))
-    _set(undo, Tensor, "data", _once(_refused_setter, Tensor.__dict__["data"]))
-    _set(undo, Tensor, "requires_grad_", _once(_refused, Tensor.requires_grad_, "requires_grad_()"))
+            _set(plan, Tensor, name, _once(_breaking, Tensor.__dict__[name], f"Tensor.{name}()"))
+    _set(plan, Tensor, "grad", _once(_recorded_setter, Tensor.__dict__["grad"]))
+    _set(plan, Tensor, "data", _once(_refused_setter, Tensor.__dict__["data"]))
+    _set(plan, Tensor, "requires_grad_", _once(_refused, Tensor.requires_grad_, "requires_grad_()"))
 
 
-def _install_inplace(undo: list) -> None:
+def _install_inplace(plan: list) -> None:
     """The in-place updates the capture can express recorded; the others refused."""
     inplace = sys.modules["glassgrad.ops.inplace"]  # (``glassgrad.ops.inplace`` is the function)
     for fn, before in (
@@ -87,7 +118,7 @@ def _install_inplace(undo: list) -> None:
         (inplace.fill_, _before_fill),
         (inplace.copy_, _before_copy),
     ):
-        _everywhere(undo, fn, _once(_recorded, fn, before, _after_effect))
+        _everywhere(plan, fn, _once(_recorded, fn, before, _after_effect))
     for fn in (
         inplace.inplace_fused_add,
         inplace.inplace_unary,
@@ -95,21 +126,21 @@ def _install_inplace(undo: list) -> None:
         inplace.assign,
         inplace.setitem,
     ):
-        _everywhere(undo, fn, _once(_refused, fn, f"in-place {fn.__name__}"))
+        _everywhere(plan, fn, _once(_refused, fn, f"in-place {fn.__name__}"))
 
 
-def _install_training(undo: list) -> None:
+def _install_training(plan: list) -> None:
     """The optimizers' ``step`` and ``zero_grad`` recorded as effects; module calls noted;
     what changes the training setup (``train()``, loading state, schedulers) refused."""
     for cls, name in ((optimizer.Optimizer, "zero_grad"), (Module, "zero_grad")):
         fn = cls.__dict__[name]
-        _set(undo, cls, name, _once(_recorded, fn, _before_method(name), _after_effect))
+        _set(plan, cls, name, _once(_recorded, fn, _before_method(name), _after_effect))
     # The built-in step inside its hook wrapper, however it is reached (an LR scheduler
     # wraps ``optimizer.step`` of the instance). A custom ``step`` is recorded op by op.
     hooked = optimizer.Optimizer.__dict__["step"]
     cell = hooked.__closure__[hooked.__code__.co_freevars.index("step")]
     step = _once(_recorded, cell.cell_contents, _before_step, _after_effect)
-    _set(undo, cell, "cell_contents", step)
+    _set(plan, cell, "cell_contents", step)
     for fn in (
         Module.train,
         Module.load_state_dict,
@@ -117,7 +148,7 @@ def _install_training(undo: list) -> None:
         optimizer.Optimizer.load_state_dict,
     ):
         cls = Module if fn.__qualname__.startswith("Module") else optimizer.Optimizer
-        _set(undo, cls, fn.__name__, _once(_refused, fn, f"{fn.__qualname__}()"))
+        _set(plan, cls, fn.__name__, _once(_refused, fn, f"{fn.__qualname__}()"))
     schedulers = sys.modules.get("glassgrad.optim.lr_scheduler")
     for cls in vars(schedulers).values() if schedulers else ():
         if (
@@ -126,8 +157,8 @@ def _install_training(undo: list) -> None:
             and "step" in vars(cls)
         ):
             step = _once(_refused, cls.__dict__["step"], "an LR scheduler's step()")
-            _set(undo, cls, "step", step)
-    _set(undo, Module, "__call__", _once(_module_call, Module.__call__))
+            _set(plan, cls, "step", step)
+    _set(plan, Module, "__call__", _once(_module_call, Module.__call__))
 
 
 def _before_step(capture, opt, *args, **kwargs):
@@ -136,18 +167,14 @@ def _before_step(capture, opt, *args, **kwargs):
     return _before_method("step")(capture, opt, *args, **kwargs)
 
 
-def _set(undo: list, owner, name: str, value) -> None:
-    undo.append(
-        (owner, name, owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
-    )
-    setattr(owner, name, value)
+def _set(plan: list, owner, name: str, value) -> None:
+    plan.append((owner, name, _get(owner, name), value))
 
 
-def _everywhere(undo: list, original, replacement) -> None:
+def _everywhere(plan: list, original, replacement) -> None:
     """Replace a function in every glassgrad module that imported it by name."""
     for namespace, key in _places(original):
-        undo.append((namespace, key, original))
-        namespace[key] = replacement
+        plan.append((namespace, key, original, replacement))
 
 
 def _places(original) -> list:
@@ -164,15 +191,14 @@ def _places(original) -> list:
     return places
 
 
-def _track_new_tensors(undo: list, original) -> None:
+def _track_new_tensors(plan: list, original) -> None:
     """Note each tensor made outside the ops: by a creation function (a constant of the
     step) or by other code from arrays (``one_hot``, a cast: derived from data, which a
     replay would not recompute)."""
     creation = sys.modules["glassgrad._creation"].__dict__
     for namespace, key in _places(original):
         kind = "fresh" if namespace is creation else "derived"
-        undo.append((namespace, key, original))
-        namespace[key] = _once(_noting_new_tensor, original, kind)
+        plan.append((namespace, key, original, _once(_noting_new_tensor, original, kind)))
 
 
 def _noting_new_tensor(original, kind: str):
