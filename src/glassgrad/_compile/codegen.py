@@ -39,6 +39,9 @@ from glassgrad.optim.sgd import SGD
 
 __all__ = ["Variant", "build"]
 
+#: engine helpers that write into no array (a step of only these and ops reads its
+#: arrays from outside unchanged)
+_PURE = (xp.add, xp.asarray, sum_to, ndarray.astype, ndarray.copy)
 #: names the generated code cannot give a value: builtins, and its own names
 _RESERVED = frozenset(dir(builtins)) | {"step", "guard", "args", "prev", "_failed"}
 
@@ -75,12 +78,12 @@ def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -
     body = gen.body(live)
     guard_src = gen.guard_source()
     params = ", ".join(gen.arg_names)
-    code = (
-        f"{guard_src}\n\ndef step({params}):\n"
-        + "".join(f"    {line}\n" for line in body[:-2])
-        + f"        return {gen.result_expr(template)}\n"
-        + "".join(f"    {line}\n" for line in body[-2:])
-    )
+    returned = f"return {gen.result_expr(template)}"
+    if gen.toggles:  # (before the ``finally:`` that restores grad mode)
+        body[-2:-2] = ["    " + returned]
+    else:
+        body.append(returned)
+    code = f"{guard_src}\n\ndef step({params}):\n" + "".join(f"    {line}\n" for line in body)
     namespace = dict(gen.ns)
     exec(_bytecode(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>"), namespace)
     return Variant(namespace["guard"], namespace["step"], code)
@@ -183,6 +186,13 @@ class _Gen:
         self.ctx_names: dict[int, str] = {}
         self.emitted: dict = {}  # id(forward instruction) -> its emitter (``emit``)
         self.deleted: set[str] = set()  # names ``del``-ed already
+        #: ids of the 0-d slots the code holds as NumPy scalars (``emit``), made arrays
+        #: where they leave the written-out code (``_as_arrays``)
+        self.scalars: set[int] = set()
+        self.scalar_names: dict[int, str] = {}  # id(0-d slot) -> its scalar's name
+        self.preloads: list[str] = []  # lines loading those scalars at the start
+        self.updates = True  # whether the step writes into arrays (``body``)
+        self.toggles = True  # whether the step turns grad mode off (``body``)
 
     # ------------------------------------------------------------------ names
     def _fresh(self, base: str) -> str:
@@ -246,6 +256,29 @@ class _Gen:
         if _literal(value):
             return repr(value)
         return self.bind(value, "c")
+
+    def value_expr(self, ref) -> str:
+        """``expr`` for written-out arithmetic: a 0-d array from outside the step (a constant,
+        a parameter or argument the step does not update) read as its NumPy scalar, loaded
+        once per call (arithmetic on scalars costs a tenth of that on 0-d arrays)."""
+        if not (
+            isinstance(ref, Slot)
+            and ref.kind in ("const", "ext", "arg")
+            and type(ref.value) is ndarray
+            and ref.value.ndim == 0
+        ):
+            return self.expr(ref)
+        name = self.scalar_names.get(id(ref))
+        if name is None:
+            if ref.kind == "const":
+                name = self.bind(ref.value[()], self.name_of(ref) + "_v")
+            elif self.updates:
+                return self.expr(ref)  # (a scalar loaded at the start could be stale)
+            else:
+                name = self._fresh(self.name_of(ref) + "_v")
+                self.preloads.append(f"{name} = {self.name_of(ref)}[()]")
+            self.scalar_names[id(ref)] = name
+        return name
 
     def name_of(self, slot: Slot) -> str:
         if slot.name:
@@ -348,13 +381,34 @@ class _Gen:
                 if own and emitter.fits(instr):
                     self.emitted[id(instr)] = emitter
         self.last_use = self._last_uses(live)
+        self.updates = any(
+            i.kind == "effect"
+            and i.fn not in ("set_grad",)
+            or i.kind == "call"
+            and i.fn not in _PURE
+            for i in live
+        )
         lines = []
         for pos, name in enumerate(self.arg_names):
             if any(s.kind == "arg" and s.pos == pos for s in self.cap.by_id.values()):
                 slot = next(s for s in self.cap.by_id.values() if s.kind == "arg" and s.pos == pos)
                 lines.append(f"{self.name_of(slot)} = {name}._data")
-        lines.append("prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward")
-        lines.append("try:")
+        # grad mode off as the engine runs backward, if the step calls code that reads it (an
+        # op's own forward or backward, a live method call)
+        self.toggles = any(
+            i.kind in ("fwd", "bwd")
+            and not self._written_out(i)
+            or i.kind == "effect"
+            and i.fn == "method"
+            or i.kind == "call"
+            and i.fn not in _PURE
+            for i in live
+        )
+        if self.toggles:
+            lines.append(
+                "prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward"
+            )
+            lines.append("try:")
         head = len(lines)
         loaded = set()
         last_line = None
@@ -371,18 +425,49 @@ class _Gen:
             if where != last_line and instr.line:
                 lines.append(f"#@ {'backward of ' if backward else ''}{instr.line}")
                 last_line = where
+            lines += self._as_arrays(instr)
             lines += getattr(self, "_" + instr.kind)(instr)
+            self._note_scalars(instr)
             lines += self._dels(instr)
-        lines[head:] = ["    " + line for line in lines[head:]]
-        lines += ["finally:", "    STATE.enabled = prev"]
+        lines[head:head] = self.preloads
+        if self.toggles:
+            lines[head:] = ["    " + line for line in lines[head:]]
+            lines += ["finally:", "    STATE.enabled = prev"]
         self._guards()
         return lines
+
+    def _written_out(self, instr) -> bool:
+        """Whether the instruction is NumPy arithmetic written out here (which takes NumPy
+        scalars as it takes arrays), not a call of code that expects arrays."""
+        if instr.kind in ("fwd", "bwd"):
+            return id(instr if instr.kind == "fwd" else instr.fwd) in self.emitted
+        return instr.kind == "call" and (instr.fn is xp.add or instr.fn is xp.asarray)
+
+    def _as_arrays(self, instr) -> list[str]:
+        """``x = np.asarray(x)`` for each scalar the instruction reads, if it needs arrays."""
+        if not self.scalars or self._written_out(instr):
+            return []
+        refs = [*instr.ins, *instr.params.values()]
+        if instr.fn == "sgd":
+            refs += [self.cap.by_id.get(id(g)) for g in instr.params["grads"].values()]
+        lines = []
+        for ref in refs:
+            if isinstance(ref, Slot) and id(ref) in self.scalars:
+                self.scalars.discard(id(ref))
+                lines.append(f"{self.name_of(ref)} = np.asanyarray({self.name_of(ref)})")
+        return lines
+
+    def _note_scalars(self, instr) -> None:
+        if self._written_out(instr):
+            for slot in instr.outs:
+                if slot is not None and slot.value.ndim == 0:
+                    self.scalars.add(id(slot))
 
     def _fwd(self, instr) -> list[str]:
         out = self.name_of(instr.outs[0])
         emitter = self.emitted.get(id(instr))
         if emitter is not None:
-            args = [self.expr(r) for r in instr.ins]
+            args = [self.value_expr(r) for r in instr.ins]
             return [f"{out} = {emitter.forward(self, instr, *args)}"]
         cls = self.bind(instr.fn, instr.fn.op_name)
         ctx = "NULL_CTX"
@@ -402,8 +487,8 @@ class _Gen:
                 slot.hint = "d_" + self.name_of(source)
         emitter = self.emitted.get(id(instr.fwd))
         if emitter is not None:
-            args = [self.expr(r) for r in instr.fwd.ins]
-            exprs = emitter.backward(self, instr.fwd, self.expr(instr.ins[0]), *args)
+            args = [self.value_expr(r) for r in instr.fwd.ins]
+            exprs = emitter.backward(self, instr.fwd, self.value_expr(instr.ins[0]), *args)
             return [
                 f"{self.name_of(slot)} = {expr}"
                 for slot, expr in zip(instr.outs, exprs)
@@ -484,13 +569,17 @@ class _Gen:
         out = self.name_of(instr.outs[0])
         fn = instr.fn
         if fn is xp.add:
-            return [f"{out} = {a[0]} + {a[1]}"]
+            return [f"{out} = {self.value_expr(instr.ins[0])} + {self.value_expr(instr.ins[1])}"]
         if fn is ndarray.astype:
             return [f"{out} = {a[0]}.astype({a[1]})"]
         if fn is ndarray.copy:
             return [f"{out} = {a[0]}.copy()"]
-        if fn is xp.asarray:
-            return [f"{out} = np.asarray({a[0]})"]
+        if fn is xp.asarray:  # (a 0-d value stays a scalar until it leaves: ``_as_arrays``)
+            return [
+                f"{out} = {a[0]}"
+                if instr.outs[0].value.ndim == 0
+                else f"{out} = np.asarray({a[0]})"
+            ]
         if fn is sum_to:
             return [f"{out} = sum_to({a[0]}, {a[1]})"]
         return [f"{out} = {self.bind(fn, fn.__name__)}({', '.join(a)})"]
@@ -499,10 +588,13 @@ class _Gen:
         """The expression that rebuilds the function's result from the step's arrays."""
         kind = template[0]
         if kind == "slot":
-            array = self.name_of(self.results[template[1]])
+            slot = self.results[template[1]]
+            array = self.name_of(slot)
+            if id(slot) in self.scalars:
+                array = f"np.asanyarray({array})"
             if template[2] is None:
                 return f"_tensor({array})"
-            return f"_result({array}, {self.bind(template[2], 'node_' + array)})"
+            return f"_result({array}, {self.bind(template[2], 'node_' + self.name_of(slot))})"
         if kind == "arg":
             return self.arg_names[template[1]]
         if kind == "seq":
