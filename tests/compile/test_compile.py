@@ -694,3 +694,50 @@ def test_code_is_formatted_when_read():
     assert "    # test_compile.py:" in step.code and "#@" not in step.code
     assert "loss = ((w * x - y) ** 2).mean()" in step.code
     assert variant._code is step.code
+
+
+@pytest.mark.parametrize("c0", [10.0, -10.0, 6.0, -0.0, float("nan"), float("inf")])
+def test_scalar_graph_written_out_on_numpy_scalars_is_bit_exact(c0):
+    """A 0-d graph runs on NumPy scalars (relu and its gradient as choices, the sum of one
+    value as the value); what leaves the step (the result, each .grad) is a 0-d array with
+    eager's bits, -0.0 and NaN included."""
+
+    def setup():
+        a, b = torch.tensor(2.0, requires_grad=True), torch.tensor(-3.0, requires_grad=True)
+        c = torch.tensor(c0, requires_grad=True)
+
+        def step():
+            a.grad = b.grad = c.grad = None
+            out = ((a * b + c).relu() ** 2).sum()
+            out.backward()
+            return out
+
+        return (a, b, c), step
+
+    def bits(t):
+        return (type(t._data), t._data.dtype, t._data.shape, t._data.tobytes())
+
+    (ea, eb, ec), eager = setup()
+    (ca, cb, cc), compiled = setup()
+    compiled = torch.compile(compiled)
+    for _ in range(3):
+        out_e, out_c = eager(), compiled()
+        assert bits(out_c) == bits(out_e) and out_c.grad_fn.name() == out_e.grad_fn.name()
+        for te, tc in ((ea, ca), (eb, cb), (ec, cc)):
+            assert bits(tc.grad) == bits(te.grad)
+    assert compiled.replays == 2 and "a_v = a[()]" in compiled.code
+    assert "np.maximum" not in compiled.code and "np.where" not in compiled.code
+
+
+def test_sum_of_a_0d_argument_is_a_new_array():
+    def f(x):
+        return x.sum(), (x * 1.5).sum() + x.sum()
+
+    compiled = torch.compile(f)
+    x = torch.tensor(-0.0)
+    for _ in range(2):
+        (s, y), (es, ey) = compiled(x), f(x)
+        assert s._data is not x._data and type(s._data) is np.ndarray
+        assert s._data.tobytes() == es._data.tobytes() and y._data.tobytes() == ey._data.tobytes()
+    s.add_(1.0)
+    assert x._data.tobytes() == np.float32(-0.0).tobytes() and compiled.replays == 1

@@ -381,13 +381,7 @@ class _Gen:
                 if own and emitter.fits(instr):
                     self.emitted[id(instr)] = emitter
         self.last_use = self._last_uses(live)
-        self.updates = any(
-            i.kind == "effect"
-            and i.fn not in ("set_grad",)
-            or i.kind == "call"
-            and i.fn not in _PURE
-            for i in live
-        )
+        self.updates = any(_writes(i) for i in live)
         lines = []
         for pos, name in enumerate(self.arg_names):
             if any(s.kind == "arg" and s.pos == pos for s in self.cap.by_id.values()):
@@ -395,15 +389,7 @@ class _Gen:
                 lines.append(f"{self.name_of(slot)} = {name}._data")
         # grad mode off as the engine runs backward, if the step calls code that reads it (an
         # op's own forward or backward, a live method call)
-        self.toggles = any(
-            i.kind in ("fwd", "bwd")
-            and not self._written_out(i)
-            or i.kind == "effect"
-            and i.fn == "method"
-            or i.kind == "call"
-            and i.fn not in _PURE
-            for i in live
-        )
+        self.toggles = any(self._reads_grad_mode(i) for i in live)
         if self.toggles:
             lines.append(
                 "prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward"
@@ -442,6 +428,15 @@ class _Gen:
         if instr.kind in ("fwd", "bwd"):
             return id(instr if instr.kind == "fwd" else instr.fwd) in self.emitted
         return instr.kind == "call" and (instr.fn is xp.add or instr.fn is xp.asarray)
+
+    def _reads_grad_mode(self, instr) -> bool:
+        """Whether the instruction runs code that may read grad mode (an op's own forward
+        or backward, a live method call, an engine helper of another kind)."""
+        if instr.kind in ("fwd", "bwd"):
+            return not self._written_out(instr)
+        if instr.kind == "call":
+            return instr.fn not in _PURE
+        return instr.fn == "method"
 
     def _as_arrays(self, instr) -> list[str]:
         """``x = np.asarray(x)`` for each scalar the instruction reads, if it needs arrays."""
@@ -929,6 +924,13 @@ def _loads(code) -> tuple:
             if ins.opname in ("LOAD_GLOBAL", "LOAD_DEREF")
         ]
     return tuple(loads)
+
+
+def _writes(instr) -> bool:
+    """Whether the instruction may write into an array from outside the step."""
+    if instr.kind == "effect":
+        return instr.fn != "set_grad"
+    return instr.kind == "call" and instr.fn not in _PURE
 
 
 def _positional_names(fn) -> list[str]:

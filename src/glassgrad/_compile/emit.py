@@ -152,7 +152,7 @@ class _Reduce:
     def forward(self, gen, instr, a, *settings) -> str:
         value = instr.ins[0].value
         if not value.ndim and not self.mean:
-            return f"{a}[()]"  # (the sum of one value is that value, -0.0 and NaN kept)
+            return f"{a} + 0.0"  # (NumPy's sum of one value: -0.0 becomes 0.0, NaN stays)
         if gen.mode == "fast":
             return f"{a}.{'mean' if self.mean else 'sum'}()"
         dims = instr.ins[1].value if len(instr.ins) > 1 else ()
