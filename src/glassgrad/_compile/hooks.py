@@ -38,7 +38,7 @@ _BREAKS = (
     "__str__",
     "__format__",
 )
-_LOCATIONS: dict = {}  # id(original function) -> [(module dict, name)], found once
+_LOCATIONS: dict = {}  # id(function) -> [(module dict, name)]: ``_places``
 _MADE: dict = {}  # (factory, original, *details) -> the wrapper it made, made once
 
 
@@ -179,16 +179,21 @@ def _everywhere(plan: list, original, replacement) -> None:
 
 def _places(original) -> list:
     """Where glassgrad's modules hold ``original`` by name: (module dict, name) pairs."""
-    places = _LOCATIONS.get(id(original))
-    if places is None:
-        places = _LOCATIONS[id(original)] = [
-            (module.__dict__, key)
-            for name, module in list(sys.modules.items())
-            if name.startswith("glassgrad") and module is not None
-            for key, value in list(vars(module).items())
-            if value is original
-        ]
-    return places
+    if id(original) not in _LOCATIONS:
+        _index_functions()
+    return _LOCATIONS.setdefault(id(original), [])
+
+
+def _index_functions() -> None:
+    """Note where each function of glassgrad's modules is held, in one pass over them all
+    (a pass per function swapped was most of the first capture of a process)."""
+    _LOCATIONS.clear()
+    for name, module in list(sys.modules.items()):
+        if name.startswith("glassgrad") and module is not None:
+            namespace = module.__dict__
+            for key, value in list(namespace.items()):
+                if callable(value) and not isinstance(value, type):
+                    _LOCATIONS.setdefault(id(value), []).append((namespace, key))
 
 
 def _track_new_tensors(plan: list, original) -> None:
