@@ -91,14 +91,18 @@ def _time_once(
     return (timer() - start) / steps, loss
 
 
-def _first_call(make, data, timer) -> float:
+def _first_call(make, data, timer, runs: int = 5) -> float:
     """Seconds of a fresh run's first step: for a compiled step, the capture and code
-    generation (compare with one eager step)."""
-    run = make(data)
-    gc.collect()
-    start = timer()
-    run(1)
-    return timer() - start
+    generation (compare with one eager step). The median of ``runs`` fresh runs: one call
+    of about a millisecond is one sample of a noisy clock."""
+    times = []
+    for _ in range(runs):
+        run = make(data)
+        gc.collect()
+        start = timer()
+        run(1)
+        times.append(timer() - start)
+    return statistics.median(times)
 
 
 def _peak_memory(make, data, steps: int, warm: bool = False) -> int:

@@ -22,6 +22,7 @@ from glassgrad._tensor_base import _new_tensor
 __all__ = [
     "Generator",
     "default_generator",
+    "draw_mark",
     "fork_rng",
     "get_rng_state",
     "initial_seed",
@@ -47,6 +48,7 @@ class Generator:
         self.device = _dtypes.device(device)
         self._bits = xp.random.MT19937(0)
         self._draw = xp.random.Generator(self._bits).integers  # full-range draws: raw words
+        self._changes = 0  # draws, seedings and restores so far (``draw_mark``)
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed) -> Generator:
@@ -58,6 +60,7 @@ class Generator:
             )
         self._seed = seed % 2**64
         self._bits._legacy_seeding(self._seed & 0xFFFFFFFF)
+        self._changes += 1
         self._fresh = True  # ATen's ``next`` index is 0 until the first word is drawn
         self._next_double_normal: float | None = None
         self._next_float_normal: float | None = None
@@ -102,6 +105,7 @@ class Generator:
             )
         left = int(xp.frombuffer(data, "<i4", 1, 8)[0])
         key = xp.frombuffer(data, "<u8", _MT_N, 24).astype(xp.uint32)
+        self._changes += 1
         self._bits.state = {
             "bit_generator": "MT19937",
             "state": {"key": key, "pos": 625 - left},
@@ -119,12 +123,14 @@ class Generator:
         """The next ``n`` 32-bit words (ATen's ``random()``), as uint32. NumPy's full-range
         uint32 draw hands out the engine's words unchanged, one per value."""
         self._fresh = self._fresh and n == 0
+        self._changes += 1
         return self._draw(0, 2**32, size=n, dtype=xp.uint32)
 
     def words64(self, n: int):
         """The next ``n`` 64-bit draws (ATen's ``random64()``: first word high, second low;
         NumPy's full-range uint64 draw from MT19937 pairs the words the same way)."""
         self._fresh = self._fresh and n == 0
+        self._changes += 1
         return self._draw(0, 2**64, size=n, dtype=xp.uint64)
 
 
@@ -149,6 +155,14 @@ def seed() -> int:
 def get_rng_state():
     """The default generator's state (``torch.get_rng_state``), PyTorch's byte layout."""
     return default_generator.get_state()
+
+
+def draw_mark() -> tuple:
+    """A value that changes whenever the default generator is drawn from, reseeded or
+    restored (``glassgrad.compile`` compares it around a capture; ``get_rng_state`` costs
+    as much as a small step)."""
+    g = default_generator
+    return (g._changes, g._next_double_normal, g._next_float_normal)
 
 
 def set_rng_state(new_state) -> None:

@@ -630,3 +630,114 @@ def test_a_hook_on_a_parameter_keeps_the_step_eager():
 
     assert [step(torch.ones(2)).item() for _ in range(3)] == [4.0, 4.0, 4.0]
     assert "hooks" in step.eager_reason
+
+
+def test_two_setups_of_one_step_share_bytecode_not_state():
+    """A step set up twice generates the same source (compiled once per process), but each
+    variant reads its own parameter and optimizer."""
+
+    def setup(w0, lr):
+        w = torch.tensor(w0, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=lr)
+
+        def step(x):
+            loss = (w * x).sum()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            return loss
+
+        return w, step
+
+    x = torch.tensor([1.0, 2.0])
+    (w1, f1), (w2, f2) = setup(1.0, 0.1), setup(-2.0, 0.5)
+    (e1, g1), (e2, g2) = setup(1.0, 0.1), setup(-2.0, 0.5)
+    f1, f2 = torch.compile(f1), torch.compile(f2)
+    for _ in range(3):
+        assert [f1(x).item(), f2(x).item()] == [g1(x).item(), g2(x).item()]
+    assert [w1.item(), w2.item()] == [e1.item(), e2.item()]
+    assert f1.code.replace("f1", "") == f2.code.replace("f2", "") and f2.replays == 2
+
+
+def test_guard_labels_are_comments_and_name_the_failed_guard():
+    f = torch.compile(lambda x: (x * 2).sum())
+    f(torch.ones(3))
+    assert "x._data.shape == (3,)" not in f.code  # (guards read args[i])
+    assert "args[0]._data.shape == (3,) and  # x.shape == (3,)" in f.code
+    assert f._variants[0].guard((torch.ones(4),)) == "x.shape == (3,)"
+    assert f._variants[0].guard((torch.ones(3),)) is None
+
+
+@pytest.mark.parametrize("action", ["seed", "restore"])
+def test_reseeding_inside_the_step_keeps_it_eager(action):
+    state = torch.get_rng_state()
+
+    @torch.compile
+    def f(x):
+        if action == "seed":
+            torch.manual_seed(3)
+        else:
+            torch.set_rng_state(state)
+        return x * 2
+
+    assert f(torch.ones(2)).tolist() == [2.0, 2.0]
+    assert "random" in f.eager_reason
+
+
+def test_code_is_formatted_when_read():
+    """The capture runs source with terse ``#@ path:line`` comments; ``.code`` quotes the
+    user's lines, made on the first read."""
+    _, _, step = _sgd_lesson(True, steps=2)
+    variant = step._variants[0]
+    assert variant._code is None
+    assert f"#@ {__file__}:" in variant.source
+    assert "    # test_compile.py:" in step.code and "#@" not in step.code
+    assert "loss = ((w * x - y) ** 2).mean()" in step.code
+    assert variant._code is step.code
+
+
+@pytest.mark.parametrize("c0", [10.0, -10.0, 6.0, -0.0, float("nan"), float("inf")])
+def test_scalar_graph_written_out_on_numpy_scalars_is_bit_exact(c0):
+    """A 0-d graph runs on NumPy scalars (relu and its gradient as choices, the sum of one
+    value as the value); what leaves the step (the result, each .grad) is a 0-d array with
+    eager's bits, -0.0 and NaN included."""
+
+    def setup():
+        a, b = torch.tensor(2.0, requires_grad=True), torch.tensor(-3.0, requires_grad=True)
+        c = torch.tensor(c0, requires_grad=True)
+
+        def step():
+            a.grad = b.grad = c.grad = None
+            out = ((a * b + c).relu() ** 2).sum()
+            out.backward()
+            return out
+
+        return (a, b, c), step
+
+    def bits(t):
+        return (type(t._data), t._data.dtype, t._data.shape, t._data.tobytes())
+
+    (ea, eb, ec), eager = setup()
+    (ca, cb, cc), compiled = setup()
+    compiled = torch.compile(compiled)
+    for _ in range(3):
+        out_e, out_c = eager(), compiled()
+        assert bits(out_c) == bits(out_e) and out_c.grad_fn.name() == out_e.grad_fn.name()
+        for te, tc in ((ea, ca), (eb, cb), (ec, cc)):
+            assert bits(tc.grad) == bits(te.grad)
+    assert compiled.replays == 2 and "a_v = a[()]" in compiled.code
+    assert "np.maximum" not in compiled.code and "np.where" not in compiled.code
+
+
+def test_sum_of_a_0d_argument_is_a_new_array():
+    def f(x):
+        return x.sum(), (x * 1.5).sum() + x.sum()
+
+    compiled = torch.compile(f)
+    x = torch.tensor(-0.0)
+    for _ in range(2):
+        (s, y), (es, ey) = compiled(x), f(x)
+        assert s._data is not x._data and type(s._data) is np.ndarray
+        assert s._data.tobytes() == es._data.tobytes() and y._data.tobytes() == ey._data.tobytes()
+    s.add_(1.0)
+    assert x._data.tobytes() == np.float32(-0.0).tobytes() and compiled.replays == 1

@@ -135,6 +135,15 @@ class CompiledFunction:
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
+        if not kwargs and not self._disable and self.eager_reason is None and ACTIVE[0] is None:
+            for variant in self._variants:  # (the common call, with as little as possible)
+                if variant.guard(args) is None and not variant.kwargs_keys:
+                    self.replays += 1
+                    return variant.step(*args)
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
+        """A call the fast path of ``__call__`` did not replay: eager, keywords, or a miss."""
         if (
             self._disable
             or self.eager_reason is not None
@@ -157,7 +166,7 @@ class CompiledFunction:
                 f"glassgrad.compile: {getattr(self._orig, '__name__', 'function')} is "
                 f"recompiled too often (guard failed: {failed}); it runs eagerly from now on.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             return self._orig(*args, **kwargs)
         return self._capture(args, kwargs, flat)

@@ -72,7 +72,7 @@ class Capture:
         self.versions: dict[int, tuple] = {}
         self.bumps: dict[int, int] = {}  # id(version counter) -> recorded in-place updates
         self.opaque: set[int] = set()  # counters a live optimizer call may change
-        self.rng_state = b""
+        self.rng_state: tuple = ()
         self.grad_enabled = True
         self.arg_tensors: dict[int, int] = {}
         self.owners: dict[int, object] = {}  # id(array) -> argument tensor holding it

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import builtins
 import dis
+import functools
 import inspect
 import keyword
 import linecache
 import math
 import os
 import re
+import types
 
 from glassgrad import _kernels
 from glassgrad._backend import ndarray, xp
@@ -37,15 +39,32 @@ from glassgrad.optim.sgd import SGD
 
 __all__ = ["Variant", "build"]
 
+#: engine helpers that write into no array (a step of only these and ops reads its
+#: arrays from outside unchanged)
+_PURE = (xp.add, xp.asarray, sum_to, ndarray.astype, ndarray.copy)
+#: names the generated code cannot give a value: builtins, and its own names
+_RESERVED = frozenset(dir(builtins)) | {"step", "guard", "args", "prev", "_failed"}
+
 
 class Variant:
-    """One compiled version of a step: its guard, its function and their source."""
+    """One compiled version of a step: its guard, its function and their source.
 
-    def __init__(self, guard, step, code: str) -> None:
+    The source runs with terse comments (``#@ path:line``: where each line came from);
+    ``code`` is that source formatted for reading, made when first read (quoting the user's
+    lines costs a file read per line, which a capture need not pay)."""
+
+    def __init__(self, guard, step, source: str) -> None:
         self.guard = guard
         self.step = step
-        self.code = code
+        self.source = source
+        self._code: str | None = None
         self.kwargs_keys: tuple = ()
+
+    @property
+    def code(self) -> str:
+        if self._code is None:
+            self._code = _MARK.sub(_comment, self.source)
+        return self._code
 
 
 class CannotCompile(Exception):
@@ -59,15 +78,23 @@ def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -
     body = gen.body(live)
     guard_src = gen.guard_source()
     params = ", ".join(gen.arg_names)
-    code = (
-        f"{guard_src}\n\ndef step({params}):\n"
-        + "".join(f"    {line}\n" for line in body[:-2])
-        + f"        return {gen.result_expr(template)}\n"
-        + "".join(f"    {line}\n" for line in body[-2:])
-    )
+    returned = f"return {gen.result_expr(template)}"
+    if gen.toggles:  # (before the ``finally:`` that restores grad mode)
+        body[-2:-2] = ["    " + returned]
+    else:
+        body.append(returned)
+    code = f"{guard_src}\n\ndef step({params}):\n" + "".join(f"    {line}\n" for line in body)
     namespace = dict(gen.ns)
-    exec(compile(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>", "exec"), namespace)
+    exec(_bytecode(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>"), namespace)
     return Variant(namespace["guard"], namespace["step"], code)
+
+
+@functools.lru_cache(maxsize=64)
+def _bytecode(source: str, filename: str):
+    """The source compiled, once per text: a step set up again (a new model, a test, a
+    sweep) generates the same source, and ``compile`` is the largest part of a capture.
+    (The names the code reads are looked up in each variant's own namespace.)"""
+    return compile(source, filename, "exec", dont_inherit=True)
 
 
 def _result(array, node):
@@ -148,7 +175,9 @@ class _Gen:
             "expand": expand,
             "STATE": STATE,
         }
-        self.taken = set(self.ns) | set(dir(builtins)) | {"step", "guard", "args", "prev"}
+        self.taken = set(self.ns) | _RESERVED
+        #: id(object) -> its name in ``ns`` (``np`` is the backend, not a value to share)
+        self.bound = {id(v): k for k, v in reversed(self.ns.items()) if k != "np"}
         self.known = self._known_names()
         self.arg_names = [self._fresh(n + "_t") for n in self._arg_base_names()]
         self.returned: list[str] = []
@@ -157,10 +186,17 @@ class _Gen:
         self.ctx_names: dict[int, str] = {}
         self.emitted: dict = {}  # id(forward instruction) -> its emitter (``emit``)
         self.deleted: set[str] = set()  # names ``del``-ed already
+        #: ids of the 0-d slots the code holds as NumPy scalars (``emit``), made arrays
+        #: where they leave the written-out code (``_as_arrays``)
+        self.scalars: set[int] = set()
+        self.scalar_names: dict[int, str] = {}  # id(0-d slot) -> its scalar's name
+        self.preloads: list[str] = []  # lines loading those scalars at the start
+        self.updates = True  # whether the step writes into arrays (``body``)
+        self.toggles = True  # whether the step turns grad mode off (``body``)
 
     # ------------------------------------------------------------------ names
     def _fresh(self, base: str) -> str:
-        name = re.sub(r"\W", "_", base) or "v"
+        name = base if base.isidentifier() else (re.sub(r"\W", "_", base) or "v")
         if name[0].isdigit():
             name = "m" + name
         if keyword.iskeyword(name):
@@ -174,21 +210,13 @@ class _Gen:
 
     def _arg_base_names(self) -> list[str]:
         positional = len(self.flat) - len(self.kwargs_keys)
-        try:
-            names = [
-                p.name
-                for p in inspect.signature(self.fn).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            ]
-        except (TypeError, ValueError):
-            names = []
-        names = names[:positional]
+        names = _positional_names(self.fn)[:positional]
         names += [f"arg{i}" for i in range(len(names), positional)]
         return names + list(self.kwargs_keys)
 
     def _known_names(self) -> dict:
-        """Names the user gave objects: module parameters, then the function's globals and
-        closure variables."""
+        """Names the user gave objects: module parameters, then the globals and closure
+        variables the function reads (and the attributes of plain objects among them)."""
         known: dict[int, str] = {}
         for module in self.cap.modules:
             for name, p in module.named_parameters():
@@ -198,7 +226,8 @@ class _Gen:
         fn = getattr(self.fn, "forward", self.fn)
         code = getattr(fn, "__code__", None)
         if code is not None:
-            scope = dict(getattr(fn, "__globals__", {}))
+            read = {name for _, name in _loads(code)}
+            scope = {k: v for k, v in getattr(fn, "__globals__", {}).items() if k in read}
             for var, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
                 try:
                     scope[var] = cell.cell_contents
@@ -213,12 +242,11 @@ class _Gen:
         return known
 
     def bind(self, value, base: str) -> str:
-        """A namespace name for an object the code uses as it is."""
-        for name, bound in self.ns.items():
-            if bound is value and name not in ("np",):
-                return name
-        name = self._fresh(base)
-        self.ns[name] = value
+        """A namespace name for an object the code uses as it is (one name per object)."""
+        name = self.bound.get(id(value))
+        if name is None:
+            name = self.bound[id(value)] = self._fresh(base)
+            self.ns[name] = value
         return name
 
     def expr(self, ref) -> str:
@@ -228,6 +256,29 @@ class _Gen:
         if _literal(value):
             return repr(value)
         return self.bind(value, "c")
+
+    def value_expr(self, ref) -> str:
+        """``expr`` for written-out arithmetic: a 0-d array from outside the step (a constant,
+        a parameter or argument the step does not update) read as its NumPy scalar, loaded
+        once per call (arithmetic on scalars costs a tenth of that on 0-d arrays)."""
+        if not (
+            isinstance(ref, Slot)
+            and ref.kind in ("const", "ext", "arg")
+            and type(ref.value) is ndarray
+            and ref.value.ndim == 0
+        ):
+            return self.expr(ref)
+        name = self.scalar_names.get(id(ref))
+        if name is None:
+            if ref.kind == "const":
+                name = self.bind(ref.value[()], self.name_of(ref) + "_v")
+            elif self.updates:
+                return self.expr(ref)  # (a scalar loaded at the start could be stale)
+            else:
+                name = self._fresh(self.name_of(ref) + "_v")
+                self.preloads.append(f"{name} = {self.name_of(ref)}[()]")
+            self.scalar_names[id(ref)] = name
+        return name
 
     def name_of(self, slot: Slot) -> str:
         if slot.name:
@@ -330,13 +381,20 @@ class _Gen:
                 if own and emitter.fits(instr):
                     self.emitted[id(instr)] = emitter
         self.last_use = self._last_uses(live)
+        self.updates = any(_writes(i) for i in live)
         lines = []
         for pos, name in enumerate(self.arg_names):
             if any(s.kind == "arg" and s.pos == pos for s in self.cap.by_id.values()):
                 slot = next(s for s in self.cap.by_id.values() if s.kind == "arg" and s.pos == pos)
                 lines.append(f"{self.name_of(slot)} = {name}._data")
-        lines.append("prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward")
-        lines.append("try:")
+        # grad mode off as the engine runs backward, if the step calls code that reads it (an
+        # op's own forward or backward, a live method call)
+        self.toggles = any(self._reads_grad_mode(i) for i in live)
+        if self.toggles:
+            lines.append(
+                "prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward"
+            )
+            lines.append("try:")
         head = len(lines)
         loaded = set()
         last_line = None
@@ -351,20 +409,60 @@ class _Gen:
             )
             where = (backward, instr.line)
             if where != last_line and instr.line:
-                lines.append(_comment(instr.line, "backward of " if backward else ""))
+                lines.append(f"#@ {'backward of ' if backward else ''}{instr.line}")
                 last_line = where
+            lines += self._as_arrays(instr)
             lines += getattr(self, "_" + instr.kind)(instr)
+            self._note_scalars(instr)
             lines += self._dels(instr)
-        lines[head:] = ["    " + line for line in lines[head:]]
-        lines += ["finally:", "    STATE.enabled = prev"]
+        lines[head:head] = self.preloads
+        if self.toggles:
+            lines[head:] = ["    " + line for line in lines[head:]]
+            lines += ["finally:", "    STATE.enabled = prev"]
         self._guards()
         return lines
+
+    def _written_out(self, instr) -> bool:
+        """Whether the instruction is NumPy arithmetic written out here (which takes NumPy
+        scalars as it takes arrays), not a call of code that expects arrays."""
+        if instr.kind in ("fwd", "bwd"):
+            return id(instr if instr.kind == "fwd" else instr.fwd) in self.emitted
+        return instr.kind == "call" and (instr.fn is xp.add or instr.fn is xp.asarray)
+
+    def _reads_grad_mode(self, instr) -> bool:
+        """Whether the instruction runs code that may read grad mode (an op's own forward
+        or backward, a live method call, an engine helper of another kind)."""
+        if instr.kind in ("fwd", "bwd"):
+            return not self._written_out(instr)
+        if instr.kind == "call":
+            return instr.fn not in _PURE
+        return instr.fn == "method"
+
+    def _as_arrays(self, instr) -> list[str]:
+        """``x = np.asarray(x)`` for each scalar the instruction reads, if it needs arrays."""
+        if not self.scalars or self._written_out(instr):
+            return []
+        refs = [*instr.ins, *instr.params.values()]
+        if instr.fn == "sgd":
+            refs += [self.cap.by_id.get(id(g)) for g in instr.params["grads"].values()]
+        lines = []
+        for ref in refs:
+            if isinstance(ref, Slot) and id(ref) in self.scalars:
+                self.scalars.discard(id(ref))
+                lines.append(f"{self.name_of(ref)} = np.asanyarray({self.name_of(ref)})")
+        return lines
+
+    def _note_scalars(self, instr) -> None:
+        if self._written_out(instr):
+            for slot in instr.outs:
+                if slot is not None and slot.value.ndim == 0:
+                    self.scalars.add(id(slot))
 
     def _fwd(self, instr) -> list[str]:
         out = self.name_of(instr.outs[0])
         emitter = self.emitted.get(id(instr))
         if emitter is not None:
-            args = [self.expr(r) for r in instr.ins]
+            args = [self.value_expr(r) for r in instr.ins]
             return [f"{out} = {emitter.forward(self, instr, *args)}"]
         cls = self.bind(instr.fn, instr.fn.op_name)
         ctx = "NULL_CTX"
@@ -384,8 +482,8 @@ class _Gen:
                 slot.hint = "d_" + self.name_of(source)
         emitter = self.emitted.get(id(instr.fwd))
         if emitter is not None:
-            args = [self.expr(r) for r in instr.fwd.ins]
-            exprs = emitter.backward(self, instr.fwd, self.expr(instr.ins[0]), *args)
+            args = [self.value_expr(r) for r in instr.fwd.ins]
+            exprs = emitter.backward(self, instr.fwd, self.value_expr(instr.ins[0]), *args)
             return [
                 f"{self.name_of(slot)} = {expr}"
                 for slot, expr in zip(instr.outs, exprs)
@@ -433,13 +531,12 @@ class _Gen:
         here = self.index[id(instr)]
         refs = [*instr.ins, *instr.params.values(), *instr.outs, *self._backward_reads(instr)]
         names = []
+        done, last_use = self.deleted, self.last_use
         for ref in refs:
-            if isinstance(ref, Slot) and ref.kind == "tmp" and ref.name:
-                if self.last_use.get(id(ref), here) <= here and ref.name not in names:
+            if type(ref) is Slot and ref.kind == "tmp" and ref.name and ref.name not in done:
+                if last_use.get(id(ref), here) <= here:
                     names.append(ref.name)
-        done = self.deleted
-        names = [n for n in names if n not in done]
-        done.update(names)
+                    done.add(ref.name)
         return [f"del {', '.join(names)}"] if names else []
 
     def _owned(self, instr) -> bool:
@@ -467,13 +564,17 @@ class _Gen:
         out = self.name_of(instr.outs[0])
         fn = instr.fn
         if fn is xp.add:
-            return [f"{out} = {a[0]} + {a[1]}"]
+            return [f"{out} = {self.value_expr(instr.ins[0])} + {self.value_expr(instr.ins[1])}"]
         if fn is ndarray.astype:
             return [f"{out} = {a[0]}.astype({a[1]})"]
         if fn is ndarray.copy:
             return [f"{out} = {a[0]}.copy()"]
-        if fn is xp.asarray:
-            return [f"{out} = np.asarray({a[0]})"]
+        if fn is xp.asarray:  # (a 0-d value stays a scalar until it leaves: ``_as_arrays``)
+            return [
+                f"{out} = {a[0]}"
+                if instr.outs[0].value.ndim == 0
+                else f"{out} = np.asarray({a[0]})"
+            ]
         if fn is sum_to:
             return [f"{out} = sum_to({a[0]}, {a[1]})"]
         return [f"{out} = {self.bind(fn, fn.__name__)}({', '.join(a)})"]
@@ -482,10 +583,13 @@ class _Gen:
         """The expression that rebuilds the function's result from the step's arrays."""
         kind = template[0]
         if kind == "slot":
-            array = self.name_of(self.results[template[1]])
+            slot = self.results[template[1]]
+            array = self.name_of(slot)
+            if id(slot) in self.scalars:
+                array = f"np.asanyarray({array})"
             if template[2] is None:
                 return f"_tensor({array})"
-            return f"_result({array}, {self.bind(template[2], 'node_' + array)})"
+            return f"_result({array}, {self.bind(template[2], 'node_' + self.name_of(slot))})"
         if kind == "arg":
             return self.arg_names[template[1]]
         if kind == "seq":
@@ -738,19 +842,44 @@ class _Gen:
 
     def guard_source(self) -> str:
         """``guard(args)``: None when every guard holds (one expression, the common case),
-        else the first that fails."""
-        conds = " and\n        ".join(f"{cond}" for cond, _ in self.guards)
-        lines = [
-            "def guard(args):",
-            '    """None when this variant fits the call, else the guard that fails."""',
-            f"    if (\n        {conds}\n    ):",
-            "        return None",
-        ]
-        for cond, label in self.guards:
-            lines.append(f"    if not ({cond}):")
-            lines.append(f"        return {label!r}")
-        lines.append('    return "?"')
-        return "\n".join(lines)
+        else ``_failed(args)``: the first guard that fails, found by evaluating them one by
+        one (compiled only then: the labels are comments here, so the capture compiles one
+        condition per guard, not two)."""
+        self.ns["_failed"] = _FailedGuard(self.guards, self.ns)
+        last = len(self.guards) - 1
+        conds = "".join(
+            f"        {cond}{'' if i == last else ' and'}  # {label}\n"
+            for i, (cond, label) in enumerate(self.guards)
+        )
+        return (
+            "def guard(args):\n"
+            '    """None when this variant fits the call, else the guard that fails."""\n'
+            f"    if (\n{conds}    ):\n"
+            "        return None\n"
+            "    return _failed(args)"
+        )
+
+
+class _FailedGuard:
+    """Which guard of a variant fails for a call: its label (each condition compiled on
+    the first failure)."""
+
+    def __init__(self, guards: list, namespace: dict) -> None:
+        self.guards = guards
+        self.namespace = namespace
+        self.checks: list | None = None
+
+    def __call__(self, args) -> str:
+        if self.checks is None:
+            self.checks = [
+                (compile(cond, "<glassgrad.compile guard>", "eval"), label)
+                for cond, label in self.guards
+            ]
+        local = {"args": args}
+        for check, label in self.checks:
+            if not eval(check, self.namespace, local):
+                return label
+        return "?"
 
 
 def _scalars_read(fn) -> list:
@@ -763,26 +892,61 @@ def _scalars_read(fn) -> list:
     cells = dict(zip(code.co_freevars, getattr(fn, "__closure__", None) or ()))
     scope = getattr(fn, "__globals__", {})
     found = []
+    for opname, name in _loads(code):
+        if opname == "LOAD_GLOBAL" and name in scope:
+            source, value = scope, scope[name]
+        elif opname == "LOAD_DEREF" and name in cells:
+            try:
+                source, value = cells[name], cells[name].cell_contents
+            except ValueError:
+                continue
+        else:
+            continue
+        if type(value) in (int, float, bool, str) and _literal(value):
+            entry = (source, name, value)
+            if all(e[:2] != entry[:2] for e in found):
+                found.append(entry)
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _loads(code) -> tuple:
+    """(opname, name) of each global or closure read of ``code`` and the code nested in it
+    (disassembled once per function: ``dis`` is slow beside a small step)."""
+    loads = []
     codes = [code]
     while codes:
         current = codes.pop()
         codes += [c for c in current.co_consts if hasattr(c, "co_code")]
-        for ins in dis.get_instructions(current):
-            name = ins.argval
-            if ins.opname == "LOAD_GLOBAL" and name in scope:
-                source, value = scope, scope[name]
-            elif ins.opname == "LOAD_DEREF" and name in cells:
-                try:
-                    source, value = cells[name], cells[name].cell_contents
-                except ValueError:
-                    continue
-            else:
-                continue
-            if type(value) in (int, float, bool, str) and _literal(value):
-                entry = (source, name, value)
-                if all(e[:2] != entry[:2] for e in found):
-                    found.append(entry)
-    return found
+        loads += [
+            (ins.opname, ins.argval)
+            for ins in dis.get_instructions(current)
+            if ins.opname in ("LOAD_GLOBAL", "LOAD_DEREF")
+        ]
+    return tuple(loads)
+
+
+def _writes(instr) -> bool:
+    """Whether the instruction may write into an array from outside the step."""
+    if instr.kind == "effect":
+        return instr.fn != "set_grad"
+    return instr.kind == "call" and instr.fn not in _PURE
+
+
+def _positional_names(fn) -> list[str]:
+    """The names of ``fn``'s positional parameters (a plain function's read from its code
+    object: ``inspect.signature`` costs as much as a small step)."""
+    code = getattr(fn, "__code__", None)
+    if isinstance(fn, types.FunctionType) and not hasattr(fn, "__wrapped__"):
+        return list(code.co_varnames[: code.co_argcount])
+    try:
+        return [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return []
 
 
 def _literal(value) -> bool:
@@ -800,8 +964,13 @@ def _is_holder(value) -> bool:
     return hasattr(value, "__dict__") and not inspect.ismodule(value) and not callable(value)
 
 
-def _comment(where: str, prefix: str) -> str:
-    """``# file.py:12  the source line`` for the user's line ``where`` (``path:line``)."""
+#: a terse comment of the generated source: ``#@ [backward of ]path:line``
+_MARK = re.compile(r"^( *)#@ (backward of )?(.*)$", re.MULTILINE)
+
+
+def _comment(mark: re.Match) -> str:
+    """``# file.py:12  the source line`` for a terse comment on the user's line 12."""
+    indent, prefix, where = mark[1], mark[2] or "", mark[3]
     path, _, line = where.rpartition(":")
     text = linecache.getline(path, int(line)).strip() if line.isdigit() else ""
-    return f"# {prefix}{os.path.basename(path)}:{line}  {text}".rstrip()
+    return f"{indent}# {prefix}{os.path.basename(path)}:{line}  {text}".rstrip()

@@ -40,7 +40,7 @@ def compile_call(fn, args: tuple, kwargs: dict, flat: tuple, fullgraph: bool, mo
 
 def _start(capture: Capture) -> None:
     """Install the recording wrappers (removed by ``capture.stop()``)."""
-    capture.rng_state = _random.get_rng_state()._data.tobytes()
+    capture.rng_state = _random.draw_mark()
     ACTIVE[0] = capture
     hooks.install(capture)
 
@@ -50,7 +50,7 @@ def _finish(capture: Capture) -> None:
     an in-place change the capture did not record (every in-place update in glassgrad counts
     in the tensor's version; the recorded ones are counted in ``bumps``)."""
     capture.stop()
-    if capture.failed is None and _random.get_rng_state()._data.tobytes() != capture.rng_state:
+    if capture.failed is None and _random.draw_mark() != capture.rng_state:
         capture.failed = "the step draws random numbers (each call must draw new ones)"
     for key, (counter, start, tensor) in capture.versions.items():
         if capture.failed is not None:

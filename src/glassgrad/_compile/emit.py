@@ -2,7 +2,9 @@
 
 Each entry computes exactly what the op's ``forward`` and ``backward`` compute for the case
 its ``fits`` accepts (same NumPy calls, same operand order, the same ``kernels.reduce_sum``
-kernel), so the generated code reads as the math and skips a call per op. Any other op, or
+kernel), so the generated code reads as the math and skips a call per op. A 0-d result is
+left as the NumPy scalar 0-d math gives (the same bits, a third of the cost of an array);
+``codegen`` makes it an array where it leaves the written-out code. Any other op, or
 another case of these, is replayed by calling the op itself. ``tests/compile`` compares the
 bits with eager on every workload.
 """
@@ -22,11 +24,6 @@ def _float_array(ref) -> bool:
     return isinstance(ref, Slot) and ref.value.dtype.kind == "f" and ref.value.dtype.itemsize >= 4
 
 
-def _scalar(expr: str, instr) -> str:
-    """0-d results become arrays, as ``Op.run`` makes them."""
-    return f"np.asarray({expr})" if instr.outs[0].value.ndim == 0 else expr
-
-
 class _Binary:
     symbol = "+"
     reads_inputs = False  # whether the backward reads the forward's inputs
@@ -39,7 +36,7 @@ class _Binary:
         return not instr.params and len(instr.ins) == 2
 
     def forward(self, gen, instr, a, b) -> str:
-        return _scalar(f"{a} {self.symbol} {b}", instr)
+        return f"{a} {self.symbol} {b}"
 
 
 class _Add(_Binary):
@@ -79,7 +76,7 @@ class _Square:
         return instr.ins[:1]
 
     def forward(self, gen, instr, a, _e) -> str:
-        return _scalar(f"{a} * {a}", instr)
+        return f"{a} * {a}"
 
     def backward(self, gen, instr, g, a, _e):
         return [f"{g} * ({a} + {a})", None]
@@ -100,11 +97,16 @@ class _Relu:
 
     def forward(self, gen, instr, a) -> str:
         zero = gen.bind(instr.ins[0].value.dtype.type(0), "zero")
-        return _scalar(f"np.maximum({zero}, {a})", instr)
+        if instr.outs[0].value.ndim == 0:  # (one value: ``maximum(0, a)``'s choice, -0.0
+            return f"{zero} if {a} < 0 else {a}"  # and NaN kept, without a ufunc call)
+        return f"np.maximum({zero}, {a})"
 
     def backward(self, gen, instr, g, a):
         zero = gen.bind(instr.ins[0].value.dtype.type(0), "zero")
-        return [f"np.where({gen.name_of(instr.outs[0])} <= 0, {zero}, {g})"]
+        out = gen.name_of(instr.outs[0])
+        if instr.outs[0].value.ndim == 0:  # (one value: ``np.where``'s choice, without it)
+            return [f"{zero} if {out} <= 0 else {g}"]
+        return [f"np.where({out} <= 0, {zero}, {g})"]
 
 
 class _Transpose:
@@ -149,19 +151,22 @@ class _Reduce:
 
     def forward(self, gen, instr, a, *settings) -> str:
         value = instr.ins[0].value
+        if not value.ndim and not self.mean:
+            return f"{a} + 0.0"  # (NumPy's sum of one value: -0.0 becomes 0.0, NaN stays)
         if gen.mode == "fast":
-            return _scalar(f"{a}.{'mean' if self.mean else 'sum'}()", instr)
+            return f"{a}.{'mean' if self.mean else 'sum'}()"
         dims = instr.ins[1].value if len(instr.ins) > 1 else ()
         axes = None if self.mean else (dims if value.ndim else None)
         total = f"kernels.reduce_sum({a}, {axes!r}, False)"
-        return _scalar(f"{total} / {value.size}" if self.mean else total, instr)
+        return f"{total} / {value.size}" if self.mean else total
 
     def backward(self, gen, instr, g, a, *settings):
         value = instr.ins[0].value
         shape = tuple(value.shape)
-        if self.mean:
-            return [f"expand({g}[()] / {value.size}, {shape!r})"] + [None] * len(settings)
-        return [f"expand({g}, {shape!r})"] + [None] * len(settings)
+        grad = f"{g}[()] / {value.size}" if self.mean else g
+        if not shape:  # (``expand`` to the shape a value has: the value)
+            return [grad] + [None] * len(settings)
+        return [f"expand({grad}, {shape!r})"] + [None] * len(settings)
 
 
 class _Mean(_Reduce):

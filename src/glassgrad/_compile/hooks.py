@@ -14,6 +14,7 @@ import sys
 
 from glassgrad import _tensor_base
 from glassgrad._compile import capture as C
+from glassgrad._compile import effects
 from glassgrad._compile.program import Const, Instr
 from glassgrad._tensor import Tensor
 from glassgrad.autograd import graph as G
@@ -37,43 +38,79 @@ _BREAKS = (
     "__str__",
     "__format__",
 )
-_LOCATIONS: dict = {}  # id(original function) -> [(module dict, name)], found once
+_LOCATIONS: dict = {}  # id(function) -> [(module dict, name)]: ``_places``
+_MADE: dict = {}  # (factory, original, *details) -> the wrapper it made, made once
+
+
+def _once(factory, original, *details):
+    """``factory(original, *details)``, made on the first capture and reused by the next:
+    the wrappers read the capture from ``ACTIVE``, so one serves every capture (and making
+    them anew, ``functools.wraps`` and all, was a third of a small step's capture cost)."""
+    key = (factory, original, *details)
+    wrapper = _MADE.get(key)
+    if wrapper is None:
+        wrapper = _MADE[key] = factory(original, *details)
+    return wrapper
+
+
+#: (the LR scheduler module when made, [(owner, name, original, wrapper)]): what ``install``
+#: swaps, worked out once and reused while every original is still in place
+_PLAN: list = [None, []]
 
 
 def install(capture: C.Capture) -> None:
     """Swap the recording wrappers in; ``capture.undo`` remembers how to swap them out."""
+    schedulers = sys.modules.get("glassgrad.optim.lr_scheduler")
+    if (
+        _PLAN[0] is not schedulers
+        or not _PLAN[1]
+        or any(_get(owner, name) is not old for owner, name, old, _ in _PLAN[1])
+    ):
+        _PLAN[:] = [schedulers, _plan()]
     undo = capture.undo
+    for owner, name, old, new in _PLAN[1]:
+        undo.append((owner, name, old))
+        if isinstance(owner, dict):
+            owner[name] = new
+        else:
+            setattr(owner, name, new)
+
+
+def _get(owner, name: str):
+    """What ``owner`` holds as ``name`` (a class's own, undecorated entry)."""
+    if isinstance(owner, dict):
+        return owner[name]
+    return owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+
+
+def _plan() -> list:
+    """Every (owner, name, original, wrapper) the capture swaps in."""
+    plan: list = []
     run = _op.Op.__dict__["run"].__func__
-    _set(undo, _op.Op, "run", classmethod(_recorded(run, _before_op, _after_op)))
+    _set(plan, _op.Op, "run", _once(_recorded_classmethod, run))
     record = _op._record
-    _everywhere(undo, record, _recorded(record, _before_op, _after_op))
-    _install_tensor(undo)
-    _set(undo, builtins, "print", C.print_break)
-    _install_inplace(undo)
-    _install_training(undo)
-    _track_new_tensors(undo, _tensor_base._new_tensor)
+    _everywhere(plan, record, _once(_recorded_op, record))
+    _install_tensor(plan)
+    _set(plan, builtins, "print", C.print_break)
+    _install_inplace(plan)
+    _install_training(plan)
+    _track_new_tensors(plan, _tensor_base._new_tensor)
+    return plan
 
 
-def _install_tensor(undo: list) -> None:
+def _install_tensor(plan: list) -> None:
     """``backward`` recorded, the data-dependent conversions breaking the graph, ``.grad``
     assignments recorded, and what cannot be recorded refused."""
-    _set(undo, Tensor, "backward", _backward(Tensor.backward))
+    _set(plan, Tensor, "backward", _once(_backward, Tensor.backward))
     for name in _BREAKS:
         if name in Tensor.__dict__:  # (``__str__`` is ``__repr__``, inherited)
-            _set(undo, Tensor, name, _breaking(Tensor.__dict__[name], f"Tensor.{name}()"))
-    grad = Tensor.__dict__["grad"]
-    _set(
-        undo,
-        Tensor,
-        "grad",
-        property(grad.fget, _recorded(grad.fset, _before_set_grad, _after_effect)),
-    )
-    data = Tensor.__dict__["data"]
-    _set(undo, Tensor, "data", property(data.fget, _refused(data.fset, "assigning .data")))
-    _set(undo, Tensor, "requires_grad_", _refused(Tensor.requires_grad_, "requires_grad_()"))
+            _set(plan, Tensor, name, _once(_breaking, Tensor.__dict__[name], f"Tensor.{name}()"))
+    _set(plan, Tensor, "grad", _once(_recorded_setter, Tensor.__dict__["grad"]))
+    _set(plan, Tensor, "data", _once(_refused_setter, Tensor.__dict__["data"]))
+    _set(plan, Tensor, "requires_grad_", _once(_refused, Tensor.requires_grad_, "requires_grad_()"))
 
 
-def _install_inplace(undo: list) -> None:
+def _install_inplace(plan: list) -> None:
     """The in-place updates the capture can express recorded; the others refused."""
     inplace = sys.modules["glassgrad.ops.inplace"]  # (``glassgrad.ops.inplace`` is the function)
     for fn, before in (
@@ -81,7 +118,7 @@ def _install_inplace(undo: list) -> None:
         (inplace.fill_, _before_fill),
         (inplace.copy_, _before_copy),
     ):
-        _everywhere(undo, fn, _recorded(fn, before, _after_effect))
+        _everywhere(plan, fn, _once(_recorded, fn, before, _after_effect))
     for fn in (
         inplace.inplace_fused_add,
         inplace.inplace_unary,
@@ -89,20 +126,21 @@ def _install_inplace(undo: list) -> None:
         inplace.assign,
         inplace.setitem,
     ):
-        _everywhere(undo, fn, _refused(fn, f"in-place {fn.__name__}"))
+        _everywhere(plan, fn, _once(_refused, fn, f"in-place {fn.__name__}"))
 
 
-def _install_training(undo: list) -> None:
+def _install_training(plan: list) -> None:
     """The optimizers' ``step`` and ``zero_grad`` recorded as effects; module calls noted;
     what changes the training setup (``train()``, loading state, schedulers) refused."""
     for cls, name in ((optimizer.Optimizer, "zero_grad"), (Module, "zero_grad")):
         fn = cls.__dict__[name]
-        _set(undo, cls, name, _recorded(fn, _before_method(name), _after_effect))
+        _set(plan, cls, name, _once(_recorded, fn, _before_method(name), _after_effect))
     # The built-in step inside its hook wrapper, however it is reached (an LR scheduler
     # wraps ``optimizer.step`` of the instance). A custom ``step`` is recorded op by op.
     hooked = optimizer.Optimizer.__dict__["step"]
     cell = hooked.__closure__[hooked.__code__.co_freevars.index("step")]
-    _set(undo, cell, "cell_contents", _recorded(cell.cell_contents, _before_step, _after_effect))
+    step = _once(_recorded, cell.cell_contents, _before_step, _after_effect)
+    _set(plan, cell, "cell_contents", step)
     for fn in (
         Module.train,
         Module.load_state_dict,
@@ -110,7 +148,7 @@ def _install_training(undo: list) -> None:
         optimizer.Optimizer.load_state_dict,
     ):
         cls = Module if fn.__qualname__.startswith("Module") else optimizer.Optimizer
-        _set(undo, cls, fn.__name__, _refused(fn, f"{fn.__qualname__}()"))
+        _set(plan, cls, fn.__name__, _once(_refused, fn, f"{fn.__qualname__}()"))
     schedulers = sys.modules.get("glassgrad.optim.lr_scheduler")
     for cls in vars(schedulers).values() if schedulers else ():
         if (
@@ -118,8 +156,9 @@ def _install_training(undo: list) -> None:
             and issubclass(cls, schedulers.LRScheduler)
             and "step" in vars(cls)
         ):
-            _set(undo, cls, "step", _refused(cls.__dict__["step"], "an LR scheduler's step()"))
-    _set(undo, Module, "__call__", _module_call(Module.__call__))
+            step = _once(_refused, cls.__dict__["step"], "an LR scheduler's step()")
+            _set(plan, cls, "step", step)
+    _set(plan, Module, "__call__", _once(_module_call, Module.__call__))
 
 
 def _before_step(capture, opt, *args, **kwargs):
@@ -128,43 +167,43 @@ def _before_step(capture, opt, *args, **kwargs):
     return _before_method("step")(capture, opt, *args, **kwargs)
 
 
-def _set(undo: list, owner, name: str, value) -> None:
-    undo.append(
-        (owner, name, owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
-    )
-    setattr(owner, name, value)
+def _set(plan: list, owner, name: str, value) -> None:
+    plan.append((owner, name, _get(owner, name), value))
 
 
-def _everywhere(undo: list, original, replacement) -> None:
+def _everywhere(plan: list, original, replacement) -> None:
     """Replace a function in every glassgrad module that imported it by name."""
     for namespace, key in _places(original):
-        undo.append((namespace, key, original))
-        namespace[key] = replacement
+        plan.append((namespace, key, original, replacement))
 
 
 def _places(original) -> list:
     """Where glassgrad's modules hold ``original`` by name: (module dict, name) pairs."""
-    places = _LOCATIONS.get(id(original))
-    if places is None:
-        places = _LOCATIONS[id(original)] = [
-            (module.__dict__, key)
-            for name, module in list(sys.modules.items())
-            if name.startswith("glassgrad") and module is not None
-            for key, value in list(vars(module).items())
-            if value is original
-        ]
-    return places
+    if id(original) not in _LOCATIONS:
+        _index_functions()
+    return _LOCATIONS.setdefault(id(original), [])
 
 
-def _track_new_tensors(undo: list, original) -> None:
+def _index_functions() -> None:
+    """Note where each function of glassgrad's modules is held, in one pass over them all
+    (a pass per function swapped was most of the first capture of a process)."""
+    _LOCATIONS.clear()
+    for name, module in list(sys.modules.items()):
+        if name.startswith("glassgrad") and module is not None:
+            namespace = module.__dict__
+            for key, value in list(namespace.items()):
+                if callable(value) and not isinstance(value, type):
+                    _LOCATIONS.setdefault(id(value), []).append((namespace, key))
+
+
+def _track_new_tensors(plan: list, original) -> None:
     """Note each tensor made outside the ops: by a creation function (a constant of the
     step) or by other code from arrays (``one_hot``, a cast: derived from data, which a
     replay would not recompute)."""
     creation = sys.modules["glassgrad._creation"].__dict__
     for namespace, key in _places(original):
         kind = "fresh" if namespace is creation else "derived"
-        undo.append((namespace, key, original))
-        namespace[key] = _noting_new_tensor(original, kind)
+        plan.append((namespace, key, original, _once(_noting_new_tensor, original, kind)))
 
 
 def _noting_new_tensor(original, kind: str):
@@ -207,6 +246,31 @@ def _recorded(original, before, after):
         return result
 
     return wrapper
+
+
+def _recorded_classmethod(run):
+    return classmethod(_recorded_op(run))
+
+
+def _recorded_op(original):
+    """An op's entry point recorded, untraced by ``SideEffects`` when the op is glassgrad's."""
+    recorded = _recorded(original, _before_op, _after_op)
+
+    @functools.wraps(original)
+    def wrapper(cls, *args):
+        if effects.is_own(cls):
+            return effects.untraced(recorded, cls, *args)
+        return recorded(cls, *args)
+
+    return wrapper
+
+
+def _recorded_setter(prop):
+    return property(prop.fget, _recorded(prop.fset, _before_set_grad, _after_effect))
+
+
+def _refused_setter(prop):
+    return property(prop.fget, _refused(prop.fset, "assigning .data"))
 
 
 def _refused(original, what: str):
@@ -302,6 +366,7 @@ def _after_effect(capture, instr, result):
     capture.emit(instr)
 
 
+@functools.cache  # (one function per name: ``_once`` keys on it)
 def _before_method(name: str):
     def before(capture, obj, *args, **kwargs):
         closure = args[0] if args else kwargs.get("closure")
@@ -355,7 +420,10 @@ def _backward(original):
             return original(self, gradient, retain_graph, create_graph, inputs)
         capture.depth += 1
         try:
-            C.backward(capture, self)
+            if all(effects.is_own(instr.fn) for instr in capture.nodes.values()):
+                effects.untraced(C.backward, capture, self)
+            else:
+                C.backward(capture, self)
         finally:
             capture.depth -= 1
         return None
