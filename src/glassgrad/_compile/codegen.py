@@ -108,28 +108,26 @@ def _result(array, node):
 def _spent_node(node):
     """A stand-in for a result's ``grad_fn``: same type and name, graph already freed (as
     after eager's ``backward``: a second backward raises PyTorch's error)."""
-    stub = object.__new__(type(node))
-    stub.saved = ()
-    stub._inputs = ()
-    stub._versions = ()
-    stub._in_meta = node._in_meta
-    stub.next_functions = ()
-    stub._seq = 0
-    stub._special = stub._freed = True
-    return stub
+    return _bare_node(node, (), freed=True)
 
 
 def _replay_ctx(node):
     """A fresh node of the op's type that its forward and backward use as ``ctx``."""
-    ctx = object.__new__(type(node))
-    ctx.saved = ()
-    ctx._inputs = ()
-    ctx._versions = ()
-    ctx._in_meta = node._in_meta
-    ctx.next_functions = tuple((None if n is None else _NEEDS, i) for n, i in node.next_functions)
-    ctx._seq = 0
-    ctx._special = ctx._freed = False
-    return ctx
+    edges = tuple((None if n is None else _NEEDS, i) for n, i in node.next_functions)
+    return _bare_node(node, edges, freed=False)
+
+
+def _bare_node(node, next_functions: tuple, *, freed: bool):
+    """A node of ``node``'s type and input metadata that holds no values or inputs."""
+    bare = object.__new__(type(node))
+    bare.saved = ()
+    bare._inputs = ()
+    bare._versions = ()
+    bare._in_meta = node._in_meta
+    bare.next_functions = next_functions
+    bare._seq = 0
+    bare._special = bare._freed = freed
+    return bare
 
 
 def _out(ctx, out):
