@@ -148,6 +148,33 @@ def test_run_explain_names_the_leaf_and_gives_its_gradient(tmp_path: Path):
     assert "∂" in explanation and "−2" in explanation
 
 
+TRAINING_LOOP = """
+import torch
+w = torch.tensor(1.0, requires_grad=True)
+x, y = torch.tensor(3.0), torch.tensor(6.0)
+optimizer = torch.optim.SGD([w], lr=0.01)
+for step in range(3):
+    loss = (w * x - y) ** 2
+    optimizer.zero_grad()
+    loss.backward()
+    last_grad = w.grad.item()
+    optimizer.step()
+print(repr(last_grad), w.item())
+"""
+
+
+def test_run_explain_shows_the_last_backward_before_the_step_changed_the_leaf(tmp_path: Path):
+    write(tmp_path / "train.py", TRAINING_LOOP)
+    proc = glassgrad("run", "--explain", "w", "train.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    printed, explanation = proc.stdout.split("\n", 1)
+    last_grad, w_after = (float(v) for v in printed.split())
+    assert last_grad == pytest.approx(-12.1032, rel=1e-5)  # 2·3·(3w − 6) at w = 1.3276
+    assert w_after == pytest.approx(1.448632, rel=1e-5)  # the step after it
+    assert "∂" in explanation and "−12.1" in explanation  # w as at that backward()
+    assert "Traceback" not in proc.stderr
+
+
 def test_run_explain_unknown_leaf_is_a_usage_error(tmp_path: Path):
     write(tmp_path / "seed.py", SEED_GRAPH)
     proc = glassgrad("run", "--explain", "nothing_here", "seed.py", cwd=tmp_path)

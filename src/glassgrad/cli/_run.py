@@ -20,7 +20,7 @@ import types
 from glassgrad import viz
 from glassgrad._compile import summary
 from glassgrad._tensor import Tensor
-from glassgrad.autograd.graph import register_backward_call_hook
+from glassgrad.autograd.graph import AccumulateGrad, register_backward_call_hook
 from glassgrad.cli import TorchAliasFinder, UsageError
 from glassgrad.nn import Module
 
@@ -101,16 +101,19 @@ def _no_such_tensor(name: str, names: dict) -> str:
 
 @contextlib.contextmanager
 def _last_backward(enabled: bool):
-    """Yield ``[root]``: the first root tensor of the script's latest ``backward()`` call
-    (``None`` until it calls one), with the forward values kept (``viz.watch``) so that graph
+    """Yield ``[root, leaves]``: the first root tensor of the script's latest ``backward()``
+    call (``None`` until it calls one) and its graph's leaves as they were at that call (see
+    ``_leaves_as_at_backward``), with the forward values kept (``viz.watch``) so that graph
     can still be drawn after backward freed it."""
-    last = [None]
+    last: list = [None, []]
     if not enabled:
         yield last
         return
 
     def remember(tensors) -> None:
-        last[0] = tensors[0]  # a strong reference: the last loss outlives the script's loop
+        root = tensors[0]  # a strong reference: the last loss outlives the script's loop
+        leaves = _leaves_of(root)
+        last[:] = [root, [(t, t._data.copy(), t._version_counter[0]) for t in leaves]]
 
     handle = register_backward_call_hook(remember)
     try:
@@ -118,6 +121,38 @@ def _last_backward(enabled: bool):
             yield last
     finally:
         handle.remove()
+
+
+def _leaves_of(root) -> list[Tensor]:
+    """The leaf tensors of ``root``'s graph (the variables of its AccumulateGrad nodes)."""
+    leaves, seen, stack = [], set(), [root.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, AccumulateGrad):
+            leaves.append(node.variable)
+        else:
+            stack.extend(child for child, _ in node.next_functions)
+    return leaves
+
+
+@contextlib.contextmanager
+def _leaves_as_at_backward(saved: list):
+    """Give each leaf, for a while, the value and version it had at the last ``backward()``.
+
+    A training loop updates its parameters after that call (``optimizer.step()``), so at the
+    script's end the graph's leaves no longer hold the values its loss was computed from,
+    and ``explain`` would refuse; the graph is drawn and explained as it was at that call."""
+    now = [(t, t._data, t._version_counter[0]) for t, _, _ in saved]
+    for tensor, data, version in saved:
+        tensor._data, tensor._version_counter[0] = data, version
+    try:
+        yield
+    finally:
+        for tensor, data, version in now:
+            tensor._data, tensor._version_counter[0] = data, version
 
 
 @contextlib.contextmanager
@@ -171,7 +206,8 @@ def main(args: argparse.Namespace) -> int:
         if args.compile:
             sys.stderr.write(summary())
     if remember:
-        return _after_run(args, main_module.__dict__, last[0])
+        with _leaves_as_at_backward(last[1]):
+            return _after_run(args, main_module.__dict__, last[0])
     return 0
 
 
