@@ -161,6 +161,23 @@ def test_new_batch_size_recaptures_with_the_failed_guard_named():
     assert "x.shape == (4, 3)" in step.variants[0]
 
 
+def test_a_replay_of_the_newer_variant_does_not_name_the_older_ones_miss(monkeypatch):
+    state = _linear_state()
+    step = torch.compile(state["step"])
+    batches = [(torch.ones(6, 3), torch.zeros(6, 1)), state["args"]]
+    for args in batches:
+        step(*args)
+    assert len(step._variants) == 2
+
+    def named(self, args):
+        raise AssertionError("a replay evaluated the guards one by one to name a miss")
+
+    monkeypatch.setattr(type(step._variants[0]._failed), "__call__", named)
+    for args in batches + batches:  # each call: the variant that ran last, or the other one
+        step(*args)
+    assert step.replays == 4
+
+
 def test_too_many_variants_fall_back_to_eager_with_one_warning():
     w = torch.tensor(1.0, requires_grad=True)
 

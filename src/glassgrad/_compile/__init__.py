@@ -102,6 +102,7 @@ class CompiledFunction:
         # (read once: a test of the environment per call costs more than a small step)
         self._disable = disable or os.environ.get("GLASSGRAD_COMPILE", "1") == "0"
         self._variants: list = []
+        self._last = None  # the variant that ran the latest call: tried first
         self.eager_reason: str | None = None
         self._warned = False
         self.calls = self.replays = 0
@@ -136,10 +137,10 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         self.calls += 1
         if not kwargs and not self._disable and self.eager_reason is None and ACTIVE[0] is None:
-            for variant in self._variants:  # (the common call, with as little as possible)
-                if variant.guard(args) is None and not variant.kwargs_keys:
-                    self.replays += 1
-                    return variant.step(*args)
+            last = self._last  # (the common call: the variant that ran last fits again)
+            if last is not None and last.fits(args) and not last.kwargs_keys:
+                self.replays += 1
+                return last.step(*args)
         return self._call(args, kwargs)
 
     def _call(self, args, kwargs):
@@ -151,16 +152,15 @@ class CompiledFunction:
         ):
             return self._orig(*args, **kwargs)
         flat = args + tuple(kwargs.values()) if kwargs else args
-        failed = None
+        keys = tuple(kwargs) if kwargs else ()
         for variant in self._variants:
-            failed = variant.guard(flat)
-            if failed is None:
-                if (tuple(kwargs) if kwargs else ()) != variant.kwargs_keys:
-                    failed = "the same keyword arguments"
-                    continue
+            if variant.fits(flat) and keys == variant.kwargs_keys:
+                self._last = variant
                 self.replays += 1
                 return variant.step(*flat)
         if len(self._variants) >= CACHE_SIZE:
+            newest = self._variants[-1]
+            failed = newest.guard(flat) or "the same keyword arguments"
             self.eager_reason = f"guard failed: {failed} (after {CACHE_SIZE} variants)"
             warnings.warn(
                 f"glassgrad.compile: {getattr(self._orig, '__name__', 'function')} is "
@@ -177,6 +177,7 @@ class CompiledFunction:
         )
         if variant is not None:
             self._variants.append(variant)
+            self._last = variant
         if reason is not None:
             self.eager_reason = reason
             if self._fullgraph and not reason.startswith("graph break"):

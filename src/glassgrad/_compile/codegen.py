@@ -43,22 +43,30 @@ __all__ = ["Variant", "build"]
 #: arrays from outside unchanged)
 _PURE = (xp.add, xp.asarray, sum_to, ndarray.astype, ndarray.copy)
 #: names the generated code cannot give a value: builtins, and its own names
-_RESERVED = frozenset(dir(builtins)) | {"step", "guard", "args", "prev", "_failed"}
+_RESERVED = frozenset(dir(builtins)) | {"step", "fits", "args", "prev"}
 
 
 class Variant:
     """One compiled version of a step: its guard, its function and their source.
 
-    The source runs with terse comments (``#@ path:line``: where each line came from);
-    ``code`` is that source formatted for reading, made when first read (quoting the user's
-    lines costs a file read per line, which a capture need not pay)."""
+    ``fits(args)`` is the generated guard: whether this variant's assumptions hold for a
+    call. ``guard(args)`` says which does not (None when all do), evaluating the guards one
+    by one: only a miss that is reported pays for it. The source runs with terse comments
+    (``#@ path:line``: where each line came from); ``code`` is that source formatted for
+    reading, made when first read (quoting the user's lines costs a file read per line,
+    which a capture need not pay)."""
 
-    def __init__(self, guard, step, source: str) -> None:
-        self.guard = guard
+    def __init__(self, fits, failed: _FailedGuard, step, source: str) -> None:
+        self.fits = fits
+        self._failed = failed
         self.step = step
         self.source = source
         self._code: str | None = None
         self.kwargs_keys: tuple = ()
+
+    def guard(self, args) -> str | None:
+        """None when this variant fits the call, else the label of the first guard that fails."""
+        return None if self.fits(args) else self._failed(args)
 
     @property
     def code(self) -> str:
@@ -86,7 +94,7 @@ def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -
     code = f"{guard_src}\n\ndef step({params}):\n" + "".join(f"    {line}\n" for line in body)
     namespace = dict(gen.ns)
     exec(_bytecode(code, f"<glassgrad.compile {getattr(fn, '__name__', 'step')}>"), namespace)
-    return Variant(namespace["guard"], namespace["step"], code)
+    return Variant(namespace["fits"], _FailedGuard(gen.guards, namespace), namespace["step"], code)
 
 
 @functools.lru_cache(maxsize=64)
@@ -839,22 +847,20 @@ class _Gen:
                     add((f"{m}._parameters[{key!r}] is {t}", f"{m}.{key} is the same Parameter"))
 
     def guard_source(self) -> str:
-        """``guard(args)``: None when every guard holds (one expression, the common case),
-        else ``_failed(args)``: the first guard that fails, found by evaluating them one by
-        one (compiled only then: the labels are comments here, so the capture compiles one
-        condition per guard, not two)."""
-        self.ns["_failed"] = _FailedGuard(self.guards, self.ns)
+        """``fits(args)``: whether every guard holds, as one expression (the labels are
+        comments here; ``Variant.guard`` evaluates the conditions one by one to name the
+        guard that fails, compiling them only then)."""
+        if not self.guards:
+            return "def fits(args):\n    return True"
         last = len(self.guards) - 1
         conds = "".join(
             f"        {cond}{'' if i == last else ' and'}  # {label}\n"
             for i, (cond, label) in enumerate(self.guards)
         )
         return (
-            "def guard(args):\n"
-            '    """None when this variant fits the call, else the guard that fails."""\n'
-            f"    if (\n{conds}    ):\n"
-            "        return None\n"
-            "    return _failed(args)"
+            "def fits(args):\n"
+            '    """Whether this variant fits the call: the guards of its capture."""\n'
+            f"    return (\n{conds}    )"
         )
 
 
