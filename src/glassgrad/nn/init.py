@@ -86,10 +86,12 @@ def trunc_normal_(tensor: Tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=No
     normals where most of the mass is inside, else uniform proposals on [a, b] accepted with
     probability pdf / peak."""
     inside = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
+    sample = _trunc_by_normals if inside > 0.3 else _trunc_by_uniforms
     with no_grad():
-        if inside > 0.3:
-            return _trunc_by_normals(tensor, mean, std, a, b, generator)
-        return _trunc_by_uniforms(tensor, mean, std, a, b, generator)
+        result = sample(tensor, mean, std, a, b, generator)
+        if result is not tensor:
+            tensor.copy_(result)
+    return tensor
 
 
 def _norm_cdf(x: float) -> float:
@@ -97,6 +99,8 @@ def _norm_cdf(x: float) -> float:
 
 
 def _trunc_by_normals(tensor, mean, std, a, b, generator):
+    """Normals drawn into ``tensor``; those outside [a, b] redrawn until none is (the samples,
+    ``tensor`` itself or a new tensor)."""
     lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()
     result = tensor.normal_(mean, std, generator=generator)
     while True:
@@ -105,12 +109,12 @@ def _trunc_by_normals(tensor, mean, std, a, b, generator):
             break
         fresh = tensor.new_empty(tensor.shape).normal_(mean, std, generator=generator)
         result = where(mask, fresh, result)
-    if tensor is not result:
-        tensor.copy_(result)
-    return tensor
+    return result
 
 
 def _trunc_by_uniforms(tensor, mean, std, a, b, generator):
+    """Uniform proposals on [a, b] drawn into ``tensor``, each accepted with probability
+    pdf / peak, else replaced by a new proposal (the samples, ``tensor`` or a new tensor)."""
     mode = max(a, min(mean, b))
     log_peak = -0.5 * ((mode - mean) / std) ** 2
 
@@ -119,15 +123,13 @@ def _trunc_by_uniforms(tensor, mean, std, a, b, generator):
         return tensor.new_empty(tensor.shape).uniform_(generator=generator).log().gt(log_pdf)
 
     tensor.uniform_(a, b, generator=generator)
-    pending = rejected(tensor.clone())
+    pending = rejected(tensor)
     result = tensor
     while pending.any():
         candidates = tensor.new_empty(tensor.shape).uniform_(a, b, generator=generator)
         result = where(pending, candidates, result)
         pending = where(pending, rejected(candidates), pending)
-    if tensor is not result:
-        tensor.copy_(result)
-    return tensor
+    return result
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

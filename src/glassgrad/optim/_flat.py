@@ -173,20 +173,12 @@ class FlatPlan:
             start = stop
         self.segments = segments
         length = max(min(s.size, CHUNK) for s in segments)
-        dtype = self.dtype
-        self.scratch = Scratch(
-            xp.empty(length, dtype),
-            xp.empty(length, dtype),
-            xp.empty(length, dtype),
-            xp.empty(length if dtype.itemsize < 8 else 0, xp.float64),
-        )
-        update = self.scratch.update
+        self.scratch = Scratch.like(xp.empty(length, self.dtype))  # one chunk's work arrays
         for seg in segments:
             if seg.packed:
-                offset = 0
-                for data in self.datas[seg.start : seg.stop]:
-                    seg.update_views.append(update[offset : offset + data.size].reshape(data.shape))
-                    offset += data.size
+                seg.update_views = _packed_views(
+                    self.scratch.update, self.datas[seg.start : seg.stop]
+                )
 
     def _install(self, step_dtype) -> None:
         """Move the state into the flat buffers (fresh: zeros), the state tensors becoming
@@ -223,29 +215,25 @@ class FlatPlan:
         for seg in self.segments:
             buffers = []
             for key in self.keys:
-                flat = xp.zeros(seg.size, self.dtype) if seg.packed else None
-                offset = 0
-                for i in range(seg.start, seg.stop):
-                    size = self.datas[i].size
-                    view = self._view_for(seg, key, i, flat, offset)
-                    offset += size
+                if seg.packed:
+                    flat = xp.zeros(seg.size, self.dtype)
+                    views = _packed_views(flat, self.datas[seg.start : seg.stop])
+                else:
+                    views = [self._own_array(key, seg.start)]
+                    flat = views[0].reshape(-1)
+                for i, view in zip(range(seg.start, seg.stop), views):
                     tensors[key].append(self._adopt(key, i, view))
-                    if not seg.packed:
-                        flat = view.reshape(-1)
                 buffers.append(flat)
             seg.buffers = tuple(buffers)
         return tensors
 
-    def _view_for(self, seg: _Segment, key: str, i: int, flat, offset: int) -> ndarray:
-        """Where parameter ``i``'s ``key`` state lives from now on: its part of the packed
-        buffer, else its own contiguous array (kept if it already is one)."""
-        data = self.datas[i]
-        if seg.packed:
-            return flat[offset : offset + data.size].reshape(data.shape)
+    def _own_array(self, key: str, i: int) -> ndarray:
+        """Where large parameter ``i``'s ``key`` state lives from now on: its own contiguous
+        array (kept if it already is one)."""
         old = self._old(key, i)
         if old is not None and old._data.flags.c_contiguous:
             return old._data
-        return xp.zeros(data.shape, self.dtype)
+        return xp.zeros(self.datas[i].shape, self.dtype)
 
     def _old(self, key: str, i: int):
         values = self.state.get(self.params[i])
@@ -337,12 +325,17 @@ class FlatPlan:
             self.param_scratch = xp.empty(len(self.scratch.a), self.dtype)
             for s in self.segments:
                 if s.packed:
-                    offset = 0
-                    for data in self.datas[s.start : s.stop]:
-                        view = self.param_scratch[offset : offset + data.size]
-                        s.param_views.append(view.reshape(data.shape))
-                        offset += data.size
+                    s.param_views = _packed_views(self.param_scratch, self.datas[s.start : s.stop])
         return self.param_scratch[: seg.size]
+
+
+def _packed_views(flat: ndarray, datas: list) -> list:
+    """Consecutive parts of ``flat``, shaped as the arrays ``datas`` in order."""
+    views, offset = [], 0
+    for data in datas:
+        views.append(flat[offset : offset + data.size].reshape(data.shape))
+        offset += data.size
+    return views
 
 
 def _root(array: ndarray) -> ndarray:

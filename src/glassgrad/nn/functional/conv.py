@@ -20,15 +20,29 @@ def _ntuple(value, n: int, name: str) -> tuple:
     return value
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, dims: int) -> Tensor:
+def _unbatched(fn, input: Tensor, dims: int, expected: str):
+    """``fn(input)`` for a batched input of ``dims`` spatial dims; an unbatched one (no batch
+    dim) gets a batch of one for the call, removed again from the result (or results)."""
     if input.ndim not in (dims + 1, dims + 2):
-        raise RuntimeError(
-            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to conv{dims}d, "
-            f"but got input of size: {list(input.shape)}"
-        )
-    if input.ndim == dims + 1:
-        out = _conv(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups, dims)
-        return out.squeeze(0)
+        raise RuntimeError(f"Expected {expected}, but got input of size: {list(input.shape)}")
+    if input.ndim == dims + 2:
+        return fn(input)
+    out = fn(input.unsqueeze(0))
+    if isinstance(out, tuple):
+        return tuple(o.squeeze(0) for o in out)
+    return out.squeeze(0)
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, dims: int) -> Tensor:
+    return _unbatched(
+        lambda x: _conv_batched(x, weight, bias, stride, padding, dilation, groups, dims),
+        input,
+        dims,
+        f"{dims + 1}D (unbatched) or {dims + 2}D (batched) input to conv{dims}d",
+    )
+
+
+def _conv_batched(input, weight, bias, stride, padding, dilation, groups, dims: int) -> Tensor:
     stride = _ntuple(stride, dims, "stride")
     dilation = _ntuple(dilation, dims, "dilation")
     kernel = tuple(weight.shape[2:])
@@ -83,34 +97,21 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 
 def _conv_transpose(
-    input,
-    weight,
-    bias,
-    stride,
-    padding,
-    output_padding,
-    groups,
-    dilation,
-    dims: int,
+    input, weight, bias, stride, padding, output_padding, groups, dilation, dims: int
 ) -> Tensor:
-    if input.ndim not in (dims + 1, dims + 2):
-        raise RuntimeError(
-            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
-            f"conv_transpose{dims}d, but got input of size: {list(input.shape)}"
-        )
-    if input.ndim == dims + 1:
-        out = _conv_transpose(
-            input.unsqueeze(0),
-            weight,
-            bias,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            dilation,
-            dims,
-        )
-        return out.squeeze(0)
+    return _unbatched(
+        lambda x: _conv_transpose_batched(
+            x, weight, bias, stride, padding, output_padding, groups, dilation, dims
+        ),
+        input,
+        dims,
+        f"{dims + 1}D (unbatched) or {dims + 2}D (batched) input to conv_transpose{dims}d",
+    )
+
+
+def _conv_transpose_batched(
+    input, weight, bias, stride, padding, output_padding, groups, dilation, dims: int
+) -> Tensor:
     stride = _ntuple(stride, dims, "stride")
     padding = _ntuple(padding, dims, "padding")
     output_padding = _ntuple(output_padding, dims, "output_padding")

@@ -90,18 +90,25 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _channel_dropout(input, p, training, inplace, input.ndim == 3)
 
 
+def _warn_deprecated_rank(input: Tensor, spatial: int) -> None:
+    """PyTorch's warning when ``dropout{spatial}d`` gets an input of another rank (for now it
+    still drops channels), pointing at the caller of ``dropout{spatial}d``."""
+    name = f"dropout{spatial}d"
+    warnings.warn(
+        f"{name}: Received a {input.ndim}-D input to {name}, which is deprecated and will "
+        "result in an error in a future release. To retain the behavior and silence this "
+        f"warning, please use dropout instead. Note that {name} exists to provide channel-wise "
+        f"dropout on inputs with {spatial} spatial dimensions, a channel dimension, and an "
+        f"optional batch dimension (i.e. {spatial + 1}D or {spatial + 2}D inputs).",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Channel-wise dropout of (N, C, H, W) or (C, H, W) inputs (3-D read as (N, C, L))."""
     if input.ndim not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
-            "will result in an error in a future release. To retain the behavior and silence "
-            "this warning, please use dropout instead. Note that dropout2d exists to provide "
-            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
-            "an optional batch dimension (i.e. 3D or 4D inputs).",
-            UserWarning,
-            stacklevel=2,
-        )
+        _warn_deprecated_rank(input, 2)
     if input.ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
@@ -118,15 +125,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Channel-wise dropout of (N, C, D, H, W) or (C, D, H, W) inputs."""
     if input.ndim not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and "
-            "will result in an error in a future release. To retain the behavior and silence "
-            "this warning, please use dropout instead. Note that dropout3d exists to provide "
-            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
-            "an optional batch dimension (i.e. 4D or 5D inputs).",
-            UserWarning,
-            stacklevel=2,
-        )
+        _warn_deprecated_rank(input, 3)
     return _channel_dropout(input, p, training, inplace, input.ndim == 5)
 
 

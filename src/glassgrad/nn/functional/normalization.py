@@ -84,6 +84,18 @@ def _update_running(running_mean, running_var, mean, var, count, momentum) -> No
             running_var._version_counter[0] += 1
 
 
+def _trailing_shape(input: Tensor, normalized_shape) -> tuple:
+    """``normalized_shape`` as a tuple, checked to be the trailing dims of ``input``."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
+        )
+    return shape
+
+
 def layer_norm(
     input: Tensor,
     normalized_shape,
@@ -92,13 +104,7 @@ def layer_norm(
     eps: float = 1e-05,
 ) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dimensions of each sample."""
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(shape)
-    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
-        raise RuntimeError(
-            f"Given normalized_shape={list(shape)}, expected input with shape "
-            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
-        )
+    shape = _trailing_shape(input, normalized_shape)
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
             raise RuntimeError(
@@ -106,7 +112,7 @@ def layer_norm(
                 f"shape {list(t.shape)} and normalized_shape = {list(shape)}"
             )
     _check_mixed(input, weight, bias)
-    return N.NativeLayerNorm.apply(input, weight, bias, ndims=k, eps=eps)
+    return N.NativeLayerNorm.apply(input, weight, bias, ndims=len(shape), eps=eps)
 
 
 def instance_norm(
@@ -185,15 +191,9 @@ def rms_norm(
     eps: float | None = None,
 ) -> Tensor:
     """input / sqrt(mean(input ** 2) + eps) over the trailing ``normalized_shape`` dims."""
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(shape)
-    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
-        raise RuntimeError(
-            f"Given normalized_shape={list(shape)}, expected input with shape "
-            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
-        )
+    shape = _trailing_shape(input, normalized_shape)
     if eps is None:
         eps = float(xp.finfo(input._data.dtype).eps)
-    dims = tuple(range(input.ndim - k, input.ndim))
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
     out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
     return out * weight if weight is not None else out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
-from glassgrad.nn.functional.conv import _ntuple
+from glassgrad.nn.functional.conv import _ntuple, _unbatched
 from glassgrad.ops import conv as C
 from glassgrad.ops import indexing
 from glassgrad.ops import movement as M
@@ -54,19 +54,6 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dim
     return kernel, stride, dilation, tuple(pads)
 
 
-def _unbatched(fn, input, dims):
-    if input.ndim not in (dims + 1, dims + 2):
-        raise RuntimeError(
-            f"Expected {dims + 1}D or {dims + 2}D input, but got input of size: {list(input.shape)}"
-        )
-    if input.ndim == dims + 2:
-        return fn(input)
-    out = fn(input.unsqueeze(0))
-    if isinstance(out, tuple):
-        return tuple(o.squeeze(0) for o in out)
-    return out.squeeze(0)
-
-
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
     def run(x):
         kernel, strides, dil, pads = _pool_geometry(
@@ -79,7 +66,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
             return out
         return out, _new_tensor(C.max_pool_indices(x._data, kernel, strides, pads, dil))
 
-    return _unbatched(run, input, dims)
+    return _unbatched(run, input, dims, f"{dims + 1}D or {dims + 2}D input")
 
 
 def max_pool1d(
@@ -134,7 +121,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
             x, kernel=kernel, stride=strides, pads=pads, divisor=divisor
         )
 
-    return _unbatched(run, input, dims)
+    return _unbatched(run, input, dims, f"{dims + 1}D or {dims + 2}D input")
 
 
 def avg_pool1d(
