@@ -225,3 +225,26 @@ def test_inplace_functional_variants():
         getattr(tF, name)(t, *args)
         assert g_out is g
         assert_close(g, t)
+
+
+_SHAPE_ERRORS = [
+    ("adaptive_max_pool2d", (2,), {"output_size": 2}),
+    ("adaptive_avg_pool2d", (2,), {"output_size": 2}),
+    ("adaptive_max_pool1d", (2, 3, 4, 5), {"output_size": 2}),
+    ("adaptive_avg_pool1d", (2,), {"output_size": 2}),
+    ("adaptive_max_pool2d", (2, 3, 4, 5, 6), {"output_size": 2}),
+    ("adaptive_avg_pool3d", (2, 3, 4, 5, 6, 7), {"output_size": 2}),
+    ("rms_norm", (2, 3), {"normalized_shape": [4]}),
+    ("rms_norm", (2, 3), {"normalized_shape": [3, 4]}),
+    ("layer_norm", (2, 3), {"normalized_shape": [4]}),
+]
+
+
+@pytest.mark.parametrize(("name", "shape", "kwargs"), _SHAPE_ERRORS)
+def test_shape_errors_say_what_pytorch_says(name, shape, kwargs):
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle for its messages")
+    with pytest.raises(Exception) as expected:
+        getattr(torch.nn.functional, name)(torch.ones(shape), **kwargs)
+    with pytest.raises(type(expected.value)) as got:
+        getattr(glassgrad.nn.functional, name)(glassgrad.ones(shape), **kwargs)
+    assert str(got.value) == str(expected.value)

@@ -84,14 +84,16 @@ def _update_running(running_mean, running_var, mean, var, count, momentum) -> No
             running_var._version_counter[0] += 1
 
 
-def _trailing_shape(input: Tensor, normalized_shape) -> tuple:
-    """``normalized_shape`` as a tuple, checked to be the trailing dims of ``input``."""
+def _trailing_shape(input: Tensor, normalized_shape, star: str = "*, ") -> tuple:
+    """``normalized_shape`` as a tuple, checked to be the trailing dims of ``input``.
+    ``star``: how the error writes the leading dims (``rms_norm``'s says ``[*4]``)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape "
-            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
+            f"[{star}{', '.join(str(s) for s in shape)}], but got input of size"
+            f"{list(input.shape)}"
         )
     return shape
 
@@ -191,7 +193,7 @@ def rms_norm(
     eps: float | None = None,
 ) -> Tensor:
     """input / sqrt(mean(input ** 2) + eps) over the trailing ``normalized_shape`` dims."""
-    shape = _trailing_shape(input, normalized_shape)
+    shape = _trailing_shape(input, normalized_shape, star="*")
     if eps is None:
         eps = float(xp.finfo(input._data.dtype).eps)
     dims = tuple(range(input.ndim - len(shape), input.ndim))

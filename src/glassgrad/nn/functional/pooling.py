@@ -171,10 +171,7 @@ def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg") -> 
     out = _ntuple(output_size, dims, "output_size")
     lead = input.ndim - dims
     if lead not in (1, 2):
-        raise RuntimeError(
-            f"adaptive_avg_pool{dims}d(): Expected {dims + 1}D or {dims + 2}D tensor, but got "
-            f"{list(input.shape)}"
-        )
+        raise RuntimeError(_adaptive_rank_error(input, dims, kind))
     result = input
     for axis_offset, size_out in enumerate(out):
         axis = lead + axis_offset
@@ -191,6 +188,19 @@ def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg") -> 
                 bins.append(part.amax(axis, keepdim=True))
         result = M.cat(bins, axis)
     return result
+
+
+def _adaptive_rank_error(input: Tensor, dims: int, kind: str) -> str:
+    """PyTorch's message for an input of the wrong rank (its 1-d, avg and max kernels word it
+    three ways)."""
+    name = f"adaptive_{kind}_pool{dims}d"
+    if dims == 1:
+        return (
+            f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
+            f"#1 'self' (while checking arguments for {name})"
+        )
+    got = "got:" if kind == "max" else "got"
+    return f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but {got} {list(input.shape)}"
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
