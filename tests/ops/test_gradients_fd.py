@@ -256,6 +256,22 @@ def _pool_case(kind: str, d: int | None = None) -> Case:
     return Case(build, reads_domain=True)
 
 
+def _sliding_blocks_build(fold: bool):
+    """``unfold`` (``fold``) of a batched or unbatched image (columns) with drawn geometry."""
+
+    def build(draw, rng, domain):
+        kernel, stride = draw(st.sampled_from([2, (2, 1)])), draw(st.integers(1, 2))
+        padding, dilation = draw(st.integers(0, 1)), draw(st.integers(1, 2))
+        shape = (2, 5, 4) if draw(st.booleans()) else (1, 2, 5, 4)
+        geometry = {"padding": padding, "stride": stride, "dilation": dilation}
+        cols = F.unfold(gg.zeros(shape), kernel, **geometry)
+        if not fold:
+            return (lambda x: F.unfold(x, kernel, **geometry)), [values(rng, shape)]
+        return (lambda c: F.fold(c, (5, 4), kernel, **geometry)), [values(rng, cols.shape)]
+
+    return Case(build)
+
+
 def _well_conditioned(n, rng):
     return values(rng, (n, n)) * 0.3 + np.eye(n) * 2
 
@@ -602,6 +618,8 @@ CASES: dict[str, Case] = {
     "ConvolutionTranspose": Case(_conv_transpose_build),
     "_MaxPool": _pool_case("max"),
     "_AvgPool": _pool_case("avg"),
+    "Im2Col": _sliding_blocks_build(fold=False),
+    "Col2Im": _sliding_blocks_build(fold=True),
     **{f"MaxPool{d}DWithIndices": _pool_case("max", d) for d in (1, 2, 3)},
     **{f"AvgPool{d}D": _pool_case("avg", d) for d in (1, 2, 3)},
     # in-place ops recorded in the graph

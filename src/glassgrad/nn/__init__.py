@@ -55,6 +55,7 @@ from glassgrad.nn.dropout import (
     FeatureAlphaDropout,
 )
 from glassgrad.nn.flatten import Flatten, Unflatten
+from glassgrad.nn.fold import Fold, Unfold
 from glassgrad.nn.linear import Identity, Linear
 from glassgrad.nn.loss import (
     BCELoss,
@@ -178,6 +179,7 @@ __all__ = [
     "Embedding",
     "FeatureAlphaDropout",
     "Flatten",
+    "Fold",
     "GRUCell",
     "GaussianNLLLoss",
     "GroupNorm",
@@ -251,6 +253,7 @@ __all__ = [
     "TransformerEncoderLayer",
     "TripletMarginLoss",
     "Unflatten",
+    "Unfold",
     "Upsample",
     "ZeroPad1d",
     "ZeroPad2d",

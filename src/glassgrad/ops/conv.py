@@ -11,10 +11,19 @@ import itertools
 import string
 
 from glassgrad._backend import xp
+from glassgrad.ops import _dual as D
 from glassgrad.ops._domain import Domain
 from glassgrad.ops._op import Op
 
-__all__ = ["POOL_OPS", "Convolution", "ConvolutionTranspose", "max_pool_indices"]
+__all__ = [
+    "POOL_OPS",
+    "Col2Im",
+    "Convolution",
+    "ConvolutionTranspose",
+    "Im2Col",
+    "block_counts",
+    "max_pool_indices",
+]
 
 _window_view = xp.lib.stride_tricks.sliding_window_view
 
@@ -271,3 +280,92 @@ def _pool_op(base: type[Op], name: str) -> type[Op]:
 #: (kind, spatial dims) -> op class named as PyTorch names the node
 POOL_OPS = {("max", d): _pool_op(_MaxPool, f"MaxPool{d}DWithIndices") for d in (1, 2, 3)}
 POOL_OPS.update({("avg", d): _pool_op(_AvgPool, f"AvgPool{d}D") for d in (1, 2, 3)})
+
+
+# ---------------------------------------------------------------------------- unfold, fold
+def _im2col(x, kernel, stride, padding, dilation):
+    """(N, C, H, W) -> (N, C*kh*kw, L): each sliding block a column, channel-major then
+    kernel row then kernel column, the blocks in row-major order (PyTorch's ``im2col``)."""
+    n, c = x.shape[:2]
+    win = _windows(_pad(x, tuple((p, p) for p in padding)), kernel, stride, dilation)
+    blocks = win.shape[2] * win.shape[3]  # win: (N, C, oh, ow, kh, kw)
+    columns = xp.moveaxis(win, (4, 5), (2, 3))
+    return columns.reshape(n, c * kernel[0] * kernel[1], blocks)
+
+
+def _col2im(cols, size, kernel, stride, padding, dilation, blocks):
+    """(N, C*kh*kw, L) -> (N, C, H, W): each column added back where its block came from.
+    A pixel's contributions are added in kernel-tap order onto zeros, as ATen's ``col2im``
+    loop adds them (so overlapping sums round as in PyTorch)."""
+    n = cols.shape[0]
+    c = cols.shape[1] // (kernel[0] * kernel[1])
+    taps = cols.reshape((n, c) + tuple(kernel) + tuple(blocks))
+    padded = tuple(s + 2 * p for s, p in zip(size, padding))
+    image = xp.zeros((n, c) + padded, dtype=cols.dtype)
+    for tap in itertools.product(range(kernel[0]), range(kernel[1])):
+        where = (slice(None), slice(None)) + _tap_slices(tap, blocks, stride, dilation)
+        image[where] += taps[(slice(None), slice(None)) + tap]
+    crop = tuple(slice(p, p + s) for s, p in zip(size, padding))
+    return image[(slice(None), slice(None)) + crop]
+
+
+class Im2Col(Op):
+    """``F.unfold``: the sliding blocks of images as columns; an unbatched (C, H, W) image is
+    a batch of one inside the op, as in PyTorch (one node, no squeeze)."""
+
+    node_name = "Im2ColBackward0"
+
+    @staticmethod
+    def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        batched = x if x.ndim == 4 else x[None]
+        blocks = block_counts(x.shape[-2:], kernel, stride, padding, dilation)
+        ctx.geometry = (x.shape[-2:], kernel, stride, padding, dilation, blocks)
+        cols = _im2col(batched, kernel, stride, padding, dilation)
+        return cols if x.ndim == 4 else cols[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not D.is_array(grad):  # create_graph: the adjoint op, recorded
+            size, kernel, stride, padding, dilation, _ = ctx.geometry
+            return Col2Im.apply(
+                grad, size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+            )
+        if grad.ndim == 3:
+            return _col2im(grad, *ctx.geometry)
+        return _col2im(grad[None], *ctx.geometry)[0]
+
+
+class Col2Im(Op):
+    """``F.fold``: columns of sliding blocks summed back into images (unbatched columns,
+    (C * kh * kw, L), a batch of one inside the op)."""
+
+    node_name = "Col2ImBackward0"
+
+    @staticmethod
+    def forward(
+        ctx, cols, size=(1, 1), kernel=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1)
+    ):
+        batched = cols if cols.ndim == 3 else cols[None]
+        blocks = block_counts(size, kernel, stride, padding, dilation)
+        ctx.geometry = (kernel, stride, padding, dilation)
+        image = _col2im(batched, size, kernel, stride, padding, dilation, blocks)
+        return image if cols.ndim == 3 else image[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not D.is_array(grad):  # create_graph: the adjoint op, recorded
+            kernel, stride, padding, dilation = ctx.geometry
+            return Im2Col.apply(
+                grad, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+            )
+        if grad.ndim == 4:
+            return _im2col(grad, *ctx.geometry)
+        return _im2col(grad[None], *ctx.geometry)[0]
+
+
+def block_counts(size, kernel, stride, padding, dilation) -> tuple:
+    """How many sliding blocks fit along each spatial dim."""
+    return tuple(
+        (s + 2 * p - d * (k - 1) - 1) // st + 1
+        for s, k, st, p, d in zip(size, kernel, stride, padding, dilation)
+    )

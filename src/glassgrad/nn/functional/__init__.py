@@ -51,6 +51,8 @@ from glassgrad.nn.functional.conv import (
     conv_transpose1d,
     conv_transpose2d,
     conv_transpose3d,
+    fold,
+    unfold,
 )
 from glassgrad.nn.functional.distance import cosine_similarity, pairwise_distance
 from glassgrad.nn.functional.dropout import (
@@ -139,6 +141,7 @@ __all__ = [
     "embedding",
     "feature_alpha_dropout",
     "flatten",
+    "fold",
     "gaussian_nll_loss",
     "gelu",
     "glu",
@@ -199,4 +202,5 @@ __all__ = [
     "threshold_",
     "triplet_margin_loss",
     "unflatten",
+    "unfold",
 ]
