@@ -127,6 +127,18 @@ def _scalar_lane_cases(dtype):
     yield (np.where(a > 0, grad, dtype(0)), a, grad, scalar)
 
 
+def _sort_cases(dtype):
+    """Rows with ties (few distinct values, NaNs), without, ascending and descending, along
+    either dimension of a 2-D array."""
+    rng = _rng()
+    for a in [*_arrays(dtype), rng.integers(0, 3, (5, 40)).astype(dtype)]:
+        tied = np.round(a)
+        for dim in range(a.ndim):
+            for descending in (False, True):
+                yield (a, dim, descending)
+                yield (_with_specials(tied), dim, descending)
+
+
 def _in_place(fn, args):
     """Run an in-place kernel on a copy of its target; return the target."""
     target = args[0].copy()
@@ -151,6 +163,7 @@ CASES = {
     # (on the positive values a softmax sums: a relative tolerance suits them)
     "softmax_row_sum": lambda dtype: ((abs(a), d) for a, d in _softmax_cases(dtype) if a.ndim),
     "redo_scalar_lanes": _scalar_lane_cases,
+    "sort_order": _sort_cases,
 }
 IN_PLACE = {"add_product_"}
 
@@ -196,6 +209,12 @@ def test_kernel_agrees_with_its_twin(name, dtype):
                 got, want = exact(*args), plain(*args)
         if name == "redo_scalar_lanes":  # the two differ only where PyTorch's tail sees NaN
             got, want = np.where(np.isnan(args[1]), 0, got), np.where(np.isnan(args[1]), 0, want)
+        if name == "sort_order":  # the orders of equal values differ: the values agree
+            assert sorted(got.reshape(-1).tolist()) == sorted(want.reshape(-1).tolist())
+            data, dim = args[0], args[1]
+            if data.ndim:
+                got = np.take_along_axis(data, got, dim)
+                want = np.take_along_axis(data, want, dim)
         got, want = np.asarray(got), np.asarray(want)
         assert got.shape == want.shape and got.dtype == want.dtype, (name, got.shape, want.shape)
         np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype], err_msg=name)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 
 from glassgrad._backend import xp
-from glassgrad._kernels import fma, lanes, softmax_order, sumorder, transcendental
+from glassgrad._kernels import fma, lanes, softmax_order, sortorder, sumorder, transcendental
 
 __all__ = ["KERNELS", "is_exact", "set_exact"]
 
@@ -41,6 +41,7 @@ KERNELS = {
     "log_softmax": (softmax_order.log_softmax, softmax_order.plain_log_softmax),
     "softmax_row_sum": (softmax_order.softmax_row_sum, softmax_order.plain_row_sum),
     "redo_scalar_lanes": (lanes.redo_scalar_lanes, lanes.keep_simd_lanes),
+    "sort_order": (sortorder.sort_order, sortorder.plain_sort_order),
 }
 
 # The kernels as ops call them: the exact versions, until ``set_exact`` rebinds them.
@@ -59,6 +60,7 @@ softmax = softmax_order.softmax
 log_softmax = softmax_order.log_softmax
 softmax_row_sum = softmax_order.softmax_row_sum
 redo_scalar_lanes = lanes.redo_scalar_lanes
+sort_order = sortorder.sort_order
 
 _exact = True
 
