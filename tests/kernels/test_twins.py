@@ -139,6 +139,31 @@ def _sort_cases(dtype):
                 yield (_with_specials(tied), dim, descending)
 
 
+def _bag_cases(backward: bool):
+    """Bags of rows: empty bags, repeated rows, per-sample weights, a padding row, a mean
+    (positive values: the order changes only the last bits)."""
+
+    def cases(dtype):
+        rng = _rng()
+        for n in (0, 1, 40, 300):
+            weight = rng.uniform(0.5, 1.5, (7, 5)).astype(dtype)
+            indices = rng.integers(0, 7, n)
+            bags = np.sort(rng.integers(0, 6, n))
+            per_sample = rng.uniform(0.5, 1.5, n).astype(dtype)
+            if not backward:
+                yield (weight, indices, bags, 6)
+                yield (weight, indices, bags, 6, per_sample)
+                yield (weight, indices, bags, 6, per_sample, True)
+                continue
+            grad = rng.uniform(0.5, 1.5, (6, 5)).astype(dtype)
+            sizes = np.bincount(bags, minlength=6)
+            yield (grad, indices, bags, 7)
+            yield (grad, indices, bags, 7, per_sample, None, False, 3)
+            yield (grad, indices, bags, 7, None, sizes)
+
+    return cases
+
+
 def _in_place(fn, args):
     """Run an in-place kernel on a copy of its target; return the target."""
     target = args[0].copy()
@@ -164,6 +189,8 @@ CASES = {
     "softmax_row_sum": lambda dtype: ((abs(a), d) for a, d in _softmax_cases(dtype) if a.ndim),
     "redo_scalar_lanes": _scalar_lane_cases,
     "sort_order": _sort_cases,
+    "bag_sum": _bag_cases(backward=False),
+    "bag_grad": _bag_cases(backward=True),
 }
 IN_PLACE = {"add_product_"}
 

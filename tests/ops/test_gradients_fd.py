@@ -600,6 +600,13 @@ CASES: dict[str, Case] = {
         lambda n, m, k, w: F.embedding(gg.tensor([[0, n - 1], [0, 0]]), w),
         lambda n, m, k: (n, m),
     ),
+    "EmbeddingBag": fixed(  # (weighted sum: both inputs differentiated; a repeated row)
+        lambda n, m, k, w, p: F.embedding_bag(
+            gg.tensor([0, n - 1, 0, n - 1]), w, gg.tensor([0, 1]), mode="sum", per_sample_weights=p
+        ),
+        lambda n, m, k: (n, m),
+        lambda n, m, k: (4,),
+    ),
     "ConstantPadNd": fixed(lambda n, m, k, a: F.pad(a, (1, k - 1)), lambda n, m, k: (n, m)),
     "_IndexPad": fixed(
         lambda n, m, k, a: REGISTRY["_IndexPad"].apply(a, gathers=((1, np.arange(k + 2) % m),)),

@@ -20,7 +20,15 @@ from __future__ import annotations
 import os
 
 from glassgrad._backend import xp
-from glassgrad._kernels import fma, lanes, softmax_order, sortorder, sumorder, transcendental
+from glassgrad._kernels import (
+    bags,
+    fma,
+    lanes,
+    softmax_order,
+    sortorder,
+    sumorder,
+    transcendental,
+)
 
 __all__ = ["KERNELS", "is_exact", "set_exact"]
 
@@ -42,6 +50,8 @@ KERNELS = {
     "softmax_row_sum": (softmax_order.softmax_row_sum, softmax_order.plain_row_sum),
     "redo_scalar_lanes": (lanes.redo_scalar_lanes, lanes.keep_simd_lanes),
     "sort_order": (sortorder.sort_order, sortorder.plain_sort_order),
+    "bag_sum": (bags.bag_sum, bags.plain_bag_sum),
+    "bag_grad": (bags.bag_grad, bags.plain_bag_grad),
 }
 
 # The kernels as ops call them: the exact versions, until ``set_exact`` rebinds them.
@@ -61,6 +71,9 @@ log_softmax = softmax_order.log_softmax
 softmax_row_sum = softmax_order.softmax_row_sum
 redo_scalar_lanes = lanes.redo_scalar_lanes
 sort_order = sortorder.sort_order
+bag_sum = bags.bag_sum
+bag_grad = bags.bag_grad
+bag_rounds = bags.bag_rounds  # (not an emulation: the rounds of a bag-by-bag loop)
 
 _exact = True
 

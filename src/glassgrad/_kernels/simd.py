@@ -25,7 +25,13 @@ import platform
 import sys
 import warnings
 
-__all__ = ["capability", "fuses_multiply_add", "halves_float32_registers", "vector_bytes"]
+__all__ = [
+    "capability",
+    "fuses_multiply_add",
+    "halves_float32_registers",
+    "libraries_fuse_multiply_add",
+    "vector_bytes",
+]
 
 _X86 = ("x86_64", "amd64", "i386", "i686", "x86")
 _ARM64 = ("aarch64", "arm64")
@@ -145,3 +151,14 @@ def fuses_multiply_add() -> bool:
     with alpha, ``addcmul_``, linspace, the optimizers' updates). x86's DEFAULT build is
     compiled without FMA instructions, so there the product is rounded, then the sum."""
     return capability() != "DEFAULT" or _machine() not in _X86
+
+
+@functools.cache
+def libraries_fuse_multiply_add() -> bool:
+    """Whether the libraries PyTorch calls with their own CPU dispatch (FBGEMM's embedding-bag
+    kernels) round ``a * x + y`` once: they pick their code by the CPU, not by
+    ``ATEN_CPU_CAPABILITY``, and fuse wherever it has FMA instructions."""
+    machine = _machine()
+    if machine in _X86:
+        return "fma" in _x86_flags()
+    return machine in _ARM64

@@ -123,7 +123,7 @@ from glassgrad.nn.pooling import (
     Upsample,
 )
 from glassgrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from glassgrad.nn.sparse import Embedding
+from glassgrad.nn.sparse import Embedding, EmbeddingBag
 from glassgrad.nn.transformer import (
     MultiheadAttention,
     Transformer,
@@ -177,6 +177,7 @@ __all__ = [
     "Dropout2d",
     "Dropout3d",
     "Embedding",
+    "EmbeddingBag",
     "FeatureAlphaDropout",
     "Flatten",
     "Fold",

@@ -105,7 +105,7 @@ from glassgrad.nn.functional.pooling import (
     max_pool2d,
     max_pool3d,
 )
-from glassgrad.nn.functional.sparse import embedding, one_hot
+from glassgrad.nn.functional.sparse import embedding, embedding_bag, one_hot
 from glassgrad.nn.functional.vision import interpolate, pad, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
@@ -139,6 +139,7 @@ __all__ = [
     "elu",
     "elu_",
     "embedding",
+    "embedding_bag",
     "feature_alpha_dropout",
     "flatten",
     "fold",
