@@ -272,6 +272,21 @@ def _sliding_blocks_build(fold: bool):
     return Case(build)
 
 
+def _unpool_case(d: int | None):
+    """``max_unpool{d}d`` of a pooled-size input with distinct indices (a permutation's
+    first entries per channel); ``d=None`` draws 2 or 3."""
+
+    def build(draw, rng, domain):
+        dims = d if d is not None else draw(st.sampled_from([2, 3]))
+        pooled, size = (1, 2) + (2,) * dims, 4**dims
+        picks = np.stack([rng.permutation(size)[: 2**dims] for _ in range(2)])
+        indices = gg.tensor(picks.reshape(pooled))
+        unpool = getattr(F, f"max_unpool{dims}d")
+        return (lambda x: unpool(x, indices, 2)), [values(rng, pooled)]
+
+    return Case(build)
+
+
 def _well_conditioned(n, rng):
     return values(rng, (n, n)) * 0.3 + np.eye(n) * 2
 
@@ -625,6 +640,9 @@ CASES: dict[str, Case] = {
     "ConvolutionTranspose": Case(_conv_transpose_build),
     "_MaxPool": _pool_case("max"),
     "_AvgPool": _pool_case("avg"),
+    "_MaxUnpool": _unpool_case(None),
+    "MaxUnpool2D": _unpool_case(2),
+    "MaxUnpool3D": _unpool_case(3),
     "Im2Col": _sliding_blocks_build(fold=False),
     "Col2Im": _sliding_blocks_build(fold=True),
     **{f"MaxPool{d}DWithIndices": _pool_case("max", d) for d in (1, 2, 3)},

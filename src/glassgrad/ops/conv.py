@@ -8,6 +8,7 @@ and the input gradient adds one shifted slice per kernel tap. Node names follow 
 from __future__ import annotations
 
 import itertools
+import math
 import string
 
 from glassgrad._backend import xp
@@ -17,6 +18,7 @@ from glassgrad.ops._op import Op
 
 __all__ = [
     "POOL_OPS",
+    "UNPOOL_OPS",
     "Col2Im",
     "Convolution",
     "ConvolutionTranspose",
@@ -280,6 +282,34 @@ def _pool_op(base: type[Op], name: str) -> type[Op]:
 #: (kind, spatial dims) -> op class named as PyTorch names the node
 POOL_OPS = {("max", d): _pool_op(_MaxPool, f"MaxPool{d}DWithIndices") for d in (1, 2, 3)}
 POOL_OPS.update({("avg", d): _pool_op(_AvgPool, f"AvgPool{d}D") for d in (1, 2, 3)})
+
+
+class _MaxUnpool(Op):
+    """The inverse of max pooling: each value goes where its index says in a zero image of
+    ``size`` (an unbatched (C, *S) input is a batch of one inside the op)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, indices=None, size=()):
+        batched = x.ndim == len(size) + 2
+        x4, idx = (x, indices) if batched else (x[None], indices[None])
+        flat = idx.reshape(idx.shape[:2] + (-1,))
+        out = xp.zeros(x4.shape[:2] + (math.prod(size),), dtype=x.dtype)
+        xp.put_along_axis(out, flat, x4.reshape(flat.shape), axis=2)
+        ctx.unpool = (flat, x.shape)
+        out = out.reshape(x4.shape[:2] + tuple(size))
+        return out if batched else out[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        flat, shape = ctx.unpool
+        rows = grad.reshape(flat.shape[:2] + (-1,))
+        return xp.take_along_axis(rows, flat, axis=2).reshape(shape)
+
+
+#: spatial dims -> the unpooling op, named as PyTorch names its node (1-D is 2-D in PyTorch)
+UNPOOL_OPS = {d: _pool_op(_MaxUnpool, f"MaxUnpool{d}D") for d in (2, 3)}
 
 
 # ---------------------------------------------------------------------------- unfold, fold
