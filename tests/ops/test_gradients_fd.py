@@ -287,6 +287,20 @@ def _unpool_case(d: int | None):
     return Case(build)
 
 
+def _adaptive_case(kind: str, d: int | None):
+    """``adaptive_{kind}_pool{d}d`` to a drawn size (windows overlapping when it does not
+    divide the input's); ``d=None`` draws 2 or 3; max on distinct values."""
+
+    def build(draw, rng, domain):
+        dims = d if d is not None else draw(st.sampled_from([2, 3]))
+        size = draw(st.sampled_from([2, 3]))
+        x = values(rng, (1, 2) + (5,) * dims, "distinct" if kind == "max" else "any")
+        pool = getattr(F, f"adaptive_{kind}_pool{dims}d")
+        return (lambda a: pool(a, size)), [x]
+
+    return Case(build)
+
+
 def _well_conditioned(n, rng):
     return values(rng, (n, n)) * 0.3 + np.eye(n) * 2
 
@@ -640,6 +654,11 @@ CASES: dict[str, Case] = {
     "ConvolutionTranspose": Case(_conv_transpose_build),
     "_MaxPool": _pool_case("max"),
     "_AvgPool": _pool_case("avg"),
+    "_AdaptiveAvg": _adaptive_case("avg", None),
+    "_AdaptiveMax": _adaptive_case("max", None),
+    **{
+        f"Adaptive{k.title()}Pool{d}D": _adaptive_case(k, d) for k in ("avg", "max") for d in (2, 3)
+    },
     "_MaxUnpool": _unpool_case(None),
     "MaxUnpool2D": _unpool_case(2),
     "MaxUnpool3D": _unpool_case(3),

@@ -1,4 +1,5 @@
-"""Pooling layers (max, average, adaptive average), max unpooling and ``nn.Upsample``."""
+"""Pooling layers (max, average, adaptive average and max), max unpooling and
+``nn.Upsample``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ __all__ = [
     "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
@@ -265,6 +267,13 @@ class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool1d):
+    """Max-pool the last three dimensions to a fixed ``output_size``."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class Upsample(Module):

@@ -17,12 +17,15 @@ from glassgrad.ops._domain import Domain
 from glassgrad.ops._op import Op
 
 __all__ = [
+    "ADAPTIVE_OPS",
     "POOL_OPS",
     "UNPOOL_OPS",
     "Col2Im",
     "Convolution",
     "ConvolutionTranspose",
     "Im2Col",
+    "adaptive_bins",
+    "adaptive_max",
     "block_counts",
     "max_pool_indices",
 ]
@@ -310,6 +313,118 @@ class _MaxUnpool(Op):
 
 #: spatial dims -> the unpooling op, named as PyTorch names its node (1-D is 2-D in PyTorch)
 UNPOOL_OPS = {d: _pool_op(_MaxUnpool, f"MaxUnpool{d}D") for d in (2, 3)}
+
+
+def adaptive_bins(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows along one dim: [floor(i*S/O), ceil((i+1)*S/O))."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def _window_reads(x, bins_per_axis):
+    """For each offset inside the windows, row-major (the order ATen's loops read a window):
+    the input values at that offset of every window, and where a window has no such offset."""
+    lead = x.ndim - len(bins_per_axis)
+    starts = [xp.array([b[0] for b in bins]) for bins in bins_per_axis]
+    extents = [xp.array([b[1] - b[0] for b in bins]) for bins in bins_per_axis]
+    for offset in itertools.product(*(range(int(e.max())) for e in extents)):
+        index, inside = [slice(None)] * lead, True
+        for axis, (start, extent, step) in enumerate(zip(starts, extents, offset)):
+            shape = [1] * len(offset)
+            shape[axis] = -1
+            at = xp.minimum(start + step, x.shape[lead + axis] - 1).reshape(shape)
+            index.append(at)
+            inside = inside & (step < extent).reshape(shape)
+        yield x[tuple(index)], ~inside, offset
+
+
+class _AdaptiveAvg(Op):
+    """The mean of each adaptive window: ATen adds its elements in row-major order onto 0,
+    then divides by each dim's window size in turn; the gradient adds ``grad / kh / kw``
+    into each window, window after window."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, bins=()):
+        ctx.adaptive = (x.shape, bins)
+        total = None
+        for values, outside, _ in _window_reads(x, bins):
+            values = xp.where(outside, x.dtype.type(0), values)  # (+0 keeps a sum from +0)
+            total = values + x.dtype.type(0) if total is None else total + values
+        return _per_window_divided(total, bins)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, bins = ctx.adaptive
+        delta = _per_window_divided(grad, bins)
+        out = xp.zeros(shape, dtype=grad.dtype)
+        for where in itertools.product(*(range(len(b)) for b in bins)):
+            window = tuple(slice(*bins[axis][i]) for axis, i in enumerate(where))
+            out[(Ellipsis, *window)] += delta[(Ellipsis, *where)][(...,) + (None,) * len(where)]
+        return out
+
+
+def _per_window_divided(values, bins):
+    """``values / kh / kw`` (one division per dim, in order) with each window's sizes."""
+    for axis, axis_bins in enumerate(bins):
+        sizes = xp.array([end - start for start, end in axis_bins], dtype=values.dtype)
+        shape = [1] * len(bins)
+        shape[axis] = -1
+        values = values / sizes.reshape(shape)
+    return values
+
+
+class _AdaptiveMax(Op):
+    """The maximum of each adaptive window (a later NaN wins, as ATen compares) and where it
+    is in the input's plane; the gradient goes there, window after window."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, bins=()):
+        best, where = adaptive_max(x, bins)
+        ctx.argmax = (x.shape, where, len(bins))
+        return best
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, where, spatial = ctx.argmax
+        lead = math.prod(shape[: len(shape) - spatial])
+        out = xp.zeros((lead, math.prod(shape[len(shape) - spatial :])), dtype=grad.dtype)
+        rows = xp.repeat(xp.arange(lead), grad.size // lead if lead else 0)
+        xp.add.at(out, (rows, where.reshape(-1)), grad.reshape(-1))  # (in output order)
+        return out.reshape(shape)
+
+
+def adaptive_max(x, bins):
+    """Each adaptive window's maximum and its flat index in the input's plane."""
+    plane = x.shape[x.ndim - len(bins) :]
+    best = where = None
+    for values, outside, offset in _window_reads(x, bins):
+        flat = 0
+        for axis, axis_bins in enumerate(bins):
+            shape = [1] * len(bins)
+            shape[axis] = -1
+            start = xp.array([b[0] for b in axis_bins]).reshape(shape)
+            flat = flat * plane[axis] + start + offset[axis]
+        if best is None:
+            best, where = values.copy(), xp.broadcast_to(flat, values.shape).astype(xp.int64)
+            continue
+        better = ((values > best) | xp.isnan(values)) & ~outside
+        best = xp.where(better, values, best)
+        where = xp.where(better, flat, where)
+    return best, where
+
+
+def _adaptive_op(base: type[Op], name: str) -> type[Op]:
+    return type(name, (base,), {"node_name": name + "Backward0", "__module__": __name__})
+
+
+#: (kind, spatial dims) -> the adaptive pooling op, named as PyTorch names its node
+ADAPTIVE_OPS = {("avg", d): _adaptive_op(_AdaptiveAvg, f"AdaptiveAvgPool{d}D") for d in (2, 3)}
+ADAPTIVE_OPS.update(
+    {("max", d): _adaptive_op(_AdaptiveMax, f"AdaptiveMaxPool{d}D") for d in (2, 3)}
+)
 
 
 # ---------------------------------------------------------------------------- unfold, fold

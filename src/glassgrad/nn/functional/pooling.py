@@ -9,8 +9,6 @@ from glassgrad._tensor import Tensor
 from glassgrad._tensor_base import _new_tensor
 from glassgrad.nn.functional.conv import _ntuple, _unbatched
 from glassgrad.ops import conv as C
-from glassgrad.ops import indexing
-from glassgrad.ops import movement as M
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -18,6 +16,7 @@ __all__ = [
     "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
@@ -175,28 +174,29 @@ def avg_pool3d(
     )
 
 
-def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg") -> Tensor:
-    """Mean (or max) over PyTorch's adaptive bins [floor(i*S/O), ceil((i+1)*S/O))."""
-    out = _ntuple(output_size, dims, "output_size")
+def _adaptive_pool(input: Tensor, output_size, dims: int, kind: str = "avg"):
+    """Mean (or max, and where it was) over PyTorch's adaptive windows
+    [floor(i*S/O), ceil((i+1)*S/O)) of the last ``dims`` dimensions. As in PyTorch, 1-D is 2-D
+    pooling of a height-1 image, and a mean down to one value per plane is ``mean``."""
     lead = input.ndim - dims
     if lead not in (1, 2):
         raise RuntimeError(_adaptive_rank_error(input, dims, kind))
-    result = input
-    for axis_offset, size_out in enumerate(out):
-        axis = lead + axis_offset
-        if size_out is None:
-            continue
-        size = input.shape[axis]
-        bins = []
-        for i in range(size_out):
-            start, end = (i * size) // size_out, -((-(i + 1) * size) // size_out)
-            part = indexing.narrow(result, axis, start, end - start)
-            if kind == "avg":
-                bins.append(part.mean(axis, keepdim=True))
-            else:
-                bins.append(part.amax(axis, keepdim=True))
-        result = M.cat(bins, axis)
-    return result
+    if not isinstance(output_size, int):  # None: that dim keeps the input's size
+        spatial = input.shape[lead:]
+        output_size = [spatial[i] if o is None else o for i, o in enumerate(output_size)]
+    out = _ntuple(output_size, dims, "output_size")
+    if dims == 1:
+        flat = _adaptive_pool(input.unsqueeze(-2), (1, out[0]), 2, kind)
+        if kind == "avg":
+            return flat.squeeze(-2)
+        return flat[0].squeeze(-2), flat[1].squeeze(-2)
+    if kind == "avg" and all(o == 1 for o in out):
+        return input.mean(tuple(range(-dims, 0)), keepdim=True)
+    bins = tuple(C.adaptive_bins(s, o) for s, o in zip(input.shape[lead:], out))
+    pooled = C.ADAPTIVE_OPS[(kind, dims)].apply(input, bins=bins)
+    if kind == "avg":
+        return pooled
+    return pooled, _new_tensor(C.adaptive_max(input._data, bins)[1])
 
 
 def _adaptive_rank_error(input: Tensor, dims: int, kind: str) -> str:
@@ -228,11 +228,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 
 
 def _adaptive_max(input, output_size, return_indices, dims):
-    if return_indices:
-        raise NotImplementedError(
-            "adaptive_max_pool(return_indices=True) is not supported by glassgrad yet"
-        )
-    return _adaptive_pool(input, output_size, dims, "max")
+    pooled, indices = _adaptive_pool(input, output_size, dims, "max")
+    return (pooled, indices) if return_indices else pooled
 
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
@@ -243,6 +240,11 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
     """Max-pool the last two dimensions to ``output_size``."""
     return _adaptive_max(input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+    """Max-pool the last three dimensions to ``output_size``."""
+    return _adaptive_max(input, output_size, return_indices, 3)
 
 
 def max_pool1d_with_indices(
