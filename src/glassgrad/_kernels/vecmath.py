@@ -1,0 +1,216 @@
+"""exp and log of float32 as PyTorch's vectorised CPU kernels compute them, bit for bit.
+
+PyTorch's softmax kernels call ``at::vec::Vectorized<float>::exp()`` and ``log()``. Their AVX2
+and AVX-512 builds are SLEEF's ``expf`` and ``logf`` (the 1-ULP versions, ``u10``), which are
+not correctly rounded: at inputs of a few units ``exp`` is off by one unit in the last place
+for several percent of them. The portable DEFAULT build, and the element-at-a-time tails of the
+kernels, call ``std::exp``: glibc's ``expf``, nearly but not always correctly rounded. So:
+
+- ``sleef_expf``, ``sleef_logf``: SLEEF's algorithms replayed with NumPy. Every
+  ``fma`` of SLEEF's FMA builds is rounded once (``fma.fused_multiply_add32``), every other
+  operation is a float32 one, as in SLEEF.
+- ``glibc_expf``: glibc's float ``exp`` (a 32-entry table of powers of two and a cubic, in
+  float64, rounded once to float32).
+- ``vec_exp``, ``vec_log``, ``scalar_exp``: what PyTorch's build on this machine computes
+  (``simd.capability``); float64 and other platforms get the rounded-once functions of
+  ``transcendental``. glibc's ``logf`` (the DEFAULT build's ``log``) is not replayed: it is
+  correctly rounded for most inputs, and ``transcendental.log`` stands in for it.
+
+The plain twins are NumPy's ``exp`` and ``log``.
+"""
+
+from __future__ import annotations
+
+import functools
+import platform
+import sys
+from decimal import Decimal, localcontext
+
+from glassgrad._backend import xp
+from glassgrad._kernels import transcendental
+from glassgrad._kernels.fma import fused_multiply_add32 as _fma
+from glassgrad._kernels.simd import capability
+
+__all__ = ["glibc_expf", "scalar_exp", "sleef_expf", "sleef_logf", "vec_exp", "vec_log"]
+
+_F32, _F64 = xp.float32, xp.float64
+_FLOAT32 = xp.dtype(xp.float32)
+
+# SLEEF's expf: x = q ln2 + s with ln2 split in two (the upper part has few bits, so q * it
+# is exact), then a degree-6 polynomial for exp(s), evaluated with fused multiply-adds.
+_R_LN2 = _F32(1.442695040888963407359924681001892137426645954152985934135449406931)
+_L2U = _F32(0.693145751953125)
+_L2L = _F32(1.428606765330187045e-06)
+_EXP_POLY = [
+    _F32(v)
+    for v in (
+        0.000198527617612853646278381,
+        0.00139304355252534151077271,
+        0.00833336077630519866943359,
+        0.0416664853692054748535156,
+        0.166666671633720397949219,
+        0.5,
+    )
+]
+# SLEEF's logf_u1: log(m) for m in [0.75, 1.5) from x = (m - 1) / (m + 1) in double-float
+# (pairs of float32), plus e * ln2 with ln2 as a pair.
+_LN2_PAIR = (_F32(0.69314718246459960938), _F32(-1.904654323148236017e-09))
+_LOG_POLY = [_F32(0.3027294874), _F32(0.3996108174), _F32(0.6666694880)]
+
+
+def sleef_expf(a):
+    """SLEEF's ``expf_u10`` (FMA build) of a float32 array: 0 below -104, inf above 100."""
+    a = xp.asarray(a, _F32)
+    if a.ndim == 0:
+        return sleef_expf(a.reshape(1)).reshape(())
+    with xp.errstate(invalid="ignore", over="ignore"):
+        q = xp.rint(a * _R_LN2)  # the float32 product, rounded to the nearest even integer
+        q[~xp.isfinite(q)] = 0  # (NaN and inf inputs: their results are set below)
+        s = _fma(q, -_L2U, a)
+        s = _fma(q, -_L2L, s)
+        u = xp.full(a.shape, _EXP_POLY[0], _F32)
+        for c in _EXP_POLY[1:]:
+            u = _fma(u, s, c)
+        u = _fma(s * s, u, s) + _F32(1)
+        # SLEEF scales by 2**(q//2) then 2**(q - q//2): the first product is always normal,
+        # so only the second rounds, as one float64 product rounded to float32 does.
+        out = (u.astype(_F64) * xp.exp2(q.astype(_F64))).astype(_F32)
+    out[a < -104] = 0
+    out[a > 100] = xp.inf
+    nan = xp.isnan(a)
+    out[nan] = a[nan]
+    return out
+
+
+def sleef_logf(a):
+    """SLEEF's ``logf_u10`` (FMA build) of a float32 array: -inf at 0, NaN below."""
+    a = xp.asarray(a, _F32)
+    if a.ndim == 0:
+        return sleef_logf(a.reshape(1)).reshape(())
+    with xp.errstate(all="ignore"):
+        tiny = a < xp.finfo(_F32).tiny  # subnormals: scaled by 2**64 first
+        d = xp.where(tiny, a * _F32(2.0**64), a)
+        e = ((d * _F32(1 / 0.75)).view(xp.int32) >> 23 & 0xFF) - 127
+        m = (d.astype(_F64) * xp.exp2(-e.astype(_F64))).astype(_F32)  # exact: in [0.75, 1.5)
+        e = xp.where(tiny, e - 64, e).astype(_F32)
+        s_hi, s_lo = _df_mul(_LN2_PAIR, e)
+        x_hi, x_lo = _df_div(_df_add2(_F32(-1), m), _df_add2(_F32(1), m))
+        x2 = x_hi * x_hi
+        t = _fma(_fma(xp.full(a.shape, _LOG_POLY[0], _F32), x2, _LOG_POLY[1]), x2, _LOG_POLY[2])
+        s_hi, s_lo = _df_add(s_hi, s_lo, x_hi * _F32(2), x_lo * _F32(2))
+        w = x2 * x_hi * t
+        total = s_hi + w
+        out = total + (((s_hi - total) + w) + s_lo)
+    out[xp.isposinf(a)] = xp.inf
+    out[(a < 0) | xp.isnan(a)] = xp.nan
+    out[a == 0] = -xp.inf
+    return out
+
+
+def _df_add2(x, y):
+    """SLEEF's ``dfadd2``: x + y as a (head, tail) float32 pair (Knuth's TwoSum)."""
+    s = x + y
+    v = s - x
+    return s, (x - (s - v)) + (y - v)
+
+
+def _df_mul(pair, y):
+    """SLEEF's ``dfmul`` (FMA build) of a pair by a float32."""
+    head = pair[0] * y
+    return head, _fma(pair[1], y, _fma(pair[0], y, -head))
+
+
+def _df_div(n, d):
+    """SLEEF's ``dfdiv`` (FMA build) of two pairs."""
+    t = _F32(1) / d[0]
+    head = n[0] * t
+    u = _fma(t, n[0], -head)
+    v = _fma(-d[1], t, _fma(-d[0], t, _F32(1)))
+    return head, _fma(head, v, _fma(n[1], t, u))
+
+
+def _df_add(x_hi, x_lo, y_hi, y_lo):
+    """SLEEF's ``dfadd`` of two pairs, |x| >= |y|."""
+    s = x_hi + y_hi
+    return s, (((x_hi - s) + y_hi) + x_lo) + y_lo
+
+
+def _glibc_table():
+    """2**(i/32) for i < 32, each rounded once to float64 (glibc's ``__exp2f_data.tab``)."""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return xp.array([float(Decimal(2) ** (Decimal(i) / 32)) for i in range(32)])
+
+
+_EXP2_TABLE = _glibc_table()
+_INV_LN2_32 = float.fromhex("0x1.71547652b82fep+0") * 32
+_GLIBC_POLY = (
+    float.fromhex("0x1.c6af84b912394p-5") / 32**3,
+    float.fromhex("0x1.ebfce50fac4f3p-3") / 32**2,
+    float.fromhex("0x1.62e42ff0c52d6p-1") / 32,
+)
+_SHIFT = float.fromhex("0x1.8p+52")  # adding it rounds a float64 to an integer, ties to even
+_GLIBC_OVER = float.fromhex("0x1.62e42ep6")
+_GLIBC_UNDER = float.fromhex("-0x1.9fe368p6")
+
+
+def glibc_expf(a):
+    """glibc's ``expf`` of a float32 array: exp(x) = 2**(k/32) * 2**(r/32), k the integer
+    nearest x * 32/ln2, 2**(k/32) from the table, 2**(r/32) a cubic in r, all in float64."""
+    a = xp.asarray(a, _F32)
+    if a.ndim == 0:
+        return glibc_expf(a.reshape(1)).reshape(())
+    with xp.errstate(all="ignore"):
+        z = _INV_LN2_32 * a.astype(_F64)
+        k = z + _SHIFT
+        ki = (k.view(xp.int64) & 0xFFFFFFFF).astype(xp.int32)  # the integer, two's complement
+        r = z - (k - _SHIFT)
+        scale = xp.ldexp(_EXP2_TABLE[ki & 31], ki >> 5)
+        c0, c1, c2 = _GLIBC_POLY
+        y = (c0 * r + c1) * (r * r) + (c2 * r + 1)
+        out = (y * scale).astype(_F32)
+    out[a > _GLIBC_OVER] = xp.inf
+    out[a < _GLIBC_UNDER] = 0
+    nan = xp.isnan(a)
+    out[nan] = a[nan]
+    return out
+
+
+@functools.cache
+def _x86_build() -> str:
+    """ "sleef", "glibc" or "" (neither): which float32 exp PyTorch's vectorised kernels call."""
+    if platform.machine().lower() in ("x86_64", "amd64") and capability() in ("AVX2", "AVX512"):
+        return "sleef"
+    return "glibc" if _glibc_x86() else ""
+
+
+@functools.cache
+def _glibc_x86() -> bool:
+    """Whether ``std::exp`` here is glibc's x86-64 ``expf``."""
+    x86 = platform.machine().lower() in ("x86_64", "amd64")
+    return x86 and sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+
+
+def vec_exp(a):
+    """``Vectorized<T>::exp()`` of PyTorch's build here (see the module docstring)."""
+    if a.dtype == _FLOAT32:
+        build = _x86_build()
+        if build == "sleef":
+            return sleef_expf(a)
+        if build == "glibc":
+            return glibc_expf(a)
+    return transcendental.exp(a)
+
+
+def scalar_exp(a):
+    """``std::exp`` as PyTorch's element-at-a-time loops call it: glibc's on x86-64 Linux."""
+    if a.dtype == _FLOAT32 and _glibc_x86():
+        return glibc_expf(a)
+    return transcendental.exp(a)
+
+
+def vec_log(a):
+    """``Vectorized<T>::log()`` of PyTorch's build here (see the module docstring)."""
+    if a.dtype == _FLOAT32 and _x86_build() == "sleef":
+        return sleef_logf(a)
+    return transcendental.log(a)
