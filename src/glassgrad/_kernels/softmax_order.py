@@ -165,10 +165,10 @@ def _threaded_exp(a, dim: int):
     ``std::exp``."""
     e = vec_exp(a)
     lanes = _softmax_lanes(a.dtype)
-    moved = xp.moveaxis(a, dim, -1)
-    columns = moved[..., 0].size
-    if not lanes or not columns:
+    if not lanes or not a.size:
         return e
+    moved = xp.moveaxis(a, dim, -1)
+    columns = a.size // a.shape[dim]
     inner = math.prod(a.shape[dim + 1 :])
     step = -(-columns // min(intraop_threads(), columns))  # columns per thread
     p = xp.arange(columns)
