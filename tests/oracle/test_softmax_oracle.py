@@ -172,3 +172,18 @@ def test_sgd_momentum_classification_run_matches_torch_bit_for_bit():
     got_losses, got_w, got_b = _train(gg)
     assert got_losses == want_losses
     assert _bits(got_w, want_w) == 0 and _bits(got_b, want_b) == 0
+
+
+def test_vec_exp_is_torchs_vectorized_exp():
+    """PyTorch's log_softmax backward with rows (out, grad) = ([x, 0], [0, 1]) returns
+    -exp(x) through ``Vectorized<float>::exp()``: every float32 exponential, to the bit."""
+    x = (np.random.default_rng(11).standard_normal(200_000) * 30).astype(np.float32)
+    out = np.zeros((x.size, 2), np.float32)
+    out[:, 0] = x
+    grad = np.zeros_like(out)
+    grad[:, 1] = 1
+    got = torch._log_softmax_backward_data(
+        torch.from_numpy(grad), torch.from_numpy(out), 1, torch.float32
+    )
+    want = np.abs(got.numpy()[:, 0])  # (-0.0 where exp underflows)
+    assert _bits(kernels.vec_exp(x), want) == 0

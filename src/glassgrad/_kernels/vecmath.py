@@ -58,28 +58,105 @@ _LN2_PAIR = (_F32(0.69314718246459960938), _F32(-1.904654323148236017e-09))
 _LOG_POLY = [_F32(0.3027294874), _F32(0.3996108174), _F32(0.6666694880)]
 
 
+class _Fused:
+    """Fused multiply-adds for one evaluation on ``size`` elements, the fast way: a float64
+    product (exact for float32 operands) and sum, rounded to float32. That rounds twice only
+    where an inexact float64 sum lands on a float32 midpoint or below float32's normal range;
+    ``rounded_once`` looks for such sums afterwards (all kept in one block), and callers redo
+    that rare evaluation with ``fma``."""
+
+    _STEPS = 8  # the most fused steps an evaluation here checks
+
+    def __init__(self, size: int):
+        self.block = xp.empty((self._STEPS, size))
+        self.steps = []
+
+    def __call__(self, a, b, c):
+        total = xp.multiply(a, b, dtype=_F64, out=self.block[len(self.steps)])
+        total += c
+        self.steps.append((a, b, c))
+        return total.astype(_F32)
+
+    def rounded_once(self) -> bool:
+        sums = self.block[: len(self.steps)]
+        suspect = (sums.view(xp.uint64) & _LOW29) == _HALF29
+        suspect |= (xp.abs(sums) < _F32_TINY) & (sums != 0)  # (a zero is exact)
+        if not suspect.any():
+            return True
+        for (a, b, c), total, where in zip(self.steps, sums, suspect):
+            where = xp.flatnonzero(where)  # a suspect sum is harmless when it is exact
+            if where.size and not _exact_sums(a, b, c, total, where):
+                return False
+        return True
+
+
+def _exact_sums(a, b, c, total, where) -> bool:
+    """Whether the float64 ``a * b + c`` at flat positions ``where`` of ``total`` were exact
+    (Knuth's TwoSum leaves no error)."""
+    pick = [xp.broadcast_to(xp.asarray(v, _F64), total.shape).reshape(-1)[where] for v in (a, b, c)]
+    product, addend, got = pick[0] * pick[1], pick[2], total.reshape(-1)[where]
+    back = got - product
+    error = (product - (got - back)) + (addend - back)
+    return not error.any()
+
+
+_LOW29 = xp.uint64((1 << 29) - 1)  # the float64 significand bits a float32 drops
+_HALF29 = xp.uint64(1 << 28)  # ... set exactly this way: halfway between two float32
+_F32_TINY = float(xp.finfo(xp.float32).tiny)
+
+
+def _exact_fma(a, b, c):
+    """``a * b + c`` rounded once to float32 where the float64 sum is exact (shown at each
+    call): then one rounding of it is the fused result."""
+    total = xp.multiply(a, b, dtype=_F64)
+    total += c
+    return total.astype(_F32)
+
+
+def _fast_or_exact(evaluate, a):
+    """``evaluate(a, fma)`` with the fast fused multiply-adds, redone with ``fma`` where one
+    of them rounded twice."""
+    flat = a.reshape(-1)
+    fast = _Fused(flat.size)
+    out = evaluate(flat, fast)
+    return (out if fast.rounded_once() else evaluate(flat, _fma)).reshape(a.shape)
+
+
 def sleef_expf(a):
     """SLEEF's ``expf_u10`` (FMA build) of a float32 array: 0 below -104, inf above 100."""
     a = xp.asarray(a, _F32)
     if a.ndim == 0:
         return sleef_expf(a.reshape(1)).reshape(())
-    with xp.errstate(invalid="ignore", over="ignore"):
-        q = xp.rint(a * _R_LN2)  # the float32 product, rounded to the nearest even integer
-        q[~xp.isfinite(q)] = 0  # (NaN and inf inputs: their results are set below)
-        s = _fma(q, -_L2U, a)
-        s = _fma(q, -_L2L, s)
-        u = xp.full(a.shape, _EXP_POLY[0], _F32)
-        for c in _EXP_POLY[1:]:
-            u = _fma(u, s, c)
-        u = _fma(s * s, u, s) + _F32(1)
-        # SLEEF scales by 2**(q//2) then 2**(q - q//2): the first product is always normal,
-        # so only the second rounds, as one float64 product rounded to float32 does.
-        out = (u.astype(_F64) * xp.exp2(q.astype(_F64))).astype(_F32)
+    if not a.size:
+        return a.copy()
+    low, high = a.min(), a.max()  # (NaN if any is)
+    if low >= -104 and high <= 100:
+        return _fast_or_exact(_expf, a)
+    finite = xp.where(xp.isfinite(a), a, 0)
+    with xp.errstate(invalid="ignore"):
+        out = _fast_or_exact(_expf, finite)
     out[a < -104] = 0
     out[a > 100] = xp.inf
     nan = xp.isnan(a)
     out[nan] = a[nan]
     return out
+
+
+def _expf(a, fma):
+    """SLEEF's expf of finite ``a`` with ``fma`` for its fused multiply-adds."""
+    with xp.errstate(over="ignore", under="ignore"):
+        q = xp.rint(a * _R_LN2)  # the float32 product, rounded to the nearest even integer
+        # exact in float64: |q| <= 150 and _L2U has 16 bits, so q * _L2U is a float32 and the
+        # difference a multiple of 2**-25 below 1; then q * _L2L has bits down to 2**-43 only
+        s = _exact_fma(q, -_L2U, a)
+        s = _exact_fma(q, -_L2L, s)
+        u = fma(s, _EXP_POLY[0], _EXP_POLY[1])
+        for c in _EXP_POLY[2:]:
+            u = fma(u, s, c)
+        u = fma(s * s, u, s) + _F32(1)
+        # SLEEF scales by 2**(q//2) then 2**(q - q//2): the first product is always normal,
+        # so only the second rounds, as ldexp rounds.
+        return xp.ldexp(u, q.astype(xp.int32))
 
 
 def sleef_logf(a):
@@ -88,23 +165,28 @@ def sleef_logf(a):
     if a.ndim == 0:
         return sleef_logf(a.reshape(1)).reshape(())
     with xp.errstate(all="ignore"):
-        tiny = a < xp.finfo(_F32).tiny  # subnormals: scaled by 2**64 first
-        d = xp.where(tiny, a * _F32(2.0**64), a)
-        e = ((d * _F32(1 / 0.75)).view(xp.int32) >> 23 & 0xFF) - 127
-        m = (d.astype(_F64) * xp.exp2(-e.astype(_F64))).astype(_F32)  # exact: in [0.75, 1.5)
-        e = xp.where(tiny, e - 64, e).astype(_F32)
-        s_hi, s_lo = _df_mul(_LN2_PAIR, e)
-        x_hi, x_lo = _df_div(_df_add2(_F32(-1), m), _df_add2(_F32(1), m))
-        x2 = x_hi * x_hi
-        t = _fma(_fma(xp.full(a.shape, _LOG_POLY[0], _F32), x2, _LOG_POLY[1]), x2, _LOG_POLY[2])
-        s_hi, s_lo = _df_add(s_hi, s_lo, x_hi * _F32(2), x_lo * _F32(2))
-        w = x2 * x_hi * t
-        total = s_hi + w
-        out = total + (((s_hi - total) + w) + s_lo)
+        out = _fast_or_exact(_logf, a)
     out[xp.isposinf(a)] = xp.inf
     out[(a < 0) | xp.isnan(a)] = xp.nan
     out[a == 0] = -xp.inf
     return out
+
+
+def _logf(a, fma):
+    """SLEEF's logf of ``a`` with ``fma`` for its fused multiply-adds (special values aside)."""
+    tiny = a < _F32_TINY  # subnormals: scaled by 2**64 first
+    d = xp.where(tiny, a * _F32(2.0**64), a)
+    e = ((d * _F32(1 / 0.75)).view(xp.int32) >> 23 & 0xFF) - 127
+    m = xp.ldexp(d, -e)  # exact: in [0.75, 1.5)
+    e = xp.where(tiny, e - 64, e).astype(_F32)
+    s_hi, s_lo = _df_mul(_LN2_PAIR, e, fma)
+    x_hi, x_lo = _df_div(_df_add2(_F32(-1), m), _df_add2(_F32(1), m), fma)
+    x2 = x_hi * x_hi
+    t = fma(fma(x2, _LOG_POLY[0], _LOG_POLY[1]), x2, _LOG_POLY[2])
+    s_hi, s_lo = _df_add(s_hi, s_lo, x_hi * _F32(2), x_lo * _F32(2))
+    w = x2 * x_hi * t
+    total = s_hi + w
+    return total + (((s_hi - total) + w) + s_lo)
 
 
 def _df_add2(x, y):
@@ -114,19 +196,22 @@ def _df_add2(x, y):
     return s, (x - (s - v)) + (y - v)
 
 
-def _df_mul(pair, y):
-    """SLEEF's ``dfmul`` (FMA build) of a pair by a float32."""
+def _df_mul(pair, y, fma):
+    """SLEEF's ``dfmul`` (FMA build) of a pair by a float32. (The error of a float32 product
+    is a float32: that step is exact.)"""
     head = pair[0] * y
-    return head, _fma(pair[1], y, _fma(pair[0], y, -head))
+    return head, fma(pair[1], y, _exact_fma(pair[0], y, -head))
 
 
-def _df_div(n, d):
-    """SLEEF's ``dfdiv`` (FMA build) of two pairs."""
+def _df_div(n, d, fma):
+    """SLEEF's ``dfdiv`` (FMA build) of a pair by ``1 + m`` as a pair (``_df_add2``). Exact
+    steps: the product errors; 1 - d * t (Sterbenz: d * t is within 2**-22 of 1); and adding
+    d's tail (a multiple of 2**-24 below 2**-22) times t to that."""
     t = _F32(1) / d[0]
     head = n[0] * t
-    u = _fma(t, n[0], -head)
-    v = _fma(-d[1], t, _fma(-d[0], t, _F32(1)))
-    return head, _fma(head, v, _fma(n[1], t, u))
+    u = _exact_fma(t, n[0], -head)
+    v = _exact_fma(-d[1], t, _exact_fma(-d[0], t, _F32(1)))
+    return head, fma(head, v, fma(n[1], t, u))
 
 
 def _df_add(x_hi, x_lo, y_hi, y_lo):
