@@ -166,6 +166,8 @@ def sleef_logf(a):
         return sleef_logf(a.reshape(1)).reshape(())
     with xp.errstate(all="ignore"):
         out = _fast_or_exact(_logf, a)
+    if a.size and a.min() > 0 and a.max() < xp.inf:  # (False with a NaN)
+        return out
     out[xp.isposinf(a)] = xp.inf
     out[(a < 0) | xp.isnan(a)] = xp.nan
     out[a == 0] = -xp.inf
@@ -175,10 +177,11 @@ def sleef_logf(a):
 def _logf(a, fma):
     """SLEEF's logf of ``a`` with ``fma`` for its fused multiply-adds (special values aside)."""
     tiny = a < _F32(2.0**-126)  # subnormals: scaled by 2**64 first
-    d = xp.where(tiny, a * _F32(2.0**64), a)
+    subnormal = tiny.any()
+    d = xp.where(tiny, a * _F32(2.0**64), a) if subnormal else a
     e = ((d * _F32(1 / 0.75)).view(xp.int32) >> 23 & 0xFF) - 127
     m = xp.ldexp(d, -e)  # exact: in [0.75, 1.5)
-    e = xp.where(tiny, e - 64, e).astype(_F32)
+    e = (xp.where(tiny, e - 64, e) if subnormal else e).astype(_F32)
     s_hi, s_lo = _df_mul(_LN2_PAIR, e, fma)
     x_hi, x_lo = _df_div(_df_add2(_F32(-1), m), _df_add2(_F32(1), m), fma)
     x2 = x_hi * x_hi
