@@ -99,6 +99,16 @@ def _softmax_cases(dtype):
     yield (rows, 1)
 
 
+def _softmax_backward_cases(dtype, forward):
+    """A gradient and the output of ``forward`` (taken from the same input): the twins'
+    sums of products cancel, so only finite, NaN-free rows suit a tolerance."""
+    for a, dim in _softmax_cases(dtype):
+        if a.ndim and np.isfinite(a).all():
+            grad = _rng().uniform(-1, 1, a.shape).astype(dtype)
+            with np.errstate(all="ignore"):
+                yield (grad, forward(a, dim), dim)
+
+
 def _add_product_cases(dtype):
     rng = _rng()
     for shape in [(), (1,), (5,), (7, 3), (40009,)]:
@@ -185,8 +195,10 @@ CASES = {
     "tanh": _unary_cases(-5.0, 5.0),
     "softmax": _softmax_cases,
     "log_softmax": _softmax_cases,
-    # (on the positive values a softmax sums: a relative tolerance suits them)
-    "softmax_row_sum": lambda dtype: ((abs(a), d) for a, d in _softmax_cases(dtype) if a.ndim),
+    "softmax_backward": lambda dtype: _softmax_backward_cases(dtype, kernels.softmax),
+    "log_softmax_backward": lambda dtype: _softmax_backward_cases(dtype, kernels.log_softmax),
+    "vec_exp": _unary_cases(-20.0, 20.0),
+    "vec_log": _unary_cases(1e-3, 100.0),
     "redo_scalar_lanes": _scalar_lane_cases,
     "sort_order": _sort_cases,
     "bag_sum": _bag_cases(backward=False),

@@ -470,14 +470,6 @@ class Logsumexp(Op):
         return _restore(grad, ctx) * D.exp(a - _restore(out, ctx))
 
 
-def _row_sums(a, dim):
-    """``a.sum(axis=dim, keepdims=True)`` (a tensor in create_graph mode), in the order of
-    PyTorch's softmax kernels."""
-    if D.is_array(a):
-        return kernels.softmax_row_sum(a, dim)
-    return D.sum(a, axis=dim, keepdims=True)
-
-
 class Softmax(Op):
     """exp(a) / sum(exp(a)) along a dimension."""
 
@@ -491,7 +483,9 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return out * (grad - _row_sums(grad * out, ctx.dim))
+        if D.is_array(grad) and D.is_array(out):
+            return kernels.softmax_backward(grad, out, ctx.dim)
+        return out * (grad - D.sum(grad * out, axis=ctx.dim, keepdims=True))
 
 
 class LogSoftmax(Op):
@@ -507,7 +501,9 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad - D.exp(out) * _row_sums(grad, ctx.dim)
+        if D.is_array(grad) and D.is_array(out):
+            return kernels.log_softmax_backward(grad, out, ctx.dim)
+        return grad - D.exp(out) * D.sum(grad, axis=ctx.dim, keepdims=True)
 
 
 class Cumsum(Op):
