@@ -131,13 +131,14 @@ def _unprefixed(message: str) -> str:
     return message
 
 
-def test_a_bag_of_words_classifier_trains_as_torch(capsys):
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_bag_of_words_classifier_trains_as_torch(capsys, dtype):
     """A bag-of-words classifier (the bag's mean is the logits) trained with SGD after
     manual_seed: every loss and the final table print the same."""
 
     def run(T):
         T.manual_seed(0)
-        bag = T.nn.EmbeddingBag(50, 4, mode="mean", dtype=T.float64)
+        bag = T.nn.EmbeddingBag(50, 4, mode="mean", dtype=getattr(T, dtype))
         bag.weight.data.uniform_(-0.5, 0.5)
         optimizer = T.optim.SGD(bag.parameters(), lr=5.0, momentum=0.9)
         text = T.randint(0, 50, (60,))
