@@ -38,7 +38,6 @@ _PAD = 7
 # Long transforms run in chunks of this many values: NumPy's temporaries then stay in the CPU
 # cache and are reused, instead of fresh megabyte arrays page-faulted in at every step
 _CHUNK = 32768
-_BLOCK_ROWS = _CHUNK // 16
 
 
 class Generator:
@@ -279,19 +278,19 @@ def normal_fill(g: Generator, n: int, mean: float, std: float, np_dtype):
     """ATen's ``normal_fill`` (>= 16 contiguous elements): all ``n`` uniforms first, Box-Muller
     on each block of 16 (cosines to the first 8, sines to the last 8), and, when ``n`` is not a
     multiple of 16, 16 fresh uniforms that recompute the last 16 values. float16 goes through
-    the float32 fill, whose first pass draws only the whole blocks' uniforms (measured)."""
+    the float32 fill, whose first pass draws only the whole blocks' uniforms (measured). The
+    blocks are drawn and transformed a chunk at a time, which keeps the work in cache."""
     whole = n - n % 16
-    data = unit(g, whole if xp.dtype(np_dtype) == xp.float16 else n, np_dtype)
-    np_dtype = _float_kind(np_dtype)
-    tail = unit(g, 16, np_dtype) if n % 16 else None
-    fill16 = _random_math.normal16(np_dtype)
-    out = xp.empty(n, np_dtype)  # every value is written below: the blocks, then the tail
-    blocks, done = data[:whole].reshape(-1, 16), out[:whole].reshape(-1, 16)
-    for start in range(0, len(blocks), _BLOCK_ROWS):  # chunks that stay in cache
-        rows = slice(start, start + _BLOCK_ROWS)
-        done[rows] = fill16(blocks[rows], mean, std)
-    if tail is not None:
-        out[n - 16 :] = fill16(tail.reshape(1, 16), mean, std).reshape(-1)
+    kind = _float_kind(np_dtype)
+    fill16 = _random_math.normal16(kind)
+    out = xp.empty(n, kind)  # every value is written below: the blocks, then the tail
+    for start in range(0, whole, _CHUNK):
+        stop = min(start + _CHUNK, whole)
+        out[start:stop] = fill16(unit(g, stop - start, kind).reshape(-1, 16), mean, std).ravel()
+    if n % 16:
+        if xp.dtype(np_dtype) != xp.float16:
+            unit(g, n % 16, kind)  # the first pass's uniforms past the last whole block: unused
+        out[n - 16 :] = fill16(unit(g, 16, kind).reshape(1, 16), mean, std).ravel()
     return out
 
 
