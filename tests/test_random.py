@@ -291,7 +291,9 @@ def test_swap_forward_is_the_swap_loop():
     many draws, and larger sizes (long chains of swaps into one position included)."""
     rng = np.random.default_rng(3)
     cases = [rng.integers(0, np.arange(n, 1, -1)) for n in range(2, 41) for _ in range(30)]
-    cases += [rng.integers(0, np.arange(n, 1, -1)) for n in (1000, 4097, 60000)]
+    # the grouping sorts 16-bit digits: one pass up to 2**16 positions, two beyond
+    sizes = (1000, 4097, 60000, 2**16, 2**16 + 1, 70_000)
+    cases += [rng.integers(0, np.arange(n, 1, -1)) for n in sizes]
     cases += [np.ones(50, np.int64), np.zeros(50, np.int64), np.arange(50, 0, -1) - 1]
     for offsets in cases:
         offsets = np.asarray(offsets, np.int64)
