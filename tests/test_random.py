@@ -298,3 +298,15 @@ def test_swap_forward_is_the_swap_loop():
     for offsets in cases:
         offsets = np.asarray(offsets, np.int64)
         assert _random._swap_forward(offsets).tolist() == _swap_loop(offsets)
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+def test_remainder_is_numpys(dtype):
+    """``draws % divisor`` by a division by a constant, the largest draws and divisors included
+    (a divisor above every draw leaves them as they are)."""
+    top = np.iinfo(dtype).max
+    draws = np.random.default_rng(2).integers(0, top, 5000, dtype=dtype, endpoint=True)
+    draws = np.concatenate([draws, np.array([0, 1, top - 1, top], dtype)])
+    for divisor in [1, 2, 3, 7, 10, 2**24 + 1, 2**31, 2**32 - 1, 2**32 + 5, 2**63 + 1]:
+        want = draws % np.uint64(divisor) if divisor > top else draws % dtype(divisor)
+        assert np.array_equal(_random._remainder(draws.copy(), divisor), want)

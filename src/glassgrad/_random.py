@@ -202,12 +202,12 @@ def unit(g: Generator, n: int, np_dtype):
     if xp.dtype(np_dtype) == xp.float64:
         draws = g.words64(n)
         draws &= xp.uint64(2**53 - 1)
-        values = draws.astype(xp.float64)
+        values = draws.view(xp.int64).astype(xp.float64)  # signed: the faster conversion
         values *= 2.0**-53
         return values
     draws = g.words(n)
     draws &= xp.uint32(2**24 - 1)
-    values = draws.astype(xp.float32)
+    values = draws.view(xp.int32).astype(xp.float32)
     values *= xp.float32(2.0**-24)
     return values
 
@@ -319,10 +319,22 @@ def random_from_to(g: Generator, n: int, low: int, high: int, np_dtype):
     span = high - low
     wide = span >= 2**32 and xp.dtype(np_dtype) in _WIDE_DTYPES
     draws = g.words64(n) if wide else g.words(n)
-    return _offset(draws % xp.uint64(span), low).astype(np_dtype)
+    return _offset(_remainder(draws, span), low).astype(np_dtype, copy=False)
 
 
 _WIDE_DTYPES = {xp.dtype(t) for t in (xp.int64, xp.float64, xp.float32)}
+
+
+def _remainder(draws, divisor: int):
+    """``draws % divisor`` for unsigned draws, as ``draws - draws // divisor * divisor``:
+    NumPy divides by a constant with a multiply and shift, but its ``%`` divides (five times
+    slower)."""
+    if divisor > xp.iinfo(draws.dtype).max:
+        return draws  # every draw is below the divisor
+    divisor = draws.dtype.type(divisor)
+    multiple = draws // divisor
+    multiple *= divisor
+    return xp.subtract(draws, multiple, out=multiple)
 
 
 def _offset(values, low: int):
@@ -341,7 +353,7 @@ def random_default(g: Generator, n: int, np_dtype):
         modulus = 2 ** (xp.finfo(np_dtype).nmant + 1) + 1
     else:
         modulus = int(xp.iinfo(np_dtype).max) + 1
-    return (draws % xp.uint64(modulus)).astype(np_dtype)
+    return _remainder(draws, modulus).astype(np_dtype)
 
 
 def random_full_range(g: Generator, n: int, np_dtype):
