@@ -204,6 +204,12 @@ def test_fma32_rounds_once():
     a = np.concatenate([a, np.float32([1 + 2.0**-23, 1 + 2.0**-12])])
     b = np.concatenate([b, np.float32([1 + 2.0**-23, 1 + 2.0**-12])])
     c = np.concatenate([c, np.float32([2.0**-60, -(2.0**-60)])])
+    # exact sums halfway between two float32 (b with few bits, as a std of 2.5): true ties
+    a = np.concatenate([a, _floats32(3000, -4, 4, 4), np.float32([1.0, 1.0])])
+    b = np.concatenate(
+        [b, np.float32(np.tile([2.5, 0.75, -3.0], 1000)), np.float32([2.0**-24, 3 * 2.0**-24])]
+    )
+    c = np.concatenate([c, _floats32(3000, -4, 4, 5), np.float32([1.0, 1.0])])
     want = np.array([_round32(v) for v in _exact(a, b, c)])
     assert np.array_equal(_random_math.fma32(a, b, c), want)
 

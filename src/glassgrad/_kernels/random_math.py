@@ -187,21 +187,31 @@ def fma32(a, b, c):
 
     The kernels' hot path, so leaner than ``fma.fused_add_``: the product of two float32
     values is exact in float64 and the float64 sum rounds once; rounding that to float32 is
-    then the fused result except where the float64 sum lands exactly halfway between two
-    float32 values or in float32's subnormal range, which are rare and redone by
-    ``fused_add_``."""
-    wide = xp.multiply(a, b, dtype=xp.float64)
-    wide += c
+    then the fused result except where the float64 sum was inexact and landed exactly halfway
+    between two float32 values or in float32's subnormal range. Those are rare and redone by
+    ``fused_add_``; an exact sum halfway (common when ``b`` has few bits, as a std of 2.5) is
+    a true tie and rounds right as it is."""
+    product = xp.multiply(a, b, dtype=xp.float64)
+    wide = product + c
     bits = wide.view(xp.uint64)
     redo = xp.bitwise_and(bits, _LOW29) == _HALF29
     redo |= xp.abs(wide) < _F32_TINY
     out = wide.astype(xp.float32)
+    if redo.any():
+        redo &= _sum_error(product, c, wide) != 0
     if redo.any():
         shape = out.shape
         pick = [xp.broadcast_to(xp.asarray(v, xp.float32), shape)[redo] for v in (a, b, c)]
         fused_add_(pick[2], pick[0], pick[1])
         out[redo] = pick[2]
     return out
+
+
+def _sum_error(p, c, total):
+    """``p + c - total`` exactly, for ``total`` the rounded sum ``p + c`` (Knuth's TwoSum)."""
+    p_part = total - c
+    c_part = total - p_part
+    return (p - p_part) + (c - c_part)
 
 
 def fma64(a, b, c):
