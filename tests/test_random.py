@@ -252,8 +252,8 @@ def test_unit_uses_24_and_53_bits():
 
 
 def test_log_is_the_c_librarys_to_the_bit():
-    """``log`` rounds an extended-precision result where glibc allows it and asks the C library
-    near midpoints and at powers of two: every value is ``math.log``'s."""
+    """``log`` rounds a double-double result where glibc allows it and asks the C library near
+    midpoints, at powers of two and for subnormals: every value is ``math.log``'s."""
     rng = np.random.default_rng(7)
     x = np.concatenate(
         [
@@ -266,6 +266,11 @@ def test_log_is_the_c_librarys_to_the_bit():
     )
     want = np.array([math.log(v) for v in x])
     assert _random_math.log(x).tobytes() == want.tobytes()
+    # outside the positive numbers: -inf, NaN, inf, NaN, as C's log and NumPy's
+    special = np.array([0.0, -0.0, -1.0, -np.inf, np.inf, np.nan])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want = np.concatenate([want[:100], np.log(special)])
+    assert _random_math.log(np.concatenate([x[:100], special])).tobytes() == want.tobytes()
 
 
 @pytest.mark.parametrize("kind", ["float64", "float32_avx2", "float32_default"])

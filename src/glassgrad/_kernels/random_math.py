@@ -3,8 +3,8 @@
 ATen's samplers call the C library's ``log``, ``log1p``, ``sin``, ``cos``, ``tan``, ``exp``
 (double) and ``logf``, ``sinf``, ``cosf`` (float), except its AVX2 normal fill, which uses the
 Cephes-style polynomials of ``avx_mathfun.h`` in float32 vector arithmetic. NumPy's own SIMD
-versions of some differ from the C library in the last bit, so: ``log`` rounds an extended
-precision result and asks the C library where that cannot decide (see ``log``), the other
+versions of some differ from the C library in the last bit, so: ``log`` rounds a double-double
+result and asks the C library where that cannot decide (see ``log``), the other
 double functions go through Python's ``math`` (the C library) except ``sin`` and ``cos``,
 which NumPy computes as the C library does, the float functions are the C library's own, and
 the AVX2 polynomials are replayed step by step in float32 (``_avx2_log``, ``_avx2_sincos``).
@@ -29,36 +29,143 @@ def _libm_double(fn):
 
 
 _LOG = _libm_double(math.log)
-# glibc's log (0.52 ulp at most) with an x87 extended ``long double`` beside it: ``log`` can
-# round the extended result instead of calling the C library per element
-_EXTENDED_LOG = platform.libc_ver()[0] == "glibc" and xp.finfo(xp.longdouble).nmant == 63
-_MANTISSA64 = xp.uint64((1 << 52) - 1)
+# glibc's log is within 0.52 ulp: ``log`` can round a more precise value instead of calling the
+# C library per element (other C libraries promise less, so they are called per element)
+_GLIBC = platform.libc_ver()[0] == "glibc"
 _LOG1P = _libm_double(math.log1p)
 _EXP = _libm_double(math.exp)
 _TAN = _libm_double(math.tan)
+_LOG_CHUNK = 16384  # float64 temporaries that stay in cache
 
 
 def log(x):
     """The C library's ``log`` on a float64 array.
 
     glibc's ``log`` is within 0.52 ulp of the exact value, so it is the correctly rounded value
-    except where that lies within 0.02 ulp of a midpoint between two doubles. Where the
-    platform has x87 extended doubles, ``logl`` (64-bit significand) gives the correctly
-    rounded value and how near it lies to a midpoint, far faster than a call per element from
-    Python; only the elements within 1/32 ulp of a midpoint (about 6%) go to ``math.log``."""
-    if not _EXTENDED_LOG or xp.size(x) < 64:
+    except where that lies within 0.02 ulp of a midpoint between two doubles. ``_log_parts``
+    gives the logarithm to about 2**-60 relative (0.005 ulp), so its rounded value is glibc's
+    wherever it lies more than 1/32 ulp from a midpoint; the others (about 6%), the results
+    that are powers of two (the ulp below them is half) and the subnormal inputs go to
+    ``math.log``. Zero, negative, infinite and NaN inputs give NumPy's -inf, NaN, inf, NaN, as
+    C's ``log`` does."""
+    if not _GLIBC or xp.size(x) < 64:
         return _LOG(x).astype(xp.float64)
     x = xp.asarray(x, xp.float64)
-    extended = xp.log(x.astype(xp.longdouble))
-    out = extended.astype(xp.float64)
-    with xp.errstate(invalid="ignore"):  # log of 0, negatives, inf: as C's, kept
-        off = xp.abs((extended - out).astype(xp.float64))  # exact; abs is slow on long double
-        ulp = xp.abs(xp.spacing(out))
-        power_of_two = (out.view(xp.uint64) & _MANTISSA64) == 0  # the ulp below is half
-        redo = ((off >= (0.5 - 2.0**-5) * ulp) | power_of_two) & xp.isfinite(out)
+    flat = x.reshape(-1)
+    out = xp.empty_like(flat)
+    redo = xp.empty(flat.shape, bool)
+    with xp.errstate(all="ignore"):  # the inputs outside the normal range are replaced below
+        for start in range(0, flat.size, _LOG_CHUNK):
+            part = slice(start, start + _LOG_CHUNK)
+            out[part], redo[part] = _log_rounded(flat[part])
+    normal = (flat >= _TINY64) & (flat <= _HUGE64)
+    if not normal.all():
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out[~normal] = xp.log(flat[~normal])
+        redo = (redo & normal) | ((flat > 0) & (flat < _TINY64))
     if redo.any():
-        out[redo] = _LOG(x[redo]).astype(xp.float64)
-    return out
+        out[redo] = _LOG(flat[redo]).astype(xp.float64)
+    return out.reshape(x.shape)
+
+
+_TINY64 = float(xp.finfo(xp.float64).tiny)
+_HUGE64 = float(xp.finfo(xp.float64).max)
+_EXPONENT64 = 0x7FF << 52
+_MANTISSA64 = (1 << 52) - 1
+
+
+def _log_rounded(x):
+    """``log(x)`` rounded to float64 for positive normal ``x``, and where that may not be
+    glibc's: within 1/32 ulp of a midpoint, or a power of two."""
+    y, rest = _log_parts(x)
+    bits = y.view(xp.int64)
+    ulp = ((bits & _EXPONENT64) - (52 << 52)).view(xp.float64)
+    xp.abs(rest, out=rest)
+    near = rest >= (0.5 - 2.0**-5) * ulp
+    near |= (bits & _MANTISSA64) == 0
+    return y, near
+
+
+_LOG_OFFSET = 0x3FE6955500000000  # about 0.7: x = 2**k * z with z in [0.7, 1.4)
+_LOG_TABLE_BITS = 7
+_LOG_SHIFT = 52 - _LOG_TABLE_BITS
+_LOG1P_TAYLOR = [-1 / 2, 1 / 3, -1 / 4, 1 / 5, -1 / 6, 1 / 7, -1 / 8]
+
+
+def _log_parts(x):
+    """``log(x)`` as a rounded float64 and the rest (their sum within 2**-60 relative), for
+    positive normal ``x``, in double-double arithmetic that float64 does exactly.
+
+    x = 2**k * z with z in [0.7, 1.4); z = c * (1 + t) for the table's c nearest z (10 bits,
+    1 itself around 1) and |t| < 2**-7.5; log x = k log 2 + log c + log1p(t). z - c is exact;
+    t = (z - c) / c splits into 43 high bits ``th`` (``th * c`` exact, so the remainder is
+    too) and a low part; log 2 and log c are stored as multiples of 2**-42 (k log2_hi + log
+    c_hi exact) plus their rest, and log1p(t) = th + log1p's Taylor terms to t**8 +
+    tl / (1 + th)."""
+    c, inv_c, log_c_hi, log_c_lo, log2_hi, log2_lo = _log_table()
+    bits = x.view(xp.int64)
+    offset = bits - _LOG_OFFSET
+    k = offset >> 52
+    index = (offset >> _LOG_SHIFT) & ((1 << _LOG_TABLE_BITS) - 1)
+    z = (bits - (k << 52)).view(xp.float64)
+    center, inverse = c.take(index), inv_c.take(index)
+    z -= center  # exact
+    t = z * inverse
+    t_hi = (t.view(xp.int64) & ~0x3FF).view(xp.float64)
+    center *= t_hi
+    z -= center  # (z - c) - t_hi * c, exact
+    z *= inverse  # the low part of t
+    kf = k.astype(xp.float64)
+    head = kf * log2_hi
+    head += log_c_hi.take(index)  # exact
+    y = head + t_hi
+    rest = _sum_error(head, t_hi, y)
+    kf *= log2_lo
+    kf += log_c_lo.take(index)
+    rest += kf
+    taylor = t_hi * _LOG1P_TAYLOR[-1]
+    for coef in _LOG1P_TAYLOR[-2::-1]:
+        taylor += coef
+        taylor *= t_hi
+    taylor *= t_hi
+    rest += taylor
+    z /= t_hi + 1.0
+    rest += z
+    total = y + rest
+    y -= total  # exact: the sum moved y by at most an ulp
+    rest += y
+    return total, rest
+
+
+@functools.cache
+def _log_table():
+    """The table of ``_log_parts``: for each of its 128 intervals of z, c, 1 / c, log c split
+    into a multiple of 2**-42 and the rest, and log 2 split the same way (from ``decimal``'s
+    logarithm to 50 digits). ``decimal`` is imported here: only float64 normals need it."""
+    from decimal import Context, Decimal
+
+    context = Context(prec=50)
+    size = 1 << _LOG_TABLE_BITS
+    starts = _LOG_OFFSET + (xp.arange(size + 1, dtype=xp.int64) << _LOG_SHIFT)
+    bounds = starts.view(xp.float64)
+    c = xp.empty(size)
+    for i in range(size):
+        low, high = float(bounds[i]), float(bounds[i + 1])
+        if low <= 1.0 < high:
+            c[i] = 1.0
+        else:
+            mantissa, exponent = math.frexp((low + high) / 2)
+            c[i] = math.ldexp(round(mantissa * 2**10), exponent - 10)
+    log_c = [_split_log(Decimal(float(v)).ln(context)) for v in c]
+    log2 = _split_log(Decimal(2).ln(context))
+    return c, 1.0 / c, xp.array([h for h, _ in log_c]), xp.array([lo for _, lo in log_c]), *log2
+
+
+def _split_log(value):
+    """A ``decimal`` value as a float64 multiple of 2**-42 (a product with an exponent of at
+    most 11 bits stays exact) and the float64 nearest the rest."""
+    high = round(value * 2**42) / 2**42  # exact: an integer below 2**53 over a power of two
+    return high, float(value - type(value)(high))
 
 
 def log1p(x):
@@ -123,13 +230,12 @@ def muladd(a, b, c):
 
 
 def _normal16_double(blocks, mean, std):
-    u1 = 1.0 - blocks[:, :8]
-    radius = xp.sqrt(-2.0 * log(u1.reshape(-1))).reshape(u1.shape)
-    theta = 2.0 * math.pi * blocks[:, 8:]
-    out = xp.empty_like(blocks)
-    out[:, :8] = _scale(radius * xp.cos(theta), std, mean)
-    out[:, 8:] = _scale(radius * xp.sin(theta), std, mean)
-    return out
+    u1, u2 = _halves(blocks)
+    radius = log(xp.subtract(1.0, u1, out=u1))
+    radius *= -2.0
+    xp.sqrt(radius, out=radius)
+    u2 *= 2.0 * math.pi
+    return _joined(_scale(radius * xp.cos(u2), std, mean), _scale(radius * xp.sin(u2), std, mean))
 
 
 def _normal16_float(blocks, mean, std):
@@ -146,26 +252,32 @@ def _normal16_float(blocks, mean, std):
 
 def _normal16_avx2(blocks, mean, std):
     f32 = xp.float32
-    lanes = blocks.view(_REGISTER)  # (rows, 2): each block's u1 lanes, then its u2 lanes
-    u1 = lanes[:, 0].copy().view(f32)
+    u1, u2 = _halves(blocks)
     radius = _avx2_log(xp.subtract(f32(1), u1, out=u1))
     radius *= f32(-2)
     xp.sqrt(radius, out=radius)
-    theta = lanes[:, 1].copy().view(f32)
-    theta *= f32(2.0 * math.pi)
-    sin, cos = _avx2_sincos(theta)
-    out = xp.empty_like(blocks)
-    halves = out.view(_REGISTER)
+    u2 *= f32(2.0 * math.pi)
+    sin, cos = _avx2_sincos(u2)
     cos *= radius
-    halves[:, 0] = _scale(cos, std, mean).view(_REGISTER)
     sin *= radius
-    halves[:, 1] = _scale(sin, std, mean).view(_REGISTER)
+    return _joined(_scale(cos, std, mean), _scale(sin, std, mean))
+
+
+def _halves(blocks):
+    """Copies of the first and the last 8 values of each row of 16 (the u1 and u2 lanes), each
+    contiguous. Copied as one 8-value item per half row: twice as fast as NumPy's copies of
+    (rows, 8) slices."""
+    lanes = blocks.view(xp.dtype((xp.void, 8 * blocks.itemsize)))
+    return lanes[:, 0].copy().view(blocks.dtype), lanes[:, 1].copy().view(blocks.dtype)
+
+
+def _joined(first, last):
+    """Rows of 16: the 8-value groups of ``first`` then those of ``last`` (``_halves``' inverse)."""
+    out = xp.empty((first.size // 8, 16), first.dtype)
+    lanes = out.view(xp.dtype((xp.void, 8 * out.itemsize)))
+    lanes[:, 0] = first.view(lanes.dtype)
+    lanes[:, 1] = last.view(lanes.dtype)
     return out
-
-
-# eight float32 as one item: copies of a block's halves move 32 bytes at a time, twice as fast
-# as NumPy's strided copies of (rows, 8) slices
-_REGISTER = xp.dtype((xp.void, 32))
 
 
 def _scale(values, std, mean):
