@@ -371,10 +371,12 @@ def _fused_steps(y, x_wide, coefs, wide):
     values or in float32's subnormal range, the cases ``fma32`` checks for. The polynomials
     below meet neither on any input the normal fill can give them (tests/test_random.py runs
     all 2**24), so the checks are left out: they cost three times the arithmetic."""
+    y_wide = y.astype(xp.float64)  # float64 products: faster than NumPy's mixed-type ones
     for c in coefs:
-        xp.multiply(y, x_wide, out=wide)
+        xp.multiply(y_wide, x_wide, out=wide)
         wide += c
         xp.copyto(y, wide, casting="same_kind")
+        xp.copyto(y_wide, y)
     return y
 
 
