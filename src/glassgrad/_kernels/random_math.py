@@ -370,7 +370,7 @@ def _fused_steps(y, x_wide, coefs, wide):
     is the fused result unless the first rounding lands exactly halfway between two float32
     values or in float32's subnormal range, the cases ``fma32`` checks for. The polynomials
     below meet neither on any input the normal fill can give them (tests/test_random.py runs
-    all 2**24), so the checks are left out: they cost three times the arithmetic."""
+    all 2**24), so the checks are left out: they cost more than the arithmetic."""
     y_wide = y.astype(xp.float64)  # float64 products: faster than NumPy's mixed-type ones
     for c in coefs:
         xp.multiply(y_wide, x_wide, out=wide)
