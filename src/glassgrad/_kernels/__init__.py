@@ -85,6 +85,7 @@ sort_order = sortorder.sort_order
 bag_sum = bags.bag_sum
 bag_grad = bags.bag_grad
 bag_rounds = bags.bag_rounds  # (not an emulation: the rounds of a bag-by-bag loop)
+scalar_exp = vecmath.scalar_exp  # (the element-at-a-time exp that ``redo_scalar_lanes`` uses)
 
 _exact = True
 

@@ -765,12 +765,20 @@ class Sigmoid(Op):
 
 def _sigmoid(a):
     if a.dtype == xp.float32:
-        # PyTorch's float32 kernel computes 1 / (1 + e ** -a) (e ** -a = inf gives 0).
+        # PyTorch's float32 kernel: 1 / (1 + e ** -a) with its vectorised exp, and std::exp
+        # in the element-at-a-time tail (e ** -a = inf gives 0).
         with xp.errstate(over="ignore"):
-            return 1 / (1 + kernels.exp(-a))
+            out = 1 / (1 + kernels.vec_exp(-a))
+            return kernels.redo_scalar_lanes(out, a, None, _scalar_sigmoid, avx512_kernel=True)
     # e ** -|a| never overflows; the two branches agree where both are finite.
     z = xp.exp(-xp.abs(a))
     return xp.where(a >= 0, 1 / (1 + z), z / (1 + z)).astype(a.dtype, copy=False)
+
+
+def _scalar_sigmoid(x, grad, result):
+    """Sigmoid of PyTorch's element-at-a-time lanes (``redo_scalar_lanes``)."""
+    with xp.errstate(over="ignore"):
+        return 1 / (1 + kernels.scalar_exp(-x))
 
 
 class Relu(Op):
