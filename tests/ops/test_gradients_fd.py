@@ -637,6 +637,12 @@ CASES: dict[str, Case] = {
         lambda n, m, k: (4,),
     ),
     "ConstantPadNd": fixed(lambda n, m, k, a: F.pad(a, (1, k - 1)), lambda n, m, k: (n, m)),
+    "PixelShuffle": fixed(
+        lambda n, m, k, a: F.pixel_shuffle(a, 2), lambda n, m, k: (n, 4 * m, k, 2)
+    ),
+    "PixelUnshuffle": fixed(
+        lambda n, m, k, a: F.pixel_unshuffle(a, 2), lambda n, m, k: (n, m, 2 * k, 4)
+    ),
     "_IndexPad": fixed(
         lambda n, m, k, a: REGISTRY["_IndexPad"].apply(a, gathers=((1, np.arange(k + 2) % m),)),
         lambda n, m, k: (n, m),

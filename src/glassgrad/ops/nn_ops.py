@@ -19,6 +19,8 @@ __all__ = [
     "LogSigmoid",
     "NativeBatchNorm",
     "NativeLayerNorm",
+    "PixelShuffle",
+    "PixelUnshuffle",
 ]
 
 
@@ -203,6 +205,53 @@ def _bag_max_grad(grad, argmax, rows: int):
     bag, column = xp.nonzero(argmax >= 0)
     xp.add.at(grad_weight, (argmax[bag, column], column), grad[bag, column])
     return grad_weight
+
+
+class PixelShuffle(Op):
+    """(*, C * r ** 2, H, W) -> (*, C, H * r, W * r): each channel block of r * r becomes an
+    r-by-r patch (a copy, as in PyTorch; its gradient is the unshuffle)."""
+
+    @staticmethod
+    def forward(ctx, a, factor=1):
+        ctx.factor = factor
+        return _shuffled(a, factor)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not D.is_array(grad):
+            return PixelUnshuffle.apply(grad, factor=ctx.factor)
+        return _unshuffled(grad, ctx.factor)
+
+
+class PixelUnshuffle(Op):
+    """(*, C, H * r, W * r) -> (*, C * r ** 2, H, W): the inverse of ``PixelShuffle``."""
+
+    @staticmethod
+    def forward(ctx, a, factor=1):
+        ctx.factor = factor
+        return _unshuffled(a, factor)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not D.is_array(grad):
+            return PixelShuffle.apply(grad, factor=ctx.factor)
+        return _shuffled(grad, ctx.factor)
+
+
+def _shuffled(a, r: int):
+    *lead, c, h, w = a.shape
+    n = len(lead)
+    x = a.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.transpose(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def _unshuffled(a, r: int):
+    *lead, c, h, w = a.shape
+    n = len(lead)
+    x = a.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.transpose(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
 
 
 class ConstantPadNd(Op):

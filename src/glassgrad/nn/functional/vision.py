@@ -175,28 +175,22 @@ def _float_tuple(value, n: int):
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C * r ** 2, H, W) -> (*, C, H * r, W * r)."""
     r = upscale_factor
-    *lead, c, h, w = input.shape
+    c = input.shape[-3]
     if c % (r * r):
         raise RuntimeError(
             "pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
             f"square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
         )
-    x = input.reshape(*lead, c // (r * r), r, r, h, w)
-    n = len(lead)
-    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return x.reshape(*lead, c // (r * r), h * r, w * r)
+    return N.PixelShuffle.apply(input, factor=r)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H * r, W * r) -> (*, C * r ** 2, H, W)."""
     r = downscale_factor
-    *lead, c, h, w = input.shape
+    h, w = input.shape[-2:]
     if h % r or w % r:
         raise RuntimeError(
             "pixel_unshuffle expects height and width to be divisible by downscale_factor, but "
             f"got height={h}, width={w} and downscale_factor={r}"
         )
-    x = input.reshape(*lead, c, h // r, r, w // r, r)
-    n = len(lead)
-    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return x.reshape(*lead, c * r * r, h // r, w // r)
+    return N.PixelUnshuffle.apply(input, factor=r)
