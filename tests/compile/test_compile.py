@@ -84,6 +84,8 @@ def test_fast_mode_is_close():
     eager, pe, _, _ = _mlp(False)
     fast, pf, step, _ = _mlp(True, mode="fast")
     assert step.eager_reason is None
+    assert "kernels.set_exact(False)" in step.code  # the plain twins while the step runs,
+    assert torch.is_exact()  # and PyTorch's rounding again after it
     np.testing.assert_allclose(fast, eager, rtol=1e-6)
     for a, b in zip(pe, pf):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7)
@@ -327,12 +329,15 @@ def test_bench_workloads_equal_eager(name):
     finally:
         sys.path.remove(str(BENCH))
     workload = WORKLOADS[name]
-    if workload.compiled_make is None:
+    if workload.compiled_make() is None:
         pytest.skip("no compiled form")
     data = workload.data()
     eager = workload.make(torch, data)(3)
-    compiled = workload.compiled_make(torch, data)(3)
+    compiled = workload.compiled_make()(torch, data)(3)
     assert compiled == eager
+    fast = workload.compiled_make("fast")(torch, data)(3)
+    assert torch.is_exact()
+    assert fast == pytest.approx(eager, rel=1e-6)
 
 
 def test_values_computed_in_the_step_are_never_baked_in():

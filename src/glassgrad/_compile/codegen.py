@@ -5,7 +5,9 @@ the function's argument names, the globals it reads) and each line's comment quo
 user's line that issued it. Dead values are dropped and values computed from constants only
 are folded into constants. Each op line calls the op's own ``forward``/``backward`` on
 arrays, so the bits are eager's; ``mode="fast"`` swaps the engine's PyTorch-order
-``sum_to`` for NumPy's own sum.
+``sum_to`` for NumPy's own sum and runs the step with the kernels' plain-NumPy twins
+(``kernels.set_exact(False)`` while it runs: plain exp/log, softmax, sums and
+multiply-adds in the ops and the optimizer).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ __all__ = ["Variant", "build"]
 #: arrays from outside unchanged)
 _PURE = (xp.add, xp.asarray, sum_to, ndarray.astype, ndarray.copy)
 #: names the generated code cannot give a value: builtins, and its own names
-_RESERVED = frozenset(dir(builtins)) | {"step", "fits", "args", "prev"}
+_RESERVED = frozenset(dir(builtins)) | {"step", "fits", "args", "prev", "prev_exact"}
 
 
 class Variant:
@@ -88,7 +90,7 @@ def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -
     params = ", ".join(gen.arg_names)
     returned = f"return {gen.result_expr(template)}"
     if gen.toggles:  # (before the ``finally:`` that restores grad mode)
-        body[-2:-2] = ["    " + returned]
+        body.insert(body.index("finally:"), "    " + returned)
     else:
         body.append(returned)
     code = f"{guard_src}\n\ndef step({params}):\n" + "".join(f"    {line}\n" for line in body)
@@ -400,6 +402,9 @@ class _Gen:
             lines.append(
                 "prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward"
             )
+            if self.mode == "fast":  # the ops and the optimizer call the plain-NumPy twins
+                lines.append("prev_exact = kernels.is_exact()")
+                lines.append("kernels.set_exact(False)")
             lines.append("try:")
         head = len(lines)
         loaded = set()
@@ -425,6 +430,8 @@ class _Gen:
         if self.toggles:
             lines[head:] = ["    " + line for line in lines[head:]]
             lines += ["finally:", "    STATE.enabled = prev"]
+            if self.mode == "fast":
+                lines.append("    kernels.set_exact(prev_exact)")
         self._guards()
         return lines
 

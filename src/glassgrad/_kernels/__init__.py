@@ -61,6 +61,10 @@ softmax_row_sum = softmax_order.softmax_row_sum
 redo_scalar_lanes = lanes.redo_scalar_lanes
 
 _exact = True
+#: the module's kernel names bound one way or the other (``set_exact``: one dict update)
+_BINDINGS = {
+    mode: {name: pair[0 if mode else 1] for name, pair in KERNELS.items()} for mode in (True, False)
+}
 
 
 def set_exact(mode: bool) -> None:
@@ -78,9 +82,7 @@ def set_exact(mode: bool) -> None:
     if type(mode) is not bool:
         raise TypeError(f"set_exact(mode): mode must be True or False, got {mode!r}")
     _exact = mode
-    names = globals()
-    for name, (exact, plain) in KERNELS.items():
-        names[name] = exact if mode else plain
+    globals().update(_BINDINGS[mode])
 
 
 def is_exact() -> bool:
