@@ -109,10 +109,13 @@ def _compare(make_step, calls):
     return step
 
 
-def _linear_state(batch=4):
+def _linear_state(batch=4, adam=False):
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Dropout(0.0), torch.nn.Linear(4, 1))
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    if adam:
+        opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
     x = torch.linspace(-1, 1, batch * 3).reshape(batch, 3)
     y = torch.linspace(0, 1, batch).reshape(batch, 1)
 
@@ -151,6 +154,35 @@ def _requires_grad(state):
 @pytest.mark.parametrize("change", [_set_lr, _eval, _new_batch, _load_state, _requires_grad])
 def test_guarded_changes_equal_eager(change):
     _compare(_linear_state, [None, None, None, change, None, None])
+
+
+def _new_exp_avg(state):
+    opt = state["opt"]
+    first = opt.state[opt.param_groups[0]["params"][0]]
+    first["exp_avg"] = first["exp_avg"] * 0.5  # a new tensor, other values
+
+
+def _set_option(key, value):
+    def change(state):
+        state["opt"].param_groups[0][key] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _set_lr,
+        _new_exp_avg,
+        _set_option("betas", (0.3, 0.5)),
+        _set_option("weight_decay", 0.1),
+        _set_option("amsgrad", True),
+        _set_option("maximize", True),
+    ],
+)
+def test_adam_written_out_and_guarded_changes_equal_eager(change):
+    step = _compare(lambda: _linear_state(adam=True), [None, None, None, change, None, None])
+    assert "adam_update(None, adam_grad, adam_state, adam_scratch, adam)" in step.variants[0]
 
 
 def test_new_batch_size_recaptures_with_the_failed_guard_named():

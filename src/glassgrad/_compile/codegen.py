@@ -36,7 +36,9 @@ from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops._dual import expand
 from glassgrad.ops._op import NULL_CTX, REGISTRY
 from glassgrad.optim import optimizer as _optimizer
+from glassgrad.optim._flat import _cut
 from glassgrad.optim._functional import add_scaled_
+from glassgrad.optim.adam import Adam, _adam_kernel, _Constants
 from glassgrad.optim.sgd import SGD
 
 __all__ = ["Variant", "build"]
@@ -44,6 +46,8 @@ __all__ = ["Variant", "build"]
 #: engine helpers that write into no array (a step of only these and ops reads its
 #: arrays from outside unchanged)
 _PURE = (xp.add, xp.asarray, sum_to, ndarray.astype, ndarray.copy)
+#: the optimizer steps ``lower`` writes out (effects that read the parameters' gradients)
+_STEPS = ("sgd", "adam")
 #: names the generated code cannot give a value: builtins, and its own names
 _RESERVED = frozenset(dir(builtins)) | {"step", "fits", "args", "prev", "prev_exact"}
 
@@ -178,6 +182,8 @@ class _Gen:
             "_tensor": _new_tensor,
             "_result": _result,
             "add_scaled_": add_scaled_,
+            "adam_update": _adam_kernel,
+            "adam_constants": _Constants,
             "_owned": _engine._owned,
             "kernels": _kernels,  # (generated code calls them by name: set_exact applies)
             "expand": expand,
@@ -444,19 +450,20 @@ class _Gen:
 
     def _reads_grad_mode(self, instr) -> bool:
         """Whether the instruction runs code that may read grad mode (an op's own forward
-        or backward, a live method call, an engine helper of another kind)."""
+        or backward, a live method call, an engine helper of another kind), or calls the
+        kernels (Adam's update: ``mode="fast"`` binds their twins in the same block)."""
         if instr.kind in ("fwd", "bwd"):
             return not self._written_out(instr)
         if instr.kind == "call":
             return instr.fn not in _PURE
-        return instr.fn == "method"
+        return instr.fn in ("method", "adam")
 
     def _as_arrays(self, instr) -> list[str]:
         """``x = np.asarray(x)`` for each scalar the instruction reads, if it needs arrays."""
         if not self.scalars or self._written_out(instr):
             return []
         refs = [*instr.ins, *instr.params.values()]
-        if instr.fn == "sgd":
+        if instr.fn in _STEPS:
             refs += [self.cap.by_id.get(id(g)) for g in instr.params["grads"].values()]
         lines = []
         for ref in refs:
@@ -521,7 +528,7 @@ class _Gen:
         last = {}
         for i, instr in enumerate(live):
             refs = [*instr.ins, *instr.params.values(), *self._backward_reads(instr)]
-            if instr.fn == "sgd":
+            if instr.fn in _STEPS:
                 grads = instr.params["grads"].values()
                 refs += [self.cap.by_id.get(id(g)) for g in grads if g is not None]
             for ref in refs:
@@ -650,7 +657,11 @@ class _Gen:
                 for params in groups
                 for t in params
             ]
-        if name != "step" or type(obj) is not SGD or _optimizer._hooks_of(obj) is not None:
+        if name != "step" or _optimizer._hooks_of(obj) is not None:
+            return None
+        if type(obj) is Adam:
+            return self._lower_adam(obj, groups, p["grads"], line)
+        if type(obj) is not SGD:
             return None
         for gi, group in enumerate(obj.param_groups):
             if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
@@ -669,6 +680,89 @@ class _Gen:
         details = {"obj": obj, "groups": groups, "grads": p["grads"]}
         return [Instr("effect", "sgd", [], details, line=line)]
 
+    def _lower_adam(self, obj, groups: list, grads: dict, line) -> list | None:
+        """Adam's step as its update on the flat buffers of each group's plan
+        (``optim/_flat.py``), when every group has one whose packed buffers hold all its
+        parameters, each with a gradient, and no weight decay or amsgrad."""
+        plans = obj._flat_plans
+        for gi, params in enumerate(groups):
+            plan = plans.get(gi)
+            group = obj.param_groups[gi]
+            if (
+                plan is None
+                or plan.pending
+                or len(plan.params) != len(params)
+                or any(a is not b for a, b in zip(plan.params, params))
+                or not all(seg.packed for seg in plan.segments)
+                or any(grads.get(id(t)) is None for t in params)
+                or group["amsgrad"]
+                or group["weight_decay"] != 0
+            ):
+                return None
+        opt = self._obj(obj)
+        for gi in range(len(groups)):
+            plan = self.bind(plans[gi], f"adam_plan{gi}")
+            group = f"{opt}.param_groups[{gi}]"
+            listed = self.bind(obj.param_groups[gi]["params"], f"group{gi}_params")
+            self.guards.append(
+                (
+                    f"{opt}._flat_plans.get({gi}) is {plan} and "
+                    f"{plan}.intact({opt}.state, {group}, {listed})",
+                    f"the optimizer's state of group {gi} is still in {plan}'s buffers",
+                )
+            )
+            self.guards.append(
+                (
+                    f"{group}['weight_decay'] == 0 and not {group}['amsgrad']",
+                    f"param group {gi} has no weight decay or amsgrad",
+                )
+            )
+        self.guards.append((f"_hooks_of({opt}) is None", "no optimizer step hooks"))
+        self.ns["_hooks_of"] = _optimizer._hooks_of
+        details = {"obj": obj, "groups": groups, "grads": grads}
+        return [Instr("effect", "adam", [], details, line=line)]
+
+    def _adam(self, instr) -> list[str]:
+        """Per group: the step count, the step's constants (read from the group each call:
+        a scheduler may change ``lr``), then per buffer: the gradients gathered, Adam's
+        kernel on the flat state, its update added to each parameter."""
+        lines = []
+        obj = instr.params["obj"]
+        opt = self._obj(obj)
+        for gi, params in enumerate(instr.params["groups"]):
+            plan = obj._flat_plans[gi]
+            t = self._fresh(f"t{gi}" if gi else "t")
+            c = self._fresh(f"adam{gi}" if gi else "adam")
+            dtype = self.bind(plan.dtype, f"dtype_{plan.dtype}")
+            lines.append(f"{t} = {self.bind(plan, f'adam_plan{gi}')}.advance()  # steps += 1")
+            lines.append(f"{c} = adam_constants({opt}.param_groups[{gi}], {t}, {dtype})")
+            for seg in plan.segments:
+                part = (
+                    plan.scratch
+                    if seg.size == len(plan.scratch.a)
+                    else _cut(plan.scratch, seg.size)
+                )
+                scratch = self.bind(part, "adam_scratch")
+                grad = self.bind(part.grad, "adam_grad")
+                state = self.bind(seg.buffers, "adam_state")
+                here = params[seg.start : seg.stop]
+                grads = ", ".join(self.grad_at_step(instr, p) for p in here)
+                lines.append(f"np.concatenate([{grads}], axis=None, out={grad})")
+                lines.append(
+                    f"adam_update(None, {grad}, {state}, {scratch}, {c})"
+                    f"  # {state}: (exp_avg, exp_avg_sq); the step: {scratch}.update"
+                )
+                for p, view in zip(here, seg.update_views):
+                    slot = self.cap.by_id.get(id(p._data))
+                    data = (
+                        self.name_of(slot) if slot is not None else f"{self.tensor_name(p)}._data"
+                    )
+                    update = self.bind(view, "update_" + data)
+                    lines.append(f"np.add({data}, {update}, out={data})")
+            for p in params:
+                lines.append(f"{self.tensor_name(p)}._version_counter[0] += 1")
+        return lines
+
     def _obj(self, obj) -> str:
         return self.bind(obj, self.known.get(id(obj), type(obj).__name__.lower()))
 
@@ -681,7 +775,7 @@ class _Gen:
             if instr.kind == "effect" and instr.fn == "method":
                 pending.clear()
                 continue
-            if instr.kind == "effect" and instr.fn == "sgd":
+            if instr.kind == "effect" and instr.fn in _STEPS:
                 for params in instr.params["groups"]:
                     for t in params:
                         if self._grad_source(instr, t) == "live":
@@ -737,6 +831,8 @@ class _Gen:
         kind = instr.fn
         if kind == "sgd":
             return self._sgd(instr)
+        if kind == "adam":
+            return self._adam(instr)
         if kind == "set_grad":
             owner = self.tensor_name(p["tensor"])
             value = f"_tensor({self.expr(instr.ins[0])})" if instr.ins else "None"
