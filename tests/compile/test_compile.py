@@ -80,6 +80,14 @@ def test_mlp_step_is_bit_exact(optimizer):
         assert np.array_equal(a.numpy(), b.numpy())
 
 
+def test_a_step_that_starts_with_zero_grad_is_captured_once():
+    """``zero_grad()`` first: whether the parameters had a ``.grad`` before changes nothing,
+    so no guard asks it (the first call, before any ``.grad``, fits every later one)."""
+    _, _, step, _ = _mlp(True)
+    assert len(step.variants) == 1 and step.replays == 3
+    assert "._grad is" not in step.code
+
+
 def test_fast_mode_is_close():
     eager, pe, _, _ = _mlp(False)
     fast, pf, step, _ = _mlp(True, mode="fast")
