@@ -596,8 +596,24 @@ class _Gen:
                 else f"{out} = np.asarray({a[0]})"
             ]
         if fn is sum_to:
-            return [f"{out} = sum_to({a[0]}, {a[1]})"]
+            return [f"{out} = {self._sum_to(instr, a[0])}"]
         return [f"{out} = {self.bind(fn, fn.__name__)}({', '.join(a)})"]
+
+    def _sum_to(self, instr, grad: str) -> str:
+        """``sum_to`` of the engine; ``mode="fast"``: NumPy's sum over the axes it reduces
+        (known from the captured shapes) where the result is no 0-d array."""
+        shape = instr.ins[1].value
+        if self.mode != "fast" or not shape:
+            return f"sum_to({grad}, {shape!r})"
+        gshape = instr.ins[0].value.shape
+        if gshape == tuple(shape):
+            return grad
+        lead = len(gshape) - len(shape)
+        kept = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+        axes = tuple(range(lead)) + kept
+        if not kept:
+            return f"{grad}.sum(axis={axes!r})"
+        return f"{grad}.sum(axis={axes!r}, keepdims=True).reshape({shape!r})"
 
     def result_expr(self, template) -> str:
         """The expression that rebuilds the function's result from the step's arrays."""
