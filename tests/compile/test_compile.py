@@ -803,3 +803,30 @@ def test_sum_of_a_0d_argument_is_a_new_array():
         assert s._data.tobytes() == es._data.tobytes() and y._data.tobytes() == ey._data.tobytes()
     s.add_(1.0)
     assert x._data.tobytes() == np.float32(-0.0).tobytes() and compiled.replays == 1
+
+
+@pytest.mark.parametrize("features", [(3, 4), (200, 200)])
+def test_adam_on_large_parameters_stays_a_call_and_equals_eager(features):
+    """A parameter too large for the packed buffers keeps Adam's own step (a live call)."""
+    n_in, n_out = features
+
+    def make():
+        torch.manual_seed(0)
+        model = torch.nn.Linear(n_in, n_out)
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        x = torch.linspace(-1, 1, 2 * n_in).reshape(2, n_in)
+
+        def step(x):
+            opt.zero_grad()
+            loss = model(x).square().mean()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return {"model": model, "step": step, "args": [x]}
+
+    step = _compare(make, [None] * 4)
+    written_out = "adam_update(" in step.code
+    assert written_out == (n_in * n_out < 1 << 15)
+    called = any(line.strip() == "opt.step()" for line in step.code.splitlines())
+    assert written_out != called
