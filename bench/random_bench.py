@@ -50,6 +50,24 @@ def main() -> None:
             "numpy random",
             lambda: rng.random(10**6, dtype=np.float32),
         ),
+        (
+            "randint(0, 10, 10**6)",
+            lambda: glassgrad.randint(0, 10, (10**6,)),
+            "numpy integers",
+            lambda: rng.integers(0, 10, 10**6),
+        ),
+        (
+            "normal_(0.3, 2.5) f32",
+            lambda: glassgrad.empty(10**6).normal_(0.3, 2.5),
+            "numpy normal f32",
+            lambda: rng.standard_normal(10**6, dtype=np.float32) * 2.5 + 0.3,
+        ),
+        (
+            "randperm(60000)",
+            lambda: glassgrad.randperm(60000),
+            "numpy permutation",
+            lambda: rng.permutation(60000),
+        ),
     ]
     try:
         import torch
@@ -69,6 +87,24 @@ def main() -> None:
                 lambda: glassgrad.randn(10**6),
                 "torch",
                 lambda: torch.randn(10**6),
+            ),
+            (
+                "randn(10**6) float64",
+                lambda: glassgrad.randn(10**6, dtype=glassgrad.float64),
+                "torch",
+                lambda: torch.randn(10**6, dtype=torch.float64),
+            ),
+            (
+                "randint(0, 10, 10**6)",
+                lambda: glassgrad.randint(0, 10, (10**6,)),
+                "torch",
+                lambda: torch.randint(0, 10, (10**6,)),
+            ),
+            (
+                "normal_(0.3, 2.5) f32",
+                lambda: glassgrad.empty(10**6).normal_(0.3, 2.5),
+                "torch",
+                lambda: torch.empty(10**6).normal_(0.3, 2.5),
             ),
             (
                 "randperm(60000)",

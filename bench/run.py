@@ -102,11 +102,14 @@ def _time_once(
 def _first_call(make, data, timer, runs: int = 5) -> float:
     """Seconds of a fresh run's first step: for a compiled step, the capture and code
     generation (compare with one eager step). The median of ``runs`` fresh runs: one call
-    of about a millisecond is one sample of a noisy clock."""
+    of about a millisecond is one sample of a noisy clock. The collection comes before the
+    set-up, as in a program, not between the set-up and the call: a ``gc.collect()`` right
+    between them walks every object of the process and left the call ~1.5× slower (W1, cold
+    caches) than a program's first call after its set-up."""
     times = []
     for _ in range(runs):
-        run = make(data)
         gc.collect()
+        run = make(data)
         start = timer()
         run(1)
         times.append(timer() - start)

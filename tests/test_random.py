@@ -8,6 +8,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import glassgrad as gg
 from glassgrad import _random
@@ -124,6 +126,74 @@ def test_avx2_sincos_agrees_with_numpy():
     np.testing.assert_allclose(cos, np.cos(x.astype(np.float64)), atol=3e-7)
 
 
+# avx_mathfun.h's log256_ps and sincos256_ps step by step, every fused step through the checked
+# ``fma32``: the kernels drop fma32's checks, which these show changes nothing on any input
+_F = np.float32
+_LOG_COEFFICIENTS = [
+    -1.1514610310e-1,
+    1.1676998740e-1,
+    -1.2420140846e-1,
+    1.4249322787e-1,
+    -1.6668057665e-1,
+    2.0000714765e-1,
+    -2.4999993993e-1,
+    3.3333331174e-1,
+]
+
+
+def _replayed_log(x):
+    i = x.view(np.int32)
+    exponent = (i >> 23) - 127
+    x = ((i & ~0x7F800000) | _F(0.5).view(np.int32)).view(_F)
+    e = exponent.astype(_F) + _F(1)
+    small = (x < _F(0.707106781186547524)).astype(_F)
+    tmp = x * small
+    x = x - _F(1)
+    e = e - small
+    x = x + tmp
+    z = x * x
+    y = np.full_like(x, _F(7.0376836292e-2))
+    for coef in _LOG_COEFFICIENTS:
+        y = _random_math.fma32(y, x, _F(coef))
+    y = _random_math.fma32(y * x, z, e * _F(-2.12194440e-4))
+    y = _random_math.fma32(z, _F(-0.5), y)
+    return _random_math.fma32(e, _F(0.693359375), x + y)
+
+
+def _replayed_sincos(x):
+    fma = _random_math.fma32
+    j = (x * _F(1.27323954473516)).astype(np.int32)
+    j = (j + 1) & ~1
+    y = j.astype(_F)
+    swap = (j & 2) != 0
+    x = fma(y, _F(-0.78515625), x)
+    x = fma(y, _F(-2.4187564849853515625e-4), x)
+    x = fma(y, _F(-3.77489497744594108e-8), x)
+    z = x * x
+    c = fma(_F(2.443315711809948e-5), z, _F(-1.388731625493765e-3))
+    c = fma(c, z, _F(4.166664568298827e-2)) * z
+    c = fma(c, z, -(z * _F(0.5))) + _F(1)
+    s = fma(fma(_F(-1.9515295891e-4), z, _F(8.3321608736e-3)), z, _F(-1.6666654611e-1))
+    s = fma(s * z, x, x)
+    sin, cos = np.where(swap, c, s), np.where(swap, s, c)
+    sin = np.where((j & 4) != 0, -sin, sin)
+    cos = np.where(((j - 2) & 4) == 0, -cos, cos)
+    return sin, cos
+
+
+def test_avx2_polynomials_on_every_input_of_the_fill():
+    """The float32 fill's log and sincos see 2**24 inputs each: 1 - u and 2 pi u for the 24-bit
+    uniforms u = k / 2**24. On all of them, both equal the replay bit for bit (this proves
+    that leaving out fma32's checks changes nothing)."""
+    step = 2**21
+    for start in range(0, 2**24, step):
+        u = np.arange(start, start + step, dtype=np.uint32).astype(_F) * _F(2.0**-24)
+        u1, theta = _F(1) - u, _F(2.0 * math.pi) * u
+        assert _random_math._avx2_log(u1).tobytes() == _replayed_log(u1).tobytes()
+        got, want = _random_math._avx2_sincos(theta), _replayed_sincos(theta)
+        assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
+
+
 def _exact(a, b, c):
     return [
         Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z)) for x, y, z in zip(a, b, c)
@@ -136,6 +206,12 @@ def test_fma32_rounds_once():
     a = np.concatenate([a, np.float32([1 + 2.0**-23, 1 + 2.0**-12])])
     b = np.concatenate([b, np.float32([1 + 2.0**-23, 1 + 2.0**-12])])
     c = np.concatenate([c, np.float32([2.0**-60, -(2.0**-60)])])
+    # exact sums halfway between two float32 (b with few bits, as a std of 2.5): true ties
+    a = np.concatenate([a, _floats32(3000, -4, 4, 4), np.float32([1.0, 1.0])])
+    b = np.concatenate(
+        [b, np.float32(np.tile([2.5, 0.75, -3.0], 1000)), np.float32([2.0**-24, 3 * 2.0**-24])]
+    )
+    c = np.concatenate([c, _floats32(3000, -4, 4, 5), np.float32([1.0, 1.0])])
     want = np.array([_round32(v) for v in _exact(a, b, c)])
     assert np.array_equal(_random_math.fma32(a, b, c), want)
 
@@ -178,8 +254,8 @@ def test_unit_uses_24_and_53_bits():
 
 
 def test_log_is_the_c_librarys_to_the_bit():
-    """``log`` rounds an extended-precision result where glibc allows it and asks the C library
-    near midpoints and at powers of two: every value is ``math.log``'s."""
+    """``log`` rounds a double-double result where glibc allows it and asks the C library near
+    midpoints, at powers of two and for subnormals: every value is ``math.log``'s."""
     rng = np.random.default_rng(7)
     x = np.concatenate(
         [
@@ -191,6 +267,23 @@ def test_log_is_the_c_librarys_to_the_bit():
         ]
     )
     want = np.array([math.log(v) for v in x])
+    assert _random_math.log(x).tobytes() == want.tobytes()
+    # outside the positive numbers: -inf, NaN, inf, NaN, as C's log and NumPy's
+    special = np.array([0.0, -0.0, -1.0, -np.inf, np.inf, np.nan])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want = np.concatenate([want[:100], np.log(special)])
+    assert _random_math.log(np.concatenate([x[:100], special])).tobytes() == want.tobytes()
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_log_is_the_c_librarys_on_the_samplers_inputs(seed):
+    """The samplers' own inputs: the fill's 1 - u and geometric's u for 53-bit uniforms u, and
+    1 - u for small u (results near 0), 150 000 per example (HYPOTHESIS_PROFILE=thorough checks
+    1.5e8; 4e7 were checked when the double-double log was written)."""
+    k = np.random.default_rng(seed).integers(1, 2**53, 50_000, dtype=np.uint64)
+    u = k.astype(np.float64) * 2.0**-53
+    x = np.concatenate([1.0 - u, u, 1.0 - (k >> np.uint64(20)).astype(np.float64) * 2.0**-53])
+    want = np.array([math.log(v) for v in x.tolist()])
     assert _random_math.log(x).tobytes() == want.tobytes()
 
 
@@ -223,8 +316,22 @@ def test_swap_forward_is_the_swap_loop():
     many draws, and larger sizes (long chains of swaps into one position included)."""
     rng = np.random.default_rng(3)
     cases = [rng.integers(0, np.arange(n, 1, -1)) for n in range(2, 41) for _ in range(30)]
-    cases += [rng.integers(0, np.arange(n, 1, -1)) for n in (1000, 4097, 60000)]
+    # the grouping sorts 16-bit digits: one pass up to 2**16 positions, two beyond
+    sizes = (1000, 4097, 60000, 2**16, 2**16 + 1, 70_000)
+    cases += [rng.integers(0, np.arange(n, 1, -1)) for n in sizes]
     cases += [np.ones(50, np.int64), np.zeros(50, np.int64), np.arange(50, 0, -1) - 1]
     for offsets in cases:
         offsets = np.asarray(offsets, np.int64)
         assert _random._swap_forward(offsets).tolist() == _swap_loop(offsets)
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+def test_remainder_is_numpys(dtype):
+    """``draws % divisor`` by a division by a constant, the largest draws and divisors included
+    (a divisor above every draw leaves them as they are)."""
+    top = np.iinfo(dtype).max
+    draws = np.random.default_rng(2).integers(0, top, 5000, dtype=dtype, endpoint=True)
+    draws = np.concatenate([draws, np.array([0, 1, top - 1, top], dtype)])
+    for divisor in [1, 2, 3, 7, 10, 2**24 + 1, 2**31, 2**32 - 1, 2**32 + 5, 2**63 + 1]:
+        want = draws % np.uint64(divisor) if divisor > top else draws % dtype(divisor)
+        assert np.array_equal(_random._remainder(draws.copy(), divisor), want)

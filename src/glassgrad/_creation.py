@@ -334,7 +334,7 @@ def randint(
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     np_dtype = xp.int64 if dtype is None else _dtypes.to_dtype(dtype).np
     values = _random.randperm(_random.gen(generator), _size((n,))[0])
-    return _finish(values.astype(np_dtype), requires_grad, device)
+    return _finish(values.astype(np_dtype, copy=False), requires_grad, device)
 
 
 def normal(

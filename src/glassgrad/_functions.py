@@ -1071,6 +1071,9 @@ def softmax(a, dim=None, dtype=None, _stacklevel=3, *, axis=None, out=None):
 
 
 def sort(a, dim=-1, descending=False, stable=False, *, axis=None, out=None):
+    """Values in order along ``dim`` and where they were; equal values in the order PyTorch's
+    CPU sort leaves them (its sort is not stable unless ``stable=True``).
+    """
     if out is not None:
         return write_out(
             "sort", out, _reduce.sort, a, dim_or_axis(dim, axis, "sort"), descending, stable

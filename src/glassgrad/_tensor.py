@@ -1021,6 +1021,9 @@ class Tensor(TensorBase, metaclass=_TensorType):
         return _reduce.softmax(self, dim_or_axis(dim, axis, "softmax"), dtype, _stacklevel)
 
     def sort(self, dim=-1, descending=False, stable=False, *, axis=None):
+        """Values in order along ``dim`` and where they were; equal values in the order
+        PyTorch's CPU sort leaves them (its sort is not stable unless ``stable=True``).
+        """
         return _reduce.sort(self, dim_or_axis(dim, axis, "sort"), descending, stable)
 
     def split(self, split_size_or_sections, dim=0, *, axis=None):

@@ -99,6 +99,16 @@ def _softmax_cases(dtype):
     yield (rows, 1)
 
 
+def _softmax_backward_cases(dtype, forward):
+    """A gradient and the output of ``forward`` (taken from the same input): the twins'
+    sums of products cancel, so only finite, NaN-free rows suit a tolerance."""
+    for a, dim in _softmax_cases(dtype):
+        if a.ndim and np.isfinite(a).all():
+            grad = _rng().uniform(-1, 1, a.shape).astype(dtype)
+            with np.errstate(all="ignore"):
+                yield (grad, forward(a, dim), dim)
+
+
 def _add_product_cases(dtype):
     rng = _rng()
     for shape in [(), (1,), (5,), (7, 3), (40009,)]:
@@ -127,6 +137,43 @@ def _scalar_lane_cases(dtype):
     yield (np.where(a > 0, grad, dtype(0)), a, grad, scalar)
 
 
+def _sort_cases(dtype):
+    """Rows with ties (few distinct values, NaNs), without, ascending and descending, along
+    either dimension of a 2-D array."""
+    rng = _rng()
+    for a in [*_arrays(dtype), rng.integers(0, 3, (5, 40)).astype(dtype)]:
+        tied = np.round(a)
+        for dim in range(a.ndim):
+            for descending in (False, True):
+                yield (a, dim, descending)
+                yield (_with_specials(tied), dim, descending)
+
+
+def _bag_cases(backward: bool):
+    """Bags of rows: empty bags, repeated rows, per-sample weights, a padding row, a mean
+    (positive values: the order changes only the last bits)."""
+
+    def cases(dtype):
+        rng = _rng()
+        for n in (0, 1, 40, 300):
+            weight = rng.uniform(0.5, 1.5, (7, 5)).astype(dtype)
+            indices = rng.integers(0, 7, n)
+            bags = np.sort(rng.integers(0, 6, n))
+            per_sample = rng.uniform(0.5, 1.5, n).astype(dtype)
+            if not backward:
+                yield (weight, indices, bags, 6)
+                yield (weight, indices, bags, 6, per_sample)
+                yield (weight, indices, bags, 6, per_sample, True)
+                continue
+            grad = rng.uniform(0.5, 1.5, (6, 5)).astype(dtype)
+            sizes = np.bincount(bags, minlength=6)
+            yield (grad, indices, bags, 7)
+            yield (grad, indices, bags, 7, per_sample, None, False, 3)
+            yield (grad, indices, bags, 7, None, sizes)
+
+    return cases
+
+
 def _in_place(fn, args):
     """Run an in-place kernel on a copy of its target; return the target."""
     target = args[0].copy()
@@ -148,9 +195,14 @@ CASES = {
     "tanh": _unary_cases(-5.0, 5.0),
     "softmax": _softmax_cases,
     "log_softmax": _softmax_cases,
-    # (on the positive values a softmax sums: a relative tolerance suits them)
-    "softmax_row_sum": lambda dtype: ((abs(a), d) for a, d in _softmax_cases(dtype) if a.ndim),
+    "softmax_backward": lambda dtype: _softmax_backward_cases(dtype, kernels.softmax),
+    "log_softmax_backward": lambda dtype: _softmax_backward_cases(dtype, kernels.log_softmax),
+    "vec_exp": _unary_cases(-20.0, 20.0),
+    "vec_log": _unary_cases(1e-3, 100.0),
     "redo_scalar_lanes": _scalar_lane_cases,
+    "sort_order": _sort_cases,
+    "bag_sum": _bag_cases(backward=False),
+    "bag_grad": _bag_cases(backward=True),
 }
 IN_PLACE = {"add_product_"}
 
@@ -196,6 +248,12 @@ def test_kernel_agrees_with_its_twin(name, dtype):
                 got, want = exact(*args), plain(*args)
         if name == "redo_scalar_lanes":  # the two differ only where PyTorch's tail sees NaN
             got, want = np.where(np.isnan(args[1]), 0, got), np.where(np.isnan(args[1]), 0, want)
+        if name == "sort_order":  # the orders of equal values differ: the values agree
+            assert sorted(got.reshape(-1).tolist()) == sorted(want.reshape(-1).tolist())
+            data, dim = args[0], args[1]
+            if data.ndim:
+                got = np.take_along_axis(data, got, dim)
+                want = np.take_along_axis(data, want, dim)
         got, want = np.asarray(got), np.asarray(want)
         assert got.shape == want.shape and got.dtype == want.dtype, (name, got.shape, want.shape)
         np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype], err_msg=name)

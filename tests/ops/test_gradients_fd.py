@@ -256,6 +256,51 @@ def _pool_case(kind: str, d: int | None = None) -> Case:
     return Case(build, reads_domain=True)
 
 
+def _sliding_blocks_build(fold: bool):
+    """``unfold`` (``fold``) of a batched or unbatched image (columns) with drawn geometry."""
+
+    def build(draw, rng, domain):
+        kernel, stride = draw(st.sampled_from([2, (2, 1)])), draw(st.integers(1, 2))
+        padding, dilation = draw(st.integers(0, 1)), draw(st.integers(1, 2))
+        shape = (2, 5, 4) if draw(st.booleans()) else (1, 2, 5, 4)
+        geometry = {"padding": padding, "stride": stride, "dilation": dilation}
+        cols = F.unfold(gg.zeros(shape), kernel, **geometry)
+        if not fold:
+            return (lambda x: F.unfold(x, kernel, **geometry)), [values(rng, shape)]
+        return (lambda c: F.fold(c, (5, 4), kernel, **geometry)), [values(rng, cols.shape)]
+
+    return Case(build)
+
+
+def _unpool_case(d: int | None):
+    """``max_unpool{d}d`` of a pooled-size input with distinct indices (a permutation's
+    first entries per channel); ``d=None`` draws 2 or 3."""
+
+    def build(draw, rng, domain):
+        dims = d if d is not None else draw(st.sampled_from([2, 3]))
+        pooled, size = (1, 2) + (2,) * dims, 4**dims
+        picks = np.stack([rng.permutation(size)[: 2**dims] for _ in range(2)])
+        indices = gg.tensor(picks.reshape(pooled))
+        unpool = getattr(F, f"max_unpool{dims}d")
+        return (lambda x: unpool(x, indices, 2)), [values(rng, pooled)]
+
+    return Case(build)
+
+
+def _adaptive_case(kind: str, d: int | None):
+    """``adaptive_{kind}_pool{d}d`` to a drawn size (windows overlapping when it does not
+    divide the input's); ``d=None`` draws 2 or 3; max on distinct values."""
+
+    def build(draw, rng, domain):
+        dims = d if d is not None else draw(st.sampled_from([2, 3]))
+        size = draw(st.sampled_from([2, 3]))
+        x = values(rng, (1, 2) + (5,) * dims, "distinct" if kind == "max" else "any")
+        pool = getattr(F, f"adaptive_{kind}_pool{dims}d")
+        return (lambda a: pool(a, size)), [x]
+
+    return Case(build)
+
+
 def _well_conditioned(n, rng):
     return values(rng, (n, n)) * 0.3 + np.eye(n) * 2
 
@@ -584,6 +629,13 @@ CASES: dict[str, Case] = {
         lambda n, m, k, w: F.embedding(gg.tensor([[0, n - 1], [0, 0]]), w),
         lambda n, m, k: (n, m),
     ),
+    "EmbeddingBag": fixed(  # (weighted sum: both inputs differentiated; a repeated row)
+        lambda n, m, k, w, p: F.embedding_bag(
+            gg.tensor([0, n - 1, 0, n - 1]), w, gg.tensor([0, 1]), mode="sum", per_sample_weights=p
+        ),
+        lambda n, m, k: (n, m),
+        lambda n, m, k: (4,),
+    ),
     "ConstantPadNd": fixed(lambda n, m, k, a: F.pad(a, (1, k - 1)), lambda n, m, k: (n, m)),
     "_IndexPad": fixed(
         lambda n, m, k, a: REGISTRY["_IndexPad"].apply(a, gathers=((1, np.arange(k + 2) % m),)),
@@ -602,6 +654,16 @@ CASES: dict[str, Case] = {
     "ConvolutionTranspose": Case(_conv_transpose_build),
     "_MaxPool": _pool_case("max"),
     "_AvgPool": _pool_case("avg"),
+    "_AdaptiveAvg": _adaptive_case("avg", None),
+    "_AdaptiveMax": _adaptive_case("max", None),
+    **{
+        f"Adaptive{k.title()}Pool{d}D": _adaptive_case(k, d) for k in ("avg", "max") for d in (2, 3)
+    },
+    "_MaxUnpool": _unpool_case(None),
+    "MaxUnpool2D": _unpool_case(2),
+    "MaxUnpool3D": _unpool_case(3),
+    "Im2Col": _sliding_blocks_build(fold=False),
+    "Col2Im": _sliding_blocks_build(fold=True),
     **{f"MaxPool{d}DWithIndices": _pool_case("max", d) for d in (1, 2, 3)},
     **{f"AvgPool{d}D": _pool_case("avg", d) for d in (1, 2, 3)},
     # in-place ops recorded in the graph

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import glassgrad as gg
+from glassgrad import _random as gg_random
 
 torch = pytest.importorskip("torch", reason="real PyTorch is the oracle for the random stream")
 
@@ -451,3 +452,24 @@ def test_linear_init_matches_torch(shape):
     want, have = torch.nn.Linear(*shape), gg.nn.Linear(*shape)
     for a, b in [(have.weight, want.weight), (have.bias, want.bias)]:
         assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+CHUNK = gg_random._CHUNK  # the normal fill draws and transforms this many values at a time
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize(
+    "size", [CHUNK - 1, CHUNK, CHUNK + 1, CHUNK + 15, CHUNK + 16, CHUNK + 17, 2 * CHUNK + 16]
+)
+def test_fill_chunk_boundaries_match_torch(size, dtype):
+    """Sizes around the fill's chunk length: the last chunk whole, short by one block, or
+    followed by the 16 fresh uniforms of a tail; then one more draw and the state."""
+    got = {}
+    for T in (torch, gg):
+        T.manual_seed(size)
+        kind = getattr(T, dtype)
+        values = [T.randn(size, dtype=kind), T.empty(size, dtype=kind).normal_(0.3, 2.5)]
+        values.append(T.rand(3))
+        got[T] = [np.ascontiguousarray(v.numpy()).tobytes() for v in values]
+        got[T].append(T.get_rng_state().numpy().tobytes())
+    assert got[gg] == got[torch]

@@ -2,10 +2,11 @@
 
 glassgrad prints what PyTorch prints, to the last bit, because a few kernels replay how
 PyTorch's CPU build rounds: the order of a sum (``sumorder``), a fused multiply-add (``fma``),
-exp/log/tanh computed wider and rounded once (``transcendental``), the lanes of the softmax
-kernels (``softmax_order``) and the element-at-a-time tail of the activations (``lanes``); what
-they do may depend on the CPU, decided in one place (``simd``). Ops call the kernels by their
-mathematical names (``kernels.log_softmax(x, dim)``) and never round by hand.
+exp/log/tanh computed wider and rounded once (``transcendental``), the softmax kernels' lanes
+(``softmax_order``) with their SLEEF or glibc exp and log (``vecmath``) and the
+element-at-a-time tail of the activations (``lanes``); what they do may depend on the CPU,
+decided in one place (``simd``). Ops call the kernels by their mathematical names
+(``kernels.log_softmax(x, dim)``) and never round by hand.
 
 Each kernel has a plain twin: the textbook NumPy formula, equal to float tolerance and
 faster. ``set_exact(False)`` (or ``GLASSGRAD_EXACT=0`` in the environment at import) binds the
@@ -20,7 +21,16 @@ from __future__ import annotations
 import os
 
 from glassgrad._backend import xp
-from glassgrad._kernels import fma, lanes, softmax_order, sumorder, transcendental
+from glassgrad._kernels import (
+    bags,
+    fma,
+    lanes,
+    softmax_order,
+    sortorder,
+    sumorder,
+    transcendental,
+    vecmath,
+)
 
 __all__ = ["KERNELS", "is_exact", "set_exact"]
 
@@ -37,10 +47,19 @@ KERNELS = {
     "sin": (transcendental.sin, xp.sin),
     "cos": (transcendental.cos, xp.cos),
     "tanh": (transcendental.tanh, xp.tanh),
+    "vec_exp": (vecmath.vec_exp, xp.exp),
+    "vec_log": (vecmath.vec_log, xp.log),
     "softmax": (softmax_order.softmax, softmax_order.plain_softmax),
     "log_softmax": (softmax_order.log_softmax, softmax_order.plain_log_softmax),
-    "softmax_row_sum": (softmax_order.softmax_row_sum, softmax_order.plain_row_sum),
+    "softmax_backward": (softmax_order.softmax_backward, softmax_order.plain_softmax_backward),
+    "log_softmax_backward": (
+        softmax_order.log_softmax_backward,
+        softmax_order.plain_log_softmax_backward,
+    ),
     "redo_scalar_lanes": (lanes.redo_scalar_lanes, lanes.keep_simd_lanes),
+    "sort_order": (sortorder.sort_order, sortorder.plain_sort_order),
+    "bag_sum": (bags.bag_sum, bags.plain_bag_sum),
+    "bag_grad": (bags.bag_grad, bags.plain_bag_grad),
 }
 
 # The kernels as ops call them: the exact versions, until ``set_exact`` rebinds them.
@@ -55,10 +74,17 @@ expm1 = transcendental.expm1
 sin = transcendental.sin
 cos = transcendental.cos
 tanh = transcendental.tanh
+vec_exp = vecmath.vec_exp
+vec_log = vecmath.vec_log
 softmax = softmax_order.softmax
 log_softmax = softmax_order.log_softmax
-softmax_row_sum = softmax_order.softmax_row_sum
+softmax_backward = softmax_order.softmax_backward
+log_softmax_backward = softmax_order.log_softmax_backward
 redo_scalar_lanes = lanes.redo_scalar_lanes
+sort_order = sortorder.sort_order
+bag_sum = bags.bag_sum
+bag_grad = bags.bag_grad
+bag_rounds = bags.bag_rounds  # (not an emulation: the rounds of a bag-by-bag loop)
 
 _exact = True
 #: the module's kernel names bound one way or the other (``set_exact``: one dict update)

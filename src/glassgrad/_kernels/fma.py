@@ -36,6 +36,7 @@ from glassgrad._kernels.simd import fuses_multiply_add
 __all__ = [
     "add_product_",
     "fused_add_",
+    "fused_multiply_add32",
     "fused_scalar",
     "one_minus_square",
     "plain_add_",
@@ -113,6 +114,20 @@ def fused_add_(target: ndarray, a, b, wide: ndarray | None = None) -> None:
         _in_blocks(_fused_block, target, a, b, wide)
     else:
         _in_blocks(_fused_block_float64, target, a, b, None)
+
+
+def fused_multiply_add32(a, b, c) -> ndarray:
+    """``a * b + c`` rounded once to float32: what a vectorised math library's ``fma`` gives
+    (arrays or scalars holding float32 values; a new array). The float64 product is exact and
+    the float64 sum is redone rounded to odd where rounding it twice could differ."""
+    product = xp.multiply(a, b, dtype=_F64)
+    total = product + c
+    low = xp.bitwise_and(total.view(xp.uint64), _LOW29)
+    redo = (low == _HALF29) | (xp.abs(total) < _F32_TINY)
+    if redo.any():
+        product, addend = xp.broadcast_arrays(product, xp.asarray(c, _F64))
+        total[redo] = _sum_rounded_to_odd(product[redo], addend[redo])
+    return total.astype(_F32)
 
 
 def _in_blocks(block, target: ndarray, a, b, wide: ndarray | None) -> None:

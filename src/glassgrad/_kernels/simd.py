@@ -25,7 +25,14 @@ import platform
 import sys
 import warnings
 
-__all__ = ["capability", "fuses_multiply_add", "halves_float32_registers", "vector_bytes"]
+__all__ = [
+    "capability",
+    "fuses_multiply_add",
+    "halves_float32_registers",
+    "intraop_threads",
+    "libraries_fuse_multiply_add",
+    "vector_bytes",
+]
 
 _X86 = ("x86_64", "amd64", "i386", "i686", "x86")
 _ARM64 = ("aarch64", "arm64")
@@ -145,3 +152,45 @@ def fuses_multiply_add() -> bool:
     with alpha, ``addcmul_``, linspace, the optimizers' updates). x86's DEFAULT build is
     compiled without FMA instructions, so there the product is rounded, then the sum."""
     return capability() != "DEFAULT" or _machine() not in _X86
+
+
+@functools.cache
+def libraries_fuse_multiply_add() -> bool:
+    """Whether the libraries PyTorch calls with their own CPU dispatch (FBGEMM's embedding-bag
+    kernels) round ``a * x + y`` once: they pick their code by the CPU, not by
+    ``ATEN_CPU_CAPABILITY``, and fuse wherever it has FMA instructions."""
+    machine = _machine()
+    if machine in _X86:
+        return "fma" in _x86_flags()
+    return machine in _ARM64
+
+
+@functools.cache
+def intraop_threads() -> int:
+    """The threads PyTorch's ``parallel_for`` splits work between by default: the
+    ``OMP_NUM_THREADS`` (then ``MKL_NUM_THREADS``) environment variable when it is a positive
+    integer, else the machine's physical cores (its logical CPUs when that is unknown).
+    ``torch.set_num_threads`` in the same program changes PyTorch's count, not this one."""
+    count = 0
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            count = int(value)
+            break
+    return count or _physical_cores() or os.cpu_count() or 1
+
+
+def _physical_cores() -> int:
+    """Distinct (package, core) pairs in Linux's /proc/cpuinfo (0 elsewhere)."""
+    cores, package = set(), "0"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "physical id":
+                    package = value.strip()
+                elif key.strip() == "core id":
+                    cores.add((package, value.strip()))
+    except OSError:
+        pass
+    return len(cores)

@@ -1,4 +1,5 @@
-"""Pooling layers (max, average, adaptive average) and ``nn.Upsample``."""
+"""Pooling layers (max, average, adaptive average and max), max unpooling and
+``nn.Upsample``."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ __all__ = [
     "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
     "Upsample",
 ]
 
@@ -82,6 +87,55 @@ class MaxPool3d(_MaxPoolNd):
     """Maximum over windows of the last three dimensions."""
 
     _fn = staticmethod(F.max_pool3d)
+
+
+class _MaxUnpoolNd(Module):
+    """Puts pooled maxima back where their indices say (zeros elsewhere)."""
+
+    _fn = None
+    _dims = 0
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        dims = type(self)._dims
+        self.kernel_size = _ntuple(kernel_size, dims, "kernel_size")
+        self.stride = _ntuple(kernel_size if stride is None else stride, dims, "stride")
+        self.padding = _ntuple(padding, dims, "padding")
+
+    def forward(self, input, indices, output_size=None):
+        return type(self)._fn(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The inverse of ``MaxPool1d(return_indices=True)``."""
+
+    _fn = staticmethod(F.max_unpool1d)
+    _dims = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The inverse of ``MaxPool2d(return_indices=True)``.
+
+    Example:
+        >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+        >>> unpool(*pool(torch.randn(1, 1, 4, 4))).shape
+        torch.Size([1, 1, 4, 4])
+    """
+
+    _fn = staticmethod(F.max_unpool2d)
+    _dims = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The inverse of ``MaxPool3d(return_indices=True)``."""
+
+    _fn = staticmethod(F.max_unpool3d)
+    _dims = 3
 
 
 class _AvgPoolNd(Module):
@@ -213,6 +267,13 @@ class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool1d):
+    """Max-pool the last three dimensions to a fixed ``output_size``."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class Upsample(Module):

@@ -8,13 +8,27 @@ and the input gradient adds one shifted slice per kernel tap. Node names follow 
 from __future__ import annotations
 
 import itertools
+import math
 import string
 
 from glassgrad._backend import xp
+from glassgrad.ops import _dual as D
 from glassgrad.ops._domain import Domain
 from glassgrad.ops._op import Op
 
-__all__ = ["POOL_OPS", "Convolution", "ConvolutionTranspose", "max_pool_indices"]
+__all__ = [
+    "ADAPTIVE_OPS",
+    "POOL_OPS",
+    "UNPOOL_OPS",
+    "Col2Im",
+    "Convolution",
+    "ConvolutionTranspose",
+    "Im2Col",
+    "adaptive_bins",
+    "adaptive_max",
+    "block_counts",
+    "max_pool_indices",
+]
 
 _window_view = xp.lib.stride_tricks.sliding_window_view
 
@@ -271,3 +285,232 @@ def _pool_op(base: type[Op], name: str) -> type[Op]:
 #: (kind, spatial dims) -> op class named as PyTorch names the node
 POOL_OPS = {("max", d): _pool_op(_MaxPool, f"MaxPool{d}DWithIndices") for d in (1, 2, 3)}
 POOL_OPS.update({("avg", d): _pool_op(_AvgPool, f"AvgPool{d}D") for d in (1, 2, 3)})
+
+
+class _MaxUnpool(Op):
+    """The inverse of max pooling: each value goes where its index says in a zero image of
+    ``size`` (an unbatched (C, *S) input is a batch of one inside the op)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, indices=None, size=()):
+        batched = x.ndim == len(size) + 2
+        x4, idx = (x, indices) if batched else (x[None], indices[None])
+        flat = idx.reshape(idx.shape[:2] + (-1,))
+        out = xp.zeros(x4.shape[:2] + (math.prod(size),), dtype=x.dtype)
+        xp.put_along_axis(out, flat, x4.reshape(flat.shape), axis=2)
+        ctx.unpool = (flat, x.shape)
+        out = out.reshape(x4.shape[:2] + tuple(size))
+        return out if batched else out[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        flat, shape = ctx.unpool
+        rows = grad.reshape(flat.shape[:2] + (-1,))
+        return xp.take_along_axis(rows, flat, axis=2).reshape(shape)
+
+
+#: spatial dims -> the unpooling op, named as PyTorch names its node (1-D is 2-D in PyTorch)
+UNPOOL_OPS = {d: _pool_op(_MaxUnpool, f"MaxUnpool{d}D") for d in (2, 3)}
+
+
+def adaptive_bins(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows along one dim: [floor(i*S/O), ceil((i+1)*S/O))."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def _window_reads(x, bins_per_axis):
+    """For each offset inside the windows, row-major (the order ATen's loops read a window):
+    the input values at that offset of every window, and where a window has no such offset."""
+    lead = x.ndim - len(bins_per_axis)
+    starts = [xp.array([b[0] for b in bins]) for bins in bins_per_axis]
+    extents = [xp.array([b[1] - b[0] for b in bins]) for bins in bins_per_axis]
+    for offset in itertools.product(*(range(int(e.max())) for e in extents)):
+        index, inside = [slice(None)] * lead, True
+        for axis, (start, extent, step) in enumerate(zip(starts, extents, offset)):
+            shape = [1] * len(offset)
+            shape[axis] = -1
+            at = xp.minimum(start + step, x.shape[lead + axis] - 1).reshape(shape)
+            index.append(at)
+            inside = inside & (step < extent).reshape(shape)
+        yield x[tuple(index)], ~inside, offset
+
+
+class _AdaptiveAvg(Op):
+    """The mean of each adaptive window: ATen adds its elements in row-major order onto 0,
+    then divides by each dim's window size in turn; the gradient adds ``grad / kh / kw``
+    into each window, window after window."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, bins=()):
+        ctx.adaptive = (x.shape, bins)
+        total = None
+        for values, outside, _ in _window_reads(x, bins):
+            values = xp.where(outside, x.dtype.type(0), values)  # (+0 keeps a sum from +0)
+            total = values + x.dtype.type(0) if total is None else total + values
+        return _per_window_divided(total, bins)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, bins = ctx.adaptive
+        delta = _per_window_divided(grad, bins)
+        out = xp.zeros(shape, dtype=grad.dtype)
+        for where in itertools.product(*(range(len(b)) for b in bins)):
+            window = tuple(slice(*bins[axis][i]) for axis, i in enumerate(where))
+            out[(Ellipsis, *window)] += delta[(Ellipsis, *where)][(...,) + (None,) * len(where)]
+        return out
+
+
+def _per_window_divided(values, bins):
+    """``values / kh / kw`` (one division per dim, in order) with each window's sizes."""
+    for axis, axis_bins in enumerate(bins):
+        sizes = xp.array([end - start for start, end in axis_bins], dtype=values.dtype)
+        shape = [1] * len(bins)
+        shape[axis] = -1
+        values = values / sizes.reshape(shape)
+    return values
+
+
+class _AdaptiveMax(Op):
+    """The maximum of each adaptive window (a later NaN wins, as ATen compares) and where it
+    is in the input's plane; the gradient goes there, window after window."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, bins=()):
+        best, where = adaptive_max(x, bins)
+        ctx.argmax = (x.shape, where, len(bins))
+        return best
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, where, spatial = ctx.argmax
+        lead = math.prod(shape[: len(shape) - spatial])
+        out = xp.zeros((lead, math.prod(shape[len(shape) - spatial :])), dtype=grad.dtype)
+        rows = xp.repeat(xp.arange(lead), grad.size // lead if lead else 0)
+        xp.add.at(out, (rows, where.reshape(-1)), grad.reshape(-1))  # (in output order)
+        return out.reshape(shape)
+
+
+def adaptive_max(x, bins):
+    """Each adaptive window's maximum and its flat index in the input's plane."""
+    plane = x.shape[x.ndim - len(bins) :]
+    best = where = None
+    for values, outside, offset in _window_reads(x, bins):
+        flat = 0
+        for axis, axis_bins in enumerate(bins):
+            shape = [1] * len(bins)
+            shape[axis] = -1
+            start = xp.array([b[0] for b in axis_bins]).reshape(shape)
+            flat = flat * plane[axis] + start + offset[axis]
+        if best is None:
+            best, where = values.copy(), xp.broadcast_to(flat, values.shape).astype(xp.int64)
+            continue
+        better = ((values > best) | xp.isnan(values)) & ~outside
+        best = xp.where(better, values, best)
+        where = xp.where(better, flat, where)
+    return best, where
+
+
+def _adaptive_op(base: type[Op], name: str) -> type[Op]:
+    return type(name, (base,), {"node_name": name + "Backward0", "__module__": __name__})
+
+
+#: (kind, spatial dims) -> the adaptive pooling op, named as PyTorch names its node
+ADAPTIVE_OPS = {("avg", d): _adaptive_op(_AdaptiveAvg, f"AdaptiveAvgPool{d}D") for d in (2, 3)}
+ADAPTIVE_OPS.update(
+    {("max", d): _adaptive_op(_AdaptiveMax, f"AdaptiveMaxPool{d}D") for d in (2, 3)}
+)
+
+
+# ---------------------------------------------------------------------------- unfold, fold
+def _im2col(x, kernel, stride, padding, dilation):
+    """(N, C, H, W) -> (N, C*kh*kw, L): each sliding block a column, channel-major then
+    kernel row then kernel column, the blocks in row-major order (PyTorch's ``im2col``)."""
+    n, c = x.shape[:2]
+    win = _windows(_pad(x, tuple((p, p) for p in padding)), kernel, stride, dilation)
+    blocks = win.shape[2] * win.shape[3]  # win: (N, C, oh, ow, kh, kw)
+    columns = xp.moveaxis(win, (4, 5), (2, 3))
+    return columns.reshape(n, c * kernel[0] * kernel[1], blocks)
+
+
+def _col2im(cols, size, kernel, stride, padding, dilation, blocks):
+    """(N, C*kh*kw, L) -> (N, C, H, W): each column added back where its block came from.
+    A pixel's contributions are added in kernel-tap order onto zeros, as ATen's ``col2im``
+    loop adds them (so overlapping sums round as in PyTorch)."""
+    n = cols.shape[0]
+    c = cols.shape[1] // (kernel[0] * kernel[1])
+    taps = cols.reshape((n, c) + tuple(kernel) + tuple(blocks))
+    padded = tuple(s + 2 * p for s, p in zip(size, padding))
+    image = xp.zeros((n, c) + padded, dtype=cols.dtype)
+    for tap in itertools.product(range(kernel[0]), range(kernel[1])):
+        where = (slice(None), slice(None)) + _tap_slices(tap, blocks, stride, dilation)
+        image[where] += taps[(slice(None), slice(None)) + tap]
+    crop = tuple(slice(p, p + s) for s, p in zip(size, padding))
+    return image[(slice(None), slice(None)) + crop]
+
+
+class Im2Col(Op):
+    """``F.unfold``: the sliding blocks of images as columns; an unbatched (C, H, W) image is
+    a batch of one inside the op, as in PyTorch (one node, no squeeze)."""
+
+    node_name = "Im2ColBackward0"
+
+    @staticmethod
+    def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        batched = x if x.ndim == 4 else x[None]
+        blocks = block_counts(x.shape[-2:], kernel, stride, padding, dilation)
+        ctx.geometry = (x.shape[-2:], kernel, stride, padding, dilation, blocks)
+        cols = _im2col(batched, kernel, stride, padding, dilation)
+        return cols if x.ndim == 4 else cols[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not D.is_array(grad):  # create_graph: the adjoint op, recorded
+            size, kernel, stride, padding, dilation, _ = ctx.geometry
+            return Col2Im.apply(
+                grad, size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+            )
+        if grad.ndim == 3:
+            return _col2im(grad, *ctx.geometry)
+        return _col2im(grad[None], *ctx.geometry)[0]
+
+
+class Col2Im(Op):
+    """``F.fold``: columns of sliding blocks summed back into images (unbatched columns,
+    (C * kh * kw, L), a batch of one inside the op)."""
+
+    node_name = "Col2ImBackward0"
+
+    @staticmethod
+    def forward(
+        ctx, cols, size=(1, 1), kernel=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1)
+    ):
+        batched = cols if cols.ndim == 3 else cols[None]
+        blocks = block_counts(size, kernel, stride, padding, dilation)
+        ctx.geometry = (kernel, stride, padding, dilation)
+        image = _col2im(batched, size, kernel, stride, padding, dilation, blocks)
+        return image if cols.ndim == 3 else image[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not D.is_array(grad):  # create_graph: the adjoint op, recorded
+            kernel, stride, padding, dilation = ctx.geometry
+            return Im2Col.apply(
+                grad, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+            )
+        if grad.ndim == 4:
+            return _im2col(grad, *ctx.geometry)
+        return _im2col(grad[None], *ctx.geometry)[0]
+
+
+def block_counts(size, kernel, stride, padding, dilation) -> tuple:
+    """How many sliding blocks fit along each spatial dim."""
+    return tuple(
+        (s + 2 * p - d * (k - 1) - 1) // st + 1
+        for s, k, st, p, d in zip(size, kernel, stride, padding, dilation)
+    )

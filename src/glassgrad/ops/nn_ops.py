@@ -6,6 +6,7 @@ prints the same, and normalisation keeps its statistics from one pass over the i
 
 from __future__ import annotations
 
+from glassgrad import _kernels as kernels
 from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op, needs_grad
@@ -14,6 +15,7 @@ __all__ = [
     "PAD_OPS",
     "ConstantPadNd",
     "Embedding",
+    "EmbeddingBag",
     "LogSigmoid",
     "NativeBatchNorm",
     "NativeLayerNorm",
@@ -122,6 +124,85 @@ class Embedding(Op):
             counts = xp.bincount(flat, minlength=shape[0])
             rows = rows * (1.0 / counts[flat])[:, None].astype(rows.dtype)
         return D.zeros_with(rows, flat, shape, True)
+
+
+class EmbeddingBag(Op):
+    """The sum, mean or max of each bag of rows of ``weight`` (``F.embedding_bag``); inputs:
+    ``weight`` and the per-sample weights (a tensor or None: ``mode="sum"`` only)."""
+
+    node_name = "EmbeddingBagBackward0"
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, weight, per_sample, bags=(), mode="mean", by_freq=False, padding=None):
+        """``bags``: (each used position's row, its bag (non-decreasing), the size of each
+        bag, the input's length); rows equal to ``padding`` are left out."""
+        indices, bag_of, sizes, _ = bags
+        ctx.bags, ctx.mode, ctx.by_freq, ctx.padding = bags, mode, by_freq, padding
+        ctx.rows = weight.shape[0]
+        keep = slice(None) if padding is None else indices != padding
+        if mode == "max":
+            out, ctx.argmax = _bag_max(weight, indices[keep], bag_of[keep], sizes.shape[0])
+            return out
+        ctx.per_sample = per_sample
+        if per_sample is not None:
+            ctx.save(weight)
+            per_sample = per_sample[: indices.shape[0]][keep]
+        out = kernels.bag_sum(
+            weight, indices[keep], bag_of[keep], sizes.shape[0], per_sample, padding is not None
+        )
+        if mode == "mean":
+            out /= xp.maximum(sizes, 1).astype(out.dtype)[:, None]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        indices, bag_of, sizes, length = ctx.bags
+        if ctx.mode == "max":
+            return _bag_max_grad(grad, ctx.argmax, ctx.rows), None
+        per_sample = ctx.per_sample
+        used = None if per_sample is None else per_sample[: indices.shape[0]]
+        grad_weight = kernels.bag_grad(
+            grad,
+            indices,
+            bag_of,
+            ctx.rows,
+            used,
+            sizes if ctx.mode == "mean" else None,
+            ctx.by_freq,
+            ctx.padding,
+        )
+        grad_per_sample = None
+        if needs_grad(ctx, 1):  # d(out[bag]) / d(per_sample[i]) = weight[indices[i]]
+            (weight,) = ctx.saved
+            grad_per_sample = xp.zeros(length, dtype=grad.dtype)
+            used_part = (grad[bag_of] * weight[indices]).sum(axis=1)
+            if ctx.padding is not None:
+                used_part[indices == ctx.padding] = 0
+            grad_per_sample[: indices.shape[0]] = used_part
+        return grad_weight, grad_per_sample
+
+
+def _bag_max(weight, indices, bags, n_bags: int):
+    """Each bag's largest value per column and the row it came from (the first of equal
+    ones; an empty bag gives zeros)."""
+    out = xp.zeros((n_bags, weight.shape[1]), dtype=weight.dtype)
+    argmax = xp.full(out.shape, -1, dtype=xp.int64)
+    for positions in kernels.bag_rounds(bags):
+        rows, targets = weight[indices[positions]], bags[positions]
+        best, where = out[targets], argmax[targets]
+        better = (rows > best) | (where < 0)
+        out[targets] = xp.where(better, rows, best)
+        argmax[targets] = xp.where(better, indices[positions, None], where)
+    return out, argmax
+
+
+def _bag_max_grad(grad, argmax, rows: int):
+    """Each bag's gradient goes to the row its maximum came from."""
+    grad_weight = xp.zeros((rows, grad.shape[1]), dtype=grad.dtype)
+    bag, column = xp.nonzero(argmax >= 0)
+    xp.add.at(grad_weight, (argmax[bag, column], column), grad[bag, column])
+    return grad_weight
 
 
 class ConstantPadNd(Op):

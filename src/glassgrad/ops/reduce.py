@@ -9,6 +9,7 @@ from glassgrad import _dtypes
 from glassgrad import _formula as F
 from glassgrad import _kernels as kernels
 from glassgrad._backend import xp
+from glassgrad._kernels import sortorder
 from glassgrad._tensor_base import TensorBase, _new_tensor
 from glassgrad._warn import warn_at_user_line
 from glassgrad.ops import _dual as D
@@ -469,14 +470,6 @@ class Logsumexp(Op):
         return _restore(grad, ctx) * D.exp(a - _restore(out, ctx))
 
 
-def _row_sums(a, dim):
-    """``a.sum(axis=dim, keepdims=True)`` (a tensor in create_graph mode), in the order of
-    PyTorch's softmax kernels."""
-    if D.is_array(a):
-        return kernels.softmax_row_sum(a, dim)
-    return D.sum(a, axis=dim, keepdims=True)
-
-
 class Softmax(Op):
     """exp(a) / sum(exp(a)) along a dimension."""
 
@@ -490,7 +483,9 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return out * (grad - _row_sums(grad * out, ctx.dim))
+        if D.is_array(grad) and D.is_array(out):
+            return kernels.softmax_backward(grad, out, ctx.dim)
+        return out * (grad - D.sum(grad * out, axis=ctx.dim, keepdims=True))
 
 
 class LogSoftmax(Op):
@@ -506,7 +501,9 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad - D.exp(out) * _row_sums(grad, ctx.dim)
+        if D.is_array(grad) and D.is_array(out):
+            return kernels.log_softmax_backward(grad, out, ctx.dim)
+        return grad - D.exp(out) * D.sum(grad, axis=ctx.dim, keepdims=True)
 
 
 class Cumsum(Op):
@@ -913,24 +910,12 @@ class _TopkResult(_MinMaxResult):
     _name = "topk"
 
 
-def _sort_indices(data, dim: int, descending: bool):
-    """Stable sort order along ``dim``; NaN counts as the largest value, as in PyTorch."""
-    if not data.ndim:
-        return xp.zeros((), dtype=xp.int64)
-    if descending:
-        key = -data if data.dtype.kind == "f" else -(data.astype(xp.int64))
-        if data.dtype.kind == "f":
-            key = xp.where(xp.isnan(data), -xp.inf, key)
-        elif data.dtype == bool:
-            key = ~data
-        return xp.argsort(key, axis=dim, kind="stable").astype(xp.int64)
-    return xp.argsort(data, axis=dim, kind="stable").astype(xp.int64)
-
-
 @api()
 def sort(a: Tensor, dim=-1, descending=False, stable=False):
+    """Values in order along ``dim`` and where they were; equal values in the order PyTorch's
+    CPU sort leaves them (its sort is not stable unless ``stable=True``)."""
     d = norm_dims(dim, a.ndim)[0]
-    idx = _sort_indices(a._data, d, descending)
+    idx = _sort_order(a._data, d, descending, stable)
     values = Sort.apply(a, indices=idx, dim=d)
     return _SortResult((values, _new_tensor(idx)))
 
@@ -938,7 +923,13 @@ def sort(a: Tensor, dim=-1, descending=False, stable=False):
 @api()
 def argsort(a: Tensor, dim=-1, descending=False, stable=False) -> Tensor:
     d = norm_dims(dim, a.ndim)[0]
-    return _new_tensor(_sort_indices(a._data, d, descending))
+    return _new_tensor(_sort_order(a._data, d, descending, stable))
+
+
+def _sort_order(data, dim: int, descending: bool, stable: bool):
+    if stable:
+        return sortorder.plain_sort_order(data, dim, descending)
+    return kernels.sort_order(data, dim, descending)
 
 
 @api()
@@ -949,7 +940,7 @@ def topk(a: Tensor, k: int, dim=-1, largest=True, sorted=True):
         raise RuntimeError(
             f"topk: selected index k={k} out of range for dimension {d} of size {size}"
         )
-    idx = _sort_indices(a._data, d, largest)
+    idx = sortorder.plain_sort_order(a._data, d, largest)  # (ties: not topk's own order)
     if a.ndim:
         idx = xp.take(idx, xp.arange(k), axis=d)
     values = Topk.apply(a, indices=idx, dim=d)
@@ -965,7 +956,7 @@ def _median_index(data, dim: int):
     """Index (keepdim) of the lower middle value along ``dim``; the first NaN if any (PyTorch)."""
     if not data.ndim:
         return xp.zeros((), dtype=xp.int64)
-    order = _sort_indices(data, dim, False)
+    order = sortorder.plain_sort_order(data, dim, False)
     idx = xp.take(order, [(data.shape[dim] - 1) // 2], axis=dim)
     if data.dtype.kind == "f":
         nan = xp.isnan(data)

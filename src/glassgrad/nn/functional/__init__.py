@@ -51,6 +51,8 @@ from glassgrad.nn.functional.conv import (
     conv_transpose1d,
     conv_transpose2d,
     conv_transpose3d,
+    fold,
+    unfold,
 )
 from glassgrad.nn.functional.distance import cosine_similarity, pairwise_distance
 from glassgrad.nn.functional.dropout import (
@@ -96,14 +98,21 @@ from glassgrad.nn.functional.pooling import (
     adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool2d,
     avg_pool3d,
     max_pool1d,
+    max_pool1d_with_indices,
     max_pool2d,
+    max_pool2d_with_indices,
     max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
 )
-from glassgrad.nn.functional.sparse import embedding, one_hot
+from glassgrad.nn.functional.sparse import embedding, embedding_bag, one_hot
 from glassgrad.nn.functional.vision import interpolate, pad, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
@@ -112,6 +121,7 @@ __all__ = [
     "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
     "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
@@ -137,8 +147,10 @@ __all__ = [
     "elu",
     "elu_",
     "embedding",
+    "embedding_bag",
     "feature_alpha_dropout",
     "flatten",
+    "fold",
     "gaussian_nll_loss",
     "gelu",
     "glu",
@@ -162,8 +174,14 @@ __all__ = [
     "logsigmoid",
     "margin_ranking_loss",
     "max_pool1d",
+    "max_pool1d_with_indices",
     "max_pool2d",
+    "max_pool2d_with_indices",
     "max_pool3d",
+    "max_pool3d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
     "mish",
     "mse_loss",
     "multi_margin_loss",
@@ -199,4 +217,5 @@ __all__ = [
     "threshold_",
     "triplet_margin_loss",
     "unflatten",
+    "unfold",
 ]

@@ -1,12 +1,23 @@
-"""Convolutions and transposed convolutions, 1-D to 3-D, with PyTorch's argument checks."""
+"""Convolutions and transposed convolutions, 1-D to 3-D, and the sliding blocks a 2-D
+convolution is made of (``unfold``/``fold``), with PyTorch's argument checks."""
 
 from __future__ import annotations
 
+from glassgrad import _dtypes
 from glassgrad._tensor import Tensor
 from glassgrad.nn.functional.normalization import _check_mixed
 from glassgrad.ops import conv as C
 
-__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "fold",
+    "unfold",
+]
 
 
 def _ntuple(value, n: int, name: str) -> tuple:
@@ -187,3 +198,104 @@ def conv_transpose3d(
     return _conv_transpose(
         input, weight, bias, stride, padding, output_padding, groups, dilation, 3
     )
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """The sliding blocks of a batch of images as columns: (N, C, H, W) -> (N, C * kh * kw,
+    L), L the number of blocks; each column is one block, channel by channel. ``fold`` is its
+    adjoint; ``unfold`` then a matrix product is a 2-D convolution."""
+    kernel, dilation, padding, stride = _sliding_geometry(
+        kernel_size, dilation, padding, stride, "im2col", input
+    )
+    shape = list(input.shape)
+    if input.ndim not in (3, 4) or 0 in shape[-3:]:
+        # (an IndexError below 3-D, as PyTorch's, which only says dimension 2 is out of range)
+        error = IndexError if input.ndim < 3 else RuntimeError
+        raise error(
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+            f"non-zero dimensions for input, but got: {shape}"
+        )
+    blocks = C.block_counts(shape[-2:], kernel, stride, padding, dilation)
+    if min(blocks) < 1:
+        raise RuntimeError(
+            f"Given input with spatial size {tuple(shape[-2:])}, kernel_size={kernel}, "
+            f"dilation={dilation}, padding={padding}, calculated shape of the array of sliding "
+            f"blocks as {blocks}, but its components must be at least one."
+        )
+    return C.Im2Col.apply(input, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Columns of sliding blocks summed back into a batch of images: (N, C * kh * kw, L) ->
+    (N, C, *output_size); where blocks overlap their values add up (``unfold``'s adjoint)."""
+    size = _pair_of(output_size, "output_size")
+    kernel, dilation, padding, stride = _sliding_geometry(
+        kernel_size, dilation, padding, stride, "col2im", input
+    )
+    shape = list(input.shape)
+    if input.ndim not in (2, 3) or 0 in shape[-2:]:
+        raise RuntimeError(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+            f"non-zero dimensions for input, but got: {shape}"
+        )
+    taps = kernel[0] * kernel[1]
+    if shape[-2] % taps:
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={shape[-2]} and kernel_size={kernel}."
+        )
+    blocks = C.block_counts(size, kernel, stride, padding, dilation)
+    given = (
+        f"Given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
+        f"padding={padding}, stride={stride}, "
+    )
+    if min(blocks) < 1 or blocks[0] * blocks[1] != shape[-1]:
+        raise RuntimeError(
+            given + "expected size of input's dimension 2 to match the calculated number of "
+            f"sliding blocks {blocks[0]} * {blocks[1]} = {max(blocks[0] * blocks[1], 0)}, "
+            f"but got input.size(2)={shape[-1]}."
+        )
+    return C.Col2Im.apply(
+        input, size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+    )
+
+
+def _sliding_geometry(kernel_size, dilation, padding, stride, kernel_name: str, input):
+    """``unfold``/``fold``'s four pairs, checked in PyTorch's order and words."""
+    pairs = [
+        _pair_of(value, name)
+        for value, name in (
+            (kernel_size, "kernel_size"),
+            (dilation, "dilation"),
+            (padding, "padding"),
+            (stride, "stride"),
+        )
+    ]
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = pairs
+    for ok, what, name, h, w in (
+        (kh > 0 and kw > 0, "kernel size should be greater than zero", "kernel", kh, kw),
+        (dh > 0 and dw > 0, "dilation should be greater than zero", "dilation", dh, dw),
+        (ph >= 0 and pw >= 0, "padding should be non-negative", "pad", ph, pw),
+        (sh > 0 and sw > 0, "stride should be greater than zero", "stride", sh, sw),
+    ):
+        if not ok:
+            raise RuntimeError(f"{what}, but got {name}_height: {h} {name}_width: {w}")
+    if not (input.is_floating_point() or input.dtype == _dtypes.bool_):
+        word = _dtypes.SCALAR_TYPE_NAMES.get(input._data.dtype.name, str(input.dtype))
+        raise NotImplementedError(
+            f"\"{kernel_name}_out_cpu\" not implemented for '{word}' (convert the input "
+            "with .float())"
+        )
+    return pairs
+
+
+def _pair_of(value, name: str) -> tuple:
+    """An int as a pair; a sequence as it is, which must then hold two ints."""
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(value)
+    if len(value) != 2:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(value)}")
+    if not all(isinstance(v, int) for v in value):
+        raise TypeError(f"{name} must be a tuple of ints, got {value}")
+    return value
