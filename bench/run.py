@@ -45,9 +45,15 @@ from workloads import WORKLOADS  # noqa: E402
 TORCH_API = ("glassgrad", "torch")
 #: the workload's step through ``T.compile`` (``torch.compile`` is opt-in: it needs a C
 #: compiler and takes long to compile)
-COMPILED = {"compiled": "glassgrad", "torch.compile": "torch"}
+#: backend -> (module, compile mode); ``compiled-fast``: glassgrad's ``mode="fast"`` (plain
+#: NumPy arithmetic, within float rounding of eager)
+COMPILED = {
+    "compiled": ("glassgrad", None),
+    "compiled-fast": ("glassgrad", "fast"),
+    "torch.compile": ("torch", None),
+}
 OPTIONAL = ("micrograd", "mygrad", "autograd")
-DEFAULT_BACKENDS = ("glassgrad", "compiled", "torch", "numpy", *OPTIONAL)
+DEFAULT_BACKENDS = ("glassgrad", "compiled", "compiled-fast", "torch", "numpy", *OPTIONAL)
 HEADLINE = ("glassgrad", "compiled", "torch", "numpy")
 
 
@@ -65,10 +71,12 @@ def _maker(workload, backend: str):
         module = importlib.import_module(backend)
         return lambda data: workload.make(module, data)
     if backend in COMPILED:
-        if workload.compiled_make is None:
+        name, mode = COMPILED[backend]
+        make = workload.compiled_make(mode)
+        if make is None:
             return None
-        module = importlib.import_module(COMPILED[backend])
-        return lambda data: workload.compiled_make(module, data)
+        module = importlib.import_module(name)
+        return lambda data: make(module, data)
     if backend == "numpy":
         return workload.numpy_make
     return workload.extra.get(backend)
@@ -208,7 +216,7 @@ def _ratio(results: dict, a: str, b: str) -> str:
 
 def format_table(all_results: dict, backends) -> str:
     shown = [b for b in backends if any(b in r["median_s"] for r in all_results.values())]
-    head = ["workload", *shown, "gg/torch", "gg/NumPy", "compiled/NumPy"]
+    head = ["workload", *shown, "gg/torch", "gg/NumPy", "compiled/NumPy", "fast/NumPy"]
     head += ["peak gg/NumPy", "peak compiled/NumPy"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in all_results.items():
@@ -217,6 +225,7 @@ def format_table(all_results: dict, backends) -> str:
             cells.append(_fmt_time(r["median_s"][b], r["unit"]) if b in r["median_s"] else "—")
         cells += [_ratio(r, "glassgrad", "torch"), _ratio(r, "glassgrad", "numpy")]
         cells.append(_ratio(r, "compiled", "numpy"))
+        cells.append(_ratio(r, "compiled-fast", "numpy"))
         peaks = r["peak_bytes"]
         for b in ("glassgrad", "compiled"):
             if peaks.get(b) and peaks.get("numpy"):
@@ -301,7 +310,7 @@ def main(argv=None) -> int:
     backends = [
         b
         for b in args.backends
-        if b in ("glassgrad", "numpy", "compiled") or _importable(COMPILED.get(b, b))
+        if b in ("glassgrad", "numpy") or _importable(COMPILED.get(b, (b,))[0])
     ]
     skipped = sorted(set(args.backends) - set(backends))
     repeats = args.repeats or (3 if args.quick else 7)

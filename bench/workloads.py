@@ -35,12 +35,17 @@ class Workload:
     extra: dict = field(default_factory=dict)  # backend name -> make(data) for optional backends
     compilable: bool = False  # ``make(T, data, compiled=True)`` runs its step through T.compile
 
-    @property
-    def compiled_make(self):
-        """``make`` with the step compiled (``T.compile``), or None."""
+    def compiled_make(self, mode=None):
+        """``make`` with the step compiled (``T.compile``, with ``mode``), or None."""
         if not self.compilable:
             return None
-        return lambda T, data: self.make(T, data, compiled=True)
+        return lambda T, data: self.make(T, data, compiled=mode or True)
+
+
+def _compile(T, step, compiled):
+    """``T.compile(step)``; ``compiled="fast"``: glassgrad's ``mode="fast"`` (its plain-NumPy
+    arithmetic instead of PyTorch's rounding)."""
+    return T.compile(step, mode="fast") if compiled == "fast" else T.compile(step)
 
 
 # ----------------------------------------------------------------------------- W1
@@ -68,7 +73,7 @@ def w1(T, data, compiled=False):
         return loss
 
     if compiled:
-        step = T.compile(step)
+        step = _compile(T, step, compiled)
 
     def run(steps):
         for _ in range(steps):
@@ -170,7 +175,7 @@ def w2(T, data, compiled=False):
         return out
 
     if compiled:
-        step = T.compile(step)
+        step = _compile(T, step, compiled)
 
     def run(steps):
         for _ in range(steps):
@@ -273,7 +278,7 @@ def w3(T, data, compiled=False):
         return loss
 
     if compiled:
-        step = T.compile(step)
+        step = _compile(T, step, compiled)
 
     def run(steps):
         for _ in range(steps):
@@ -376,7 +381,7 @@ def w4(T, data, compiled=False):
         return loss
 
     if compiled:
-        step = T.compile(step)
+        step = _compile(T, step, compiled)
 
     def run(steps):
         for _ in range(steps):
@@ -519,7 +524,7 @@ def w5(T, data, compiled=False):
         return loss
 
     if compiled:
-        step = T.compile(step)
+        step = _compile(T, step, compiled)
 
     def run(steps):
         for _ in range(steps):

@@ -80,10 +80,20 @@ def test_mlp_step_is_bit_exact(optimizer):
         assert np.array_equal(a.numpy(), b.numpy())
 
 
+def test_a_step_that_starts_with_zero_grad_is_captured_once():
+    """``zero_grad()`` first: whether the parameters had a ``.grad`` before changes nothing,
+    so no guard asks it (the first call, before any ``.grad``, fits every later one)."""
+    _, _, step, _ = _mlp(True)
+    assert len(step.variants) == 1 and step.replays == 3
+    assert "._grad is" not in step.code
+
+
 def test_fast_mode_is_close():
     eager, pe, _, _ = _mlp(False)
     fast, pf, step, _ = _mlp(True, mode="fast")
     assert step.eager_reason is None
+    assert "kernels.set_exact(False)" in step.code  # the plain twins while the step runs,
+    assert torch.is_exact()  # and PyTorch's rounding again after it
     np.testing.assert_allclose(fast, eager, rtol=1e-6)
     for a, b in zip(pe, pf):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7)
@@ -107,10 +117,13 @@ def _compare(make_step, calls):
     return step
 
 
-def _linear_state(batch=4):
+def _linear_state(batch=4, adam=False):
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Dropout(0.0), torch.nn.Linear(4, 1))
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    if adam:
+        opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
     x = torch.linspace(-1, 1, batch * 3).reshape(batch, 3)
     y = torch.linspace(0, 1, batch).reshape(batch, 1)
 
@@ -149,6 +162,35 @@ def _requires_grad(state):
 @pytest.mark.parametrize("change", [_set_lr, _eval, _new_batch, _load_state, _requires_grad])
 def test_guarded_changes_equal_eager(change):
     _compare(_linear_state, [None, None, None, change, None, None])
+
+
+def _new_exp_avg(state):
+    opt = state["opt"]
+    first = opt.state[opt.param_groups[0]["params"][0]]
+    first["exp_avg"] = first["exp_avg"] * 0.5  # a new tensor, other values
+
+
+def _set_option(key, value):
+    def change(state):
+        state["opt"].param_groups[0][key] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _set_lr,
+        _new_exp_avg,
+        _set_option("betas", (0.3, 0.5)),
+        _set_option("weight_decay", 0.1),
+        _set_option("amsgrad", True),
+        _set_option("maximize", True),
+    ],
+)
+def test_adam_written_out_and_guarded_changes_equal_eager(change):
+    step = _compare(lambda: _linear_state(adam=True), [None, None, None, change, None, None])
+    assert "adam_update(None, adam_grad, adam_state, adam_scratch, adam)" in step.variants[0]
 
 
 def test_new_batch_size_recaptures_with_the_failed_guard_named():
@@ -327,12 +369,15 @@ def test_bench_workloads_equal_eager(name):
     finally:
         sys.path.remove(str(BENCH))
     workload = WORKLOADS[name]
-    if workload.compiled_make is None:
+    if workload.compiled_make() is None:
         pytest.skip("no compiled form")
     data = workload.data()
     eager = workload.make(torch, data)(3)
-    compiled = workload.compiled_make(torch, data)(3)
+    compiled = workload.compiled_make()(torch, data)(3)
     assert compiled == eager
+    fast = workload.compiled_make("fast")(torch, data)(3)
+    assert torch.is_exact()
+    assert fast == pytest.approx(eager, rel=1e-6)
 
 
 def test_values_computed_in_the_step_are_never_baked_in():
@@ -758,3 +803,30 @@ def test_sum_of_a_0d_argument_is_a_new_array():
         assert s._data.tobytes() == es._data.tobytes() and y._data.tobytes() == ey._data.tobytes()
     s.add_(1.0)
     assert x._data.tobytes() == np.float32(-0.0).tobytes() and compiled.replays == 1
+
+
+@pytest.mark.parametrize("features", [(3, 4), (200, 200)])
+def test_adam_on_large_parameters_stays_a_call_and_equals_eager(features):
+    """A parameter too large for the packed buffers keeps Adam's own step (a live call)."""
+    n_in, n_out = features
+
+    def make():
+        torch.manual_seed(0)
+        model = torch.nn.Linear(n_in, n_out)
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        x = torch.linspace(-1, 1, 2 * n_in).reshape(2, n_in)
+
+        def step(x):
+            opt.zero_grad()
+            loss = model(x).square().mean()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return {"model": model, "step": step, "args": [x]}
+
+    step = _compare(make, [None] * 4)
+    written_out = "adam_update(" in step.code
+    assert written_out == (n_in * n_out < 1 << 15)
+    called = any(line.strip() == "opt.step()" for line in step.code.splitlines())
+    assert written_out != called

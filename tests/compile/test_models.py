@@ -92,7 +92,9 @@ def _train(model_name: str, optimizer: str, compiled: bool):
         losses.append(fn(x, y, labels, idx).item())
     if compiled:
         assert fn.eager_reason is None, fn.eager_reason
-        assert fn.replays == 3  # first call: no optimizer state yet; second: with it
+        # first call: no optimizer state yet; the second captures again where the step
+        # depends on that state (a live optimizer step, or zeroed gradients kept in place)
+        assert fn.replays >= 3
     return losses, [p.detach().numpy().copy() for p in model.parameters()]
 
 

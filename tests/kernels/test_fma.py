@@ -75,7 +75,7 @@ def test_inplace_ops_round_as_torch(op, dtype):
     ATEN_CPU_CAPABILITY (fused on AVX2/AVX-512, rounded twice on the default build)."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
-    n = 40009  # several blocks of fma.py's block loop, and a partial one
+    n = 140009  # several blocks of fma.py's block loop, and a partial one
     target = rng.standard_normal(n).astype(dtype)
     other = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 3, n)).astype(dtype)
     third = rng.standard_normal(n).astype(dtype)
@@ -100,8 +100,8 @@ def test_inplace_ops_round_as_torch(op, dtype):
 def test_blocks_and_strided_views_give_the_same_bits(dtype):
     """Contiguous arrays go through in blocks, strided ones in one pass: same results."""
     rng = np.random.default_rng(3)
-    target = rng.standard_normal((300, 200)).astype(dtype)
-    a = rng.standard_normal((300, 200)).astype(dtype)
+    target = rng.standard_normal((300, 500)).astype(dtype)
+    a = rng.standard_normal((300, 500)).astype(dtype)
     blocked, strided = target.copy(), target.T.copy().T  # the same values, Fortran order
     fused_add_(blocked, a, dtype(0.37))
     fused_add_(strided, a, dtype(0.37))

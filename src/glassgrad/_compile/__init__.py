@@ -52,10 +52,11 @@ def compile(
     """Compile a function or ``nn.Module`` into a replay of straight-line NumPy.
 
     Use it as ``torch.compile``: ``step = glassgrad.compile(step)`` or as a decorator, with
-    or without arguments. ``mode="fast"`` (a glassgrad mode) lets the engine's gradient sums
-    use NumPy's order instead of PyTorch's (results within float rounding of eager); every
-    other mode keeps eager's bits. ``backend``, ``dynamic`` and ``options`` are accepted for
-    PyTorch's code and change nothing (a note says so once).
+    or without arguments. ``mode="fast"`` (a glassgrad mode) drops PyTorch's rounding for
+    speed: the engine's gradient sums use NumPy's order and the kernels their plain-NumPy
+    twins while the step runs (see ``glassgrad.set_exact``; results within float rounding
+    of eager); every other mode keeps eager's bits. ``backend``, ``dynamic`` and
+    ``options`` are accepted for PyTorch's code and change nothing (a note says so once).
 
     Example:
         >>> @glassgrad.compile

@@ -5,7 +5,9 @@ the function's argument names, the globals it reads) and each line's comment quo
 user's line that issued it. Dead values are dropped and values computed from constants only
 are folded into constants. Each op line calls the op's own ``forward``/``backward`` on
 arrays, so the bits are eager's; ``mode="fast"`` swaps the engine's PyTorch-order
-``sum_to`` for NumPy's own sum.
+``sum_to`` for NumPy's own sum and runs the step with the kernels' plain-NumPy twins
+(``kernels.set_exact(False)`` while it runs: plain exp/log, softmax, sums and
+multiply-adds in the ops and the optimizer).
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from glassgrad.autograd.grad_mode import STATE
 from glassgrad.ops._dual import expand
 from glassgrad.ops._op import NULL_CTX, REGISTRY
 from glassgrad.optim import optimizer as _optimizer
+from glassgrad.optim._flat import _cut
 from glassgrad.optim._functional import add_scaled_
+from glassgrad.optim.adam import Adam, _adam_kernel, _Constants
 from glassgrad.optim.sgd import SGD
 
 __all__ = ["Variant", "build"]
@@ -42,8 +46,10 @@ __all__ = ["Variant", "build"]
 #: engine helpers that write into no array (a step of only these and ops reads its
 #: arrays from outside unchanged)
 _PURE = (xp.add, xp.asarray, sum_to, ndarray.astype, ndarray.copy)
+#: the optimizer steps ``lower`` writes out (effects that read the parameters' gradients)
+_STEPS = ("sgd", "adam")
 #: names the generated code cannot give a value: builtins, and its own names
-_RESERVED = frozenset(dir(builtins)) | {"step", "fits", "args", "prev"}
+_RESERVED = frozenset(dir(builtins)) | {"step", "fits", "args", "prev", "prev_exact"}
 
 
 class Variant:
@@ -88,7 +94,7 @@ def build(capture: Capture, result, fn, flat: tuple, kwargs_keys: tuple, mode) -
     params = ", ".join(gen.arg_names)
     returned = f"return {gen.result_expr(template)}"
     if gen.toggles:  # (before the ``finally:`` that restores grad mode)
-        body[-2:-2] = ["    " + returned]
+        body.insert(body.index("finally:"), "    " + returned)
     else:
         body.append(returned)
     code = f"{guard_src}\n\ndef step({params}):\n" + "".join(f"    {line}\n" for line in body)
@@ -176,6 +182,8 @@ class _Gen:
             "_tensor": _new_tensor,
             "_result": _result,
             "add_scaled_": add_scaled_,
+            "adam_update": _adam_kernel,
+            "adam_constants": _Constants,
             "_owned": _engine._owned,
             "kernels": _kernels,  # (generated code calls them by name: set_exact applies)
             "expand": expand,
@@ -400,6 +408,9 @@ class _Gen:
             lines.append(
                 "prev, STATE.enabled = STATE.enabled, False  # as the engine runs backward"
             )
+            if self.mode == "fast":  # the ops and the optimizer call the plain-NumPy twins
+                lines.append("prev_exact = kernels.is_exact()")
+                lines.append("kernels.set_exact(False)")
             lines.append("try:")
         head = len(lines)
         loaded = set()
@@ -425,6 +436,8 @@ class _Gen:
         if self.toggles:
             lines[head:] = ["    " + line for line in lines[head:]]
             lines += ["finally:", "    STATE.enabled = prev"]
+            if self.mode == "fast":
+                lines.append("    kernels.set_exact(prev_exact)")
         self._guards()
         return lines
 
@@ -437,19 +450,20 @@ class _Gen:
 
     def _reads_grad_mode(self, instr) -> bool:
         """Whether the instruction runs code that may read grad mode (an op's own forward
-        or backward, a live method call, an engine helper of another kind)."""
+        or backward, a live method call, an engine helper of another kind), or calls the
+        kernels (Adam's update: ``mode="fast"`` binds their twins in the same block)."""
         if instr.kind in ("fwd", "bwd"):
             return not self._written_out(instr)
         if instr.kind == "call":
             return instr.fn not in _PURE
-        return instr.fn == "method"
+        return instr.fn in ("method", "adam")
 
     def _as_arrays(self, instr) -> list[str]:
         """``x = np.asarray(x)`` for each scalar the instruction reads, if it needs arrays."""
         if not self.scalars or self._written_out(instr):
             return []
         refs = [*instr.ins, *instr.params.values()]
-        if instr.fn == "sgd":
+        if instr.fn in _STEPS:
             refs += [self.cap.by_id.get(id(g)) for g in instr.params["grads"].values()]
         lines = []
         for ref in refs:
@@ -514,7 +528,7 @@ class _Gen:
         last = {}
         for i, instr in enumerate(live):
             refs = [*instr.ins, *instr.params.values(), *self._backward_reads(instr)]
-            if instr.fn == "sgd":
+            if instr.fn in _STEPS:
                 grads = instr.params["grads"].values()
                 refs += [self.cap.by_id.get(id(g)) for g in grads if g is not None]
             for ref in refs:
@@ -582,8 +596,24 @@ class _Gen:
                 else f"{out} = np.asarray({a[0]})"
             ]
         if fn is sum_to:
-            return [f"{out} = sum_to({a[0]}, {a[1]})"]
+            return [f"{out} = {self._sum_to(instr, a[0])}"]
         return [f"{out} = {self.bind(fn, fn.__name__)}({', '.join(a)})"]
+
+    def _sum_to(self, instr, grad: str) -> str:
+        """``sum_to`` of the engine; ``mode="fast"``: NumPy's sum over the axes it reduces
+        (known from the captured shapes) where the result is no 0-d array."""
+        shape = instr.ins[1].value
+        if self.mode != "fast" or not shape:
+            return f"sum_to({grad}, {shape!r})"
+        gshape = instr.ins[0].value.shape
+        if gshape == tuple(shape):
+            return grad
+        lead = len(gshape) - len(shape)
+        kept = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+        axes = tuple(range(lead)) + kept
+        if not kept:
+            return f"{grad}.sum(axis={axes!r})"
+        return f"{grad}.sum(axis={axes!r}, keepdims=True).reshape({shape!r})"
 
     def result_expr(self, template) -> str:
         """The expression that rebuilds the function's result from the step's arrays."""
@@ -643,7 +673,11 @@ class _Gen:
                 for params in groups
                 for t in params
             ]
-        if name != "step" or type(obj) is not SGD or _optimizer._hooks_of(obj) is not None:
+        if name != "step" or _optimizer._hooks_of(obj) is not None:
+            return None
+        if type(obj) is Adam:
+            return self._lower_adam(obj, groups, p["grads"], line)
+        if type(obj) is not SGD:
             return None
         for gi, group in enumerate(obj.param_groups):
             if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
@@ -662,6 +696,89 @@ class _Gen:
         details = {"obj": obj, "groups": groups, "grads": p["grads"]}
         return [Instr("effect", "sgd", [], details, line=line)]
 
+    def _lower_adam(self, obj, groups: list, grads: dict, line) -> list | None:
+        """Adam's step as its update on the flat buffers of each group's plan
+        (``optim/_flat.py``), when every group has one whose packed buffers hold all its
+        parameters, each with a gradient, and no weight decay or amsgrad."""
+        plans = obj._flat_plans
+        for gi, params in enumerate(groups):
+            plan = plans.get(gi)
+            group = obj.param_groups[gi]
+            if (
+                plan is None
+                or plan.pending
+                or len(plan.params) != len(params)
+                or any(a is not b for a, b in zip(plan.params, params))
+                or not all(seg.packed for seg in plan.segments)
+                or any(grads.get(id(t)) is None for t in params)
+                or group["amsgrad"]
+                or group["weight_decay"] != 0
+            ):
+                return None
+        opt = self._obj(obj)
+        for gi in range(len(groups)):
+            plan = self.bind(plans[gi], f"adam_plan{gi}")
+            group = f"{opt}.param_groups[{gi}]"
+            listed = self.bind(obj.param_groups[gi]["params"], f"group{gi}_params")
+            self.guards.append(
+                (
+                    f"{opt}._flat_plans.get({gi}) is {plan} and "
+                    f"{plan}.intact({opt}.state, {group}, {listed})",
+                    f"the optimizer's state of group {gi} is still in {plan}'s buffers",
+                )
+            )
+            self.guards.append(
+                (
+                    f"{group}['weight_decay'] == 0 and not {group}['amsgrad']",
+                    f"param group {gi} has no weight decay or amsgrad",
+                )
+            )
+        self.guards.append((f"_hooks_of({opt}) is None", "no optimizer step hooks"))
+        self.ns["_hooks_of"] = _optimizer._hooks_of
+        details = {"obj": obj, "groups": groups, "grads": grads}
+        return [Instr("effect", "adam", [], details, line=line)]
+
+    def _adam(self, instr) -> list[str]:
+        """Per group: the step count, the step's constants (read from the group each call:
+        a scheduler may change ``lr``), then per buffer: the gradients gathered, Adam's
+        kernel on the flat state, its update added to each parameter."""
+        lines = []
+        obj = instr.params["obj"]
+        opt = self._obj(obj)
+        for gi, params in enumerate(instr.params["groups"]):
+            plan = obj._flat_plans[gi]
+            t = self._fresh(f"t{gi}" if gi else "t")
+            c = self._fresh(f"adam{gi}" if gi else "adam")
+            dtype = self.bind(plan.dtype, f"dtype_{plan.dtype}")
+            lines.append(f"{t} = {self.bind(plan, f'adam_plan{gi}')}.advance()  # steps += 1")
+            lines.append(f"{c} = adam_constants({opt}.param_groups[{gi}], {t}, {dtype})")
+            for seg in plan.segments:
+                part = (
+                    plan.scratch
+                    if seg.size == len(plan.scratch.a)
+                    else _cut(plan.scratch, seg.size)
+                )
+                scratch = self.bind(part, "adam_scratch")
+                grad = self.bind(part.grad, "adam_grad")
+                state = self.bind(seg.buffers, "adam_state")
+                here = params[seg.start : seg.stop]
+                grads = ", ".join(self.grad_at_step(instr, p) for p in here)
+                lines.append(f"np.concatenate([{grads}], axis=None, out={grad})")
+                lines.append(
+                    f"adam_update(None, {grad}, {state}, {scratch}, {c})"
+                    f"  # {state}: (exp_avg, exp_avg_sq); the step: {scratch}.update"
+                )
+                for p, view in zip(here, seg.update_views):
+                    slot = self.cap.by_id.get(id(p._data))
+                    data = (
+                        self.name_of(slot) if slot is not None else f"{self.tensor_name(p)}._data"
+                    )
+                    update = self.bind(view, "update_" + data)
+                    lines.append(f"np.add({data}, {update}, out={data})")
+            for p in params:
+                lines.append(f"{self.tensor_name(p)}._version_counter[0] += 1")
+        return lines
+
     def _obj(self, obj) -> str:
         return self.bind(obj, self.known.get(id(obj), type(obj).__name__.lower()))
 
@@ -674,7 +791,7 @@ class _Gen:
             if instr.kind == "effect" and instr.fn == "method":
                 pending.clear()
                 continue
-            if instr.kind == "effect" and instr.fn == "sgd":
+            if instr.kind == "effect" and instr.fn in _STEPS:
                 for params in instr.params["groups"]:
                     for t in params:
                         if self._grad_source(instr, t) == "live":
@@ -730,6 +847,8 @@ class _Gen:
         kind = instr.fn
         if kind == "sgd":
             return self._sgd(instr)
+        if kind == "adam":
+            return self._adam(instr)
         if kind == "set_grad":
             owner = self.tensor_name(p["tensor"])
             value = f"_tensor({self.expr(instr.ins[0])})" if instr.ins else "None"

@@ -153,8 +153,8 @@ class _Reduce:
         value = instr.ins[0].value
         if not value.ndim and not self.mean:
             return f"{a} + 0.0"  # (NumPy's sum of one value: -0.0 becomes 0.0, NaN stays)
-        if gen.mode == "fast":
-            return f"{a}.{'mean' if self.mean else 'sum'}()"
+        if gen.mode == "fast":  # (``sum() / n``: NumPy's ``mean`` wraps it in Python code)
+            return f"{a}.sum() / {value.size}" if self.mean else f"{a}.sum()"
         dims = instr.ins[1].value if len(instr.ins) > 1 else ()
         axes = None if self.mean else (dims if value.ndim else None)
         total = f"kernels.reduce_sum({a}, {axes!r}, False)"

@@ -376,8 +376,12 @@ def _before_method(name: str):
             params = [p for group in obj.param_groups for p in group["params"]]
         else:
             params = list(obj.parameters())
+        resets = name == "zero_grad" and _sets_to_none(obj, args, kwargs)
         for p in params:
+            fresh = id(p) not in capture.tensors
             capture.watch(p)
+            if resets and fresh:  # reset before anything read it: no guard on its ``.grad``
+                capture.grad_was_none[id(p)] = None
             capture.opaque.add(id(p._version_counter))
         if hasattr(obj, "param_groups") and obj not in capture.optimizers:
             capture.optimizers.append(obj)
@@ -386,6 +390,18 @@ def _before_method(name: str):
         return Instr("effect", "method", [], details)
 
     return before
+
+
+def _sets_to_none(obj, args: tuple, kwargs: dict) -> bool:
+    """Whether ``obj.zero_grad(*args, **kwargs)`` is the optimizer's or module's own and sets
+    every ``.grad`` to None, whatever it was (the step then does not depend on it)."""
+    own = (
+        type(obj).zero_grad is optimizer.Optimizer.zero_grad
+        if isinstance(obj, optimizer.Optimizer)
+        else isinstance(obj, Module) and type(obj).zero_grad is Module.zero_grad
+    )
+    set_to_none = kwargs.get("set_to_none", args[0] if args else True)
+    return own and set_to_none is True
 
 
 # ---------------------------------------------------------------------------- modules, backward

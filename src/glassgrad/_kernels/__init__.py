@@ -88,6 +88,10 @@ bag_rounds = bags.bag_rounds  # (not an emulation: the rounds of a bag-by-bag lo
 scalar_exp = vecmath.scalar_exp  # (the element-at-a-time exp that ``redo_scalar_lanes`` uses)
 
 _exact = True
+#: the module's kernel names bound one way or the other (``set_exact``: one dict update)
+_BINDINGS = {
+    mode: {name: pair[0 if mode else 1] for name, pair in KERNELS.items()} for mode in (True, False)
+}
 
 
 def set_exact(mode: bool) -> None:
@@ -105,9 +109,7 @@ def set_exact(mode: bool) -> None:
     if type(mode) is not bool:
         raise TypeError(f"set_exact(mode): mode must be True or False, got {mode!r}")
     _exact = mode
-    names = globals()
-    for name, (exact, plain) in KERNELS.items():
-        names[name] = exact if mode else plain
+    globals().update(_BINDINGS[mode])
 
 
 def is_exact() -> bool:

@@ -50,7 +50,7 @@ _SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for splitting a float64 i
 _LOW29 = xp.uint64((1 << 29) - 1)  # the float64 significand bits a float32 drops
 _HALF29 = xp.uint64(1 << 28)  # ... set exactly this way: halfway between two float32
 _F32_TINY = float(xp.finfo(xp.float32).tiny)  # below it float32 has fewer significand bits
-_BLOCK = 16384  # float32 elements per pass of the fused multiply-add
+_BLOCK = 65536  # float32 elements per pass of the fused multiply-add
 _F64_SPLIT_TINY = 2.0**-968  # smaller float64 products lose bits of their Dekker error term
 _AS_FLOAT32 = struct.Struct("f")  # packing a Python float rounds it to float32
 _PACK32, _UNPACK32 = _AS_FLOAT32.pack, _AS_FLOAT32.unpack
@@ -162,12 +162,21 @@ def _flat_view(v, target: ndarray):
 
 
 def _fused_block(target: ndarray, a, b, wide: ndarray | None) -> None:
-    """float32: exact float64 product and sum, redone rounded to odd where it matters."""
-    total = xp.multiply(a, b, dtype=_F64, out=wide)  # exact
-    total += target
-    low = xp.bitwise_and(total.view(xp.uint64), _LOW29)
+    """float32: exact float64 product and sum, redone rounded to odd where it matters.
+
+    Each operand is widened by a plain cast first: NumPy's float32-to-float64 ufunc loops
+    (``multiply(a, b, dtype=float64)``) cast in small buffered pieces and cost about twice
+    a cast and a float64 operation."""
+    total = xp.empty(target.shape, _F64) if wide is None else wide
+    other = xp.empty(target.shape, _F64)
+    xp.copyto(total, a)
+    xp.copyto(other, b)
+    total *= other  # exact
+    xp.copyto(other, target)
+    total += other
+    low = xp.bitwise_and(total.view(xp.uint64), _LOW29, out=other.view(xp.uint64))
     redo = low == _HALF29
-    redo |= xp.abs(total, out=low.view(_F64)) < _F32_TINY  # subnormals round at other bits
+    redo |= xp.abs(total, out=other) < _F32_TINY  # subnormals round at other bits
     if redo.any():
         product = xp.multiply(
             xp.broadcast_to(a, target.shape)[redo],

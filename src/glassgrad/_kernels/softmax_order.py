@@ -116,25 +116,40 @@ def softmax_row_sum(a, dim):
 
 
 def plain_softmax(a, dim: int):
-    """The twin of ``softmax``: NumPy's exp, sum and division."""
+    """The twin of ``softmax``: NumPy's exp, sum and division (short rows as columns, see
+    ``_short_rows``)."""
+    if _short_rows(a, dim):
+        e = xp.exp(_shifted_columns(a))
+        return xp.divide(e.T, e.sum(axis=0)[:, None], order="C").reshape(a.shape)
     e = xp.exp(a - a.max(axis=dim, keepdims=True, initial=-xp.inf))
     return e / e.sum(axis=dim, keepdims=True)
 
 
 def plain_log_softmax(a, dim: int):
-    """The twin of ``log_softmax``: NumPy's exp, sum and log."""
+    """The twin of ``log_softmax``: NumPy's exp, sum and log (short rows as columns)."""
+    if _short_rows(a, dim):
+        shifted = _shifted_columns(a)
+        log_total = xp.log(xp.exp(shifted).sum(axis=0))
+        return xp.subtract(shifted.T, log_total[:, None], order="C").reshape(a.shape)
     shifted = a - a.max(axis=dim, keepdims=True, initial=-xp.inf)
     return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
 
 
 def plain_softmax_backward(grad, out, dim: int):
     """The twin of ``softmax_backward``: NumPy's sum."""
-    return out * (grad - (grad * out).sum(axis=dim, keepdims=True))
+    return out * (grad - _plain_sum(grad * out, dim))
 
 
 def plain_log_softmax_backward(grad, out, dim: int):
     """The twin of ``log_softmax_backward``: NumPy's exp and sum."""
-    return grad - xp.exp(out) * grad.sum(axis=dim, keepdims=True)
+    return grad - xp.exp(out) * _plain_sum(grad, dim)
+
+
+def _plain_sum(a, dim: int):
+    """NumPy's ``a.sum(axis=dim, keepdims=True)``, short rows taken as columns."""
+    if _short_rows(a, dim):
+        return _columns(a).sum(axis=0).reshape(a.shape[:-1] + (1,))
+    return a.sum(axis=dim, keepdims=True)
 
 
 def _last(a, dim) -> bool:
@@ -188,6 +203,13 @@ def _column_sum(a, dim: int):
     if not a.shape[dim]:
         return a.sum(axis=dim, keepdims=True)
     return xp.expand_dims(ordered_sum(xp.moveaxis(a, dim, 0), 0.0), dim)
+
+
+def _shifted_columns(a):
+    """The short rows of ``a`` as columns, each less its maximum."""
+    columns = _columns(a)
+    columns -= xp.maximum.reduce(columns, axis=0)
+    return columns
 
 
 def _short_rows(a, dim) -> bool:

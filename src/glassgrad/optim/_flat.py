@@ -253,6 +253,19 @@ class FlatPlan:
     def matches(self, state, group: dict, params: list[Tensor]) -> bool:
         """Whether this plan still describes these parameters and their state (and the
         gradients have the parameters' shapes and dtype); keeps the gradients for ``run``."""
+        if not self.intact(state, group, params):
+            return False
+        grads = [p._grad._data for p in params]
+        if list(map(_get_shape, grads)) != self.shapes:
+            return False
+        if not all(map(self.dtype.__eq__, map(_get_dtype, grads))):
+            return False
+        self.grads = grads
+        return True
+
+    def intact(self, state, group: dict, params: list[Tensor]) -> bool:
+        """Whether this plan still describes these parameters and their state, checked by
+        identity (a compiled step that updates the buffers itself guards on it)."""
         if (
             self.pending
             or self.state is not state
@@ -266,15 +279,7 @@ class FlatPlan:
         entries = list(map(dict.get, self.entry_dicts, self.entry_keys))
         if not all(map(is_, entries, self.entries)):
             return False
-        if not all(map(is_, map(_get_data, entries), self.entry_arrays)):
-            return False
-        grads = [p._grad._data for p in params]
-        if list(map(_get_shape, grads)) != self.shapes:
-            return False
-        if not all(map(self.dtype.__eq__, map(_get_dtype, grads))):
-            return False
-        self.grads = grads
-        return True
+        return all(map(is_, map(_get_data, entries), self.entry_arrays))
 
     def collect_grads(self) -> None:
         self.grads = [p._grad._data for p in self.params]
