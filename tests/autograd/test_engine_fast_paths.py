@@ -358,3 +358,15 @@ def test_gradients_added_to_an_existing_grad_are_freed_as_they_are_added(monkeyp
     backward_peak()  # first: every gradient is adopted as .grad (8 MB kept, as in PyTorch)
     assert backward_peak() < 3 * 4 * size  # then added: freed one by one
     assert all(p.grad[:2].tolist() == [4.0, 4.0] for p in params)
+
+
+def test_a_gradient_of_another_dtype_is_cast_to_the_outputs_first():
+    """PyTorch casts ``backward(gradient)`` to the output's dtype before anything adds it up:
+    float64 -1 and 1 cast to float32 cancel to 0.0, where adding in float64 left 3.7e-16."""
+    x = gg.tensor(np.array([1.1, 2.3, 3.7], np.float32), requires_grad=True)
+    y = (x * 3.3)[gg.tensor([0, 1, 2, 0, 1, 2])]
+    y.backward(gg.tensor(np.linspace(-1, 1, 6)))
+    assert x.grad.dtype == gg.float32
+    assert x.grad.tolist()[1] == 0.0
+    (g,) = gg.autograd.grad((x * 2).sum(), x, gg.tensor(1.0, dtype=gg.float64))
+    assert g.dtype == gg.float32

@@ -75,6 +75,8 @@ def _root_grads(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                     f"has a shape of {out.shape}."
                 )
+            if g.dtype != out.dtype:  # PyTorch casts it to the output's dtype first
+                g = g.to(out.dtype)
             grads.append(g if create_graph else g._data)
     return grads
 

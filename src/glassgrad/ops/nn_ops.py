@@ -6,6 +6,8 @@ prints the same, and normalisation keeps its statistics from one pass over the i
 
 from __future__ import annotations
 
+import math
+
 from glassgrad import _kernels as kernels
 from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
@@ -13,6 +15,7 @@ from glassgrad.ops._op import Op, needs_grad
 
 __all__ = [
     "PAD_OPS",
+    "UPSAMPLE_NEAREST_OPS",
     "ConstantPadNd",
     "Embedding",
     "EmbeddingBag",
@@ -252,6 +255,40 @@ def _unshuffled(a, r: int):
     x = a.reshape(*lead, c, h // r, r, w // r, r)
     x = x.transpose(*range(n), n, n + 2, n + 4, n + 1, n + 3)
     return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+class _UpsampleNearest(Op):
+    """Each output point copies the input point ``sources[axis][i]`` along every spatial axis
+    (``F.interpolate(mode="nearest")``); the gradient adds each output's into its source, in
+    the output's row-major order, as ATen's backward loop does."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, sources=()):
+        ctx.upsample = (a.shape, sources)
+        return a[(Ellipsis, *xp.ix_(*sources))]
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, sources = ctx.upsample
+        spatial = shape[len(shape) - len(sources) :]
+        targets = xp.ravel_multi_index(xp.ix_(*sources), spatial).reshape(-1)
+        planes = grad.reshape(-1, targets.shape[0])
+        out = xp.zeros((planes.shape[0], math.prod(spatial)), dtype=grad.dtype)
+        xp.add.at(out, (slice(None), targets), planes)
+        return out.reshape(shape)
+
+
+#: spatial dims -> the nearest upsampling op, named as PyTorch names its node
+UPSAMPLE_NEAREST_OPS = {
+    d: type(
+        f"UpsampleNearest{d}D",
+        (_UpsampleNearest,),
+        {"node_name": f"UpsampleNearest{d}DBackward0", "__module__": __name__},
+    )
+    for d in (1, 2, 3)
+}
 
 
 class ConstantPadNd(Op):

@@ -95,6 +95,11 @@ def interpolate(
     _check_interpolate(input, size, scale_factor, mode, align_corners, antialias)
     in_sizes = input.shape[2:]
     out_sizes, scales = _resize_plan(in_sizes, dims, size, scale_factor, recompute_scale_factor)
+    if mode == "nearest":
+        if size is not None or recompute_scale_factor:  # (PyTorch: in / out in float32)
+            scales = [xp.float32(i) / xp.float32(o) for i, o in zip(in_sizes, out_sizes)]
+        sources = tuple(_nearest(*plan) for plan in zip(in_sizes, out_sizes, scales))
+        return N.UPSAMPLE_NEAREST_OPS[dims].apply(input, sources=sources)
     out = input
     for axis_offset, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
         out = _resample_axis(out, 2 + axis_offset, n_in, n_out, scale, mode, align_corners)
@@ -139,13 +144,21 @@ def _resize_plan(in_sizes, dims: int, size, scale_factor, recompute_scale_factor
     return out_sizes, scales
 
 
+def _nearest(n_in: int, n_out: int, scale: float):
+    """ATen's ``nearest_idx``: the same index, every other one for twice the size, else
+    floor(i * scale) with the scale and the product in float32."""
+    if n_out == n_in:
+        return xp.arange(n_out)
+    if n_out == 2 * n_in:
+        return xp.arange(n_out) >> 1
+    product = xp.arange(n_out, dtype=xp.float32) * xp.float32(scale)
+    return xp.minimum(xp.floor(product).astype(xp.int64), n_in - 1)
+
+
 def _resample_axis(out, axis, n_in, n_out, scale, mode, align_corners):
-    """``out`` resampled along ``axis`` from ``n_in`` to ``n_out`` points: the nearest source
-    point, or linear interpolation between the two around it."""
+    """``out`` resampled along ``axis`` from ``n_in`` to ``n_out`` points: linear
+    interpolation between the two source points around each."""
     dst = xp.arange(n_out, dtype=xp.float64)
-    if mode == "nearest":
-        src = xp.minimum(xp.floor(dst * scale).astype(xp.int64), n_in - 1)
-        return indexing.index_select(out, axis, _new_tensor(src))
     if align_corners:
         src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
     else:
