@@ -81,3 +81,29 @@ def test_each_maximum_goes_back_to_its_place():
     pooled, indices = F.max_pool2d(x, 2, return_indices=True)
     back = gg.nn.MaxUnpool2d(2)(pooled, indices)
     assert back.tolist() == [[[[0.0, 5.0, 0.0, 0.0], [0.0, 0.0, 8.0, 0.0]]]]
+
+
+@pytest.mark.parametrize(
+    ("dims", "shape", "options"),
+    [
+        (2, (2, 3, 8, 8), {"kernel_size": 3, "stride": 2, "padding": 1}),  # ResNet's stem
+        (2, (1, 2, 7, 9), {"kernel_size": (3, 2), "stride": 1}),
+        (1, (2, 3, 11), {"kernel_size": 4, "stride": 2, "padding": 2}),
+        (3, (1, 2, 5, 5, 5), {"kernel_size": 3, "stride": 1, "padding": 1}),
+        (2, (2, 3, 9, 9), {"kernel_size": 3, "stride": 2, "ceil_mode": True}),
+    ],
+)
+def test_overlapping_max_pool_gradients_add_up_as_torch(dims, shape, options):
+    """A value that is the maximum of several windows gets their gradients added in output
+    order, as PyTorch's loop adds them."""
+    x = np.random.default_rng(dims).standard_normal(shape).astype(np.float32)
+    upstream = None
+    grads = []
+    for lib in (gg, torch):
+        t = lib.tensor(x, requires_grad=True)
+        out = getattr(lib.nn.functional, f"max_pool{dims}d")(t, **options)
+        if upstream is None:
+            upstream = np.random.default_rng(0).standard_normal(tuple(out.shape))
+        out.backward(lib.tensor(upstream.astype(np.float32)))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(*grads)

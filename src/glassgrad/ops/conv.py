@@ -217,11 +217,21 @@ class _MaxPool(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        """Each output's gradient added where its maximum was, output after output in
+        row-major order (ATen's loop: overlapping windows add up in that order)."""
         _shape, padded_shape, kernel, stride, pads, dilation, out_shape, arg = ctx.geometry
-        gx = xp.zeros(padded_shape, dtype=grad.dtype)
-        for i, tap in enumerate(itertools.product(*(range(s) for s in kernel))):
-            part = xp.where(arg == i, grad, 0)
-            gx[(slice(None), slice(None)) + _tap_slices(tap, out_shape, stride, dilation)] += part
+        taps = xp.unravel_index(arg, tuple(kernel))
+        flat = 0
+        for axis in range(len(kernel)):
+            shape = [1] * arg.ndim
+            shape[2 + axis] = out_shape[axis]
+            start = (xp.arange(out_shape[axis]) * stride[axis]).reshape(shape)
+            flat = flat * padded_shape[2 + axis] + start + taps[axis] * dilation[axis]
+        planes = padded_shape[0] * padded_shape[1]
+        gx = xp.zeros((planes, math.prod(padded_shape[2:])), dtype=grad.dtype)
+        rows = xp.repeat(xp.arange(planes), math.prod(out_shape))
+        xp.add.at(gx, (rows, flat.reshape(-1)), grad.reshape(-1))
+        gx = gx.reshape(padded_shape)
         crop = tuple(
             slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:])
         )
