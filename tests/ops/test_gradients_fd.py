@@ -659,6 +659,10 @@ CASES: dict[str, Case] = {
         lambda n, m, k, a: REGISTRY["_IndexPad"].apply(a, gathers=((1, np.arange(k + 2) % m),)),
         lambda n, m, k: (n, m),
     ),
+    "_CircularPad": fixed(
+        lambda n, m, k, a: REGISTRY["_CircularPad"].apply(a, gathers=((1, np.arange(k + 2) % m),)),
+        lambda n, m, k: (n, m),
+    ),
     **{
         f"{kind}Pad{d}D": _pad_case(mode, d)
         for kind, mode in [

@@ -335,13 +335,19 @@ class _IndexPad(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        shape = list(ctx.shape)
-        for axis, index in reversed(ctx.gathers):
-            moved = xp.moveaxis(grad, axis, 0)
-            acc = xp.zeros((shape[axis],) + moved.shape[1:], dtype=grad.dtype)
-            xp.add.at(acc, index, moved)
-            grad = xp.moveaxis(acc, 0, axis)
-        return grad
+        """Each output's gradient added into the input point it copied, output after output
+        in row-major order (ATen's loop: the points copied more than once add up in that
+        order). The padded axes are the last ones."""
+        shape = ctx.shape
+        sources = dict(ctx.gathers)
+        first = min(sources)
+        spatial = shape[first:]
+        picks = [sources.get(axis, xp.arange(shape[axis])) for axis in range(first, len(shape))]
+        targets = xp.ravel_multi_index(xp.ix_(*picks), spatial).reshape(-1)
+        planes = grad.reshape(-1, targets.shape[0])
+        out = xp.zeros((planes.shape[0], math.prod(spatial)), dtype=grad.dtype)
+        xp.add.at(out, (slice(None), targets), planes)
+        return out.reshape(shape)
 
 
 def _pad_op(name: str) -> type[Op]:
@@ -354,7 +360,33 @@ PAD_OPS = {
     for mode, prefix in (("reflect", "Reflection"), ("replicate", "Replication"))
     for k in (1, 2, 3)
 }
-PAD_OPS.update({("circular", k): _pad_op(f"CircularPad{k}D") for k in (1, 2, 3)})
+
+
+class _CircularPad(_IndexPad):
+    """Circular padding. PyTorch 2.13 builds it from slice copies (its node prints as
+    ``CopySlices``), so its gradient adds up one padded axis at a time."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape = list(ctx.shape)
+        for axis, index in reversed(ctx.gathers):
+            moved = xp.moveaxis(grad, axis, 0)
+            acc = xp.zeros((shape[axis],) + moved.shape[1:], dtype=grad.dtype)
+            xp.add.at(acc, index, moved)
+            grad = xp.moveaxis(acc, 0, axis)
+        return grad
+
+
+PAD_OPS.update(
+    {
+        ("circular", k): type(
+            f"CircularPad{k}D",
+            (_CircularPad,),
+            {"node_name": "CopySlices", "__module__": __name__},  # (as PyTorch prints it)
+        )
+        for k in (1, 2, 3)
+    }
+)
 
 
 class LogSigmoid(Op):
