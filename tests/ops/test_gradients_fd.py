@@ -537,6 +537,12 @@ CASES: dict[str, Case] = {
             + a.norm(p=float("inf"))
         ),
     ),
+    "AtenNorm": with_dim(  # (pairwise_distance's norm, over the last dim)
+        lambda a, d, k: (
+            F.pairwise_distance(a.reshape(-1), gg.zeros(a.numel()), keepdim=k)
+            + F.pairwise_distance(a.reshape(-1), gg.zeros(a.numel()), p=3)
+        )
+    ),
     "Logsumexp": with_dim(lambda a, d, k: a.logsumexp(d, keepdim=k)),
     "Softmax": with_dim(lambda a, d, k: a.softmax(d)),
     "LogSoftmax": with_dim(lambda a, d, k: a.log_softmax(d)),

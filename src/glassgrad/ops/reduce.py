@@ -431,13 +431,20 @@ class Norm(Op):
         zero = D.value(o) == 0
         if zero.any():  # the gradient at a zero norm is 0; divide by 1 there instead
             o = D.where(zero, 1.0, o)
-        if p == 2:
-            return a * D.where(zero, 0.0, g / o)
+        if p == 2:  # grad * (a / norm), 0 where the norm is
+            return g * D.where(zero, 0.0, a / o)
         if p < 2:
             scaled = D.sign(a) * D.abs(a) ** (p - 1)
         else:
             scaled = a * D.abs(a) ** (p - 2)
         return scaled * D.where(zero, 0.0, g / o ** (p - 1))
+
+
+class AtenNorm(Norm):
+    """``at::norm``, which ``pairwise_distance`` calls: the same norm, named as PyTorch names
+    that op's node."""
+
+    node_name = "NormBackward1"
 
 
 def _const_like(array, like):

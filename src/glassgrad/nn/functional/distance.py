@@ -22,4 +22,6 @@ def pairwise_distance(
     x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
 ) -> Tensor:
     """||x1 - x2 + eps||_p along the last dimension."""
-    return R.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+    difference = x1 - x2 + eps
+    dims = R.norm_dims(-1, difference.ndim)
+    return R.AtenNorm.apply(difference, p=float(p), dims=dims, keepdim=keepdim)
