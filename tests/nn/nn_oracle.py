@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import glassgrad
 
@@ -32,3 +33,13 @@ def copy_module(gmodule, tmodule) -> None:
         k: glassgrad.tensor(v.detach().numpy().copy()) for k, v in tmodule.state_dict().items()
     }
     gmodule.load_state_dict(state)
+
+
+def raised_alike(ours, theirs) -> tuple[str, str]:
+    """Call ``theirs`` (PyTorch), which must raise, then ``ours``, which must raise the same
+    exception type: (our message, PyTorch's)."""
+    with pytest.raises(Exception) as expected:
+        theirs()
+    with pytest.raises(type(expected.value)) as got:
+        ours()
+    return str(got.value), str(expected.value)
