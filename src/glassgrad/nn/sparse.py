@@ -42,32 +42,15 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx = padding_idx % num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_row(padding_idx, num_embeddings, "Padding_idx")
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
-        if _weight is None:
-            self.weight = Parameter(
-                _creation.empty(num_embeddings, embedding_dim, dtype=dtype),
-                requires_grad=not _freeze,
-            )
-            self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError(
-                    "Shape of weight does not match num_embeddings and embedding_dim"
-                )
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
+        _set_table(self, _weight, dtype, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        _reset_table(self)
 
     def forward(self, input):
         return F.embedding(
@@ -156,28 +139,14 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("padding_idx must be within num_embeddings")
-            padding_idx = padding_idx % num_embeddings
-        self.padding_idx = padding_idx
-        if _weight is None:
-            self.weight = Parameter(_creation.empty(num_embeddings, embedding_dim, dtype=dtype))
-            self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError(
-                    "Shape of weight does not match num_embeddings and embedding_dim"
-                )
-            self.weight = Parameter(_weight)
+        self.padding_idx = _padding_row(padding_idx, num_embeddings, "padding_idx")
+        _set_table(self, _weight, dtype, requires_grad=True)
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
 
     def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        _reset_table(self)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return F.embedding_bag(
@@ -238,3 +207,33 @@ class EmbeddingBag(Module):
         )
         bag.weight.requires_grad = not freeze
         return bag
+
+
+def _padding_row(padding_idx: int | None, rows: int, name: str) -> int | None:
+    """``padding_idx`` as a row number (PyTorch's two modules spell its name differently in
+    the error)."""
+    if padding_idx is None:
+        return None
+    if not -rows <= padding_idx < rows:
+        raise AssertionError(f"{name} must be within num_embeddings")
+    return padding_idx % rows
+
+
+def _set_table(module, weight: Tensor | None, dtype, requires_grad: bool) -> None:
+    """The module's (num_embeddings, embedding_dim) weight: ``weight`` (checked), or a new one
+    drawn by ``reset_parameters``."""
+    shape = [module.num_embeddings, module.embedding_dim]
+    if weight is None:
+        module.weight = Parameter(_creation.empty(*shape, dtype=dtype), requires_grad=requires_grad)
+        module.reset_parameters()
+        return
+    if list(weight.shape) != shape:
+        raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+    module.weight = Parameter(weight, requires_grad=requires_grad)
+
+
+def _reset_table(module) -> None:
+    """Standard normal rows, the padding row zero (both modules' ``reset_parameters``)."""
+    init.normal_(module.weight)
+    if module.padding_idx is not None:
+        module.weight._data[module.padding_idx] = 0
