@@ -301,11 +301,10 @@ def _adaptive_case(kind: str, d: int | None):
     return Case(build)
 
 
-def _upsample_case(d: int | None):
-    """``interpolate(mode="nearest")`` up and down by drawn sizes; ``d=None`` draws 1-3."""
+def _upsample_case(dims: int):
+    """``interpolate(mode="nearest")`` of ``dims`` spatial dims, up and down by drawn sizes."""
 
     def build(draw, rng, domain):
-        dims = d if d is not None else draw(st.integers(1, 3))
         size = tuple(draw(st.sampled_from([2, 3, 5])) for _ in range(dims))
         x = values(rng, (1, 2) + (3,) * dims)
         return (lambda a: F.interpolate(a, size=size)), [x]
@@ -687,7 +686,6 @@ CASES: dict[str, Case] = {
     **{
         f"Adaptive{k.title()}Pool{d}D": _adaptive_case(k, d) for k in ("avg", "max") for d in (2, 3)
     },
-    "_UpsampleNearest": _upsample_case(None),
     **{f"UpsampleNearest{d}D": _upsample_case(d) for d in (1, 2, 3)},
     "_MaxUnpool": _unpool_case(None),
     "MaxUnpool2D": _unpool_case(2),

@@ -26,6 +26,7 @@ __all__ = [
     "Im2Col",
     "adaptive_bins",
     "adaptive_max",
+    "add_into_planes",
     "block_counts",
     "max_pool_indices",
 ]
@@ -64,6 +65,22 @@ def _tap_slices(tap, out_shape, stride, dilation):
         slice(t * d, t * d + s * (o - 1) + 1, s)
         for t, o, s, d in zip(tap, out_shape, stride, dilation)
     )
+
+
+def add_into_planes(grad, targets, shape, spatial: int):
+    """Zeros of ``shape`` with each of ``grad``'s values added at its flat position
+    ``targets`` in its plane (the last ``spatial`` dims): ``targets`` gives one position per
+    output (the same in every plane) or one per plane and output. The values are added
+    output after output in row-major order, as ATen's backward loops add them, so a point
+    that receives several rounds as in PyTorch."""
+    planes = math.prod(shape[: len(shape) - spatial])
+    out = xp.zeros((planes, math.prod(shape[len(shape) - spatial :])), dtype=grad.dtype)
+    if targets.ndim == 1:
+        xp.add.at(out, (slice(None), targets), grad.reshape(planes, -1))
+    else:
+        rows = xp.arange(planes)[:, None]
+        xp.add.at(out, (rows, targets.reshape(planes, -1)), grad.reshape(planes, -1))
+    return out.reshape(shape)
 
 
 class Convolution(Op):
@@ -227,11 +244,7 @@ class _MaxPool(Op):
             shape[2 + axis] = out_shape[axis]
             start = (xp.arange(out_shape[axis]) * stride[axis]).reshape(shape)
             flat = flat * padded_shape[2 + axis] + start + taps[axis] * dilation[axis]
-        planes = padded_shape[0] * padded_shape[1]
-        gx = xp.zeros((planes, math.prod(padded_shape[2:])), dtype=grad.dtype)
-        rows = xp.repeat(xp.arange(planes), math.prod(out_shape))
-        xp.add.at(gx, (rows, flat.reshape(-1)), grad.reshape(-1))
-        gx = gx.reshape(padded_shape)
+        gx = add_into_planes(grad, flat, padded_shape, len(kernel))
         crop = tuple(
             slice(left, size - right) for (left, right), size in zip(pads, padded_shape[2:])
         )
@@ -399,11 +412,7 @@ class _AdaptiveMax(Op):
     @staticmethod
     def backward(ctx, grad):
         shape, where, spatial = ctx.argmax
-        lead = math.prod(shape[: len(shape) - spatial])
-        out = xp.zeros((lead, math.prod(shape[len(shape) - spatial :])), dtype=grad.dtype)
-        rows = xp.repeat(xp.arange(lead), grad.size // lead if lead else 0)
-        xp.add.at(out, (rows, where.reshape(-1)), grad.reshape(-1))  # (in output order)
-        return out.reshape(shape)
+        return add_into_planes(grad, where, shape, spatial)
 
 
 def adaptive_max(x, bins):

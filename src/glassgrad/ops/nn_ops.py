@@ -6,12 +6,11 @@ prints the same, and normalisation keeps its statistics from one pass over the i
 
 from __future__ import annotations
 
-import math
-
 from glassgrad import _kernels as kernels
 from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op, needs_grad
+from glassgrad.ops.conv import add_into_planes
 
 __all__ = [
     "PAD_OPS",
@@ -257,40 +256,6 @@ def _unshuffled(a, r: int):
     return x.reshape(*lead, c * r * r, h // r, w // r)
 
 
-class _UpsampleNearest(Op):
-    """Each output point copies the input point ``sources[axis][i]`` along every spatial axis
-    (``F.interpolate(mode="nearest")``); the gradient adds each output's into its source, in
-    the output's row-major order, as ATen's backward loop does."""
-
-    differentiable_backward = False
-
-    @staticmethod
-    def forward(ctx, a, sources=()):
-        ctx.upsample = (a.shape, sources)
-        return a[(Ellipsis, *xp.ix_(*sources))]
-
-    @staticmethod
-    def backward(ctx, grad):
-        shape, sources = ctx.upsample
-        spatial = shape[len(shape) - len(sources) :]
-        targets = xp.ravel_multi_index(xp.ix_(*sources), spatial).reshape(-1)
-        planes = grad.reshape(-1, targets.shape[0])
-        out = xp.zeros((planes.shape[0], math.prod(spatial)), dtype=grad.dtype)
-        xp.add.at(out, (slice(None), targets), planes)
-        return out.reshape(shape)
-
-
-#: spatial dims -> the nearest upsampling op, named as PyTorch names its node
-UPSAMPLE_NEAREST_OPS = {
-    d: type(
-        f"UpsampleNearest{d}D",
-        (_UpsampleNearest,),
-        {"node_name": f"UpsampleNearest{d}DBackward0", "__module__": __name__},
-    )
-    for d in (1, 2, 3)
-}
-
-
 class ConstantPadNd(Op):
     """Pad (or, for negative amounts, crop) trailing dimensions with a constant value."""
 
@@ -341,17 +306,18 @@ class _IndexPad(Op):
         shape = ctx.shape
         sources = dict(ctx.gathers)
         first = min(sources)
-        spatial = shape[first:]
         picks = [sources.get(axis, xp.arange(shape[axis])) for axis in range(first, len(shape))]
-        targets = xp.ravel_multi_index(xp.ix_(*picks), spatial).reshape(-1)
-        planes = grad.reshape(-1, targets.shape[0])
-        out = xp.zeros((planes.shape[0], math.prod(spatial)), dtype=grad.dtype)
-        xp.add.at(out, (slice(None), targets), planes)
-        return out.reshape(shape)
+        targets = xp.ravel_multi_index(xp.ix_(*picks), shape[first:]).reshape(-1)
+        return add_into_planes(grad, targets, shape, len(shape) - first)
 
 
 def _pad_op(name: str) -> type[Op]:
     return type(name, (_IndexPad,), {"node_name": name + "Backward0", "__module__": __name__})
+
+
+#: spatial dims -> nearest upsampling (``F.interpolate``): each output copies the input point
+#: its per-axis source index says, a gather like padding's, named as PyTorch names its node
+UPSAMPLE_NEAREST_OPS = {d: _pad_op(f"UpsampleNearest{d}D") for d in (1, 2, 3)}
 
 
 #: (mode, number of padded dims) -> op class, named as PyTorch names the node

@@ -98,8 +98,11 @@ def interpolate(
     if mode == "nearest":
         if size is not None or recompute_scale_factor:  # (PyTorch: in / out in float32)
             scales = [xp.float32(i) / xp.float32(o) for i, o in zip(in_sizes, out_sizes)]
-        sources = tuple(_nearest(*plan) for plan in zip(in_sizes, out_sizes, scales))
-        return N.UPSAMPLE_NEAREST_OPS[dims].apply(input, sources=sources)
+        gathers = tuple(
+            (2 + axis, _nearest(*plan))
+            for axis, plan in enumerate(zip(in_sizes, out_sizes, scales))
+        )
+        return N.UPSAMPLE_NEAREST_OPS[dims].apply(input, gathers=gathers)
     out = input
     for axis_offset, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
         out = _resample_axis(out, 2 + axis_offset, n_in, n_out, scale, mode, align_corners)
