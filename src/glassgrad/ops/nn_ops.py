@@ -284,7 +284,8 @@ class ConstantPadNd(Op):
 
 
 class _IndexPad(Op):
-    """Pad by gathering along each padded axis with a precomputed source index."""
+    """Gather along each trailing axis with a precomputed source index: reflection and
+    replication padding, and nearest upsampling."""
 
     differentiable_backward = False
 
