@@ -29,6 +29,7 @@ __all__ = [
     "add_into_planes",
     "block_counts",
     "max_pool_indices",
+    "named_op",
 ]
 
 _window_view = xp.lib.stride_tricks.sliding_window_view
@@ -301,13 +302,15 @@ class _AvgPool(Op):
         return gx[(slice(None), slice(None)) + crop]
 
 
-def _pool_op(base: type[Op], name: str) -> type[Op]:
-    return type(name, (base,), {"node_name": name + "Backward0", "__module__": __name__})
+def named_op(base: type[Op], name: str, module: str = __name__) -> type[Op]:
+    """A subclass of ``base`` called ``name``, its node named ``<name>Backward0`` (the ops
+    that differ only in the name PyTorch prints: a rank, a padding mode)."""
+    return type(name, (base,), {"node_name": name + "Backward0", "__module__": module})
 
 
 #: (kind, spatial dims) -> op class named as PyTorch names the node
-POOL_OPS = {("max", d): _pool_op(_MaxPool, f"MaxPool{d}DWithIndices") for d in (1, 2, 3)}
-POOL_OPS.update({("avg", d): _pool_op(_AvgPool, f"AvgPool{d}D") for d in (1, 2, 3)})
+POOL_OPS = {("max", d): named_op(_MaxPool, f"MaxPool{d}DWithIndices") for d in (1, 2, 3)}
+POOL_OPS.update({("avg", d): named_op(_AvgPool, f"AvgPool{d}D") for d in (1, 2, 3)})
 
 
 class _MaxUnpool(Op):
@@ -335,7 +338,7 @@ class _MaxUnpool(Op):
 
 
 #: spatial dims -> the unpooling op, named as PyTorch names its node (1-D is 2-D in PyTorch)
-UNPOOL_OPS = {d: _pool_op(_MaxUnpool, f"MaxUnpool{d}D") for d in (2, 3)}
+UNPOOL_OPS = {d: named_op(_MaxUnpool, f"MaxUnpool{d}D") for d in (2, 3)}
 
 
 def adaptive_bins(size: int, out: int) -> list[tuple[int, int]]:
@@ -435,15 +438,9 @@ def adaptive_max(x, bins):
     return best, where
 
 
-def _adaptive_op(base: type[Op], name: str) -> type[Op]:
-    return type(name, (base,), {"node_name": name + "Backward0", "__module__": __name__})
-
-
 #: (kind, spatial dims) -> the adaptive pooling op, named as PyTorch names its node
-ADAPTIVE_OPS = {("avg", d): _adaptive_op(_AdaptiveAvg, f"AdaptiveAvgPool{d}D") for d in (2, 3)}
-ADAPTIVE_OPS.update(
-    {("max", d): _adaptive_op(_AdaptiveMax, f"AdaptiveMaxPool{d}D") for d in (2, 3)}
-)
+ADAPTIVE_OPS = {("avg", d): named_op(_AdaptiveAvg, f"AdaptiveAvgPool{d}D") for d in (2, 3)}
+ADAPTIVE_OPS.update({("max", d): named_op(_AdaptiveMax, f"AdaptiveMaxPool{d}D") for d in (2, 3)})
 
 
 # ---------------------------------------------------------------------------- unfold, fold

@@ -10,7 +10,7 @@ from glassgrad import _kernels as kernels
 from glassgrad._backend import xp
 from glassgrad.ops import _dual as D
 from glassgrad.ops._op import Op, needs_grad
-from glassgrad.ops.conv import add_into_planes
+from glassgrad.ops.conv import add_into_planes, named_op
 
 __all__ = [
     "PAD_OPS",
@@ -312,18 +312,14 @@ class _IndexPad(Op):
         return add_into_planes(grad, targets, shape, len(shape) - first)
 
 
-def _pad_op(name: str) -> type[Op]:
-    return type(name, (_IndexPad,), {"node_name": name + "Backward0", "__module__": __name__})
-
-
 #: spatial dims -> nearest upsampling (``F.interpolate``): each output copies the input point
 #: its per-axis source index says, a gather like padding's, named as PyTorch names its node
-UPSAMPLE_NEAREST_OPS = {d: _pad_op(f"UpsampleNearest{d}D") for d in (1, 2, 3)}
+UPSAMPLE_NEAREST_OPS = {d: named_op(_IndexPad, f"UpsampleNearest{d}D", __name__) for d in (1, 2, 3)}
 
 
 #: (mode, number of padded dims) -> op class, named as PyTorch names the node
 PAD_OPS = {
-    (mode, k): _pad_op(f"{prefix}Pad{k}D")
+    (mode, k): named_op(_IndexPad, f"{prefix}Pad{k}D", __name__)
     for mode, prefix in (("reflect", "Reflection"), ("replicate", "Replication"))
     for k in (1, 2, 3)
 }
