@@ -38,15 +38,8 @@ def bag_sum(weight, indices, bags, n_bags: int, per_sample=None, padded: bool = 
     out = xp.zeros((n_bags, weight.shape[1]), dtype=weight.dtype)
     fused = weight.dtype == xp.float32 and not padded and libraries_fuse_multiply_add()
     for positions in bag_rounds(bags):
-        rows, targets = weight[indices[positions]], bags[positions]
-        total = out[targets]
-        if per_sample is None:
-            total += rows
-        elif fused:
-            fused_add_(total, rows, per_sample[positions, None])
-        else:
-            total += rows * per_sample[positions, None]
-        out[targets] = total
+        scales = None if per_sample is None else per_sample[positions, None]
+        _add_rows(out, bags[positions], weight[indices[positions]], scales, fused)
     return out
 
 
@@ -69,8 +62,8 @@ def bag_grad(
     ordered = indices[order]
     scales = None if per_sample is None else per_sample[order].astype(xp.float64)
     if by_freq:  # (PyTorch's quirk: the count at the group's rank, see above)
-        starts = xp.flatnonzero(xp.r_[True, ordered[1:] != ordered[:-1]])
-        rank = xp.repeat(xp.arange(starts.shape[0]), xp.diff(xp.r_[starts, ordered.shape[0]]))
+        starts, lengths = _groups(ordered)
+        rank = xp.repeat(xp.arange(starts.shape[0]), lengths)
         counts = xp.bincount(indices, minlength=n_rows)
         scales = _ones_or(scales, order) / counts[ordered[rank]]
     if sizes is not None:
@@ -80,15 +73,8 @@ def bag_grad(
         if padding is not None:
             positions = positions[ordered[positions] != padding]
         chosen = order[positions]
-        targets, rows = indices[chosen], grad[bags[chosen]]
-        total = out[targets]
-        if scales is None:
-            total += rows
-        elif fused:
-            fused_add_(total, rows, scales[positions, None].astype(grad.dtype))
-        else:
-            total += rows * scales[positions, None].astype(grad.dtype)
-        out[targets] = total
+        rounded = None if scales is None else scales[positions, None].astype(grad.dtype)
+        _add_rows(out, indices[chosen], grad[bags[chosen]], rounded, fused)
     return out
 
 
@@ -108,6 +94,24 @@ def plain_bag_grad(
     return out
 
 
+def _add_rows(out, targets, rows, scales, fused: bool) -> None:
+    """``out[targets] += rows`` (times ``scales``, fused or not): ``targets`` all distinct."""
+    total = out[targets]
+    if scales is None:
+        total += rows
+    elif fused:
+        fused_add_(total, rows, scales)
+    else:
+        total += rows * scales
+    out[targets] = total
+
+
+def _groups(groups: ndarray):
+    """Where each run of equal values in ``groups`` starts, and how long it is."""
+    starts = xp.flatnonzero(xp.r_[True, groups[1:] != groups[:-1]])
+    return starts, xp.diff(xp.r_[starts, groups.shape[0]])
+
+
 def _ones_or(scales, order):
     """The scales so far, or ones (one per occurrence) if there are none yet."""
     return xp.ones(order.shape[0]) if scales is None else scales
@@ -118,8 +122,8 @@ def bag_rounds(groups: ndarray):
     every group that has one: each group's positions in order, no group twice in a round."""
     if not groups.shape[0]:
         return
-    starts = xp.flatnonzero(xp.r_[True, groups[1:] != groups[:-1]])
-    rank = xp.arange(groups.shape[0]) - xp.repeat(starts, xp.diff(xp.r_[starts, groups.shape[0]]))
+    starts, lengths = _groups(groups)
+    rank = xp.arange(groups.shape[0]) - xp.repeat(starts, lengths)
     by_rank = xp.argsort(rank, kind="stable")
     bounds = xp.searchsorted(rank[by_rank], xp.arange(int(rank.max()) + 2))
     for k in range(bounds.shape[0] - 1):
